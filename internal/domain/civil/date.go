@@ -1,0 +1,116 @@
+// Package civil is calendar dates without a time or a zone, as English law counts them:
+// dates of birth, due dates, birthdays. "Today" is always the date in Europe/London.
+package civil
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // carepath must know Europe/London even where the OS has no zoneinfo.
+)
+
+// London is the zone in which carepath's dates are civil dates.
+var London = mustLoad("Europe/London")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err) // unreachable: time/tzdata is embedded
+	}
+	return loc
+}
+
+// Date is a calendar date. The zero Date is not valid.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// New returns the date y-m-d without checking it; see Valid.
+func New(y int, m time.Month, d int) Date { return Date{Year: y, Month: m, Day: d} }
+
+// Of returns the date of t in Europe/London.
+func Of(t time.Time) Date {
+	y, m, d := t.In(London).Date()
+	return Date{y, m, d}
+}
+
+// Parse reads a date written as YYYY-MM-DD.
+func Parse(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("%q is not a date written as YYYY-MM-DD", s)
+	}
+	return Date{t.Year(), t.Month(), t.Day()}, nil
+}
+
+// Valid reports whether d is a real calendar date (no 30 February, no month 13).
+func (d Date) Valid() bool {
+	if d.Year < 1 || d.Year > 9999 || d.Month < time.January || d.Month > time.December || d.Day < 1 {
+		return false
+	}
+	return d.Day <= DaysIn(d.Year, d.Month)
+}
+
+// IsZero reports whether d is the zero Date.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// String writes d as YYYY-MM-DD.
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+
+// Compare returns -1, 0 or +1 as d is before, equal to or after e.
+func (d Date) Compare(e Date) int {
+	switch {
+	case d.Year != e.Year:
+		return sign(d.Year - e.Year)
+	case d.Month != e.Month:
+		return sign(int(d.Month) - int(e.Month))
+	default:
+		return sign(d.Day - e.Day)
+	}
+}
+
+// Before reports whether d is before e.
+func (d Date) Before(e Date) bool { return d.Compare(e) < 0 }
+
+// After reports whether d is after e.
+func (d Date) After(e Date) bool { return d.Compare(e) > 0 }
+
+// AddDays returns the date n days after d (before, if n is negative).
+func (d Date) AddDays(n int) Date { return dateOf(d.midnightUTC().AddDate(0, 0, n)) }
+
+// DaysUntil returns the number of days from d to e (negative when e is before d).
+func (d Date) DaysUntil(e Date) int {
+	return int(e.midnightUTC().Sub(d.midnightUTC()).Hours() / 24)
+}
+
+// StartIn returns the first instant of d in loc: midnight, or the first time that exists.
+func (d Date) StartIn(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}
+
+// midnightUTC is d at 00:00 UTC, which day arithmetic uses because UTC has no clock changes.
+func (d Date) midnightUTC() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+
+func dateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// DaysIn returns the number of days in month m of year y.
+func DaysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// IsLeap reports whether y is a leap year.
+func IsLeap(y int) bool { return DaysIn(y, time.February) == 29 }
+
+func sign(n int) int {
+	switch {
+	case n < 0:
+		return -1
+	case n > 0:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,126 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/query"
+	"github.com/carepath/carepath/internal/store"
+)
+
+func (t *tx) getYoungPerson(id string) (*domain.YoungPerson, error) {
+	obj, err := t.first(tableYoungPeople, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		return nil, store.ErrYoungPersonNotFound
+	}
+	return obj.(*domain.YoungPerson), nil
+}
+
+func (t *tx) GetYoungPerson(_ context.Context, id string) (domain.YoungPerson, error) {
+	yp, err := t.getYoungPerson(id)
+	if err != nil {
+		return domain.YoungPerson{}, err
+	}
+	return *yp, nil
+}
+
+func (t *tx) ListYoungPeople(_ context.Context, q store.YoungPeopleQuery) ([]domain.YoungPerson, error) {
+	it, err := t.txn.LowerBound(tableYoungPeople, "id", q.AfterID)
+	if err != nil {
+		return nil, fmt.Errorf("memory: list young people: %w", err)
+	}
+	var page []domain.YoungPerson
+	for obj := it.Next(); obj != nil && len(page) < q.Limit; obj = it.Next() {
+		yp := obj.(*domain.YoungPerson)
+		if yp.ID == q.AfterID || !query.Eval(q.Filter, youngPersonField(yp)) {
+			continue
+		}
+		page = append(page, *yp)
+	}
+	return page, nil
+}
+
+func youngPersonField(yp *domain.YoungPerson) func(string) any {
+	return func(field string) any {
+		switch field {
+		case "date_of_birth":
+			return yp.DateOfBirth
+		case "council":
+			return yp.CouncilID
+		case "unaccompanied_asylum_seeking_child":
+			return yp.UnaccompaniedAsylumSeekingChild
+		case "ehc_plan":
+			return yp.EHCPlan
+		case "disability":
+			return yp.Disability
+		}
+		panic(fmt.Sprintf("memory: young people cannot be filtered on %q", field))
+	}
+}
+
+// checkCaseReference fails when another young person of the council uses the reference.
+func (t *tx) checkCaseReference(yp domain.YoungPerson) error {
+	obj, err := t.first(tableYoungPeople, "case_reference", yp.CouncilID, yp.CaseReference)
+	if err != nil {
+		return err
+	}
+	if obj != nil && obj.(*domain.YoungPerson).ID != yp.ID {
+		return store.ErrCaseReferenceInUse
+	}
+	return nil
+}
+
+func (t *tx) CreateYoungPerson(_ context.Context, yp domain.YoungPerson) (domain.YoungPerson, error) {
+	if obj, err := t.first(tableYoungPeople, "id", yp.ID); err != nil {
+		return domain.YoungPerson{}, err
+	} else if obj != nil {
+		return domain.YoungPerson{}, fmt.Errorf("memory: young person id %s already used", yp.ID)
+	}
+	if err := t.checkCaseReference(yp); err != nil {
+		return domain.YoungPerson{}, err
+	}
+	yp.Revision = 1
+	yp.CreateTime, yp.UpdateTime = storedTime(yp.CreateTime), storedTime(yp.UpdateTime)
+	return yp, t.insert(tableYoungPeople, &yp)
+}
+
+func (t *tx) UpdateYoungPerson(_ context.Context, yp domain.YoungPerson, ifRevision int64) (domain.YoungPerson, error) {
+	old, err := t.getYoungPerson(yp.ID)
+	if err != nil {
+		return domain.YoungPerson{}, err
+	}
+	if ifRevision != 0 && ifRevision != old.Revision {
+		return domain.YoungPerson{}, store.ErrRevisionMismatch
+	}
+	if err := t.checkCaseReference(yp); err != nil {
+		return domain.YoungPerson{}, err
+	}
+	yp.Revision = old.Revision + 1
+	yp.CreateTime, yp.UpdateTime = old.CreateTime, storedTime(yp.UpdateTime)
+	return yp, t.insert(tableYoungPeople, &yp)
+}
+
+func (t *tx) DeleteYoungPerson(_ context.Context, id string, ifRevision int64) error {
+	old, err := t.getYoungPerson(id)
+	if err != nil {
+		return err
+	}
+	if ifRevision != 0 && ifRevision != old.Revision {
+		return store.ErrRevisionMismatch
+	}
+	if err := t.txn.Delete(tableYoungPeople, old); err != nil {
+		return fmt.Errorf("memory: delete young person: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) insert(table string, obj any) error {
+	if err := t.txn.Insert(table, obj); err != nil {
+		return fmt.Errorf("memory: insert into %s: %w", table, err)
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+// Package postgres is carepath's production store: PostgreSQL through a pgx/v5 pool, with
+// hand-written SQL and migrations embedded in the binary (see Migrate).
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/store"
+)
+
+// Store is the PostgreSQL store.
+type Store struct {
+	pool     *pgxpool.Pool
+	url      string
+	migrated atomic.Bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Options tune the connection pool.
+type Options struct {
+	// MaxConns caps the pool; 0 keeps pgx's default.
+	MaxConns int32
+}
+
+// Open connects a pool to the database at url. Unless the URL says otherwise, statements
+// time out after 30 seconds and idle transactions after 60, so that a stuck request cannot
+// hold locks for long. Open does not wait for the database: see Ready.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: database URL: %w", err)
+	}
+	params := cfg.ConnConfig.RuntimeParams
+	setDefault(params, "application_name", "carepath")
+	setDefault(params, "statement_timeout", "30s")
+	setDefault(params, "idle_in_transaction_session_timeout", "60s")
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: pool: %w", err)
+	}
+	return &Store{pool: pool, url: url}, nil
+}
+
+func setDefault(m map[string]string, k, v string) {
+	if _, ok := m[k]; !ok {
+		m[k] = v
+	}
+}
+
+// Pool exposes the pool to the composition root (metrics) and to tests.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close closes the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ready returns nil when the database answers and has every migration this binary knows.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return classify(err)
+	}
+	if s.migrated.Load() {
+		return nil
+	}
+	missing, err := pending(ctx, s.url)
+	if err != nil {
+		return classify(err)
+	}
+	if missing {
+		return errs.New(errs.Unavailable, errs.ReasonStoreUnavailable,
+			"the database schema is out of date; run `carepath migrate`")
+	}
+	s.migrated.Store(true)
+	return nil
+}
+
+// maxAttempts bounds the retries of a transaction that lost a serialisation conflict.
+const maxAttempts = 3
+
+// InTx runs fn in a read-committed transaction, retrying it when PostgreSQL reports a
+// serialisation failure or deadlock.
+func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error { return fn(&tx{tx: ptx}) })
+		if err == nil || !isConflict(err) {
+			break
+		}
+	}
+	return classify(err)
+}
+
+type tx struct {
+	tx pgx.Tx
+}
+
+func isConflict(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}
+
+// classify turns driver errors into the store's failures. Errors that are already
+// *errs.Error, and context errors, pass through. Driver detail is kept as the cause, for
+// logs only.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *errs.Error
+	if errors.As(err, &e) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if isConflict(err) {
+		return errs.Wrap(err, errs.Aborted, errs.ReasonConcurrentUpdate,
+			"the request conflicted with a concurrent change; retry it")
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "57014": // query_canceled: statement_timeout
+			return errs.Wrap(err, errs.DeadlineExceeded, errs.ReasonDeadlineExceeded, "the database took too long to answer")
+		case pgErr.Code[:2] == "08", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", pgErr.Code == "53300":
+			return unavailable(err)
+		}
+		return fmt.Errorf("postgres: %w", err)
+	}
+	// No server error: the connection failed or was lost.
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) || isNetwork(err) {
+		return unavailable(err)
+	}
+	return fmt.Errorf("postgres: %w", err)
+}
+
+func unavailable(err error) error {
+	return errs.Wrap(err, errs.Unavailable, errs.ReasonStoreUnavailable,
+		"the database is unavailable; retry with backoff")
+}
+
+// isNetwork reports whether err is a network failure between us and the database.
+func isNetwork(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}

@@ -1,0 +1,125 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/store"
+)
+
+const youngPersonColumns = `id, council_id, case_reference, given_name, family_name, preferred_name,
+	date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability, revision,
+	create_time, update_time`
+
+// youngPersonFilterColumns maps store.YoungPersonFields to columns.
+var youngPersonFilterColumns = map[string]string{
+	"date_of_birth":                      "date_of_birth",
+	"council":                            "council_id",
+	"unaccompanied_asylum_seeking_child": "unaccompanied_asylum_seeking_child",
+	"ehc_plan":                           "ehc_plan",
+	"disability":                         "disability",
+}
+
+func scanYoungPerson(row pgx.Row) (domain.YoungPerson, error) {
+	var (
+		yp  domain.YoungPerson
+		dob time.Time
+	)
+	err := row.Scan(&yp.ID, &yp.CouncilID, &yp.CaseReference, &yp.GivenName, &yp.FamilyName,
+		&yp.PreferredName, &dob, &yp.UnaccompaniedAsylumSeekingChild, &yp.EHCPlan, &yp.Disability,
+		&yp.Revision, &yp.CreateTime, &yp.UpdateTime)
+	yp.DateOfBirth = civil.New(dob.Date())
+	yp.CreateTime, yp.UpdateTime = yp.CreateTime.UTC(), yp.UpdateTime.UTC()
+	return yp, err
+}
+
+func (t *tx) GetYoungPerson(ctx context.Context, id string) (domain.YoungPerson, error) {
+	yp, err := scanYoungPerson(t.tx.QueryRow(ctx,
+		`SELECT `+youngPersonColumns+` FROM young_people WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return yp, store.ErrYoungPersonNotFound
+	}
+	return yp, err
+}
+
+func (t *tx) ListYoungPeople(ctx context.Context, q store.YoungPeopleQuery) ([]domain.YoungPerson, error) {
+	var args sqlArgs
+	cond := where(q.Filter, youngPersonFilterColumns, &args)
+	if q.AfterID != "" {
+		cond += " AND id > " + args.add(q.AfterID) + "::uuid"
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people WHERE `+cond+
+		` ORDER BY id LIMIT `+args.add(q.Limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.YoungPerson, error) { return scanYoungPerson(r) })
+}
+
+func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (domain.YoungPerson, error) {
+	created, err := scanYoungPerson(t.tx.QueryRow(ctx, `
+		INSERT INTO young_people (id, council_id, case_reference, given_name, family_name,
+			preferred_name, date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability,
+			revision, create_time, update_time)
+		VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, 1, $11, $12)
+		RETURNING `+youngPersonColumns,
+		yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
+		yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability,
+		yp.CreateTime, yp.UpdateTime))
+	return created, youngPersonWriteError(err)
+}
+
+func (t *tx) UpdateYoungPerson(ctx context.Context, yp domain.YoungPerson, ifRevision int64) (domain.YoungPerson, error) {
+	updated, err := scanYoungPerson(t.tx.QueryRow(ctx, `
+		UPDATE young_people SET council_id = $2, case_reference = $3, given_name = $4,
+			family_name = $5, preferred_name = $6, date_of_birth = $7::date,
+			unaccompanied_asylum_seeking_child = $8, ehc_plan = $9, disability = $10,
+			revision = revision + 1, update_time = $11
+		WHERE id = $1 AND ($12::bigint = 0 OR revision = $12)
+		RETURNING `+youngPersonColumns,
+		yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
+		yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability,
+		yp.UpdateTime, ifRevision))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return updated, t.missingOrStale(ctx, yp.ID)
+	}
+	return updated, youngPersonWriteError(err)
+}
+
+func (t *tx) DeleteYoungPerson(ctx context.Context, id string, ifRevision int64) error {
+	tag, err := t.tx.Exec(ctx,
+		`DELETE FROM young_people WHERE id = $1 AND ($2::bigint = 0 OR revision = $2)`, id, ifRevision)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return t.missingOrStale(ctx, id)
+	}
+	return nil
+}
+
+// missingOrStale explains why a guarded write matched no row.
+func (t *tx) missingOrStale(ctx context.Context, id string) error {
+	var exists bool
+	if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM young_people WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return store.ErrRevisionMismatch
+	}
+	return store.ErrYoungPersonNotFound
+}
+
+func youngPersonWriteError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.ConstraintName == "young_people_case_reference_key" {
+		return store.ErrCaseReferenceInUse
+	}
+	return err
+}

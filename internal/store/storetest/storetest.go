@@ -1,0 +1,92 @@
+// Package storetest is the conformance suite every store backend must pass. Backends call
+// Run from their tests with a constructor for an empty store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/store"
+)
+
+// NewStore returns an empty store for one test; the backend cleans it up.
+type NewStore func(t *testing.T) store.Store
+
+// Run runs the whole suite.
+func Run(t *testing.T, newStore NewStore) {
+	t.Run("Transactions", func(t *testing.T) { testTransactions(t, newStore) })
+	t.Run("YoungPeople", func(t *testing.T) { testYoungPeople(t, newStore) })
+	t.Run("Requests", func(t *testing.T) { testRequests(t, newStore) })
+}
+
+// inTx runs fn in a transaction and fails the test on error.
+func inTx(t *testing.T, s store.Store, fn func(store.Tx) error) {
+	t.Helper()
+	if err := s.InTx(context.Background(), fn); err != nil {
+		t.Fatalf("transaction: %v", err)
+	}
+}
+
+// wantErr fails unless err is an *errs.Error of the kind and reason.
+func wantErr(t *testing.T, err error, kind errs.Kind, reason string) {
+	t.Helper()
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error = %v, want an errs.Error with reason %s", err, reason)
+	}
+	if e.Kind != kind || e.Reason != reason {
+		t.Fatalf("error kind/reason = %d/%s, want %d/%s (%v)", e.Kind, e.Reason, kind, reason, err)
+	}
+}
+
+// at is a fixed instant with sub-microsecond digits, which stores must drop.
+var at = time.Date(2026, 11, 22, 9, 30, 15, 123456789, time.UTC)
+
+func testTransactions(t *testing.T, newStore NewStore) {
+	t.Run("RollbackOnError", func(t *testing.T) {
+		s := newStore(t)
+		boom := errors.New("boom")
+		err := s.InTx(context.Background(), func(tx store.Tx) error {
+			if _, err := tx.CreateYoungPerson(context.Background(), youngPerson("r1")); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx error = %v, want the function's error", err)
+		}
+		inTx(t, s, func(tx store.Tx) error {
+			_, err := tx.GetYoungPerson(context.Background(), idOf("r1"))
+			wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+			return nil
+		})
+	})
+	t.Run("ReadsOwnWrites", func(t *testing.T) {
+		s := newStore(t)
+		inTx(t, s, func(tx store.Tx) error {
+			if _, err := tx.CreateYoungPerson(context.Background(), youngPerson("w1")); err != nil {
+				return err
+			}
+			_, err := tx.GetYoungPerson(context.Background(), idOf("w1"))
+			return err
+		})
+	})
+	t.Run("CanceledContext", func(t *testing.T) {
+		s := newStore(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		ran := false
+		err := s.InTx(ctx, func(store.Tx) error { ran = true; return nil })
+		if !errors.Is(err, context.Canceled) || ran {
+			t.Fatalf("InTx on a cancelled context: err = %v, ran = %v; want context.Canceled and not run", err, ran)
+		}
+	})
+	t.Run("Ready", func(t *testing.T) {
+		if err := newStore(t).Ready(context.Background()); err != nil {
+			t.Fatalf("Ready() = %v", err)
+		}
+	})
+}
