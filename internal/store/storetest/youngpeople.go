@@ -265,8 +265,12 @@ func testListFilter(t *testing.T, s store.Store) {
 		mk("f3", civil.New(2010, 6, 15), "council-b", false, false, true),
 		mk("f4", civil.New(2012, 1, 1), "council-b", true, true, true),
 	)
-	dob := func(op query.Op, d civil.Date) query.Expr { return query.Compare{Field: "date_of_birth", Op: op, Value: d} }
-	flag := func(field string, op query.Op, v bool) query.Expr { return query.Compare{Field: field, Op: op, Value: v} }
+	dob := func(op query.Op, d civil.Date) query.Expr {
+		return query.Compare{Field: "date_of_birth", Op: op, Value: d}
+	}
+	flag := func(field string, op query.Op, v bool) query.Expr {
+		return query.Compare{Field: field, Op: op, Value: v}
+	}
 	for _, tc := range []struct {
 		name   string
 		filter query.Expr

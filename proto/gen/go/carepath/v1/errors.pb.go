@@ -42,8 +42,6 @@ const (
 	ErrorReason_ERROR_REASON_PAGE_TOKEN_INVALID ErrorReason = 4
 	// INVALID_ARGUMENT: the filter is not valid AIP-160 syntax or uses an unsupported field.
 	ErrorReason_ERROR_REASON_FILTER_INVALID ErrorReason = 5
-	// INVALID_ARGUMENT: the update mask names a field that does not exist or cannot be changed.
-	ErrorReason_ERROR_REASON_UPDATE_MASK_INVALID ErrorReason = 6
 	// INVALID_ARGUMENT: the request id was already used for a different request.
 	ErrorReason_ERROR_REASON_REQUEST_ID_REUSED ErrorReason = 7
 	// NOT_FOUND: the named resource does not exist.
@@ -79,7 +77,6 @@ var (
 		3:  "ERROR_REASON_REQUEST_TOO_LARGE",
 		4:  "ERROR_REASON_PAGE_TOKEN_INVALID",
 		5:  "ERROR_REASON_FILTER_INVALID",
-		6:  "ERROR_REASON_UPDATE_MASK_INVALID",
 		7:  "ERROR_REASON_REQUEST_ID_REUSED",
 		20: "ERROR_REASON_RESOURCE_NOT_FOUND",
 		21: "ERROR_REASON_ROUTE_NOT_FOUND",
@@ -100,7 +97,6 @@ var (
 		"ERROR_REASON_REQUEST_TOO_LARGE":       3,
 		"ERROR_REASON_PAGE_TOKEN_INVALID":      4,
 		"ERROR_REASON_FILTER_INVALID":          5,
-		"ERROR_REASON_UPDATE_MASK_INVALID":     6,
 		"ERROR_REASON_REQUEST_ID_REUSED":       7,
 		"ERROR_REASON_RESOURCE_NOT_FOUND":      20,
 		"ERROR_REASON_ROUTE_NOT_FOUND":         21,
@@ -147,15 +143,14 @@ var File_carepath_v1_errors_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18carepath/v1/errors.proto\x12\vcarepath.v1*\xa9\x05\n" +
+	"\x18carepath/v1/errors.proto\x12\vcarepath.v1*\x83\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_REQUEST_INVALID\x10\x01\x12\"\n" +
 	"\x1eERROR_REASON_REQUEST_MALFORMED\x10\x02\x12\"\n" +
 	"\x1eERROR_REASON_REQUEST_TOO_LARGE\x10\x03\x12#\n" +
 	"\x1fERROR_REASON_PAGE_TOKEN_INVALID\x10\x04\x12\x1f\n" +
-	"\x1bERROR_REASON_FILTER_INVALID\x10\x05\x12$\n" +
-	" ERROR_REASON_UPDATE_MASK_INVALID\x10\x06\x12\"\n" +
+	"\x1bERROR_REASON_FILTER_INVALID\x10\x05\x12\"\n" +
 	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\a\x12#\n" +
 	"\x1fERROR_REASON_RESOURCE_NOT_FOUND\x10\x14\x12 \n" +
 	"\x1cERROR_REASON_ROUTE_NOT_FOUND\x10\x15\x12&\n" +

@@ -1,0 +1,279 @@
+// Package app is carepath's composition root: it turns a Config into a running server,
+// choosing the store, building the gRPC server and its REST gateway, and shutting them
+// down in order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"buf.build/go/protovalidate"
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/carepath/carepath/internal/demo"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/platform/gateway"
+	"github.com/carepath/carepath/internal/platform/grpcx"
+	"github.com/carepath/carepath/internal/store"
+	"github.com/carepath/carepath/internal/store/memory"
+	"github.com/carepath/carepath/internal/store/postgres"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/youngpeople"
+)
+
+// App is a carepath server whose listeners are open.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	store    store.Store
+	grpc     *grpc.Server
+	health   *health.Server
+	http     *http.Server
+	gwConn   *grpc.ClientConn
+	grpcLis  net.Listener
+	httpLis  net.Listener
+	ready    atomic.Bool
+	services []string
+}
+
+// readinessInterval is how often the store is checked for health reporting.
+const readinessInterval = 5 * time.Second
+
+// New opens the store and the listeners; Run serves.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a = &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if a.store, err = openStore(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+
+	// Compiling every request's rules now turns a bad rule into a start-up failure instead
+	// of an INTERNAL error on the first call.
+	validator, err := protovalidate.New(protovalidate.WithMessageDescriptors(requestMessages()...))
+	if err != nil {
+		return nil, fmt.Errorf("protovalidate: %w", err)
+	}
+	registry := prometheus.NewRegistry()
+	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+	registry.MustRegister(metrics, collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	a.grpc = grpcx.NewServer(log, metrics, validator)
+	pb.RegisterYoungPeopleServiceServer(a.grpc, youngpeople.New(a.store, time.Now))
+	a.health = health.NewServer()
+	healthpb.RegisterHealthServer(a.grpc, a.health)
+	if cfg.Reflection {
+		reflection.Register(a.grpc)
+	}
+	metrics.InitializeMetrics(a.grpc)
+	for name := range a.grpc.GetServiceInfo() {
+		a.services = append(a.services, name)
+	}
+	a.setServing(false)
+
+	if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		return nil, fmt.Errorf("gRPC listener: %w", err)
+	}
+	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("HTTP listener: %w", err)
+	}
+	// The gateway calls our own gRPC listener, so REST calls pass every interceptor.
+	a.gwConn, err = grpc.NewClient(loopback(a.grpcLis.Addr()), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, fmt.Errorf("gateway connection: %w", err)
+	}
+	gw := gateway.NewServeMux()
+	if err := pb.RegisterYoungPeopleServiceHandler(ctx, gw, a.gwConn); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	a.http = &http.Server{
+		Handler:           a.routes(gw, registry),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// openStore picks the backend: PostgreSQL when a database URL is given, else memory with
+// the demo data.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (store.Store, error) {
+	if cfg.DatabaseURL == "" {
+		s := memory.New()
+		if cfg.DemoData {
+			n, err := demo.Load(ctx, s, civil.Of(time.Now()))
+			if err != nil {
+				return nil, fmt.Errorf("demo data: %w", err)
+			}
+			log.Info("loaded demo data into the in-memory store", "young_people", n)
+		}
+		return s, nil
+	}
+	if cfg.MigrateOnStart {
+		if err := postgres.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
+			return nil, err
+		}
+	}
+	return postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{})
+}
+
+// requestMessages returns the request message of every carepath RPC.
+func requestMessages() []protoreflect.MessageDescriptor {
+	var out []protoreflect.MessageDescriptor
+	protoregistry.GlobalFiles.RangeFilesByPackage("carepath.v1", func(fd protoreflect.FileDescriptor) bool {
+		for i := range fd.Services().Len() {
+			methods := fd.Services().Get(i).Methods()
+			for j := range methods.Len() {
+				out = append(out, methods.Get(j).Input())
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// Migrate applies the database migrations (`carepath migrate`).
+func Migrate(ctx context.Context, databaseURL string, log *slog.Logger) error {
+	return postgres.Migrate(ctx, databaseURL, log)
+}
+
+// loopback is the address to dial to reach a listener: its port on the loopback interface
+// when it listens on every interface.
+func loopback(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+}
+
+// GRPCAddr and HTTPAddr are the addresses the listeners are bound to.
+func (a *App) GRPCAddr() string { return a.grpcLis.Addr().String() }
+func (a *App) HTTPAddr() string { return a.httpLis.Addr().String() }
+
+// Run serves until ctx is cancelled, then shuts down gracefully: health reports
+// NOT_SERVING, the HTTP server drains, the gRPC server drains (or is stopped when the
+// timeout passes), and the store closes.
+func (a *App) Run(ctx context.Context) error {
+	defer a.close()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := a.grpc.Serve(a.grpcLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			return fmt.Errorf("gRPC server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		if err := a.http.Serve(a.httpLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("HTTP server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error { a.watchReadiness(gctx); return nil })
+	a.log.Info("carepath is serving", "grpc_addr", a.GRPCAddr(), "http_addr", a.HTTPAddr())
+
+	g.Go(func() error {
+		<-gctx.Done()
+		a.shutdown()
+		return nil
+	})
+	return g.Wait()
+}
+
+func (a *App) shutdown() {
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	a.health.Shutdown()
+	a.ready.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := a.http.Shutdown(ctx); err != nil {
+		a.log.Warn("HTTP server did not drain in time", "error", err)
+	}
+	stopped := make(chan struct{})
+	go func() { a.grpc.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		a.log.Warn("gRPC server did not drain in time; stopping it")
+		a.grpc.Stop()
+	}
+}
+
+func (a *App) close() {
+	if a.gwConn != nil {
+		_ = a.gwConn.Close()
+	}
+	for _, l := range []net.Listener{a.grpcLis, a.httpLis} {
+		if l != nil {
+			_ = l.Close()
+		}
+	}
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+// watchReadiness reports SERVING while the store is ready, checking it periodically.
+func (a *App) watchReadiness(ctx context.Context) {
+	t := time.NewTicker(readinessInterval)
+	defer t.Stop()
+	for {
+		checkCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := a.store.Ready(checkCtx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if ok := err == nil; ok != a.ready.Load() {
+			if ok {
+				a.log.Info("store is ready")
+			} else {
+				a.log.Warn("store is not ready", "error", err)
+			}
+			a.setServing(ok)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (a *App) setServing(ok bool) {
+	a.ready.Store(ok)
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if ok {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	a.health.SetServingStatus("", st)
+	for _, name := range a.services {
+		a.health.SetServingStatus(name, st)
+	}
+}

@@ -1,0 +1,132 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is everything `carepath serve` can be told. The defaults run with zero setup: the
+// in-memory store with demo data, gRPC on :9090 and REST on :8080.
+type Config struct {
+	GRPCAddr        string
+	HTTPAddr        string
+	DatabaseURL     string
+	MigrateOnStart  bool
+	DemoData        bool
+	Reflection      bool
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+	MaxBodyBytes    int64
+}
+
+// Defaults returns the zero-setup configuration.
+func Defaults() Config {
+	return Config{
+		GRPCAddr:        ":9090",
+		HTTPAddr:        ":8080",
+		DemoData:        true,
+		Reflection:      true,
+		LogLevel:        slog.LevelInfo,
+		ShutdownTimeout: 20 * time.Second,
+		MaxBodyBytes:    1 << 20,
+	}
+}
+
+// EnvPrefix starts the environment variable of every flag: --grpc-addr is CAREPATH_GRPC_ADDR.
+const EnvPrefix = "CAREPATH_"
+
+// RegisterFlags defines the serve flags on fs, with c's values as defaults.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.GRPCAddr, "grpc-addr", c.GRPCAddr, "address of the gRPC listener")
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address of the HTTP listener (REST gateway, health, metrics, OpenAPI)")
+	c.RegisterDatabaseFlag(fs)
+	fs.BoolVar(&c.MigrateOnStart, "migrate", c.MigrateOnStart, "apply database migrations before serving (PostgreSQL only)")
+	fs.BoolVar(&c.DemoData, "demo-data", c.DemoData, "load the demo young people into the in-memory store")
+	fs.BoolVar(&c.Reflection, "grpc-reflection", c.Reflection, "serve gRPC reflection, so tools like grpcurl can list the API")
+	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "log level: DEBUG, INFO, WARN or ERROR")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests get to finish on SIGTERM")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest REST request body accepted, in bytes")
+}
+
+// RegisterDatabaseFlag defines --database-url alone, for commands that need only that.
+func (c *Config) RegisterDatabaseFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL,
+		"PostgreSQL URL, e.g. postgres://user:pass@host:5432/carepath; empty for the in-memory store")
+}
+
+// ApplyEnv gives each flag not set on the command line the value of its environment
+// variable, if that is set. lookup is os.LookupEnv outside tests.
+func ApplyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		name := EnvPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := lookup(name); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// Validate checks the configuration once, before anything starts.
+func (c Config) Validate() error {
+	var errs []error
+	for name, addr := range map[string]string{"grpc-addr": c.GRPCAddr, "http-addr": c.HTTPAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("--%s %q is not host:port", name, addr))
+		}
+	}
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			errs = append(errs, errors.New("--database-url must be a postgres:// URL"))
+		}
+	} else if c.MigrateOnStart {
+		errs = append(errs, errors.New("--migrate needs --database-url"))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
+	}
+	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<20 {
+		errs = append(errs, errors.New("--max-body-bytes must be between 1024 and 1048576 (the gRPC message limit)"))
+	}
+	return errors.Join(errs...)
+}
+
+// LogValue logs the configuration with the database password hidden.
+func (c Config) LogValue() slog.Value {
+	db := "memory"
+	if c.DatabaseURL != "" {
+		db = redact(c.DatabaseURL)
+	}
+	return slog.GroupValue(
+		slog.String("grpc_addr", c.GRPCAddr), slog.String("http_addr", c.HTTPAddr),
+		slog.String("store", db), slog.Bool("migrate", c.MigrateOnStart),
+		slog.Bool("demo_data", c.DemoData && c.DatabaseURL == ""),
+		slog.Bool("grpc_reflection", c.Reflection), slog.String("log_level", c.LogLevel.String()),
+		slog.String("shutdown_timeout", c.ShutdownTimeout.String()), slog.Int64("max_body_bytes", c.MaxBodyBytes),
+	)
+}
+
+func redact(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "(unparseable)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}

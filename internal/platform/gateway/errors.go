@@ -1,0 +1,103 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/platform/apierr"
+)
+
+// errorBody is the AIP-193 JSON form of an error.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    int               `json:"code"`
+	Status  string            `json:"status"`
+	Message string            `json:"message"`
+	Details []json.RawMessage `json:"details"`
+}
+
+var detailJSON = protojson.MarshalOptions{}
+
+// WriteStatus writes st as an AIP-193 error with the HTTP status its code maps to.
+func WriteStatus(w http.ResponseWriter, st *status.Status, httpCode int) {
+	body := errorBody{Error: errorDetail{
+		Code:    httpCode,
+		Status:  codeName(st.Code()),
+		Message: st.Message(),
+		Details: []json.RawMessage{},
+	}}
+	for _, d := range st.Proto().GetDetails() {
+		b, err := detailJSON.Marshal(d)
+		if err == nil {
+			body.Error.Details = append(body.Error.Details, b)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Del("Grpc-Metadata-Content-Type")
+	w.WriteHeader(httpCode)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// codeName is the google.rpc.Code name of c, such as INVALID_ARGUMENT.
+func codeName(c codes.Code) string {
+	return [...]string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+		"NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+		"FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+		"UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}[c]
+}
+
+// errorHandler writes the errors of gateway calls: those the gRPC server returned, which
+// already carry ErrorInfo, and those the gateway raised itself before calling it (a body or
+// query it could not read), which get it here.
+func errorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	if bodyTooLarge(r) {
+		writeTooLarge(w)
+		return
+	}
+	st := status.Convert(err)
+	if apierr.Info(st) == nil && st.Code() == codes.InvalidArgument {
+		st, _ = apierr.Status(malformed(st.Message()))
+	} else {
+		st, _ = apierr.Status(st.Err())
+	}
+	WriteStatus(w, st, runtime.HTTPStatusFromCode(st.Code()))
+}
+
+// unreadable matches the messages of protojson and strictQueryParser that name the field a
+// caller got wrong. Other messages are not echoed: they may quote the value sent.
+var unreadable = regexp.MustCompile(`unknown (field|query parameter) "([^"]{1,100})"`)
+
+func malformed(msg string) error {
+	e := errs.New(errs.InvalidArgument, errs.ReasonRequestMalformed,
+		"the request could not be read: check the JSON body and query parameters against the API")
+	if m := unreadable.FindStringSubmatch(msg); m != nil {
+		e.Violations = []errs.Violation{{Field: m[2], Description: "unknown " + m[1]}}
+	}
+	return e
+}
+
+func routingErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	var st *status.Status
+	switch httpStatus {
+	case http.StatusMethodNotAllowed:
+		st = status.New(codes.Unimplemented, "this path does not support the "+r.Method+" method")
+	case http.StatusBadRequest:
+		st, _ = apierr.Status(malformed(""))
+	default:
+		httpStatus = http.StatusNotFound
+		st = status.New(codes.NotFound, "no API route matches this path; see /openapi.json")
+	}
+	WriteStatus(w, apierr.WithErrorInfo(st), httpStatus)
+}

@@ -1,0 +1,61 @@
+// Package gateway configures the grpc-gateway REST/JSON front of carepath. The gateway
+// dials carepath's own gRPC listener, so every REST call passes through the same
+// interceptors (validation, errors, logging and, later, authentication) as a gRPC call.
+//
+// What it changes from the gateway's defaults, and why:
+//   - JSON: unknown fields are refused (a misspelt field must not silently change nothing),
+//     and default values are written out so partners see explicit false and "".
+//   - Unknown query parameters are refused, for the same reason.
+//   - Errors are AIP-193 JSON bodies, {"error": {code, status, message, details}}, with a
+//     google.rpc.ErrorInfo always among the details.
+//   - Only X-Request-Id is passed on to gRPC as metadata; no client header can set other
+//     metadata (Grpc-Metadata-*), so identity can never be injected over REST.
+//   - Responses carry Cache-Control: no-store: they hold personal data.
+//   - HTTP method override and path-length fallback are off.
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/carepath/carepath/internal/platform/requestid"
+)
+
+// NewServeMux returns a gateway mux with carepath's options; register handlers on it with
+// the generated RegisterXHandler functions and a client connection to the gRPC server.
+func NewServeMux() *runtime.ServeMux {
+	return runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
+		runtime.SetQueryParameterParser(strictQueryParser{}),
+		runtime.WithErrorHandler(errorHandler),
+		runtime.WithRoutingErrorHandler(routingErrorHandler),
+		runtime.WithIncomingHeaderMatcher(incomingHeader),
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithForwardResponseOption(noStore),
+		runtime.WithDisableHTTPMethodOverride(),
+		runtime.WithDisablePathLengthFallback(),
+	)
+}
+
+// incomingHeader passes only the request id on to gRPC. (The gateway itself always passes
+// Authorization, and sets x-forwarded-for from the connection.)
+func incomingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, requestid.Header) {
+		return strings.ToLower(requestid.Header), true
+	}
+	return "", false
+}
+
+func noStore(_ context.Context, w http.ResponseWriter, _ proto.Message) error {
+	w.Header().Set("Cache-Control", "no-store")
+	return nil
+}

@@ -1,0 +1,163 @@
+// Package grpcx builds carepath's gRPC server: limits, and the interceptor chain that every
+// call passes through, REST calls included (the gateway dials this server):
+//
+//	request id -> logging -> metrics -> panic recovery -> error mapping -> validation -> handler
+//
+// Error mapping sits outside validation and the handlers so that every error leaving the
+// server is an AIP-193 status; recovery sits outside it and builds its own.
+package grpcx
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"buf.build/go/protovalidate"
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/platform/apierr"
+	"github.com/carepath/carepath/internal/platform/requestid"
+)
+
+// Limits bound what one connection or message may cost the server.
+const (
+	MaxRecvMsgSize       = 1 << 20 // 1 MiB
+	MaxSendMsgSize       = 4 << 20
+	MaxHeaderListSize    = 64 << 10
+	MaxConcurrentStreams = 100
+)
+
+// NewServer returns a gRPC server with carepath's limits and interceptors. Metrics must be
+// registered with a Prometheus registry by the caller.
+func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator protovalidate.Validator) *grpc.Server {
+	logOpts := []logging.Option{
+		logging.WithLogOnEvents(logging.FinishCall),
+		logging.WithFieldsFromContext(func(ctx context.Context) logging.Fields {
+			return logging.Fields{"request_id", requestid.From(ctx)}
+		}),
+		logging.WithDurationField(logging.DurationToDurationField),
+	}
+	logger := logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		log.Log(ctx, slog.Level(lvl), msg, fields...)
+	})
+	notProbe := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool {
+		return !strings.HasPrefix(c.FullMethod(), "/grpc.health.v1.Health/")
+	})
+	recoveryOpt := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in gRPC handler", "request_id", requestid.From(ctx),
+			"panic", p, "stack", string(debug.Stack()))
+		st, _ := apierr.Status(errs.New(errs.Internal, errs.ReasonInternal, "panic"))
+		return st.Err()
+	})
+	errorsI := &errorMapper{log: log}
+	validate := &validation{v: validator}
+
+	return grpc.NewServer(
+		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
+		grpc.MaxSendMsgSize(MaxSendMsgSize),
+		grpc.MaxHeaderListSize(MaxHeaderListSize),
+		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+		grpc.ConnectionTimeout(20*time.Second),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 5 * time.Minute}),
+		grpc.ChainUnaryInterceptor(
+			requestid.UnaryServerInterceptor,
+			selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(logger, logOpts...), notProbe),
+			metrics.UnaryServerInterceptor(),
+			recovery.UnaryServerInterceptor(recoveryOpt),
+			errorsI.unary,
+			validate.unary,
+		),
+		grpc.ChainStreamInterceptor(
+			requestid.StreamServerInterceptor,
+			selector.StreamServerInterceptor(logging.StreamServerInterceptor(logger, logOpts...), notProbe),
+			metrics.StreamServerInterceptor(),
+			recovery.StreamServerInterceptor(recoveryOpt),
+			errorsI.stream,
+			validate.stream,
+		),
+	)
+}
+
+// errorMapper turns every error a handler returns into an AIP-193 status and logs the
+// detail of unexpected ones, which the caller never sees.
+type errorMapper struct{ log *slog.Logger }
+
+func (m *errorMapper) mapErr(ctx context.Context, method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	st, internal := apierr.Status(err)
+	if internal {
+		m.log.ErrorContext(ctx, "internal error", "request_id", requestid.From(ctx),
+			"grpc.method", method, "error", err.Error())
+	}
+	return st.Err()
+}
+
+func (m *errorMapper) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	resp, err := handler(ctx, req)
+	return resp, m.mapErr(ctx, info.FullMethod, err)
+}
+
+func (m *errorMapper) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return m.mapErr(ss.Context(), info.FullMethod, handler(srv, ss))
+}
+
+// validation enforces the protovalidate rules declared in the protos.
+type validation struct{ v protovalidate.Validator }
+
+func (v *validation) check(msg any) error {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil
+	}
+	err := v.v.Validate(m)
+	if err == nil {
+		return nil
+	}
+	verr, ok := err.(*protovalidate.ValidationError)
+	if !ok {
+		return err // a rule that fails to compile or run: a bug, reported as INTERNAL
+	}
+	violations := make([]errs.Violation, 0, len(verr.Violations))
+	for _, x := range verr.Violations {
+		violations = append(violations, errs.Violation{
+			Field:       protovalidate.FieldPathString(x.Proto.GetField()),
+			Description: x.Proto.GetMessage(),
+		})
+	}
+	return errs.Invalid(violations...)
+}
+
+func (v *validation) unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if err := v.check(req); err != nil {
+		return nil, err
+	}
+	return handler(ctx, req)
+}
+
+func (v *validation) stream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return handler(srv, &validatingStream{ServerStream: ss, v: v})
+}
+
+type validatingStream struct {
+	grpc.ServerStream
+	v *validation
+}
+
+func (s *validatingStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	return s.v.check(m)
+}

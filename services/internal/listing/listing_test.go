@@ -1,0 +1,79 @@
+package listing
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/query"
+	"github.com/carepath/carepath/internal/errs"
+)
+
+var testFields = map[string]Field{
+	"date_of_birth": {Type: query.Date},
+	"ehc_plan":      {Type: query.Bool},
+	"council": {Type: query.String, Value: func(s string) (string, bool) {
+		id, ok := strings.CutPrefix(s, "organisations/")
+		return id, ok
+	}},
+}
+
+func TestFilter(t *testing.T) {
+	dob := func(op query.Op, y, m, d int) query.Expr {
+		return query.Compare{Field: "date_of_birth", Op: op, Value: civil.New(y, time.Month(m), d)}
+	}
+	ehcp := query.Compare{Field: "ehc_plan", Op: query.Eq, Value: true}
+	for _, tc := range []struct {
+		filter string
+		want   query.Expr
+	}{
+		{``, nil},
+		{`date_of_birth >= "2008-02-29"`, dob(query.Ge, 2008, 2, 29)},
+		{`date_of_birth < "2010-01-01" AND ehc_plan = true`, query.And{Left: dob(query.Lt, 2010, 1, 1), Right: ehcp}},
+		{`ehc_plan = false OR date_of_birth = "2009-12-31"`, query.Or{
+			Left: query.Compare{Field: "ehc_plan", Op: query.Eq, Value: false}, Right: dob(query.Eq, 2009, 12, 31)}},
+		{`NOT ehc_plan = true`, query.Not{X: ehcp}},
+		{`ehc_plan`, ehcp},
+		{`council = "organisations/notts"`, query.Compare{Field: "council", Op: query.Eq, Value: "notts"}},
+		{`(ehc_plan = true) date_of_birth != "2008-01-01"`, query.And{Left: ehcp, Right: dob(query.Ne, 2008, 1, 1)}},
+	} {
+		got, err := Filter(tc.filter, testFields)
+		if err != nil {
+			t.Errorf("Filter(%q) error: %v", tc.filter, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("Filter(%q) (-want +got):\n%s", tc.filter, diff)
+		}
+	}
+}
+
+func TestFilterRefuses(t *testing.T) {
+	for _, filter := range []string{
+		`name = "x"`,                           // not a filter field
+		`date_of_birth > "2008-02-30"`,         // not a real date
+		`date_of_birth > "29/02/2008"`,         // not ISO
+		`ehc_plan > true`,                      // booleans take = and != only
+		`council < "organisations/a"`,          // strings too
+		`council = "notts"`,                    // not a resource name
+		`date_of_birth >= `,                    // syntax
+		`date_of_birth:"2008"`,                 // has operator
+		strings.Repeat(`ehc_plan = true AND `, 20) + `ehc_plan = true`, // too many comparisons
+	} {
+		_, err := Filter(filter, testFields)
+		if errs.ReasonOf(err) != errs.ReasonFilterInvalid {
+			t.Errorf("Filter(%q) error = %v, want FILTER_INVALID", filter, err)
+		}
+	}
+}
+
+func TestPageSize(t *testing.T) {
+	for in, want := range map[int32]int{0: DefaultPageSize, 1: 1, 100: 100, MaxPageSize: MaxPageSize, MaxPageSize + 1: MaxPageSize, 1 << 30: MaxPageSize} {
+		if got := PageSize(in); got != want {
+			t.Errorf("PageSize(%d) = %d, want %d", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs carepath's whole test suite, PostgreSQL tests included (`make test`).
+#
+# PostgreSQL comes from TEST_DATABASE_URL when it is set. Otherwise this script starts a
+# throwaway cluster with the machine's initdb/pg_ctl (as a non-root user, since initdb
+# refuses root), on a free local port with fsync off, and removes it on exit. With no
+# initdb it falls back to a server on 127.0.0.1:5432. REQUIRE_TEST_DATABASE=1 makes the
+# PostgreSQL tests fail, never skip, if the database is missing.
+#
+# Extra arguments go to `go test`, e.g. `tools/test.sh -run Conformance`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_bin() { # find_bin NAME: a PostgreSQL program on PATH or in Debian's versioned dirs
+  command -v "$1" 2>/dev/null || ls -1d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+start_cluster() {
+  local initdb pg_ctl owner port
+  initdb=$(find_bin initdb) && pg_ctl=$(find_bin pg_ctl) || return 1
+  [ -n "$initdb" ] && [ -n "$pg_ctl" ] || return 1
+  PGTMP=$(mktemp -d "${TMPDIR:-/tmp}/carepath-pg.XXXXXX")
+  as_owner=()
+  if [ "$(id -u)" = 0 ]; then
+    owner=postgres
+    id -u "$owner" >/dev/null 2>&1 || owner=nobody
+    chown "$owner" "$PGTMP"
+    as_owner=(runuser -u "$owner" --)
+  fi
+  for port in $(seq 54320 54399); do port_free "$port" && break; done
+  "${as_owner[@]}" "$initdb" -D "$PGTMP/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >"$PGTMP/initdb.log" 2>&1 \
+    || { cat "$PGTMP/initdb.log" >&2; return 1; }
+  "${as_owner[@]}" "$pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 start \
+    -o "-p $port -k $PGTMP -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
+    || { cat "$PGTMP/server.log" >&2; return 1; }
+  PG_CTL=("${as_owner[@]}" "$pg_ctl")
+  trap stop_cluster EXIT
+  export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+  echo "test.sh: started a throwaway PostgreSQL on 127.0.0.1:$port" >&2
+}
+
+stop_cluster() {
+  "${PG_CTL[@]}" -D "$PGTMP/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PGTMP"
+}
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  if ! start_cluster; then
+    if ! port_free 5432; then
+      export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+      echo "test.sh: no initdb; using the PostgreSQL server on 127.0.0.1:5432" >&2
+    else
+      echo "test.sh: no PostgreSQL: install it (initdb/pg_ctl) or set TEST_DATABASE_URL" >&2
+      exit 1
+    fi
+  fi
+fi
+export REQUIRE_TEST_DATABASE=1
+go test -race -count=1 "$@" ./...
