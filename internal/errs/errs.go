@@ -38,7 +38,6 @@ const (
 	ReasonRequestTooLarge    = "REQUEST_TOO_LARGE"
 	ReasonPageTokenInvalid   = "PAGE_TOKEN_INVALID"
 	ReasonFilterInvalid      = "FILTER_INVALID"
-	ReasonUpdateMaskInvalid  = "UPDATE_MASK_INVALID"
 	ReasonRequestIDReused    = "REQUEST_ID_REUSED"
 	ReasonResourceNotFound   = "RESOURCE_NOT_FOUND"
 	ReasonRouteNotFound      = "ROUTE_NOT_FOUND"

@@ -62,9 +62,18 @@ func NewDatabase(t testing.TB) string {
 	if templateErr != nil {
 		t.Fatalf("pgtest: template database: %v", templateErr)
 	}
+	return create(t, templateName)
+}
+
+// create makes a database copied from template and drops it when the test ends.
+func create(t testing.TB, template string) string {
+	t.Helper()
+	server := ServerURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	name := "carepath_test_" + randomHex(6)
 	createMu.Lock()
-	err := exec(ctx, server, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, templateName))
+	err := exec(ctx, server, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, template))
 	createMu.Unlock()
 	if err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
@@ -77,6 +86,13 @@ func NewDatabase(t testing.TB) string {
 		}
 	})
 	return withDatabase(server, name)
+}
+
+// NewEmptyDatabase creates a database with no schema for the test and returns its URL,
+// for tests of migration itself. It is dropped when the test ends.
+func NewEmptyDatabase(t testing.TB) string {
+	t.Helper()
+	return create(t, "template0")
 }
 
 // ensureTemplate returns the name of a migrated template database, building it if needed.

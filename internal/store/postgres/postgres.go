@@ -134,8 +134,11 @@ func classify(err error) error {
 			return errs.Wrap(err, errs.DeadlineExceeded, errs.ReasonDeadlineExceeded, "the database took too long to answer")
 		case pgErr.Code[:2] == "08", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", pgErr.Code == "53300":
 			return unavailable(err)
+		case pgErr.Code == "42P01", pgErr.Code == "3F000": // undefined table or schema: not migrated
+			return errs.Wrap(safe(pgErr), errs.Unavailable, errs.ReasonStoreUnavailable,
+				"the database schema is out of date; run `carepath migrate`")
 		}
-		return fmt.Errorf("postgres: %w", err)
+		return safe(pgErr)
 	}
 	// No server error: the connection failed or was lost.
 	var connErr *pgconn.ConnectError
@@ -143,6 +146,13 @@ func classify(err error) error {
 		return unavailable(err)
 	}
 	return fmt.Errorf("postgres: %w", err)
+}
+
+// safe describes a server error for the logs without its message, which can quote the
+// values of the statement (personal data).
+func safe(e *pgconn.PgError) error {
+	return fmt.Errorf("postgres: SQLSTATE %s (%s; table %q, column %q, constraint %q)",
+		e.Code, e.Severity, e.TableName, e.ColumnName, e.ConstraintName)
 }
 
 func unavailable(err error) error {

@@ -53,14 +53,14 @@ func TestFilter(t *testing.T) {
 
 func TestFilterRefuses(t *testing.T) {
 	for _, filter := range []string{
-		`name = "x"`,                           // not a filter field
-		`date_of_birth > "2008-02-30"`,         // not a real date
-		`date_of_birth > "29/02/2008"`,         // not ISO
-		`ehc_plan > true`,                      // booleans take = and != only
-		`council < "organisations/a"`,          // strings too
-		`council = "notts"`,                    // not a resource name
-		`date_of_birth >= `,                    // syntax
-		`date_of_birth:"2008"`,                 // has operator
+		`name = "x"`,                   // not a filter field
+		`date_of_birth > "2008-02-30"`, // not a real date
+		`date_of_birth > "29/02/2008"`, // not ISO
+		`ehc_plan > true`,              // booleans take = and != only
+		`council < "organisations/a"`,  // strings too
+		`council = "notts"`,            // not a resource name
+		`date_of_birth >= `,            // syntax
+		`date_of_birth:"2008"`,         // has operator
 		strings.Repeat(`ehc_plan = true AND `, 20) + `ehc_plan = true`, // too many comparisons
 	} {
 		_, err := Filter(filter, testFields)

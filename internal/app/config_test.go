@@ -1,0 +1,76 @@
+package app
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func parse(t *testing.T, args []string, env map[string]string) (Config, error) {
+	t.Helper()
+	cfg := Defaults()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	err := ApplyEnv(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	return cfg, err
+}
+
+func TestFlagsWinOverEnvironment(t *testing.T) {
+	cfg, err := parse(t, []string{"--grpc-addr", "127.0.0.1:7000"}, map[string]string{
+		"CAREPATH_GRPC_ADDR":    "127.0.0.1:1",
+		"CAREPATH_HTTP_ADDR":    "127.0.0.1:7001",
+		"CAREPATH_DATABASE_URL": "postgres://u:secret@db/carepath",
+		"CAREPATH_DEMO_DATA":    "false",
+		"CAREPATH_LOG_LEVEL":    "debug",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GRPCAddr != "127.0.0.1:7000" || cfg.HTTPAddr != "127.0.0.1:7001" || cfg.DatabaseURL != "postgres://u:secret@db/carepath" ||
+		cfg.DemoData || cfg.LogLevel.String() != "DEBUG" {
+		t.Fatalf("config = %+v", cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBadEnvironmentValueIsAnError(t *testing.T) {
+	if _, err := parse(t, nil, map[string]string{"CAREPATH_DEMO_DATA": "maybe"}); err == nil || !strings.Contains(err.Error(), "CAREPATH_DEMO_DATA") {
+		t.Fatalf("err = %v, want one naming CAREPATH_DEMO_DATA", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for name, mutate := range map[string]func(*Config){
+		"grpc addr":        func(c *Config) { c.GRPCAddr = "9090" },
+		"database scheme":  func(c *Config) { c.DatabaseURL = "mysql://x" },
+		"migrate, no db":   func(c *Config) { c.MigrateOnStart = true },
+		"body too big":     func(c *Config) { c.MaxBodyBytes = 8 << 20 },
+		"no grace on stop": func(c *Config) { c.ShutdownTimeout = 0 },
+	} {
+		cfg := Defaults()
+		mutate(&cfg)
+		if cfg.Validate() == nil {
+			t.Errorf("%s: Validate accepted %+v", name, cfg)
+		}
+	}
+	if err := Defaults().Validate(); err != nil {
+		t.Fatalf("defaults are invalid: %v", err)
+	}
+}
+
+func TestLogValueHidesPasswords(t *testing.T) {
+	for _, u := range []string{"postgres://carepath:hunter2@db:5432/carepath", "postgres://db/carepath?user=x&password=hunter2"} {
+		cfg := Defaults()
+		cfg.DatabaseURL = u
+		if s := cfg.LogValue().String(); strings.Contains(s, "hunter2") {
+			t.Errorf("logged config shows the password: %s", s)
+		}
+	}
+}

@@ -1,0 +1,274 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/carepath/carepath/internal/app"
+	"github.com/carepath/carepath/internal/store/pgtest"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+)
+
+// syncBuffer collects the server's logs from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// server is a running carepath on loopback with clients for both protocols.
+type server struct {
+	base   string // http://127.0.0.1:port
+	conn   *grpc.ClientConn
+	yp     pb.YoungPeopleServiceClient
+	logs   *syncBuffer
+	stop   func() // shuts the server down and waits for it
+	config app.Config
+}
+
+// backend is a way to configure the store of a test server.
+type backend struct {
+	name string
+	// configure returns a configuration for a fresh, empty store.
+	configure func(t *testing.T) app.Config
+}
+
+func memoryBackend() backend {
+	return backend{name: "memory", configure: func(*testing.T) app.Config {
+		cfg := testConfig()
+		cfg.DemoData = false
+		return cfg
+	}}
+}
+
+func postgresBackend() backend {
+	return backend{name: "postgres", configure: func(t *testing.T) app.Config {
+		cfg := testConfig()
+		cfg.DatabaseURL = pgtest.NewDatabase(t)
+		return cfg
+	}}
+}
+
+// backends are both stores: every API test runs on each.
+func backends() []backend { return []backend{memoryBackend(), postgresBackend()} }
+
+func testConfig() app.Config {
+	cfg := app.Defaults()
+	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.ShutdownTimeout = 5 * time.Second
+	return cfg
+}
+
+// start runs a server with cfg until the test ends.
+func start(t *testing.T, cfg app.Config) *server {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		t.Fatalf("app.New: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	conn, err := grpc.NewClient(a.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	s := &server{
+		base: "http://" + a.HTTPAddr(), conn: conn, yp: pb.NewYoungPeopleServiceClient(conn), logs: logs, config: cfg,
+	}
+	s.stop = func() {
+		once.Do(func() {
+			conn.Close()
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run returned %v", err)
+			}
+		})
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// restResponse is an HTTP response with its body read.
+type restResponse struct {
+	code   int
+	header http.Header
+	body   []byte
+}
+
+func (r restResponse) json(t *testing.T) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("response body is not JSON: %v\n%s", err, r.body)
+	}
+	return v
+}
+
+// do sends an HTTP request to the server.
+func (s *server) do(t *testing.T, method, path, body string, headers ...string) restResponse {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return restResponse{code: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// apiError is the AIP-193 JSON error body, decoded.
+type apiError struct {
+	Code    int    `json:"code"`
+	Status  string `json:"status"`
+	Message string `json:"message"`
+	Details []struct {
+		Type            string            `json:"@type"`
+		Reason          string            `json:"reason"`
+		Domain          string            `json:"domain"`
+		Metadata        map[string]string `json:"metadata"`
+		FieldViolations []struct {
+			Field       string `json:"field"`
+			Description string `json:"description"`
+		} `json:"fieldViolations"`
+	} `json:"details"`
+}
+
+// wantRESTError checks an AIP-193 error response: HTTP code, status, ErrorInfo reason and
+// the fields with violations (in any order; nil means "do not check").
+func wantRESTError(t *testing.T, r restResponse, httpCode int, statusName, reason string, fields ...string) {
+	t.Helper()
+	var body struct{ Error apiError }
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		t.Fatalf("error body is not JSON: %v\n%s", err, r.body)
+	}
+	e := body.Error
+	if r.code != httpCode || e.Code != httpCode || e.Status != statusName {
+		t.Fatalf("got HTTP %d (body code %d, status %s), want %d %s\n%s", r.code, e.Code, e.Status, httpCode, statusName, r.body)
+	}
+	var gotReason, gotDomain string
+	var gotFields []string
+	for _, d := range e.Details {
+		switch d.Type {
+		case "type.googleapis.com/google.rpc.ErrorInfo":
+			gotReason, gotDomain = d.Reason, d.Domain
+		case "type.googleapis.com/google.rpc.BadRequest":
+			for _, v := range d.FieldViolations {
+				gotFields = append(gotFields, v.Field)
+			}
+		}
+	}
+	if gotReason != reason || gotDomain != "carepath.api" {
+		t.Fatalf("ErrorInfo reason/domain = %q/%q, want %q/carepath.api\n%s", gotReason, gotDomain, reason, r.body)
+	}
+	if fields != nil && !sameSet(gotFields, fields) {
+		t.Fatalf("field violations on %v, want %v\n%s", gotFields, fields, r.body)
+	}
+	if r.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("error response Cache-Control = %q, want no-store", r.header.Get("Cache-Control"))
+	}
+}
+
+// wantGRPCError checks a gRPC error: code, ErrorInfo reason and violation fields.
+func wantGRPCError(t *testing.T, err error, code codes.Code, reason string, fields ...string) {
+	t.Helper()
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != code {
+		t.Fatalf("error = %v, want code %s", err, code)
+	}
+	var gotReason, gotDomain string
+	var gotFields []string
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			gotReason, gotDomain = d.GetReason(), d.GetDomain()
+		case *errdetails.BadRequest:
+			for _, v := range d.GetFieldViolations() {
+				gotFields = append(gotFields, v.GetField())
+			}
+		}
+	}
+	if gotReason != reason || gotDomain != "carepath.api" {
+		t.Fatalf("ErrorInfo reason/domain = %q/%q, want %q/carepath.api (%v)", gotReason, gotDomain, reason, err)
+	}
+	if fields != nil && !sameSet(gotFields, fields) {
+		t.Fatalf("field violations on %v, want %v", gotFields, fields)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, x := range a {
+		seen[x]++
+	}
+	for _, x := range b {
+		seen[x]--
+	}
+	for _, n := range seen {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// eventually polls cond until it holds or a deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
