@@ -1,0 +1,120 @@
+package grpcx_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"buf.build/go/protovalidate"
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/platform/apierr"
+	"github.com/carepath/carepath/internal/platform/grpcx"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+)
+
+// fake is a YoungPeopleService whose methods misbehave on purpose.
+type fake struct {
+	pb.UnimplementedYoungPeopleServiceServer
+	calls int
+}
+
+func (f *fake) GetYoungPerson(ctx context.Context, _ *pb.GetYoungPersonRequest) (*pb.YoungPerson, error) {
+	f.calls++
+	panic("handler bug")
+}
+
+func (f *fake) ListYoungPeople(context.Context, *pb.ListYoungPeopleRequest) (*pb.ListYoungPeopleResponse, error) {
+	f.calls++
+	return nil, errs.Wrap(io.ErrUnexpectedEOF, errs.Internal, errs.ReasonInternal, "row 12 for Jane Doe failed")
+}
+
+type logBuffer struct {
+	mu sync.Mutex
+	strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Builder.Write(p)
+}
+
+func serve(t *testing.T) (pb.YoungPeopleServiceClient, *fake, *logBuffer) {
+	t.Helper()
+	logs := &logBuffer{}
+	v, err := protovalidate.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpcx.NewServer(slog.New(slog.NewJSONHandler(logs, nil)), grpcprom.NewServerMetrics(), v)
+	f := &fake{}
+	pb.RegisterYoungPeopleServiceServer(srv, f)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return pb.NewYoungPeopleServiceClient(conn), f, logs
+}
+
+func wantInternal(t *testing.T, err error) {
+	t.Helper()
+	st := status.Convert(err)
+	if st.Code() != codes.Internal || apierr.Info(st).GetReason() != "INTERNAL" {
+		t.Fatalf("error = %v, want INTERNAL with ErrorInfo", err)
+	}
+	if strings.Contains(st.Message(), "panic") || strings.Contains(st.Message(), "Jane") {
+		t.Fatalf("the caller sees internal detail: %q", st.Message())
+	}
+}
+
+func TestPanicBecomesInternalAndServerLives(t *testing.T) {
+	client, f, logs := serve(t)
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-request-id", "req-panic-1")
+	name := &pb.GetYoungPersonRequest{Name: "youngPeople/01a20440-392f-7d72-b563-92c02ba5ba95"}
+	_, err := client.GetYoungPerson(ctx, name)
+	wantInternal(t, err)
+	if _, err := client.GetYoungPerson(ctx, name); status.Code(err) != codes.Internal || f.calls != 2 {
+		t.Fatalf("after a panic the server must keep serving: %v, %d calls", err, f.calls)
+	}
+	if !strings.Contains(logs.String(), `"request_id":"req-panic-1"`) || !strings.Contains(logs.String(), "handler bug") {
+		t.Fatalf("the panic was not logged with its request id:\n%s", logs.String())
+	}
+}
+
+func TestInternalErrorsAreHiddenAndLogged(t *testing.T) {
+	client, _, logs := serve(t)
+	_, err := client.ListYoungPeople(context.Background(), &pb.ListYoungPeopleRequest{})
+	wantInternal(t, err)
+	if !strings.Contains(logs.String(), "unexpected EOF") {
+		t.Fatalf("the cause was not logged:\n%s", logs.String())
+	}
+}
+
+func TestValidationRunsBeforeTheHandler(t *testing.T) {
+	client, f, _ := serve(t)
+	_, err := client.GetYoungPerson(context.Background(), &pb.GetYoungPersonRequest{Name: "people/x"})
+	if st := status.Convert(err); st.Code() != codes.InvalidArgument || apierr.Info(st).GetReason() != "REQUEST_INVALID" {
+		t.Fatalf("error = %v, want REQUEST_INVALID", err)
+	}
+	if f.calls != 0 {
+		t.Fatal("the handler ran for an invalid request")
+	}
+}
