@@ -15,6 +15,7 @@ import (
 
 	"buf.build/go/protovalidate"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
@@ -27,13 +28,18 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/carepath/carepath/internal/demo"
+	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/platform/gateway"
 	"github.com/carepath/carepath/internal/platform/grpcx"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/memory"
 	"github.com/carepath/carepath/internal/store/postgres"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/careepisodes"
+	catalogueservice "github.com/carepath/carepath/services/catalogue"
+	"github.com/carepath/carepath/services/pathways"
 	"github.com/carepath/carepath/services/youngpeople"
 )
 
@@ -42,6 +48,8 @@ type App struct {
 	cfg      Config
 	log      *slog.Logger
 	store    store.Store
+	planner  *planner.Planner
+	replan   chan struct{} // pokes the pathway refresher
 	grpc     *grpc.Server
 	health   *health.Server
 	http     *http.Server
@@ -60,13 +68,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a = &App{cfg: cfg, log: log}
+	a = &App{cfg: cfg, log: log, replan: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			a.close()
 		}
 	}()
-	if a.store, err = openStore(ctx, cfg, log); err != nil {
+	a.planner = planner.New(catalogue.Default(), time.Now)
+	if a.store, err = openStore(ctx, cfg, a.planner, log); err != nil {
 		return nil, err
 	}
 
@@ -82,7 +91,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	a.grpc = grpcx.NewServer(log, metrics, validator)
-	pb.RegisterYoungPeopleServiceServer(a.grpc, youngpeople.New(a.store, time.Now))
+	pb.RegisterYoungPeopleServiceServer(a.grpc, youngpeople.New(a.store, a.planner, time.Now))
+	pb.RegisterCareEpisodesServiceServer(a.grpc, careepisodes.New(a.store, a.planner, time.Now))
+	pb.RegisterPathwaysServiceServer(a.grpc, pathways.New(a.store, a.planner, time.Now))
+	pb.RegisterCatalogueServiceServer(a.grpc, catalogueservice.New(a.store, a.planner, time.Now, a.pokeRefresher))
 	a.health = health.NewServer()
 	healthpb.RegisterHealthServer(a.grpc, a.health)
 	if cfg.Reflection {
@@ -106,8 +118,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 		return nil, fmt.Errorf("gateway connection: %w", err)
 	}
 	gw := gateway.NewServeMux()
-	if err := pb.RegisterYoungPeopleServiceHandler(ctx, gw, a.gwConn); err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
+	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
+		pb.RegisterYoungPeopleServiceHandler, pb.RegisterCareEpisodesServiceHandler,
+		pb.RegisterPathwaysServiceHandler, pb.RegisterCatalogueServiceHandler,
+	} {
+		if err := register(ctx, gw, a.gwConn); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
 	}
 	a.http = &http.Server{
 		Handler:           a.routes(gw, registry),
@@ -123,11 +140,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 
 // openStore picks the backend: PostgreSQL when a database URL is given, else memory with
 // the demo data.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (store.Store, error) {
+func openStore(ctx context.Context, cfg Config, p *planner.Planner, log *slog.Logger) (store.Store, error) {
 	if cfg.DatabaseURL == "" {
 		s := memory.New()
 		if cfg.DemoData {
-			n, err := demo.Load(ctx, s, civil.Of(time.Now()))
+			n, err := demo.Load(ctx, s, p, civil.Today(time.Now()))
 			if err != nil {
 				return nil, fmt.Errorf("demo data: %w", err)
 			}
@@ -196,6 +213,7 @@ func (a *App) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error { a.watchReadiness(gctx); return nil })
+	g.Go(func() error { a.refreshPathways(gctx); return nil })
 	a.log.Info("carepath is serving", "grpc_addr", a.GRPCAddr(), "http_addr", a.HTTPAddr())
 
 	g.Go(func() error {
@@ -262,6 +280,43 @@ func (a *App) watchReadiness(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// refreshInterval is how often pathways planned with an older catalogue or council settings
+// are looked for, besides whenever settings change.
+const refreshInterval = time.Minute
+
+// pokeRefresher asks for a pathway refresh soon.
+func (a *App) pokeRefresher() {
+	select {
+	case a.replan <- struct{}{}:
+	default: // one is already pending
+	}
+}
+
+// refreshPathways replans stale pathways in the background, in batches; every replica may
+// run it (batches are claimed with locks the others skip).
+func (a *App) refreshPathways(ctx context.Context) {
+	t := time.NewTicker(refreshInterval)
+	defer t.Stop()
+	for {
+		start := time.Now()
+		n, err := a.planner.RefreshStale(ctx, a.store, 500, 2)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			a.log.Warn("replanning pathways failed; will retry", "error", err)
+		case n > 0:
+			a.log.Info("replanned pathways", "young_people", n, "duration", time.Since(start).String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-a.replan:
 		}
 	}
 }

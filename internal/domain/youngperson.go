@@ -23,6 +23,10 @@ type YoungPerson struct {
 	UnaccompaniedAsylumSeekingChild bool
 	EHCPlan                         bool
 	Disability                      bool
+	OpenToCAMHS                     bool
+	InEducationOrTraining           bool
+	// PersonalAdviserID is the person id of the young person's personal adviser, if any.
+	PersonalAdviserID string
 
 	CreateTime time.Time
 	UpdateTime time.Time

@@ -42,6 +42,8 @@ const (
 	ReasonResourceNotFound   = "RESOURCE_NOT_FOUND"
 	ReasonRouteNotFound      = "ROUTE_NOT_FOUND"
 	ReasonCaseReferenceInUse = "CASE_REFERENCE_IN_USE"
+	ReasonEpisodesOverlap    = "EPISODES_OVERLAP"
+	ReasonInvalidTransition  = "INVALID_TRANSITION"
 	ReasonEtagMismatch       = "ETAG_MISMATCH"
 	ReasonConcurrentUpdate   = "CONCURRENT_MODIFICATION"
 	ReasonStoreUnavailable   = "STORE_UNAVAILABLE"

@@ -6,44 +6,62 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"go.einride.tech/aip/fieldmask"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/query"
 	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/platform/pagetoken"
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/internal/convert"
 	"github.com/carepath/carepath/services/internal/listing"
 )
 
 // Server implements YoungPeopleService.
 type Server struct {
 	pb.UnimplementedYoungPeopleServiceServer
-	store store.Store
-	now   func() time.Time
+	store   store.Store
+	planner *planner.Planner
+	now     func() time.Time
 }
 
-// New returns the service over s, telling the time with now.
-func New(s store.Store, now func() time.Time) *Server {
-	return &Server{store: s, now: now}
+// New returns the service over s, replanning pathways with p and telling the time with now.
+func New(s store.Store, p *planner.Planner, now func() time.Time) *Server {
+	return &Server{store: s, planner: p, now: now}
+}
+
+// render renders young people with the leap-day rules of their councils.
+func (s *Server) render(ctx context.Context, tx store.Tx, yps ...domain.YoungPerson) ([]*pb.YoungPerson, error) {
+	today := civil.Today(s.now())
+	rules := map[string]civil.LeaplingRule{}
+	out := make([]*pb.YoungPerson, len(yps))
+	for i, yp := range yps {
+		rule, ok := rules[yp.CouncilID]
+		if !ok {
+			settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
+			if err != nil {
+				return nil, err
+			}
+			rule, rules[yp.CouncilID] = settings.LeaplingRule, settings.LeaplingRule
+		}
+		out[i] = toProto(yp, today, rule)
+	}
+	return out, nil
 }
 
 // filterFields are the fields of ListYoungPeopleRequest.filter.
 var filterFields = func() map[string]listing.Field {
 	fields := listing.Fields(store.YoungPersonFields)
-	fields["council"] = listing.Field{Type: fields["council"].Type, Value: func(s string) (string, bool) {
-		id, ok := strings.CutPrefix(s, organisationPrefix)
-		return id, ok && id != ""
-	}}
+	fields["council"] = listing.Field{Type: query.String, Value: listing.NameValue(organisationPrefix)}
+	fields["personal_adviser"] = listing.Field{Type: query.String, Value: listing.NameValue(personPrefix)}
 	return fields
 }()
 
@@ -52,15 +70,19 @@ func (s *Server) GetYoungPerson(ctx context.Context, req *pb.GetYoungPersonReque
 	if err != nil {
 		return nil, err
 	}
-	var yp domain.YoungPerson
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		yp, err = tx.GetYoungPerson(ctx, id)
+	var out []*pb.YoungPerson
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		yp, err := tx.GetYoungPerson(ctx, id)
+		if err != nil {
+			return err
+		}
+		out, err = s.render(ctx, tx, yp)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return toProto(yp), nil
+	return out[0], nil
 }
 
 func (s *Server) ListYoungPeople(ctx context.Context, req *pb.ListYoungPeopleRequest) (*pb.ListYoungPeopleResponse, error) {
@@ -74,21 +96,21 @@ func (s *Server) ListYoungPeople(ctx context.Context, req *pb.ListYoungPeopleReq
 		return nil, err
 	}
 	size := listing.PageSize(req.GetPageSize())
-	var page []domain.YoungPerson
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		page, err = tx.ListYoungPeople(ctx, store.YoungPeopleQuery{Filter: filter, AfterID: after, Limit: size + 1})
+	resp := &pb.ListYoungPeopleResponse{}
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		page, err := tx.ListYoungPeople(ctx, store.YoungPeopleQuery{Filter: filter, AfterID: after, Limit: size + 1})
+		if err != nil {
+			return err
+		}
+		if len(page) > size {
+			page = page[:size]
+			resp.NextPageToken = pagetoken.Encode(page[size-1].ID, req.GetFilter())
+		}
+		resp.YoungPeople, err = s.render(ctx, tx, page...)
 		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	resp := &pb.ListYoungPeopleResponse{}
-	if len(page) > size {
-		page = page[:size]
-		resp.NextPageToken = pagetoken.Encode(page[size-1].ID, req.GetFilter())
-	}
-	for _, yp := range page {
-		resp.YoungPeople = append(resp.YoungPeople, toProto(yp))
 	}
 	return resp, nil
 }
@@ -113,7 +135,13 @@ func (s *Server) CreateYoungPerson(ctx context.Context, req *pb.CreateYoungPerso
 	}
 	hash := requestHash(req.GetYoungPerson())
 	var out domain.YoungPerson
+	var rendered []*pb.YoungPerson
 	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		defer func() {
+			if err == nil {
+				rendered, err = s.render(ctx, tx, out)
+			}
+		}()
 		if req.GetRequestId() != "" {
 			prior, claimed, err := tx.ClaimRequest(ctx, store.Request{
 				Scope: createScope, ID: req.GetRequestId(), Hash: hash, ResourceID: yp.ID, CreateTime: now,
@@ -129,13 +157,15 @@ func (s *Server) CreateYoungPerson(ctx context.Context, req *pb.CreateYoungPerso
 				return err
 			}
 		}
-		out, err = tx.CreateYoungPerson(ctx, yp)
-		return err
+		if out, err = tx.CreateYoungPerson(ctx, yp); err != nil {
+			return err
+		}
+		return s.planner.Replan(ctx, tx, out.ID)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return toProto(out), nil
+	return rendered[0], nil
 }
 
 // requestHash fingerprints what a create asks for, ignoring the fields the server sets.
@@ -149,7 +179,8 @@ func requestHash(in *pb.YoungPerson) []byte {
 
 // ignoredPaths are accepted in an update mask and ignored: identity and output-only fields
 // (AIP-161), which REST clients echo back in the body they PATCH.
-var ignoredPaths = map[string]bool{"name": true, "etag": true, "create_time": true, "update_time": true}
+var ignoredPaths = map[string]bool{"name": true, "etag": true, "create_time": true, "update_time": true,
+	"age": true, "key_dates": true}
 
 func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPersonRequest) (*pb.YoungPerson, error) {
 	in := req.GetYoungPerson()
@@ -157,24 +188,24 @@ func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPerso
 	if err != nil {
 		return nil, err
 	}
-	ifRevision, err := parseEtag(in.GetEtag())
+	ifRevision, err := convert.ParseEtag(in.GetEtag())
 	if err != nil {
 		return nil, err
 	}
-	mask := updateMask(req.GetUpdateMask(), in)
+	mask := listing.UpdateMask(req.GetUpdateMask(), in, ignoredPaths)
 	now := s.now()
-	var out domain.YoungPerson
+	var out []*pb.YoungPerson
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		cur, err := tx.GetYoungPerson(ctx, id)
+		cur, err := tx.LockYoungPerson(ctx, id)
 		if err != nil {
 			return err
 		}
 		if ifRevision != 0 && ifRevision != cur.Revision {
 			return store.ErrRevisionMismatch
 		}
-		merged := toProto(cur)
+		merged := toProto(cur, civil.Date{}, civil.MarchFirst)
 		fieldmask.Update(mask, merged, in)
-		if merged.GetCouncil() != toProto(cur).GetCouncil() {
+		if merged.GetCouncil() != organisationPrefix+cur.CouncilID {
 			return errs.Invalid(errs.Violation{Field: "young_person.council", Description: "cannot be changed"})
 		}
 		next := fromProto(merged)
@@ -182,38 +213,21 @@ func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPerso
 		if err := next.Validate(civil.Of(now)); err != nil {
 			return errs.Prefixed(err, "young_person")
 		}
-		// Guard on the revision read above, so a concurrent change is never overwritten.
-		out, err = tx.UpdateYoungPerson(ctx, next, cur.Revision)
-		if errs.ReasonOf(err) == errs.ReasonEtagMismatch && ifRevision == 0 {
-			return errs.New(errs.Aborted, errs.ReasonConcurrentUpdate, "the young person changed while updating; retry")
+		updated, err := tx.UpdateYoungPerson(ctx, next, cur.Revision)
+		if err != nil {
+			return err
 		}
+		// A new date of birth or new flags move or change the milestones.
+		if err := s.planner.Replan(ctx, tx, id); err != nil {
+			return err
+		}
+		out, err = s.render(ctx, tx, updated)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return toProto(out), nil
-}
-
-// updateMask returns the paths to copy from in: the mask without the ignored paths, or,
-// when no mask was sent, the fields in sets (AIP-134).
-func updateMask(mask *fieldmaskpb.FieldMask, in *pb.YoungPerson) *fieldmaskpb.FieldMask {
-	var paths []string
-	if len(mask.GetPaths()) == 0 {
-		in.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
-			paths = append(paths, string(fd.Name()))
-			return true
-		})
-	} else {
-		paths = mask.GetPaths()
-	}
-	out := &fieldmaskpb.FieldMask{}
-	for _, p := range paths {
-		if !ignoredPaths[p] {
-			out.Paths = append(out.Paths, p)
-		}
-	}
-	return out
+	return out[0], nil
 }
 
 func (s *Server) DeleteYoungPerson(ctx context.Context, req *pb.DeleteYoungPersonRequest) (*emptypb.Empty, error) {
@@ -221,7 +235,7 @@ func (s *Server) DeleteYoungPerson(ctx context.Context, req *pb.DeleteYoungPerso
 	if err != nil {
 		return nil, err
 	}
-	ifRevision, err := parseEtag(req.GetEtag())
+	ifRevision, err := convert.ParseEtag(req.GetEtag())
 	if err != nil {
 		return nil, err
 	}

@@ -10,12 +10,17 @@ import (
 
 	"github.com/hashicorp/go-memdb"
 
+	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/store"
 )
 
 const (
 	tableYoungPeople = "young_people"
 	tableRequests    = "requests"
+	tableEpisodes    = "care_episodes"
+	tableMilestones  = "milestones"
+	tableChanges     = "milestone_changes"
+	tableSettings    = "pathway_settings"
 )
 
 var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
@@ -25,6 +30,22 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 			&memdb.StringFieldIndex{Field: "CouncilID"},
 			&memdb.StringFieldIndex{Field: "CaseReference"},
 		}}},
+	}},
+	tableEpisodes: {Name: tableEpisodes, Indexes: map[string]*memdb.IndexSchema{
+		"id":           {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"young_person": {Name: "young_person", Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+	}},
+	tableMilestones: {Name: tableMilestones, Indexes: map[string]*memdb.IndexSchema{
+		"id":           {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"young_person": {Name: "young_person", Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+		"due":          {Name: "due", Unique: true, Indexer: dueIndex{}},
+	}},
+	tableChanges: {Name: tableChanges, Indexes: map[string]*memdb.IndexSchema{
+		"id":        {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"milestone": {Name: "milestone", Indexer: &memdb.StringFieldIndex{Field: "MilestoneID"}},
+	}},
+	tableSettings: {Name: tableSettings, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "CouncilID"}},
 	}},
 	tableRequests: {Name: tableRequests, Indexes: map[string]*memdb.IndexSchema{
 		"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
@@ -36,7 +57,14 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 
 // Store is the in-memory store.
 type Store struct {
-	db *memdb.MemDB
+	db        *memdb.MemDB
+	changeSeq int64 // guarded by memdb's single writer
+}
+
+// youngPerson is a stored young person with what only the store keeps.
+type youngPerson struct {
+	domain.YoungPerson
+	PathwayVersion string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -57,9 +85,11 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	txn := s.db.Txn(true)
 	defer txn.Abort() // does nothing once committed
-	if err := fn(&tx{txn: txn}); err != nil {
+	seq := s.changeSeq
+	if err := fn(&tx{txn: txn, changeSeq: &seq}); err != nil {
 		return err
 	}
+	s.changeSeq = seq
 	txn.Commit()
 	return nil
 }
@@ -72,6 +102,8 @@ func (s *Store) Close() {}
 
 type tx struct {
 	txn *memdb.Txn
+	// changeSeq numbers milestone changes; it lives in the store so ids are never reused.
+	changeSeq *int64
 }
 
 // storedTime mirrors PostgreSQL, which keeps timestamps in UTC to the microsecond.
@@ -83,4 +115,24 @@ func (t *tx) first(table, index string, args ...any) (any, error) {
 		return nil, fmt.Errorf("memory: %s.%s lookup: %w", table, index, err)
 	}
 	return obj, nil
+}
+
+// all returns every object of table whose index matches args.
+func (t *tx) all(table, index string, args ...any) ([]any, error) {
+	it, err := t.txn.Get(table, index, args...)
+	if err != nil {
+		return nil, fmt.Errorf("memory: %s.%s scan: %w", table, index, err)
+	}
+	var out []any
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj)
+	}
+	return out, nil
+}
+
+func (t *tx) delete(table string, obj any) error {
+	if err := t.txn.Delete(table, obj); err != nil {
+		return fmt.Errorf("memory: delete from %s: %w", table, err)
+	}
+	return nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/carepath/carepath/internal/store"
 )
 
-func (t *tx) getYoungPerson(id string) (*domain.YoungPerson, error) {
+func (t *tx) getYoungPerson(id string) (*youngPerson, error) {
 	obj, err := t.first(tableYoungPeople, "id", id)
 	if err != nil {
 		return nil, err
@@ -17,7 +17,7 @@ func (t *tx) getYoungPerson(id string) (*domain.YoungPerson, error) {
 	if obj == nil {
 		return nil, store.ErrYoungPersonNotFound
 	}
-	return obj.(*domain.YoungPerson), nil
+	return obj.(*youngPerson), nil
 }
 
 func (t *tx) GetYoungPerson(_ context.Context, id string) (domain.YoungPerson, error) {
@@ -25,7 +25,12 @@ func (t *tx) GetYoungPerson(_ context.Context, id string) (domain.YoungPerson, e
 	if err != nil {
 		return domain.YoungPerson{}, err
 	}
-	return *yp, nil
+	return yp.YoungPerson, nil
+}
+
+// LockYoungPerson needs no lock: memory transactions are serialised.
+func (t *tx) LockYoungPerson(ctx context.Context, id string) (domain.YoungPerson, error) {
+	return t.GetYoungPerson(ctx, id)
 }
 
 func (t *tx) ListYoungPeople(_ context.Context, q store.YoungPeopleQuery) ([]domain.YoungPerson, error) {
@@ -35,7 +40,7 @@ func (t *tx) ListYoungPeople(_ context.Context, q store.YoungPeopleQuery) ([]dom
 	}
 	var page []domain.YoungPerson
 	for obj := it.Next(); obj != nil && len(page) < q.Limit; obj = it.Next() {
-		yp := obj.(*domain.YoungPerson)
+		yp := &obj.(*youngPerson).YoungPerson
 		if yp.ID == q.AfterID || !query.Eval(q.Filter, youngPersonField(yp)) {
 			continue
 		}
@@ -51,6 +56,8 @@ func youngPersonField(yp *domain.YoungPerson) func(string) any {
 			return yp.DateOfBirth
 		case "council":
 			return yp.CouncilID
+		case "personal_adviser":
+			return yp.PersonalAdviserID
 		case "unaccompanied_asylum_seeking_child":
 			return yp.UnaccompaniedAsylumSeekingChild
 		case "ehc_plan":
@@ -68,7 +75,7 @@ func (t *tx) checkCaseReference(yp domain.YoungPerson) error {
 	if err != nil {
 		return err
 	}
-	if obj != nil && obj.(*domain.YoungPerson).ID != yp.ID {
+	if obj != nil && obj.(*youngPerson).ID != yp.ID {
 		return store.ErrCaseReferenceInUse
 	}
 	return nil
@@ -85,7 +92,7 @@ func (t *tx) CreateYoungPerson(_ context.Context, yp domain.YoungPerson) (domain
 	}
 	yp.Revision = 1
 	yp.CreateTime, yp.UpdateTime = storedTime(yp.CreateTime), storedTime(yp.UpdateTime)
-	return yp, t.insert(tableYoungPeople, &yp)
+	return yp, t.insert(tableYoungPeople, &youngPerson{YoungPerson: yp})
 }
 
 func (t *tx) UpdateYoungPerson(_ context.Context, yp domain.YoungPerson, ifRevision int64) (domain.YoungPerson, error) {
@@ -101,7 +108,7 @@ func (t *tx) UpdateYoungPerson(_ context.Context, yp domain.YoungPerson, ifRevis
 	}
 	yp.Revision = old.Revision + 1
 	yp.CreateTime, yp.UpdateTime = old.CreateTime, storedTime(yp.UpdateTime)
-	return yp, t.insert(tableYoungPeople, &yp)
+	return yp, t.insert(tableYoungPeople, &youngPerson{YoungPerson: yp, PathwayVersion: old.PathwayVersion})
 }
 
 func (t *tx) DeleteYoungPerson(_ context.Context, id string, ifRevision int64) error {
@@ -112,10 +119,24 @@ func (t *tx) DeleteYoungPerson(_ context.Context, id string, ifRevision int64) e
 	if ifRevision != 0 && ifRevision != old.Revision {
 		return store.ErrRevisionMismatch
 	}
-	if err := t.txn.Delete(tableYoungPeople, old); err != nil {
-		return fmt.Errorf("memory: delete young person: %w", err)
+	// Like the foreign keys of the PostgreSQL schema, deletion cascades.
+	for _, table := range []string{tableEpisodes, tableMilestones} {
+		children, err := t.all(table, "young_person", id)
+		if err != nil {
+			return err
+		}
+		for _, c := range children {
+			if m, ok := c.(*domain.Milestone); ok {
+				if err := t.deleteChanges(m.ID); err != nil {
+					return err
+				}
+			}
+			if err := t.delete(table, c); err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	return t.delete(tableYoungPeople, old)
 }
 
 func (t *tx) insert(table string, obj any) error {

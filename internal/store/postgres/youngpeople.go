@@ -14,13 +14,14 @@ import (
 )
 
 const youngPersonColumns = `id, council_id, case_reference, given_name, family_name, preferred_name,
-	date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability, revision,
-	create_time, update_time`
+	date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability, open_to_camhs,
+	in_education_or_training, coalesce(personal_adviser_id, ''), revision, create_time, update_time`
 
 // youngPersonFilterColumns maps store.YoungPersonFields to columns.
 var youngPersonFilterColumns = map[string]string{
 	"date_of_birth":                      "date_of_birth",
 	"council":                            "council_id",
+	"personal_adviser":                   "personal_adviser_id",
 	"unaccompanied_asylum_seeking_child": "unaccompanied_asylum_seeking_child",
 	"ehc_plan":                           "ehc_plan",
 	"disability":                         "disability",
@@ -33,6 +34,7 @@ func scanYoungPerson(row pgx.Row) (domain.YoungPerson, error) {
 	)
 	err := row.Scan(&yp.ID, &yp.CouncilID, &yp.CaseReference, &yp.GivenName, &yp.FamilyName,
 		&yp.PreferredName, &dob, &yp.UnaccompaniedAsylumSeekingChild, &yp.EHCPlan, &yp.Disability,
+		&yp.OpenToCAMHS, &yp.InEducationOrTraining, &yp.PersonalAdviserID,
 		&yp.Revision, &yp.CreateTime, &yp.UpdateTime)
 	yp.DateOfBirth = civil.New(dob.Date())
 	yp.CreateTime, yp.UpdateTime = yp.CreateTime.UTC(), yp.UpdateTime.UTC()
@@ -40,8 +42,16 @@ func scanYoungPerson(row pgx.Row) (domain.YoungPerson, error) {
 }
 
 func (t *tx) GetYoungPerson(ctx context.Context, id string) (domain.YoungPerson, error) {
+	return t.getYoungPerson(ctx, id, "")
+}
+
+func (t *tx) LockYoungPerson(ctx context.Context, id string) (domain.YoungPerson, error) {
+	return t.getYoungPerson(ctx, id, " FOR UPDATE")
+}
+
+func (t *tx) getYoungPerson(ctx context.Context, id, lock string) (domain.YoungPerson, error) {
 	yp, err := scanYoungPerson(t.tx.QueryRow(ctx,
-		`SELECT `+youngPersonColumns+` FROM young_people WHERE id = $1`, id))
+		`SELECT `+youngPersonColumns+` FROM young_people WHERE id = $1`+lock, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return yp, store.ErrYoungPersonNotFound
 	}
@@ -66,12 +76,12 @@ func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (doma
 	created, err := scanYoungPerson(t.tx.QueryRow(ctx, `
 		INSERT INTO young_people (id, council_id, case_reference, given_name, family_name,
 			preferred_name, date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability,
-			revision, create_time, update_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, 1, $11, $12)
+			open_to_camhs, in_education_or_training, personal_adviser_id, revision, create_time, update_time)
+		VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, $11, $12, nullif($13, ''), 1, $14, $15)
 		RETURNING `+youngPersonColumns,
 		yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
 		yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability,
-		yp.CreateTime, yp.UpdateTime))
+		yp.OpenToCAMHS, yp.InEducationOrTraining, yp.PersonalAdviserID, yp.CreateTime, yp.UpdateTime))
 	return created, youngPersonWriteError(err)
 }
 
@@ -80,14 +90,15 @@ func (t *tx) UpdateYoungPerson(ctx context.Context, yp domain.YoungPerson, ifRev
 		UPDATE young_people SET council_id = $2, case_reference = $3, given_name = $4,
 			family_name = $5, preferred_name = $6, date_of_birth = $7::date,
 			unaccompanied_asylum_seeking_child = $8, ehc_plan = $9, disability = $10,
-			revision = revision + 1, update_time = $11
-		WHERE id = $1 AND ($12::bigint = 0 OR revision = $12)
+			open_to_camhs = $11, in_education_or_training = $12, personal_adviser_id = nullif($13, ''),
+			revision = revision + 1, update_time = $14
+		WHERE id = $1 AND ($15::bigint = 0 OR revision = $15)
 		RETURNING `+youngPersonColumns,
 		yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
 		yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability,
-		yp.UpdateTime, ifRevision))
+		yp.OpenToCAMHS, yp.InEducationOrTraining, yp.PersonalAdviserID, yp.UpdateTime, ifRevision))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return updated, t.missingOrStale(ctx, yp.ID)
+		return updated, t.missingOrStale(ctx, "young_people", yp.ID, store.ErrYoungPersonNotFound)
 	}
 	return updated, youngPersonWriteError(err)
 }
@@ -99,21 +110,22 @@ func (t *tx) DeleteYoungPerson(ctx context.Context, id string, ifRevision int64)
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return t.missingOrStale(ctx, id)
+		return t.missingOrStale(ctx, "young_people", id, store.ErrYoungPersonNotFound)
 	}
 	return nil
 }
 
-// missingOrStale explains why a guarded write matched no row.
-func (t *tx) missingOrStale(ctx context.Context, id string) error {
+// missingOrStale explains why a write guarded by a revision matched no row of table: the
+// row is missing (notFound) or its revision has moved on.
+func (t *tx) missingOrStale(ctx context.Context, table, id string, notFound error) error {
 	var exists bool
-	if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM young_people WHERE id = $1)`, id).Scan(&exists); err != nil {
+	if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists); err != nil {
 		return err
 	}
 	if exists {
 		return store.ErrRevisionMismatch
 	}
-	return store.ErrYoungPersonNotFound
+	return notFound
 }
 
 func youngPersonWriteError(err error) error {

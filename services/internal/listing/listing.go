@@ -5,6 +5,7 @@ package listing
 
 import (
 	"fmt"
+	"strings"
 
 	"go.einride.tech/aip/filtering"
 	expr "google.golang.org/genproto/googleapis/api/expr/v1alpha1"
@@ -41,6 +42,30 @@ type Field struct {
 	// Value, if set, turns a string literal into the value the store compares (for example
 	// a resource name into an id); it returns false when the literal is not acceptable.
 	Value func(string) (string, bool)
+	// Expand, if set, makes the field a derived one: a comparison with it is replaced by
+	// the expression Expand returns for the (boolean) value, such as "overdue = true".
+	Expand func(value bool) query.Expr
+}
+
+// OneOf accepts only the given values.
+func OneOf(values ...string) func(string) (string, bool) {
+	return func(s string) (string, bool) {
+		for _, v := range values {
+			if s == v {
+				return s, true
+			}
+		}
+		return "", false
+	}
+}
+
+// NameValue accepts resource names with the given collection prefix, such as
+// "organisations/", and compares their ids.
+func NameValue(prefix string) func(string) (string, bool) {
+	return func(s string) (string, bool) {
+		id, ok := strings.CutPrefix(s, prefix)
+		return id, ok && id != "" && !strings.Contains(id, "/")
+	}
 }
 
 // Fields returns filter fields with the given types and no conversions.
@@ -184,6 +209,9 @@ func (c *converter) compare(name string, op query.Op, lit *expr.Constant) (query
 	}
 	switch f.Type {
 	case query.Bool:
+		if f.Expand != nil {
+			return f.Expand(lit.GetBoolValue() == (op == query.Eq)), nil
+		}
 		return query.Compare{Field: name, Op: op, Value: lit.GetBoolValue()}, nil
 	case query.Date:
 		d, err := civil.Parse(lit.GetStringValue())

@@ -50,6 +50,11 @@ const (
 	ErrorReason_ERROR_REASON_ROUTE_NOT_FOUND ErrorReason = 21
 	// ALREADY_EXISTS: the council already has a young person with this case reference.
 	ErrorReason_ERROR_REASON_CASE_REFERENCE_IN_USE ErrorReason = 30
+	// FAILED_PRECONDITION: the care episode overlaps another episode of the young person.
+	ErrorReason_ERROR_REASON_EPISODES_OVERLAP ErrorReason = 31
+	// FAILED_PRECONDITION: the milestone's state does not allow this change (for example
+	// completing a waived milestone); ErrorInfo metadata `state` gives the current state.
+	ErrorReason_ERROR_REASON_INVALID_TRANSITION ErrorReason = 32
 	// ABORTED: the etag sent does not match the resource's current etag; read it again and retry.
 	ErrorReason_ERROR_REASON_ETAG_MISMATCH ErrorReason = 40
 	// ABORTED: the request conflicted with a concurrent change; retry it.
@@ -81,6 +86,8 @@ var (
 		20: "ERROR_REASON_RESOURCE_NOT_FOUND",
 		21: "ERROR_REASON_ROUTE_NOT_FOUND",
 		30: "ERROR_REASON_CASE_REFERENCE_IN_USE",
+		31: "ERROR_REASON_EPISODES_OVERLAP",
+		32: "ERROR_REASON_INVALID_TRANSITION",
 		40: "ERROR_REASON_ETAG_MISMATCH",
 		41: "ERROR_REASON_CONCURRENT_MODIFICATION",
 		50: "ERROR_REASON_STORE_UNAVAILABLE",
@@ -101,6 +108,8 @@ var (
 		"ERROR_REASON_RESOURCE_NOT_FOUND":      20,
 		"ERROR_REASON_ROUTE_NOT_FOUND":         21,
 		"ERROR_REASON_CASE_REFERENCE_IN_USE":   30,
+		"ERROR_REASON_EPISODES_OVERLAP":        31,
+		"ERROR_REASON_INVALID_TRANSITION":      32,
 		"ERROR_REASON_ETAG_MISMATCH":           40,
 		"ERROR_REASON_CONCURRENT_MODIFICATION": 41,
 		"ERROR_REASON_STORE_UNAVAILABLE":       50,
@@ -143,7 +152,7 @@ var File_carepath_v1_errors_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18carepath/v1/errors.proto\x12\vcarepath.v1*\x83\x05\n" +
+	"\x18carepath/v1/errors.proto\x12\vcarepath.v1*\xcb\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_REQUEST_INVALID\x10\x01\x12\"\n" +
@@ -154,7 +163,9 @@ const file_carepath_v1_errors_proto_rawDesc = "" +
 	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\a\x12#\n" +
 	"\x1fERROR_REASON_RESOURCE_NOT_FOUND\x10\x14\x12 \n" +
 	"\x1cERROR_REASON_ROUTE_NOT_FOUND\x10\x15\x12&\n" +
-	"\"ERROR_REASON_CASE_REFERENCE_IN_USE\x10\x1e\x12\x1e\n" +
+	"\"ERROR_REASON_CASE_REFERENCE_IN_USE\x10\x1e\x12!\n" +
+	"\x1dERROR_REASON_EPISODES_OVERLAP\x10\x1f\x12#\n" +
+	"\x1fERROR_REASON_INVALID_TRANSITION\x10 \x12\x1e\n" +
 	"\x1aERROR_REASON_ETAG_MISMATCH\x10(\x12(\n" +
 	"$ERROR_REASON_CONCURRENT_MODIFICATION\x10)\x12\"\n" +
 	"\x1eERROR_REASON_STORE_UNAVAILABLE\x102\x12\"\n" +

@@ -84,6 +84,7 @@ type ListYoungPeopleRequest struct {
 	// `unaccompanied_asylum_seeking_child`, `ehc_plan` and `disability` (`=`, `!=`), combined
 	// with `AND`, `OR`, `NOT` and parentheses. Example:
 	// `date_of_birth <= "2009-06-30" AND unaccompanied_asylum_seeking_child = true`.
+	// Also `personal_adviser` (`people/...`, `=` and `!=`).
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -259,8 +260,8 @@ type UpdateYoungPersonRequest struct {
 	// Set `etag` to refuse the update when the record has changed since it was read.
 	YoungPerson *YoungPerson `protobuf:"bytes,1,opt,name=young_person,json=youngPerson,proto3" json:"young_person,omitempty"`
 	// The fields to change. Over REST, when omitted, the fields present in the body are
-	// changed; `*` replaces every field that can be changed. `name`, `etag`, `create_time` and
-	// `update_time` are accepted and ignored; `council` cannot be changed.
+	// changed; `*` replaces every field that can be changed. `name`, `etag`, `create_time`,
+	// `update_time`, `age` and `key_dates` are accepted and ignored; `council` cannot be changed.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -56,6 +56,19 @@ type YoungPerson struct {
 	// The young person has a disability that may bring adult care needs. Adds the Care Act
 	// transition assessment to the pathway.
 	Disability bool `protobuf:"varint,10,opt,name=disability,proto3" json:"disability,omitempty"`
+	// The young person is open to child and adolescent mental health services. Adds the
+	// CAMHS to adult mental health transfer plan to the pathway.
+	OpenToCamhs bool `protobuf:"varint,14,opt,name=open_to_camhs,json=openToCamhs,proto3" json:"open_to_camhs,omitempty"`
+	// The young person is in education or training (relevant after 21, when support
+	// continues for those in education).
+	InEducationOrTraining bool `protobuf:"varint,15,opt,name=in_education_or_training,json=inEducationOrTraining,proto3" json:"in_education_or_training,omitempty"`
+	// The young person's personal adviser, `people/{person}`.
+	PersonalAdviser string `protobuf:"bytes,16,opt,name=personal_adviser,json=personalAdviser,proto3" json:"personal_adviser,omitempty"`
+	// The young person's age today (in London).
+	Age *Age `protobuf:"bytes,17,opt,name=age,proto3" json:"age,omitempty"`
+	// The dates the young person attains the ages that matter to the pathway (13, 14, 15y9m,
+	// 16, 16y3m, 17y6m, 18, 21 and 25), under the council's rule for 29 February birthdays.
+	KeyDates []*KeyDate `protobuf:"bytes,18,rep,name=key_dates,json=keyDates,proto3" json:"key_dates,omitempty"`
 	// When the record was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the record was last changed.
@@ -167,6 +180,41 @@ func (x *YoungPerson) GetDisability() bool {
 	return false
 }
 
+func (x *YoungPerson) GetOpenToCamhs() bool {
+	if x != nil {
+		return x.OpenToCamhs
+	}
+	return false
+}
+
+func (x *YoungPerson) GetInEducationOrTraining() bool {
+	if x != nil {
+		return x.InEducationOrTraining
+	}
+	return false
+}
+
+func (x *YoungPerson) GetPersonalAdviser() string {
+	if x != nil {
+		return x.PersonalAdviser
+	}
+	return ""
+}
+
+func (x *YoungPerson) GetAge() *Age {
+	if x != nil {
+		return x.Age
+	}
+	return nil
+}
+
+func (x *YoungPerson) GetKeyDates() []*KeyDate {
+	if x != nil {
+		return x.KeyDates
+	}
+	return nil
+}
+
 func (x *YoungPerson) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -192,7 +240,7 @@ var File_carepath_v1_young_person_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_young_person_proto_rawDesc = "" +
 	"\n" +
-	"\x1ecarepath/v1/young_person.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xae\t\n" +
+	"\x1ecarepath/v1/young_person.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xf3\v\n" +
 	"\vYoungPerson\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12S\n" +
 	"\n" +
@@ -210,7 +258,13 @@ const file_carepath_v1_young_person_proto_rawDesc = "" +
 	"\n" +
 	"disability\x18\n" +
 	" \x01(\bB\x03\xe0A\x01R\n" +
-	"disability\x12@\n" +
+	"disability\x12'\n" +
+	"\ropen_to_camhs\x18\x0e \x01(\bB\x03\xe0A\x01R\vopenToCamhs\x12<\n" +
+	"\x18in_education_or_training\x18\x0f \x01(\bB\x03\xe0A\x01R\x15inEducationOrTraining\x12{\n" +
+	"\x10personal_adviser\x18\x10 \x01(\tBP\xe0A\x01\xfaA\x15\n" +
+	"\x13carepath.api/Person\xbaH2\xd8\x01\x01r-2+^people/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$R\x0fpersonalAdviser\x12'\n" +
+	"\x03age\x18\x11 \x01(\v2\x10.carepath.v1.AgeB\x03\xe0A\x03R\x03age\x126\n" +
+	"\tkey_dates\x18\x12 \x03(\v2\x14.carepath.v1.KeyDateB\x03\xe0A\x03R\bkeyDates\x12@\n" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
@@ -236,17 +290,21 @@ var file_carepath_v1_young_person_proto_msgTypes = make([]protoimpl.MessageInfo,
 var file_carepath_v1_young_person_proto_goTypes = []any{
 	(*YoungPerson)(nil),           // 0: carepath.v1.YoungPerson
 	(*date.Date)(nil),             // 1: google.type.Date
-	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
+	(*Age)(nil),                   // 2: carepath.v1.Age
+	(*KeyDate)(nil),               // 3: carepath.v1.KeyDate
+	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
 }
 var file_carepath_v1_young_person_proto_depIdxs = []int32{
 	1, // 0: carepath.v1.YoungPerson.date_of_birth:type_name -> google.type.Date
-	2, // 1: carepath.v1.YoungPerson.create_time:type_name -> google.protobuf.Timestamp
-	2, // 2: carepath.v1.YoungPerson.update_time:type_name -> google.protobuf.Timestamp
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	2, // 1: carepath.v1.YoungPerson.age:type_name -> carepath.v1.Age
+	3, // 2: carepath.v1.YoungPerson.key_dates:type_name -> carepath.v1.KeyDate
+	4, // 3: carepath.v1.YoungPerson.create_time:type_name -> google.protobuf.Timestamp
+	4, // 4: carepath.v1.YoungPerson.update_time:type_name -> google.protobuf.Timestamp
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_young_person_proto_init() }
@@ -254,6 +312,7 @@ func file_carepath_v1_young_person_proto_init() {
 	if File_carepath_v1_young_person_proto != nil {
 		return
 	}
+	file_carepath_v1_common_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

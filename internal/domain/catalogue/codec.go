@@ -1,0 +1,96 @@
+package catalogue
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/carepath/carepath/internal/domain/civil"
+)
+
+// settingsJSON is how Settings are stored: due rules and conditions in the catalogue's own
+// text form, so stored settings read like the catalogue file.
+type settingsJSON struct {
+	LeaplingRule string         `json:"leapling_rule"`
+	Overrides    []overrideJSON `json:"overrides,omitempty"`
+	Local        []localJSON    `json:"local,omitempty"`
+}
+
+type overrideJSON struct {
+	Key      string `json:"key"`
+	Disabled bool   `json:"disabled,omitempty"`
+	Due      string `json:"due,omitempty"`
+}
+
+type localJSON struct {
+	Key         string     `json:"key"`
+	Title       string     `json:"title"`
+	Description string     `json:"description,omitempty"`
+	Area        Area       `json:"area"`
+	Owner       Owner      `json:"owner"`
+	Ambitions   []Ambition `json:"ambitions"`
+	Due         string     `json:"due"`
+	Applies     []string   `json:"applies,omitempty"`
+	Basis       string     `json:"basis,omitempty"`
+	Sources     []string   `json:"sources,omitempty"`
+}
+
+// EncodeSettings writes settings for storage.
+func EncodeSettings(s Settings) ([]byte, error) {
+	out := settingsJSON{LeaplingRule: s.LeaplingRule.String()}
+	for _, o := range s.Overrides {
+		j := overrideJSON{Key: o.Key, Disabled: o.Disabled}
+		if o.Due != nil {
+			j.Due = o.Due.String()
+		}
+		out.Overrides = append(out.Overrides, j)
+	}
+	for _, d := range s.Local {
+		j := localJSON{Key: d.Key, Title: d.Title, Description: d.Description, Area: d.Area, Owner: d.Owner,
+			Ambitions: d.Ambitions, Due: d.Due.String(), Basis: d.Basis, Sources: d.Sources}
+		for _, c := range d.Applies {
+			j.Applies = append(j.Applies, c.String())
+		}
+		out.Local = append(out.Local, j)
+	}
+	return json.Marshal(out)
+}
+
+// DecodeSettings reads settings written by EncodeSettings.
+func DecodeSettings(b []byte) (Settings, error) {
+	var in settingsJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return Settings{}, fmt.Errorf("catalogue: stored settings: %w", err)
+	}
+	rule, err := civil.ParseLeaplingRule(in.LeaplingRule)
+	if err != nil {
+		return Settings{}, fmt.Errorf("catalogue: stored settings: %w", err)
+	}
+	s := Settings{LeaplingRule: rule}
+	for _, o := range in.Overrides {
+		ov := Override{Key: o.Key, Disabled: o.Disabled}
+		if o.Due != "" {
+			r, err := ParseDueRule(o.Due)
+			if err != nil {
+				return Settings{}, fmt.Errorf("catalogue: stored settings: %w", err)
+			}
+			ov.Due = &r
+		}
+		s.Overrides = append(s.Overrides, ov)
+	}
+	for _, l := range in.Local {
+		d := Definition{Key: l.Key, Title: l.Title, Description: l.Description, Area: l.Area, Owner: l.Owner,
+			Ambitions: l.Ambitions, Basis: l.Basis, Sources: l.Sources, Local: true}
+		if d.Due, err = ParseDueRule(l.Due); err != nil {
+			return Settings{}, fmt.Errorf("catalogue: stored settings: %w", err)
+		}
+		for _, a := range l.Applies {
+			c, err := ParseCondition(a)
+			if err != nil {
+				return Settings{}, fmt.Errorf("catalogue: stored settings: %w", err)
+			}
+			d.Applies = append(d.Applies, c)
+		}
+		s.Local = append(s.Local, d)
+	}
+	return s, nil
+}

@@ -1,0 +1,111 @@
+package catalogue
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/errs"
+)
+
+// LocalPrefix starts the key of every milestone a council adds, so that a later shipped
+// catalogue can never collide with it.
+const LocalPrefix = "local."
+
+// Settings are a council's choices about its young people's pathways.
+type Settings struct {
+	// LeaplingRule decides the birthday of someone born on 29 February in a common year.
+	LeaplingRule civil.LeaplingRule
+	// Overrides switch shipped milestones off or change their timing.
+	Overrides []Override
+	// Local are the council's own milestones (keys start with LocalPrefix).
+	Local []Definition
+}
+
+// Override changes one shipped milestone for a council.
+type Override struct {
+	Key      string
+	Disabled bool
+	// Due, if set, replaces the milestone's due rule.
+	Due *DueRule
+}
+
+// Apply returns the catalogue as a council uses it, leaving out overrides and local
+// milestones that no longer fit it (say, after a new catalogue version removed a milestone
+// a council had retimed). Planning uses it, so that old settings never stop planning;
+// saving settings uses Effective, which refuses what does not fit.
+func (c *Catalogue) Apply(s Settings) *Catalogue {
+	var fitting Settings
+	for _, o := range s.Overrides {
+		if _, ok := c.Lookup(o.Key); ok {
+			fitting.Overrides = append(fitting.Overrides, o)
+		}
+	}
+	for _, d := range s.Local {
+		if _, err := c.Effective(Settings{Local: append(fitting.Local, d), Overrides: fitting.Overrides}); err == nil {
+			fitting.Local = append(fitting.Local, d)
+		}
+	}
+	out, err := c.Effective(fitting)
+	if err != nil { // an override that leaves an "after" rule dangling: plan without overrides
+		out, _ = c.Effective(Settings{Local: fitting.Local})
+	}
+	if out == nil {
+		return c
+	}
+	return out
+}
+
+// Effective returns the catalogue as a council uses it: disabled milestones left out,
+// retimed ones with their new rule and local ones added. It fails with field violations
+// (paths in the API's PathwaySettings) when the settings do not fit the catalogue.
+func (c *Catalogue) Effective(s Settings) (*Catalogue, error) {
+	var v errs.Violations
+	overrides := map[string]Override{}
+	for i, o := range s.Overrides {
+		field := fmt.Sprintf("overrides[%d].key", i)
+		switch _, ok := c.Lookup(o.Key); {
+		case !ok:
+			v.Add(field, "is not a milestone of the catalogue")
+		case overrides[o.Key].Key != "":
+			v.Add(field, "is overridden twice")
+		}
+		overrides[o.Key] = o
+	}
+	out := &Catalogue{Version: c.Version}
+	for _, d := range c.Definitions {
+		o, ok := overrides[d.Key]
+		if ok && o.Disabled {
+			continue
+		}
+		if ok && o.Due != nil {
+			d.Due = *o.Due
+		}
+		out.Definitions = append(out.Definitions, d)
+	}
+	for i, d := range s.Local {
+		field := fmt.Sprintf("local_milestones[%d]", i)
+		if !strings.HasPrefix(d.Key, LocalPrefix) {
+			v.Add(field+".key", "must start with "+LocalPrefix)
+		}
+		if err := d.check(); err != nil {
+			v.Add(field, err.Error())
+		}
+		d.Local = true
+		out.Definitions = append(out.Definitions, d)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := out.index(); err != nil {
+		// A duplicate local key, or a milestone left due after one that is switched off.
+		field := "overrides"
+		var ke *keyError
+		if errors.As(err, &ke) && strings.HasPrefix(ke.key, LocalPrefix) {
+			field = "local_milestones"
+		}
+		return nil, errs.Invalid(errs.Violation{Field: field, Description: strings.TrimPrefix(err.Error(), "catalogue: ")})
+	}
+	return out, nil
+}

@@ -1,0 +1,93 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/store"
+)
+
+func (t *tx) ListCareEpisodes(_ context.Context, youngPersonID string) ([]domain.CareEpisode, error) {
+	objs, err := t.all(tableEpisodes, "young_person", youngPersonID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.CareEpisode, len(objs))
+	for i, o := range objs {
+		out[i] = *o.(*domain.CareEpisode)
+	}
+	slices.SortFunc(out, func(a, b domain.CareEpisode) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return compareStrings(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+func (t *tx) getEpisode(youngPersonID, id string) (*domain.CareEpisode, error) {
+	obj, err := t.first(tableEpisodes, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	if obj == nil || obj.(*domain.CareEpisode).YoungPersonID != youngPersonID {
+		return nil, store.ErrCareEpisodeNotFound
+	}
+	return obj.(*domain.CareEpisode), nil
+}
+
+func (t *tx) GetCareEpisode(_ context.Context, youngPersonID, id string) (domain.CareEpisode, error) {
+	e, err := t.getEpisode(youngPersonID, id)
+	if err != nil {
+		return domain.CareEpisode{}, err
+	}
+	return *e, nil
+}
+
+func (t *tx) CreateCareEpisode(_ context.Context, e domain.CareEpisode) (domain.CareEpisode, error) {
+	if _, err := t.getYoungPerson(e.YoungPersonID); err != nil {
+		return domain.CareEpisode{}, err
+	}
+	if obj, err := t.first(tableEpisodes, "id", e.ID); err != nil || obj != nil {
+		return domain.CareEpisode{}, fmt.Errorf("memory: care episode id %s already used (%v)", e.ID, err)
+	}
+	e.Revision = 1
+	e.CreateTime, e.UpdateTime = storedTime(e.CreateTime), storedTime(e.UpdateTime)
+	return e, t.insert(tableEpisodes, &e)
+}
+
+func (t *tx) UpdateCareEpisode(_ context.Context, e domain.CareEpisode, ifRevision int64) (domain.CareEpisode, error) {
+	old, err := t.getEpisode(e.YoungPersonID, e.ID)
+	if err != nil {
+		return domain.CareEpisode{}, err
+	}
+	if ifRevision != 0 && ifRevision != old.Revision {
+		return domain.CareEpisode{}, store.ErrRevisionMismatch
+	}
+	e.Revision = old.Revision + 1
+	e.CreateTime, e.UpdateTime = old.CreateTime, storedTime(e.UpdateTime)
+	return e, t.insert(tableEpisodes, &e)
+}
+
+func (t *tx) DeleteCareEpisode(_ context.Context, youngPersonID, id string, ifRevision int64) error {
+	old, err := t.getEpisode(youngPersonID, id)
+	if err != nil {
+		return err
+	}
+	if ifRevision != 0 && ifRevision != old.Revision {
+		return store.ErrRevisionMismatch
+	}
+	return t.delete(tableEpisodes, old)
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

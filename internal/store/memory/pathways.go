@@ -1,0 +1,139 @@
+package memory
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/store"
+)
+
+func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwayState, error) {
+	var out []store.PathwayState
+	for _, id := range ids {
+		yp, err := t.getYoungPerson(id)
+		if err == store.ErrYoungPersonNotFound {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		st := store.PathwayState{YoungPerson: yp.YoungPerson}
+		if st.Episodes, err = t.ListCareEpisodes(ctx, id); err != nil {
+			return nil, err
+		}
+		objs, err := t.all(tableMilestones, "young_person", id)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			st.Milestones = append(st.Milestones, clone(o.(*domain.Milestone)))
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+type plannedKey struct {
+	key        string
+	occurrence int
+}
+
+func (t *tx) SavePathways(_ context.Context, plans []store.PathwayPlan) error {
+	for _, plan := range plans {
+		if err := t.savePathway(plan); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) savePathway(plan store.PathwayPlan) error {
+	yp, err := t.getYoungPerson(plan.YoungPersonID)
+	if err != nil {
+		return err
+	}
+	objs, err := t.all(tableMilestones, "young_person", plan.YoungPersonID)
+	if err != nil {
+		return err
+	}
+	existing := map[plannedKey]*domain.Milestone{}
+	for _, o := range objs {
+		if m := o.(*domain.Milestone); m.Key != "" {
+			existing[plannedKey{m.Key, m.Occurrence}] = m
+		}
+	}
+	now := storedTime(plan.Time)
+	for _, p := range plan.Planned {
+		k := plannedKey{p.Key, p.Occurrence}
+		old, ok := existing[k]
+		delete(existing, k)
+		var m domain.Milestone
+		if ok {
+			m = clone(old)
+		} else {
+			m = domain.Milestone{ID: uuid.NewString(), YoungPersonID: plan.YoungPersonID, Key: p.Key,
+				Occurrence: p.Occurrence, State: domain.Planned, Revision: 0, CreateTime: now}
+		}
+		m.CouncilID, m.Title, m.Area, m.OwnerAgency, m.Statutory, m.DueDate, m.LapseDate, m.Applicable =
+			plan.CouncilID, p.Title, p.Area, p.OwnerAgency, p.Statutory, p.Due, p.Lapse, true
+		if ok && sameDetails(*old, m) {
+			continue
+		}
+		m.Revision, m.UpdateTime = m.Revision+1, now
+		if err := t.insert(tableMilestones, &m); err != nil {
+			return err
+		}
+	}
+	for _, old := range existing { // no longer planned
+		if !old.Recorded {
+			if err := t.deleteChanges(old.ID); err != nil {
+				return err
+			}
+			if err := t.delete(tableMilestones, old); err != nil {
+				return err
+			}
+			continue
+		}
+		if old.Applicable {
+			m := clone(old)
+			m.Applicable, m.Revision, m.UpdateTime = false, m.Revision+1, now
+			if err := t.insert(tableMilestones, &m); err != nil {
+				return err
+			}
+		}
+	}
+	next := *yp
+	next.PathwayVersion = plan.Version
+	return t.insert(tableYoungPeople, &next)
+}
+
+// sameDetails reports whether planning would change nothing of m.
+func sameDetails(a, b domain.Milestone) bool {
+	return a.CouncilID == b.CouncilID && a.Title == b.Title && a.Area == b.Area && a.OwnerAgency == b.OwnerAgency &&
+		a.Statutory == b.Statutory && a.DueDate == b.DueDate && a.LapseDate == b.LapseDate && a.Applicable == b.Applicable
+}
+
+func (t *tx) StalePathways(ctx context.Context, catalogueVersion string, limit int) ([]string, error) {
+	it, err := t.txn.Get(tableYoungPeople, "id")
+	if err != nil {
+		return nil, err
+	}
+	revisions := map[string]int64{}
+	var ids []string
+	for obj := it.Next(); obj != nil && len(ids) < limit; obj = it.Next() {
+		yp := obj.(*youngPerson)
+		rev, ok := revisions[yp.CouncilID]
+		if !ok {
+			s, err := t.GetPathwaySettings(ctx, yp.CouncilID)
+			if err != nil {
+				return nil, err
+			}
+			rev, revisions[yp.CouncilID] = s.Revision, s.Revision
+		}
+		if yp.PathwayVersion != store.PathwayVersion(catalogueVersion, rev) {
+			ids = append(ids, yp.ID)
+		}
+	}
+	return ids, nil
+}

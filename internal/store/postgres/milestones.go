@@ -1,0 +1,196 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/store"
+)
+
+const milestoneColumns = `m.id, m.young_person_id, m.council_id, m.key, m.occurrence, m.title,
+	m.description, m.area, m.owner_agency, m.statutory, m.due_date, m.lapse_date, m.applicable, m.state,
+	m.scheduled_date, coalesce(m.owner_organisation_id, ''), coalesce(m.owner_person_id, ''),
+	m.achieved_date, m.evidence, m.state_reason, m.recorded, m.revision, m.create_time, m.update_time`
+
+// milestoneFilterColumns maps store.MilestoneFields to columns; personal_adviser is the
+// young person's, joined as yp.
+var milestoneFilterColumns = map[string]string{
+	"due_date":           "m.due_date",
+	"lapse_date":         "m.lapse_date",
+	"state":              "m.state",
+	"area":               "m.area",
+	"owner_agency_type":  "m.owner_agency",
+	"owner_organisation": "coalesce(m.owner_organisation_id, '')",
+	"council":            "m.council_id",
+	"personal_adviser":   "coalesce(yp.personal_adviser_id, '')",
+	"definition":         "m.key",
+	"applicable":         "m.applicable",
+}
+
+// evidenceJSON is how evidence is stored.
+type evidenceJSON struct {
+	Description string    `json:"description"`
+	Reference   string    `json:"reference,omitempty"`
+	RecordedBy  string    `json:"recorded_by"`
+	RecordTime  time.Time `json:"record_time"`
+}
+
+func encodeEvidence(ev []domain.Evidence) ([]byte, error) {
+	out := make([]evidenceJSON, len(ev))
+	for i, e := range ev {
+		out[i] = evidenceJSON{e.Description, e.Reference, e.RecordedBy, e.RecordTime.UTC().Truncate(time.Microsecond)}
+	}
+	return json.Marshal(out)
+}
+
+func scanMilestone(row pgx.Row) (domain.Milestone, error) {
+	var (
+		m                   domain.Milestone
+		due, lapse          time.Time
+		scheduled, achieved *time.Time
+		state               string
+		evidence            []byte
+	)
+	err := row.Scan(&m.ID, &m.YoungPersonID, &m.CouncilID, &m.Key, &m.Occurrence, &m.Title,
+		&m.Description, &m.Area, &m.OwnerAgency, &m.Statutory, &due, &lapse, &m.Applicable, &state,
+		&scheduled, &m.OwnerOrganisation, &m.OwnerPerson, &achieved, &evidence, &m.StateReason,
+		&m.Recorded, &m.Revision, &m.CreateTime, &m.UpdateTime)
+	if err != nil {
+		return m, err
+	}
+	m.DueDate, m.LapseDate = fromDate(&due), fromDate(&lapse)
+	m.ScheduledDate, m.AchievedDate = fromDate(scheduled), fromDate(achieved)
+	m.State = domain.MilestoneState(state)
+	m.CreateTime, m.UpdateTime = m.CreateTime.UTC(), m.UpdateTime.UTC()
+	var ev []evidenceJSON
+	if err := json.Unmarshal(evidence, &ev); err != nil {
+		return m, err
+	}
+	for _, e := range ev {
+		m.Evidence = append(m.Evidence, domain.Evidence{Description: e.Description, Reference: e.Reference,
+			RecordedBy: e.RecordedBy, RecordTime: e.RecordTime.UTC()})
+	}
+	return m, nil
+}
+
+func (t *tx) GetMilestone(ctx context.Context, youngPersonID, id string) (domain.Milestone, error) {
+	m, err := scanMilestone(t.tx.QueryRow(ctx, `SELECT `+milestoneColumns+` FROM milestones m
+		WHERE m.id = $1 AND m.young_person_id = $2`, id, youngPersonID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, store.ErrMilestoneNotFound
+	}
+	return m, err
+}
+
+// ListMilestones is one statement whatever the filter: a range scan in (due date, id)
+// order from the cursor, on the young person's index or, across young people, on the
+// council and due-date indexes.
+func (t *tx) ListMilestones(ctx context.Context, q store.MilestoneQuery) ([]domain.Milestone, error) {
+	var args sqlArgs
+	cond := where(q.Filter, milestoneFilterColumns, &args)
+	if q.YoungPersonID != "" {
+		cond += " AND m.young_person_id = " + args.add(q.YoungPersonID) + "::uuid"
+	}
+	if q.After.ID != "" {
+		cond += " AND (m.due_date, m.id) > (" + args.add(dateArg(q.After.DueDate)) + "::date, " + args.add(q.After.ID) + "::uuid)"
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+milestoneColumns+` FROM milestones m
+		JOIN young_people yp ON yp.id = m.young_person_id
+		WHERE `+cond+` ORDER BY m.due_date, m.id LIMIT `+args.add(q.Limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Milestone, error) { return scanMilestone(r) })
+}
+
+func (t *tx) CreateMilestone(ctx context.Context, m domain.Milestone) (domain.Milestone, error) {
+	evidence, err := encodeEvidence(m.Evidence)
+	if err != nil {
+		return m, err
+	}
+	created, err := scanMilestone(t.tx.QueryRow(ctx, `
+		WITH m AS (
+			INSERT INTO milestones (id, young_person_id, council_id, key, occurrence, title, description,
+				area, owner_agency, statutory, due_date, lapse_date, applicable, state, evidence, recorded,
+				revision, create_time, update_time)
+			SELECT $1, yp.id, yp.council_id, '', 0, $3, $4, $5, $6, false, $7::date, $11::date, true, $8, $9,
+				true, 1, $10, $10
+			FROM young_people yp WHERE yp.id = $2
+			RETURNING *)
+		SELECT `+milestoneColumns+` FROM m`,
+		m.ID, m.YoungPersonID, m.Title, m.Description, m.Area, m.OwnerAgency, dateArg(m.DueDate),
+		string(m.State), evidence, m.CreateTime, dateArg(m.LapseDate)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return created, store.ErrYoungPersonNotFound
+	}
+	return created, err
+}
+
+func (t *tx) UpdateMilestone(ctx context.Context, m domain.Milestone, ifRevision int64) (domain.Milestone, error) {
+	evidence, err := encodeEvidence(m.Evidence)
+	if err != nil {
+		return m, err
+	}
+	updated, err := scanMilestone(t.tx.QueryRow(ctx, `
+		WITH m AS (
+			UPDATE milestones SET state = $3, scheduled_date = $4::date,
+				owner_organisation_id = nullif($5, ''), owner_person_id = nullif($6, ''),
+				achieved_date = $7::date, evidence = $8, state_reason = $9, recorded = true,
+				revision = revision + 1, update_time = $10
+			WHERE id = $1 AND young_person_id = $2 AND ($11::bigint = 0 OR revision = $11)
+			RETURNING *)
+		SELECT `+milestoneColumns+` FROM m`,
+		m.ID, m.YoungPersonID, string(m.State), dateArg(m.ScheduledDate), m.OwnerOrganisation,
+		m.OwnerPerson, dateArg(m.AchievedDate), evidence, m.StateReason, m.UpdateTime, ifRevision))
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := t.GetMilestone(ctx, m.YoungPersonID, m.ID); err != nil {
+			return updated, err
+		}
+		return updated, store.ErrRevisionMismatch
+	}
+	return updated, err
+}
+
+const changeColumns = `id::text, milestone_id, young_person_id, action, from_state, to_state, actor,
+	reason, change_time, scheduled_date, achieved_date, coalesce(owner_organisation_id, ''),
+	coalesce(owner_person_id, '')`
+
+func scanChange(row pgx.Row) (domain.MilestoneChange, error) {
+	var (
+		c                   domain.MilestoneChange
+		from, to            string
+		scheduled, achieved *time.Time
+	)
+	err := row.Scan(&c.ID, &c.MilestoneID, &c.YoungPersonID, &c.Action, &from, &to, &c.Actor,
+		&c.Reason, &c.Time, &scheduled, &achieved, &c.OwnerOrganisation, &c.OwnerPerson)
+	c.FromState, c.ToState = domain.MilestoneState(from), domain.MilestoneState(to)
+	c.ScheduledDate, c.AchievedDate, c.Time = fromDate(scheduled), fromDate(achieved), c.Time.UTC()
+	return c, err
+}
+
+func (t *tx) AddMilestoneChange(ctx context.Context, c domain.MilestoneChange) (domain.MilestoneChange, error) {
+	return scanChange(t.tx.QueryRow(ctx, `
+		INSERT INTO milestone_changes (milestone_id, young_person_id, action, from_state, to_state,
+			actor, reason, change_time, scheduled_date, achieved_date, owner_organisation_id, owner_person_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::date, $10::date, nullif($11, ''), nullif($12, ''))
+		RETURNING `+changeColumns,
+		c.MilestoneID, c.YoungPersonID, c.Action, string(c.FromState), string(c.ToState), c.Actor,
+		c.Reason, c.Time, dateArg(c.ScheduledDate), dateArg(c.AchievedDate), c.OwnerOrganisation, c.OwnerPerson))
+}
+
+func (t *tx) ListMilestoneChanges(ctx context.Context, milestoneID, after string, limit int) ([]domain.MilestoneChange, error) {
+	if after == "" {
+		after = "0"
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+changeColumns+` FROM milestone_changes
+		WHERE milestone_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3`, milestoneID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.MilestoneChange, error) { return scanChange(r) })
+}

@@ -1,0 +1,143 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/store"
+)
+
+// LoadPathways reads the young people, their episodes and their milestones in three
+// statements, however many young people are asked for.
+func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwayState, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people
+		WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	yps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.YoungPerson, error) { return scanYoungPerson(r) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.PathwayState, len(yps))
+	index := make(map[string]int, len(yps))
+	for i, yp := range yps {
+		out[i].YoungPerson, index[yp.ID] = yp, i
+	}
+	rows, err = t.tx.Query(ctx, `SELECT `+episodeColumns+` FROM care_episodes
+		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	episodes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.CareEpisode, error) { return scanEpisode(r) })
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range episodes {
+		st := &out[index[e.YoungPersonID]]
+		st.Episodes = append(st.Episodes, e)
+	}
+	rows, err = t.tx.Query(ctx, `SELECT `+milestoneColumns+` FROM milestones m
+		WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	milestones, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Milestone, error) { return scanMilestone(r) })
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range milestones {
+		st := &out[index[m.YoungPersonID]]
+		st.Milestones = append(st.Milestones, m)
+	}
+	return out, nil
+}
+
+// SavePathways applies a batch of plans in four set-based statements: the planned
+// milestones are passed as arrays and unnested, so the cost does not grow with round trips.
+func (t *tx) SavePathways(ctx context.Context, plans []store.PathwayPlan) error {
+	if len(plans) == 0 {
+		return nil
+	}
+	var (
+		ids, versions                             []string
+		yp, council, key, title, area, owner, due []string
+		lapse, mid                                []string
+		occurrence                                []int32
+		statutory                                 []bool
+		now                                       = plans[0].Time.UTC().Truncate(time.Microsecond)
+	)
+	for _, p := range plans {
+		ids, versions = append(ids, p.YoungPersonID), append(versions, p.Version)
+		for _, m := range p.Planned {
+			yp, council, key = append(yp, p.YoungPersonID), append(council, p.CouncilID), append(key, m.Key)
+			occurrence, title = append(occurrence, int32(m.Occurrence)), append(title, m.Title)
+			area, owner = append(area, m.Area), append(owner, m.OwnerAgency)
+			statutory, due = append(statutory, m.Statutory), append(due, m.Due.String())
+			lapse = append(lapse, m.Lapse.String())
+			// Time-ordered ids keep the primary key's inserts at its right edge.
+			mid = append(mid, uuid.Must(uuid.NewV7()).String())
+		}
+	}
+	// One statement, so the planned rows travel once: data-modifying CTEs all see the same
+	// snapshot, and the insert touches only planned rows while the delete and the update
+	// touch only unplanned ones.
+	_, err := t.tx.Exec(ctx, `
+		WITH p AS (
+			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
+				$7::text[], $8::bool[], $9::date[], $10::date[], $14::uuid[]) AS p(young_person_id, council_id,
+				key, occurrence, title, area, owner_agency, statutory, due_date, lapse_date, id)
+		),
+		unplanned AS (
+			SELECT m.id, m.recorded, m.applicable FROM milestones m
+			WHERE m.young_person_id = ANY($11::uuid[]) AND m.key <> '' AND NOT EXISTS (
+				SELECT 1 FROM p WHERE p.young_person_id = m.young_person_id AND p.key = m.key
+					AND p.occurrence = m.occurrence)
+		),
+		saved AS (
+			INSERT INTO milestones AS m (id, young_person_id, council_id, key, occurrence, title, area,
+				owner_agency, statutory, due_date, lapse_date, applicable, state, revision, create_time,
+				update_time)
+			SELECT p.id, p.young_person_id, p.council_id, p.key, p.occurrence, p.title, p.area,
+				p.owner_agency, p.statutory, p.due_date, p.lapse_date, true, 'PLANNED', 1, $13, $13
+			FROM p
+			ON CONFLICT (young_person_id, key, occurrence) WHERE key <> '' DO UPDATE SET
+				council_id = excluded.council_id, title = excluded.title, area = excluded.area,
+				owner_agency = excluded.owner_agency, statutory = excluded.statutory,
+				due_date = excluded.due_date, lapse_date = excluded.lapse_date, applicable = true,
+				revision = m.revision + 1, update_time = excluded.update_time
+			WHERE (m.council_id, m.title, m.area, m.owner_agency, m.statutory, m.due_date, m.lapse_date, m.applicable)
+				IS DISTINCT FROM (excluded.council_id, excluded.title, excluded.area, excluded.owner_agency,
+				excluded.statutory, excluded.due_date, excluded.lapse_date, true)
+		),
+		dropped AS ( -- nobody recorded anything on them
+			DELETE FROM milestones m USING unplanned u WHERE m.id = u.id AND NOT u.recorded
+		),
+		kept AS ( -- recorded: keep, marked as no longer planned
+			UPDATE milestones m SET applicable = false, revision = m.revision + 1, update_time = $13
+			FROM unplanned u WHERE m.id = u.id AND u.recorded AND u.applicable
+		)
+		UPDATE young_people y SET pathway_version = v.version
+		FROM unnest($11::uuid[], $12::text[]) AS v(id, version) WHERE y.id = v.id`,
+		yp, council, key, occurrence, title, area, owner, statutory, due, lapse, ids, versions, now, mid)
+	return err
+}
+
+// StalePathways finds young people planned with another catalogue or settings revision.
+// The version is built as store.PathwayVersion builds it.
+func (t *tx) StalePathways(ctx context.Context, catalogueVersion string, limit int) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `
+		SELECT y.id FROM young_people y
+		LEFT JOIN pathway_settings s ON s.council_id = y.council_id
+		WHERE y.pathway_version IS DISTINCT FROM $1 || ':' || coalesce(s.revision, 0)::text
+		ORDER BY y.id LIMIT $2
+		FOR UPDATE OF y SKIP LOCKED`, catalogueVersion, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

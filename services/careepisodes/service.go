@@ -1,0 +1,323 @@
+// Package careepisodes implements carepath.v1.CareEpisodesService: young people's episodes
+// of care and the care-leaver status they give. Every change to episodes replans the
+// young person's pathway in the same transaction.
+package careepisodes
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"time"
+
+	"github.com/google/uuid"
+	"go.einride.tech/aip/fieldmask"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/carestatus"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/planner"
+	"github.com/carepath/carepath/internal/platform/pagetoken"
+	"github.com/carepath/carepath/internal/store"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/listing"
+)
+
+// Server implements CareEpisodesService.
+type Server struct {
+	pb.UnimplementedCareEpisodesServiceServer
+	store   store.Store
+	planner *planner.Planner
+	now     func() time.Time
+}
+
+// New returns the service.
+func New(s store.Store, p *planner.Planner, now func() time.Time) *Server {
+	return &Server{store: s, planner: p, now: now}
+}
+
+func episodeName(e domain.CareEpisode) string {
+	return "youngPeople/" + e.YoungPersonID + "/careEpisodes/" + e.ID
+}
+
+func toProto(e domain.CareEpisode) *pb.CareEpisode {
+	return &pb.CareEpisode{
+		Name:          episodeName(e),
+		StartDate:     convert.Date(e.Start),
+		EndDate:       convert.Date(e.End),
+		LegalStatus:   e.LegalStatus,
+		PlacementType: e.PlacementType,
+		ReasonEnded:   e.ReasonEnded,
+		CreateTime:    timestamppb.New(e.CreateTime),
+		UpdateTime:    timestamppb.New(e.UpdateTime),
+		Etag:          convert.Etag(e.Revision),
+	}
+}
+
+func fromProto(in *pb.CareEpisode) domain.CareEpisode {
+	return domain.CareEpisode{
+		Start:         convert.FromDate(in.GetStartDate()),
+		End:           convert.FromDate(in.GetEndDate()),
+		LegalStatus:   in.GetLegalStatus(),
+		PlacementType: in.GetPlacementType(),
+		ReasonEnded:   in.GetReasonEnded(),
+	}
+}
+
+func (s *Server) GetCareEpisode(ctx context.Context, req *pb.GetCareEpisodeRequest) (*pb.CareEpisode, error) {
+	ids, err := convert.Parse("name", req.GetName(), "youngPeople", "careEpisodes")
+	if err != nil {
+		return nil, err
+	}
+	var e domain.CareEpisode
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		if _, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+			return err
+		}
+		e, err = tx.GetCareEpisode(ctx, ids[0], ids[1])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return toProto(e), nil
+}
+
+// ListCareEpisodes pages through a young person's episodes, which are few: they are read
+// whole (planning needs them whole anyway) and the page token holds the position.
+func (s *Server) ListCareEpisodes(ctx context.Context, req *pb.ListCareEpisodesRequest) (*pb.ListCareEpisodesResponse, error) {
+	ids, err := convert.Parse("parent", req.GetParent(), "youngPeople")
+	if err != nil {
+		return nil, err
+	}
+	after, err := pagetoken.Decode(req.GetPageToken(), req.GetParent())
+	if err != nil {
+		return nil, err
+	}
+	var all []domain.CareEpisode
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		if _, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+			return err
+		}
+		all, err = tx.ListCareEpisodes(ctx, ids[0])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	start := 0
+	for i, e := range all {
+		if episodeName(e) == after {
+			start = i + 1
+		}
+	}
+	page := all[start:]
+	resp := &pb.ListCareEpisodesResponse{}
+	if size := listing.PageSize(req.GetPageSize()); len(page) > size {
+		page = page[:size]
+		resp.NextPageToken = pagetoken.Encode(episodeName(page[size-1]), req.GetParent())
+	}
+	for _, e := range page {
+		resp.CareEpisodes = append(resp.CareEpisodes, toProto(e))
+	}
+	return resp, nil
+}
+
+const createScope = "carepath.v1.CareEpisodesService/CreateCareEpisode"
+
+func (s *Server) CreateCareEpisode(ctx context.Context, req *pb.CreateCareEpisodeRequest) (*pb.CareEpisode, error) {
+	ids, err := convert.Parse("parent", req.GetParent(), "youngPeople")
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	e := fromProto(req.GetCareEpisode())
+	e.ID, e.YoungPersonID, e.CreateTime, e.UpdateTime = uuid.Must(uuid.NewV7()).String(), ids[0], now, now
+	hash := requestHash(req)
+	var out domain.CareEpisode
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		yp, err := tx.LockYoungPerson(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		if req.GetRequestId() != "" {
+			prior, claimed, err := tx.ClaimRequest(ctx, store.Request{Scope: createScope, ID: req.GetRequestId(),
+				Hash: hash, ResourceID: e.ID, CreateTime: now})
+			if err != nil {
+				return err
+			}
+			if !claimed {
+				if !bytes.Equal(prior.Hash, hash) {
+					return errRequestIDReused
+				}
+				out, err = tx.GetCareEpisode(ctx, ids[0], prior.ResourceID)
+				return err
+			}
+		}
+		if err := s.check(ctx, tx, yp, e, now); err != nil {
+			return err
+		}
+		if out, err = tx.CreateCareEpisode(ctx, e); err != nil {
+			return err
+		}
+		return s.planner.Replan(ctx, tx, yp.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return toProto(out), nil
+}
+
+var errRequestIDReused = &errs.Error{
+	Kind: errs.InvalidArgument, Reason: errs.ReasonRequestIDReused,
+	Message:    "this request_id was already used for a different request; use a new request_id",
+	Violations: []errs.Violation{{Field: "request_id", Description: "was used before with a different request"}},
+}
+
+func requestHash(req *pb.CreateCareEpisodeRequest) []byte {
+	c := proto.CloneOf(req)
+	c.RequestId = ""
+	c.CareEpisode.Name, c.CareEpisode.CreateTime, c.CareEpisode.UpdateTime, c.CareEpisode.Etag = "", nil, nil, ""
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	sum := sha256.Sum256(b)
+	return sum[:]
+}
+
+// check validates an episode and that it overlaps none of the young person's others (the
+// young person is locked, so no concurrent change can slip in between).
+func (s *Server) check(ctx context.Context, tx store.Tx, yp domain.YoungPerson, e domain.CareEpisode, now time.Time) error {
+	if err := e.Validate(yp.DateOfBirth, civil.Today(now)); err != nil {
+		return errs.Prefixed(err, "care_episode")
+	}
+	others, err := tx.ListCareEpisodes(ctx, yp.ID)
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if o.ID != e.ID && o.Overlaps(e) {
+			return errs.New(errs.FailedPrecondition, errs.ReasonEpisodesOverlap,
+				"the episode overlaps another care episode of this young person").With("episode", episodeName(o))
+		}
+	}
+	return nil
+}
+
+var ignoredPaths = map[string]bool{"name": true, "etag": true, "create_time": true, "update_time": true}
+
+func (s *Server) UpdateCareEpisode(ctx context.Context, req *pb.UpdateCareEpisodeRequest) (*pb.CareEpisode, error) {
+	in := req.GetCareEpisode()
+	ids, err := convert.Parse("care_episode.name", in.GetName(), "youngPeople", "careEpisodes")
+	if err != nil {
+		return nil, err
+	}
+	ifRevision, err := convert.ParseEtag(in.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	mask := listing.UpdateMask(req.GetUpdateMask(), in, ignoredPaths)
+	now := s.now()
+	var out domain.CareEpisode
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		yp, err := tx.LockYoungPerson(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		cur, err := tx.GetCareEpisode(ctx, ids[0], ids[1])
+		if err != nil {
+			return err
+		}
+		if ifRevision != 0 && ifRevision != cur.Revision {
+			return store.ErrRevisionMismatch
+		}
+		merged := toProto(cur)
+		fieldmask.Update(mask, merged, in)
+		next := fromProto(merged)
+		next.ID, next.YoungPersonID, next.UpdateTime = cur.ID, cur.YoungPersonID, now
+		if err := s.check(ctx, tx, yp, next, now); err != nil {
+			return err
+		}
+		if out, err = tx.UpdateCareEpisode(ctx, next, cur.Revision); err != nil {
+			return err
+		}
+		return s.planner.Replan(ctx, tx, yp.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return toProto(out), nil
+}
+
+func (s *Server) DeleteCareEpisode(ctx context.Context, req *pb.DeleteCareEpisodeRequest) (*emptypb.Empty, error) {
+	ids, err := convert.Parse("name", req.GetName(), "youngPeople", "careEpisodes")
+	if err != nil {
+		return nil, err
+	}
+	ifRevision, err := convert.ParseEtag(req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.LockYoungPerson(ctx, ids[0]); err != nil {
+			return err
+		}
+		if err := tx.DeleteCareEpisode(ctx, ids[0], ids[1], ifRevision); err != nil {
+			return err
+		}
+		return s.planner.Replan(ctx, tx, ids[0])
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+func (s *Server) GetCareLeaverStatus(ctx context.Context, req *pb.GetCareLeaverStatusRequest) (*pb.CareLeaverStatus, error) {
+	ids, err := convert.ParseSingleton("name", req.GetName(), "careLeaverStatus", "youngPeople")
+	if err != nil {
+		return nil, err
+	}
+	asOf := civil.Today(s.now())
+	if req.GetAsOf() != nil {
+		if asOf = convert.FromDate(req.GetAsOf()); !asOf.Valid() {
+			return nil, errs.Invalid(errs.Violation{Field: "as_of", Description: "is not a real calendar date"})
+		}
+	}
+	var (
+		yp       domain.YoungPerson
+		episodes []domain.CareEpisode
+		settings domain.PathwaySettings
+	)
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		if yp, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+			return err
+		}
+		if settings, err = tx.GetPathwaySettings(ctx, yp.CouncilID); err != nil {
+			return err
+		}
+		episodes, err = tx.ListCareEpisodes(ctx, ids[0])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	st := carestatus.Derive(yp.DateOfBirth, convert.Episodes(episodes), asOf, settings.LeaplingRule)
+	return &pb.CareLeaverStatus{
+		Name:                    req.GetName(),
+		AsOf:                    convert.Date(asOf),
+		Category:                convert.Category(st.Category),
+		Rule:                    st.Rule,
+		Explanation:             st.Explanation,
+		FromDate:                convert.Date(st.From),
+		ToDate:                  convert.Date(st.To),
+		DaysLookedAfterSince_14: int32(st.DaysSince14),
+		DaysLookedAfterSince_16: int32(st.DaysSince16),
+		LookedAfter:             st.LookedAfter,
+		StayingPut:              st.StayingPut,
+		Age:                     convert.Age(yp.DateOfBirth, asOf, settings.LeaplingRule),
+		KeyDates:                convert.KeyDates(yp.DateOfBirth, settings.LeaplingRule),
+	}, nil
+}

@@ -1,0 +1,244 @@
+// Package catalogue implements carepath.v1.CatalogueService: the milestone catalogue,
+// read-only, and councils' pathway settings.
+package catalogue
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.einride.tech/aip/fieldmask"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/carepath/carepath/internal/domain"
+	cat "github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/planner"
+	"github.com/carepath/carepath/internal/platform/pagetoken"
+	"github.com/carepath/carepath/internal/store"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/listing"
+)
+
+// Server implements CatalogueService.
+type Server struct {
+	pb.UnimplementedCatalogueServiceServer
+	store   store.Store
+	planner *planner.Planner
+	now     func() time.Time
+	// settingsChanged is told when a council's settings change, so that its pathways are
+	// replanned soon rather than at the next periodic sweep.
+	settingsChanged func()
+}
+
+// New returns the service.
+func New(s store.Store, p *planner.Planner, now func() time.Time, settingsChanged func()) *Server {
+	return &Server{store: s, planner: p, now: now, settingsChanged: settingsChanged}
+}
+
+const (
+	definitionPrefix   = "milestoneDefinitions/"
+	organisationPrefix = "organisations/"
+)
+
+func definitionToProto(d cat.Definition) *pb.MilestoneDefinition {
+	out := &pb.MilestoneDefinition{
+		Name:        definitionPrefix + d.Key,
+		Key:         d.Key,
+		Title:       d.Title,
+		Description: d.Description,
+		Area:        pb.MilestoneDefinition_Area(pb.MilestoneDefinition_Area_value[string(d.Area)]),
+		Owner:       pb.MilestoneDefinition_AgencyType(pb.MilestoneDefinition_AgencyType_value[string(d.Owner)]),
+		DueRule:     d.Due.String(),
+		Statutory:   d.Statutory,
+		Basis:       d.Basis,
+		Sources:     d.Sources,
+		Local:       d.Local,
+	}
+	for _, a := range d.Ambitions {
+		out.Ambitions = append(out.Ambitions, string(a))
+	}
+	for _, c := range d.Applies {
+		out.AppliesWhen = append(out.AppliesWhen, c.String())
+	}
+	return out
+}
+
+// catalogueFor returns the shipped catalogue, or the council's effective one.
+func (s *Server) catalogueFor(ctx context.Context, council string) (*cat.Catalogue, error) {
+	if council == "" {
+		return s.planner.Catalogue(), nil
+	}
+	var c planner.Council
+	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		c, err = s.planner.Council(ctx, tx, strings.TrimPrefix(council, organisationPrefix))
+		return err
+	})
+	return c.Catalogue, err
+}
+
+func (s *Server) GetMilestoneDefinition(ctx context.Context, req *pb.GetMilestoneDefinitionRequest) (*pb.MilestoneDefinition, error) {
+	c, err := s.catalogueFor(ctx, req.GetCouncil())
+	if err != nil {
+		return nil, err
+	}
+	d, ok := c.Lookup(strings.TrimPrefix(req.GetName(), definitionPrefix))
+	if !ok {
+		return nil, errs.New(errs.NotFound, errs.ReasonResourceNotFound, "no milestone definition has this key")
+	}
+	return definitionToProto(d), nil
+}
+
+func (s *Server) ListMilestoneDefinitions(ctx context.Context, req *pb.ListMilestoneDefinitionsRequest) (*pb.ListMilestoneDefinitionsResponse, error) {
+	c, err := s.catalogueFor(ctx, req.GetCouncil())
+	if err != nil {
+		return nil, err
+	}
+	after, err := pagetoken.Decode(req.GetPageToken(), req.GetCouncil())
+	if err != nil {
+		return nil, err
+	}
+	defs := c.Definitions
+	if after != "" {
+		for i, d := range defs {
+			if d.Key == after {
+				defs = defs[i+1:]
+				break
+			}
+		}
+	}
+	resp := &pb.ListMilestoneDefinitionsResponse{CatalogueVersion: c.Version}
+	if size := listing.PageSize(req.GetPageSize()); len(defs) > size {
+		defs = defs[:size]
+		resp.NextPageToken = pagetoken.Encode(defs[size-1].Key, req.GetCouncil())
+	}
+	for _, d := range defs {
+		resp.MilestoneDefinitions = append(resp.MilestoneDefinitions, definitionToProto(d))
+	}
+	return resp, nil
+}
+
+func settingsName(councilID string) string {
+	return organisationPrefix + councilID + "/pathwaySettings"
+}
+
+func settingsToProto(s domain.PathwaySettings) *pb.PathwaySettings {
+	out := &pb.PathwaySettings{
+		Name:         settingsName(s.CouncilID),
+		LeaplingRule: convert.LeaplingRule(s.LeaplingRule),
+		Etag:         convert.Etag(s.Revision),
+	}
+	if s.Revision != 0 {
+		out.UpdateTime = timestamppb.New(s.UpdateTime)
+	}
+	for _, o := range s.Overrides {
+		po := &pb.PathwaySettings_Override{Key: o.Key, Disabled: o.Disabled}
+		if o.Due != nil {
+			po.DueRule = o.Due.String()
+		}
+		out.Overrides = append(out.Overrides, po)
+	}
+	for _, d := range s.Local {
+		out.LocalMilestones = append(out.LocalMilestones, definitionToProto(d))
+	}
+	return out
+}
+
+// settingsFromProto reads settings; field paths in violations are within the request.
+func settingsFromProto(in *pb.PathwaySettings) (cat.Settings, error) {
+	out := cat.Settings{LeaplingRule: convert.FromLeaplingRule(in.GetLeaplingRule())}
+	var v errs.Violations
+	for i, o := range in.GetOverrides() {
+		ov := cat.Override{Key: o.GetKey(), Disabled: o.GetDisabled()}
+		if o.GetDueRule() != "" {
+			r, err := cat.ParseDueRule(o.GetDueRule())
+			if err != nil {
+				v.Add(fmt.Sprintf("pathway_settings.overrides[%d].due_rule", i), err.Error())
+			}
+			ov.Due = &r
+		}
+		out.Overrides = append(out.Overrides, ov)
+	}
+	for i, d := range in.GetLocalMilestones() {
+		field := fmt.Sprintf("pathway_settings.local_milestones[%d]", i)
+		def := cat.Definition{Key: d.GetKey(), Title: d.GetTitle(), Description: d.GetDescription(),
+			Area: cat.Area(d.GetArea().String()), Owner: cat.Owner(d.GetOwner().String()), Basis: d.GetBasis(),
+			Sources: d.GetSources(), Local: true}
+		for _, a := range d.GetAmbitions() {
+			def.Ambitions = append(def.Ambitions, cat.Ambition(a))
+		}
+		var err error
+		if def.Due, err = cat.ParseDueRule(d.GetDueRule()); err != nil {
+			v.Add(field+".due_rule", err.Error())
+		}
+		for j, a := range d.GetAppliesWhen() {
+			c, err := cat.ParseCondition(a)
+			if err != nil {
+				v.Add(fmt.Sprintf("%s.applies_when[%d]", field, j), err.Error())
+			}
+			def.Applies = append(def.Applies, c)
+		}
+		out.Local = append(out.Local, def)
+	}
+	return out, v.Err()
+}
+
+func (s *Server) GetPathwaySettings(ctx context.Context, req *pb.GetPathwaySettingsRequest) (*pb.PathwaySettings, error) {
+	ids, err := convert.ParseSingleton("name", req.GetName(), "pathwaySettings", "organisations")
+	if err != nil {
+		return nil, err
+	}
+	var out domain.PathwaySettings
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		out, err = tx.GetPathwaySettings(ctx, ids[0])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return settingsToProto(out), nil
+}
+
+var ignoredPaths = map[string]bool{"name": true, "etag": true, "update_time": true}
+
+func (s *Server) UpdatePathwaySettings(ctx context.Context, req *pb.UpdatePathwaySettingsRequest) (*pb.PathwaySettings, error) {
+	in := req.GetPathwaySettings()
+	ids, err := convert.ParseSingleton("pathway_settings.name", in.GetName(), "pathwaySettings", "organisations")
+	if err != nil {
+		return nil, err
+	}
+	ifRevision, err := convert.ParseEtag(in.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	mask := listing.UpdateMask(req.GetUpdateMask(), in, ignoredPaths)
+	var out domain.PathwaySettings
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		cur, err := tx.GetPathwaySettings(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		if ifRevision != 0 && ifRevision != cur.Revision {
+			return store.ErrRevisionMismatch
+		}
+		merged := settingsToProto(cur)
+		fieldmask.Update(mask, merged, in)
+		next, err := settingsFromProto(merged)
+		if err != nil {
+			return err
+		}
+		// Refuse settings that do not fit the catalogue: unknown keys, dangling rules.
+		if _, err := s.planner.Catalogue().Effective(next); err != nil {
+			return errs.Prefixed(err, "pathway_settings")
+		}
+		out, err = tx.PutPathwaySettings(ctx, domain.PathwaySettings{CouncilID: ids[0], Settings: next, UpdateTime: s.now()}, cur.Revision)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.settingsChanged()
+	return settingsToProto(out), nil
+}

@@ -1,0 +1,161 @@
+package pathways
+
+import (
+	"context"
+	"strings"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/platform/pagetoken"
+	"github.com/carepath/carepath/internal/platform/principal"
+	"github.com/carepath/carepath/internal/store"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/listing"
+)
+
+// transition is one of the custom methods that change a milestone.
+type transition struct {
+	action, name, etag, reason string
+	// apply makes the change; today is the date in London.
+	apply func(m domain.Milestone, today civil.Date, actor string) (domain.Milestone, error)
+	// replan is set when milestones timed from this one may move (it was completed or
+	// reopened).
+	replan bool
+}
+
+// change runs a transition in one transaction: the milestone is read under the young
+// person's lock, changed, stored with a record of who, when and why, and dependent
+// milestones are replanned.
+func (s *Server) change(ctx context.Context, t transition) (*pb.Milestone, error) {
+	ids, err := convert.Parse("name", t.name, "youngPeople", "milestones")
+	if err != nil {
+		return nil, err
+	}
+	ifRevision, err := convert.ParseEtag(t.etag)
+	if err != nil {
+		return nil, err
+	}
+	now, actor := s.now(), principal.Actor(ctx)
+	today := civil.Today(now)
+	var out domain.Milestone
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.LockYoungPerson(ctx, ids[0]); err != nil {
+			return err
+		}
+		cur, err := tx.GetMilestone(ctx, ids[0], ids[1])
+		if err != nil {
+			return err
+		}
+		if ifRevision != 0 && ifRevision != cur.Revision {
+			return store.ErrRevisionMismatch
+		}
+		next, err := t.apply(cur, today, actor)
+		if err != nil {
+			return err
+		}
+		next.UpdateTime = now
+		if out, err = tx.UpdateMilestone(ctx, next, cur.Revision); err != nil {
+			return err
+		}
+		if _, err := tx.AddMilestoneChange(ctx, domain.MilestoneChange{
+			MilestoneID: out.ID, YoungPersonID: out.YoungPersonID, Action: t.action, FromState: cur.State,
+			ToState: out.State, Actor: actor, Reason: t.reason, Time: now, ScheduledDate: out.ScheduledDate,
+			AchievedDate: out.AchievedDate, OwnerOrganisation: out.OwnerOrganisation, OwnerPerson: out.OwnerPerson,
+		}); err != nil {
+			return err
+		}
+		if !t.replan || out.Key == "" {
+			return nil
+		}
+		if err := s.planner.Replan(ctx, tx, out.YoungPersonID); err != nil {
+			return err
+		}
+		out, err = tx.GetMilestone(ctx, ids[0], ids[1])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return toProto(out, today), nil
+}
+
+func (s *Server) ScheduleMilestone(ctx context.Context, req *pb.ScheduleMilestoneRequest) (*pb.Milestone, error) {
+	return s.change(ctx, transition{action: "ScheduleMilestone", name: req.GetName(), etag: req.GetEtag(), reason: req.GetReason(),
+		apply: func(m domain.Milestone, _ civil.Date, _ string) (domain.Milestone, error) {
+			return m.Schedule(convert.FromDate(req.GetScheduledDate()), strings.TrimPrefix(req.GetOwnerOrganisation(), "organisations/"),
+				strings.TrimPrefix(req.GetOwnerPerson(), "people/"))
+		}})
+}
+
+func (s *Server) StartMilestone(ctx context.Context, req *pb.StartMilestoneRequest) (*pb.Milestone, error) {
+	return s.change(ctx, transition{action: "StartMilestone", name: req.GetName(), etag: req.GetEtag(), reason: req.GetReason(),
+		apply: func(m domain.Milestone, _ civil.Date, _ string) (domain.Milestone, error) { return m.Start() }})
+}
+
+func (s *Server) CompleteMilestone(ctx context.Context, req *pb.CompleteMilestoneRequest) (*pb.Milestone, error) {
+	return s.change(ctx, transition{action: "CompleteMilestone", name: req.GetName(), etag: req.GetEtag(), reason: req.GetReason(), replan: true,
+		apply: func(m domain.Milestone, today civil.Date, actor string) (domain.Milestone, error) {
+			evidence := make([]domain.Evidence, len(req.GetEvidence()))
+			for i, e := range req.GetEvidence() {
+				evidence[i] = domain.Evidence{Description: e.GetDescription(), Reference: e.GetReference(), RecordedBy: actor, RecordTime: s.now()}
+			}
+			return m.Complete(convert.FromDate(req.GetAchievedDate()), today, evidence)
+		}})
+}
+
+func (s *Server) WaiveMilestone(ctx context.Context, req *pb.WaiveMilestoneRequest) (*pb.Milestone, error) {
+	return s.change(ctx, transition{action: "WaiveMilestone", name: req.GetName(), etag: req.GetEtag(), reason: req.GetReason(),
+		apply: func(m domain.Milestone, _ civil.Date, _ string) (domain.Milestone, error) {
+			return m.Close(domain.Waived, req.GetReason())
+		}})
+}
+
+func (s *Server) MarkMilestoneNotApplicable(ctx context.Context, req *pb.MarkMilestoneNotApplicableRequest) (*pb.Milestone, error) {
+	return s.change(ctx, transition{action: "MarkMilestoneNotApplicable", name: req.GetName(), etag: req.GetEtag(), reason: req.GetReason(),
+		apply: func(m domain.Milestone, _ civil.Date, _ string) (domain.Milestone, error) {
+			return m.Close(domain.NotApplicable, req.GetReason())
+		}})
+}
+
+func (s *Server) ReopenMilestone(ctx context.Context, req *pb.ReopenMilestoneRequest) (*pb.Milestone, error) {
+	return s.change(ctx, transition{action: "ReopenMilestone", name: req.GetName(), etag: req.GetEtag(), reason: req.GetReason(), replan: true,
+		apply: func(m domain.Milestone, _ civil.Date, _ string) (domain.Milestone, error) {
+			return m.Reopen(req.GetReason())
+		}})
+}
+
+func (s *Server) ListMilestoneChanges(ctx context.Context, req *pb.ListMilestoneChangesRequest) (*pb.ListMilestoneChangesResponse, error) {
+	ids, err := convert.Parse("parent", req.GetParent(), "youngPeople", "milestones")
+	if err != nil {
+		return nil, err
+	}
+	after, err := pagetoken.Decode(req.GetPageToken(), req.GetParent())
+	if err != nil {
+		return nil, err
+	}
+	size := listing.PageSize(req.GetPageSize())
+	var page []domain.MilestoneChange
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		if _, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+			return err
+		}
+		if _, err = tx.GetMilestone(ctx, ids[0], ids[1]); err != nil {
+			return err
+		}
+		page, err = tx.ListMilestoneChanges(ctx, ids[1], after, size+1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListMilestoneChangesResponse{}
+	if len(page) > size {
+		page = page[:size]
+		resp.NextPageToken = pagetoken.Encode(page[size-1].ID, req.GetParent())
+	}
+	for _, c := range page {
+		resp.Changes = append(resp.Changes, changeToProto(c))
+	}
+	return resp, nil
+}

@@ -1,0 +1,322 @@
+// Package pathways implements carepath.v1.PathwaysService: young people's pathways, their
+// milestones and the lifecycle of each milestone.
+package pathways
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/carestatus"
+	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/query"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/planner"
+	"github.com/carepath/carepath/internal/platform/pagetoken"
+	"github.com/carepath/carepath/internal/platform/principal"
+	"github.com/carepath/carepath/internal/store"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/listing"
+)
+
+// Server implements PathwaysService.
+type Server struct {
+	pb.UnimplementedPathwaysServiceServer
+	store   store.Store
+	planner *planner.Planner
+	now     func() time.Time
+}
+
+// New returns the service.
+func New(s store.Store, p *planner.Planner, now func() time.Time) *Server {
+	return &Server{store: s, planner: p, now: now}
+}
+
+// allMilestones reads every milestone of one young person (a few hundred at most).
+func allMilestones(ctx context.Context, tx store.Tx, youngPersonID string) ([]domain.Milestone, error) {
+	var out []domain.Milestone
+	q := store.MilestoneQuery{YoungPersonID: youngPersonID, Limit: 1000}
+	for {
+		page, err := tx.ListMilestones(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < q.Limit {
+			return out, nil
+		}
+		last := page[len(page)-1]
+		q.After = store.MilestoneCursor{DueDate: last.DueDate, ID: last.ID}
+	}
+}
+
+func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb.Pathway, error) {
+	ids, err := convert.ParseSingleton("name", req.GetName(), "pathway", "youngPeople")
+	if err != nil {
+		return nil, err
+	}
+	today := civil.Today(s.now())
+	var (
+		yp         domain.YoungPerson
+		settings   domain.PathwaySettings
+		episodes   []domain.CareEpisode
+		milestones []domain.Milestone
+	)
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		if yp, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+			return err
+		}
+		if settings, err = tx.GetPathwaySettings(ctx, yp.CouncilID); err != nil {
+			return err
+		}
+		if episodes, err = tx.ListCareEpisodes(ctx, yp.ID); err != nil {
+			return err
+		}
+		milestones, err = allMilestones(ctx, tx, yp.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	status := carestatus.Derive(yp.DateOfBirth, convert.Episodes(episodes), today, settings.LeaplingRule)
+	out := &pb.Pathway{
+		Name:               req.GetName(),
+		AsOf:               convert.Date(today),
+		Age:                convert.Age(yp.DateOfBirth, today, settings.LeaplingRule),
+		KeyDates:           convert.KeyDates(yp.DateOfBirth, settings.LeaplingRule),
+		CareLeaverCategory: convert.Category(status.Category),
+		Counts:             counts(milestones, today),
+		CatalogueVersion:   s.planner.Catalogue().Version,
+	}
+	byArea := map[string][]domain.Milestone{}
+	for _, m := range milestones {
+		out.Timeline = append(out.Timeline, toProto(m, today))
+		byArea[m.Area] = append(byArea[m.Area], m)
+	}
+	for _, area := range catalogue.Areas {
+		ms := byArea[string(area)]
+		if len(ms) == 0 {
+			continue
+		}
+		group := &pb.Pathway_AreaGroup{Area: pb.MilestoneDefinition_Area(pb.MilestoneDefinition_Area_value[string(area)]), Counts: counts(ms, today)}
+		for _, m := range ms {
+			group.Milestones = append(group.Milestones, milestoneName(m.YoungPersonID, m.ID))
+		}
+		out.Areas = append(out.Areas, group)
+	}
+	return out, nil
+}
+
+func (s *Server) GetMilestone(ctx context.Context, req *pb.GetMilestoneRequest) (*pb.Milestone, error) {
+	ids, err := convert.Parse("name", req.GetName(), "youngPeople", "milestones")
+	if err != nil {
+		return nil, err
+	}
+	var m domain.Milestone
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		if _, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+			return err
+		}
+		m, err = tx.GetMilestone(ctx, ids[0], ids[1])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return toProto(m, civil.Today(s.now())), nil
+}
+
+// filterFields are the fields of ListMilestonesRequest.filter. overdue is derived, as of
+// today: applicable, open, due before today and lapsing after it (domain.Milestone.Overdue).
+func filterFields(today civil.Date) map[string]listing.Field {
+	states := make([]string, len(domain.MilestoneStates))
+	for i, st := range domain.MilestoneStates {
+		states[i] = string(st)
+	}
+	enum := func(values map[string]int32) func(string) (string, bool) {
+		var names []string
+		for name, n := range values {
+			if n != 0 {
+				names = append(names, name)
+			}
+		}
+		return listing.OneOf(names...)
+	}
+	return map[string]listing.Field{
+		"due_date":           {Type: query.Date},
+		"lapse_date":         {Type: query.Date},
+		"state":              {Type: query.String, Value: listing.OneOf(states...)},
+		"area":               {Type: query.String, Value: enum(pb.MilestoneDefinition_Area_value)},
+		"owner_agency_type":  {Type: query.String, Value: enum(pb.MilestoneDefinition_AgencyType_value)},
+		"owner_organisation": {Type: query.String, Value: listing.NameValue("organisations/")},
+		"council":            {Type: query.String, Value: listing.NameValue("organisations/")},
+		"personal_adviser":   {Type: query.String, Value: listing.NameValue("people/")},
+		"definition":         {Type: query.String, Value: listing.NameValue("milestoneDefinitions/")},
+		"applicable":         {Type: query.Bool},
+		"overdue": {Type: query.Bool, Expand: func(overdue bool) query.Expr {
+			var open query.Expr
+			for _, st := range domain.OpenStates {
+				eq := query.Compare{Field: "state", Op: query.Eq, Value: string(st)}
+				if open == nil {
+					open = eq
+				} else {
+					open = query.Or{Left: open, Right: eq}
+				}
+			}
+			e := query.Expr(query.And{
+				Left: query.And{Left: query.Compare{Field: "applicable", Op: query.Eq, Value: true}, Right: open},
+				Right: query.And{
+					Left:  query.Compare{Field: "due_date", Op: query.Lt, Value: today},
+					Right: query.Compare{Field: "lapse_date", Op: query.Gt, Value: today},
+				},
+			})
+			if !overdue {
+				e = query.Not{X: e}
+			}
+			return e
+		}},
+	}
+}
+
+func (s *Server) ListMilestones(ctx context.Context, req *pb.ListMilestonesRequest) (*pb.ListMilestonesResponse, error) {
+	youngPersonID := strings.TrimPrefix(req.GetParent(), "youngPeople/")
+	if youngPersonID == "-" {
+		youngPersonID = ""
+	}
+	today := civil.Today(s.now())
+	filter, err := listing.Filter(req.GetFilter(), filterFields(today))
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeCursor(req.GetPageToken(), req.GetParent(), req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	size := listing.PageSize(req.GetPageSize())
+	var page []domain.Milestone
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		if youngPersonID != "" {
+			if _, err = tx.GetYoungPerson(ctx, youngPersonID); err != nil {
+				return err
+			}
+		}
+		page, err = tx.ListMilestones(ctx, store.MilestoneQuery{YoungPersonID: youngPersonID, Filter: filter, After: after, Limit: size + 1})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListMilestonesResponse{}
+	if len(page) > size {
+		page = page[:size]
+		last := page[size-1]
+		resp.NextPageToken = pagetoken.Encode(last.DueDate.String()+"|"+last.ID, req.GetParent(), req.GetFilter())
+	}
+	for _, m := range page {
+		resp.Milestones = append(resp.Milestones, toProto(m, today))
+	}
+	return resp, nil
+}
+
+func decodeCursor(token string, query ...string) (store.MilestoneCursor, error) {
+	raw, err := pagetoken.Decode(token, query...)
+	if err != nil || raw == "" {
+		return store.MilestoneCursor{}, err
+	}
+	due, id, _ := strings.Cut(raw, "|")
+	d, err := civil.Parse(due)
+	if err != nil {
+		return store.MilestoneCursor{}, errs.New(errs.InvalidArgument, errs.ReasonPageTokenInvalid, "the page token is not valid")
+	}
+	return store.MilestoneCursor{DueDate: d, ID: id}, nil
+}
+
+const createScope = "carepath.v1.PathwaysService/CreateMilestone"
+
+func (s *Server) CreateMilestone(ctx context.Context, req *pb.CreateMilestoneRequest) (*pb.Milestone, error) {
+	ids, err := convert.Parse("parent", req.GetParent(), "youngPeople")
+	if err != nil {
+		return nil, err
+	}
+	in := req.GetMilestone()
+	now := s.now()
+	m := domain.Milestone{
+		ID: uuid.Must(uuid.NewV7()).String(), YoungPersonID: ids[0], Title: in.GetTitle(),
+		Description: in.GetDescription(), Area: in.GetArea().String(), OwnerAgency: in.GetOwnerAgencyType().String(),
+		DueDate: convert.FromDate(in.GetDueDate()), Applicable: true, State: domain.Planned,
+		CreateTime: now, UpdateTime: now,
+	}
+	var v errs.Violations
+	if m.Title == "" {
+		v.Add("milestone.title", "is required")
+	}
+	if in.GetArea() == pb.MilestoneDefinition_AREA_UNSPECIFIED {
+		v.Add("milestone.area", "is required")
+	}
+	if in.GetOwnerAgencyType() == pb.MilestoneDefinition_AGENCY_TYPE_UNSPECIFIED {
+		v.Add("milestone.owner_agency_type", "is required")
+	}
+	if !m.DueDate.Valid() {
+		v.Add("milestone.due_date", "is required and must be a real calendar date")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	hash := requestHash(req)
+	var out domain.Milestone
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		yp, err := tx.LockYoungPerson(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
+		if err != nil {
+			return err
+		}
+		// A one-off milestone lapses when support ends.
+		m.LapseDate = civil.Attains(yp.DateOfBirth, civil.Period{Years: 25}, settings.LeaplingRule)
+		if !m.LapseDate.After(m.DueDate) {
+			return errs.Invalid(errs.Violation{Field: "milestone.due_date", Description: "is after the young person's 25th birthday"})
+		}
+		if req.GetRequestId() != "" {
+			prior, claimed, err := tx.ClaimRequest(ctx, store.Request{Scope: createScope, ID: req.GetRequestId(),
+				Hash: hash, ResourceID: m.ID, CreateTime: now})
+			if err != nil {
+				return err
+			}
+			if !claimed {
+				if !bytes.Equal(prior.Hash, hash) {
+					return errs.Invalid(errs.Violation{Field: "request_id", Description: "was used before with a different request"})
+				}
+				out, err = tx.GetMilestone(ctx, ids[0], prior.ResourceID)
+				return err
+			}
+		}
+		if out, err = tx.CreateMilestone(ctx, m); err != nil {
+			return err
+		}
+		_, err = tx.AddMilestoneChange(ctx, domain.MilestoneChange{MilestoneID: out.ID, YoungPersonID: out.YoungPersonID,
+			Action: "CreateMilestone", FromState: domain.Planned, ToState: domain.Planned, Actor: principal.Actor(ctx), Time: now})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return toProto(out, civil.Today(now)), nil
+}
+
+func requestHash(req *pb.CreateMilestoneRequest) []byte {
+	c := proto.CloneOf(req)
+	c.RequestId = ""
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	sum := sha256.Sum256(b)
+	return sum[:]
+}
