@@ -78,10 +78,9 @@ func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error 
 				Achieved:    achieved(st.Milestones),
 				Rule:        c.Settings.LeaplingRule,
 			}),
-			Time: now,
 		})
 	}
-	return tx.SavePathways(ctx, plans)
+	return tx.SavePathways(ctx, now, plans)
 }
 
 // achieved gives the latest achieved date of each catalogue milestone.

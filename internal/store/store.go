@@ -166,7 +166,9 @@ type Pathways interface {
 	// have their due dates and details brought up to date, milestones no longer planned are
 	// removed unless Recorded (then only marked not applicable), one-off milestones are left
 	// alone, and the young person's pathway version is set.
-	SavePathways(ctx context.Context, plans []PathwayPlan) error
+	// now is the update time of what changes. Plans for young people who no longer exist are
+	// skipped.
+	SavePathways(ctx context.Context, now time.Time, plans []PathwayPlan) error
 	// StalePathways returns up to limit young people whose pathway version is not
 	// PathwayVersion(catalogueVersion, their council's settings revision), and locks them
 	// for this transaction, skipping any another transaction holds.
@@ -186,7 +188,6 @@ type PathwayPlan struct {
 	CouncilID     string
 	Version       string
 	Planned       []pathway.Planned
-	Time          time.Time
 }
 
 // PathwayVersion identifies what a pathway was planned with. The PostgreSQL store's

@@ -30,6 +30,7 @@ type localJSON struct {
 	Ambitions   []Ambition `json:"ambitions"`
 	Due         string     `json:"due"`
 	Applies     []string   `json:"applies,omitempty"`
+	Statutory   bool       `json:"statutory,omitempty"`
 	Basis       string     `json:"basis,omitempty"`
 	Sources     []string   `json:"sources,omitempty"`
 }
@@ -46,7 +47,7 @@ func EncodeSettings(s Settings) ([]byte, error) {
 	}
 	for _, d := range s.Local {
 		j := localJSON{Key: d.Key, Title: d.Title, Description: d.Description, Area: d.Area, Owner: d.Owner,
-			Ambitions: d.Ambitions, Due: d.Due.String(), Basis: d.Basis, Sources: d.Sources}
+			Ambitions: d.Ambitions, Due: d.Due.String(), Statutory: d.Statutory, Basis: d.Basis, Sources: d.Sources}
 		for _, c := range d.Applies {
 			j.Applies = append(j.Applies, c.String())
 		}
@@ -79,7 +80,7 @@ func DecodeSettings(b []byte) (Settings, error) {
 	}
 	for _, l := range in.Local {
 		d := Definition{Key: l.Key, Title: l.Title, Description: l.Description, Area: l.Area, Owner: l.Owner,
-			Ambitions: l.Ambitions, Basis: l.Basis, Sources: l.Sources, Local: true}
+			Ambitions: l.Ambitions, Statutory: l.Statutory, Basis: l.Basis, Sources: l.Sources, Local: true}
 		if d.Due, err = ParseDueRule(l.Due); err != nil {
 			return Settings{}, fmt.Errorf("catalogue: stored settings: %w", err)
 		}

@@ -154,11 +154,15 @@ func (t *tx) matches(m *domain.Milestone, filter query.Expr) (bool, error) {
 }
 
 func (t *tx) CreateMilestone(_ context.Context, m domain.Milestone) (domain.Milestone, error) {
-	if _, err := t.getYoungPerson(m.YoungPersonID); err != nil {
+	yp, err := t.getYoungPerson(m.YoungPersonID)
+	if err != nil {
 		return domain.Milestone{}, err
 	}
-	m.Revision, m.Recorded = 1, true
-	m.CreateTime, m.UpdateTime = storedTime(m.CreateTime), storedTime(m.UpdateTime)
+	// Only the content comes from the caller; as in PostgreSQL the rest is a new one-off's.
+	m = domain.Milestone{ID: m.ID, YoungPersonID: m.YoungPersonID, CouncilID: yp.CouncilID, Title: m.Title,
+		Description: m.Description, Area: m.Area, OwnerAgency: m.OwnerAgency, DueDate: m.DueDate,
+		LapseDate: m.LapseDate, Applicable: true, State: m.State, Evidence: m.Evidence,
+		Recorded: true, Revision: 1, CreateTime: storedTime(m.CreateTime), UpdateTime: storedTime(m.CreateTime)}
 	c := clone(&m)
 	return m, t.insert(tableMilestones, &c)
 }

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -39,18 +40,20 @@ type plannedKey struct {
 	occurrence int
 }
 
-func (t *tx) SavePathways(_ context.Context, plans []store.PathwayPlan) error {
+func (t *tx) SavePathways(_ context.Context, now time.Time, plans []store.PathwayPlan) error {
 	for _, plan := range plans {
-		if err := t.savePathway(plan); err != nil {
+		if err := t.savePathway(storedTime(now), plan); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (t *tx) savePathway(plan store.PathwayPlan) error {
+func (t *tx) savePathway(now time.Time, plan store.PathwayPlan) error {
 	yp, err := t.getYoungPerson(plan.YoungPersonID)
-	if err != nil {
+	if err == store.ErrYoungPersonNotFound {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	objs, err := t.all(tableMilestones, "young_person", plan.YoungPersonID)
@@ -63,7 +66,6 @@ func (t *tx) savePathway(plan store.PathwayPlan) error {
 			existing[plannedKey{m.Key, m.Occurrence}] = m
 		}
 	}
-	now := storedTime(plan.Time)
 	for _, p := range plan.Planned {
 		k := plannedKey{p.Key, p.Occurrence}
 		old, ok := existing[k]

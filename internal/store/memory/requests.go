@@ -12,7 +12,9 @@ func (t *tx) ClaimRequest(_ context.Context, r store.Request) (store.Request, bo
 		return store.Request{}, false, err
 	}
 	if obj != nil {
-		return *obj.(*store.Request), false, nil
+		prior := *obj.(*store.Request)
+		prior.Hash = append([]byte(nil), prior.Hash...)
+		return prior, false, nil
 	}
 	r.CreateTime = storedTime(r.CreateTime)
 	r.Hash = append([]byte(nil), r.Hash...)

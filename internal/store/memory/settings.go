@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"slices"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/store"
@@ -12,7 +13,25 @@ func (t *tx) GetPathwaySettings(_ context.Context, councilID string) (domain.Pat
 	if err != nil || obj == nil {
 		return domain.PathwaySettings{CouncilID: councilID}, err
 	}
-	return *obj.(*domain.PathwaySettings), nil
+	return copySettings(*obj.(*domain.PathwaySettings)), nil
+}
+
+// copySettings copies everything settings share by reference, so that neither a caller nor
+// the stored copy can change the other.
+func copySettings(s domain.PathwaySettings) domain.PathwaySettings {
+	s.Overrides = slices.Clone(s.Overrides)
+	for i, o := range s.Overrides {
+		if o.Due != nil {
+			due := *o.Due
+			s.Overrides[i].Due = &due
+		}
+	}
+	s.Local = slices.Clone(s.Local)
+	for i, d := range s.Local {
+		s.Local[i].Ambitions, s.Local[i].Applies = slices.Clone(d.Ambitions), slices.Clone(d.Applies)
+		s.Local[i].Sources, s.Local[i].Local = slices.Clone(d.Sources), true
+	}
+	return s
 }
 
 func (t *tx) PutPathwaySettings(ctx context.Context, s domain.PathwaySettings, ifRevision int64) (domain.PathwaySettings, error) {
@@ -23,6 +42,8 @@ func (t *tx) PutPathwaySettings(ctx context.Context, s domain.PathwaySettings, i
 	if ifRevision != 0 && ifRevision != old.Revision {
 		return s, store.ErrRevisionMismatch
 	}
+	s = copySettings(s)
 	s.Revision, s.UpdateTime = old.Revision+1, storedTime(s.UpdateTime)
-	return s, t.insert(tableSettings, &s)
+	stored := copySettings(s)
+	return s, t.insert(tableSettings, &stored)
 }

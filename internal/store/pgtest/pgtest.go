@@ -95,6 +95,29 @@ func NewEmptyDatabase(t testing.TB) string {
 	return create(t, "template0")
 }
 
+// SharedDatabase creates (again, if it exists) a migrated database with a fixed name on the
+// server and returns its URL, for benchmarks whose fixture outlives one benchmark. It is
+// left in place when the run ends, and the next run recreates it.
+func SharedDatabase(t testing.TB, server, name string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, server) })
+	if templateErr != nil {
+		t.Fatalf("pgtest: template database: %v", templateErr)
+	}
+	createMu.Lock()
+	err := exec(ctx, server, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+	if err == nil {
+		err = exec(ctx, server, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, templateName))
+	}
+	createMu.Unlock()
+	if err != nil {
+		t.Fatalf("pgtest: create database %s: %v", name, err)
+	}
+	return withDatabase(server, name)
+}
+
 // ensureTemplate returns the name of a migrated template database, building it if needed.
 func ensureTemplate(ctx context.Context, server string) (string, error) {
 	fp, err := fingerprint(postgres.Migrations())

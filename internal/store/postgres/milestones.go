@@ -188,7 +188,8 @@ func (t *tx) ListMilestoneChanges(ctx context.Context, milestoneID, after string
 		after = "0"
 	}
 	rows, err := t.tx.Query(ctx, `SELECT `+changeColumns+` FROM milestone_changes
-		WHERE milestone_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3`, milestoneID, after, limit)
+		WHERE milestone_id = $1 AND milestone_changes.id > $2::bigint
+		ORDER BY milestone_changes.id LIMIT $3`, milestoneID, after, limit)
 	if err != nil {
 		return nil, err
 	}

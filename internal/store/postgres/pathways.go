@@ -59,7 +59,7 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 
 // SavePathways applies a batch of plans in four set-based statements: the planned
 // milestones are passed as arrays and unnested, so the cost does not grow with round trips.
-func (t *tx) SavePathways(ctx context.Context, plans []store.PathwayPlan) error {
+func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.PathwayPlan) error {
 	if len(plans) == 0 {
 		return nil
 	}
@@ -69,8 +69,8 @@ func (t *tx) SavePathways(ctx context.Context, plans []store.PathwayPlan) error 
 		lapse, mid                                []string
 		occurrence                                []int32
 		statutory                                 []bool
-		now                                       = plans[0].Time.UTC().Truncate(time.Microsecond)
 	)
+	now = now.UTC().Truncate(time.Microsecond)
 	for _, p := range plans {
 		ids, versions = append(ids, p.YoungPersonID), append(versions, p.Version)
 		for _, m := range p.Planned {
@@ -104,7 +104,7 @@ func (t *tx) SavePathways(ctx context.Context, plans []store.PathwayPlan) error 
 				update_time)
 			SELECT p.id, p.young_person_id, p.council_id, p.key, p.occurrence, p.title, p.area,
 				p.owner_agency, p.statutory, p.due_date, p.lapse_date, true, 'PLANNED', 1, $13, $13
-			FROM p
+			FROM p JOIN young_people y ON y.id = p.young_person_id -- skips the deleted
 			ON CONFLICT (young_person_id, key, occurrence) WHERE key <> '' DO UPDATE SET
 				council_id = excluded.council_id, title = excluded.title, area = excluded.area,
 				owner_agency = excluded.owner_agency, statutory = excluded.statutory,

@@ -20,6 +20,12 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, newStore) })
 	t.Run("YoungPeople", func(t *testing.T) { testYoungPeople(t, newStore) })
 	t.Run("Requests", func(t *testing.T) { testRequests(t, newStore) })
+	t.Run("CareEpisodes", func(t *testing.T) { testCareEpisodes(t, newStore) })
+	t.Run("Milestones", func(t *testing.T) { testMilestones(t, newStore) })
+	t.Run("MilestoneList", func(t *testing.T) { testMilestoneList(t, newStore) })
+	t.Run("MilestoneChanges", func(t *testing.T) { testMilestoneChanges(t, newStore) })
+	t.Run("Pathways", func(t *testing.T) { testPathways(t, newStore) })
+	t.Run("Settings", func(t *testing.T) { testSettings(t, newStore) })
 }
 
 // inTx runs fn in a transaction and fails the test on error.

@@ -249,6 +249,8 @@ func testYoungPeople(t *testing.T, newStore NewStore) {
 	})
 
 	t.Run("ListFilter", func(t *testing.T) { testListFilter(t, newStore(t)) })
+	t.Run("Lock", func(t *testing.T) { testLockYoungPerson(t, newStore) })
+	t.Run("DeleteCascades", func(t *testing.T) { testDeleteCascades(t, newStore) })
 }
 
 func testListFilter(t *testing.T, s store.Store) {

@@ -1,0 +1,172 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/store"
+)
+
+// councilSettings are settings using everything Settings can hold: the other leap-day
+// rule, an override switching a milestone off, one retiming another and two local
+// milestones, one with conditions and a recurrence.
+func councilSettings(t *testing.T, councilID string) domain.PathwaySettings {
+	t.Helper()
+	rule := func(s string) catalogue.DueRule {
+		r, err := catalogue.ParseDueRule(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	cond := func(s string) catalogue.Condition {
+		c, err := catalogue.ParseCondition(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	retimed := rule("age 14 until age 16")
+	return domain.PathwaySettings{
+		CouncilID: councilID,
+		Settings: catalogue.Settings{
+			LeaplingRule: civil.FebruaryTwentyEighth,
+			Overrides: []catalogue.Override{
+				{Key: "age13.work_experience.offer", Disabled: true},
+				{Key: "y9.pep.options", Due: &retimed},
+			},
+			Local: []catalogue.Definition{
+				{
+					Key: "local.mentor.intro", Title: "Introduce a mentor", Description: "Match with a volunteer mentor.",
+					Area: catalogue.Relationships, Owner: "CHILDRENS_SOCIAL_CARE", Ambitions: []catalogue.Ambition{"A1", "A5"},
+					Due:     rule("age 17 + 2w every 6m until age 21"),
+					Applies: []catalogue.Condition{cond("care_leaver"), cond("not uasc")},
+					Basis:   "Local offer 2026", Sources: []string{"https://example.org/local-offer"}, Local: true,
+				},
+				{
+					Key: "local.bank.account", Title: "Open a bank account", Area: catalogue.Finance,
+					Owner: "FINANCIAL", Ambitions: []catalogue.Ambition{"A6"}, Due: rule("left_care + 1m"), Local: true,
+				},
+			},
+		},
+		UpdateTime: at,
+	}
+}
+
+// storedSettings is how settings saved at their update time come back from a store.
+func storedSettings(s domain.PathwaySettings, revision int64) domain.PathwaySettings {
+	s.Revision = revision
+	s.UpdateTime = s.UpdateTime.UTC().Truncate(time.Microsecond)
+	return s
+}
+
+func getSettings(t *testing.T, s store.Store, councilID string) (ps domain.PathwaySettings) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) (err error) {
+		ps, err = tx.GetPathwaySettings(context.Background(), councilID)
+		return err
+	})
+	return ps
+}
+
+func testSettings(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+
+	t.Run("Defaults", func(t *testing.T) {
+		s := newStore(t)
+		putSettings(t, s, councilSettings(t, "council-a"), 0) // another council's settings
+		got := getSettings(t, s, "council-z")
+		if diff := cmp.Diff(domain.PathwaySettings{CouncilID: "council-z"}, got, equateEmpty); diff != "" {
+			t.Fatalf("settings of a council that never saved any (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("PutAndGet", func(t *testing.T) {
+		s := newStore(t)
+		in := councilSettings(t, "council-a")
+		want := storedSettings(in, 1)
+		out := putSettings(t, s, in, 0)
+		if diff := cmp.Diff(want, out, equateEmpty); diff != "" {
+			t.Fatalf("PutPathwaySettings returned (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(want, getSettings(t, s, "council-a"), equateEmpty); diff != "" {
+			t.Fatalf("GetPathwaySettings (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("PutIncrementsRevision", func(t *testing.T) {
+		s := newStore(t)
+		in := councilSettings(t, "council-a")
+		putSettings(t, s, in, 0)
+		// Back to the defaults, guarded by the revision.
+		next := domain.PathwaySettings{CouncilID: "council-a", UpdateTime: at.Add(time.Hour)}
+		if out := putSettings(t, s, next, 1); out.Revision != 2 {
+			t.Fatalf("a guarded put gave revision %d, want 2", out.Revision)
+		}
+		if diff := cmp.Diff(storedSettings(next, 2), getSettings(t, s, "council-a"), equateEmpty); diff != "" {
+			t.Fatalf("after the second put, GetPathwaySettings (-want +got):\n%s", diff)
+		}
+		// Without a revision the put is unconditional.
+		if out := putSettings(t, s, in, 0); out.Revision != 3 {
+			t.Fatalf("an unconditional put gave revision %d, want 3", out.Revision)
+		}
+		if got := getSettings(t, s, "council-a"); got.Revision != 3 || got.LeaplingRule != civil.FebruaryTwentyEighth {
+			t.Fatalf("after the third put, GetPathwaySettings = %+v", got)
+		}
+	})
+
+	t.Run("PutStaleRevisionChangesNothing", func(t *testing.T) {
+		s := newStore(t)
+		in := councilSettings(t, "council-a")
+		putSettings(t, s, in, 0)
+		putSettings(t, s, in, 0)
+		lost := domain.PathwaySettings{CouncilID: "council-a", UpdateTime: at.Add(time.Hour)}
+		inTx(t, s, func(tx store.Tx) error { // the refused put is committed with the rest
+			_, err := tx.PutPathwaySettings(ctx, lost, 1)
+			wantErr(t, err, errs.Aborted, errs.ReasonEtagMismatch)
+			return nil
+		})
+		if diff := cmp.Diff(storedSettings(in, 2), getSettings(t, s, "council-a"), equateEmpty); diff != "" {
+			t.Fatalf("a stale put changed the settings (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("PutRevisionNeverSaved", func(t *testing.T) {
+		s := newStore(t)
+		inTx(t, s, func(tx store.Tx) error {
+			_, err := tx.PutPathwaySettings(ctx, councilSettings(t, "council-a"), 1)
+			wantErr(t, err, errs.Aborted, errs.ReasonEtagMismatch)
+			return nil
+		})
+		if got := getSettings(t, s, "council-a"); got.Revision != 0 || len(got.Overrides) != 0 {
+			t.Fatalf("a refused put stored settings: %+v", got)
+		}
+	})
+
+	t.Run("NotShared", func(t *testing.T) {
+		// What a caller does with the settings it passed or got back is not stored: only
+		// PutPathwaySettings, in a transaction, changes them.
+		s := newStore(t)
+		in := councilSettings(t, "council-a")
+		want := storedSettings(councilSettings(t, "council-a"), 1)
+		putSettings(t, s, in, 0)
+		in.Overrides[0].Key, in.Overrides[1].Due.Every = "changed", civil.Period{Days: 1}
+		in.Local[0].Ambitions[0], in.Local[0].Sources[0] = "A2", "https://example.org/changed"
+		got := getSettings(t, s, "council-a")
+		if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
+			t.Fatalf("changing the settings passed to PutPathwaySettings changed the stored ones (-want +got):\n%s", diff)
+		}
+		got.Overrides[0].Key, got.Overrides[1].Due.Every = "changed", civil.Period{Days: 1}
+		got.Local[0].Applies[0] = catalogue.Condition{Name: "uasc"}
+		if diff := cmp.Diff(want, getSettings(t, s, "council-a"), equateEmpty); diff != "" {
+			t.Fatalf("changing the settings GetPathwaySettings returned changed the stored ones (-want +got):\n%s", diff)
+		}
+	})
+}
