@@ -1,8 +1,11 @@
 // Command carepath is the carepath server and its administrative tools.
 //
-//	carepath serve     run the API (in-memory demo store unless --database-url is given)
-//	carepath migrate   apply the database migrations
-//	carepath version   print the version
+//	carepath serve          run the API (in-memory demo store unless --database-url is given)
+//	carepath migrate        apply the database migrations
+//	carepath setup          register a council and its first administrator
+//	carepath audit verify   check the audit trail's hash chains
+//	carepath dev-token ROLE print a development token for a demo person
+//	carepath version        print the version
 package main
 
 import (
@@ -16,7 +19,9 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/carepath/carepath/internal/app"
 )
@@ -34,9 +39,14 @@ func main() {
 const usage = `carepath plans the move to adulthood of children in care and care leavers.
 
 Usage:
-  carepath serve [flags]     run the gRPC API and its REST gateway
-  carepath migrate [flags]   apply the database migrations and exit
-  carepath version           print the version
+  carepath serve [flags]          run the gRPC API and its REST gateway
+  carepath migrate [flags]        apply the database migrations and exit
+  carepath setup [flags]          register a council and its first administrator (PostgreSQL)
+  carepath audit verify [flags]   check that no audit record was changed, removed or reordered
+  carepath dev-token ROLE         print a development-issuer token for a demo person; ROLE is
+                                  admin, personal-adviser, team-manager, housing-partner,
+                                  employment-partner or auditor
+  carepath version                print the version
 
 Run "carepath <command> -h" for a command's flags. Every flag can also be set with an
 environment variable: --grpc-addr is CAREPATH_GRPC_ADDR.
@@ -54,6 +64,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		err = serve(ctx, args, stderr, lookupEnv)
 	case "migrate":
 		err = migrate(ctx, args, stderr, lookupEnv)
+	case "setup":
+		err = setup(ctx, args, stderr, lookupEnv)
+	case "audit":
+		if len(args) == 0 || args[0] != "verify" {
+			fmt.Fprintf(stderr, "carepath audit: the only subcommand is verify\n")
+			return 2
+		}
+		err = verifyAudit(ctx, args[1:], stdout, stderr, lookupEnv)
+	case "dev-token":
+		err = devToken(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help":
@@ -141,4 +161,72 @@ func versionString() string {
 		}
 	}
 	return s + ")"
+}
+
+func setup(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	cfg := app.Defaults()
+	fs := flag.NewFlagSet("carepath setup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.RegisterDatabaseFlag(fs)
+	council := fs.String("council", "", "the council's organisation id, e.g. nottinghamshire")
+	councilName := fs.String("council-name", "", "the council's name")
+	admin := fs.String("admin", "", "the first administrator's person id (their token subject)")
+	adminName := fs.String("admin-name", "", "the administrator's name")
+	if err := parse(fs, args, lookupEnv); err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" || *council == "" || *councilName == "" || *admin == "" || *adminName == "" {
+		return errors.New("--database-url, --council, --council-name, --admin and --admin-name are required")
+	}
+	if err := app.Setup(ctx, cfg.DatabaseURL, *council, *councilName, *admin, *adminName); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "registered council %s with administrator %s\n", *council, *admin)
+	return nil
+}
+
+// errTampered makes `carepath audit verify` exit 1 when a chain is broken.
+var errTampered = errors.New("the audit trail has been tampered with")
+
+func verifyAudit(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	cfg := app.Defaults()
+	fs := flag.NewFlagSet("carepath audit verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.RegisterDatabaseFlag(fs)
+	if err := parse(fs, args, lookupEnv); err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		return errors.New("--database-url (or CAREPATH_DATABASE_URL) is required")
+	}
+	intact, err := app.VerifyAudit(ctx, cfg.DatabaseURL, stdout)
+	if err != nil {
+		return err
+	}
+	if !intact {
+		return errTampered
+	}
+	return nil
+}
+
+func devToken(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("carepath dev-token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ttl := fs.Duration("ttl", 12*time.Hour, "how long the token is valid")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "usage: carepath dev-token ROLE (one of %s)\n", strings.Join(app.DevRoles(), ", "))
+		return errUsage
+	}
+	token, err := app.DevToken(fs.Arg(0), *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
 }

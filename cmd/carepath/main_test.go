@@ -91,9 +91,16 @@ func (l *logLines) String() string {
 	}
 }
 
-func get(t *testing.T, url string) (int, []byte) {
+func get(t *testing.T, url string, token ...string) (int, []byte) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(token) > 0 {
+		req.Header.Set("Authorization", "Bearer "+token[0])
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +114,15 @@ func get(t *testing.T, url string) (int, []byte) {
 func TestServeWithDemoDataAndStopOnSIGTERM(t *testing.T) {
 	bin := build(t)
 	addr, cmd, logs := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0")
-	code, body := get(t, "http://"+addr+"/v1/youngPeople")
+	if code, _ := get(t, "http://"+addr+"/v1/youngPeople"); code != 401 {
+		t.Fatalf("GET /v1/youngPeople without a token: HTTP %d, want 401", code)
+	}
+	// The README's way in: a development token for a demo personal adviser.
+	out, err := exec.Command(bin, "dev-token", "personal-adviser").Output()
+	if err != nil {
+		t.Fatalf("carepath dev-token: %v", err)
+	}
+	code, body := get(t, "http://"+addr+"/v1/youngPeople", strings.TrimSpace(string(out)))
 	var list struct{ YoungPeople []json.RawMessage }
 	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.YoungPeople) == 0 {
 		t.Fatalf("GET /v1/youngPeople: HTTP %d %s", code, body)
@@ -134,7 +149,18 @@ func TestMigrateThenServeOnPostgres(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "database is up to date") {
 		t.Fatalf("carepath migrate: %v\n%s", err, out)
 	}
-	addr, _, _ := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0", "CAREPATH_DATABASE_URL="+db)
+	// The development issuer refuses to run with a database unless forced.
+	out, err = exec.Command(bin, "serve", "--database-url", db, "--dev-issuer", "true").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "dev-issuer-force") {
+		t.Fatalf("serve with a database and the development issuer: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "setup", "--database-url", db, "--council", "nottinghamshire",
+		"--council-name", "Nottinghamshire County Council", "--admin", "ada-admin", "--admin-name", "Ada Admin").CombinedOutput()
+	if err != nil {
+		t.Fatalf("carepath setup: %v\n%s", err, out)
+	}
+	addr, _, _ := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
+		"CAREPATH_DATABASE_URL="+db, "CAREPATH_DEV_ISSUER=true", "CAREPATH_DEV_ISSUER_FORCE=true")
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if code, _ := get(t, "http://"+addr+"/readyz"); code == 200 {
@@ -145,8 +171,16 @@ func TestMigrateThenServeOnPostgres(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if code, body := get(t, "http://"+addr+"/v1/youngPeople"); code != 200 || strings.Contains(string(body), "youngPeople\":[{") {
-		t.Fatalf("a new database should list no young people: HTTP %d %s", code, body)
+	token, err := exec.Command(bin, "dev-token", "admin").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, "http://"+addr+"/v1/people", strings.TrimSpace(string(token))); code != 200 || !strings.Contains(string(body), "people/ada-admin") {
+		t.Fatalf("the administrator set up should list themselves: HTTP %d %s", code, body)
+	}
+	out, err = exec.Command(bin, "audit", "verify", "--database-url", db).CombinedOutput()
+	if err != nil {
+		t.Fatalf("carepath audit verify on a fresh database: %v\n%s", err, out)
 	}
 }
 

@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,26 +22,34 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/demo"
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/planner"
+	"github.com/carepath/carepath/internal/platform/authn"
 	"github.com/carepath/carepath/internal/platform/gateway"
 	"github.com/carepath/carepath/internal/platform/grpcx"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/memory"
 	"github.com/carepath/carepath/internal/store/postgres"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/accessadmin"
+	"github.com/carepath/carepath/services/auditlog"
 	"github.com/carepath/carepath/services/careepisodes"
 	catalogueservice "github.com/carepath/carepath/services/catalogue"
+	"github.com/carepath/carepath/services/partner"
 	"github.com/carepath/carepath/services/pathways"
+	"github.com/carepath/carepath/services/sharing"
 	"github.com/carepath/carepath/services/youngpeople"
 )
 
@@ -50,14 +60,18 @@ type App struct {
 	store    store.Store
 	planner  *planner.Planner
 	replan   chan struct{} // pokes the pathway refresher
-	grpc     *grpc.Server
+	grpc     *grpc.Server  // the public gRPC listener's
+	internal *grpc.Server  // with TLS: a plaintext twin on loopback for the gateway
 	health   *health.Server
 	http     *http.Server
 	gwConn   *grpc.ClientConn
 	grpcLis  net.Listener
 	httpLis  net.Listener
+	gwLis    net.Listener
+	tls      *tls.Config
 	ready    atomic.Bool
 	services []string
+	stopBG   context.CancelFunc // stops background work tied to the app's life (key set refresh)
 }
 
 // readinessInterval is how often the store is checked for health reporting.
@@ -74,10 +88,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 			a.close()
 		}
 	}()
+	bg, stop := context.WithCancel(context.Background())
+	a.stopBG = stop
 	a.planner = planner.New(catalogue.Default(), time.Now)
 	if a.store, err = openStore(ctx, cfg, a.planner, log); err != nil {
 		return nil, err
 	}
+	verifier, err := newVerifier(bg, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if a.tls, err = tlsConfig(cfg); err != nil {
+		return nil, err
+	}
+	gatewaySecret := rand.Text()
 
 	// Compiling every request's rules now turns a bad rule into a start-up failure instead
 	// of an INTERNAL error on the first call.
@@ -89,16 +113,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	registry.MustRegister(metrics, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	a.grpc = grpcx.NewServer(log, metrics, validator)
-	pb.RegisterYoungPeopleServiceServer(a.grpc, youngpeople.New(a.store, a.planner, time.Now))
-	pb.RegisterCareEpisodesServiceServer(a.grpc, careepisodes.New(a.store, a.planner, time.Now))
-	pb.RegisterPathwaysServiceServer(a.grpc, pathways.New(a.store, a.planner, time.Now))
-	pb.RegisterCatalogueServiceServer(a.grpc, catalogueservice.New(a.store, a.planner, time.Now, a.pokeRefresher))
+	guard := access.NewAuthenticator(a.store, verifier, gatewaySecret, log)
 	a.health = health.NewServer()
-	healthpb.RegisterHealthServer(a.grpc, a.health)
-	if cfg.Reflection {
-		reflection.Register(a.grpc)
+	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
+		s := grpcx.NewServer(log, metrics, validator, guard, opts...)
+		a.register(s)
+		if cfg.Reflection {
+			reflection.Register(s)
+		}
+		return s
+	}
+	if a.tls != nil {
+		a.grpc = newServer(grpc.Creds(credentials.NewTLS(a.tls)))
+		a.internal = newServer()
+	} else {
+		a.grpc = newServer()
 	}
 	metrics.InitializeMetrics(a.grpc)
 	for name := range a.grpc.GetServiceInfo() {
@@ -112,15 +141,24 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("HTTP listener: %w", err)
 	}
-	// The gateway calls our own gRPC listener, so REST calls pass every interceptor.
-	a.gwConn, err = grpc.NewClient(loopback(a.grpcLis.Addr()), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
+	// The gateway calls our own gRPC server, so REST calls pass every interceptor: the
+	// public listener, or with TLS a plaintext twin of the server on loopback.
+	target := loopback(a.grpcLis.Addr())
+	if a.internal != nil {
+		if a.gwLis, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("gateway listener: %w", err)
+		}
+		target = a.gwLis.Addr().String()
+	}
+	if a.gwConn, err = grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
 		return nil, fmt.Errorf("gateway connection: %w", err)
 	}
-	gw := gateway.NewServeMux()
+	gw := gateway.NewServeMux(runtime.WithMetadata(gatewayMetadata(gatewaySecret)))
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		pb.RegisterYoungPeopleServiceHandler, pb.RegisterCareEpisodesServiceHandler,
 		pb.RegisterPathwaysServiceHandler, pb.RegisterCatalogueServiceHandler,
+		pb.RegisterAccessServiceHandler, pb.RegisterSharingServiceHandler,
+		pb.RegisterPartnerServiceHandler, pb.RegisterAuditServiceHandler,
 	} {
 		if err := register(ctx, gw, a.gwConn); err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
@@ -128,6 +166,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	}
 	a.http = &http.Server{
 		Handler:           a.routes(gw, registry),
+		TLSConfig:         a.tls,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -136,6 +175,45 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+// register adds every carepath service, and health, to a gRPC server.
+func (a *App) register(s *grpc.Server) {
+	now := time.Now
+	pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.store, a.planner, now))
+	pb.RegisterCareEpisodesServiceServer(s, careepisodes.New(a.store, a.planner, now))
+	pb.RegisterPathwaysServiceServer(s, pathways.New(a.store, a.planner, now))
+	pb.RegisterCatalogueServiceServer(s, catalogueservice.New(a.store, a.planner, now, a.pokeRefresher))
+	pb.RegisterAccessServiceServer(s, accessadmin.New(a.store, now))
+	pb.RegisterSharingServiceServer(s, sharing.New(a.store, now))
+	pb.RegisterPartnerServiceServer(s, partner.New(a.store, now))
+	pb.RegisterAuditServiceServer(s, auditlog.New(a.store, now))
+	healthpb.RegisterHealthServer(s, a.health)
+}
+
+// gatewayMetadata vouches, with the in-process secret, for what only the gateway knows of a
+// REST client: its address and, over mutual TLS, its certificate's subject.
+func gatewayMetadata(secret string) func(context.Context, *http.Request) metadata.MD {
+	return func(_ context.Context, r *http.Request) metadata.MD {
+		md := metadata.Pairs(access.GatewaySecretKey, secret)
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			md.Set(access.GatewayAddressKey, host)
+		}
+		if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+			if subject := access.CertificateSubject(r.TLS.VerifiedChains[0][0].URIs); subject != "" {
+				md.Set(access.GatewayCertKey, subject)
+			}
+		}
+		return md
+	}
+}
+
+// newVerifier verifies bearer tokens: the identity provider's, or the development issuer's.
+func newVerifier(bg context.Context, cfg Config) (authn.Verifier, error) {
+	if cfg.DevIssuerOn() {
+		return authn.DevVerifier(time.Now), nil
+	}
+	return authn.NewJWKSVerifier(bg, authn.Config{Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, JWKSURL: cfg.AuthJWKSURL})
 }
 
 // openStore picks the backend: PostgreSQL when a database URL is given, else memory with
@@ -206,8 +284,20 @@ func (a *App) Run(ctx context.Context) error {
 		}
 		return nil
 	})
+	if a.internal != nil {
+		g.Go(func() error {
+			if err := a.internal.Serve(a.gwLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+				return fmt.Errorf("gateway's gRPC server: %w", err)
+			}
+			return nil
+		})
+	}
 	g.Go(func() error {
-		if err := a.http.Serve(a.httpLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		serve := func() error { return a.http.Serve(a.httpLis) }
+		if a.tls != nil {
+			serve = func() error { return a.http.ServeTLS(a.httpLis, "", "") }
+		}
+		if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("HTTP server: %w", err)
 		}
 		return nil
@@ -233,21 +323,29 @@ func (a *App) shutdown() {
 	if err := a.http.Shutdown(ctx); err != nil {
 		a.log.Warn("HTTP server did not drain in time", "error", err)
 	}
-	stopped := make(chan struct{})
-	go func() { a.grpc.GracefulStop(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-ctx.Done():
-		a.log.Warn("gRPC server did not drain in time; stopping it")
-		a.grpc.Stop()
+	for _, s := range []*grpc.Server{a.internal, a.grpc} {
+		if s == nil {
+			continue
+		}
+		stopped := make(chan struct{})
+		go func() { s.GracefulStop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-ctx.Done():
+			a.log.Warn("gRPC server did not drain in time; stopping it")
+			s.Stop()
+		}
 	}
 }
 
 func (a *App) close() {
+	if a.stopBG != nil {
+		a.stopBG()
+	}
 	if a.gwConn != nil {
 		_ = a.gwConn.Close()
 	}
-	for _, l := range []net.Listener{a.grpcLis, a.httpLis} {
+	for _, l := range []net.Listener{a.grpcLis, a.httpLis, a.gwLis} {
 		if l != nil {
 			_ = l.Close()
 		}

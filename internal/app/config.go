@@ -23,6 +23,19 @@ type Config struct {
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
+
+	// Authentication: an identity provider's issuer, audience and key set, or the built-in
+	// development issuer (DevIssuer "auto" runs it with the in-memory store only).
+	AuthIssuer     string
+	AuthAudience   string
+	AuthJWKSURL    string
+	DevIssuer      string
+	DevIssuerForce bool
+
+	// TLS for both listeners; with a client CA, partner systems may present certificates.
+	TLSCertFile     string
+	TLSKeyFile      string
+	TLSClientCAFile string
 }
 
 // Defaults returns the zero-setup configuration.
@@ -35,6 +48,7 @@ func Defaults() Config {
 		LogLevel:        slog.LevelInfo,
 		ShutdownTimeout: 20 * time.Second,
 		MaxBodyBytes:    1 << 20,
+		DevIssuer:       "auto",
 	}
 }
 
@@ -52,6 +66,22 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "log level: DEBUG, INFO, WARN or ERROR")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests get to finish on SIGTERM")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest REST request body accepted, in bytes")
+	fs.StringVar(&c.AuthIssuer, "auth-issuer", c.AuthIssuer, "issuer (iss) of the identity provider's access tokens")
+	fs.StringVar(&c.AuthAudience, "auth-audience", c.AuthAudience, "audience (aud) the tokens must be issued for")
+	fs.StringVar(&c.AuthJWKSURL, "auth-jwks-url", c.AuthJWKSURL, "https URL of the identity provider's key set (JWKS)")
+	fs.StringVar(&c.DevIssuer, "dev-issuer", c.DevIssuer,
+		"run the built-in development token issuer: auto (only with the in-memory store and no --auth-jwks-url), true or false")
+	fs.BoolVar(&c.DevIssuerForce, "dev-issuer-force", c.DevIssuerForce,
+		"allow the development issuer with a database (never in production: anyone can mint its tokens)")
+	fs.StringVar(&c.TLSCertFile, "tls-cert-file", c.TLSCertFile, "PEM certificate for both listeners (TLS)")
+	fs.StringVar(&c.TLSKeyFile, "tls-key-file", c.TLSKeyFile, "PEM private key of --tls-cert-file")
+	fs.StringVar(&c.TLSClientCAFile, "tls-client-ca-file", c.TLSClientCAFile,
+		"PEM CA certificates that sign partner systems' client certificates (mutual TLS)")
+}
+
+// DevIssuerOn reports whether the development issuer runs.
+func (c Config) DevIssuerOn() bool {
+	return c.DevIssuer == "true" || c.DevIssuer == "auto" && c.DatabaseURL == "" && c.AuthJWKSURL == ""
 }
 
 // RegisterDatabaseFlag defines --database-url alone, for commands that need only that.
@@ -101,6 +131,21 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<20 {
 		errs = append(errs, errors.New("--max-body-bytes must be between 1024 and 1048576 (the gRPC message limit)"))
 	}
+	switch {
+	case c.DevIssuer != "auto" && c.DevIssuer != "true" && c.DevIssuer != "false":
+		errs = append(errs, errors.New("--dev-issuer must be auto, true or false"))
+	case c.DevIssuerOn() && c.DatabaseURL != "" && !c.DevIssuerForce:
+		errs = append(errs, errors.New("the development issuer lets anyone mint tokens: it refuses to run with a database "+
+			"unless --dev-issuer-force is given; configure --auth-issuer, --auth-audience and --auth-jwks-url instead"))
+	case !c.DevIssuerOn() && (c.AuthJWKSURL == "" || c.AuthIssuer == "" || c.AuthAudience == ""):
+		errs = append(errs, errors.New("configure the identity provider with --auth-issuer, --auth-audience and --auth-jwks-url"))
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		errs = append(errs, errors.New("--tls-cert-file and --tls-key-file go together"))
+	}
+	if c.TLSClientCAFile != "" && c.TLSCertFile == "" {
+		errs = append(errs, errors.New("--tls-client-ca-file needs --tls-cert-file"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -116,6 +161,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("demo_data", c.DemoData && c.DatabaseURL == ""),
 		slog.Bool("grpc_reflection", c.Reflection), slog.String("log_level", c.LogLevel.String()),
 		slog.String("shutdown_timeout", c.ShutdownTimeout.String()), slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Bool("dev_issuer", c.DevIssuerOn()), slog.String("auth_issuer", c.AuthIssuer),
+		slog.String("auth_jwks_url", c.AuthJWKSURL), slog.Bool("tls", c.TLSCertFile != ""),
+		slog.Bool("mutual_tls", c.TLSClientCAFile != ""),
 	)
 }
 

@@ -22,11 +22,14 @@ func parse(t *testing.T, args []string, env map[string]string) (Config, error) {
 
 func TestFlagsWinOverEnvironment(t *testing.T) {
 	cfg, err := parse(t, []string{"--grpc-addr", "127.0.0.1:7000"}, map[string]string{
-		"CAREPATH_GRPC_ADDR":    "127.0.0.1:1",
-		"CAREPATH_HTTP_ADDR":    "127.0.0.1:7001",
-		"CAREPATH_DATABASE_URL": "postgres://u:secret@db/carepath",
-		"CAREPATH_DEMO_DATA":    "false",
-		"CAREPATH_LOG_LEVEL":    "debug",
+		"CAREPATH_GRPC_ADDR":     "127.0.0.1:1",
+		"CAREPATH_HTTP_ADDR":     "127.0.0.1:7001",
+		"CAREPATH_DATABASE_URL":  "postgres://u:secret@db/carepath",
+		"CAREPATH_DEMO_DATA":     "false",
+		"CAREPATH_LOG_LEVEL":     "debug",
+		"CAREPATH_AUTH_ISSUER":   "https://idp.example",
+		"CAREPATH_AUTH_AUDIENCE": "carepath",
+		"CAREPATH_AUTH_JWKS_URL": "https://idp.example/jwks.json",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +41,9 @@ func TestFlagsWinOverEnvironment(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	if cfg.DevIssuerOn() {
+		t.Fatal("the development issuer runs with a database and an identity provider configured")
+	}
 }
 
 func TestBadEnvironmentValueIsAnError(t *testing.T) {
@@ -48,11 +54,21 @@ func TestBadEnvironmentValueIsAnError(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	for name, mutate := range map[string]func(*Config){
-		"grpc addr":        func(c *Config) { c.GRPCAddr = "9090" },
-		"database scheme":  func(c *Config) { c.DatabaseURL = "mysql://x" },
-		"migrate, no db":   func(c *Config) { c.MigrateOnStart = true },
-		"body too big":     func(c *Config) { c.MaxBodyBytes = 8 << 20 },
-		"no grace on stop": func(c *Config) { c.ShutdownTimeout = 0 },
+		"grpc addr":                  func(c *Config) { c.GRPCAddr = "9090" },
+		"database scheme":            func(c *Config) { c.DatabaseURL = "mysql://x" },
+		"migrate, no db":             func(c *Config) { c.MigrateOnStart = true },
+		"body too big":               func(c *Config) { c.MaxBodyBytes = 8 << 20 },
+		"no grace on stop":           func(c *Config) { c.ShutdownTimeout = 0 },
+		"dev issuer with a database": func(c *Config) { c.DatabaseURL = "postgres://db/carepath" },
+		"forced dev issuer, no force": func(c *Config) {
+			c.DatabaseURL, c.DevIssuer = "postgres://db/carepath", "true"
+		},
+		"no identity provider": func(c *Config) { c.DevIssuer = "false" },
+		"half an identity provider": func(c *Config) {
+			c.DevIssuer, c.AuthJWKSURL = "false", "https://idp.example/jwks.json"
+		},
+		"key without certificate": func(c *Config) { c.TLSKeyFile = "key.pem" },
+		"client CA without TLS":   func(c *Config) { c.TLSClientCAFile = "ca.pem" },
 	} {
 		cfg := Defaults()
 		mutate(&cfg)

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +22,12 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/carepath/carepath/internal/app"
+	"github.com/carepath/carepath/internal/demo"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/platform/authn"
+	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/store/postgres"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
@@ -41,7 +49,8 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// server is a running carepath on loopback with clients for both protocols.
+// server is a running carepath on loopback with clients for both protocols. Its clients
+// act as a personal adviser of their own, created for the test, with an empty caseload.
 type server struct {
 	base   string // http://127.0.0.1:port
 	conn   *grpc.ClientConn
@@ -49,6 +58,10 @@ type server struct {
 	logs   *syncBuffer
 	stop   func() // shuts the server down and waits for it
 	config app.Config
+	token  string // the test personal adviser's bearer token
+	grpc   string // the gRPC address
+	// dialOpts, if set, replace the plaintext transport of dial (for TLS).
+	dialOpts []grpc.DialOption
 }
 
 // backend is a way to configure the store of a test server.
@@ -59,19 +72,32 @@ type backend struct {
 }
 
 func memoryBackend() backend {
-	return backend{name: "memory", configure: func(*testing.T) app.Config {
-		cfg := testConfig()
-		cfg.DemoData = false
-		return cfg
-	}}
+	return backend{name: "memory", configure: func(*testing.T) app.Config { return testConfig() }}
 }
 
+// postgresBackend is a fresh database with the demo organisations and people (no young
+// people), and the development issuer forced on for the test.
 func postgresBackend() backend {
 	return backend{name: "postgres", configure: func(t *testing.T) app.Config {
 		cfg := testConfig()
 		cfg.DatabaseURL = pgtest.NewDatabase(t)
+		cfg.DevIssuer, cfg.DevIssuerForce = "true", true
+		seedAccess(t, cfg.DatabaseURL)
 		return cfg
 	}}
+}
+
+func seedAccess(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.InTx(ctx, func(tx store.Tx) error { return demo.LoadAccess(ctx, tx, civil.Today(time.Now()), time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // backends are both stores: every API test runs on each.
@@ -84,8 +110,18 @@ func testConfig() app.Config {
 	return cfg
 }
 
-// start runs a server with cfg until the test ends.
+// start runs a server with cfg until the test ends, with a personal adviser of its own.
 func start(t *testing.T, cfg app.Config) *server {
+	t.Helper()
+	s := startWithoutPerson(t, cfg)
+	s.token = s.newPerson(t, fmt.Sprintf("test-pa-%d", personSeq.Add(1)), "nottinghamshire", "east", "PERSONAL_ADVISER")
+	s.conn = s.dial(t, s.token)
+	s.yp = pb.NewYoungPeopleServiceClient(s.conn)
+	return s
+}
+
+// startWithoutPerson runs a server with cfg until the test ends.
+func startWithoutPerson(t *testing.T, cfg app.Config) *server {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -97,17 +133,11 @@ func start(t *testing.T, cfg app.Config) *server {
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	conn, err := grpc.NewClient(a.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var once sync.Once
-	s := &server{
-		base: "http://" + a.HTTPAddr(), conn: conn, yp: pb.NewYoungPeopleServiceClient(conn), logs: logs, config: cfg,
-	}
+	s := &server{base: "http://" + a.HTTPAddr(), grpc: a.GRPCAddr(), logs: logs, config: cfg}
+	testLogs.add(logs)
 	s.stop = func() {
 		once.Do(func() {
-			conn.Close()
 			cancel()
 			if err := <-done; err != nil {
 				t.Errorf("Run returned %v", err)
@@ -116,6 +146,76 @@ func start(t *testing.T, cfg app.Config) *server {
 	}
 	t.Cleanup(s.stop)
 	return s
+}
+
+var personSeq atomic.Int64
+
+// tokenFor mints a development token for a person.
+func tokenFor(t *testing.T, person string) string {
+	t.Helper()
+	token, err := authn.DevToken(person, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// bearer sends a token with every RPC.
+type bearer string
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(b)}, nil
+}
+
+func (bearer) RequireTransportSecurity() bool { return false }
+
+// dial opens a gRPC connection that acts with the token ("" for none); it closes with the test.
+func (s *server) dial(t *testing.T, token string) *grpc.ClientConn {
+	t.Helper()
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if s.dialOpts != nil {
+		opts = slices.Clone(s.dialOpts)
+	}
+	if token != "" {
+		opts = append(opts, grpc.WithPerRPCCredentials(bearer(token)))
+	}
+	conn, err := grpc.NewClient(s.grpc, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// newPerson has the demo administrator add a person, and returns a token for them.
+func (s *server) newPerson(t *testing.T, id, org, team string, roles ...string) string {
+	t.Helper()
+	return s.newPersonBy(t, "ada-admin", id, org, team, roles...)
+}
+
+// newPersonBy has an administrator add a person, and returns a token for them.
+func (s *server) newPersonBy(t *testing.T, admin, id, org, team string, roles ...string) string {
+	t.Helper()
+	body := fmt.Sprintf(`{"displayName": "Test %s", "organisation": "organisations/%s", "team": %q, "roles": [%s]}`,
+		id, org, team, `"`+strings.Join(roles, `", "`)+`"`)
+	r := s.as(tokenFor(t, admin)).do(t, "POST", "/v1/people?personId="+id, body)
+	if r.code != 200 {
+		t.Fatalf("create person %s: HTTP %d %s", id, r.code, r.body)
+	}
+	return tokenFor(t, id)
+}
+
+// manager returns a token for a team manager of the test personal advisers' team.
+func (s *server) manager(t *testing.T) string {
+	t.Helper()
+	return s.newPerson(t, fmt.Sprintf("test-tm-%d", personSeq.Add(1)), "nottinghamshire", "east", "TEAM_MANAGER")
+}
+
+// as returns a view of the server whose REST calls carry another token ("" for none).
+func (s *server) as(token string) *server {
+	c := *s
+	c.token = token
+	return &c
 }
 
 // restResponse is an HTTP response with its body read.
@@ -147,6 +247,9 @@ func (s *server) do(t *testing.T, method, path, body string, headers ...string) 
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])

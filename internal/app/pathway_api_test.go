@@ -74,6 +74,9 @@ func milestone(t *testing.T, p *pb.Pathway, key string, occurrence int32) *pb.Mi
 
 func TestDemoPathwayOfAFifteenYearOld(t *testing.T) {
 	s := start(t, testConfig())
+	sam := tokenFor(t, "sam-okoro") // Jordan's personal adviser
+	s = s.as(sam)
+	s.conn = s.dial(t, sam)
 	r := s.do(t, "GET", "/v1/youngPeople/d3e10000-0000-4000-8000-000000000002/pathway", "")
 	if r.code != 200 {
 		t.Fatalf("HTTP %d %s", r.code, r.body)
@@ -309,7 +312,33 @@ func TestCareEpisodesAndStatus(t *testing.T) {
 				t.Fatal("leaving care did not plan the relevant child's needs assessment")
 			}
 			wantRESTError(t, s.do(t, "PATCH", "/v1/"+ep.GetName(), leave), 409, "ABORTED", "ETAG_MISMATCH")
-			wantRESTError(t, s.do(t, "GET", "/v1/youngPeople/d3e10000-0000-4000-8000-000000000099/careLeaverStatus", ""), 404, "NOT_FOUND", "RESOURCE_NOT_FOUND")
+			wantRESTError(t, s.do(t, "GET", "/v1/youngPeople/d3e10000-0000-4000-8000-000000000099/careLeaverStatus", ""), 403, "PERMISSION_DENIED", "ACCESS_DENIED")
+
+			// An earlier episode, then page through both one at a time, earliest first.
+			from := civil.Attains(dob, civil.Period{Years: 14}, civil.MarchFirst)
+			until := from.AddDays(30)
+			again := fmt.Sprintf(`{"startDate": {"year": %d, "month": %d, "day": %d}, "endDate": {"year": %d, "month": %d, "day": %d},
+				"reasonEnded": "E4A", "legalStatus": "V2", "placementType": "U1"}`,
+				from.Year, from.Month, from.Day, until.Year, until.Month, until.Day)
+			if r := s.do(t, "POST", "/v1/"+yp.GetName()+"/careEpisodes", again); r.code != 200 {
+				t.Fatalf("second episode: HTTP %d %s", r.code, r.body)
+			}
+			var names []string
+			for token := ""; ; {
+				page, err := episodes.ListCareEpisodes(ctx, &pb.ListCareEpisodesRequest{Parent: yp.GetName(), PageSize: 1, PageToken: token})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range page.GetCareEpisodes() {
+					names = append(names, e.GetName())
+				}
+				if token = page.GetNextPageToken(); token == "" || len(names) > 2 {
+					break
+				}
+			}
+			if len(names) != 2 || names[1] != ep.GetName() {
+				t.Errorf("paging through the episodes one at a time gave %v", names)
+			}
 		})
 	}
 }
@@ -414,14 +443,17 @@ func TestCatalogueAndCouncilSettings(t *testing.T) {
 			}
 
 			// Bad settings are refused with the fields to fix, and change nothing.
-			r := s.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings",
+			admin := s.as(tokenFor(t, "ada-admin"))
+			r := admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings",
 				`{"overrides": [{"key": "no.such.milestone", "disabled": true}, {"key": "age16.pa.introduce", "dueRule": "at sixteen"}]}`)
 			wantRESTError(t, r, 400, "INVALID_ARGUMENT", "REQUEST_INVALID", "pathway_settings.overrides[1].due_rule")
-			r = s.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{"overrides": [{"key": "no.such.milestone", "disabled": true}]}`)
+			r = admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{"overrides": [{"key": "no.such.milestone", "disabled": true}]}`)
 			wantRESTError(t, r, 400, "INVALID_ARGUMENT", "REQUEST_INVALID", "pathway_settings.overrides[0].key")
 
 			// Switch a milestone off, retime one, add the council's own, change the leap-day rule.
-			r = s.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{
+			wantRESTError(t, s.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{"leaplingRule": "LEAPLING_RULE_MARCH_1"}`),
+				403, "PERMISSION_DENIED", "ACCESS_DENIED")
+			r = admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{
 				"leaplingRule": "LEAPLING_RULE_FEBRUARY_28",
 				"overrides": [{"key": "age15_9.provisional_licence.offer", "disabled": true},
 				              {"key": "age16.pa.introduce", "dueRule": "age 15y6m"}],
@@ -431,7 +463,7 @@ func TestCatalogueAndCouncilSettings(t *testing.T) {
 			if r.code != 200 || r.json(t)["etag"] != "1" {
 				t.Fatalf("update settings: HTTP %d %s", r.code, r.body)
 			}
-			wantRESTError(t, s.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{"leaplingRule": "LEAPLING_RULE_MARCH_1", "etag": "7"}`),
+			wantRESTError(t, admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{"leaplingRule": "LEAPLING_RULE_MARCH_1", "etag": "7"}`),
 				409, "ABORTED", "ETAG_MISMATCH")
 			eventually(t, "the council's pathways to be replanned", func() bool {
 				p := pathwayOf(t, s, yp.GetName())

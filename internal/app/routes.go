@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/carepath/carepath/internal/platform/authn"
 	"github.com/carepath/carepath/internal/platform/gateway"
 	"github.com/carepath/carepath/internal/platform/requestid"
 	"github.com/carepath/carepath/proto/gen/openapi"
@@ -27,6 +28,12 @@ func (a *App) routes(gw http.Handler, registry *prometheus.Registry) http.Handle
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "NOT_SERVING"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	if a.cfg.DevIssuerOn() {
+		// The development issuer's public keys, for tools that want to verify its tokens.
+		mux.HandleFunc("GET /dev/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, authn.DevKeySet())
+		})
+	}
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Spec)

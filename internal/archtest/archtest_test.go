@@ -1,6 +1,6 @@
 // Package archtest keeps carepath's import directions true (see the README's layout):
 //
-//	cmd -> internal/app -> services -> internal/{planner, domain, store, platform, errs}
+//	cmd -> internal/app -> services -> internal/{access, planner, domain, store, platform, errs}
 //
 // with the domain pure, the storage backends chosen only by internal/app, and test
 // helpers never linked into the binary.
@@ -119,7 +119,14 @@ var rules = []rule{
 				return !strings.HasPrefix(imp, "github.com/jackc/") && !strings.HasPrefix(imp, "github.com/hashicorp/go-memdb")
 			}
 			return under(imp, "internal/domain", "internal/errs", "internal/platform", "proto/gen", "services/internal") ||
-				imp == "internal/store" || imp == "internal/planner"
+				imp == "internal/store" || imp == "internal/planner" || imp == "internal/access"
+		},
+	},
+	{
+		name: "access decides on the domain through the store interface, below the services",
+		from: func(p string) bool { return under(p, "internal/access") },
+		allow: func(imp string, mine bool) bool {
+			return !mine || under(imp, "internal/domain", "internal/errs", "internal/platform") || imp == "internal/store"
 		},
 	},
 	{
@@ -173,6 +180,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"services/pathways", "services/careepisodes"},
 		{"internal/planner", "internal/store/memory"},
 		{"internal/domain/catalogue", "github.com/jackc/pgx/v5"},
+		{"internal/access", "services/youngpeople"},
+		{"internal/access", "internal/store/postgres"},
 	} {
 		rel, mine := bad[1], false
 		if !strings.Contains(bad[1], ".") && under(bad[1], "internal", "services", "cmd", "proto") {

@@ -19,11 +19,33 @@ import (
 // CouncilID is the council the demo young people belong to.
 const CouncilID = "nottinghamshire"
 
+// NeighbourCouncilID is a second council, with an administrator and an agreement with the
+// housing partner but no young people in the demo: partners work with several councils, and
+// councils never see each other's young people.
+const NeighbourCouncilID = "derbyshire"
+
 // The demo personal advisers (people ids).
 const (
 	AdviserNorth = "sam-okoro"
 	AdviserSouth = "lee-hart"
 )
+
+// The demo partner organisations.
+const (
+	HousingPartner    = "framework-housing"
+	EmploymentPartner = "notts-futures"
+)
+
+// DevPrincipals are the demo people `carepath dev-token ROLE` mints tokens for; each has
+// something to see in the demo data.
+var DevPrincipals = map[string]string{
+	"admin":              "ada-admin",
+	"personal-adviser":   AdviserNorth,
+	"team-manager":       "tess-manager",
+	"housing-partner":    "hana-housing",
+	"employment-partner": "eli-employment",
+	"auditor":            "aud-auditor",
+}
 
 // episode is a care episode from one age to another (a zero end age: still open).
 type episode struct {
@@ -73,6 +95,9 @@ func ID(key string) string { return "d3e10000-0000-4000-8000-0000000000" + key }
 func Load(ctx context.Context, s store.Store, p *planner.Planner, today civil.Date) (int, error) {
 	now := today.StartIn(civil.London).Add(9 * time.Hour)
 	err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := LoadAccess(ctx, tx, today, now); err != nil {
+			return err
+		}
 		var ids []string
 		for _, pp := range people {
 			if err := add(ctx, tx, pp, today, now); err != nil {
@@ -83,9 +108,75 @@ func Load(ctx context.Context, s store.Store, p *planner.Planner, today civil.Da
 		if err := p.Replan(ctx, tx, ids...); err != nil {
 			return err
 		}
-		return recordProgress(ctx, tx, p, today, now)
+		if err := recordProgress(ctx, tx, p, today, now); err != nil {
+			return err
+		}
+		return share(ctx, tx, today, now)
 	})
 	return len(people), err
+}
+
+// LoadAccess adds the demo organisations, people and sharing agreements: the council with an
+// administrator, an auditor, a team manager and two personal advisers, a housing and an
+// employment partner, each with an officer and an agreement with the council, and a
+// neighbouring council with an administrator and an agreement with the housing partner.
+func LoadAccess(ctx context.Context, tx store.Tx, today civil.Date, now time.Time) error {
+	for _, o := range []domain.Organisation{
+		{ID: CouncilID, DisplayName: "Nottinghamshire County Council", Type: domain.Council},
+		{ID: HousingPartner, DisplayName: "Framework Housing Association", Type: domain.Housing,
+			CertificateSubjects: []string{"spiffe://carepath.demo/partner/" + HousingPartner}},
+		{ID: EmploymentPartner, DisplayName: "Nottinghamshire Futures", Type: domain.EmploymentAndTraining},
+		{ID: NeighbourCouncilID, DisplayName: "Derbyshire County Council", Type: domain.Council},
+	} {
+		o.CreateTime, o.UpdateTime = now, now
+		if _, err := tx.CreateOrganisation(ctx, o); err != nil {
+			return err
+		}
+	}
+	for _, p := range []domain.Person{
+		{ID: "ada-admin", DisplayName: "Ada Admin", OrganisationID: CouncilID, Roles: []domain.Role{domain.Administrator}},
+		{ID: "aud-auditor", DisplayName: "Aud Auditor", OrganisationID: CouncilID, Roles: []domain.Role{domain.Auditor}},
+		{ID: "tess-manager", DisplayName: "Tess Manager", OrganisationID: CouncilID, Team: "north", Roles: []domain.Role{domain.TeamManager}},
+		{ID: AdviserNorth, DisplayName: "Sam Okoro", OrganisationID: CouncilID, Team: "north", Roles: []domain.Role{domain.PersonalAdviser}},
+		{ID: AdviserSouth, DisplayName: "Lee Hart", OrganisationID: CouncilID, Team: "south", Roles: []domain.Role{domain.PersonalAdviser}},
+		{ID: "hana-housing", DisplayName: "Hana Housing", OrganisationID: HousingPartner, Roles: []domain.Role{domain.PartnerOfficer}},
+		{ID: "eli-employment", DisplayName: "Eli Employment", OrganisationID: EmploymentPartner, Roles: []domain.Role{domain.PartnerOfficer}},
+		{ID: "dara-admin", DisplayName: "Dara Admin", OrganisationID: NeighbourCouncilID, Roles: []domain.Role{domain.Administrator}},
+	} {
+		p.CreateTime, p.UpdateTime = now, now
+		if _, err := tx.CreatePerson(ctx, p); err != nil {
+			return err
+		}
+	}
+	for i, a := range []domain.SharingAgreement{
+		{CouncilID: CouncilID, PartnerID: HousingPartner, Purpose: domain.PurposeHousing, Reference: "ISA-NCC-HSG-01"},
+		{CouncilID: CouncilID, PartnerID: EmploymentPartner, Purpose: domain.PurposeEmployment, Reference: "ISA-NCC-EET-01"},
+		{CouncilID: NeighbourCouncilID, PartnerID: HousingPartner, Purpose: domain.PurposeHousing, Reference: "ISA-DCC-HSG-07"},
+	} {
+		a.ID, a.Start = fmt.Sprintf("d3e1a000-0000-4000-8000-00000000000%d", i+1), today.AddDays(-365)
+		a.CreateTime, a.UpdateTime = now, now
+		if _, err := tx.CreateSharingAgreement(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// share shares Amani (17) and Chloe (19, with consent) with the housing partner, and
+// Tyrese (21, with consent) with the employment partner.
+func share(ctx context.Context, tx store.Tx, today civil.Date, now time.Time) error {
+	for i, s := range []domain.Share{
+		{YoungPersonID: ID("04"), PartnerID: HousingPartner, Purpose: domain.PurposeHousing, Basis: domain.BasisReferral},
+		{YoungPersonID: ID("05"), PartnerID: HousingPartner, Purpose: domain.PurposeHousing, Basis: domain.BasisConsent},
+		{YoungPersonID: ID("06"), PartnerID: EmploymentPartner, Purpose: domain.PurposeEmployment, Basis: domain.BasisConsent},
+	} {
+		s.ID = fmt.Sprintf("d3e15000-0000-4000-8000-00000000000%d", i+1)
+		s.Start, s.Expiry, s.RecordedBy, s.CreateTime = today.AddDays(-30), today.AddDays(335), AdviserNorth, now
+		if _, err := tx.CreateShare(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func add(ctx context.Context, tx store.Tx, pp person, today civil.Date, now time.Time) error {

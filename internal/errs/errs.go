@@ -52,6 +52,10 @@ const (
 	ReasonResourceExhausted  = "RESOURCE_EXHAUSTED"
 	ReasonMethodNotSupported = "METHOD_NOT_SUPPORTED"
 	ReasonInternal           = "INTERNAL"
+	ReasonUnauthenticated    = "UNAUTHENTICATED"
+	ReasonAccessDenied       = "ACCESS_DENIED"
+	ReasonResourceExists     = "RESOURCE_EXISTS"
+	ReasonNoSharingAgreement = "NO_SHARING_AGREEMENT"
 )
 
 // Violation is one invalid field of a request. Field is a path in the request message

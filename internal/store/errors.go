@@ -12,6 +12,16 @@ var (
 		"care episode not found")
 	ErrMilestoneNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
 		"milestone not found")
+	ErrOrganisationNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"organisation not found")
+	ErrPersonNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"person not found")
+	ErrSharingAgreementNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"sharing agreement not found")
+	ErrShareNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"share not found")
+	ErrExists = errs.New(errs.AlreadyExists, errs.ReasonResourceExists,
+		"a resource with this id already exists")
 	ErrRevisionMismatch = errs.New(errs.Aborted, errs.ReasonEtagMismatch,
 		"the resource has changed since it was read (etag mismatch); read it again and retry")
 )

@@ -10,10 +10,12 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/pathway"
 	"github.com/carepath/carepath/internal/domain/query"
@@ -38,6 +40,9 @@ type Tx interface {
 	Milestones
 	Pathways
 	Settings
+	Access
+	Sharing
+	Audit
 	Requests
 }
 
@@ -67,6 +72,31 @@ type YoungPeopleQuery struct {
 	Filter  query.Expr
 	AfterID string
 	Limit   int
+	// Scope, if set, limits the query to the young people a caller may see.
+	Scope *Scope
+}
+
+// Scope is the set of young people a member of a council's staff may see: those of the
+// council whose personal adviser is one of AdviserIDs, and, if Unallocated, those with
+// none. (Partners see young people through shares instead: see Sharing.)
+type Scope struct {
+	CouncilID   string
+	AdviserIDs  []string
+	Unallocated bool
+}
+
+// Contains reports whether yp is in the scope; stores use it to agree with their queries.
+func (s *Scope) Contains(yp domain.YoungPerson) bool {
+	if s == nil {
+		return true
+	}
+	if yp.CouncilID != s.CouncilID {
+		return false
+	}
+	if yp.PersonalAdviserID == "" {
+		return s.Unallocated
+	}
+	return slices.Contains(s.AdviserIDs, yp.PersonalAdviserID)
 }
 
 // YoungPersonFields are the fields a YoungPeopleQuery filter may use, with their types.
@@ -135,6 +165,8 @@ type MilestoneQuery struct {
 	Filter        query.Expr
 	After         MilestoneCursor
 	Limit         int
+	// Scope, if set, limits the query to the milestones of young people in it.
+	Scope *Scope
 }
 
 // MilestoneCursor is the position after which a page of milestones starts.
@@ -204,4 +236,101 @@ type Settings interface {
 	// PutPathwaySettings stores a council's settings, incrementing the revision; when
 	// ifRevision is not zero and differs from the stored one it fails with ETAG_MISMATCH.
 	PutPathwaySettings(ctx context.Context, s domain.PathwaySettings, ifRevision int64) (domain.PathwaySettings, error)
+}
+
+// Access stores organisations and the people in them.
+type Access interface {
+	GetOrganisation(ctx context.Context, id string) (domain.Organisation, error)
+	// ListOrganisations returns up to limit organisations with ids after afterID, in id order.
+	ListOrganisations(ctx context.Context, afterID string, limit int) ([]domain.Organisation, error)
+	// CreateOrganisation fails with AlreadyExists (RESOURCE_EXISTS) if the id is taken.
+	CreateOrganisation(ctx context.Context, o domain.Organisation) (domain.Organisation, error)
+	UpdateOrganisation(ctx context.Context, o domain.Organisation, ifRevision int64) (domain.Organisation, error)
+	// OrganisationByCertificateSubject finds the organisation whose systems use a client
+	// certificate with the subject, or fails with NotFound.
+	OrganisationByCertificateSubject(ctx context.Context, subject string) (domain.Organisation, error)
+
+	GetPerson(ctx context.Context, id string) (domain.Person, error)
+	// ListPeople returns up to q.Limit people after q.AfterID, in id order.
+	ListPeople(ctx context.Context, q PeopleQuery) ([]domain.Person, error)
+	// CreatePerson fails with AlreadyExists (RESOURCE_EXISTS) if the id is taken.
+	CreatePerson(ctx context.Context, p domain.Person) (domain.Person, error)
+	UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64) (domain.Person, error)
+}
+
+// PeopleQuery selects a page of people.
+type PeopleQuery struct {
+	// OrganisationIDs, if not empty, limits the query to people of these organisations.
+	OrganisationIDs []string
+	// Team, if set, limits it to one team.
+	Team    string
+	AfterID string
+	Limit   int
+}
+
+// Sharing stores sharing agreements and shares.
+type Sharing interface {
+	GetSharingAgreement(ctx context.Context, id string) (domain.SharingAgreement, error)
+	// ListSharingAgreements returns up to limit of a council's agreements after afterID, in
+	// id order.
+	ListSharingAgreements(ctx context.Context, councilID, afterID string, limit int) ([]domain.SharingAgreement, error)
+	CreateSharingAgreement(ctx context.Context, a domain.SharingAgreement) (domain.SharingAgreement, error)
+	UpdateSharingAgreement(ctx context.Context, a domain.SharingAgreement, ifRevision int64) (domain.SharingAgreement, error)
+
+	// ListShares returns all of a young person's shares, newest first.
+	ListShares(ctx context.Context, youngPersonID string) ([]domain.Share, error)
+	GetShare(ctx context.Context, youngPersonID, id string) (domain.Share, error)
+	CreateShare(ctx context.Context, s domain.Share) (domain.Share, error)
+	// UpdateShare stores a withdrawal, guarded by ifRevision.
+	UpdateShare(ctx context.Context, s domain.Share, ifRevision int64) (domain.Share, error)
+
+	// ListSharedYoungPeople returns up to q.Limit young people after q.AfterID, in id order,
+	// who on q.Day have a share in force with q.PartnerID for q.Purpose under an agreement in
+	// force between their council and the partner for that purpose, and were born after
+	// q.BornAfter (if it is not the zero date).
+	ListSharedYoungPeople(ctx context.Context, q SharedQuery) ([]domain.YoungPerson, error)
+}
+
+// SharedQuery selects the young people shared with a partner.
+type SharedQuery struct {
+	PartnerID string
+	Purpose   domain.Purpose
+	Day       civil.Date
+	BornAfter civil.Date
+	// YoungPersonID, if set, asks about that young person only.
+	YoungPersonID string
+	AfterID       string
+	Limit         int
+}
+
+// Audit keeps the audit trail: append-only, hash-chained per chain (audit.Record).
+type Audit interface {
+	// AppendAudit seals r as the next record of its chain and stores it, in this
+	// transaction: if the transaction rolls back, so does the record, and concurrent
+	// appends to one chain are serialised.
+	AppendAudit(ctx context.Context, r audit.Record) (AuditEntry, error)
+	// ListAuditRecords returns up to q.Limit records matching q, newest first.
+	ListAuditRecords(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+	// AuditHeads returns the head of every chain.
+	AuditHeads(ctx context.Context) ([]audit.Head, error)
+	// ReadAuditChain returns up to limit records of a chain after afterSeq, by sequence.
+	ReadAuditChain(ctx context.Context, chain string, afterSeq int64, limit int) ([]audit.Record, error)
+}
+
+// AuditEntry is a stored audit record; ID orders all records by when they were stored.
+type AuditEntry struct {
+	ID int64
+	audit.Record
+}
+
+// AuditQuery selects audit records.
+type AuditQuery struct {
+	// Council limits the query to records about the council's young people or made by its
+	// staff (the record's chain).
+	Council       string
+	YoungPersonID string
+	Actor         string
+	Start, End    time.Time // zero: unbounded
+	BeforeID      int64     // 0: from the newest
+	Limit         int
 }

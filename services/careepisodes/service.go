@@ -15,12 +15,12 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/carestatus"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/planner"
-	"github.com/carepath/carepath/internal/platform/pagetoken"
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
@@ -75,11 +75,14 @@ func (s *Server) GetCareEpisode(ctx context.Context, req *pb.GetCareEpisodeReque
 	}
 	var e domain.CareEpisode
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		if _, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+		yp, err := access.YoungPerson(ctx, tx, ids[0])
+		if err != nil {
 			return err
 		}
-		e, err = tx.GetCareEpisode(ctx, ids[0], ids[1])
-		return err
+		if e, err = tx.GetCareEpisode(ctx, ids[0], ids[1]); err != nil {
+			return err
+		}
+		return access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -94,33 +97,27 @@ func (s *Server) ListCareEpisodes(ctx context.Context, req *pb.ListCareEpisodesR
 	if err != nil {
 		return nil, err
 	}
-	after, err := pagetoken.Decode(req.GetPageToken(), req.GetParent())
+	after, err := listing.AfterID(req.GetPageToken(), req.GetParent())
 	if err != nil {
 		return nil, err
 	}
 	var all []domain.CareEpisode
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		if _, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+		yp, err := access.YoungPerson(ctx, tx, ids[0])
+		if err != nil {
 			return err
 		}
-		all, err = tx.ListCareEpisodes(ctx, ids[0])
-		return err
+		if all, err = tx.ListCareEpisodes(ctx, ids[0]); err != nil {
+			return err
+		}
+		return access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID)
 	})
 	if err != nil {
 		return nil, err
 	}
-	start := 0
-	for i, e := range all {
-		if episodeName(e) == after {
-			start = i + 1
-		}
-	}
-	page := all[start:]
-	resp := &pb.ListCareEpisodesResponse{}
-	if size := listing.PageSize(req.GetPageSize()); len(page) > size {
-		page = page[:size]
-		resp.NextPageToken = pagetoken.Encode(episodeName(page[size-1]), req.GetParent())
-	}
+	page, next := listing.PageOf(all, after, listing.PageSize(req.GetPageSize()),
+		func(e domain.CareEpisode) string { return e.ID }, req.GetParent())
+	resp := &pb.ListCareEpisodesResponse{NextPageToken: next}
 	for _, e := range page {
 		resp.CareEpisodes = append(resp.CareEpisodes, toProto(e))
 	}
@@ -140,8 +137,11 @@ func (s *Server) CreateCareEpisode(ctx context.Context, req *pb.CreateCareEpisod
 	hash := requestHash(req)
 	var out domain.CareEpisode
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		yp, err := tx.LockYoungPerson(ctx, ids[0])
+		yp, err := access.LockYoungPerson(ctx, tx, ids[0])
 		if err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
 		if req.GetRequestId() != "" {
@@ -222,8 +222,11 @@ func (s *Server) UpdateCareEpisode(ctx context.Context, req *pb.UpdateCareEpisod
 	now := s.now()
 	var out domain.CareEpisode
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		yp, err := tx.LockYoungPerson(ctx, ids[0])
+		yp, err := access.LockYoungPerson(ctx, tx, ids[0])
 		if err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
 		cur, err := tx.GetCareEpisode(ctx, ids[0], ids[1])
@@ -261,7 +264,11 @@ func (s *Server) DeleteCareEpisode(ctx context.Context, req *pb.DeleteCareEpisod
 		return nil, err
 	}
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if _, err := tx.LockYoungPerson(ctx, ids[0]); err != nil {
+		yp, err := access.LockYoungPerson(ctx, tx, ids[0])
+		if err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
 		if err := tx.DeleteCareEpisode(ctx, ids[0], ids[1], ifRevision); err != nil {
@@ -292,7 +299,10 @@ func (s *Server) GetCareLeaverStatus(ctx context.Context, req *pb.GetCareLeaverS
 		settings domain.PathwaySettings
 	)
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		if yp, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+		if yp, err = access.YoungPerson(ctx, tx, ids[0]); err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
 		if settings, err = tx.GetPathwaySettings(ctx, yp.CouncilID); err != nil {

@@ -11,6 +11,7 @@ import (
 	"go.einride.tech/aip/fieldmask"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
 	cat "github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/errs"
@@ -100,20 +101,9 @@ func (s *Server) ListMilestoneDefinitions(ctx context.Context, req *pb.ListMiles
 	if err != nil {
 		return nil, err
 	}
-	defs := c.Definitions
-	if after != "" {
-		for i, d := range defs {
-			if d.Key == after {
-				defs = defs[i+1:]
-				break
-			}
-		}
-	}
-	resp := &pb.ListMilestoneDefinitionsResponse{CatalogueVersion: c.Version}
-	if size := listing.PageSize(req.GetPageSize()); len(defs) > size {
-		defs = defs[:size]
-		resp.NextPageToken = pagetoken.Encode(defs[size-1].Key, req.GetCouncil())
-	}
+	defs, next := listing.PageOf(c.Definitions, after, listing.PageSize(req.GetPageSize()),
+		func(d cat.Definition) string { return d.Key }, req.GetCouncil())
+	resp := &pb.ListMilestoneDefinitionsResponse{CatalogueVersion: c.Version, NextPageToken: next}
 	for _, d := range defs {
 		resp.MilestoneDefinitions = append(resp.MilestoneDefinitions, definitionToProto(d))
 	}
@@ -185,10 +175,17 @@ func settingsFromProto(in *pb.PathwaySettings) (cat.Settings, error) {
 	return out, v.Err()
 }
 
+// errNotYourCouncil refuses settings of a council other than the caller's.
+var errNotYourCouncil = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+	"you may see and change the pathway settings of your own council only")
+
 func (s *Server) GetPathwaySettings(ctx context.Context, req *pb.GetPathwaySettingsRequest) (*pb.PathwaySettings, error) {
 	ids, err := convert.ParseSingleton("name", req.GetName(), "pathwaySettings", "organisations")
 	if err != nil {
 		return nil, err
+	}
+	if access.Caller(ctx).Organisation != ids[0] {
+		return nil, errNotYourCouncil
 	}
 	var out domain.PathwaySettings
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
@@ -208,6 +205,9 @@ func (s *Server) UpdatePathwaySettings(ctx context.Context, req *pb.UpdatePathwa
 	ids, err := convert.ParseSingleton("pathway_settings.name", in.GetName(), "pathwaySettings", "organisations")
 	if err != nil {
 		return nil, err
+	}
+	if access.Caller(ctx).Organisation != ids[0] {
+		return nil, errNotYourCouncil
 	}
 	ifRevision, err := convert.ParseEtag(in.GetEtag())
 	if err != nil {

@@ -2,8 +2,10 @@ package pathways
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
+	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/platform/pagetoken"
@@ -40,7 +42,11 @@ func (s *Server) change(ctx context.Context, t transition) (*pb.Milestone, error
 	today := civil.Today(now)
 	var out domain.Milestone
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if _, err := tx.LockYoungPerson(ctx, ids[0]); err != nil {
+		yp, err := access.LockYoungPerson(ctx, tx, ids[0])
+		if err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
 		cur, err := tx.GetMilestone(ctx, ids[0], ids[1])
@@ -134,26 +140,29 @@ func (s *Server) ListMilestoneChanges(ctx context.Context, req *pb.ListMilestone
 	if err != nil {
 		return nil, err
 	}
+	if _, bad := strconv.ParseInt(after, 10, 64); after != "" && bad != nil {
+		return nil, pagetoken.Invalid() // change ids are numbers
+	}
 	size := listing.PageSize(req.GetPageSize())
 	var page []domain.MilestoneChange
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		if _, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+		yp, err := access.YoungPerson(ctx, tx, ids[0])
+		if err != nil {
 			return err
 		}
 		if _, err = tx.GetMilestone(ctx, ids[0], ids[1]); err != nil {
 			return err
 		}
-		page, err = tx.ListMilestoneChanges(ctx, ids[1], after, size+1)
-		return err
+		if page, err = tx.ListMilestoneChanges(ctx, ids[1], after, size+1); err != nil {
+			return err
+		}
+		return access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID)
 	})
 	if err != nil {
 		return nil, err
 	}
 	resp := &pb.ListMilestoneChangesResponse{}
-	if len(page) > size {
-		page = page[:size]
-		resp.NextPageToken = pagetoken.Encode(page[size-1].ID, req.GetParent())
-	}
+	page, resp.NextPageToken = listing.Next(page, size, func(c domain.MilestoneChange) string { return c.ID }, req.GetParent())
 	for _, c := range page {
 		resp.Changes = append(resp.Changes, changeToProto(c))
 	}

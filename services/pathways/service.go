@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/carestatus"
 	"github.com/carepath/carepath/internal/domain/catalogue"
@@ -71,7 +72,10 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 		milestones []domain.Milestone
 	)
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		if yp, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+		if yp, err = access.YoungPerson(ctx, tx, ids[0]); err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
 		if settings, err = tx.GetPathwaySettings(ctx, yp.CouncilID); err != nil {
@@ -122,11 +126,14 @@ func (s *Server) GetMilestone(ctx context.Context, req *pb.GetMilestoneRequest) 
 	}
 	var m domain.Milestone
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		if _, err = tx.GetYoungPerson(ctx, ids[0]); err != nil {
+		yp, err := access.YoungPerson(ctx, tx, ids[0])
+		if err != nil {
 			return err
 		}
-		m, err = tx.GetMilestone(ctx, ids[0], ids[1])
-		return err
+		if m, err = tx.GetMilestone(ctx, ids[0], ids[1]); err != nil {
+			return err
+		}
+		return access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -203,23 +210,29 @@ func (s *Server) ListMilestones(ctx context.Context, req *pb.ListMilestonesReque
 	size := listing.PageSize(req.GetPageSize())
 	var page []domain.Milestone
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		scope := access.Scope(ctx)
 		if youngPersonID != "" {
-			if _, err = tx.GetYoungPerson(ctx, youngPersonID); err != nil {
+			if _, err = access.YoungPerson(ctx, tx, youngPersonID); err != nil {
 				return err
 			}
 		}
-		page, err = tx.ListMilestones(ctx, store.MilestoneQuery{YoungPersonID: youngPersonID, Filter: filter, After: after, Limit: size + 1})
-		return err
+		page, err = tx.ListMilestones(ctx, store.MilestoneQuery{YoungPersonID: youngPersonID, Filter: filter,
+			After: after, Limit: size + 1, Scope: scope})
+		if err != nil {
+			return err
+		}
+		ids := make([]string, 0, len(page))
+		for _, m := range page[:min(size, len(page))] {
+			ids = append(ids, m.YoungPersonID)
+		}
+		return access.Audit(ctx, tx, s.now(), access.DirectCare, scope.CouncilID, ids...)
 	})
 	if err != nil {
 		return nil, err
 	}
 	resp := &pb.ListMilestonesResponse{}
-	if len(page) > size {
-		page = page[:size]
-		last := page[size-1]
-		resp.NextPageToken = pagetoken.Encode(last.DueDate.String()+"|"+last.ID, req.GetParent(), req.GetFilter())
-	}
+	page, resp.NextPageToken = listing.Next(page, size,
+		func(m domain.Milestone) string { return m.DueDate.String() + "|" + m.ID }, req.GetParent(), req.GetFilter())
 	for _, m := range page {
 		resp.Milestones = append(resp.Milestones, toProto(m, today))
 	}
@@ -233,8 +246,8 @@ func decodeCursor(token string, query ...string) (store.MilestoneCursor, error) 
 	}
 	due, id, _ := strings.Cut(raw, "|")
 	d, err := civil.Parse(due)
-	if err != nil {
-		return store.MilestoneCursor{}, errs.New(errs.InvalidArgument, errs.ReasonPageTokenInvalid, "the page token is not valid")
+	if err != nil || !convert.IsUUID(id) {
+		return store.MilestoneCursor{}, pagetoken.Invalid()
 	}
 	return store.MilestoneCursor{DueDate: d, ID: id}, nil
 }
@@ -273,8 +286,11 @@ func (s *Server) CreateMilestone(ctx context.Context, req *pb.CreateMilestoneReq
 	hash := requestHash(req)
 	var out domain.Milestone
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		yp, err := tx.LockYoungPerson(ctx, ids[0])
+		yp, err := access.LockYoungPerson(ctx, tx, ids[0])
 		if err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
 		settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,12 +15,12 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/query"
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/planner"
-	"github.com/carepath/carepath/internal/platform/pagetoken"
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
@@ -72,8 +74,11 @@ func (s *Server) GetYoungPerson(ctx context.Context, req *pb.GetYoungPersonReque
 	}
 	var out []*pb.YoungPerson
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		yp, err := tx.GetYoungPerson(ctx, id)
+		yp, err := access.YoungPerson(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
 		out, err = s.render(ctx, tx, yp)
@@ -91,20 +96,25 @@ func (s *Server) ListYoungPeople(ctx context.Context, req *pb.ListYoungPeopleReq
 		return nil, err
 	}
 	// A page token is tied to the filter it was issued for.
-	after, err := pagetoken.Decode(req.GetPageToken(), req.GetFilter())
+	after, err := listing.AfterID(req.GetPageToken(), req.GetFilter())
 	if err != nil {
 		return nil, err
 	}
 	size := listing.PageSize(req.GetPageSize())
 	resp := &pb.ListYoungPeopleResponse{}
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		page, err := tx.ListYoungPeople(ctx, store.YoungPeopleQuery{Filter: filter, AfterID: after, Limit: size + 1})
+		scope := access.Scope(ctx)
+		page, err := tx.ListYoungPeople(ctx, store.YoungPeopleQuery{Filter: filter, AfterID: after, Limit: size + 1, Scope: scope})
 		if err != nil {
 			return err
 		}
-		if len(page) > size {
-			page = page[:size]
-			resp.NextPageToken = pagetoken.Encode(page[size-1].ID, req.GetFilter())
+		page, resp.NextPageToken = listing.Next(page, size, func(yp domain.YoungPerson) string { return yp.ID }, req.GetFilter())
+		ids := make([]string, len(page))
+		for i, yp := range page {
+			ids[i] = yp.ID
+		}
+		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, scope.CouncilID, ids...); err != nil {
+			return err
 		}
 		resp.YoungPeople, err = s.render(ctx, tx, page...)
 		return err
@@ -133,6 +143,14 @@ func (s *Server) CreateYoungPerson(ctx context.Context, req *pb.CreateYoungPerso
 	if err := yp.Validate(civil.Of(now)); err != nil {
 		return nil, errs.Prefixed(err, "young_person")
 	}
+	caller := access.Caller(ctx)
+	if yp.CouncilID != caller.Organisation {
+		return nil, errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+			"you may add young people only to your own council")
+	}
+	if yp.PersonalAdviserID == "" && caller.Has(access.PA) {
+		yp.PersonalAdviserID = caller.Subject // a personal adviser adds to their own caseload
+	}
 	hash := requestHash(req.GetYoungPerson())
 	var out domain.YoungPerson
 	var rendered []*pb.YoungPerson
@@ -153,11 +171,17 @@ func (s *Server) CreateYoungPerson(ctx context.Context, req *pb.CreateYoungPerso
 				if !bytes.Equal(prior.Hash, hash) {
 					return errRequestIDReused
 				}
-				out, err = tx.GetYoungPerson(ctx, prior.ResourceID)
+				out, err = access.YoungPerson(ctx, tx, prior.ResourceID)
 				return err
 			}
 		}
+		if err := checkAdviser(ctx, tx, "", yp.PersonalAdviserID); err != nil {
+			return err
+		}
 		if out, err = tx.CreateYoungPerson(ctx, yp); err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, now, access.DirectCare, out.CouncilID, out.ID); err != nil {
 			return err
 		}
 		return s.planner.Replan(ctx, tx, out.ID)
@@ -196,7 +220,7 @@ func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPerso
 	now := s.now()
 	var out []*pb.YoungPerson
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		cur, err := tx.LockYoungPerson(ctx, id)
+		cur, err := access.LockYoungPerson(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -213,8 +237,14 @@ func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPerso
 		if err := next.Validate(civil.Of(now)); err != nil {
 			return errs.Prefixed(err, "young_person")
 		}
+		if err := checkAdviser(ctx, tx, cur.PersonalAdviserID, next.PersonalAdviserID); err != nil {
+			return err
+		}
 		updated, err := tx.UpdateYoungPerson(ctx, next, cur.Revision)
 		if err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, now, access.DirectCare, updated.CouncilID, updated.ID); err != nil {
 			return err
 		}
 		// A new date of birth or new flags move or change the milestones.
@@ -239,9 +269,44 @@ func (s *Server) DeleteYoungPerson(ctx context.Context, req *pb.DeleteYoungPerso
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.InTx(ctx, func(tx store.Tx) error { return tx.DeleteYoungPerson(ctx, id, ifRevision) })
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		yp, err := access.LockYoungPerson(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID); err != nil {
+			return err
+		}
+		return tx.DeleteYoungPerson(ctx, id, ifRevision)
+	})
 	if err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
+}
+
+// checkAdviser allows a change of a young person's personal adviser from cur to next: a
+// personal adviser may take a young person onto their own caseload only; a team manager may
+// allocate to any personal adviser of their team. The adviser must be a personal adviser of
+// the caller's council.
+func checkAdviser(ctx context.Context, tx store.Tx, cur, next string) error {
+	if next == cur || next == "" {
+		return nil
+	}
+	caller := access.Caller(ctx)
+	allowed := caller.Has(access.PA) && next == caller.Subject ||
+		caller.Has(access.Manager) && slices.Contains(caller.TeamAdvisers, next)
+	person, err := tx.GetPerson(ctx, next)
+	if errors.Is(err, store.ErrPersonNotFound) || err == nil && (!person.Has(domain.PersonalAdviser) ||
+		person.Disabled || person.OrganisationID != caller.Organisation) {
+		return errs.Invalid(errs.Violation{Field: "young_person.personal_adviser",
+			Description: "is not a personal adviser of the council"})
+	} else if err != nil {
+		return err
+	}
+	if !allowed {
+		return errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+			"you may not allocate this young person to that personal adviser")
+	}
+	return nil
 }

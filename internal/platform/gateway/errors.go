@@ -46,6 +46,9 @@ func WriteStatus(w http.ResponseWriter, st *status.Status, httpCode int) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Del("Grpc-Metadata-Content-Type")
+	if st.Code() == codes.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="carepath"`) // RFC 6750
+	}
 	w.WriteHeader(httpCode)
 	_ = json.NewEncoder(w).Encode(body)
 }

@@ -18,6 +18,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -28,13 +29,15 @@ import (
 
 // NewServeMux returns a gateway mux with carepath's options; register handlers on it with
 // the generated RegisterXHandler functions and a client connection to the gRPC server.
-func NewServeMux() *runtime.ServeMux {
-	return runtime.NewServeMux(
+func NewServeMux(opts ...runtime.ServeMuxOption) *runtime.ServeMux {
+	// The gateway keeps its query parser in a package variable, whatever mux sets it; set
+	// it once so that several muxes (tests start many servers) do not race on it.
+	strictQueries.Do(func() { opts = append(opts, runtime.SetQueryParameterParser(strictQueryParser{})) })
+	return runtime.NewServeMux(append([]runtime.ServeMuxOption{
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}),
-		runtime.SetQueryParameterParser(strictQueryParser{}),
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
@@ -43,8 +46,10 @@ func NewServeMux() *runtime.ServeMux {
 		runtime.WithForwardResponseOption(noStore),
 		runtime.WithDisableHTTPMethodOverride(),
 		runtime.WithDisablePathLengthFallback(),
-	)
+	}, opts...)...)
 }
+
+var strictQueries sync.Once
 
 // incomingHeader passes only the request id on to gRPC. (The gateway itself always passes
 // Authorization, and sets x-forwarded-for from the connection.)

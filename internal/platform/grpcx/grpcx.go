@@ -1,10 +1,12 @@
 // Package grpcx builds carepath's gRPC server: limits, and the interceptor chain that every
 // call passes through, REST calls included (the gateway dials this server):
 //
-//	request id -> logging -> metrics -> panic recovery -> error mapping -> validation -> handler
+//	request id -> logging -> metrics -> panic recovery -> error mapping -> access -> validation -> handler
 //
-// Error mapping sits outside validation and the handlers so that every error leaving the
-// server is an AIP-193 status; recovery sits outside it and builds its own.
+// Error mapping sits outside access, validation and the handlers so that every error
+// leaving the server is an AIP-193 status; recovery sits outside it and builds its own.
+// Access (authentication and the method's policy) runs before validation, so that callers
+// who may not call a method learn nothing from its validation errors.
 package grpcx
 
 import (
@@ -37,9 +39,15 @@ const (
 	MaxConcurrentStreams = 100
 )
 
+// Guard authenticates callers and applies the access policy of each method.
+type Guard interface {
+	Unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error)
+	Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error
+}
+
 // NewServer returns a gRPC server with carepath's limits and interceptors. Metrics must be
-// registered with a Prometheus registry by the caller.
-func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator protovalidate.Validator) *grpc.Server {
+// registered with a Prometheus registry by the caller. opts add server options such as TLS.
+func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator protovalidate.Validator, guard Guard, opts ...grpc.ServerOption) *grpc.Server {
 	logOpts := []logging.Option{
 		logging.WithLogOnEvents(logging.FinishCall),
 		logging.WithFieldsFromContext(func(ctx context.Context) logging.Fields {
@@ -62,7 +70,7 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 	errorsI := &errorMapper{log: log}
 	validate := &validation{v: validator}
 
-	return grpc.NewServer(
+	return grpc.NewServer(append(opts,
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
 		grpc.MaxSendMsgSize(MaxSendMsgSize),
 		grpc.MaxHeaderListSize(MaxHeaderListSize),
@@ -75,6 +83,7 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 			metrics.UnaryServerInterceptor(),
 			recovery.UnaryServerInterceptor(recoveryOpt),
 			errorsI.unary,
+			guard.Unary,
 			validate.unary,
 		),
 		grpc.ChainStreamInterceptor(
@@ -83,9 +92,10 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 			metrics.StreamServerInterceptor(),
 			recovery.StreamServerInterceptor(recoveryOpt),
 			errorsI.stream,
+			guard.Stream,
 			validate.stream,
 		),
-	)
+	)...)
 }
 
 // errorMapper turns every error a handler returns into an AIP-193 status and logs the

@@ -57,7 +57,7 @@ func serve(t *testing.T) (pb.YoungPeopleServiceClient, *fake, *logBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpcx.NewServer(slog.New(slog.NewJSONHandler(logs, nil)), grpcprom.NewServerMetrics(), v)
+	srv := grpcx.NewServer(slog.New(slog.NewJSONHandler(logs, nil)), grpcprom.NewServerMetrics(), v, openGuard{})
 	f := &fake{}
 	pb.RegisterYoungPeopleServiceServer(srv, f)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -117,4 +117,15 @@ func TestValidationRunsBeforeTheHandler(t *testing.T) {
 	if f.calls != 0 {
 		t.Fatal("the handler ran for an invalid request")
 	}
+}
+
+// openGuard lets every call through: these tests are about the rest of the chain.
+type openGuard struct{}
+
+func (openGuard) Unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	return handler(ctx, req)
+}
+
+func (openGuard) Stream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return handler(srv, ss)
 }

@@ -31,12 +31,17 @@ func Decode(token string, query ...string) (after string, err error) {
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	fp := fingerprint(query)
 	if err != nil || len(b) < 1+len(fp) || b[0] != version || !bytes.Equal(b[1:1+len(fp)], fp) {
-		e := errs.New(errs.InvalidArgument, errs.ReasonPageTokenInvalid,
-			"the page token is not valid for this request; start again without one")
-		e.Violations = []errs.Violation{{Field: "page_token", Description: "was not issued for this query"}}
-		return "", e
+		return "", Invalid()
 	}
 	return string(b[1+len(fp):]), nil
+}
+
+// Invalid is the error for a page token that was not issued for the request.
+func Invalid() error {
+	e := errs.New(errs.InvalidArgument, errs.ReasonPageTokenInvalid,
+		"the page token is not valid for this request; start again without one")
+	e.Violations = []errs.Violation{{Field: "page_token", Description: "was not issued for this query"}}
+	return e
 }
 
 func fingerprint(query []string) []byte {

@@ -1,15 +1,45 @@
-// Package principal carries the authenticated caller of a request in its context.
+// Package principal carries the authenticated caller of a request in its context, as the
+// access layer resolved it: who they are, their organisation and their roles.
 package principal
 
-import "context"
+import (
+	"context"
+	"slices"
+)
+
+// Kinds of principal.
+const (
+	KindPerson = "person"
+	// KindSystem is an organisation's system authenticated by its client certificate.
+	KindSystem = "system"
+)
 
 // Principal is who is making a request.
 type Principal struct {
-	// Subject identifies the caller (a person id, or a partner system's client id).
-	Subject string
+	// Subject identifies the caller: a person id, or "system:<organisation>".
+	Subject          string
+	Kind             string
+	Organisation     string
+	OrganisationType string
+	Roles            []string
+	Team             string
+	// TeamAdvisers are, for a team manager, the personal advisers of their team.
+	TeamAdvisers []string
+	// ClientAddress is the caller's network address as the server saw it.
+	ClientAddress string
 }
 
-// Anonymous is the actor recorded for requests with no authenticated caller.
+// Has reports whether the principal has one of the roles.
+func (p Principal) Has(roles ...string) bool {
+	for _, r := range roles {
+		if slices.Contains(p.Roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Anonymous is the actor recorded for work with no authenticated caller.
 const Anonymous = "anonymous"
 
 type ctxKey struct{}

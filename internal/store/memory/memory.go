@@ -21,6 +21,12 @@ const (
 	tableMilestones  = "milestones"
 	tableChanges     = "milestone_changes"
 	tableSettings    = "pathway_settings"
+	tableOrgs        = "organisations"
+	tablePeople      = "people"
+	tableAgreements  = "sharing_agreements"
+	tableShares      = "shares"
+	tableAudit       = "audit_records"
+	tableAuditHeads  = "audit_heads"
 )
 
 var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
@@ -47,6 +53,33 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 	tableSettings: {Name: tableSettings, Indexes: map[string]*memdb.IndexSchema{
 		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "CouncilID"}},
 	}},
+	tableOrgs: {Name: tableOrgs, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"certificate": {Name: "certificate", AllowMissing: true,
+			Indexer: &memdb.StringSliceFieldIndex{Field: "CertificateSubjects"}},
+	}},
+	tablePeople: {Name: tablePeople, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+	}},
+	tableAgreements: {Name: tableAgreements, Indexes: map[string]*memdb.IndexSchema{
+		"id":      {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"council": {Name: "council", Indexer: &memdb.StringFieldIndex{Field: "CouncilID"}},
+	}},
+	tableShares: {Name: tableShares, Indexes: map[string]*memdb.IndexSchema{
+		"id":           {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"young_person": {Name: "young_person", Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+		"partner":      {Name: "partner", Indexer: &memdb.StringFieldIndex{Field: "PartnerID"}},
+	}},
+	tableAudit: {Name: tableAudit, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.IntFieldIndex{Field: "ID"}},
+		"chain": {Name: "chain", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+			&memdb.StringFieldIndex{Field: "Chain"},
+			&memdb.IntFieldIndex{Field: "Seq"},
+		}}},
+	}},
+	tableAuditHeads: {Name: tableAuditHeads, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Chain"}},
+	}},
 	tableRequests: {Name: tableRequests, Indexes: map[string]*memdb.IndexSchema{
 		"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
 			&memdb.StringFieldIndex{Field: "Scope"},
@@ -57,8 +90,9 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 
 // Store is the in-memory store.
 type Store struct {
-	db        *memdb.MemDB
-	changeSeq int64 // guarded by memdb's single writer
+	db *memdb.MemDB
+	// Sequences, guarded by memdb's single writer.
+	changeSeq, auditSeq int64
 }
 
 // youngPerson is a stored young person with what only the store keeps.
@@ -85,11 +119,11 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	txn := s.db.Txn(true)
 	defer txn.Abort() // does nothing once committed
-	seq := s.changeSeq
-	if err := fn(&tx{txn: txn, changeSeq: &seq}); err != nil {
+	changeSeq, auditSeq := s.changeSeq, s.auditSeq
+	if err := fn(&tx{txn: txn, changeSeq: &changeSeq, auditSeq: &auditSeq}); err != nil {
 		return err
 	}
-	s.changeSeq = seq
+	s.changeSeq, s.auditSeq = changeSeq, auditSeq
 	txn.Commit()
 	return nil
 }
@@ -102,8 +136,9 @@ func (s *Store) Close() {}
 
 type tx struct {
 	txn *memdb.Txn
-	// changeSeq numbers milestone changes; it lives in the store so ids are never reused.
-	changeSeq *int64
+	// changeSeq and auditSeq number milestone changes and audit records; they live in the
+	// store so ids are never reused.
+	changeSeq, auditSeq *int64
 }
 
 // storedTime mirrors PostgreSQL, which keeps timestamps in UTC to the microsecond.

@@ -68,7 +68,7 @@ func (t *tx) ListMilestones(_ context.Context, q store.MilestoneQuery) ([]domain
 		if after != "" && sortKey(m) <= after {
 			continue
 		}
-		ok, err := t.matches(m, q.Filter)
+		ok, err := t.matches(m, q.Filter, q.Scope)
 		if err != nil {
 			return nil, err
 		}
@@ -115,9 +115,15 @@ func (t *tx) milestonesFrom(youngPersonID, after string) (func() *domain.Milesto
 
 func sortKey(m *domain.Milestone) string { return m.DueDate.String() + "|" + m.ID }
 
-func (t *tx) matches(m *domain.Milestone, filter query.Expr) (bool, error) {
+func (t *tx) matches(m *domain.Milestone, filter query.Expr, scope *store.Scope) (bool, error) {
 	var adviser string
 	var err error
+	if scope != nil {
+		yp, err := t.getYoungPerson(m.YoungPersonID)
+		if err != nil || !scope.Contains(yp.YoungPerson) {
+			return false, err
+		}
+	}
 	value := func(field string) any {
 		switch field {
 		case "due_date":

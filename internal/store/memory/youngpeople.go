@@ -41,7 +41,7 @@ func (t *tx) ListYoungPeople(_ context.Context, q store.YoungPeopleQuery) ([]dom
 	var page []domain.YoungPerson
 	for obj := it.Next(); obj != nil && len(page) < q.Limit; obj = it.Next() {
 		yp := &obj.(*youngPerson).YoungPerson
-		if yp.ID == q.AfterID || !query.Eval(q.Filter, youngPersonField(yp)) {
+		if yp.ID == q.AfterID || !q.Scope.Contains(*yp) || !query.Eval(q.Filter, youngPersonField(yp)) {
 			continue
 		}
 		page = append(page, *yp)
@@ -120,7 +120,7 @@ func (t *tx) DeleteYoungPerson(_ context.Context, id string, ifRevision int64) e
 		return store.ErrRevisionMismatch
 	}
 	// Like the foreign keys of the PostgreSQL schema, deletion cascades.
-	for _, table := range []string{tableEpisodes, tableMilestones} {
+	for _, table := range []string{tableEpisodes, tableMilestones, tableShares} {
 		children, err := t.all(table, "young_person", id)
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/query"
+	"github.com/carepath/carepath/internal/store"
 )
 
 // sqlArgs collects the parameters of a statement as it is built.
@@ -49,4 +50,17 @@ func where(e query.Expr, columns map[string]string, args *sqlArgs) string {
 		return strings.Join([]string{col, e.Op.String(), param}, " ")
 	}
 	panic(fmt.Sprintf("postgres: unknown expression %T", e))
+}
+
+// scoped compiles a store.Scope to a SQL condition (starting " AND ") over a council column
+// and a personal adviser column, or to "" for no scope. It agrees with Scope.Contains.
+func scoped(s *store.Scope, council, adviser string, args *sqlArgs) string {
+	if s == nil {
+		return ""
+	}
+	cond := " AND " + council + " = " + args.add(s.CouncilID) + " AND (" + adviser + " = ANY(" + args.add(s.AdviserIDs) + "::text[])"
+	if s.Unallocated {
+		cond += " OR " + adviser + " IS NULL"
+	}
+	return cond + ")"
 }

@@ -21,7 +21,7 @@ const youngPersonColumns = `id, council_id, case_reference, given_name, family_n
 var youngPersonFilterColumns = map[string]string{
 	"date_of_birth":                      "date_of_birth",
 	"council":                            "council_id",
-	"personal_adviser":                   "personal_adviser_id",
+	"personal_adviser":                   "coalesce(personal_adviser_id, '')",
 	"unaccompanied_asylum_seeking_child": "unaccompanied_asylum_seeking_child",
 	"ehc_plan":                           "ehc_plan",
 	"disability":                         "disability",
@@ -60,7 +60,7 @@ func (t *tx) getYoungPerson(ctx context.Context, id, lock string) (domain.YoungP
 
 func (t *tx) ListYoungPeople(ctx context.Context, q store.YoungPeopleQuery) ([]domain.YoungPerson, error) {
 	var args sqlArgs
-	cond := where(q.Filter, youngPersonFilterColumns, &args)
+	cond := where(q.Filter, youngPersonFilterColumns, &args) + scoped(q.Scope, "council_id", "personal_adviser_id", &args)
 	if q.AfterID != "" {
 		cond += " AND id > " + args.add(q.AfterID) + "::uuid"
 	}

@@ -26,6 +26,10 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("MilestoneChanges", func(t *testing.T) { testMilestoneChanges(t, newStore) })
 	t.Run("Pathways", func(t *testing.T) { testPathways(t, newStore) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, newStore) })
+	t.Run("Scope", func(t *testing.T) { testScope(t, newStore) })
+	t.Run("Access", func(t *testing.T) { testAccess(t, newStore) })
+	t.Run("Sharing", func(t *testing.T) { testSharing(t, newStore) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore) })
 }
 
 // inTx runs fn in a transaction and fails the test on error.
@@ -45,6 +49,29 @@ func wantErr(t *testing.T, err error, kind errs.Kind, reason string) {
 	}
 	if e.Kind != kind || e.Reason != reason {
 		t.Fatalf("error kind/reason = %d/%s, want %d/%s (%v)", e.Kind, e.Reason, kind, reason, err)
+	}
+}
+
+// allPages lists page after page of up to limit items: list returns the page after a
+// cursor, starting from first, and next is the cursor after an item. It fails the test if a
+// page is longer than limit or if paging does not end.
+func allPages[T, C any](t *testing.T, limit int, first C, list func(after C) []T, next func(T) C) []T {
+	t.Helper()
+	var out []T
+	after := first
+	for pages := 0; ; pages++ {
+		if pages > 50 {
+			t.Fatalf("paging by %d did not end after 50 pages", limit)
+		}
+		page := list(after)
+		if len(page) > limit {
+			t.Fatalf("a page of limit %d has %d items", limit, len(page))
+		}
+		out = append(out, page...)
+		if len(page) < limit {
+			return out
+		}
+		after = next(page[len(page)-1])
 	}
 }
 

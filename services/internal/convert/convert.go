@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"google.golang.org/genproto/googleapis/type/date"
 
 	"github.com/carepath/carepath/internal/domain"
@@ -55,6 +56,18 @@ func ParseEtag(s string) (int64, error) {
 	return rev, nil
 }
 
+// uuidCollections hold resources whose ids are UUIDs the server assigned.
+var uuidCollections = map[string]bool{"youngPeople": true, "careEpisodes": true, "milestones": true,
+	"shares": true, "sharingAgreements": true, "sharedYoungPeople": true}
+
+// IsUUID reports whether s is a UUID in the canonical form the server assigns (lower case,
+// hyphenated): any other id cannot name a resource, and is refused as bad input before it
+// reaches a store.
+func IsUUID(s string) bool {
+	u, err := uuid.Parse(s)
+	return err == nil && u.String() == s
+}
+
 // Parse splits a resource name against a pattern of collections, such as
 // ["youngPeople", "milestones"], and returns the ids. field names the request field, for
 // the violation when it does not fit.
@@ -65,7 +78,7 @@ func Parse(field, name string, collections ...string) ([]string, error) {
 	}
 	ids := make([]string, len(collections))
 	for i, c := range collections {
-		if parts[2*i] != c || parts[2*i+1] == "" {
+		if parts[2*i] != c || parts[2*i+1] == "" || uuidCollections[c] && !IsUUID(parts[2*i+1]) {
 			return nil, badName(field, collections)
 		}
 		ids[i] = parts[2*i+1]

@@ -13,6 +13,8 @@ import (
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/query"
 	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/platform/pagetoken"
+	"github.com/carepath/carepath/services/internal/convert"
 )
 
 // Page sizes, as documented on every List request.
@@ -228,4 +230,40 @@ func (c *converter) compare(name string, op query.Op, lit *expr.Constant) (query
 		}
 		return query.Compare{Field: name, Op: op, Value: v}, nil
 	}
+}
+
+// AfterID decodes a page token whose sort key is a resource's UUID. Tokens are opaque but
+// not secret, so a crafted one is refused here like any other bad input.
+func AfterID(token string, query ...string) (string, error) {
+	after, err := pagetoken.Decode(token, query...)
+	if err == nil && after != "" && !convert.IsUUID(after) {
+		return "", pagetoken.Invalid()
+	}
+	return after, err
+}
+
+// Next cuts a page fetched with one item more than size (so as to know whether more
+// follow) back to size, and returns the token of the next page: the last item's sort key,
+// for the query; "" on the last page.
+func Next[T any](page []T, size int, key func(T) string, query ...string) ([]T, string) {
+	if len(page) <= size {
+		return page, ""
+	}
+	page = page[:size]
+	return page, pagetoken.Encode(key(page[size-1]), query...)
+}
+
+// PageOf pages through a whole list read at once (a young person's few episodes or
+// shares, the catalogue): the items after the one whose key is after ("" for the first
+// page), at most size of them, and the token of the next page.
+func PageOf[T any](all []T, after string, size int, key func(T) string, query ...string) ([]T, string) {
+	if after != "" {
+		for i, item := range all {
+			if key(item) == after {
+				all = all[i+1:]
+				break
+			}
+		}
+	}
+	return Next(all, size, key, query...)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/query"
 	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/platform/pagetoken"
 )
 
 var testFields = map[string]Field{
@@ -74,6 +75,51 @@ func TestPageSize(t *testing.T) {
 	for in, want := range map[int32]int{0: DefaultPageSize, 1: 1, 100: 100, MaxPageSize: MaxPageSize, MaxPageSize + 1: MaxPageSize, 1 << 30: MaxPageSize} {
 		if got := PageSize(in); got != want {
 			t.Errorf("PageSize(%d) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+func TestPagingThroughAWholeList(t *testing.T) {
+	all := []string{"a", "b", "c", "d", "e"}
+	key := func(s string) string { return s }
+	for size := 1; size <= 6; size++ {
+		var got []string
+		after := ""
+		for pages := 0; ; pages++ {
+			if pages > len(all) {
+				t.Fatalf("size %d: paging never ends", size)
+			}
+			page, next := PageOf(all, after, size, key, "query")
+			if len(page) > size {
+				t.Fatalf("size %d: a page of %d", size, len(page))
+			}
+			got = append(got, page...)
+			if next == "" {
+				break
+			}
+			var err error
+			if after, err = pagetoken.Decode(next, "query"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if strings.Join(got, "") != "abcde" {
+			t.Errorf("size %d: pages hold %v", size, got)
+		}
+	}
+	// A full last page has no next token.
+	if _, next := Next([]string{"a", "b"}, 2, key); next != "" {
+		t.Errorf("Next on a page of exactly size gave token %q", next)
+	}
+}
+
+func TestAfterIDRefusesCraftedCursors(t *testing.T) {
+	id := "0195d2c4-6b1e-7c3a-9f00-1234567890ab"
+	if after, err := AfterID(pagetoken.Encode(id, "q"), "q"); err != nil || after != id {
+		t.Fatalf("AfterID(a real cursor) = %q, %v", after, err)
+	}
+	for _, bad := range []string{"zzz", strings.ToUpper(id), id + "x", "' OR 1=1 --"} {
+		if _, err := AfterID(pagetoken.Encode(bad, "q"), "q"); errs.ReasonOf(err) != errs.ReasonPageTokenInvalid {
+			t.Errorf("AfterID(%q) = %v, want PAGE_TOKEN_INVALID", bad, err)
 		}
 	}
 }

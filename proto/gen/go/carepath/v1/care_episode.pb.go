@@ -378,35 +378,35 @@ var File_carepath_v1_care_episode_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_care_episode_proto_rawDesc = "" +
 	"\n" +
-	"\x1ecarepath/v1/care_episode.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xec\x04\n" +
+	"\x1ecarepath/v1/care_episode.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1dcarepath/v1/sensitivity.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x80\x05\n" +
 	"\vCareEpisode\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x125\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x129\n" +
 	"\n" +
-	"start_date\x18\x02 \x01(\v2\x11.google.type.DateB\x03\xe0A\x02R\tstartDate\x121\n" +
-	"\bend_date\x18\x03 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\aendDate\x12<\n" +
-	"\flegal_status\x18\x04 \x01(\tB\x19\xe0A\x02\xbaH\x13\xd8\x01\x01r\x0e2\f^[A-Z][0-9]$R\vlegalStatus\x12@\n" +
-	"\x0eplacement_type\x18\x05 \x01(\tB\x19\xe0A\x02\xbaH\x13\xd8\x01\x01r\x0e2\f^[A-Z][0-9]$R\rplacementType\x12D\n" +
-	"\freason_ended\x18\x06 \x01(\tB!\xe0A\x01\xbaH\x1b\xd8\x01\x01r\x162\x14^[A-Z][0-9A-Z]{1,2}$R\vreasonEnded\x12@\n" +
+	"start_date\x18\x02 \x01(\v2\x11.google.type.DateB\a\xe0A\x02\x88\xce\x18\x02R\tstartDate\x125\n" +
+	"\bend_date\x18\x03 \x01(\v2\x11.google.type.DateB\a\xe0A\x01\x88\xce\x18\x02R\aendDate\x12@\n" +
+	"\flegal_status\x18\x04 \x01(\tB\x1d\xe0A\x02\xbaH\x13\xd8\x01\x01r\x0e2\f^[A-Z][0-9]$\x88\xce\x18\x02R\vlegalStatus\x12D\n" +
+	"\x0eplacement_type\x18\x05 \x01(\tB\x1d\xe0A\x02\xbaH\x13\xd8\x01\x01r\x0e2\f^[A-Z][0-9]$\x88\xce\x18\x02R\rplacementType\x12H\n" +
+	"\freason_ended\x18\x06 \x01(\tB%\xe0A\x01\xbaH\x1b\xd8\x01\x01r\x162\x14^[A-Z][0-9A-Z]{1,2}$\x88\xce\x18\x02R\vreasonEnded\x12@\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x1e\n" +
 	"\x04etag\x18\t \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag:p\xeaAm\n" +
-	"\x18carepath.api/CareEpisode\x126youngPeople/{young_person}/careEpisodes/{care_episode}*\fcareEpisodes2\vcareEpisode\"\xf7\x06\n" +
+	"\x18carepath.api/CareEpisode\x126youngPeople/{young_person}/careEpisodes/{care_episode}*\fcareEpisodes2\vcareEpisode\"\x8b\a\n" +
 	"\x10CareLeaverStatus\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
-	"\x05as_of\x18\x02 \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x04asOf\x12G\n" +
-	"\bcategory\x18\x03 \x01(\x0e2&.carepath.v1.CareLeaverStatus.CategoryB\x03\xe0A\x03R\bcategory\x12\x17\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x04asOf\x12K\n" +
+	"\bcategory\x18\x03 \x01(\x0e2&.carepath.v1.CareLeaverStatus.CategoryB\a\xe0A\x03\x88\xce\x18\x02R\bcategory\x12\x17\n" +
 	"\x04rule\x18\x04 \x01(\tB\x03\xe0A\x03R\x04rule\x12%\n" +
 	"\vexplanation\x18\x05 \x01(\tB\x03\xe0A\x03R\vexplanation\x123\n" +
 	"\tfrom_date\x18\x06 \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\bfromDate\x12/\n" +
-	"\ato_date\x18\a \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x06toDate\x12?\n" +
-	"\x1adays_looked_after_since_14\x18\b \x01(\x05B\x03\xe0A\x03R\x16daysLookedAfterSince14\x12?\n" +
-	"\x1adays_looked_after_since_16\x18\t \x01(\x05B\x03\xe0A\x03R\x16daysLookedAfterSince16\x12&\n" +
+	"\ato_date\x18\a \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x06toDate\x12C\n" +
+	"\x1adays_looked_after_since_14\x18\b \x01(\x05B\a\xe0A\x03\x88\xce\x18\x02R\x16daysLookedAfterSince14\x12C\n" +
+	"\x1adays_looked_after_since_16\x18\t \x01(\x05B\a\xe0A\x03\x88\xce\x18\x02R\x16daysLookedAfterSince16\x12*\n" +
 	"\flooked_after\x18\n" +
-	" \x01(\bB\x03\xe0A\x03R\vlookedAfter\x12$\n" +
-	"\vstaying_put\x18\v \x01(\bB\x03\xe0A\x03R\n" +
+	" \x01(\bB\a\xe0A\x03\x88\xce\x18\x02R\vlookedAfter\x12(\n" +
+	"\vstaying_put\x18\v \x01(\bB\a\xe0A\x03\x88\xce\x18\x02R\n" +
 	"stayingPut\x12'\n" +
 	"\x03age\x18\f \x01(\v2\x10.carepath.v1.AgeB\x03\xe0A\x03R\x03age\x126\n" +
 	"\tkey_dates\x18\r \x03(\v2\x14.carepath.v1.KeyDateB\x03\xe0A\x03R\bkeyDates\"\x85\x01\n" +
@@ -469,6 +469,7 @@ func file_carepath_v1_care_episode_proto_init() {
 		return
 	}
 	file_carepath_v1_common_proto_init()
+	file_carepath_v1_sensitivity_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

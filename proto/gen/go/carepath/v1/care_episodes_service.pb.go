@@ -425,23 +425,23 @@ var File_carepath_v1_care_episodes_service_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_care_episodes_service_proto_rawDesc = "" +
 	"\n" +
-	"'carepath/v1/care_episodes_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1ecarepath/v1/care_episode.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x16google/type/date.proto\"\x8a\x01\n" +
-	"\x15GetCareEpisodeRequest\x12q\n" +
-	"\x04name\x18\x01 \x01(\tB]\xe0A\x02\xfaA\x1a\n" +
-	"\x18carepath.api/CareEpisode\xbaH:r826^youngPeople/[0-9a-f-]{36}/careEpisodes/[0-9a-f-]{36}$R\x04name\"\xca\x01\n" +
-	"\x17ListCareEpisodesRequest\x12Z\n" +
-	"\x06parent\x18\x01 \x01(\tBB\xe0A\x02\xfaA\x1a\n" +
-	"\x18carepath.api/YoungPerson\xbaH\x1fr\x1d2\x1b^youngPeople/[0-9a-f-]{36}$R\x06parent\x12'\n" +
+	"'carepath/v1/care_episodes_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1ecarepath/v1/care_episode.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x16google/type/date.proto\"\xed\x01\n" +
+	"\x15GetCareEpisodeRequest\x12\xd3\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xbe\x01\xe0A\x02\xfaA\x1a\n" +
+	"\x18carepath.api/CareEpisode\xbaH\x9a\x01r\x97\x012\x94\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/careEpisodes/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\"\xfa\x01\n" +
+	"\x17ListCareEpisodesRequest\x12\x89\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBq\xe0A\x02\xfaA\x1a\n" +
+	"\x18carepath.api/YoungPerson\xbaHNrL2J^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12'\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\n" +
 	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x81\x01\n" +
 	"\x18ListCareEpisodesResponse\x12=\n" +
 	"\rcare_episodes\x18\x01 \x03(\v2\x18.carepath.v1.CareEpisodeR\fcareEpisodes\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xed\x01\n" +
-	"\x18CreateCareEpisodeRequest\x12Z\n" +
-	"\x06parent\x18\x01 \x01(\tBB\xe0A\x02\xfaA\x1a\n" +
-	"\x18carepath.api/YoungPerson\xbaH\x1fr\x1d2\x1b^youngPeople/[0-9a-f-]{36}$R\x06parent\x12F\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9d\x02\n" +
+	"\x18CreateCareEpisodeRequest\x12\x89\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBq\xe0A\x02\xfaA\x1a\n" +
+	"\x18carepath.api/YoungPerson\xbaHNrL2J^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12F\n" +
 	"\fcare_episode\x18\x02 \x01(\v2\x18.carepath.v1.CareEpisodeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vcareEpisode\x12-\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x96\x02\n" +
@@ -449,15 +449,15 @@ const file_carepath_v1_care_episodes_service_proto_rawDesc = "" +
 	"\fcare_episode\x18\x01 \x01(\v2\x18.carepath.v1.CareEpisodeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vcareEpisode\x12\xb1\x01\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskBt\xe0A\x01\xbaHn\xe2\x01k\x12\x01*\x12\x04name\x12\n" +
 	"start_date\x12\bend_date\x12\flegal_status\x12\x0eplacement_type\x12\freason_ended\x12\vcreate_time\x12\vupdate_time\x12\x04etagR\n" +
-	"updateMask\"\xad\x01\n" +
-	"\x18DeleteCareEpisodeRequest\x12q\n" +
-	"\x04name\x18\x01 \x01(\tB]\xe0A\x02\xfaA\x1a\n" +
-	"\x18carepath.api/CareEpisode\xbaH:r826^youngPeople/[0-9a-f-]{36}/careEpisodes/[0-9a-f-]{36}$R\x04name\x12\x1e\n" +
+	"updateMask\"\x90\x02\n" +
+	"\x18DeleteCareEpisodeRequest\x12\xd3\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xbe\x01\xe0A\x02\xfaA\x1a\n" +
+	"\x18carepath.api/CareEpisode\xbaH\x9a\x01r\x97\x012\x94\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/careEpisodes/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12\x1e\n" +
 	"\x04etag\x18\x02 \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xb7\x01\n" +
-	"\x1aGetCareLeaverStatusRequest\x12l\n" +
-	"\x04name\x18\x01 \x01(\tBX\xe0A\x02\xfaA\x1f\n" +
-	"\x1dcarepath.api/CareLeaverStatus\xbaH0r.2,^youngPeople/[0-9a-f-]{36}/careLeaverStatus$R\x04name\x12+\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xe8\x01\n" +
+	"\x1aGetCareLeaverStatusRequest\x12\x9c\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x87\x01\xe0A\x02\xfaA\x1f\n" +
+	"\x1dcarepath.api/CareLeaverStatus\xbaH_r]2[^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/careLeaverStatus$R\x04name\x12+\n" +
 	"\x05as_of\x18\x02 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\x04asOf2\xcb\a\n" +
 	"\x13CareEpisodesService\x12\x86\x01\n" +
 	"\x0eGetCareEpisode\x12\".carepath.v1.GetCareEpisodeRequest\x1a\x18.carepath.v1.CareEpisode\"6\xdaA\x04name\x82\xd3\xe4\x93\x02)\x12'/v1/{name=youngPeople/*/careEpisodes/*}\x12\x99\x01\n" +

@@ -71,6 +71,16 @@ const (
 	ErrorReason_ERROR_REASON_METHOD_NOT_SUPPORTED ErrorReason = 54
 	// INTERNAL: an unexpected error; it has been logged with the request id.
 	ErrorReason_ERROR_REASON_INTERNAL ErrorReason = 60
+	// UNAUTHENTICATED: no credentials, or credentials that could not be verified (a missing,
+	// malformed, expired or untrusted token or client certificate).
+	ErrorReason_ERROR_REASON_UNAUTHENTICATED ErrorReason = 70
+	// PERMISSION_DENIED: the caller may not do this, or may not see the resource (which may
+	// not exist: the answer is the same either way).
+	ErrorReason_ERROR_REASON_ACCESS_DENIED ErrorReason = 71
+	// ALREADY_EXISTS: a resource with this id exists.
+	ErrorReason_ERROR_REASON_RESOURCE_EXISTS ErrorReason = 72
+	// FAILED_PRECONDITION: no sharing agreement with the partner for the purpose is in force.
+	ErrorReason_ERROR_REASON_NO_SHARING_AGREEMENT ErrorReason = 73
 )
 
 // Enum value maps for ErrorReason.
@@ -96,6 +106,10 @@ var (
 		53: "ERROR_REASON_RESOURCE_EXHAUSTED",
 		54: "ERROR_REASON_METHOD_NOT_SUPPORTED",
 		60: "ERROR_REASON_INTERNAL",
+		70: "ERROR_REASON_UNAUTHENTICATED",
+		71: "ERROR_REASON_ACCESS_DENIED",
+		72: "ERROR_REASON_RESOURCE_EXISTS",
+		73: "ERROR_REASON_NO_SHARING_AGREEMENT",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -118,6 +132,10 @@ var (
 		"ERROR_REASON_RESOURCE_EXHAUSTED":      53,
 		"ERROR_REASON_METHOD_NOT_SUPPORTED":    54,
 		"ERROR_REASON_INTERNAL":                60,
+		"ERROR_REASON_UNAUTHENTICATED":         70,
+		"ERROR_REASON_ACCESS_DENIED":           71,
+		"ERROR_REASON_RESOURCE_EXISTS":         72,
+		"ERROR_REASON_NO_SHARING_AGREEMENT":    73,
 	}
 )
 
@@ -152,7 +170,7 @@ var File_carepath_v1_errors_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18carepath/v1/errors.proto\x12\vcarepath.v1*\xcb\x05\n" +
+	"\x18carepath/v1/errors.proto\x12\vcarepath.v1*\xd6\x06\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_REQUEST_INVALID\x10\x01\x12\"\n" +
@@ -173,7 +191,11 @@ const file_carepath_v1_errors_proto_rawDesc = "" +
 	"\x16ERROR_REASON_CANCELLED\x104\x12#\n" +
 	"\x1fERROR_REASON_RESOURCE_EXHAUSTED\x105\x12%\n" +
 	"!ERROR_REASON_METHOD_NOT_SUPPORTED\x106\x12\x19\n" +
-	"\x15ERROR_REASON_INTERNAL\x10<B\xad\x01\n" +
+	"\x15ERROR_REASON_INTERNAL\x10<\x12 \n" +
+	"\x1cERROR_REASON_UNAUTHENTICATED\x10F\x12\x1e\n" +
+	"\x1aERROR_REASON_ACCESS_DENIED\x10G\x12 \n" +
+	"\x1cERROR_REASON_RESOURCE_EXISTS\x10H\x12%\n" +
+	"!ERROR_REASON_NO_SHARING_AGREEMENT\x10IB\xad\x01\n" +
 	"\x0fcom.carepath.v1B\vErrorsProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (

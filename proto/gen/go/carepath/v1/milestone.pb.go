@@ -860,7 +860,7 @@ var File_carepath_v1_milestone_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_milestone_proto_rawDesc = "" +
 	"\n" +
-	"\x1bcarepath/v1/milestone.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1ecarepath/v1/care_episode.proto\x1a\x18carepath/v1/common.proto\x1a&carepath/v1/milestone_definition.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xd5\f\n" +
+	"\x1bcarepath/v1/milestone.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1ecarepath/v1/care_episode.proto\x1a\x18carepath/v1/common.proto\x1a&carepath/v1/milestone_definition.proto\x1a\x1dcarepath/v1/sensitivity.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xd5\f\n" +
 	"\tMilestone\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12H\n" +
 	"\n" +
@@ -930,13 +930,13 @@ const file_carepath_v1_milestone_proto_rawDesc = "" +
 	"\x12owner_organisation\x18\n" +
 	" \x01(\tB\x03\xe0A\x03R\x11ownerOrganisation\x12&\n" +
 	"\fowner_person\x18\v \x01(\tB\x03\xe0A\x03R\vownerPerson:\x89\x01\xeaA\x85\x01\n" +
-	"\x1ccarepath.api/MilestoneChange\x12ByoungPeople/{young_person}/milestones/{milestone}/changes/{change}*\x10milestoneChanges2\x0fmilestoneChange\"\xe6\a\n" +
+	"\x1ccarepath.api/MilestoneChange\x12ByoungPeople/{young_person}/milestones/{milestone}/changes/{change}*\x10milestoneChanges2\x0fmilestoneChange\"\xea\a\n" +
 	"\aPathway\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
 	"\x05as_of\x18\x02 \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x04asOf\x12'\n" +
 	"\x03age\x18\x03 \x01(\v2\x10.carepath.v1.AgeB\x03\xe0A\x03R\x03age\x126\n" +
-	"\tkey_dates\x18\x04 \x03(\v2\x14.carepath.v1.KeyDateB\x03\xe0A\x03R\bkeyDates\x12]\n" +
-	"\x14care_leaver_category\x18\x05 \x01(\x0e2&.carepath.v1.CareLeaverStatus.CategoryB\x03\xe0A\x03R\x12careLeaverCategory\x127\n" +
+	"\tkey_dates\x18\x04 \x03(\v2\x14.carepath.v1.KeyDateB\x03\xe0A\x03R\bkeyDates\x12a\n" +
+	"\x14care_leaver_category\x18\x05 \x01(\x0e2&.carepath.v1.CareLeaverStatus.CategoryB\a\xe0A\x03\x88\xce\x18\x02R\x12careLeaverCategory\x127\n" +
 	"\btimeline\x18\x06 \x03(\v2\x16.carepath.v1.MilestoneB\x03\xe0A\x03R\btimeline\x129\n" +
 	"\x05areas\x18\a \x03(\v2\x1e.carepath.v1.Pathway.AreaGroupB\x03\xe0A\x03R\x05areas\x128\n" +
 	"\x06counts\x18\b \x01(\v2\x1b.carepath.v1.Pathway.CountsB\x03\xe0A\x03R\x06counts\x120\n" +
@@ -1032,6 +1032,7 @@ func file_carepath_v1_milestone_proto_init() {
 	file_carepath_v1_care_episode_proto_init()
 	file_carepath_v1_common_proto_init()
 	file_carepath_v1_milestone_definition_proto_init()
+	file_carepath_v1_sensitivity_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -868,16 +868,16 @@ var File_carepath_v1_pathways_service_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_pathways_service_proto_rawDesc = "" +
 	"\n" +
-	"\"carepath/v1/pathways_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarepath/v1/milestone.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x16google/type/date.proto\"o\n" +
-	"\x11GetPathwayRequest\x12Z\n" +
-	"\x04name\x18\x01 \x01(\tBF\xe0A\x02\xfaA\x16\n" +
-	"\x14carepath.api/Pathway\xbaH'r%2#^youngPeople/[0-9a-f-]{36}/pathway$R\x04name\"\x84\x01\n" +
-	"\x13GetMilestoneRequest\x12m\n" +
-	"\x04name\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x18\n" +
-	"\x16carepath.api/Milestone\xbaH8r624^youngPeople/[0-9a-f-]{36}/milestones/[0-9a-f-]{36}$R\x04name\"\xf1\x01\n" +
-	"\x15ListMilestonesRequest\x12^\n" +
-	"\x06parent\x18\x01 \x01(\tBF\xe0A\x02\xfaA\x1a\n" +
-	"\x18carepath.api/YoungPerson\xbaH#r!2\x1f^youngPeople/([0-9a-f-]{36}|-)$R\x06parent\x12'\n" +
+	"\"carepath/v1/pathways_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarepath/v1/milestone.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x16google/type/date.proto\"\x9f\x01\n" +
+	"\x11GetPathwayRequest\x12\x89\x01\n" +
+	"\x04name\x18\x01 \x01(\tBu\xe0A\x02\xfaA\x16\n" +
+	"\x14carepath.api/Pathway\xbaHVrT2R^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/pathway$R\x04name\"\xe7\x01\n" +
+	"\x13GetMilestoneRequest\x12\xcf\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xba\x01\xe0A\x02\xfaA\x18\n" +
+	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\"\xa1\x02\n" +
+	"\x15ListMilestonesRequest\x12\x8d\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBu\xe0A\x02\xfaA\x1a\n" +
+	"\x18carepath.api/YoungPerson\xbaHRrP2N^youngPeople/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|-)$R\x06parent\x12'\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\n" +
 	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
 	"\n" +
@@ -887,58 +887,58 @@ const file_carepath_v1_pathways_service_proto_rawDesc = "" +
 	"\n" +
 	"milestones\x18\x01 \x03(\v2\x16.carepath.v1.MilestoneR\n" +
 	"milestones\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe4\x01\n" +
-	"\x16CreateMilestoneRequest\x12Z\n" +
-	"\x06parent\x18\x01 \x01(\tBB\xe0A\x02\xfaA\x1a\n" +
-	"\x18carepath.api/YoungPerson\xbaH\x1fr\x1d2\x1b^youngPeople/[0-9a-f-]{36}$R\x06parent\x12?\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x02\n" +
+	"\x16CreateMilestoneRequest\x12\x89\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBq\xe0A\x02\xfaA\x1a\n" +
+	"\x18carepath.api/YoungPerson\xbaHNrL2J^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12?\n" +
 	"\tmilestone\x18\x02 \x01(\v2\x16.carepath.v1.MilestoneB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\tmilestone\x12-\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xdd\x03\n" +
-	"\x18ScheduleMilestoneRequest\x12m\n" +
-	"\x04name\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x18\n" +
-	"\x16carepath.api/Milestone\xbaH8r624^youngPeople/[0-9a-f-]{36}/milestones/[0-9a-f-]{36}$R\x04name\x12C\n" +
+	"request_id\x18\x03 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xc0\x04\n" +
+	"\x18ScheduleMilestoneRequest\x12\xcf\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xba\x01\xe0A\x02\xfaA\x18\n" +
+	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12C\n" +
 	"\x0escheduled_date\x18\x02 \x01(\v2\x11.google.type.DateB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\rscheduledDate\x12k\n" +
 	"\x12owner_organisation\x18\x03 \x01(\tB<\xe0A\x01\xbaH6\xd8\x01\x01r12/^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x11ownerOrganisation\x12[\n" +
 	"\fowner_person\x18\x04 \x01(\tB8\xe0A\x01\xbaH2\xd8\x01\x01r-2+^people/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$R\vownerPerson\x12\x1e\n" +
 	"\x04etag\x18\x05 \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12#\n" +
-	"\x06reason\x18\x06 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xcb\x01\n" +
-	"\x15StartMilestoneRequest\x12m\n" +
-	"\x04name\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x18\n" +
-	"\x16carepath.api/Milestone\xbaH8r624^youngPeople/[0-9a-f-]{36}/milestones/[0-9a-f-]{36}$R\x04name\x12\x1e\n" +
+	"\x06reason\x18\x06 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xae\x02\n" +
+	"\x15StartMilestoneRequest\x12\xcf\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xba\x01\xe0A\x02\xfaA\x18\n" +
+	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12\x1e\n" +
 	"\x04etag\x18\x02 \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12#\n" +
-	"\x06reason\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xdd\x02\n" +
-	"\x18CompleteMilestoneRequest\x12m\n" +
-	"\x04name\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x18\n" +
-	"\x16carepath.api/Milestone\xbaH8r624^youngPeople/[0-9a-f-]{36}/milestones/[0-9a-f-]{36}$R\x04name\x12A\n" +
+	"\x06reason\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xc0\x03\n" +
+	"\x18CompleteMilestoneRequest\x12\xcf\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xba\x01\xe0A\x02\xfaA\x18\n" +
+	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12A\n" +
 	"\rachieved_date\x18\x02 \x01(\v2\x11.google.type.DateB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\fachievedDate\x12J\n" +
 	"\bevidence\x18\x03 \x03(\v2\x1f.carepath.v1.Milestone.EvidenceB\r\xe0A\x02\xbaH\a\x92\x01\x04\b\x01\x10\n" +
 	"R\bevidence\x12\x1e\n" +
 	"\x04etag\x18\x04 \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12#\n" +
-	"\x06reason\x18\x05 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xcd\x01\n" +
-	"\x15WaiveMilestoneRequest\x12m\n" +
-	"\x04name\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x18\n" +
-	"\x16carepath.api/Milestone\xbaH8r624^youngPeople/[0-9a-f-]{36}/milestones/[0-9a-f-]{36}$R\x04name\x12%\n" +
+	"\x06reason\x18\x05 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xb0\x02\n" +
+	"\x15WaiveMilestoneRequest\x12\xcf\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xba\x01\xe0A\x02\xfaA\x18\n" +
+	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12%\n" +
 	"\x06reason\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\x12\x1e\n" +
 	"\x04etag\x18\x03 \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xd9\x01\n" +
-	"!MarkMilestoneNotApplicableRequest\x12m\n" +
-	"\x04name\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x18\n" +
-	"\x16carepath.api/Milestone\xbaH8r624^youngPeople/[0-9a-f-]{36}/milestones/[0-9a-f-]{36}$R\x04name\x12%\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xbc\x02\n" +
+	"!MarkMilestoneNotApplicableRequest\x12\xcf\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xba\x01\xe0A\x02\xfaA\x18\n" +
+	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12%\n" +
 	"\x06reason\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\x12\x1e\n" +
 	"\x04etag\x18\x03 \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xce\x01\n" +
-	"\x16ReopenMilestoneRequest\x12m\n" +
-	"\x04name\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x18\n" +
-	"\x16carepath.api/Milestone\xbaH8r624^youngPeople/[0-9a-f-]{36}/milestones/[0-9a-f-]{36}$R\x04name\x12%\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xb1\x02\n" +
+	"\x16ReopenMilestoneRequest\x12\xcf\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xba\x01\xe0A\x02\xfaA\x18\n" +
+	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12%\n" +
 	"\x06reason\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\x12\x1e\n" +
 	"\x04etag\x18\x03 \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xe5\x01\n" +
-	"\x1bListMilestoneChangesRequest\x12q\n" +
-	"\x06parent\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x18\n" +
-	"\x16carepath.api/Milestone\xbaH8r624^youngPeople/[0-9a-f-]{36}/milestones/[0-9a-f-]{36}$R\x06parent\x12'\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xc8\x02\n" +
+	"\x1bListMilestoneChangesRequest\x12\xd3\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xba\x01\xe0A\x02\xfaA\x18\n" +
+	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12'\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\n" +
 	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
 	"\n" +

@@ -240,7 +240,7 @@ var File_carepath_v1_young_person_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_young_person_proto_rawDesc = "" +
 	"\n" +
-	"\x1ecarepath/v1/young_person.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xf3\v\n" +
+	"\x1ecarepath/v1/young_person.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1dcarepath/v1/sensitivity.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x83\f\n" +
 	"\vYoungPerson\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12S\n" +
 	"\n" +
@@ -252,14 +252,14 @@ const file_carepath_v1_young_person_proto_rawDesc = "" +
 	"\x13date_of_birth.range\x12Omust have a year from 1900 to 2100, a month from 1 to 12 and a day from 1 to 31\x1apthis.year >= 1900 && this.year <= 2100 && this.month >= 1 && this.month <= 12 && this.day >= 1 && this.day <= 31R\vdateOfBirth\x12w\n" +
 	"\acouncil\x18\x06 \x01(\tB]\xe0A\x02\xe0A\x05\xfaA\x1b\n" +
 	"\x19carepath.api/Organisation\xbaH6\xd8\x01\x01r12/^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\acouncil\x12V\n" +
-	"\x0ecase_reference\x18\a \x01(\tB/\xe0A\x02\xbaH)\xd8\x01\x01r$2\"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$R\rcaseReference\x12P\n" +
-	"\"unaccompanied_asylum_seeking_child\x18\b \x01(\bB\x03\xe0A\x01R\x1funaccompaniedAsylumSeekingChild\x12\x1e\n" +
-	"\behc_plan\x18\t \x01(\bB\x03\xe0A\x01R\aehcPlan\x12#\n" +
+	"\x0ecase_reference\x18\a \x01(\tB/\xe0A\x02\xbaH)\xd8\x01\x01r$2\"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$R\rcaseReference\x12T\n" +
+	"\"unaccompanied_asylum_seeking_child\x18\b \x01(\bB\a\xe0A\x01\x88\xce\x18\x03R\x1funaccompaniedAsylumSeekingChild\x12\"\n" +
+	"\behc_plan\x18\t \x01(\bB\a\xe0A\x01\x88\xce\x18\x01R\aehcPlan\x12'\n" +
 	"\n" +
 	"disability\x18\n" +
-	" \x01(\bB\x03\xe0A\x01R\n" +
-	"disability\x12'\n" +
-	"\ropen_to_camhs\x18\x0e \x01(\bB\x03\xe0A\x01R\vopenToCamhs\x12<\n" +
+	" \x01(\bB\a\xe0A\x01\x88\xce\x18\x01R\n" +
+	"disability\x12+\n" +
+	"\ropen_to_camhs\x18\x0e \x01(\bB\a\xe0A\x01\x88\xce\x18\x01R\vopenToCamhs\x12<\n" +
 	"\x18in_education_or_training\x18\x0f \x01(\bB\x03\xe0A\x01R\x15inEducationOrTraining\x12{\n" +
 	"\x10personal_adviser\x18\x10 \x01(\tBP\xe0A\x01\xfaA\x15\n" +
 	"\x13carepath.api/Person\xbaH2\xd8\x01\x01r-2+^people/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$R\x0fpersonalAdviser\x12'\n" +
@@ -313,6 +313,7 @@ func file_carepath_v1_young_person_proto_init() {
 		return
 	}
 	file_carepath_v1_common_proto_init()
+	file_carepath_v1_sensitivity_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

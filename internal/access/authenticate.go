@@ -1,0 +1,228 @@
+package access
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net"
+	"net/url"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/platform/authn"
+	"github.com/carepath/carepath/internal/platform/principal"
+	"github.com/carepath/carepath/internal/store"
+)
+
+// Metadata the REST gateway adds to the calls it makes for REST clients. They are believed
+// only with the gateway's secret, which never leaves the process, so no client can claim
+// another's address or certificate.
+const (
+	GatewaySecretKey  = "x-carepath-gateway-secret"
+	GatewayAddressKey = "x-carepath-client-address"
+	GatewayCertKey    = "x-carepath-client-certificate"
+)
+
+// Authenticator turns a call's credentials into a principal: a bearer token of a person
+// carepath knows, or the client certificate of a partner organisation's system.
+type Authenticator struct {
+	store         store.Store
+	verifier      authn.Verifier
+	gatewaySecret string
+	log           *slog.Logger
+}
+
+// NewAuthenticator returns an authenticator. gatewaySecret is what the in-process REST
+// gateway sends to vouch for a client's address and certificate.
+func NewAuthenticator(s store.Store, v authn.Verifier, gatewaySecret string, log *slog.Logger) *Authenticator {
+	return &Authenticator{store: s, verifier: v, gatewaySecret: gatewaySecret, log: log}
+}
+
+var (
+	errNoCredentials = errs.New(errs.Unauthenticated, errs.ReasonUnauthenticated,
+		"this call needs credentials: send a bearer token (Authorization: Bearer ...) or a client certificate")
+	errNotRegistered = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+		"the caller is not registered in carepath, or is disabled")
+	errNoPolicy = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+		"this method is not open to any caller")
+	errRole = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+		"your role may not call this method")
+)
+
+// Unary authenticates and authorises the method of every unary call but public ones.
+func (a *Authenticator) Unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	ctx, err := a.check(ctx, info.FullMethod)
+	if err != nil {
+		return nil, err
+	}
+	return handler(ctx, req)
+}
+
+// Stream does the same for streams.
+func (a *Authenticator) Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	ctx, err := a.check(ss.Context(), info.FullMethod)
+	if err != nil {
+		return err
+	}
+	return handler(srv, &stream{ServerStream: ss, ctx: ctx})
+}
+
+type stream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *stream) Context() context.Context { return s.ctx }
+
+func (a *Authenticator) check(ctx context.Context, method string) (context.Context, error) {
+	policy, ok := PolicyFor(method)
+	if !ok {
+		a.log.ErrorContext(ctx, "refused a call to a method with no access policy", "grpc.method", method)
+		return ctx, errNoPolicy
+	}
+	if policy.Public {
+		return ctx, nil
+	}
+	p, err := a.principal(ctx)
+	if err != nil {
+		return ctx, err
+	}
+	if !p.Has(policy.Roles...) {
+		return ctx, errRole
+	}
+	return principal.With(ctx, p), nil
+}
+
+// principal resolves the caller.
+func (a *Authenticator) principal(ctx context.Context) (principal.Principal, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	address, certSubject := a.transport(ctx, md)
+	if header := first(md, "authorization"); header != "" {
+		token, err := authn.FromAuthorization(header)
+		if err != nil {
+			return principal.Principal{}, err
+		}
+		claims, err := a.verifier.Verify(ctx, token)
+		if err != nil {
+			return principal.Principal{}, err
+		}
+		return a.person(ctx, claims.Subject, address)
+	}
+	if certSubject != "" {
+		return a.system(ctx, certSubject, address)
+	}
+	return principal.Principal{}, errNoCredentials
+}
+
+// transport returns the client's address and verified certificate subject: from the
+// connection, or, for REST calls, from the gateway that received them.
+func (a *Authenticator) transport(ctx context.Context, md metadata.MD) (address, certSubject string) {
+	if secret := first(md, GatewaySecretKey); a.gatewaySecret != "" &&
+		subtle.ConstantTimeCompare([]byte(secret), []byte(a.gatewaySecret)) == 1 {
+		return first(md, GatewayAddressKey), first(md, GatewayCertKey)
+	}
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return "", ""
+	}
+	if host, _, err := net.SplitHostPort(p.Addr.String()); err == nil {
+		address = host
+	}
+	if tlsInfo, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(tlsInfo.State.VerifiedChains) > 0 {
+		certSubject = CertificateSubject(tlsInfo.State.VerifiedChains[0][0].URIs)
+	}
+	return address, certSubject
+}
+
+func first(md metadata.MD, key string) string {
+	if v := md.Get(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (a *Authenticator) person(ctx context.Context, id, address string) (principal.Principal, error) {
+	p := principal.Principal{Subject: id, Kind: principal.KindPerson, ClientAddress: address}
+	err := a.store.InTx(ctx, func(tx store.Tx) error {
+		person, err := tx.GetPerson(ctx, id)
+		if errors.Is(err, store.ErrPersonNotFound) || err == nil && person.Disabled {
+			return errNotRegistered
+		} else if err != nil {
+			return err
+		}
+		org, err := tx.GetOrganisation(ctx, person.OrganisationID)
+		if err != nil {
+			return err
+		}
+		p.Organisation, p.OrganisationType, p.Team = org.ID, string(org.Type), person.Team
+		for _, r := range person.Roles {
+			p.Roles = append(p.Roles, string(r))
+		}
+		if person.Has(domain.TeamManager) && person.Team != "" {
+			p.TeamAdvisers, err = teamAdvisers(ctx, tx, org.ID, person.Team)
+		}
+		return err
+	})
+	return p, err
+}
+
+// teamAdvisers lists the personal advisers of a team, including disabled ones: the caseload
+// of an adviser who has left stays in the manager's sight until it is reallocated.
+func teamAdvisers(ctx context.Context, tx store.Tx, org, team string) ([]string, error) {
+	var ids []string
+	q := store.PeopleQuery{OrganisationIDs: []string{org}, Team: team, Limit: 500}
+	for {
+		page, err := tx.ListPeople(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range page {
+			if p.Has(domain.PersonalAdviser) {
+				ids = append(ids, p.ID)
+			}
+		}
+		if len(page) < q.Limit {
+			return ids, nil
+		}
+		q.AfterID = page[len(page)-1].ID
+	}
+}
+
+// system makes the principal of an organisation's system from its certificate subject: a
+// partner's system acts as a partner officer; other organisations' systems get no role.
+func (a *Authenticator) system(ctx context.Context, subject, address string) (principal.Principal, error) {
+	var p principal.Principal
+	err := a.store.InTx(ctx, func(tx store.Tx) error {
+		org, err := tx.OrganisationByCertificateSubject(ctx, subject)
+		if errors.Is(err, store.ErrOrganisationNotFound) {
+			return errs.New(errs.Unauthenticated, errs.ReasonUnauthenticated,
+				"the client certificate is not registered to any organisation")
+		} else if err != nil {
+			return err
+		}
+		p = principal.Principal{Subject: "system:" + org.ID, Kind: principal.KindSystem, Organisation: org.ID,
+			OrganisationType: string(org.Type), ClientAddress: address}
+		if domain.PurposeOf(org.Type) != "" {
+			p.Roles = []string{Partner}
+		}
+		return nil
+	})
+	return p, err
+}
+
+// CertificateSubject picks the subject that identifies a client certificate: its first URI
+// subject alternative name (SPIFFE style).
+func CertificateSubject(uris []*url.URL) string {
+	for _, u := range uris {
+		if u != nil {
+			return u.String()
+		}
+	}
+	return ""
+}

@@ -1,0 +1,106 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sort"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/audit"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/platform/principal"
+	"github.com/carepath/carepath/internal/platform/requestid"
+	"github.com/carepath/carepath/internal/store"
+)
+
+// ErrYoungPersonDenied is the answer for a young person the caller may not see, whether or
+// not they exist: a different answer would tell outsiders that someone is, or was, in care.
+var ErrYoungPersonDenied = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+	"you may not access this young person, or there is no such young person")
+
+// Caller returns the principal of the call; it panics if the access interceptor did not run.
+func Caller(ctx context.Context) principal.Principal {
+	p, ok := principal.From(ctx)
+	if !ok {
+		panic("access: no principal in the context: the access interceptor did not run")
+	}
+	return p
+}
+
+// Scope returns the young people a member of staff may see: a personal adviser their
+// caseload; a team manager their team's caseloads and the council's unallocated young
+// people. Other callers see no one through it.
+func Scope(ctx context.Context) *store.Scope {
+	p := Caller(ctx)
+	s := &store.Scope{CouncilID: p.Organisation}
+	if p.Has(PA) {
+		s.AdviserIDs = append(s.AdviserIDs, p.Subject)
+	}
+	if p.Has(Manager) {
+		s.AdviserIDs = append(s.AdviserIDs, p.TeamAdvisers...)
+		s.Unallocated = true
+	}
+	if len(s.AdviserIDs) == 0 && !s.Unallocated || p.OrganisationType != string(domain.Council) {
+		return &store.Scope{} // every young person has a council, so this matches no one
+	}
+	return s
+}
+
+// YoungPerson returns the young person if the caller may see them, else ErrYoungPersonDenied.
+func YoungPerson(ctx context.Context, tx store.Tx, id string) (domain.YoungPerson, error) {
+	return checked(ctx, id, func() (domain.YoungPerson, error) { return tx.GetYoungPerson(ctx, id) })
+}
+
+// LockYoungPerson is YoungPerson holding the young person for the transaction.
+func LockYoungPerson(ctx context.Context, tx store.Tx, id string) (domain.YoungPerson, error) {
+	return checked(ctx, id, func() (domain.YoungPerson, error) { return tx.LockYoungPerson(ctx, id) })
+}
+
+func checked(ctx context.Context, id string, load func() (domain.YoungPerson, error)) (domain.YoungPerson, error) {
+	yp, err := load()
+	if errors.Is(err, store.ErrYoungPersonNotFound) || err == nil && !Scope(ctx).Contains(yp) {
+		return domain.YoungPerson{}, ErrYoungPersonDenied
+	}
+	return yp, err
+}
+
+// Purposes of access, as the audit trail records them.
+const (
+	DirectCare     = "DIRECT_CARE"
+	AuditPurpose   = "AUDIT"
+	Administration = "ADMINISTRATION"
+)
+
+// Audit records, in tx, that the caller read or wrote the personal data of the young
+// people, for the purpose, under the council. If recording fails, so does the call: the
+// caller returns the error and the transaction rolls back.
+func Audit(ctx context.Context, tx store.Tx, now time.Time, purpose, council string, youngPeople ...string) error {
+	if len(youngPeople) == 0 {
+		return nil
+	}
+	p := Caller(ctx)
+	method, _ := grpc.Method(ctx)
+	chain := p.Organisation
+	if chain == "" {
+		chain = audit.AnonymousChain
+	}
+	ids := slices.Clone(youngPeople)
+	sort.Strings(ids)
+	_, err := tx.AppendAudit(ctx, audit.Record{
+		Chain: chain, Time: now, Actor: p.Subject, Organisation: p.Organisation, Roles: p.Roles,
+		Purpose: purpose, Action: trimSlash(method), Outcome: "OK", Council: council,
+		YoungPeople: slices.Compact(ids), RequestID: requestid.From(ctx), ClientAddress: p.ClientAddress,
+	})
+	return err
+}
+
+func trimSlash(method string) string {
+	if len(method) > 0 && method[0] == '/' {
+		return method[1:]
+	}
+	return method
+}

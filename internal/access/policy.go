@@ -1,0 +1,106 @@
+// Package access is carepath's access model in force: it turns credentials into a
+// principal (who, from which organisation, with which roles), decides which roles may call
+// each RPC, which young people a caller may see, and writes the audit record of every
+// access to personal data.
+//
+// Decisions are made in two places. An interceptor checks the method: every RPC must have
+// a policy here, and one without is refused. The services then check the object: they
+// load a young person through YoungPerson (or scope a list with Scope) and record the
+// access with Audit, in the same transaction as the read or write.
+package access
+
+import (
+	"strings"
+
+	"github.com/carepath/carepath/internal/domain"
+)
+
+// Roles, as strings, as principals carry them.
+const (
+	PA      = string(domain.PersonalAdviser)
+	Manager = string(domain.TeamManager)
+	Partner = string(domain.PartnerOfficer)
+	Admin   = string(domain.Administrator)
+	Auditor = string(domain.Auditor)
+)
+
+// Policy is who may call a method.
+type Policy struct {
+	// Public methods need no credentials (health checks, reflection).
+	Public bool
+	// Roles may call it (any one of them suffices).
+	Roles []string
+}
+
+var (
+	staff    = Policy{Roles: []string{PA, Manager}}
+	admin    = Policy{Roles: []string{Admin}}
+	anyone   = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor}}
+	partners = Policy{Roles: []string{Partner}}
+)
+
+// Policies gives the policy of every RPC by its full name. A test walks every registered
+// service and fails on a method missing here; at run time such a method is refused.
+var Policies = map[string]Policy{
+	"/carepath.v1.YoungPeopleService/GetYoungPerson":    staff,
+	"/carepath.v1.YoungPeopleService/ListYoungPeople":   staff,
+	"/carepath.v1.YoungPeopleService/CreateYoungPerson": staff,
+	"/carepath.v1.YoungPeopleService/UpdateYoungPerson": staff,
+	// Deleting a record entered in error is for managers.
+	"/carepath.v1.YoungPeopleService/DeleteYoungPerson": {Roles: []string{Manager}},
+
+	"/carepath.v1.CareEpisodesService/GetCareEpisode":      staff,
+	"/carepath.v1.CareEpisodesService/ListCareEpisodes":    staff,
+	"/carepath.v1.CareEpisodesService/CreateCareEpisode":   staff,
+	"/carepath.v1.CareEpisodesService/UpdateCareEpisode":   staff,
+	"/carepath.v1.CareEpisodesService/DeleteCareEpisode":   staff,
+	"/carepath.v1.CareEpisodesService/GetCareLeaverStatus": staff,
+
+	"/carepath.v1.PathwaysService/GetPathway":                 staff,
+	"/carepath.v1.PathwaysService/GetMilestone":               staff,
+	"/carepath.v1.PathwaysService/ListMilestones":             staff,
+	"/carepath.v1.PathwaysService/CreateMilestone":            staff,
+	"/carepath.v1.PathwaysService/ScheduleMilestone":          staff,
+	"/carepath.v1.PathwaysService/StartMilestone":             staff,
+	"/carepath.v1.PathwaysService/CompleteMilestone":          staff,
+	"/carepath.v1.PathwaysService/WaiveMilestone":             staff,
+	"/carepath.v1.PathwaysService/MarkMilestoneNotApplicable": staff,
+	"/carepath.v1.PathwaysService/ReopenMilestone":            staff,
+	"/carepath.v1.PathwaysService/ListMilestoneChanges":       staff,
+
+	"/carepath.v1.CatalogueService/GetMilestoneDefinition":   anyone,
+	"/carepath.v1.CatalogueService/ListMilestoneDefinitions": anyone,
+	"/carepath.v1.CatalogueService/GetPathwaySettings":       {Roles: []string{PA, Manager, Admin}},
+	"/carepath.v1.CatalogueService/UpdatePathwaySettings":    admin,
+
+	"/carepath.v1.AccessService/GetOrganisation":    admin,
+	"/carepath.v1.AccessService/ListOrganisations":  admin,
+	"/carepath.v1.AccessService/CreateOrganisation": admin,
+	"/carepath.v1.AccessService/UpdateOrganisation": admin,
+	"/carepath.v1.AccessService/GetPerson":          admin,
+	"/carepath.v1.AccessService/ListPeople":         admin,
+	"/carepath.v1.AccessService/CreatePerson":       admin,
+	"/carepath.v1.AccessService/UpdatePerson":       admin,
+
+	"/carepath.v1.SharingService/GetSharingAgreement":    {Roles: []string{Admin, PA, Manager}},
+	"/carepath.v1.SharingService/ListSharingAgreements":  {Roles: []string{Admin, PA, Manager}},
+	"/carepath.v1.SharingService/CreateSharingAgreement": admin,
+	"/carepath.v1.SharingService/UpdateSharingAgreement": admin,
+	"/carepath.v1.SharingService/ListShares":             staff,
+	"/carepath.v1.SharingService/CreateShare":            staff,
+	"/carepath.v1.SharingService/WithdrawShare":          staff,
+
+	"/carepath.v1.PartnerService/ListSharedYoungPeople": partners,
+	"/carepath.v1.PartnerService/GetSharedYoungPerson":  partners,
+
+	"/carepath.v1.AuditService/ListAuditRecords": {Roles: []string{Auditor}},
+}
+
+// PolicyFor returns the policy of a method; ok is false for a method with none.
+func PolicyFor(fullMethod string) (Policy, bool) {
+	if strings.HasPrefix(fullMethod, "/grpc.health.v1.Health/") || strings.HasPrefix(fullMethod, "/grpc.reflection.") {
+		return Policy{Public: true}, true
+	}
+	p, ok := Policies[fullMethod]
+	return p, ok
+}

@@ -1,0 +1,305 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/carepath/carepath/internal/access"
+	"github.com/carepath/carepath/internal/app"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+)
+
+// auditTrail pages through the audit records an auditor finds with req, newest first.
+func auditTrail(t *testing.T, s *server, auditor string, req *pb.ListAuditRecordsRequest) []*pb.AuditRecord {
+	t.Helper()
+	client := pb.NewAuditServiceClient(s.dial(t, tokenFor(t, auditor)))
+	req.PageSize = 2
+	var all []*pb.AuditRecord
+	for {
+		resp, err := client.ListAuditRecords(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, resp.GetAuditRecords()...)
+		if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
+			return all
+		}
+	}
+}
+
+func actions(records []*pb.AuditRecord) []string {
+	out := make([]string, len(records))
+	for i, r := range records {
+		out[i] = strings.TrimPrefix(r.GetAction(), "carepath.v1.")
+	}
+	return out
+}
+
+// TestAuditTrail checks that each access to a young person's data leaves a record with who,
+// where from, why and which request; that REST clients cannot forge their address or a
+// gateway's word; and that auditors search by young person, person and time, in their own
+// council only.
+func TestAuditTrail(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) { testAuditTrail(t, b) })
+	}
+}
+
+func testAuditTrail(t *testing.T, b backend) {
+	ctx := context.Background()
+	s := start(t, b.configure(t))
+
+	// A REST create that tries to forge its address and the gateway's metadata.
+	r := s.do(t, "POST", "/v1/youngPeople", youngPersonJSON("AUDIT-1"),
+		"X-Request-Id", "audit-create-1",
+		"X-Forwarded-For", "203.0.113.7",
+		"X-Carepath-Client-Address", "203.0.113.8",
+		"Grpc-Metadata-"+access.GatewayAddressKey, "203.0.113.9",
+		"Grpc-Metadata-"+access.GatewaySecretKey, "a guess")
+	if r.code != 200 {
+		t.Fatalf("create: HTTP %d %s", r.code, r.body)
+	}
+	if r.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("personal data served with Cache-Control %q, want no-store", r.header.Get("Cache-Control"))
+	}
+	name := r.json(t)["name"].(string)
+	// A gRPC read that tries the same with metadata.
+	spoofed := metadata.AppendToOutgoingContext(ctx, access.GatewayAddressKey, "203.0.113.10",
+		access.GatewaySecretKey, "another guess")
+	if _, err := s.yp.GetYoungPerson(spoofed, &pb.GetYoungPersonRequest{Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	beforeShare := time.Now()
+	if _, err := pb.NewSharingServiceClient(s.conn).CreateShare(ctx, &pb.CreateShareRequest{Parent: name, Share: &pb.Share{
+		Partner: "organisations/framework-housing", Purpose: pb.SharingAgreement_HOUSING, Basis: pb.Share_REFERRAL,
+		ExpiryDate: pbDate(today.AddDays(90))}}); err != nil {
+		t.Fatal(err)
+	}
+	housing := pb.NewPartnerServiceClient(s.dial(t, tokenFor(t, "hana-housing")))
+	if _, err := housing.GetSharedYoungPerson(ctx, sharedRequest("framework-housing", name)); err != nil {
+		t.Fatal(err)
+	}
+	// A refused attempt reads nothing, so it records nothing.
+	nosy := pb.NewYoungPeopleServiceClient(s.dial(t, s.newPerson(t, "audit-nosy", "nottinghamshire", "west", "PERSONAL_ADVISER")))
+	if _, err := nosy.GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: name}); err == nil {
+		t.Fatal("another adviser read the young person")
+	}
+
+	trail := auditTrail(t, s, "aud-auditor", &pb.ListAuditRecordsRequest{YoungPerson: name})
+	want := []string{"PartnerService/GetSharedYoungPerson", "SharingService/CreateShare",
+		"YoungPeopleService/GetYoungPerson", "YoungPeopleService/CreateYoungPerson"}
+	if got := actions(trail); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("audit trail of the young person, newest first: %v, want %v", got, want)
+	}
+	partner, create := trail[0], trail[3]
+	adviser := create.GetActor()
+	if !strings.HasPrefix(adviser, "people/test-pa-") || create.GetOrganisation() != "organisations/nottinghamshire" ||
+		len(create.GetRoles()) != 1 || create.GetRoles()[0] != pb.Person_PERSONAL_ADVISER ||
+		create.GetPurpose() != "DIRECT_CARE" || create.GetCouncil() != "organisations/nottinghamshire" ||
+		create.GetRequestId() != "audit-create-1" || len(create.GetYoungPeople()) != 1 || create.GetYoungPeople()[0] != name {
+		t.Errorf("create record = %v", create)
+	}
+	if partner.GetActor() != "people/hana-housing" || partner.GetOrganisation() != "organisations/framework-housing" ||
+		partner.GetPurpose() != "HOUSING" || partner.GetCouncil() != "organisations/nottinghamshire" {
+		t.Errorf("partner record = %v", partner)
+	}
+	for _, rec := range trail {
+		if rec.GetClientAddress() != "127.0.0.1" {
+			t.Errorf("%s recorded client address %q, want the connection's 127.0.0.1", rec.GetAction(), rec.GetClientAddress())
+		}
+		if rec.GetRequestId() == "" || !strings.HasPrefix(rec.GetName(), "auditChains/") {
+			t.Errorf("record %v lacks a request id or name", rec)
+		}
+	}
+
+	// Search by person, and by time.
+	if got := actions(auditTrail(t, s, "aud-auditor", &pb.ListAuditRecordsRequest{Actor: "people/hana-housing"})); len(got) != 1 ||
+		got[0] != "PartnerService/GetSharedYoungPerson" {
+		t.Errorf("records of the housing officer: %v", got)
+	}
+	byAdviser := actions(auditTrail(t, s, "aud-auditor", &pb.ListAuditRecordsRequest{Actor: adviser, YoungPerson: name}))
+	if strings.Join(byAdviser, " ") != strings.Join(want[1:], " ") {
+		t.Errorf("records of the adviser for the young person: %v, want %v", byAdviser, want[1:])
+	}
+	since := actions(auditTrail(t, s, "aud-auditor", &pb.ListAuditRecordsRequest{YoungPerson: name,
+		StartTime: timestamppb.New(beforeShare)}))
+	if strings.Join(since, " ") != strings.Join(want[:2], " ") {
+		t.Errorf("records since the share: %v, want %v", since, want[:2])
+	}
+	until := actions(auditTrail(t, s, "aud-auditor", &pb.ListAuditRecordsRequest{YoungPerson: name,
+		EndTime: timestamppb.New(beforeShare)}))
+	if strings.Join(until, " ") != strings.Join(want[2:], " ") {
+		t.Errorf("records before the share: %v, want %v", until, want[2:])
+	}
+
+	// Another council's auditor sees none of it; other roles may not search at all.
+	s.newPersonBy(t, "dara-admin", "audit-derby", "derbyshire", "", "AUDITOR")
+	if got := auditTrail(t, s, "audit-derby", &pb.ListAuditRecordsRequest{YoungPerson: name}); len(got) != 0 {
+		t.Errorf("another council's auditor found %d records", len(got))
+	}
+	_, err := pb.NewAuditServiceClient(s.conn).ListAuditRecords(ctx, &pb.ListAuditRecordsRequest{})
+	wantGRPCError(t, err, codes.PermissionDenied, "ACCESS_DENIED")
+
+	if b.name == "postgres" {
+		var out bytes.Buffer
+		if intact, err := app.VerifyAudit(ctx, s.config.DatabaseURL, &out); err != nil || !intact {
+			t.Fatalf("audit verify: intact=%v err=%v\n%s", intact, err, out.String())
+		}
+		for _, chain := range []string{"chain nottinghamshire:", "chain framework-housing: 1 records intact"} {
+			if !strings.Contains(out.String(), chain) {
+				t.Errorf("audit verify output lacks %q:\n%s", chain, out.String())
+			}
+		}
+	}
+}
+
+// superuser runs statements on the test database with triggers off, as a database superuser
+// tampering with the audit trail would.
+func superuser(t *testing.T, url string, statements ...string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "SET session_replication_role = replica"); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range statements {
+		if _, err := c.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+}
+
+// auditedServer is a PostgreSQL-backed server whose council chain holds records 1 to n.
+func auditedServer(t *testing.T, n int) *server {
+	t.Helper()
+	s := start(t, postgresBackend().configure(t))
+	created, err := s.yp.CreateYoungPerson(context.Background(), &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("TAMPER-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n - 1 {
+		if _, err := s.yp.GetYoungPerson(context.Background(), &pb.GetYoungPersonRequest{Name: created.GetName()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+func TestAuditRecordsAreAppendOnly(t *testing.T) {
+	s := auditedServer(t, 3)
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, s.config.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for _, stmt := range []string{
+		"UPDATE audit_records SET actor = 'someone-else' WHERE chain = 'nottinghamshire' AND seq = 2",
+		"DELETE FROM audit_records WHERE chain = 'nottinghamshire' AND seq = 2",
+	} {
+		if _, err := c.Exec(ctx, stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v, want the append-only trigger to refuse it", stmt, err)
+		}
+	}
+}
+
+// TestAuditTamperingIsDetected changes, removes and reorders records behind the
+// application's back and expects `audit verify` to name the first bad record.
+func TestAuditTamperingIsDetected(t *testing.T) {
+	const where = "chain = 'nottinghamshire' AND seq = "
+	for _, c := range []struct {
+		name   string
+		tamper []string
+		at     int
+	}{
+		{"changed actor", []string{"UPDATE audit_records SET actor = 'someone-else' WHERE " + where + "3"}, 3},
+		{"changed young people", []string{"UPDATE audit_records SET young_people = '{}' WHERE " + where + "4"}, 4},
+		{"changed time", []string{"UPDATE audit_records SET time = time - interval '1 day' WHERE " + where + "2"}, 2},
+		{"removed record", []string{"DELETE FROM audit_records WHERE " + where + "3"}, 3},
+		{"removed last record", []string{"DELETE FROM audit_records WHERE " + where + "5"}, 5},
+		{"removed and renumbered", []string{
+			"DELETE FROM audit_records WHERE " + where + "3",
+			"UPDATE audit_records SET seq = seq - 1 WHERE chain = 'nottinghamshire' AND seq > 3",
+			"UPDATE audit_heads SET seq = seq - 1 WHERE chain = 'nottinghamshire'"}, 3},
+		{"reordered", []string{
+			"UPDATE audit_records SET seq = -2 WHERE " + where + "2",
+			"UPDATE audit_records SET seq = 2 WHERE " + where + "3",
+			"UPDATE audit_records SET seq = 3 WHERE " + where + "-2"}, 2},
+		{"rehashed last record", []string{
+			"UPDATE audit_records SET actor = 'someone-else', hash = sha256(hash) WHERE " + where + "5"}, 5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := auditedServer(t, 5)
+			var out bytes.Buffer
+			if intact, err := app.VerifyAudit(context.Background(), s.config.DatabaseURL, &out); err != nil || !intact {
+				t.Fatalf("before tampering: intact=%v err=%v\n%s", intact, err, out.String())
+			}
+			superuser(t, s.config.DatabaseURL, c.tamper...)
+			out.Reset()
+			intact, err := app.VerifyAudit(context.Background(), s.config.DatabaseURL, &out)
+			if err != nil || intact {
+				t.Fatalf("after tampering: intact=%v err=%v\n%s", intact, err, out.String())
+			}
+			if want := fmt.Sprintf("chain nottinghamshire: TAMPERED at record %d:", c.at); !strings.Contains(out.String(), want) {
+				t.Errorf("verify said:\n%s\nwant %q", out.String(), want)
+			}
+		})
+	}
+}
+
+// TestAuditFailureFailsTheCall makes the audit insert fail: reads and writes of personal data
+// must then fail, and writes must leave nothing behind.
+func TestAuditFailureFailsTheCall(t *testing.T) {
+	s := auditedServer(t, 1)
+	ctx := context.Background()
+	existing, err := s.yp.ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{})
+	if err != nil || len(existing.GetYoungPeople()) != 1 {
+		t.Fatalf("list: %v (%d)", err, len(existing.GetYoungPeople()))
+	}
+	c, err := pgx.Connect(ctx, s.config.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for _, stmt := range []string{
+		`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit is down'; END; $$`,
+		`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
+	} {
+		if _, err := c.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = s.yp.CreateYoungPerson(ctx, &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("AUDIT-DOWN")})
+	wantGRPCError(t, err, codes.Internal, "INTERNAL")
+	_, err = s.yp.GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: existing.GetYoungPeople()[0].GetName()})
+	wantGRPCError(t, err, codes.Internal, "INTERNAL")
+	r := s.do(t, "GET", "/v1/youngPeople", "")
+	wantRESTError(t, r, 500, "INTERNAL", "INTERNAL")
+	if strings.Contains(string(r.body), "audit is down") {
+		t.Errorf("the database error leaked: %s", r.body)
+	}
+
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM young_people").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("young people after the failed create: %d (%v), want 1", n, err)
+	}
+	if _, err := c.Exec(ctx, "DROP TRIGGER refuse_audit ON audit_records"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.yp.CreateYoungPerson(ctx, &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("AUDIT-DOWN")}); err != nil {
+		t.Fatalf("create once the audit works again: %v", err)
+	}
+}

@@ -1,0 +1,125 @@
+package domain
+
+import (
+	"slices"
+	"time"
+
+	"github.com/carepath/carepath/internal/domain/civil"
+)
+
+// OrganisationType is the kind of an organisation.
+type OrganisationType string
+
+const (
+	Council               OrganisationType = "COUNCIL"
+	Housing               OrganisationType = "HOUSING"
+	EmploymentAndTraining OrganisationType = "EMPLOYMENT_AND_TRAINING"
+	HealthBody            OrganisationType = "HEALTH"
+	School                OrganisationType = "SCHOOL"
+)
+
+// Organisation is a council or a partner.
+type Organisation struct {
+	ID          string
+	DisplayName string
+	Type        OrganisationType
+	// CertificateSubjects are the URI SANs of client certificates of its systems.
+	CertificateSubjects []string
+	CreateTime          time.Time
+	UpdateTime          time.Time
+	Revision            int64
+}
+
+// Role is what a person may do.
+type Role string
+
+const (
+	PersonalAdviser Role = "PERSONAL_ADVISER"
+	TeamManager     Role = "TEAM_MANAGER"
+	PartnerOfficer  Role = "PARTNER_OFFICER"
+	Administrator   Role = "ADMINISTRATOR"
+	Auditor         Role = "AUDITOR"
+)
+
+// Person is someone who uses carepath; the id is their tokens' subject.
+type Person struct {
+	ID             string
+	DisplayName    string
+	OrganisationID string
+	Team           string
+	Roles          []Role
+	Disabled       bool
+	CreateTime     time.Time
+	UpdateTime     time.Time
+	Revision       int64
+}
+
+// Has reports whether the person has the role.
+func (p Person) Has(r Role) bool { return slices.Contains(p.Roles, r) }
+
+// Purpose is why information is shared with a partner.
+type Purpose string
+
+const (
+	PurposeHousing    Purpose = "HOUSING"
+	PurposeEmployment Purpose = "EMPLOYMENT"
+)
+
+// PurposeOf is the purpose that goes with a partner's type, or "".
+func PurposeOf(t OrganisationType) Purpose {
+	switch t {
+	case Housing:
+		return PurposeHousing
+	case EmploymentAndTraining:
+		return PurposeEmployment
+	}
+	return ""
+}
+
+// SharingAgreement is a council's information-sharing agreement with a partner.
+type SharingAgreement struct {
+	ID         string
+	CouncilID  string
+	PartnerID  string
+	Purpose    Purpose
+	Start      civil.Date
+	End        civil.Date // zero: no end
+	Reference  string
+	CreateTime time.Time
+	UpdateTime time.Time
+	Revision   int64
+}
+
+// InForce reports whether the agreement holds on day.
+func (a SharingAgreement) InForce(day civil.Date) bool {
+	return !day.Before(a.Start) && (a.End.IsZero() || day.Before(a.End))
+}
+
+// Basis is the lawful basis recorded for sharing a young person.
+type Basis string
+
+const (
+	BasisReferral Basis = "REFERRAL"
+	BasisConsent  Basis = "CONSENT"
+)
+
+// Share is the sharing of one young person with a partner for a purpose.
+type Share struct {
+	ID             string
+	YoungPersonID  string
+	PartnerID      string
+	Purpose        Purpose
+	Basis          Basis
+	Start          civil.Date
+	Expiry         civil.Date // the day sharing stops
+	WithdrawTime   time.Time  // zero unless withdrawn
+	WithdrawReason string
+	RecordedBy     string
+	CreateTime     time.Time
+	Revision       int64
+}
+
+// InForce reports whether the share holds on day.
+func (s Share) InForce(day civil.Date) bool {
+	return s.WithdrawTime.IsZero() && !day.Before(s.Start) && day.Before(s.Expiry)
+}

@@ -1,0 +1,170 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/store"
+)
+
+const organisationColumns = `o.id, o.display_name, o.type,
+	(SELECT coalesce(array_agg(c.subject ORDER BY c.subject), '{}') FROM organisation_certificates c
+	 WHERE c.organisation_id = o.id), o.revision, o.create_time, o.update_time`
+
+func scanOrganisation(row pgx.Row) (domain.Organisation, error) {
+	var o domain.Organisation
+	var typ string
+	err := row.Scan(&o.ID, &o.DisplayName, &typ, &o.CertificateSubjects, &o.Revision, &o.CreateTime, &o.UpdateTime)
+	o.Type, o.CreateTime, o.UpdateTime = domain.OrganisationType(typ), o.CreateTime.UTC(), o.UpdateTime.UTC()
+	if len(o.CertificateSubjects) == 0 {
+		o.CertificateSubjects = nil
+	}
+	return o, err
+}
+
+func (t *tx) GetOrganisation(ctx context.Context, id string) (domain.Organisation, error) {
+	o, err := scanOrganisation(t.tx.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisations o WHERE o.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return o, store.ErrOrganisationNotFound
+	}
+	return o, err
+}
+
+func (t *tx) ListOrganisations(ctx context.Context, afterID string, limit int) ([]domain.Organisation, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+organisationColumns+` FROM organisations o
+		WHERE o.id > $1 ORDER BY o.id LIMIT $2`, afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Organisation, error) { return scanOrganisation(r) })
+}
+
+func (t *tx) CreateOrganisation(ctx context.Context, o domain.Organisation) (domain.Organisation, error) {
+	_, err := t.tx.Exec(ctx, `INSERT INTO organisations (id, display_name, type, revision, create_time, update_time)
+		VALUES ($1, $2, $3, 1, $4, $5)`, o.ID, o.DisplayName, string(o.Type), o.CreateTime, o.UpdateTime)
+	if err != nil {
+		return o, writeError(err)
+	}
+	if err := t.setCertificates(ctx, o); err != nil {
+		return o, err
+	}
+	return t.GetOrganisation(ctx, o.ID)
+}
+
+// setCertificates replaces an organisation's certificate subjects; one used by another
+// organisation is refused.
+func (t *tx) setCertificates(ctx context.Context, o domain.Organisation) error {
+	if _, err := t.tx.Exec(ctx, `DELETE FROM organisation_certificates WHERE organisation_id = $1`, o.ID); err != nil {
+		return err
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO organisation_certificates (subject, organisation_id)
+		SELECT unnest($2::text[]), $1`, o.ID, o.CertificateSubjects)
+	return writeError(err)
+}
+
+func (t *tx) UpdateOrganisation(ctx context.Context, o domain.Organisation, ifRevision int64) (domain.Organisation, error) {
+	tag, err := t.tx.Exec(ctx, `UPDATE organisations SET display_name = $2, revision = revision + 1, update_time = $3
+		WHERE id = $1 AND ($4::bigint = 0 OR revision = $4)`, o.ID, o.DisplayName, o.UpdateTime, ifRevision)
+	if err != nil {
+		return o, err
+	}
+	if tag.RowsAffected() == 0 {
+		if _, err := t.GetOrganisation(ctx, o.ID); err != nil {
+			return o, err
+		}
+		return o, store.ErrRevisionMismatch
+	}
+	if err := t.setCertificates(ctx, o); err != nil {
+		return o, err
+	}
+	return t.GetOrganisation(ctx, o.ID)
+}
+
+func (t *tx) OrganisationByCertificateSubject(ctx context.Context, subject string) (domain.Organisation, error) {
+	o, err := scanOrganisation(t.tx.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisations o
+		JOIN organisation_certificates c ON c.organisation_id = o.id WHERE c.subject = $1`, subject))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return o, store.ErrOrganisationNotFound
+	}
+	return o, err
+}
+
+const personColumns = `id, display_name, organisation_id, team, roles, disabled, revision, create_time, update_time`
+
+func scanPerson(row pgx.Row) (domain.Person, error) {
+	var p domain.Person
+	var roles []string
+	err := row.Scan(&p.ID, &p.DisplayName, &p.OrganisationID, &p.Team, &roles, &p.Disabled, &p.Revision, &p.CreateTime, &p.UpdateTime)
+	for _, r := range roles {
+		p.Roles = append(p.Roles, domain.Role(r))
+	}
+	p.CreateTime, p.UpdateTime = p.CreateTime.UTC(), p.UpdateTime.UTC()
+	return p, err
+}
+
+func roleStrings(roles []domain.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
+func (t *tx) GetPerson(ctx context.Context, id string) (domain.Person, error) {
+	p, err := scanPerson(t.tx.QueryRow(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, store.ErrPersonNotFound
+	}
+	return p, err
+}
+
+func (t *tx) ListPeople(ctx context.Context, q store.PeopleQuery) ([]domain.Person, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+personColumns+` FROM people
+		WHERE id > $1 AND (coalesce(cardinality($2::text[]), 0) = 0 OR organisation_id = ANY($2)) AND ($3 = '' OR team = $3)
+		ORDER BY id LIMIT $4`, q.AfterID, q.OrganisationIDs, q.Team, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Person, error) { return scanPerson(r) })
+}
+
+func (t *tx) CreatePerson(ctx context.Context, p domain.Person) (domain.Person, error) {
+	created, err := scanPerson(t.tx.QueryRow(ctx, `INSERT INTO people (id, display_name, organisation_id, team, roles,
+		disabled, revision, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)
+		RETURNING `+personColumns, p.ID, p.DisplayName, p.OrganisationID, p.Team, roleStrings(p.Roles), p.Disabled,
+		p.CreateTime, p.UpdateTime))
+	return created, writeError(err)
+}
+
+func (t *tx) UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64) (domain.Person, error) {
+	updated, err := scanPerson(t.tx.QueryRow(ctx, `UPDATE people SET display_name = $2, team = $3, roles = $4,
+		disabled = $5, revision = revision + 1, update_time = $6
+		WHERE id = $1 AND ($7::bigint = 0 OR revision = $7) RETURNING `+personColumns,
+		p.ID, p.DisplayName, p.Team, roleStrings(p.Roles), p.Disabled, p.UpdateTime, ifRevision))
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := t.GetPerson(ctx, p.ID); err != nil {
+			return updated, err
+		}
+		return updated, store.ErrRevisionMismatch
+	}
+	return updated, err
+}
+
+// writeError turns key violations into the store's failures: a taken key is ErrExists, a
+// missing organisation is ErrOrganisationNotFound.
+func writeError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return store.ErrExists
+		case "23503":
+			return store.ErrOrganisationNotFound
+		}
+	}
+	return err
+}

@@ -1,0 +1,164 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/store"
+)
+
+const agreementColumns = `id, council_id, partner_id, purpose, start_date, end_date, reference, revision,
+	create_time, update_time`
+
+func scanAgreement(row pgx.Row) (domain.SharingAgreement, error) {
+	var (
+		a       domain.SharingAgreement
+		purpose string
+		start   time.Time
+		end     *time.Time
+	)
+	err := row.Scan(&a.ID, &a.CouncilID, &a.PartnerID, &purpose, &start, &end, &a.Reference, &a.Revision,
+		&a.CreateTime, &a.UpdateTime)
+	a.Purpose, a.Start, a.End = domain.Purpose(purpose), fromDate(&start), fromDate(end)
+	a.CreateTime, a.UpdateTime = a.CreateTime.UTC(), a.UpdateTime.UTC()
+	return a, err
+}
+
+func (t *tx) GetSharingAgreement(ctx context.Context, id string) (domain.SharingAgreement, error) {
+	a, err := scanAgreement(t.tx.QueryRow(ctx, `SELECT `+agreementColumns+` FROM sharing_agreements WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return a, store.ErrSharingAgreementNotFound
+	}
+	return a, err
+}
+
+func (t *tx) ListSharingAgreements(ctx context.Context, councilID, afterID string, limit int) ([]domain.SharingAgreement, error) {
+	if afterID == "" {
+		afterID = "00000000-0000-0000-0000-000000000000"
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+agreementColumns+` FROM sharing_agreements
+		WHERE council_id = $1 AND id > $2::uuid ORDER BY id LIMIT $3`, councilID, afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.SharingAgreement, error) { return scanAgreement(r) })
+}
+
+func (t *tx) CreateSharingAgreement(ctx context.Context, a domain.SharingAgreement) (domain.SharingAgreement, error) {
+	created, err := scanAgreement(t.tx.QueryRow(ctx, `INSERT INTO sharing_agreements (id, council_id, partner_id,
+		purpose, start_date, end_date, reference, revision, create_time, update_time)
+		VALUES ($1, $2, $3, $4, $5::date, $6::date, $7, 1, $8, $9) RETURNING `+agreementColumns,
+		a.ID, a.CouncilID, a.PartnerID, string(a.Purpose), dateArg(a.Start), dateArg(a.End), a.Reference,
+		a.CreateTime, a.UpdateTime))
+	return created, writeError(err)
+}
+
+func (t *tx) UpdateSharingAgreement(ctx context.Context, a domain.SharingAgreement, ifRevision int64) (domain.SharingAgreement, error) {
+	updated, err := scanAgreement(t.tx.QueryRow(ctx, `UPDATE sharing_agreements SET start_date = $2::date,
+		end_date = $3::date, reference = $4, revision = revision + 1, update_time = $5
+		WHERE id = $1 AND ($6::bigint = 0 OR revision = $6) RETURNING `+agreementColumns,
+		a.ID, dateArg(a.Start), dateArg(a.End), a.Reference, a.UpdateTime, ifRevision))
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := t.GetSharingAgreement(ctx, a.ID); err != nil {
+			return updated, err
+		}
+		return updated, store.ErrRevisionMismatch
+	}
+	return updated, err
+}
+
+const shareColumns = `id, young_person_id, partner_id, purpose, basis, start_date, expiry_date, withdraw_time,
+	withdraw_reason, recorded_by, revision, create_time`
+
+func scanShare(row pgx.Row) (domain.Share, error) {
+	var (
+		s              domain.Share
+		purpose, basis string
+		start, expiry  time.Time
+		withdrawn      *time.Time
+	)
+	err := row.Scan(&s.ID, &s.YoungPersonID, &s.PartnerID, &purpose, &basis, &start, &expiry, &withdrawn,
+		&s.WithdrawReason, &s.RecordedBy, &s.Revision, &s.CreateTime)
+	s.Purpose, s.Basis, s.Start, s.Expiry = domain.Purpose(purpose), domain.Basis(basis), fromDate(&start), fromDate(&expiry)
+	if withdrawn != nil {
+		s.WithdrawTime = withdrawn.UTC()
+	}
+	s.CreateTime = s.CreateTime.UTC()
+	return s, err
+}
+
+func (t *tx) ListShares(ctx context.Context, youngPersonID string) ([]domain.Share, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+shareColumns+` FROM shares WHERE young_person_id = $1
+		ORDER BY create_time DESC, id DESC`, youngPersonID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Share, error) { return scanShare(r) })
+}
+
+func (t *tx) GetShare(ctx context.Context, youngPersonID, id string) (domain.Share, error) {
+	s, err := scanShare(t.tx.QueryRow(ctx, `SELECT `+shareColumns+` FROM shares WHERE id = $1 AND young_person_id = $2`,
+		id, youngPersonID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, store.ErrShareNotFound
+	}
+	return s, err
+}
+
+func (t *tx) CreateShare(ctx context.Context, s domain.Share) (domain.Share, error) {
+	if _, err := t.GetYoungPerson(ctx, s.YoungPersonID); err != nil {
+		return s, err
+	}
+	var withdrawn any
+	if !s.WithdrawTime.IsZero() {
+		withdrawn = s.WithdrawTime
+	}
+	created, err := scanShare(t.tx.QueryRow(ctx, `INSERT INTO shares (id, young_person_id, partner_id, purpose,
+		basis, start_date, expiry_date, withdraw_time, withdraw_reason, recorded_by, revision, create_time)
+		VALUES ($1, $2, $3, $4, $5, $6::date, $7::date, $8, $9, $10, 1, $11) RETURNING `+shareColumns,
+		s.ID, s.YoungPersonID, s.PartnerID, string(s.Purpose), string(s.Basis), dateArg(s.Start), dateArg(s.Expiry),
+		withdrawn, s.WithdrawReason, s.RecordedBy, s.CreateTime))
+	return created, writeError(err)
+}
+
+func (t *tx) UpdateShare(ctx context.Context, s domain.Share, ifRevision int64) (domain.Share, error) {
+	var withdrawn any
+	if !s.WithdrawTime.IsZero() {
+		withdrawn = s.WithdrawTime
+	}
+	updated, err := scanShare(t.tx.QueryRow(ctx, `UPDATE shares SET withdraw_time = $3, withdraw_reason = $4,
+		revision = revision + 1 WHERE id = $1 AND young_person_id = $2 AND ($5::bigint = 0 OR revision = $5)
+		RETURNING `+shareColumns, s.ID, s.YoungPersonID, withdrawn, s.WithdrawReason, ifRevision))
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := t.GetShare(ctx, s.YoungPersonID, s.ID); err != nil {
+			return updated, err
+		}
+		return updated, store.ErrRevisionMismatch
+	}
+	return updated, err
+}
+
+// ListSharedYoungPeople is one statement: the young people with a share in force, whose
+// council has an agreement in force with the partner for the purpose.
+func (t *tx) ListSharedYoungPeople(ctx context.Context, q store.SharedQuery) ([]domain.YoungPerson, error) {
+	after := q.AfterID
+	if after == "" {
+		after = "00000000-0000-0000-0000-000000000000"
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people y
+		WHERE y.id > $5::uuid AND ($4::date IS NULL OR y.date_of_birth > $4::date) AND ($7 = '' OR y.id = nullif($7, '')::uuid)
+		AND EXISTS (SELECT 1 FROM shares s WHERE s.young_person_id = y.id AND s.partner_id = $1
+			AND s.purpose = $2 AND s.withdraw_time IS NULL AND s.start_date <= $3::date AND s.expiry_date > $3::date)
+		AND EXISTS (SELECT 1 FROM sharing_agreements a WHERE a.council_id = y.council_id AND a.partner_id = $1
+			AND a.purpose = $2 AND a.start_date <= $3::date AND (a.end_date IS NULL OR a.end_date > $3::date))
+		ORDER BY y.id LIMIT $6`, q.PartnerID, string(q.Purpose), q.Day.String(), dateArg(q.BornAfter), after, q.Limit,
+		q.YoungPersonID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.YoungPerson, error) { return scanYoungPerson(r) })
+}

@@ -1,0 +1,470 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/store"
+)
+
+// storedTime is how a store keeps a time: in UTC, to the microsecond.
+func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// organisation is an organisation created at `at`; subjects are its certificate subjects,
+// in sorted order (the order a store returns them in is not part of the contract).
+func organisation(id string, typ domain.OrganisationType, subjects ...string) domain.Organisation {
+	return domain.Organisation{ID: id, DisplayName: "Organisation " + id, Type: typ,
+		CertificateSubjects: subjects, CreateTime: at, UpdateTime: at}
+}
+
+func storedOrganisation(o domain.Organisation, revision int64) domain.Organisation {
+	o.Revision, o.CreateTime, o.UpdateTime = revision, storedTime(o.CreateTime), storedTime(o.UpdateTime)
+	return o
+}
+
+func createOrganisations(t *testing.T, s store.Store, os ...domain.Organisation) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) error {
+		for _, o := range os {
+			if _, err := tx.CreateOrganisation(context.Background(), o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func getOrganisation(t *testing.T, s store.Store, id string) (o domain.Organisation, err error) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) error {
+		o, err = tx.GetOrganisation(context.Background(), id)
+		return nil
+	})
+	return o, err
+}
+
+func organisationBySubject(t *testing.T, s store.Store, subject string) (o domain.Organisation, err error) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) error {
+		o, err = tx.OrganisationByCertificateSubject(context.Background(), subject)
+		return nil
+	})
+	return o, err
+}
+
+// person is a person of organisation org created at `at`.
+func person(id, org, team string, roles ...domain.Role) domain.Person {
+	return domain.Person{ID: id, DisplayName: "Person " + id, OrganisationID: org, Team: team, Roles: roles,
+		CreateTime: at, UpdateTime: at}
+}
+
+func storedPerson(p domain.Person, revision int64) domain.Person {
+	p.Revision, p.CreateTime, p.UpdateTime = revision, storedTime(p.CreateTime), storedTime(p.UpdateTime)
+	return p
+}
+
+func createPeople(t *testing.T, s store.Store, ps ...domain.Person) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) error {
+		for _, p := range ps {
+			if _, err := tx.CreatePerson(context.Background(), p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func getPerson(t *testing.T, s store.Store, id string) (p domain.Person, err error) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) error {
+		p, err = tx.GetPerson(context.Background(), id)
+		return nil
+	})
+	return p, err
+}
+
+func testAccess(t *testing.T, newStore NewStore) {
+	t.Run("Organisations", func(t *testing.T) { testOrganisations(t, newStore) })
+	t.Run("People", func(t *testing.T) { testPeople(t, newStore) })
+}
+
+func testOrganisations(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+
+	t.Run("CreateAndGet", func(t *testing.T) {
+		s := newStore(t)
+		for _, in := range []domain.Organisation{
+			organisation("council-a", domain.Council),
+			organisation("partner-h", domain.Housing, "spiffe://housing.example/a", "spiffe://housing.example/b"),
+		} {
+			var out domain.Organisation
+			inTx(t, s, func(tx store.Tx) (err error) { out, err = tx.CreateOrganisation(ctx, in); return err })
+			want := storedOrganisation(in, 1)
+			if diff := cmp.Diff(want, out, equateEmpty); diff != "" {
+				t.Fatalf("CreateOrganisation returned (-want +got):\n%s", diff)
+			}
+			got, err := getOrganisation(t, s, in.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
+				t.Fatalf("GetOrganisation (-want +got):\n%s", diff)
+			}
+		}
+	})
+
+	t.Run("CreateTakenID", func(t *testing.T) {
+		s := newStore(t)
+		first := organisation("council-a", domain.Council, "spiffe://a.example/1")
+		createOrganisations(t, s, first)
+		again := organisation("council-a", domain.Housing, "spiffe://a.example/2")
+		again.DisplayName = "Impostor"
+		err := s.InTx(ctx, func(tx store.Tx) error { _, err := tx.CreateOrganisation(ctx, again); return err })
+		wantErr(t, err, errs.AlreadyExists, errs.ReasonResourceExists)
+		got, _ := getOrganisation(t, s, first.ID)
+		if diff := cmp.Diff(storedOrganisation(first, 1), got, equateEmpty); diff != "" {
+			t.Fatalf("a refused create changed the organisation (-want +got):\n%s", diff)
+		}
+		_, err = organisationBySubject(t, s, "spiffe://a.example/2")
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+	})
+
+	t.Run("GetMissing", func(t *testing.T) {
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council))
+		_, err := getOrganisation(t, s, "council-z")
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+	})
+
+	t.Run("ListPagesInIDOrder", func(t *testing.T) {
+		s := newStore(t)
+		ids := []string{"o5", "o2", "o7", "o1", "o6", "o3", "o4"} // created out of order
+		for _, id := range ids {
+			createOrganisations(t, s, organisation(id, domain.Council, "spiffe://"+id))
+		}
+		list := func(after string, limit int) (os []domain.Organisation) {
+			inTx(t, s, func(tx store.Tx) (err error) { os, err = tx.ListOrganisations(ctx, after, limit); return err })
+			return os
+		}
+		sorted := slices.Sorted(slices.Values(ids))
+		var paged []string
+		for _, o := range allPages(t, 3, "", func(after string) []domain.Organisation { return list(after, 3) },
+			func(o domain.Organisation) string { return o.ID }) {
+			paged = append(paged, o.ID)
+		}
+		if !slices.Equal(paged, sorted) {
+			t.Fatalf("pages of 3 listed %v, want %v", paged, sorted)
+		}
+		// The cursor need not be an organisation; listed organisations come back whole.
+		page := list("o25", 2)
+		if len(page) != 2 || page[0].ID != "o3" || page[1].ID != "o4" {
+			t.Fatalf("2 after o25 listed %+v, want o3 and o4", page)
+		}
+		if diff := cmp.Diff(storedOrganisation(organisation("o3", domain.Council, "spiffe://o3"), 1), page[0], equateEmpty); diff != "" {
+			t.Fatalf("listed organisation (-want +got):\n%s", diff)
+		}
+		if page := list("o7", 10); len(page) != 0 {
+			t.Fatalf("after the last organisation listed %+v", page)
+		}
+	})
+
+	t.Run("Update", func(t *testing.T) {
+		s := newStore(t)
+		in := organisation("partner-h", domain.Housing, "spiffe://h/a", "spiffe://h/b")
+		createOrganisations(t, s, in)
+		changed := in
+		changed.DisplayName, changed.CertificateSubjects = "Renamed", []string{"spiffe://h/b", "spiffe://h/c"}
+		changed.CreateTime, changed.UpdateTime = at.Add(time.Hour), at.Add(time.Hour) // stores keep the create time
+		var out domain.Organisation
+		inTx(t, s, func(tx store.Tx) (err error) { out, err = tx.UpdateOrganisation(ctx, changed, 1); return err })
+		want := changed
+		want.CreateTime = at
+		want = storedOrganisation(want, 2)
+		if diff := cmp.Diff(want, out, equateEmpty); diff != "" {
+			t.Fatalf("UpdateOrganisation returned (-want +got):\n%s", diff)
+		}
+		got, _ := getOrganisation(t, s, in.ID)
+		if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
+			t.Fatalf("after update, GetOrganisation (-want +got):\n%s", diff)
+		}
+		// The subject it gave up no longer finds it; the new one does.
+		_, err := organisationBySubject(t, s, "spiffe://h/a")
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+		if got, err := organisationBySubject(t, s, "spiffe://h/c"); err != nil || got.ID != in.ID {
+			t.Fatalf("by the new subject: %+v, %v", got, err)
+		}
+		// Without a revision the update is unconditional.
+		inTx(t, s, func(tx store.Tx) (err error) { out, err = tx.UpdateOrganisation(ctx, changed, 0); return err })
+		if out.Revision != 3 {
+			t.Fatalf("an unconditional update gave revision %d, want 3", out.Revision)
+		}
+	})
+
+	t.Run("UpdateStaleRevisionChangesNothing", func(t *testing.T) {
+		s := newStore(t)
+		in := organisation("partner-h", domain.Housing, "spiffe://h/a")
+		createOrganisations(t, s, in)
+		changed := in
+		changed.DisplayName, changed.CertificateSubjects = "Lost", []string{"spiffe://h/lost"}
+		err := s.InTx(ctx, func(tx store.Tx) error { _, err := tx.UpdateOrganisation(ctx, changed, 2); return err })
+		wantErr(t, err, errs.Aborted, errs.ReasonEtagMismatch)
+		got, _ := getOrganisation(t, s, in.ID)
+		if diff := cmp.Diff(storedOrganisation(in, 1), got, equateEmpty); diff != "" {
+			t.Fatalf("a stale update changed the organisation (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("UpdateMissing", func(t *testing.T) {
+		s := newStore(t)
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.UpdateOrganisation(ctx, organisation("ghost", domain.Council), 0)
+			return err
+		})
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+	})
+
+	t.Run("ByCertificateSubject", func(t *testing.T) {
+		s := newStore(t)
+		h := organisation("partner-h", domain.Housing, "spiffe://h/a", "spiffe://h/b")
+		e := organisation("partner-e", domain.EmploymentAndTraining, "spiffe://e/a")
+		createOrganisations(t, s, organisation("council-a", domain.Council), h, e)
+		for subject, want := range map[string]domain.Organisation{"spiffe://h/a": h, "spiffe://h/b": h, "spiffe://e/a": e} {
+			got, err := organisationBySubject(t, s, subject)
+			if err != nil {
+				t.Fatalf("%s: %v", subject, err)
+			}
+			if diff := cmp.Diff(storedOrganisation(want, 1), got, equateEmpty); diff != "" {
+				t.Fatalf("%s: OrganisationByCertificateSubject (-want +got):\n%s", subject, diff)
+			}
+		}
+		for _, subject := range []string{"spiffe://h", "spiffe://h/a/", "SPIFFE://h/a", ""} {
+			_, err := organisationBySubject(t, s, subject)
+			wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+		}
+	})
+
+	t.Run("CertificateSubjectOfOneOrganisationOnly", func(t *testing.T) {
+		s := newStore(t)
+		h := organisation("partner-h", domain.Housing, "spiffe://h/a")
+		e := organisation("partner-e", domain.EmploymentAndTraining, "spiffe://e/a")
+		createOrganisations(t, s, h, e)
+
+		taker := organisation("partner-x", domain.Housing, "spiffe://x/a", "spiffe://h/a")
+		err := s.InTx(ctx, func(tx store.Tx) error { _, err := tx.CreateOrganisation(ctx, taker); return err })
+		wantErr(t, err, errs.AlreadyExists, errs.ReasonResourceExists)
+		_, err = getOrganisation(t, s, taker.ID)
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+
+		grab := e
+		grab.CertificateSubjects = []string{"spiffe://e/a", "spiffe://h/a"}
+		err = s.InTx(ctx, func(tx store.Tx) error { _, err := tx.UpdateOrganisation(ctx, grab, 0); return err })
+		wantErr(t, err, errs.AlreadyExists, errs.ReasonResourceExists)
+		if got, _ := getOrganisation(t, s, e.ID); got.Revision != 1 || !slices.Equal(got.CertificateSubjects, e.CertificateSubjects) {
+			t.Fatalf("a refused update changed the organisation: %+v", got)
+		}
+		for subject, want := range map[string]string{"spiffe://h/a": h.ID, "spiffe://e/a": e.ID} {
+			if got, err := organisationBySubject(t, s, subject); err != nil || got.ID != want {
+				t.Fatalf("after refusals, %s finds %q (%v), want %s", subject, got.ID, err, want)
+			}
+		}
+		_, err = organisationBySubject(t, s, "spiffe://x/a")
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+	})
+}
+
+func testPeople(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+
+	t.Run("CreateAndGet", func(t *testing.T) {
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council))
+		in := person("pa-1", "council-a", "north", domain.PersonalAdviser, domain.TeamManager)
+		in.Disabled = true
+		var out domain.Person
+		inTx(t, s, func(tx store.Tx) (err error) { out, err = tx.CreatePerson(ctx, in); return err })
+		want := storedPerson(in, 1)
+		if diff := cmp.Diff(want, out, equateEmpty); diff != "" {
+			t.Fatalf("CreatePerson returned (-want +got):\n%s", diff)
+		}
+		got, err := getPerson(t, s, in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
+			t.Fatalf("GetPerson (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("CreateTakenID", func(t *testing.T) {
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council), organisation("council-b", domain.Council))
+		first := person("pa-1", "council-a", "north", domain.PersonalAdviser)
+		createPeople(t, s, first)
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.CreatePerson(ctx, person("pa-1", "council-b", "south", domain.Administrator))
+			return err
+		})
+		wantErr(t, err, errs.AlreadyExists, errs.ReasonResourceExists)
+		got, _ := getPerson(t, s, first.ID)
+		if diff := cmp.Diff(storedPerson(first, 1), got, equateEmpty); diff != "" {
+			t.Fatalf("a refused create changed the person (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("CreateInMissingOrganisation", func(t *testing.T) {
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council))
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.CreatePerson(ctx, person("pa-1", "council-z", "", domain.PersonalAdviser))
+			return err
+		})
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+		_, err = getPerson(t, s, "pa-1")
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+	})
+
+	t.Run("GetMissing", func(t *testing.T) {
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council))
+		createPeople(t, s, person("pa-1", "council-a", ""))
+		_, err := getPerson(t, s, "pa-2")
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+	})
+
+	t.Run("List", func(t *testing.T) {
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council), organisation("council-b", domain.Council),
+			organisation("partner-h", domain.Housing))
+		// Created out of id order; a team name is only unique within its organisation.
+		createPeople(t, s,
+			person("p07", "council-b", "south", domain.PersonalAdviser, domain.TeamManager),
+			person("p03", "council-a", "north", domain.TeamManager),
+			person("p05", "partner-h", "", domain.PartnerOfficer),
+			person("p01", "council-a", "north", domain.PersonalAdviser),
+			person("p06", "council-a", "", domain.Administrator),
+			person("p04", "council-b", "north", domain.PersonalAdviser),
+			person("p02", "council-a", "south", domain.PersonalAdviser),
+		)
+		for _, tc := range []struct {
+			name string
+			q    store.PeopleQuery
+			want []string
+		}{
+			{"everyone", store.PeopleQuery{}, []string{"p01", "p02", "p03", "p04", "p05", "p06", "p07"}},
+			{"one organisation", store.PeopleQuery{OrganisationIDs: []string{"council-a"}}, []string{"p01", "p02", "p03", "p06"}},
+			{"two organisations", store.PeopleQuery{OrganisationIDs: []string{"partner-h", "council-b"}}, []string{"p04", "p05", "p07"}},
+			{"unknown organisation", store.PeopleQuery{OrganisationIDs: []string{"council-z"}}, nil},
+			{"team across organisations", store.PeopleQuery{Team: "north"}, []string{"p01", "p03", "p04"}},
+			{"team of an organisation", store.PeopleQuery{OrganisationIDs: []string{"council-a"}, Team: "north"}, []string{"p01", "p03"}},
+			{"team of the other organisation", store.PeopleQuery{OrganisationIDs: []string{"council-b"}, Team: "south"}, []string{"p07"}},
+			{"team nobody is in", store.PeopleQuery{OrganisationIDs: []string{"partner-h"}, Team: "north"}, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				for _, limit := range []int{1, 2, 100} {
+					q := tc.q
+					q.Limit = limit
+					var got []string
+					for _, p := range allPages(t, limit, "", func(after string) (page []domain.Person) {
+						q.AfterID = after
+						inTx(t, s, func(tx store.Tx) (err error) { page, err = tx.ListPeople(ctx, q); return err })
+						return page
+					}, func(p domain.Person) string { return p.ID }) {
+						got = append(got, p.ID)
+					}
+					if !slices.Equal(got, tc.want) {
+						t.Fatalf("limit %d: listed %v, want %v", limit, got, tc.want)
+					}
+				}
+			})
+		}
+		t.Run("AfterIDNotStored", func(t *testing.T) {
+			var page []domain.Person
+			inTx(t, s, func(tx store.Tx) (err error) {
+				page, err = tx.ListPeople(ctx, store.PeopleQuery{OrganisationIDs: []string{"council-a"}, AfterID: "p025", Limit: 2})
+				return err
+			})
+			want := []domain.Person{
+				storedPerson(person("p03", "council-a", "north", domain.TeamManager), 1),
+				storedPerson(person("p06", "council-a", "", domain.Administrator), 1),
+			}
+			if diff := cmp.Diff(want, page, equateEmpty); diff != "" {
+				t.Fatalf("2 people of council-a after p025 (-want +got):\n%s", diff)
+			}
+		})
+	})
+
+	t.Run("Update", func(t *testing.T) {
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council))
+		in := person("pa-1", "council-a", "north", domain.PersonalAdviser)
+		createPeople(t, s, in)
+		steps := []struct {
+			name       string
+			change     func(*domain.Person)
+			ifRevision int64
+		}{
+			{"promote", func(p *domain.Person) {
+				p.DisplayName, p.Team, p.Roles = "Promoted", "south", []domain.Role{domain.PersonalAdviser, domain.TeamManager}
+			}, 1},
+			{"disable", func(p *domain.Person) { p.Disabled, p.Roles = true, nil }, 0},
+			{"enable", func(p *domain.Person) { p.Disabled, p.Team = false, "" }, 3},
+		}
+		current := storedPerson(in, 1)
+		for i, step := range steps {
+			changed := current
+			step.change(&changed)
+			changed.UpdateTime = at.Add(time.Duration(i+1) * time.Hour)
+			changed.CreateTime = at.Add(time.Hour) // stores keep the create time
+			var out domain.Person
+			inTx(t, s, func(tx store.Tx) (err error) { out, err = tx.UpdatePerson(ctx, changed, step.ifRevision); return err })
+			want := changed
+			want.CreateTime = at
+			want = storedPerson(want, current.Revision+1)
+			if diff := cmp.Diff(want, out, equateEmpty); diff != "" {
+				t.Fatalf("%s: UpdatePerson returned (-want +got):\n%s", step.name, diff)
+			}
+			got, _ := getPerson(t, s, in.ID)
+			if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
+				t.Fatalf("%s: after update, GetPerson (-want +got):\n%s", step.name, diff)
+			}
+			current = got
+		}
+	})
+
+	t.Run("UpdateStaleRevisionChangesNothing", func(t *testing.T) {
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council))
+		in := person("pa-1", "council-a", "north", domain.PersonalAdviser)
+		createPeople(t, s, in)
+		for _, ifRevision := range []int64{2, 7} {
+			changed := in
+			changed.Roles, changed.DisplayName = []domain.Role{domain.Administrator}, fmt.Sprintf("Lost %d", ifRevision)
+			err := s.InTx(ctx, func(tx store.Tx) error { _, err := tx.UpdatePerson(ctx, changed, ifRevision); return err })
+			wantErr(t, err, errs.Aborted, errs.ReasonEtagMismatch)
+		}
+		got, _ := getPerson(t, s, in.ID)
+		if diff := cmp.Diff(storedPerson(in, 1), got, equateEmpty); diff != "" {
+			t.Fatalf("a stale update changed the person (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("UpdateMissing", func(t *testing.T) {
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council))
+		for _, ifRevision := range []int64{0, 1} {
+			err := s.InTx(ctx, func(tx store.Tx) error {
+				_, err := tx.UpdatePerson(ctx, person("ghost", "council-a", ""), ifRevision)
+				return err
+			})
+			wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+		}
+	})
+}

@@ -1,0 +1,367 @@
+// Package accessadmin implements carepath.v1.AccessService: administrators manage
+// organisations and people. An administrator manages their own council's people, partner
+// organisations and their people, and never another council's.
+package accessadmin
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"go.einride.tech/aip/fieldmask"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/carepath/carepath/internal/access"
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/platform/pagetoken"
+	"github.com/carepath/carepath/internal/store"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/listing"
+)
+
+// Server implements AccessService.
+type Server struct {
+	pb.UnimplementedAccessServiceServer
+	store store.Store
+	now   func() time.Time
+}
+
+// New returns the service.
+func New(s store.Store, now func() time.Time) *Server { return &Server{store: s, now: now} }
+
+const (
+	orgPrefix    = "organisations/"
+	personPrefix = "people/"
+)
+
+var errOtherCouncil = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+	"administrators manage their own council and partner organisations only")
+
+// manages reports whether the administrator may manage an organisation: their own, or a
+// partner (any organisation that is not a council).
+func manages(caller string, org domain.Organisation) bool {
+	return org.ID == caller || org.Type != domain.Council
+}
+
+func orgToProto(o domain.Organisation) *pb.Organisation {
+	return &pb.Organisation{
+		Name: orgPrefix + o.ID, DisplayName: o.DisplayName,
+		Type:                      pb.Organisation_Type(pb.Organisation_Type_value[string(o.Type)]),
+		ClientCertificateSubjects: o.CertificateSubjects,
+		CreateTime:                timestamppb.New(o.CreateTime), UpdateTime: timestamppb.New(o.UpdateTime),
+		Etag: convert.Etag(o.Revision),
+	}
+}
+
+func personToProto(p domain.Person) *pb.Person {
+	out := &pb.Person{
+		Name: personPrefix + p.ID, DisplayName: p.DisplayName, Organisation: orgPrefix + p.OrganisationID,
+		Team: p.Team, Disabled: p.Disabled,
+		CreateTime: timestamppb.New(p.CreateTime), UpdateTime: timestamppb.New(p.UpdateTime),
+		Etag: convert.Etag(p.Revision),
+	}
+	for _, r := range p.Roles {
+		out.Roles = append(out.Roles, pb.Person_Role(pb.Person_Role_value[string(r)]))
+	}
+	return out
+}
+
+func (s *Server) GetOrganisation(ctx context.Context, req *pb.GetOrganisationRequest) (*pb.Organisation, error) {
+	var o domain.Organisation
+	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		o, err = tx.GetOrganisation(ctx, strings.TrimPrefix(req.GetName(), orgPrefix))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return orgToProto(o), nil
+}
+
+func (s *Server) ListOrganisations(ctx context.Context, req *pb.ListOrganisationsRequest) (*pb.ListOrganisationsResponse, error) {
+	after, err := pagetoken.Decode(req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	size := listing.PageSize(req.GetPageSize())
+	var page []domain.Organisation
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		page, err = tx.ListOrganisations(ctx, after, size+1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListOrganisationsResponse{}
+	page, resp.NextPageToken = listing.Next(page, size, func(o domain.Organisation) string { return o.ID })
+	for _, o := range page {
+		resp.Organisations = append(resp.Organisations, orgToProto(o))
+	}
+	return resp, nil
+}
+
+func (s *Server) CreateOrganisation(ctx context.Context, req *pb.CreateOrganisationRequest) (*pb.Organisation, error) {
+	in := req.GetOrganisation()
+	var v errs.Violations
+	if in.GetDisplayName() == "" {
+		v.Add("organisation.display_name", "is required")
+	}
+	if in.GetType() == pb.Organisation_TYPE_UNSPECIFIED {
+		v.Add("organisation.type", "is required")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if in.GetType() == pb.Organisation_COUNCIL {
+		return nil, errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+			"councils are set up with the deployment (carepath setup), not over the API")
+	}
+	now := s.now()
+	o := domain.Organisation{ID: req.GetOrganisationId(), DisplayName: in.GetDisplayName(),
+		Type: domain.OrganisationType(in.GetType().String()), CertificateSubjects: in.GetClientCertificateSubjects(),
+		CreateTime: now, UpdateTime: now}
+	var out domain.Organisation
+	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		out, err = tx.CreateOrganisation(ctx, o)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return orgToProto(out), nil
+}
+
+var orgIgnored = map[string]bool{"name": true, "etag": true, "create_time": true, "update_time": true, "type": true}
+
+func (s *Server) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrganisationRequest) (*pb.Organisation, error) {
+	in := req.GetOrganisation()
+	ids, err := convert.Parse("organisation.name", in.GetName(), "organisations")
+	if err != nil {
+		return nil, err
+	}
+	ifRevision, err := convert.ParseEtag(in.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	mask := listing.UpdateMask(req.GetUpdateMask(), in, orgIgnored)
+	var out domain.Organisation
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		cur, err := tx.GetOrganisation(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		if !manages(access.Caller(ctx).Organisation, cur) {
+			return errOtherCouncil
+		}
+		if ifRevision != 0 && ifRevision != cur.Revision {
+			return store.ErrRevisionMismatch
+		}
+		merged := orgToProto(cur)
+		fieldmask.Update(mask, merged, in)
+		next := cur
+		next.DisplayName, next.CertificateSubjects, next.UpdateTime = merged.GetDisplayName(), merged.GetClientCertificateSubjects(), s.now()
+		if next.DisplayName == "" {
+			return errs.Invalid(errs.Violation{Field: "organisation.display_name", Description: "is required"})
+		}
+		out, err = tx.UpdateOrganisation(ctx, next, cur.Revision)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return orgToProto(out), nil
+}
+
+// managedOrganisations are the organisations whose people the administrator manages.
+func managedOrganisations(ctx context.Context, tx store.Tx) ([]string, error) {
+	caller := access.Caller(ctx).Organisation
+	ids := []string{caller}
+	after := ""
+	for {
+		page, err := tx.ListOrganisations(ctx, after, 500)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page {
+			if o.ID != caller && manages(caller, o) {
+				ids = append(ids, o.ID)
+			}
+		}
+		if len(page) < 500 {
+			return ids, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+var errPersonDenied = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+	"you may not manage this person, or there is no such person")
+
+// person loads a person the administrator manages.
+func person(ctx context.Context, tx store.Tx, id string) (domain.Person, error) {
+	p, err := tx.GetPerson(ctx, id)
+	if err == store.ErrPersonNotFound {
+		return p, errPersonDenied
+	} else if err != nil {
+		return p, err
+	}
+	org, err := tx.GetOrganisation(ctx, p.OrganisationID)
+	if err != nil {
+		return p, err
+	}
+	if !manages(access.Caller(ctx).Organisation, org) {
+		return p, errPersonDenied
+	}
+	return p, nil
+}
+
+func (s *Server) GetPerson(ctx context.Context, req *pb.GetPersonRequest) (*pb.Person, error) {
+	var p domain.Person
+	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		p, err = person(ctx, tx, strings.TrimPrefix(req.GetName(), personPrefix))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return personToProto(p), nil
+}
+
+func (s *Server) ListPeople(ctx context.Context, req *pb.ListPeopleRequest) (*pb.ListPeopleResponse, error) {
+	after, err := pagetoken.Decode(req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	size := listing.PageSize(req.GetPageSize())
+	var page []domain.Person
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		orgs, err := managedOrganisations(ctx, tx)
+		if err != nil {
+			return err
+		}
+		page, err = tx.ListPeople(ctx, store.PeopleQuery{OrganisationIDs: orgs, AfterID: after, Limit: size + 1})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListPeopleResponse{}
+	page, resp.NextPageToken = listing.Next(page, size, func(p domain.Person) string { return p.ID })
+	for _, p := range page {
+		resp.People = append(resp.People, personToProto(p))
+	}
+	return resp, nil
+}
+
+// checkPerson refuses a person without a name or a role, or with roles that do not fit the
+// organisation: staff roles are for councils, the partner role for partners.
+func checkPerson(org domain.Organisation, p domain.Person) error {
+	var v errs.Violations
+	if p.DisplayName == "" {
+		v.Add("person.display_name", "is required")
+	}
+	if len(p.Roles) == 0 {
+		v.Add("person.roles", "must have at least one role")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	roles := p.Roles
+	for i, r := range roles {
+		partner := r == domain.PartnerOfficer
+		if partner == (org.Type == domain.Council) {
+			return errs.Invalid(errs.Violation{Field: "person.roles", Description: "role " + string(r) +
+				" does not fit a " + string(org.Type) + " organisation"})
+		}
+		if slices.Contains(roles[:i], r) {
+			return errs.Invalid(errs.Violation{Field: "person.roles", Description: "lists a role twice"})
+		}
+	}
+	return nil
+}
+
+func rolesFromProto(in []pb.Person_Role) []domain.Role {
+	out := make([]domain.Role, len(in))
+	for i, r := range in {
+		out[i] = domain.Role(r.String())
+	}
+	return out
+}
+
+func (s *Server) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) (*pb.Person, error) {
+	in := req.GetPerson()
+	orgID, ok := strings.CutPrefix(in.GetOrganisation(), orgPrefix)
+	if !ok {
+		return nil, errs.Invalid(errs.Violation{Field: "person.organisation", Description: "is required"})
+	}
+	now := s.now()
+	p := domain.Person{ID: req.GetPersonId(), DisplayName: in.GetDisplayName(), OrganisationID: orgID, Team: in.GetTeam(),
+		Roles: rolesFromProto(in.GetRoles()), Disabled: in.GetDisabled(), CreateTime: now, UpdateTime: now}
+	var out domain.Person
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		org, err := tx.GetOrganisation(ctx, orgID)
+		if err == store.ErrOrganisationNotFound {
+			return errs.Invalid(errs.Violation{Field: "person.organisation", Description: "is not an organisation"})
+		} else if err != nil {
+			return err
+		}
+		if !manages(access.Caller(ctx).Organisation, org) {
+			return errOtherCouncil
+		}
+		if err := checkPerson(org, p); err != nil {
+			return err
+		}
+		out, err = tx.CreatePerson(ctx, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return personToProto(out), nil
+}
+
+var personIgnored = map[string]bool{"name": true, "etag": true, "create_time": true, "update_time": true, "organisation": true}
+
+func (s *Server) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRequest) (*pb.Person, error) {
+	in := req.GetPerson()
+	ids, err := convert.Parse("person.name", in.GetName(), "people")
+	if err != nil {
+		return nil, err
+	}
+	ifRevision, err := convert.ParseEtag(in.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	mask := listing.UpdateMask(req.GetUpdateMask(), in, personIgnored)
+	var out domain.Person
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		cur, err := person(ctx, tx, ids[0])
+		if err != nil {
+			return err
+		}
+		if ifRevision != 0 && ifRevision != cur.Revision {
+			return store.ErrRevisionMismatch
+		}
+		merged := personToProto(cur)
+		fieldmask.Update(mask, merged, in)
+		next := cur
+		next.DisplayName, next.Team, next.Roles, next.Disabled, next.UpdateTime =
+			merged.GetDisplayName(), merged.GetTeam(), rolesFromProto(merged.GetRoles()), merged.GetDisabled(), s.now()
+		org, err := tx.GetOrganisation(ctx, cur.OrganisationID)
+		if err != nil {
+			return err
+		}
+		if err := checkPerson(org, next); err != nil {
+			return err
+		}
+		out, err = tx.UpdatePerson(ctx, next, cur.Revision)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return personToProto(out), nil
+}

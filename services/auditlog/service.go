@@ -1,0 +1,100 @@
+// Package auditlog implements carepath.v1.AuditService: auditors search their council's
+// audit trail.
+package auditlog
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/carepath/carepath/internal/access"
+	"github.com/carepath/carepath/internal/platform/pagetoken"
+	"github.com/carepath/carepath/internal/store"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/internal/listing"
+)
+
+// Server implements AuditService.
+type Server struct {
+	pb.UnimplementedAuditServiceServer
+	store store.Store
+	now   func() time.Time
+}
+
+// New returns the service.
+func New(s store.Store, now func() time.Time) *Server { return &Server{store: s, now: now} }
+
+func orgName(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "organisations/" + id
+}
+
+func recordToProto(e store.AuditEntry) *pb.AuditRecord {
+	r := e.Record
+	out := &pb.AuditRecord{
+		Name:          "auditChains/" + r.Chain + "/records/" + strconv.FormatInt(r.Seq, 10),
+		Time:          timestamppb.New(r.Time),
+		Actor:         r.Actor,
+		Organisation:  orgName(r.Organisation),
+		Purpose:       r.Purpose,
+		Action:        r.Action,
+		Council:       orgName(r.Council),
+		RequestId:     r.RequestID,
+		ClientAddress: r.ClientAddress,
+	}
+	if !strings.HasPrefix(r.Actor, "system:") {
+		out.Actor = "people/" + r.Actor
+	}
+	for _, role := range r.Roles {
+		out.Roles = append(out.Roles, pb.Person_Role(pb.Person_Role_value[role]))
+	}
+	for _, id := range r.YoungPeople {
+		out.YoungPeople = append(out.YoungPeople, "youngPeople/"+id)
+	}
+	return out
+}
+
+func (s *Server) ListAuditRecords(ctx context.Context, req *pb.ListAuditRecordsRequest) (*pb.ListAuditRecordsResponse, error) {
+	q := store.AuditQuery{
+		Council:       access.Caller(ctx).Organisation,
+		YoungPersonID: strings.TrimPrefix(req.GetYoungPerson(), "youngPeople/"),
+		Actor:         strings.TrimPrefix(req.GetActor(), "people/"),
+		Limit:         listing.PageSize(req.GetPageSize()) + 1,
+	}
+	if req.GetStartTime() != nil {
+		q.Start = req.GetStartTime().AsTime()
+	}
+	if req.GetEndTime() != nil {
+		q.End = req.GetEndTime().AsTime()
+	}
+	fingerprint := strings.Join([]string{req.GetYoungPerson(), req.GetActor(), q.Start.String(), q.End.String()}, "|")
+	after, err := pagetoken.Decode(req.GetPageToken(), fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	if after != "" {
+		if q.BeforeID, err = strconv.ParseInt(after, 10, 64); err != nil {
+			return nil, pagetoken.Invalid()
+		}
+	}
+	var page []store.AuditEntry
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		page, err = tx.ListAuditRecords(ctx, q)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListAuditRecordsResponse{}
+	page, resp.NextPageToken = listing.Next(page, q.Limit-1,
+		func(e store.AuditEntry) string { return strconv.FormatInt(e.ID, 10) }, fingerprint)
+	for _, e := range page {
+		resp.AuditRecords = append(resp.AuditRecords, recordToProto(e))
+	}
+	return resp, nil
+}
