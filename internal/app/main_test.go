@@ -1,11 +1,20 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/carepath/carepath/internal/demo"
+	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/planner"
+	"github.com/carepath/carepath/internal/store"
+	"github.com/carepath/carepath/internal/store/memory"
 )
 
 // testLogs collects the logs of every server the tests start, so that TestMain can check
@@ -33,14 +42,38 @@ func (c *logCollector) all() string {
 	return b.String()
 }
 
-// personalData are the names and dates of birth the tests give young people.
-var personalData = []string{fixtureGiven, fixtureFamily, "2009-04-17", "Quill", "Zeb"}
+// personalData are the names and dates of birth the tests give young people, and those of
+// the demo young people.
+func personalData() ([]string, error) {
+	out := []string{fixtureGiven, fixtureFamily, "2009-04-17", "Quill", "Zeb"}
+	ctx := context.Background()
+	s := memory.New()
+	if _, err := demo.Load(ctx, s, planner.New(catalogue.Default(), time.Now), civil.Today(time.Now())); err != nil {
+		return nil, err
+	}
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		yps, err := tx.ListYoungPeople(ctx, store.YoungPeopleQuery{Limit: 100})
+		for _, yp := range yps {
+			out = append(out, yp.GivenName, yp.FamilyName, yp.DateOfBirth.String())
+		}
+		if len(yps) < 5 {
+			return fmt.Errorf("the demo data has %d young people", len(yps))
+		}
+		return err
+	})
+	return out, err
+}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
 		logs := testLogs.all()
-		for _, pii := range personalData {
+		pii, err := personalData()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "FAIL: personal data to look for: %v\n", err)
+			code = 1
+		}
+		for _, pii := range pii {
 			if strings.Contains(logs, pii) {
 				fmt.Fprintf(os.Stderr, "FAIL: the API test suite's logs contain personal data %q\n", pii)
 				code = 1
