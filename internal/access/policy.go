@@ -90,8 +90,18 @@ var Policies = map[string]Policy{
 	"/carepath.v1.SharingService/CreateShare":            staff,
 	"/carepath.v1.SharingService/WithdrawShare":          staff,
 
-	"/carepath.v1.PartnerService/ListSharedYoungPeople": partners,
-	"/carepath.v1.PartnerService/GetSharedYoungPerson":  partners,
+	"/carepath.v1.PartnerService/ListSharedYoungPeople":  partners,
+	"/carepath.v1.PartnerService/GetSharedYoungPerson":   partners,
+	"/carepath.v1.PartnerService/GetHousingReadiness":    partners,
+	"/carepath.v1.PartnerService/GetEmploymentReadiness": partners,
+	"/carepath.v1.PartnerService/RecordSharedFact":       partners,
+
+	"/carepath.v1.ReadinessService/ListFacts":                staff,
+	"/carepath.v1.ReadinessService/RecordFact":               staff,
+	"/carepath.v1.ReadinessService/GetCliffEdgeAssessment":   staff,
+	"/carepath.v1.ReadinessService/ListCliffEdgeAssessments": staff,
+	// Counts name no one: administrators count the whole council for the partnership board.
+	"/carepath.v1.ReadinessService/SummarizeCliffEdge": {Roles: []string{PA, Manager, Admin}},
 
 	"/carepath.v1.AuditService/ListAuditRecords": {Roles: []string{Auditor}},
 }

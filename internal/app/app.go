@@ -49,6 +49,7 @@ import (
 	catalogueservice "github.com/carepath/carepath/services/catalogue"
 	"github.com/carepath/carepath/services/partner"
 	"github.com/carepath/carepath/services/pathways"
+	readinessservice "github.com/carepath/carepath/services/readiness"
 	"github.com/carepath/carepath/services/sharing"
 	"github.com/carepath/carepath/services/youngpeople"
 )
@@ -154,13 +155,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 		return nil, fmt.Errorf("gateway connection: %w", err)
 	}
 	gw := gateway.NewServeMux(runtime.WithMetadata(gatewayMetadata(gatewaySecret)))
-	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
-		pb.RegisterYoungPeopleServiceHandler, pb.RegisterCareEpisodesServiceHandler,
-		pb.RegisterPathwaysServiceHandler, pb.RegisterCatalogueServiceHandler,
-		pb.RegisterAccessServiceHandler, pb.RegisterSharingServiceHandler,
-		pb.RegisterPartnerServiceHandler, pb.RegisterAuditServiceHandler,
-	} {
-		if err := register(ctx, gw, a.gwConn); err != nil {
+	for _, svc := range a.apis() {
+		if err := svc.gateway(ctx, gw, a.gwConn); err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
@@ -177,17 +173,47 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	return a, nil
 }
 
+// service is one carepath API: its gRPC implementation and its REST gateway, kept together
+// so that no service is served over one protocol only.
+type service struct {
+	grpc    func(*grpc.Server)
+	gateway func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+}
+
+func (a *App) apis() []service {
+	now := time.Now
+	return []service{
+		{func(s *grpc.Server) { pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.store, a.planner, now)) },
+			pb.RegisterYoungPeopleServiceHandler},
+		{func(s *grpc.Server) {
+			pb.RegisterCareEpisodesServiceServer(s, careepisodes.New(a.store, a.planner, now))
+		},
+			pb.RegisterCareEpisodesServiceHandler},
+		{func(s *grpc.Server) { pb.RegisterPathwaysServiceServer(s, pathways.New(a.store, a.planner, now)) },
+			pb.RegisterPathwaysServiceHandler},
+		{func(s *grpc.Server) {
+			pb.RegisterCatalogueServiceServer(s, catalogueservice.New(a.store, a.planner, now, a.pokeRefresher))
+		}, pb.RegisterCatalogueServiceHandler},
+		{func(s *grpc.Server) { pb.RegisterAccessServiceServer(s, accessadmin.New(a.store, now)) },
+			pb.RegisterAccessServiceHandler},
+		{func(s *grpc.Server) { pb.RegisterSharingServiceServer(s, sharing.New(a.store, now)) },
+			pb.RegisterSharingServiceHandler},
+		{func(s *grpc.Server) { pb.RegisterPartnerServiceServer(s, partner.New(a.store, a.planner, now)) },
+			pb.RegisterPartnerServiceHandler},
+		{func(s *grpc.Server) {
+			pb.RegisterReadinessServiceServer(s, readinessservice.New(a.store, a.planner, now))
+		},
+			pb.RegisterReadinessServiceHandler},
+		{func(s *grpc.Server) { pb.RegisterAuditServiceServer(s, auditlog.New(a.store, now)) },
+			pb.RegisterAuditServiceHandler},
+	}
+}
+
 // register adds every carepath service, and health, to a gRPC server.
 func (a *App) register(s *grpc.Server) {
-	now := time.Now
-	pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.store, a.planner, now))
-	pb.RegisterCareEpisodesServiceServer(s, careepisodes.New(a.store, a.planner, now))
-	pb.RegisterPathwaysServiceServer(s, pathways.New(a.store, a.planner, now))
-	pb.RegisterCatalogueServiceServer(s, catalogueservice.New(a.store, a.planner, now, a.pokeRefresher))
-	pb.RegisterAccessServiceServer(s, accessadmin.New(a.store, now))
-	pb.RegisterSharingServiceServer(s, sharing.New(a.store, now))
-	pb.RegisterPartnerServiceServer(s, partner.New(a.store, now))
-	pb.RegisterAuditServiceServer(s, auditlog.New(a.store, now))
+	for _, svc := range a.apis() {
+		svc.grpc(s)
+	}
 	healthpb.RegisterHealthServer(s, a.health)
 }
 
@@ -394,21 +420,29 @@ func (a *App) pokeRefresher() {
 	}
 }
 
-// refreshPathways replans stale pathways in the background, in batches; every replica may
-// run it (batches are claimed with locks the others skip).
+// refreshPathways replans stale pathways and reassesses readiness that time has overtaken
+// (at midnight, a day's worth), in the background, in batches; every replica may run it
+// (batches are claimed with locks the others skip).
 func (a *App) refreshPathways(ctx context.Context) {
 	t := time.NewTicker(refreshInterval)
 	defer t.Stop()
 	for {
 		start := time.Now()
 		n, err := a.planner.RefreshStale(ctx, a.store, 500, 2)
+		if err == nil && n > 0 {
+			a.log.Info("replanned pathways", "young_people", n, "duration", time.Since(start).String())
+		}
+		if err == nil {
+			start = time.Now()
+			if n, err = a.planner.RefreshReadiness(ctx, a.store, "", 500, 2); err == nil && n > 0 {
+				a.log.Info("reassessed readiness", "young_people", n, "duration", time.Since(start).String())
+			}
+		}
 		switch {
 		case ctx.Err() != nil:
 			return
 		case err != nil:
-			a.log.Warn("replanning pathways failed; will retry", "error", err)
-		case n > 0:
-			a.log.Info("replanned pathways", "young_people", n, "duration", time.Since(start).String())
+			a.log.Warn("background planning failed; will retry", "error", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -12,6 +12,7 @@ import (
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/readiness"
 	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/store"
 )
@@ -273,7 +274,20 @@ func recordProgress(ctx context.Context, tx store.Tx, p *planner.Planner, today 
 			}
 		}
 	}
-	// Milestones timed from those just achieved.
+	// Facts about Amani, who turns 18 soon: some from her adviser, one from the housing
+	// partner.
+	for i, f := range []domain.Fact{
+		{Key: readiness.FactNINumber, Value: true, EvidenceType: domain.DocumentSeen, RecordedBy: AdviserNorth, OrganisationID: CouncilID},
+		{Key: readiness.FactImmigrationStatus, Value: true, EvidenceType: domain.ConfirmedByAgency, RecordedBy: AdviserNorth, OrganisationID: CouncilID},
+		{Key: readiness.FactTenancyTraining, Value: true, EvidenceType: domain.ConfirmedByAgency, RecordedBy: "hana-housing", OrganisationID: HousingPartner},
+	} {
+		f.ID, f.YoungPersonID = fmt.Sprintf("d3e1f000-0000-4000-8000-0000000000%02d", i+1), ID("04")
+		f.EffectiveDate, f.RecordTime = today.AddDays(-14), now
+		if _, err := tx.AddFact(ctx, f); err != nil {
+			return err
+		}
+	}
+	// Milestones timed from those just achieved, and readiness.
 	return p.Replan(ctx, tx, ID("02"), ID("04"))
 }
 

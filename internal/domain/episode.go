@@ -3,6 +3,7 @@ package domain
 import (
 	"time"
 
+	"github.com/carepath/carepath/internal/domain/carestatus"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/ssda903"
 	"github.com/carepath/carepath/internal/errs"
@@ -23,6 +24,16 @@ type CareEpisode struct {
 	CreateTime time.Time
 	UpdateTime time.Time
 	Revision   int64
+}
+
+// StatusEpisodes returns episodes as care-status derivation reads them.
+func StatusEpisodes(eps []CareEpisode) []carestatus.Episode {
+	out := make([]carestatus.Episode, len(eps))
+	for i, e := range eps {
+		out[i] = carestatus.Episode{Start: e.Start, End: e.End, LegalStatus: e.LegalStatus,
+			PlacementType: e.PlacementType, ReasonEnded: e.ReasonEnded}
+	}
+	return out
 }
 
 // Open reports whether the episode has not ended.

@@ -1,7 +1,8 @@
-// Package planner keeps young people's pathways planned. It runs the pure planning of
-// domain/pathway over the store: for a few young people inside the transaction that
-// changed them, and in the background for every pathway planned with an older catalogue or
-// council settings.
+// Package planner keeps young people's pathways planned and their readiness assessed. It
+// runs the pure planning of domain/pathway and the assessment of domain/readiness over the
+// store: for a few young people inside the transaction that changed them, and in the
+// background for every pathway planned with an older catalogue or council settings and
+// every readiness summary that time has overtaken.
 package planner
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/pathway"
+	"github.com/carepath/carepath/internal/domain/readiness"
 	"github.com/carepath/carepath/internal/store"
 )
 
@@ -80,25 +82,77 @@ func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error 
 			}),
 		})
 	}
-	return tx.SavePathways(ctx, now, plans)
+	if err := tx.SavePathways(ctx, now, plans); err != nil {
+		return err
+	}
+	return p.Reassess(ctx, tx, ids...)
 }
 
-// achieved gives the latest achieved date of each catalogue milestone.
-func achieved(ms []domain.Milestone) map[string]civil.Date {
-	out := map[string]civil.Date{}
-	for _, m := range ms {
-		if m.Key != "" && m.State == domain.Achieved && m.AchievedDate.After(out[m.Key]) {
-			out[m.Key] = m.AchievedDate
-		}
+// Reassess replaces the readiness summaries of the young people with ids with their
+// assessment as of today, within tx.
+func (p *Planner) Reassess(ctx context.Context, tx store.Tx, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
 	}
-	return out
+	inputs, err := p.Inputs(ctx, tx, civil.Today(p.now()), ids...)
+	if err != nil {
+		return err
+	}
+	rows := make([]domain.ReadinessSummary, len(inputs))
+	for i, in := range inputs {
+		rows[i] = readiness.CliffEdge(in).Summary(in.YoungPerson)
+	}
+	return tx.SaveReadiness(ctx, rows)
+}
+
+// Inputs loads, within tx, what assessing the readiness of the young people with ids as of
+// a day needs (young people who do not exist are left out).
+func (p *Planner) Inputs(ctx context.Context, tx store.Tx, asOf civil.Date, ids ...string) ([]readiness.Input, error) {
+	states, err := tx.LoadPathways(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rules := map[string]civil.LeaplingRule{}
+	out := make([]readiness.Input, 0, len(states))
+	for _, st := range states {
+		yp := st.YoungPerson
+		rule, ok := rules[yp.CouncilID]
+		if !ok {
+			settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
+			if err != nil {
+				return nil, err
+			}
+			rule, rules[yp.CouncilID] = settings.LeaplingRule, settings.LeaplingRule
+		}
+		out = append(out, readiness.Input{YoungPerson: yp, Episodes: st.Episodes, Milestones: st.Milestones,
+			Facts: st.Facts, AsOf: asOf, Rule: rule})
+	}
+	return out, nil
 }
 
 // RefreshStale replans, batch young people per transaction, every pathway planned with
-// another catalogue version or settings revision, and returns how many it replanned. It
-// runs workers transactions at once (planning in Go overlaps writing in the database);
-// like several replicas doing the same, each claims its batch with a lock the others skip.
+// another catalogue version or settings revision, and returns how many it replanned.
 func (p *Planner) RefreshStale(ctx context.Context, s store.Store, batch, workers int) (int, error) {
+	return drain(ctx, s, batch, workers, func(ctx context.Context, tx store.Tx) ([]string, error) {
+		return tx.StalePathways(ctx, p.catalogue.Version, batch)
+	}, p.Replan)
+}
+
+// RefreshReadiness reassesses, batch young people per transaction, every readiness summary
+// of the council ("" for all) that is missing, of other rules, or overtaken by time, and
+// returns how many it reassessed.
+func (p *Planner) RefreshReadiness(ctx context.Context, s store.Store, councilID string, batch, workers int) (int, error) {
+	return drain(ctx, s, batch, workers, func(ctx context.Context, tx store.Tx) ([]string, error) {
+		return tx.StaleReadiness(ctx, store.StaleReadinessQuery{CouncilID: councilID, Today: civil.Today(p.now()),
+			Version: readiness.Version, Limit: batch})
+	}, p.Reassess)
+}
+
+// drain runs work on batches that claim returns until one is short. It runs workers
+// transactions at once (work in Go overlaps writing in the database); like several
+// replicas doing the same, each claims its batch with a lock the others skip.
+func drain(ctx context.Context, s store.Store, batch, workers int, claim func(context.Context, store.Tx) ([]string, error),
+	work func(context.Context, store.Tx, ...string) error) (int, error) {
 	var (
 		mu    sync.Mutex
 		total int
@@ -109,12 +163,12 @@ func (p *Planner) RefreshStale(ctx context.Context, s store.Store, batch, worker
 			for {
 				n := 0
 				err := s.InTx(ctx, func(tx store.Tx) error {
-					ids, err := tx.StalePathways(ctx, p.catalogue.Version, batch)
+					ids, err := claim(ctx, tx)
 					n = len(ids)
 					if err != nil {
 						return err
 					}
-					return p.Replan(ctx, tx, ids...)
+					return work(ctx, tx, ids...)
 				})
 				mu.Lock()
 				total += n
@@ -127,4 +181,15 @@ func (p *Planner) RefreshStale(ctx context.Context, s store.Store, batch, worker
 	}
 	err := g.Wait()
 	return total, err
+}
+
+// achieved gives the latest achieved date of each catalogue milestone.
+func achieved(ms []domain.Milestone) map[string]civil.Date {
+	out := map[string]civil.Date{}
+	for _, m := range ms {
+		if m.Key != "" && m.State == domain.Achieved && m.AchievedDate.After(out[m.Key]) {
+			out[m.Key] = m.AchievedDate
+		}
+	}
+	return out
 }

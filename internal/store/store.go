@@ -44,6 +44,8 @@ type Tx interface {
 	Sharing
 	Audit
 	Requests
+	Facts
+	Readiness
 }
 
 // YoungPeople stores young people.
@@ -83,6 +85,9 @@ type Scope struct {
 	CouncilID   string
 	AdviserIDs  []string
 	Unallocated bool
+	// WholeCouncil widens the scope to every young person of the council, for counts
+	// that name no one.
+	WholeCouncil bool
 }
 
 // Contains reports whether yp is in the scope; stores use it to agree with their queries.
@@ -92,6 +97,9 @@ func (s *Scope) Contains(yp domain.YoungPerson) bool {
 	}
 	if yp.CouncilID != s.CouncilID {
 		return false
+	}
+	if s.WholeCouncil {
+		return true
 	}
 	if yp.PersonalAdviserID == "" {
 		return s.Unallocated
@@ -207,11 +215,14 @@ type Pathways interface {
 	StalePathways(ctx context.Context, catalogueVersion string, limit int) ([]string, error)
 }
 
-// PathwayState is a young person with their episodes and milestones.
+// PathwayState is a young person with their episodes, milestones and fact records: what
+// planning and readiness assessment need.
 type PathwayState struct {
 	YoungPerson domain.YoungPerson
 	Episodes    []domain.CareEpisode
 	Milestones  []domain.Milestone
+	// Facts are every record of the young person's facts, oldest first.
+	Facts []domain.Fact
 }
 
 // PathwayPlan is the planned catalogue milestones of one young person.
@@ -333,4 +344,91 @@ type AuditQuery struct {
 	Start, End    time.Time // zero: unbounded
 	BeforeID      int64     // 0: from the newest
 	Limit         int
+}
+
+// Facts stores the records of young people's facts. Records are appended, never changed.
+type Facts interface {
+	// AddFact stores a new record (ID is set by the caller). It fails with
+	// ErrYoungPersonNotFound if the young person does not exist.
+	AddFact(ctx context.Context, f domain.Fact) (domain.Fact, error)
+	// ListFacts returns every record of a young person's facts, oldest first (by record
+	// time, then id).
+	ListFacts(ctx context.Context, youngPersonID string) ([]domain.Fact, error)
+}
+
+// Readiness stores each young person's latest cliff-edge summary, for councils' views.
+type Readiness interface {
+	// SaveReadiness inserts or replaces the summaries (one per young person). Summaries of
+	// young people who no longer exist are skipped.
+	SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) error
+	// StaleReadiness returns up to q.Limit young people (of q.CouncilID, if set) whose
+	// summary is missing, has ValidUntil on or before q.Today, or has a Version other than
+	// q.Version, and locks them for this transaction, skipping any another transaction holds.
+	StaleReadiness(ctx context.Context, q StaleReadinessQuery) ([]string, error)
+	// ListReadiness returns up to q.Limit summaries matching q with their young people, in
+	// q.Order and then young person id, after q.After.
+	ListReadiness(ctx context.Context, q ReadinessQuery) ([]ReadinessEntry, error)
+	// CountReadiness counts the summaries matching q (Order, After and Limit are ignored):
+	// in all, by rating, by failing check and by failing ambition.
+	CountReadiness(ctx context.Context, q ReadinessQuery) (ReadinessCounts, error)
+}
+
+// StaleReadinessQuery selects summaries to refresh.
+type StaleReadinessQuery struct {
+	CouncilID string // "" for every council
+	Today     civil.Date
+	Version   string
+	Limit     int
+}
+
+// ReadinessOrder is the sort order of a readiness view.
+type ReadinessOrder string
+
+const (
+	// ByEighteenthBirthday sorts soonest first.
+	ByEighteenthBirthday ReadinessOrder = "eighteenth_birthday"
+	// ByFixBy sorts by the earliest fix-by date, soonest first; summaries with none last.
+	ByFixBy ReadinessOrder = "fix_by"
+	// ByRating sorts red, then amber, then green.
+	ByRating ReadinessOrder = "rating"
+)
+
+// ReadinessQuery selects summaries for a council's view.
+type ReadinessQuery struct {
+	// Scope limits the view to the young people a member of staff may see; required.
+	Scope *Scope
+	// EighteenthFrom and EighteenthTo bound the 18th birthday, inclusive, when not zero.
+	EighteenthFrom, EighteenthTo civil.Date
+	// Ratings, if any, keep summaries with one of these ratings.
+	Ratings []domain.Rating
+	// Check, if set, keeps summaries where that check fails.
+	Check string
+	// AdviserIDs, if any, keep young people whose personal adviser is one of these (a
+	// team's, or one person).
+	AdviserIDs []string
+	Order      ReadinessOrder
+	After      ReadinessCursor
+	Limit      int
+}
+
+// ReadinessCursor is the position after which a page starts: the sort value of the last
+// summary returned and its young person's id. The sort value is a date as YYYY-MM-DD
+// ("9999-12-31" for a summary with no fix-by date) or a rating's rank as a decimal.
+type ReadinessCursor struct {
+	Value         string
+	YoungPersonID string
+}
+
+// ReadinessEntry is a summary with its young person.
+type ReadinessEntry struct {
+	Summary     domain.ReadinessSummary
+	YoungPerson domain.YoungPerson
+}
+
+// ReadinessCounts are the numbers of young people in a view.
+type ReadinessCounts struct {
+	Total      int
+	ByRating   map[domain.Rating]int
+	ByCheck    map[string]int
+	ByAmbition map[string]int
 }

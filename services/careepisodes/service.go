@@ -314,7 +314,7 @@ func (s *Server) GetCareLeaverStatus(ctx context.Context, req *pb.GetCareLeaverS
 	if err != nil {
 		return nil, err
 	}
-	st := carestatus.Derive(yp.DateOfBirth, convert.Episodes(episodes), asOf, settings.LeaplingRule)
+	st := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), asOf, settings.LeaplingRule)
 	return &pb.CareLeaverStatus{
 		Name:                    req.GetName(),
 		AsOf:                    convert.Date(asOf),

@@ -1,16 +1,21 @@
 // Package partner implements carepath.v1.PartnerService: what a partner organisation sees
-// of the young people shared with it. Its messages have no field of health, care history or
+// of the young people shared with it, how ready they are for a home or for work, and the
+// facts the partner verifies. Its messages have no field of health, care history or
 // immigration status, so none can leak.
 package partner
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/readiness"
 	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
@@ -20,12 +25,15 @@ import (
 // Server implements PartnerService.
 type Server struct {
 	pb.UnimplementedPartnerServiceServer
-	store store.Store
-	now   func() time.Time
+	store   store.Store
+	planner *planner.Planner
+	now     func() time.Time
 }
 
 // New returns the service.
-func New(s store.Store, now func() time.Time) *Server { return &Server{store: s, now: now} }
+func New(s store.Store, p *planner.Planner, now func() time.Time) *Server {
+	return &Server{store: s, planner: p, now: now}
+}
 
 var errDenied = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
 	"this young person is not shared with your organisation for this purpose, or there is no such young person")
@@ -89,6 +97,47 @@ func (s *Server) view(ctx context.Context, tx store.Tx, org string, yp domain.Yo
 	return out, found, nil
 }
 
+// shared returns the young person with a view of them if they are shared with the partner
+// for the purpose on day (share and agreement in force, under 25), else errDenied: one
+// query decides, the same as the list's.
+func (s *Server) shared(ctx context.Context, tx store.Tx, org, id string, p domain.Purpose, day civil.Date) (domain.YoungPerson, *pb.SharedYoungPerson, error) {
+	page, err := tx.ListSharedYoungPeople(ctx, store.SharedQuery{PartnerID: org, Purpose: p, Day: day,
+		BornAfter: bornAfter(day), YoungPersonID: id, Limit: 1})
+	if err != nil {
+		return domain.YoungPerson{}, nil, err
+	}
+	if len(page) == 0 {
+		return domain.YoungPerson{}, nil, errDenied
+	}
+	view, ok, err := s.view(ctx, tx, org, page[0], p, day)
+	if err == nil && !ok {
+		err = errDenied
+	}
+	return page[0], view, err
+}
+
+// readinessOf assesses the young people's readiness for the purpose on day, by id.
+func (s *Server) readinessOf(ctx context.Context, tx store.Tx, p domain.Purpose, day civil.Date, ids ...string) (map[string]readiness.PartnerReadiness, error) {
+	inputs, err := s.planner.Inputs(ctx, tx, day, ids...)
+	if err != nil {
+		return nil, err
+	}
+	assess := readiness.Housing
+	if p == domain.PurposeEmployment {
+		assess = readiness.Employment
+	}
+	out := make(map[string]readiness.PartnerReadiness, len(inputs))
+	for _, in := range inputs {
+		out[in.YoungPerson.ID] = assess(in)
+	}
+	return out, nil
+}
+
+func withReadiness(v *pb.SharedYoungPerson, r readiness.PartnerReadiness) *pb.SharedYoungPerson {
+	v.ReadinessRating, v.PlannedMoveDate = convert.Rating(r.Rating), convert.Date(r.PlannedMoveDate)
+	return v
+}
+
 func (s *Server) GetSharedYoungPerson(ctx context.Context, req *pb.GetSharedYoungPersonRequest) (*pb.SharedYoungPerson, error) {
 	ids, err := convert.Parse("name", req.GetName(), "organisations", "sharedYoungPeople")
 	if err != nil {
@@ -102,30 +151,124 @@ func (s *Server) GetSharedYoungPerson(ctx context.Context, req *pb.GetSharedYoun
 	day := civil.Today(now)
 	var out *pb.SharedYoungPerson
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		// One query decides, the same as the list's: share and agreement in force, under 25.
-		page, err := tx.ListSharedYoungPeople(ctx, store.SharedQuery{PartnerID: ids[0], Purpose: p, Day: day,
-			BornAfter: bornAfter(day), YoungPersonID: ids[1], Limit: 1})
+		yp, view, err := s.shared(ctx, tx, ids[0], ids[1], p, day)
 		if err != nil {
 			return err
 		}
-		if len(page) == 0 {
-			return errDenied
-		}
-		view, ok, err := s.view(ctx, tx, ids[0], page[0], p, day)
+		r, err := s.readinessOf(ctx, tx, p, day, yp.ID)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return errDenied
-		}
-		out = view
-		return access.Audit(ctx, tx, now, string(p), page[0].CouncilID, page[0].ID)
+		out = withReadiness(view, r[yp.ID])
+		return access.Audit(ctx, tx, now, string(p), yp.CouncilID, yp.ID)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
+
+func (s *Server) GetHousingReadiness(ctx context.Context, req *pb.GetHousingReadinessRequest) (*pb.Readiness, error) {
+	return s.readiness(ctx, req.GetName(), "housingReadiness", domain.PurposeHousing)
+}
+
+func (s *Server) GetEmploymentReadiness(ctx context.Context, req *pb.GetEmploymentReadinessRequest) (*pb.Readiness, error) {
+	return s.readiness(ctx, req.GetName(), "employmentReadiness", domain.PurposeEmployment)
+}
+
+// readiness answers for a young person shared with the caller's organisation for p.
+func (s *Server) readiness(ctx context.Context, name, singleton string, p domain.Purpose) (*pb.Readiness, error) {
+	ids, err := convert.ParseSingleton("name", name, singleton, "organisations", "sharedYoungPeople")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := purpose(ctx, ids[0], pb.SharingAgreement_PURPOSE_UNSPECIFIED); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	day := civil.Today(now)
+	var out *pb.Readiness
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		yp, _, err := s.shared(ctx, tx, ids[0], ids[1], p, day)
+		if err != nil {
+			return err
+		}
+		r, err := s.readinessOf(ctx, tx, p, day, yp.ID)
+		if err != nil {
+			return err
+		}
+		out = convert.Readiness(name, r[yp.ID])
+		return access.Audit(ctx, tx, now, string(p), yp.CouncilID, yp.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var errFactKind = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+	"your organisation may not record this kind of fact: partners record the facts of their own purpose")
+
+func (s *Server) RecordSharedFact(ctx context.Context, req *pb.RecordSharedFactRequest) (*pb.SharedFact, error) {
+	ids, err := convert.Parse("name", req.GetName(), "organisations", "sharedYoungPeople", "facts")
+	if err != nil {
+		return nil, err
+	}
+	p, err := purpose(ctx, ids[0], pb.SharingAgreement_PURPOSE_UNSPECIFIED)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	f := convert.NewFact(ctx, ids[1], ids[2], req.GetValue(), req.GetEffectiveDate(), req.GetEvidenceType(), now)
+	if err := readiness.ValidateFact(f, civil.Today(now)); err != nil {
+		return nil, err
+	}
+	kind, _ := readiness.LookupFact(f.Key)
+	if !kind.VisibleTo(p) {
+		return nil, errFactKind
+	}
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		yp, _, err := s.shared(ctx, tx, ids[0], ids[1], p, civil.Today(now))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.LockYoungPerson(ctx, yp.ID); err != nil {
+			return err
+		}
+		if f, err = tx.AddFact(ctx, f); err != nil {
+			return err
+		}
+		if err := s.planner.Reassess(ctx, tx, yp.ID); err != nil {
+			return err
+		}
+		return access.Audit(ctx, tx, now, string(p), yp.CouncilID, yp.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.SharedFact{Name: req.GetName(), Title: kind.Title, Value: f.Value, EffectiveDate: convert.Date(f.EffectiveDate),
+		EvidenceType: convert.EvidenceType(f.EvidenceType), Organisation: "organisations/" + f.OrganisationID}, nil
+}
+
+// listFilter is what a list keeps beyond the share: the 18th birthday, the planned move and
+// the readiness rating.
+type listFilter struct {
+	from, to, movingBy civil.Date
+	ratings            []domain.Rating
+}
+
+func (f listFilter) keeps(r readiness.PartnerReadiness) bool {
+	switch {
+	case !f.from.IsZero() && r.EighteenthBirthday.Before(f.from), !f.to.IsZero() && r.EighteenthBirthday.After(f.to):
+		return false
+	case !f.movingBy.IsZero() && (r.PlannedMoveDate.IsZero() || r.PlannedMoveDate.After(f.movingBy)):
+		return false
+	}
+	return len(f.ratings) == 0 || slices.Contains(f.ratings, r.Rating)
+}
+
+// scanBatch is how many shared young people a list examines per query while filling a page.
+const scanBatch = 100
 
 func (s *Server) ListSharedYoungPeople(ctx context.Context, req *pb.ListSharedYoungPeopleRequest) (*pb.ListSharedYoungPeopleResponse, error) {
 	ids, err := convert.Parse("parent", req.GetParent(), "organisations")
@@ -136,31 +279,72 @@ func (s *Server) ListSharedYoungPeople(ctx context.Context, req *pb.ListSharedYo
 	if err != nil {
 		return nil, err
 	}
-	after, err := listing.AfterID(req.GetPageToken(), req.GetParent(), string(p))
+	filter := listFilter{from: convert.FromDate(req.GetTurning_18From()), to: convert.FromDate(req.GetTurning_18To()),
+		movingBy: convert.FromDate(req.GetMovingBy())}
+	for _, r := range req.GetRatings() {
+		filter.ratings = append(filter.ratings, convert.FromRating(r))
+	}
+	fingerprint := []string{req.GetParent(), string(p), filter.from.String(), filter.to.String(), filter.movingBy.String(),
+		fmt.Sprint(filter.ratings)}
+	after, err := listing.AfterID(req.GetPageToken(), fingerprint...)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	day := civil.Today(now)
+	born := bornAfter(day)
+	if !filter.from.IsZero() {
+		// Born after the 18th-birthday bound less 18 years, with a day to spare for leap days.
+		if b := filter.from.Sub(civil.Period{Years: 18, Days: 1}, civil.FebruaryTwentyEighth); b.After(born) {
+			born = b
+		}
+	}
 	size := listing.PageSize(req.GetPageSize())
+	type kept struct {
+		yp   domain.YoungPerson
+		view *pb.SharedYoungPerson
+	}
+	var page []kept
 	resp := &pb.ListSharedYoungPeopleResponse{}
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		page, err := tx.ListSharedYoungPeople(ctx, store.SharedQuery{PartnerID: ids[0], Purpose: p, Day: day,
-			BornAfter: bornAfter(day), AfterID: after, Limit: size + 1})
-		if err != nil {
-			return err
-		}
-		page, resp.NextPageToken = listing.Next(page, size, func(yp domain.YoungPerson) string { return yp.ID }, req.GetParent(), string(p))
-		councils := map[string][]string{}
-		for _, yp := range page {
-			view, ok, err := s.view(ctx, tx, ids[0], yp, p, day)
+		// Filters other than the share are applied here, so a page is filled by examining
+		// batches until it is full or the shared young people run out.
+		for cursor := after; len(page) <= size; {
+			batch, err := tx.ListSharedYoungPeople(ctx, store.SharedQuery{PartnerID: ids[0], Purpose: p, Day: day,
+				BornAfter: born, AfterID: cursor, Limit: scanBatch})
+			if err != nil || len(batch) == 0 {
+				return err
+			}
+			batchIDs := make([]string, len(batch))
+			for i, yp := range batch {
+				batchIDs[i] = yp.ID
+			}
+			ready, err := s.readinessOf(ctx, tx, p, day, batchIDs...)
 			if err != nil {
 				return err
 			}
-			if ok {
-				resp.SharedYoungPeople = append(resp.SharedYoungPeople, view)
-				councils[yp.CouncilID] = append(councils[yp.CouncilID], yp.ID)
+			for _, yp := range batch {
+				view, ok, err := s.view(ctx, tx, ids[0], yp, p, day)
+				if err != nil {
+					return err
+				}
+				if ok && filter.keeps(ready[yp.ID]) {
+					page = append(page, kept{yp, withReadiness(view, ready[yp.ID])})
+					if len(page) > size {
+						break
+					}
+				}
 			}
+			if len(batch) < scanBatch {
+				break
+			}
+			cursor = batch[len(batch)-1].ID
+		}
+		page, resp.NextPageToken = listing.Next(page, size, func(k kept) string { return k.yp.ID }, fingerprint...)
+		councils := map[string][]string{}
+		for _, k := range page {
+			resp.SharedYoungPeople = append(resp.SharedYoungPeople, k.view)
+			councils[k.yp.CouncilID] = append(councils[k.yp.CouncilID], k.yp.ID)
 		}
 		for council, ids := range councils {
 			if err := access.Audit(ctx, tx, now, string(p), council, ids...); err != nil {

@@ -27,8 +27,8 @@ type transition struct {
 }
 
 // change runs a transition in one transaction: the milestone is read under the young
-// person's lock, changed, stored with a record of who, when and why, and dependent
-// milestones are replanned.
+// person's lock, changed, stored with a record of who, when and why, dependent milestones
+// are replanned and readiness reassessed.
 func (s *Server) change(ctx context.Context, t transition) (*pb.Milestone, error) {
 	ids, err := convert.Parse("name", t.name, "youngPeople", "milestones")
 	if err != nil {
@@ -72,7 +72,7 @@ func (s *Server) change(ctx context.Context, t transition) (*pb.Milestone, error
 			return err
 		}
 		if !t.replan || out.Key == "" {
-			return nil
+			return s.planner.Reassess(ctx, tx, out.YoungPersonID) // readiness follows at once
 		}
 		if err := s.planner.Replan(ctx, tx, out.YoungPersonID); err != nil {
 			return err

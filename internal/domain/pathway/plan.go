@@ -46,7 +46,7 @@ const maxOccurrences = 100
 // that date, the young person is looked after or a care leaver and every condition of the
 // definition holds. Open care episodes are taken to continue.
 func Plan(cat *catalogue.Catalogue, in Input) []Planned {
-	p := planner{in: in, episodes: careEpisodes(in.Episodes), status: map[civil.Date]carestatus.Status{}}
+	p := planner{in: in, episodes: domain.StatusEpisodes(in.Episodes), status: map[civil.Date]carestatus.Status{}}
 	var out []Planned
 	for _, d := range cat.Definitions {
 		dates := p.dueDates(d.Due)
@@ -84,15 +84,6 @@ type planner struct {
 	in       Input
 	episodes []carestatus.Episode
 	status   map[civil.Date]carestatus.Status // many occurrences share dates
-}
-
-func careEpisodes(eps []domain.CareEpisode) []carestatus.Episode {
-	out := make([]carestatus.Episode, len(eps))
-	for i, e := range eps {
-		out[i] = carestatus.Episode{Start: e.Start, End: e.End, LegalStatus: e.LegalStatus,
-			PlacementType: e.PlacementType, ReasonEnded: e.ReasonEnded}
-	}
-	return out
 }
 
 func (p *planner) statusOn(d civil.Date) carestatus.Status {

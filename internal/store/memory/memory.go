@@ -27,6 +27,8 @@ const (
 	tableShares      = "shares"
 	tableAudit       = "audit_records"
 	tableAuditHeads  = "audit_heads"
+	tableFacts       = "facts"
+	tableReadiness   = "readiness"
 )
 
 var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
@@ -79,6 +81,16 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 	}},
 	tableAuditHeads: {Name: tableAuditHeads, Indexes: map[string]*memdb.IndexSchema{
 		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Chain"}},
+	}},
+	tableFacts: {Name: tableFacts, Indexes: map[string]*memdb.IndexSchema{
+		"id":           {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"young_person": {Name: "young_person", Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+	}},
+	tableReadiness: {Name: tableReadiness, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+		// The same, under the name the young person's cascade looks for.
+		"young_person": {Name: "young_person", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+		"council":      {Name: "council", Indexer: &memdb.StringFieldIndex{Field: "CouncilID"}},
 	}},
 	tableRequests: {Name: tableRequests, Indexes: map[string]*memdb.IndexSchema{
 		"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{

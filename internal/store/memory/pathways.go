@@ -30,6 +30,9 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 		for _, o := range objs {
 			st.Milestones = append(st.Milestones, clone(o.(*domain.Milestone)))
 		}
+		if st.Facts, err = t.ListFacts(ctx, id); err != nil {
+			return nil, err
+		}
 		out = append(out, st)
 	}
 	return out, nil

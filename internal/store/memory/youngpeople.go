@@ -120,7 +120,7 @@ func (t *tx) DeleteYoungPerson(_ context.Context, id string, ifRevision int64) e
 		return store.ErrRevisionMismatch
 	}
 	// Like the foreign keys of the PostgreSQL schema, deletion cascades.
-	for _, table := range []string{tableEpisodes, tableMilestones, tableShares} {
+	for _, table := range []string{tableEpisodes, tableMilestones, tableShares, tableFacts, tableReadiness} {
 		children, err := t.all(table, "young_person", id)
 		if err != nil {
 			return err

@@ -11,8 +11,8 @@ import (
 	"github.com/carepath/carepath/internal/store"
 )
 
-// LoadPathways reads the young people, their episodes and their milestones in three
-// statements, however many young people are asked for.
+// LoadPathways reads the young people, their episodes, their milestones and their fact
+// records in four statements, however many young people are asked for.
 func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwayState, error) {
 	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people
 		WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
@@ -53,6 +53,21 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 	for _, m := range milestones {
 		st := &out[index[m.YoungPersonID]]
 		st.Milestones = append(st.Milestones, m)
+	}
+	rows, err = t.tx.Query(ctx, `SELECT `+factColumns+` FROM facts
+		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Fact, error) { return scanFact(r) })
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range facts {
+		// A young person created (with facts) since the first statement is not in out.
+		if i, ok := index[f.YoungPersonID]; ok {
+			out[i].Facts = append(out[i].Facts, f)
+		}
 	}
 	return out, nil
 }

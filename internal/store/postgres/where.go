@@ -58,6 +58,9 @@ func scoped(s *store.Scope, council, adviser string, args *sqlArgs) string {
 	if s == nil {
 		return ""
 	}
+	if s.WholeCouncil {
+		return " AND " + council + " = " + args.add(s.CouncilID)
+	}
 	cond := " AND " + council + " = " + args.add(s.CouncilID) + " AND (" + adviser + " = ANY(" + args.add(s.AdviserIDs) + "::text[])"
 	if s.Unallocated {
 		cond += " OR " + adviser + " IS NULL"

@@ -340,7 +340,11 @@ func testPathways(t *testing.T, newStore NewStore) {
 		}
 	})
 
-	t.Run("StaleSkipsLocked", func(t *testing.T) { testStaleSkipsLocked(t, newStore(t)) })
+	t.Run("StaleSkipsLocked", func(t *testing.T) {
+		testStaleSkipsLocked(t, newStore(t), "StalePathways", func(tx store.Tx, limit int) ([]string, error) {
+			return tx.StalePathways(ctx, "cat-1", limit)
+		})
+	})
 
 	t.Run("ConcurrentPlannersPlanEachOnce", func(t *testing.T) {
 		s := newStore(t)
@@ -348,58 +352,21 @@ func testPathways(t *testing.T, newStore NewStore) {
 		for i := range n {
 			create(t, s, youngPerson(fmt.Sprintf("cp-%02d", i)))
 		}
-		var (
-			mu    sync.Mutex
-			times = map[string]int{}
-			wg    sync.WaitGroup
-		)
-		warmUp(s, 4)
-		for range 4 {
-			wg.Go(func() {
-				for round := 0; ; round++ {
-					if round > n {
-						t.Errorf("a planner still finds stale pathways after planning %d times", n)
-						return
-					}
-					var ids []string
-					err := s.InTx(ctx, func(tx store.Tx) (err error) {
-						if ids, err = tx.StalePathways(ctx, "cat-1", 1); err != nil || len(ids) == 0 {
-							return err
-						}
-						states, err := tx.LoadPathways(ctx, ids)
-						if err != nil {
-							return err
-						}
-						var plans []store.PathwayPlan
-						for _, st := range states {
-							plans = append(plans, planFor(st.YoungPerson, store.PathwayVersion("cat-1", 0), p1))
-						}
-						return tx.SavePathways(ctx, at, plans)
-					})
-					if err != nil {
-						t.Errorf("planner: %v", err)
-						return
-					}
-					if len(ids) == 0 {
-						return
-					}
-					mu.Lock()
-					for _, id := range ids {
-						times[id]++
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		if len(times) != n {
-			t.Fatalf("%d young people were planned, want %d", len(times), n)
-		}
-		for id, k := range times {
-			if k != 1 {
-				t.Fatalf("young person %s was planned %d times by concurrent planners, want once", id, k)
+		claimEachOnce(t, s, n, "planned", func(tx store.Tx) ([]string, error) {
+			ids, err := tx.StalePathways(ctx, "cat-1", 1)
+			if err != nil || len(ids) == 0 {
+				return ids, err
 			}
-		}
+			states, err := tx.LoadPathways(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			var plans []store.PathwayPlan
+			for _, st := range states {
+				plans = append(plans, planFor(st.YoungPerson, store.PathwayVersion("cat-1", 0), p1))
+			}
+			return ids, tx.SavePathways(ctx, at, plans)
+		})
 	})
 
 	t.Run("Load", func(t *testing.T) {
@@ -451,11 +418,12 @@ func testPathways(t *testing.T, newStore NewStore) {
 	})
 }
 
-// testStaleSkipsLocked checks that StalePathways locks what it returns and skips, rather
-// than waits for, young people another transaction holds. A store that runs transactions
+// testStaleSkipsLocked checks that stale (StalePathways or StaleReadiness, named name)
+// locks what it returns and skips, rather than waits for, young people another transaction
+// holds; the three young people it creates are stale. A store that runs transactions
 // one at a time (memory) cannot show the second transaction at work; the test then only
 // checks that the second returns the young people the first never held.
-func testStaleSkipsLocked(t *testing.T, s store.Store) {
+func testStaleSkipsLocked(t *testing.T, s store.Store, name string, stale func(tx store.Tx, limit int) ([]string, error)) {
 	ctx := context.Background()
 	for _, k := range []string{"lock-1", "lock-2", "lock-3"} {
 		create(t, s, youngPerson(k))
@@ -465,9 +433,9 @@ func testStaleSkipsLocked(t *testing.T, s store.Store) {
 	var second, held []string
 	var concurrent, received bool
 	inTx(t, s, func(tx store.Tx) (err error) {
-		held, err = tx.StalePathways(ctx, "cat-1", 1)
+		held, err = stale(tx, 1)
 		if err != nil || len(held) != 1 {
-			return fmt.Errorf("first StalePathways = %v, %v; want one id", held, err)
+			return fmt.Errorf("first %s = %v, %v; want one id", name, held, err)
 		}
 		go func() {
 			var ids []string
@@ -476,11 +444,11 @@ func testStaleSkipsLocked(t *testing.T, s store.Store) {
 				case entered <- struct{}{}:
 				default:
 				}
-				ids, err = tx.StalePathways(ctx, "cat-1", 10)
+				ids, err = stale(tx, 10)
 				return err
 			})
 			if err != nil {
-				t.Errorf("second StalePathways: %v", err)
+				t.Errorf("second %s: %v", name, err)
 			}
 			done <- ids
 		}()
@@ -494,13 +462,13 @@ func testStaleSkipsLocked(t *testing.T, s store.Store) {
 		case second = <-done:
 			received = true
 		case <-time.After(10 * time.Second):
-			t.Errorf("StalePathways waited for a young person another transaction holds instead of skipping it")
+			t.Errorf("%s waited for a young person another transaction holds instead of skipping it", name)
 			return nil
 		}
 		slices.Sort(second)
 		want := slices.DeleteFunc(slices.Clone(all), func(id string) bool { return id == held[0] })
 		if !slices.Equal(second, want) {
-			t.Errorf("while %s is held, another StalePathways returned %v, want %v", held[0], second, want)
+			t.Errorf("while %s is held, another %s returned %v, want %v", held[0], name, second, want)
 		}
 		return nil
 	})
@@ -509,10 +477,59 @@ func testStaleSkipsLocked(t *testing.T, s store.Store) {
 		second = <-done
 		for _, id := range all {
 			if id != held[0] && !slices.Contains(second, id) {
-				t.Errorf("StalePathways returned %v, which leaves out %s, never held", second, id)
+				t.Errorf("%s returned %v, which leaves out %s, never held", name, second, id)
 			}
 		}
 	} else if !received {
 		<-done
+	}
+}
+
+// claimEachOnce runs four workers that each, transaction by transaction, claim and handle
+// stale young people with work until it claims none, and checks that each of the n young
+// people was handled exactly once (what is done: "planned", "refreshed").
+func claimEachOnce(t *testing.T, s store.Store, n int, done string, work func(store.Tx) ([]string, error)) {
+	t.Helper()
+	var (
+		mu    sync.Mutex
+		times = map[string]int{}
+		wg    sync.WaitGroup
+	)
+	warmUp(s, 4)
+	for range 4 {
+		wg.Go(func() {
+			for round := 0; ; round++ {
+				if round > n {
+					t.Errorf("a worker still finds stale young people after %s %d", done, n)
+					return
+				}
+				var ids []string
+				err := s.InTx(context.Background(), func(tx store.Tx) (err error) {
+					ids, err = work(tx)
+					return err
+				})
+				if err != nil {
+					t.Errorf("worker: %v", err)
+					return
+				}
+				if len(ids) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, id := range ids {
+					times[id]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(times) != n {
+		t.Fatalf("%d young people were %s, want %d", len(times), done, n)
+	}
+	for id, k := range times {
+		if k != 1 {
+			t.Fatalf("young person %s was %s %d times by concurrent workers, want once", id, done, k)
+		}
 	}
 }

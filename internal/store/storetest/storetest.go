@@ -30,6 +30,8 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Access", func(t *testing.T) { testAccess(t, newStore) })
 	t.Run("Sharing", func(t *testing.T) { testSharing(t, newStore) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore) })
+	t.Run("Facts", func(t *testing.T) { testFacts(t, newStore) })
+	t.Run("Readiness", func(t *testing.T) { testReadiness(t, newStore) })
 }
 
 // inTx runs fn in a transaction and fails the test on error.

@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/genproto/googleapis/type/date"
 
-	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/carestatus"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/errs"
@@ -133,16 +132,6 @@ func FromLeaplingRule(r pb.LeaplingRule) civil.LeaplingRule {
 		return civil.FebruaryTwentyEighth
 	}
 	return civil.MarchFirst
-}
-
-// Episodes turns stored episodes into what care-status derivation reads.
-func Episodes(eps []domain.CareEpisode) []carestatus.Episode {
-	out := make([]carestatus.Episode, len(eps))
-	for i, e := range eps {
-		out[i] = carestatus.Episode{Start: e.Start, End: e.End, LegalStatus: e.LegalStatus,
-			PlacementType: e.PlacementType, ReasonEnded: e.ReasonEnded}
-	}
-	return out
 }
 
 var categories = map[carestatus.Category]pb.CareLeaverStatus_Category{

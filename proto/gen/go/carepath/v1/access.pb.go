@@ -785,6 +785,10 @@ type SharedYoungPerson struct {
 	Purposes []SharingAgreement_Purpose `protobuf:"varint,9,rep,packed,name=purposes,proto3,enum=carepath.v1.SharingAgreement_Purpose" json:"purposes,omitempty"`
 	// The day the share ends, for the purpose asked about.
 	ShareExpiryDate *date.Date `protobuf:"bytes,10,opt,name=share_expiry_date,json=shareExpiryDate,proto3" json:"share_expiry_date,omitempty"`
+	// The young person's readiness for the purpose asked about, today.
+	ReadinessRating Rating `protobuf:"varint,11,opt,name=readiness_rating,json=readinessRating,proto3,enum=carepath.v1.Rating" json:"readiness_rating,omitempty"`
+	// The planned move into a new home, if one is planned (housing).
+	PlannedMoveDate *date.Date `protobuf:"bytes,12,opt,name=planned_move_date,json=plannedMoveDate,proto3" json:"planned_move_date,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -885,6 +889,20 @@ func (x *SharedYoungPerson) GetPurposes() []SharingAgreement_Purpose {
 func (x *SharedYoungPerson) GetShareExpiryDate() *date.Date {
 	if x != nil {
 		return x.ShareExpiryDate
+	}
+	return nil
+}
+
+func (x *SharedYoungPerson) GetReadinessRating() Rating {
+	if x != nil {
+		return x.ReadinessRating
+	}
+	return Rating_RATING_UNSPECIFIED
+}
+
+func (x *SharedYoungPerson) GetPlannedMoveDate() *date.Date {
+	if x != nil {
+		return x.PlannedMoveDate
 	}
 	return nil
 }
@@ -1029,7 +1047,7 @@ var File_carepath_v1_access_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"\x18carepath/v1/access.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xe3\x04\n" +
+	"\x18carepath/v1/access.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xe3\x04\n" +
 	"\fOrganisation\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x121\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\x0e\xe0A\x02\xbaH\b\xd8\x01\x01r\x03\x18\xc8\x01R\vdisplayName\x12B\n" +
@@ -1122,7 +1140,7 @@ const file_carepath_v1_access_proto_rawDesc = "" +
 	"\x11BASIS_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bREFERRAL\x10\x01\x12\v\n" +
 	"\aCONSENT\x10\x02:Q\xeaAN\n" +
-	"\x12carepath.api/Share\x12)youngPeople/{young_person}/shares/{share}*\x06shares2\x05share\"\xec\x04\n" +
+	"\x12carepath.api/Share\x12)youngPeople/{young_person}/shares/{share}*\x06shares2\x05share\"\xf5\x05\n" +
 	"\x11SharedYoungPerson\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12&\n" +
 	"\fyoung_person\x18\x02 \x01(\tB\x03\xe0A\x03R\vyoungPerson\x12\"\n" +
@@ -1136,7 +1154,9 @@ const file_carepath_v1_access_proto_rawDesc = "" +
 	"\x13eighteenth_birthday\x18\b \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x12eighteenthBirthday\x12F\n" +
 	"\bpurposes\x18\t \x03(\x0e2%.carepath.v1.SharingAgreement.PurposeB\x03\xe0A\x03R\bpurposes\x12B\n" +
 	"\x11share_expiry_date\x18\n" +
-	" \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x0fshareExpiryDate:\x89\x01\xeaA\x85\x01\n" +
+	" \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x0fshareExpiryDate\x12C\n" +
+	"\x10readiness_rating\x18\v \x01(\x0e2\x13.carepath.v1.RatingB\x03\xe0A\x03R\x0freadinessRating\x12B\n" +
+	"\x11planned_move_date\x18\f \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x0fplannedMoveDate:\x89\x01\xeaA\x85\x01\n" +
 	"\x1ecarepath.api/SharedYoungPerson\x12=organisations/{organisation}/sharedYoungPeople/{young_person}*\x11sharedYoungPeople2\x11sharedYoungPerson\"\x87\x04\n" +
 	"\vAuditRecord\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x123\n" +
@@ -1182,6 +1202,7 @@ var file_carepath_v1_access_proto_goTypes = []any{
 	(*AuditRecord)(nil),           // 9: carepath.v1.AuditRecord
 	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 	(*date.Date)(nil),             // 11: google.type.Date
+	(Rating)(0),                   // 12: carepath.v1.Rating
 }
 var file_carepath_v1_access_proto_depIdxs = []int32{
 	0,  // 0: carepath.v1.Organisation.type:type_name -> carepath.v1.Organisation.Type
@@ -1204,13 +1225,15 @@ var file_carepath_v1_access_proto_depIdxs = []int32{
 	11, // 17: carepath.v1.SharedYoungPerson.eighteenth_birthday:type_name -> google.type.Date
 	2,  // 18: carepath.v1.SharedYoungPerson.purposes:type_name -> carepath.v1.SharingAgreement.Purpose
 	11, // 19: carepath.v1.SharedYoungPerson.share_expiry_date:type_name -> google.type.Date
-	10, // 20: carepath.v1.AuditRecord.time:type_name -> google.protobuf.Timestamp
-	1,  // 21: carepath.v1.AuditRecord.roles:type_name -> carepath.v1.Person.Role
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	12, // 20: carepath.v1.SharedYoungPerson.readiness_rating:type_name -> carepath.v1.Rating
+	11, // 21: carepath.v1.SharedYoungPerson.planned_move_date:type_name -> google.type.Date
+	10, // 22: carepath.v1.AuditRecord.time:type_name -> google.protobuf.Timestamp
+	1,  // 23: carepath.v1.AuditRecord.roles:type_name -> carepath.v1.Person.Role
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_access_proto_init() }
@@ -1218,6 +1241,7 @@ func file_carepath_v1_access_proto_init() {
 	if File_carepath_v1_access_proto != nil {
 		return
 	}
+	file_carepath_v1_common_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

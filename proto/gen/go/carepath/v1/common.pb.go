@@ -77,6 +77,64 @@ func (LeaplingRule) EnumDescriptor() ([]byte, []int) {
 	return file_carepath_v1_common_proto_rawDescGZIP(), []int{0}
 }
 
+// A red / amber / green readiness rating.
+type Rating int32
+
+const (
+	// Not used.
+	Rating_RATING_UNSPECIFIED Rating = 0
+	// Something is overdue, or a hard check (accommodation, income, identity) is not in place
+	// within three months of when it is needed.
+	Rating_RATING_RED Rating = 1
+	// Something is not ready yet, with time to fix it.
+	Rating_RATING_AMBER Rating = 2
+	// Everything needed so far is in place.
+	Rating_RATING_GREEN Rating = 3
+)
+
+// Enum value maps for Rating.
+var (
+	Rating_name = map[int32]string{
+		0: "RATING_UNSPECIFIED",
+		1: "RATING_RED",
+		2: "RATING_AMBER",
+		3: "RATING_GREEN",
+	}
+	Rating_value = map[string]int32{
+		"RATING_UNSPECIFIED": 0,
+		"RATING_RED":         1,
+		"RATING_AMBER":       2,
+		"RATING_GREEN":       3,
+	}
+)
+
+func (x Rating) Enum() *Rating {
+	p := new(Rating)
+	*p = x
+	return p
+}
+
+func (x Rating) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Rating) Descriptor() protoreflect.EnumDescriptor {
+	return file_carepath_v1_common_proto_enumTypes[1].Descriptor()
+}
+
+func (Rating) Type() protoreflect.EnumType {
+	return &file_carepath_v1_common_proto_enumTypes[1]
+}
+
+func (x Rating) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Rating.Descriptor instead.
+func (Rating) EnumDescriptor() ([]byte, []int) {
+	return file_carepath_v1_common_proto_rawDescGZIP(), []int{1}
+}
+
 // An age in completed years and months.
 type Age struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -201,7 +259,13 @@ const file_carepath_v1_common_proto_rawDesc = "" +
 	"\fLeaplingRule\x12\x1d\n" +
 	"\x19LEAPLING_RULE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15LEAPLING_RULE_MARCH_1\x10\x01\x12\x1d\n" +
-	"\x19LEAPLING_RULE_FEBRUARY_28\x10\x02B\xad\x01\n" +
+	"\x19LEAPLING_RULE_FEBRUARY_28\x10\x02*T\n" +
+	"\x06Rating\x12\x16\n" +
+	"\x12RATING_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"RATING_RED\x10\x01\x12\x10\n" +
+	"\fRATING_AMBER\x10\x02\x12\x10\n" +
+	"\fRATING_GREEN\x10\x03B\xad\x01\n" +
 	"\x0fcom.carepath.v1B\vCommonProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (
@@ -216,16 +280,17 @@ func file_carepath_v1_common_proto_rawDescGZIP() []byte {
 	return file_carepath_v1_common_proto_rawDescData
 }
 
-var file_carepath_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_carepath_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_carepath_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_carepath_v1_common_proto_goTypes = []any{
 	(LeaplingRule)(0), // 0: carepath.v1.LeaplingRule
-	(*Age)(nil),       // 1: carepath.v1.Age
-	(*KeyDate)(nil),   // 2: carepath.v1.KeyDate
-	(*date.Date)(nil), // 3: google.type.Date
+	(Rating)(0),       // 1: carepath.v1.Rating
+	(*Age)(nil),       // 2: carepath.v1.Age
+	(*KeyDate)(nil),   // 3: carepath.v1.KeyDate
+	(*date.Date)(nil), // 4: google.type.Date
 }
 var file_carepath_v1_common_proto_depIdxs = []int32{
-	3, // 0: carepath.v1.KeyDate.date:type_name -> google.type.Date
+	4, // 0: carepath.v1.KeyDate.date:type_name -> google.type.Date
 	1, // [1:1] is the sub-list for method output_type
 	1, // [1:1] is the sub-list for method input_type
 	1, // [1:1] is the sub-list for extension type_name
@@ -243,7 +308,7 @@ func file_carepath_v1_common_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_common_proto_rawDesc), len(file_carepath_v1_common_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -9,6 +9,7 @@ package carepathv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	date "google.golang.org/genproto/googleapis/type/date"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -32,8 +33,16 @@ type ListSharedYoungPeopleRequest struct {
 	Purpose SharingAgreement_Purpose `protobuf:"varint,2,opt,name=purpose,proto3,enum=carepath.v1.SharingAgreement_Purpose" json:"purpose,omitempty"`
 	// The most young people to return; 0 means 50, values above 500 are treated as 500.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// A `next_page_token` from a previous call with the same purpose.
-	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// A `next_page_token` from a previous call with the same purpose and filters.
+	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only young people whose 18th birthday is on or after this day.
+	Turning_18From *date.Date `protobuf:"bytes,5,opt,name=turning_18_from,json=turning18From,proto3" json:"turning_18_from,omitempty"`
+	// Only young people whose 18th birthday is on or before this day.
+	Turning_18To *date.Date `protobuf:"bytes,6,opt,name=turning_18_to,json=turning18To,proto3" json:"turning_18_to,omitempty"`
+	// Only young people with a move into a new home planned on or before this day.
+	MovingBy *date.Date `protobuf:"bytes,7,opt,name=moving_by,json=movingBy,proto3" json:"moving_by,omitempty"`
+	// Only young people whose readiness for the purpose has one of these ratings.
+	Ratings       []Rating `protobuf:"varint,8,rep,packed,name=ratings,proto3,enum=carepath.v1.Rating" json:"ratings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -94,6 +103,34 @@ func (x *ListSharedYoungPeopleRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListSharedYoungPeopleRequest) GetTurning_18From() *date.Date {
+	if x != nil {
+		return x.Turning_18From
+	}
+	return nil
+}
+
+func (x *ListSharedYoungPeopleRequest) GetTurning_18To() *date.Date {
+	if x != nil {
+		return x.Turning_18To
+	}
+	return nil
+}
+
+func (x *ListSharedYoungPeopleRequest) GetMovingBy() *date.Date {
+	if x != nil {
+		return x.MovingBy
+	}
+	return nil
+}
+
+func (x *ListSharedYoungPeopleRequest) GetRatings() []Rating {
+	if x != nil {
+		return x.Ratings
+	}
+	return nil
 }
 
 // Response for ListSharedYoungPeople.
@@ -206,11 +243,267 @@ func (x *GetSharedYoungPersonRequest) GetPurpose() SharingAgreement_Purpose {
 	return SharingAgreement_PURPOSE_UNSPECIFIED
 }
 
+// Request for GetHousingReadiness.
+type GetHousingReadinessRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}/sharedYoungPeople/{young_person}/housingReadiness`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetHousingReadinessRequest) Reset() {
+	*x = GetHousingReadinessRequest{}
+	mi := &file_carepath_v1_partner_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetHousingReadinessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetHousingReadinessRequest) ProtoMessage() {}
+
+func (x *GetHousingReadinessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_partner_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetHousingReadinessRequest.ProtoReflect.Descriptor instead.
+func (*GetHousingReadinessRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_partner_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetHousingReadinessRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for GetEmploymentReadiness.
+type GetEmploymentReadinessRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}/sharedYoungPeople/{young_person}/employmentReadiness`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEmploymentReadinessRequest) Reset() {
+	*x = GetEmploymentReadinessRequest{}
+	mi := &file_carepath_v1_partner_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEmploymentReadinessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEmploymentReadinessRequest) ProtoMessage() {}
+
+func (x *GetEmploymentReadinessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_partner_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEmploymentReadinessRequest.ProtoReflect.Descriptor instead.
+func (*GetEmploymentReadinessRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_partner_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetEmploymentReadinessRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// A fact as a partner records and sees it: no note, no person.
+type SharedFact struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}/sharedYoungPeople/{young_person}/facts/{fact}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// What the fact says.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// Its value.
+	Value bool `protobuf:"varint,3,opt,name=value,proto3" json:"value,omitempty"`
+	// The day it was verified.
+	EffectiveDate *date.Date `protobuf:"bytes,4,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	// How it was verified.
+	EvidenceType EvidenceType `protobuf:"varint,5,opt,name=evidence_type,json=evidenceType,proto3,enum=carepath.v1.EvidenceType" json:"evidence_type,omitempty"`
+	// The organisation that recorded it, `organisations/{organisation}`.
+	Organisation  string `protobuf:"bytes,6,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SharedFact) Reset() {
+	*x = SharedFact{}
+	mi := &file_carepath_v1_partner_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SharedFact) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SharedFact) ProtoMessage() {}
+
+func (x *SharedFact) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_partner_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SharedFact.ProtoReflect.Descriptor instead.
+func (*SharedFact) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_partner_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SharedFact) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SharedFact) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *SharedFact) GetValue() bool {
+	if x != nil {
+		return x.Value
+	}
+	return false
+}
+
+func (x *SharedFact) GetEffectiveDate() *date.Date {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return nil
+}
+
+func (x *SharedFact) GetEvidenceType() EvidenceType {
+	if x != nil {
+		return x.EvidenceType
+	}
+	return EvidenceType_EVIDENCE_TYPE_UNSPECIFIED
+}
+
+func (x *SharedFact) GetOrganisation() string {
+	if x != nil {
+		return x.Organisation
+	}
+	return ""
+}
+
+// Request for RecordSharedFact.
+type RecordSharedFactRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}/sharedYoungPeople/{young_person}/facts/{fact}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The value: true or false.
+	Value *bool `protobuf:"varint,2,opt,name=value,proto3,oneof" json:"value,omitempty"`
+	// The day it was verified; today when unset. Not in the future.
+	EffectiveDate *date.Date `protobuf:"bytes,3,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	// How it was verified.
+	EvidenceType  EvidenceType `protobuf:"varint,4,opt,name=evidence_type,json=evidenceType,proto3,enum=carepath.v1.EvidenceType" json:"evidence_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordSharedFactRequest) Reset() {
+	*x = RecordSharedFactRequest{}
+	mi := &file_carepath_v1_partner_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordSharedFactRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordSharedFactRequest) ProtoMessage() {}
+
+func (x *RecordSharedFactRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_partner_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordSharedFactRequest.ProtoReflect.Descriptor instead.
+func (*RecordSharedFactRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_partner_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RecordSharedFactRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RecordSharedFactRequest) GetValue() bool {
+	if x != nil && x.Value != nil {
+		return *x.Value
+	}
+	return false
+}
+
+func (x *RecordSharedFactRequest) GetEffectiveDate() *date.Date {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return nil
+}
+
+func (x *RecordSharedFactRequest) GetEvidenceType() EvidenceType {
+	if x != nil {
+		return x.EvidenceType
+	}
+	return EvidenceType_EVIDENCE_TYPE_UNSPECIFIED
+}
+
 var File_carepath_v1_partner_service_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_partner_service_proto_rawDesc = "" +
 	"\n" +
-	"!carepath/v1/partner_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\"\xb2\x02\n" +
+	"!carepath/v1/partner_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/access.proto\x1a\x18carepath/v1/common.proto\x1a\x1bcarepath/v1/readiness.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x16google/type/date.proto\"\xaa\x04\n" +
 	"\x1cListSharedYoungPeopleRequest\x12o\n" +
 	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA\x1b\n" +
 	"\x19carepath.api/Organisation\xbaH3r12/^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x06parent\x12L\n" +
@@ -218,16 +511,41 @@ const file_carepath_v1_partner_service_proto_rawDesc = "" +
 	"\tpage_size\x18\x03 \x01(\x05B\n" +
 	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x97\x01\n" +
+	"page_token\x18\x04 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x04R\tpageToken\x12>\n" +
+	"\x0fturning_18_from\x18\x05 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\rturning18From\x12:\n" +
+	"\rturning_18_to\x18\x06 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\vturning18To\x123\n" +
+	"\tmoving_by\x18\a \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\bmovingBy\x12E\n" +
+	"\aratings\x18\b \x03(\x0e2\x13.carepath.v1.RatingB\x16\xe0A\x01\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\aratings\"\x97\x01\n" +
 	"\x1dListSharedYoungPeopleResponse\x12N\n" +
 	"\x13shared_young_people\x18\x01 \x03(\v2\x1e.carepath.v1.SharedYoungPersonR\x11sharedYoungPeople\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb0\x02\n" +
 	"\x1bGetSharedYoungPersonRequest\x12\xc2\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xad\x01\xe0A\x02\xfaA \n" +
 	"\x1ecarepath.api/SharedYoungPerson\xbaH\x83\x01r\x80\x012~^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/sharedYoungPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12L\n" +
-	"\apurpose\x18\x02 \x01(\x0e2%.carepath.v1.SharingAgreement.PurposeB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\apurpose2\xe4\x02\n" +
+	"\apurpose\x18\x02 \x01(\x0e2%.carepath.v1.SharingAgreement.PurposeB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\apurpose\"\xd0\x01\n" +
+	"\x1aGetHousingReadinessRequest\x12\xb1\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x9c\x01\xe0A\x02\xbaH\x95\x01r\x92\x012\x8f\x01^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/sharedYoungPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/housingReadiness$R\x04name\"\xd6\x01\n" +
+	"\x1dGetEmploymentReadinessRequest\x12\xb4\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x9f\x01\xe0A\x02\xbaH\x98\x01r\x95\x012\x92\x01^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/sharedYoungPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/employmentReadiness$R\x04name\"\x88\x02\n" +
+	"\n" +
+	"SharedFact\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x19\n" +
+	"\x05title\x18\x02 \x01(\tB\x03\xe0A\x03R\x05title\x12\x19\n" +
+	"\x05value\x18\x03 \x01(\bB\x03\xe0A\x03R\x05value\x12=\n" +
+	"\x0eeffective_date\x18\x04 \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\reffectiveDate\x12C\n" +
+	"\revidence_type\x18\x05 \x01(\x0e2\x19.carepath.v1.EvidenceTypeB\x03\xe0A\x03R\fevidenceType\x12'\n" +
+	"\forganisation\x18\x06 \x01(\tB\x03\xe0A\x03R\forganisation\"\x91\x03\n" +
+	"\x17RecordSharedFactRequest\x12\xb7\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xa2\x01\xe0A\x02\xbaH\x9b\x01r\x98\x012\x95\x01^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/sharedYoungPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/facts/[a-z0-9_.]{1,64}$R\x04name\x12$\n" +
+	"\x05value\x18\x02 \x01(\bB\t\xe0A\x02\xbaH\x03\xc8\x01\x01H\x00R\x05value\x88\x01\x01\x12=\n" +
+	"\x0eeffective_date\x18\x03 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\reffectiveDate\x12M\n" +
+	"\revidence_type\x18\x04 \x01(\x0e2\x19.carepath.v1.EvidenceTypeB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\fevidenceTypeB\b\n" +
+	"\x06_value2\xf8\x06\n" +
 	"\x0ePartnerService\x12\xaf\x01\n" +
-	"\x15ListSharedYoungPeople\x12).carepath.v1.ListSharedYoungPeopleRequest\x1a*.carepath.v1.ListSharedYoungPeopleResponse\"?\xdaA\x06parent\x82\xd3\xe4\x93\x020\x12./v1/{parent=organisations/*}/sharedYoungPeople\x12\x9f\x01\n" +
+	"\x15ListSharedYoungPeople\x12).carepath.v1.ListSharedYoungPeopleRequest\x1a*.carepath.v1.ListSharedYoungPeopleResponse\"?\xdaA\x06parent\x82\xd3\xe4\x93\x020\x12./v1/{parent=organisations/*}/sharedYoungPeople\x12\xa6\x01\n" +
+	"\x13GetHousingReadiness\x12'.carepath.v1.GetHousingReadinessRequest\x1a\x16.carepath.v1.Readiness\"N\xdaA\x04name\x82\xd3\xe4\x93\x02A\x12?/v1/{name=organisations/*/sharedYoungPeople/*/housingReadiness}\x12\xaf\x01\n" +
+	"\x16GetEmploymentReadiness\x12*.carepath.v1.GetEmploymentReadinessRequest\x1a\x16.carepath.v1.Readiness\"Q\xdaA\x04name\x82\xd3\xe4\x93\x02D\x12B/v1/{name=organisations/*/sharedYoungPeople/*/employmentReadiness}\x12\xb6\x01\n" +
+	"\x10RecordSharedFact\x12$.carepath.v1.RecordSharedFactRequest\x1a\x17.carepath.v1.SharedFact\"c\xdaA\x18name,value,evidence_type\x82\xd3\xe4\x93\x02B:\x01*\"=/v1/{name=organisations/*/sharedYoungPeople/*/facts/*}:record\x12\x9f\x01\n" +
 	"\x14GetSharedYoungPerson\x12(.carepath.v1.GetSharedYoungPersonRequest\x1a\x1e.carepath.v1.SharedYoungPerson\"=\xdaA\x04name\x82\xd3\xe4\x93\x020\x12./v1/{name=organisations/*/sharedYoungPeople/*}B\xb5\x01\n" +
 	"\x0fcom.carepath.v1B\x13PartnerServiceProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
@@ -243,27 +561,49 @@ func file_carepath_v1_partner_service_proto_rawDescGZIP() []byte {
 	return file_carepath_v1_partner_service_proto_rawDescData
 }
 
-var file_carepath_v1_partner_service_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_carepath_v1_partner_service_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_carepath_v1_partner_service_proto_goTypes = []any{
 	(*ListSharedYoungPeopleRequest)(nil),  // 0: carepath.v1.ListSharedYoungPeopleRequest
 	(*ListSharedYoungPeopleResponse)(nil), // 1: carepath.v1.ListSharedYoungPeopleResponse
 	(*GetSharedYoungPersonRequest)(nil),   // 2: carepath.v1.GetSharedYoungPersonRequest
-	(SharingAgreement_Purpose)(0),         // 3: carepath.v1.SharingAgreement.Purpose
-	(*SharedYoungPerson)(nil),             // 4: carepath.v1.SharedYoungPerson
+	(*GetHousingReadinessRequest)(nil),    // 3: carepath.v1.GetHousingReadinessRequest
+	(*GetEmploymentReadinessRequest)(nil), // 4: carepath.v1.GetEmploymentReadinessRequest
+	(*SharedFact)(nil),                    // 5: carepath.v1.SharedFact
+	(*RecordSharedFactRequest)(nil),       // 6: carepath.v1.RecordSharedFactRequest
+	(SharingAgreement_Purpose)(0),         // 7: carepath.v1.SharingAgreement.Purpose
+	(*date.Date)(nil),                     // 8: google.type.Date
+	(Rating)(0),                           // 9: carepath.v1.Rating
+	(*SharedYoungPerson)(nil),             // 10: carepath.v1.SharedYoungPerson
+	(EvidenceType)(0),                     // 11: carepath.v1.EvidenceType
+	(*Readiness)(nil),                     // 12: carepath.v1.Readiness
 }
 var file_carepath_v1_partner_service_proto_depIdxs = []int32{
-	3, // 0: carepath.v1.ListSharedYoungPeopleRequest.purpose:type_name -> carepath.v1.SharingAgreement.Purpose
-	4, // 1: carepath.v1.ListSharedYoungPeopleResponse.shared_young_people:type_name -> carepath.v1.SharedYoungPerson
-	3, // 2: carepath.v1.GetSharedYoungPersonRequest.purpose:type_name -> carepath.v1.SharingAgreement.Purpose
-	0, // 3: carepath.v1.PartnerService.ListSharedYoungPeople:input_type -> carepath.v1.ListSharedYoungPeopleRequest
-	2, // 4: carepath.v1.PartnerService.GetSharedYoungPerson:input_type -> carepath.v1.GetSharedYoungPersonRequest
-	1, // 5: carepath.v1.PartnerService.ListSharedYoungPeople:output_type -> carepath.v1.ListSharedYoungPeopleResponse
-	4, // 6: carepath.v1.PartnerService.GetSharedYoungPerson:output_type -> carepath.v1.SharedYoungPerson
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	7,  // 0: carepath.v1.ListSharedYoungPeopleRequest.purpose:type_name -> carepath.v1.SharingAgreement.Purpose
+	8,  // 1: carepath.v1.ListSharedYoungPeopleRequest.turning_18_from:type_name -> google.type.Date
+	8,  // 2: carepath.v1.ListSharedYoungPeopleRequest.turning_18_to:type_name -> google.type.Date
+	8,  // 3: carepath.v1.ListSharedYoungPeopleRequest.moving_by:type_name -> google.type.Date
+	9,  // 4: carepath.v1.ListSharedYoungPeopleRequest.ratings:type_name -> carepath.v1.Rating
+	10, // 5: carepath.v1.ListSharedYoungPeopleResponse.shared_young_people:type_name -> carepath.v1.SharedYoungPerson
+	7,  // 6: carepath.v1.GetSharedYoungPersonRequest.purpose:type_name -> carepath.v1.SharingAgreement.Purpose
+	8,  // 7: carepath.v1.SharedFact.effective_date:type_name -> google.type.Date
+	11, // 8: carepath.v1.SharedFact.evidence_type:type_name -> carepath.v1.EvidenceType
+	8,  // 9: carepath.v1.RecordSharedFactRequest.effective_date:type_name -> google.type.Date
+	11, // 10: carepath.v1.RecordSharedFactRequest.evidence_type:type_name -> carepath.v1.EvidenceType
+	0,  // 11: carepath.v1.PartnerService.ListSharedYoungPeople:input_type -> carepath.v1.ListSharedYoungPeopleRequest
+	3,  // 12: carepath.v1.PartnerService.GetHousingReadiness:input_type -> carepath.v1.GetHousingReadinessRequest
+	4,  // 13: carepath.v1.PartnerService.GetEmploymentReadiness:input_type -> carepath.v1.GetEmploymentReadinessRequest
+	6,  // 14: carepath.v1.PartnerService.RecordSharedFact:input_type -> carepath.v1.RecordSharedFactRequest
+	2,  // 15: carepath.v1.PartnerService.GetSharedYoungPerson:input_type -> carepath.v1.GetSharedYoungPersonRequest
+	1,  // 16: carepath.v1.PartnerService.ListSharedYoungPeople:output_type -> carepath.v1.ListSharedYoungPeopleResponse
+	12, // 17: carepath.v1.PartnerService.GetHousingReadiness:output_type -> carepath.v1.Readiness
+	12, // 18: carepath.v1.PartnerService.GetEmploymentReadiness:output_type -> carepath.v1.Readiness
+	5,  // 19: carepath.v1.PartnerService.RecordSharedFact:output_type -> carepath.v1.SharedFact
+	10, // 20: carepath.v1.PartnerService.GetSharedYoungPerson:output_type -> carepath.v1.SharedYoungPerson
+	16, // [16:21] is the sub-list for method output_type
+	11, // [11:16] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_partner_service_proto_init() }
@@ -272,13 +612,16 @@ func file_carepath_v1_partner_service_proto_init() {
 		return
 	}
 	file_carepath_v1_access_proto_init()
+	file_carepath_v1_common_proto_init()
+	file_carepath_v1_readiness_proto_init()
+	file_carepath_v1_partner_service_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_partner_service_proto_rawDesc), len(file_carepath_v1_partner_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

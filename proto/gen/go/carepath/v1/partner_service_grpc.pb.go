@@ -19,8 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PartnerService_ListSharedYoungPeople_FullMethodName = "/carepath.v1.PartnerService/ListSharedYoungPeople"
-	PartnerService_GetSharedYoungPerson_FullMethodName  = "/carepath.v1.PartnerService/GetSharedYoungPerson"
+	PartnerService_ListSharedYoungPeople_FullMethodName  = "/carepath.v1.PartnerService/ListSharedYoungPeople"
+	PartnerService_GetHousingReadiness_FullMethodName    = "/carepath.v1.PartnerService/GetHousingReadiness"
+	PartnerService_GetEmploymentReadiness_FullMethodName = "/carepath.v1.PartnerService/GetEmploymentReadiness"
+	PartnerService_RecordSharedFact_FullMethodName       = "/carepath.v1.PartnerService/RecordSharedFact"
+	PartnerService_GetSharedYoungPerson_FullMethodName   = "/carepath.v1.PartnerService/GetSharedYoungPerson"
 )
 
 // PartnerServiceClient is the client API for PartnerService service.
@@ -32,6 +35,15 @@ const (
 type PartnerServiceClient interface {
 	// Lists the young people shared with the caller's organisation for a purpose.
 	ListSharedYoungPeople(ctx context.Context, in *ListSharedYoungPeopleRequest, opts ...grpc.CallOption) (*ListSharedYoungPeopleResponse, error)
+	// Gets how ready a young person shared with the caller's organisation for housing is for
+	// a home.
+	GetHousingReadiness(ctx context.Context, in *GetHousingReadinessRequest, opts ...grpc.CallOption) (*Readiness, error)
+	// Gets how ready a young person shared with the caller's organisation for employment is
+	// for work or training.
+	GetEmploymentReadiness(ctx context.Context, in *GetEmploymentReadinessRequest, opts ...grpc.CallOption) (*Readiness, error)
+	// Records a fact the partner has verified about a young person shared with it, of a kind
+	// its purpose allows (such as tenancy training for housing).
+	RecordSharedFact(ctx context.Context, in *RecordSharedFactRequest, opts ...grpc.CallOption) (*SharedFact, error)
 	// Gets a young person shared with the caller's organisation.
 	GetSharedYoungPerson(ctx context.Context, in *GetSharedYoungPersonRequest, opts ...grpc.CallOption) (*SharedYoungPerson, error)
 }
@@ -48,6 +60,36 @@ func (c *partnerServiceClient) ListSharedYoungPeople(ctx context.Context, in *Li
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListSharedYoungPeopleResponse)
 	err := c.cc.Invoke(ctx, PartnerService_ListSharedYoungPeople_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *partnerServiceClient) GetHousingReadiness(ctx context.Context, in *GetHousingReadinessRequest, opts ...grpc.CallOption) (*Readiness, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Readiness)
+	err := c.cc.Invoke(ctx, PartnerService_GetHousingReadiness_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *partnerServiceClient) GetEmploymentReadiness(ctx context.Context, in *GetEmploymentReadinessRequest, opts ...grpc.CallOption) (*Readiness, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Readiness)
+	err := c.cc.Invoke(ctx, PartnerService_GetEmploymentReadiness_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *partnerServiceClient) RecordSharedFact(ctx context.Context, in *RecordSharedFactRequest, opts ...grpc.CallOption) (*SharedFact, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SharedFact)
+	err := c.cc.Invoke(ctx, PartnerService_RecordSharedFact_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +115,15 @@ func (c *partnerServiceClient) GetSharedYoungPerson(ctx context.Context, in *Get
 type PartnerServiceServer interface {
 	// Lists the young people shared with the caller's organisation for a purpose.
 	ListSharedYoungPeople(context.Context, *ListSharedYoungPeopleRequest) (*ListSharedYoungPeopleResponse, error)
+	// Gets how ready a young person shared with the caller's organisation for housing is for
+	// a home.
+	GetHousingReadiness(context.Context, *GetHousingReadinessRequest) (*Readiness, error)
+	// Gets how ready a young person shared with the caller's organisation for employment is
+	// for work or training.
+	GetEmploymentReadiness(context.Context, *GetEmploymentReadinessRequest) (*Readiness, error)
+	// Records a fact the partner has verified about a young person shared with it, of a kind
+	// its purpose allows (such as tenancy training for housing).
+	RecordSharedFact(context.Context, *RecordSharedFactRequest) (*SharedFact, error)
 	// Gets a young person shared with the caller's organisation.
 	GetSharedYoungPerson(context.Context, *GetSharedYoungPersonRequest) (*SharedYoungPerson, error)
 	mustEmbedUnimplementedPartnerServiceServer()
@@ -87,6 +138,15 @@ type UnimplementedPartnerServiceServer struct{}
 
 func (UnimplementedPartnerServiceServer) ListSharedYoungPeople(context.Context, *ListSharedYoungPeopleRequest) (*ListSharedYoungPeopleResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSharedYoungPeople not implemented")
+}
+func (UnimplementedPartnerServiceServer) GetHousingReadiness(context.Context, *GetHousingReadinessRequest) (*Readiness, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetHousingReadiness not implemented")
+}
+func (UnimplementedPartnerServiceServer) GetEmploymentReadiness(context.Context, *GetEmploymentReadinessRequest) (*Readiness, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetEmploymentReadiness not implemented")
+}
+func (UnimplementedPartnerServiceServer) RecordSharedFact(context.Context, *RecordSharedFactRequest) (*SharedFact, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordSharedFact not implemented")
 }
 func (UnimplementedPartnerServiceServer) GetSharedYoungPerson(context.Context, *GetSharedYoungPersonRequest) (*SharedYoungPerson, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSharedYoungPerson not implemented")
@@ -130,6 +190,60 @@ func _PartnerService_ListSharedYoungPeople_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PartnerService_GetHousingReadiness_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetHousingReadinessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PartnerServiceServer).GetHousingReadiness(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PartnerService_GetHousingReadiness_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PartnerServiceServer).GetHousingReadiness(ctx, req.(*GetHousingReadinessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PartnerService_GetEmploymentReadiness_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetEmploymentReadinessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PartnerServiceServer).GetEmploymentReadiness(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PartnerService_GetEmploymentReadiness_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PartnerServiceServer).GetEmploymentReadiness(ctx, req.(*GetEmploymentReadinessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PartnerService_RecordSharedFact_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordSharedFactRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PartnerServiceServer).RecordSharedFact(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PartnerService_RecordSharedFact_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PartnerServiceServer).RecordSharedFact(ctx, req.(*RecordSharedFactRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PartnerService_GetSharedYoungPerson_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetSharedYoungPersonRequest)
 	if err := dec(in); err != nil {
@@ -158,6 +272,18 @@ var PartnerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSharedYoungPeople",
 			Handler:    _PartnerService_ListSharedYoungPeople_Handler,
+		},
+		{
+			MethodName: "GetHousingReadiness",
+			Handler:    _PartnerService_GetHousingReadiness_Handler,
+		},
+		{
+			MethodName: "GetEmploymentReadiness",
+			Handler:    _PartnerService_GetEmploymentReadiness_Handler,
+		},
+		{
+			MethodName: "RecordSharedFact",
+			Handler:    _PartnerService_RecordSharedFact_Handler,
 		},
 		{
 			MethodName: "GetSharedYoungPerson",

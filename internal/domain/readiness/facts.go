@@ -1,0 +1,104 @@
+// Package readiness decides how ready a young person is for their 18th birthday (the
+// cliff-edge checks a council runs from 17½) and for a home and for work (what housing and
+// employment partners see). It is pure: an answer depends only on the young person, their
+// care episodes, the milestones their pathway holds, the facts recorded about them and the
+// date asked about, so the pathway and the readiness views can never disagree.
+package readiness
+
+import (
+	"slices"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/errs"
+)
+
+// Version identifies these rules; a stored summary assessed with another is reassessed.
+const Version = "2026.11.1"
+
+// FactKind is a verified yes/no fact readiness depends on that no milestone records. Where a
+// milestone does record something (a bank account opened, ID documents held, the GP
+// registration confirmed) the milestone is the one source of truth and there is no fact.
+type FactKind struct {
+	Key   string
+	Title string
+	Area  catalogue.Area
+	// Purposes are the partners' purposes whose officers may record and see the fact; the
+	// council's staff always may.
+	Purposes []domain.Purpose
+	// Sensitive facts (immigration) are for the council only, whatever the purpose.
+	Sensitive bool
+	Source    string
+}
+
+// The fact kinds.
+const (
+	FactNINumber          = "identity.ni_number_held"
+	FactTenancyTraining   = "accommodation.tenancy_training"
+	FactSafetyPlanning    = "accommodation.safety_planning_needed"
+	FactOutOfHours        = "contingency.out_of_hours_contact"
+	FactBudgeting         = "finance.budgeting_support"
+	FactEntitlements      = "finance.entitlements_explained"
+	FactDestination       = "education.destination_recorded"
+	FactRightToWork       = "employment.right_to_work_checked"
+	FactImmigrationStatus = "immigration.status_known"
+)
+
+var (
+	housingPurpose    = []domain.Purpose{domain.PurposeHousing}
+	employmentPurpose = []domain.Purpose{domain.PurposeEmployment}
+	bothPurposes      = []domain.Purpose{domain.PurposeHousing, domain.PurposeEmployment}
+)
+
+// FactKinds lists every kind of fact.
+var FactKinds = []FactKind{
+	{Key: FactNINumber, Title: "National Insurance number held", Area: catalogue.Identity, Purposes: bothPurposes,
+		Source: "Domain brief 12.5 (5) and 12.3: the number itself, not only the application (HMRC route for looked-after children, https://nottinghamcitycs.trixonline.co.uk/chapter/national-insurance-numbers-for-children-in-care)"},
+	{Key: FactTenancyTraining, Title: "Tenancy training completed", Area: catalogue.Accommodation, Purposes: housingPurpose,
+		Source: "Domain brief 12.3 housing (3); Care Leavers (England) Regulations 2010 Schedule 2, https://legislation.gov.uk/uksi/2010/2571/schedules/made"},
+	{Key: FactSafetyPlanning, Title: "Needs safety planning for where they live (yes or no, no detail)", Area: catalogue.Accommodation, Purposes: housingPurpose,
+		Source: "Domain brief 12.3 housing (8), from the suitability assessment of Care Leavers (England) Regulations 2010 Schedule 2"},
+	{Key: FactOutOfHours, Title: "Knows their out-of-hours contact and what happens if their accommodation fails", Area: catalogue.Contingency, Purposes: housingPurpose,
+		Source: "Domain brief 12.5 (10); Ofsted 'Ready or not' (2022): 32% did not know who to call in an emergency, https://www.gov.uk/government/news/care-leavers-feel-they-left-care-too-early-ofsted-finds"},
+	{Key: FactBudgeting, Title: "Budgeting support arranged", Area: catalogue.Finance, Purposes: housingPurpose,
+		Source: "Domain brief 12.5 (9); Care Leavers (England) Regulations 2010 Schedule 1 para 7 and 8"},
+	{Key: FactEntitlements, Title: "Council tax exemption and setting-up-home allowance explained", Area: catalogue.Finance, Purposes: housingPurpose,
+		Source: "Domain brief 12.5 (9) and section 6 (SUHA, council tax relief under s13A LGFA 1992)"},
+	{Key: FactDestination, Title: "Destination for the next academic year recorded", Area: catalogue.EducationAndTraining, Purposes: employmentPurpose,
+		Source: "Domain brief 12.5 (7): SSDA903 ACTIV not 'NEET' without a plan"},
+	{Key: FactRightToWork, Title: "Right-to-work evidence checked", Area: catalogue.Employment, Purposes: employmentPurpose,
+		Source: "Domain brief 12.3 employment (4): yes or no only, immigration detail is never shared"},
+	{Key: FactImmigrationStatus, Title: "Immigration status and leave expiry known", Area: catalogue.Identity, Sensitive: true,
+		Source: "Domain brief 12.5 (8) and section 7 (UASC leave and extensions)"},
+}
+
+// LookupFact returns the kind of fact with the key.
+func LookupFact(key string) (FactKind, bool) {
+	i := slices.IndexFunc(FactKinds, func(k FactKind) bool { return k.Key == key })
+	if i < 0 {
+		return FactKind{}, false
+	}
+	return FactKinds[i], true
+}
+
+// VisibleTo reports whether partners sharing for the purpose may see and record the fact.
+func (k FactKind) VisibleTo(p domain.Purpose) bool {
+	return !k.Sensitive && slices.Contains(k.Purposes, p)
+}
+
+// ValidateFact checks a new fact record: a known kind, a known way of verifying it, and an
+// effective date that is real and not after today. Field names are the API's.
+func ValidateFact(f domain.Fact, today civil.Date) error {
+	var v errs.Violations
+	if _, ok := LookupFact(f.Key); !ok {
+		v.Add("name", "does not name a kind of fact; list a young person's facts to see the kinds")
+	}
+	if !slices.Contains(domain.EvidenceTypes, f.EvidenceType) {
+		v.Add("evidence_type", "is required")
+	}
+	if !f.EffectiveDate.Valid() || f.EffectiveDate.After(today) {
+		v.Add("effective_date", "must be a real calendar date, not in the future")
+	}
+	return v.Err()
+}
