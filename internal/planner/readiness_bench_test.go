@@ -55,9 +55,9 @@ func BenchmarkReassessPostgres(b *testing.B) {
 }
 
 // BenchmarkCliffEdgeViewPostgres pages through a council's "turning 18 in the next 90
-// days" view as a team manager sees it (ListCliffEdgeAssessments: the count, then a page of
-// 50 in 18th-birthday order), both set-based statements on the readiness summaries.
-// Reported per page.
+// days" view as a team manager sees it (ListCliffEdgeAssessments: the count on the first
+// page, then pages of 50 in 18th-birthday order), set-based statements on the readiness
+// summaries. Reported per page (ms/page), the count included.
 func BenchmarkCliffEdgeViewPostgres(b *testing.B) {
 	db := readinessCouncil(b)
 	ctx := context.Background()
@@ -78,26 +78,34 @@ func BenchmarkCliffEdgeViewPostgres(b *testing.B) {
 	if counts.Total < 100 {
 		b.Fatalf("only %d young people in the view", counts.Total)
 	}
+	// Each iteration pages through the whole view as the service does; the metric is per
+	// page.
 	pages := 0
 	b.ResetTimer()
 	for range b.N {
-		var page []store.ReadinessEntry
-		err := db.store.InTx(ctx, func(tx store.Tx) (err error) {
-			if _, err = tx.CountReadiness(ctx, q); err != nil {
+		q.After = store.ReadinessCursor{}
+		for {
+			var page []store.ReadinessEntry
+			err := db.store.InTx(ctx, func(tx store.Tx) (err error) {
+				if q.After == (store.ReadinessCursor{}) { // the service counts on the first page
+					if _, err = tx.CountReadiness(ctx, q); err != nil {
+						return err
+					}
+				}
+				page, err = tx.ListReadiness(ctx, q)
 				return err
+			})
+			if err != nil || len(page) == 0 {
+				b.Fatalf("page %d: %d entries, %v", pages, len(page), err)
 			}
-			page, err = tx.ListReadiness(ctx, q)
-			return err
-		})
-		if err != nil || len(page) == 0 {
-			b.Fatalf("page %d: %d entries, %v", pages, len(page), err)
-		}
-		pages++
-		if len(page) == 51 {
+			pages++
+			if len(page) < 51 {
+				break
+			}
 			last := page[49]
 			q.After = store.ReadinessCursor{Value: last.Summary.EighteenthBirthday.String(), YoungPersonID: last.YoungPerson.ID}
-		} else {
-			q.After = store.ReadinessCursor{} // wrap round to the first page
 		}
 	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(pages), "ms/page")
+	b.ReportMetric(float64(pages)/float64(b.N), "pages/view")
 }

@@ -370,7 +370,7 @@ type ListCliffEdgeAssessmentsResponse struct {
 	Entries []*CliffEdgeEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
 	// A token for the next page, or empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	// How many young people the view holds, over all pages.
+	// How many young people the view holds, over all pages; given on the first page only.
 	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	// The day assessed (today).
 	AsOf          *date.Date `protobuf:"bytes,4,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
