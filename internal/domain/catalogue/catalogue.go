@@ -105,7 +105,9 @@ type Definition struct {
 type Catalogue struct {
 	Version     string
 	Definitions []Definition
-	byKey       map[string]int
+	// Reminders are the reminder rules that go with the definitions.
+	Reminders ReminderRules
+	byKey     map[string]int
 }
 
 // Lookup returns the definition with key.
@@ -135,8 +137,9 @@ func mustParse(data []byte) *Catalogue {
 
 // file is the YAML form of a catalogue.
 type file struct {
-	Version    string          `yaml:"version"`
-	Milestones []definitionDoc `yaml:"milestones"`
+	Version    string           `yaml:"version"`
+	Reminders  reminderRulesDoc `yaml:"reminders"`
+	Milestones []definitionDoc  `yaml:"milestones"`
 }
 
 type definitionDoc struct {
@@ -165,6 +168,10 @@ func Parse(data []byte) (*Catalogue, error) {
 		return nil, fmt.Errorf("catalogue: no version")
 	}
 	c := &Catalogue{Version: f.Version}
+	var err error
+	if c.Reminders, err = f.Reminders.rules(); err != nil {
+		return nil, fmt.Errorf("catalogue: %w", err)
+	}
 	for _, d := range f.Milestones {
 		def, err := d.definition()
 		if err != nil {

@@ -10,9 +10,10 @@ import (
 // settingsJSON is how Settings are stored: due rules and conditions in the catalogue's own
 // text form, so stored settings read like the catalogue file.
 type settingsJSON struct {
-	LeaplingRule string         `json:"leapling_rule"`
-	Overrides    []overrideJSON `json:"overrides,omitempty"`
-	Local        []localJSON    `json:"local,omitempty"`
+	LeaplingRule string            `json:"leapling_rule"`
+	Overrides    []overrideJSON    `json:"overrides,omitempty"`
+	Local        []localJSON       `json:"local,omitempty"`
+	Reminders    *reminderRulesDoc `json:"reminders,omitempty"`
 }
 
 type overrideJSON struct {
@@ -38,6 +39,10 @@ type localJSON struct {
 // EncodeSettings writes settings for storage.
 func EncodeSettings(s Settings) ([]byte, error) {
 	out := settingsJSON{LeaplingRule: s.LeaplingRule.String()}
+	if s.Reminders != nil {
+		d := reminderRulesDocOf(*s.Reminders)
+		out.Reminders = &d
+	}
 	for _, o := range s.Overrides {
 		j := overrideJSON{Key: o.Key, Disabled: o.Disabled}
 		if o.Due != nil {
@@ -67,6 +72,13 @@ func DecodeSettings(b []byte) (Settings, error) {
 		return Settings{}, fmt.Errorf("catalogue: stored settings: %w", err)
 	}
 	s := Settings{LeaplingRule: rule}
+	if in.Reminders != nil {
+		r, err := in.Reminders.rules()
+		if err != nil {
+			return Settings{}, fmt.Errorf("catalogue: stored settings: %w", err)
+		}
+		s.Reminders = &r
+	}
 	for _, o := range in.Overrides {
 		ov := Override{Key: o.Key, Disabled: o.Disabled}
 		if o.Due != "" {

@@ -21,6 +21,8 @@ type Settings struct {
 	Overrides []Override
 	// Local are the council's own milestones (keys start with LocalPrefix).
 	Local []Definition
+	// Reminders, if set, replace the catalogue's reminder rules.
+	Reminders *ReminderRules
 }
 
 // Override changes one shipped milestone for a council.
@@ -36,7 +38,7 @@ type Override struct {
 // a council had retimed). Planning uses it, so that old settings never stop planning;
 // saving settings uses Effective, which refuses what does not fit.
 func (c *Catalogue) Apply(s Settings) *Catalogue {
-	var fitting Settings
+	fitting := Settings{Reminders: s.Reminders}
 	for _, o := range s.Overrides {
 		if _, ok := c.Lookup(o.Key); ok {
 			fitting.Overrides = append(fitting.Overrides, o)
@@ -73,7 +75,16 @@ func (c *Catalogue) Effective(s Settings) (*Catalogue, error) {
 		}
 		overrides[o.Key] = o
 	}
-	out := &Catalogue{Version: c.Version}
+	out := &Catalogue{Version: c.Version, Reminders: c.Reminders}
+	if s.Reminders != nil {
+		if err := s.Reminders.Check("reminder_rules"); err != nil {
+			var e *errs.Error
+			if errors.As(err, &e) {
+				v = append(v, e.Violations...)
+			}
+		}
+		out.Reminders = *s.Reminders
+	}
 	for _, d := range c.Definitions {
 		o, ok := overrides[d.Key]
 		if ok && o.Disabled {

@@ -1,0 +1,215 @@
+// Package reminder works out a young person's reminders from their milestones, date of
+// birth and the council's reminder rules: who must be reminded of what, on which day. It is
+// pure; the planner stores what it decides, once per young person, rule, milestone, day and
+// recipient, and delivery sends it.
+package reminder
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
+)
+
+// CatchUpDays is how long after its day a reminder that was not raised (the service was
+// down, the milestone was recorded late) is still raised. Older ones would only be noise: by
+// then the overdue escalation or the next notice has taken over.
+const CatchUpDays = 30
+
+// Rule names.
+const (
+	RuleDue     = "milestone.due"
+	RuleOverdue = "milestone.overdue"
+)
+
+// LeadRule is the rule of the reminder days before a milestone is due.
+func LeadRule(days int) string { return fmt.Sprintf("milestone.lead.%dd", days) }
+
+// AgeRule is the rule of the notice at an age.
+func AgeRule(age civil.Period) string { return "age." + age.String() }
+
+// Input is what working out a young person's reminders needs.
+type Input struct {
+	YoungPerson domain.YoungPerson
+	Milestones  []domain.Milestone
+	Rules       catalogue.ReminderRules
+	// LeaplingRule is the council's, for the 25th birthday when support ends.
+	LeaplingRule civil.LeaplingRule
+	// Managers are the team managers of the personal adviser's team, for escalations.
+	Managers []string
+	// SharedWith are the partner organisations the young person is shared with today: only
+	// they may be reminded about milestones they own.
+	SharedWith map[string]bool
+}
+
+// Due is one reminder the rules raise, with everyone it goes to.
+type Due struct {
+	Rule        string
+	MilestoneID string
+	Title       string
+	// DueOn is the day it is raised; it may still be raised, if it was not, up to the day
+	// before Until.
+	DueOn, Until civil.Date
+	Recipients   []domain.Recipient
+}
+
+// EndOfSupport is the 25th birthday: the last day anyone is reminded about the young person.
+func EndOfSupport(in Input) civil.Date {
+	return civil.Attains(in.YoungPerson.DateOfBirth, civil.Period{Years: 25}, in.LeaplingRule)
+}
+
+// Schedule returns every reminder the rules raise over the young person's pathway, by day,
+// up to and including the 25th birthday.
+func Schedule(in Input) []Due {
+	yp, r := in.YoungPerson, in.Rules
+	end := EndOfSupport(in)
+	adviser := []domain.Recipient{domain.OrganisationRecipient(yp.CouncilID)}
+	if yp.PersonalAdviserID != "" {
+		adviser = []domain.Recipient{domain.PersonRecipient(yp.PersonalAdviserID)}
+	}
+	var out []Due
+	add := func(d Due) {
+		d.Until = minDate(d.Until, d.DueOn.AddDays(CatchUpDays), end.AddDays(1))
+		if d.DueOn.Before(d.Until) {
+			out = append(out, d)
+		}
+	}
+	for _, age := range r.AgeNotices {
+		// On the earlier of the two leap-day candidates, so that no notice is ever late
+		// whichever rule the council chose (domain brief 1.1).
+		on := civil.EarliestAttains(yp.DateOfBirth, age)
+		add(Due{Rule: AgeRule(age), Title: "Reaches age " + age.String(), DueOn: on, Until: on.AddDays(CatchUpDays),
+			Recipients: adviser})
+	}
+	for _, m := range in.Milestones {
+		if !m.Applicable || !m.State.Open() || !m.DueDate.Valid() {
+			continue
+		}
+		owners := in.owners(m, adviser)
+		if m.Statutory {
+			for _, days := range r.LeadDays {
+				add(Due{Rule: LeadRule(days), MilestoneID: m.ID, Title: m.Title, DueOn: m.DueDate.AddDays(-days),
+					Until: m.DueDate, Recipients: owners})
+			}
+		}
+		if r.OnDue {
+			add(Due{Rule: RuleDue, MilestoneID: m.ID, Title: m.Title, DueOn: m.DueDate, Until: m.LapseDate, Recipients: owners})
+		}
+		if r.EscalateAfterDays > 0 {
+			add(Due{Rule: RuleOverdue, MilestoneID: m.ID, Title: m.Title, DueOn: m.DueDate.AddDays(r.EscalateAfterDays),
+				Until: m.LapseDate, Recipients: in.escalation()})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Due) int { return a.DueOn.Compare(b.DueOn) })
+	return out
+}
+
+// owners are who is reminded about a milestone: the personal adviser (or, with none, the
+// council), the person it was given to, and the partner organisation that owns it while the
+// young person is shared with it.
+func (in Input) owners(m domain.Milestone, adviser []domain.Recipient) []domain.Recipient {
+	out := slices.Clone(adviser)
+	if m.OwnerPerson != "" {
+		out = appendNew(out, domain.PersonRecipient(m.OwnerPerson))
+	}
+	if o := m.OwnerOrganisation; o != "" && o != in.YoungPerson.CouncilID && in.SharedWith[o] {
+		out = appendNew(out, domain.OrganisationRecipient(o))
+	}
+	return out
+}
+
+// escalation is who is told of an overdue milestone: the team managers, or the council.
+func (in Input) escalation() []domain.Recipient {
+	var out []domain.Recipient
+	for _, id := range in.Managers {
+		out = appendNew(out, domain.PersonRecipient(id))
+	}
+	if len(out) == 0 {
+		out = []domain.Recipient{domain.OrganisationRecipient(in.YoungPerson.CouncilID)}
+	}
+	return out
+}
+
+// Plan returns the reminders to raise on today, and the next day on which there may be more
+// (zero when there will be none). When several lead reminders of one milestone could be
+// raised at once (a milestone planned, or the service back, late), only the latest is: a
+// 90-day and a 30-day reminder on the same morning would be noise.
+func Plan(in Input, today civil.Date) (raise []Due, next civil.Date) {
+	latestLead := map[string]civil.Date{}
+	var open []Due
+	for _, d := range Schedule(in) {
+		switch {
+		case today.Before(d.DueOn):
+			if next.IsZero() || d.DueOn.Before(next) {
+				next = d.DueOn
+			}
+		case today.Before(d.Until):
+			open = append(open, d)
+			if isLead(d) && d.DueOn.After(latestLead[d.MilestoneID]) {
+				latestLead[d.MilestoneID] = d.DueOn
+			}
+		}
+	}
+	for _, d := range open {
+		if !isLead(d) || d.DueOn == latestLead[d.MilestoneID] {
+			raise = append(raise, d)
+		}
+	}
+	// The day after support ends, open reminders are cancelled.
+	if after := EndOfSupport(in).AddDays(1); today.Before(after) && (next.IsZero() || after.Before(next)) {
+		next = after
+	}
+	return raise, next
+}
+
+// Applies reports whether a stored reminder is still one the rules raise: the milestone is
+// still open, due that day, owned by the recipient, and support has not ended by today.
+func Applies(in Input, today civil.Date, r domain.Reminder) bool {
+	if EndOfSupport(in).Before(today) {
+		return false
+	}
+	for _, d := range Schedule(in) {
+		if d.Rule == r.Rule && d.MilestoneID == r.MilestoneID && d.DueOn == r.DueOn && slices.Contains(d.Recipients, r.Recipient) {
+			return true
+		}
+	}
+	return false
+}
+
+func isLead(d Due) bool { return d.MilestoneID != "" && d.Rule != RuleDue && d.Rule != RuleOverdue }
+
+func appendNew(rs []domain.Recipient, r domain.Recipient) []domain.Recipient {
+	if slices.Contains(rs, r) {
+		return rs
+	}
+	return append(rs, r)
+}
+
+func minDate(ds ...civil.Date) civil.Date {
+	var out civil.Date
+	for _, d := range ds {
+		if d.Valid() && (out.IsZero() || d.Before(out)) {
+			out = d
+		}
+	}
+	return out
+}
+
+// Day returns the latest day whose reminders are due at now: today in Europe/London once the
+// send time has passed, yesterday before it.
+func Day(now time.Time, sendAt catalogue.TimeOfDay) civil.Date {
+	today := civil.Today(now)
+	if now.Before(SendTime(today, sendAt)) {
+		return today.AddDays(-1)
+	}
+	return today
+}
+
+// SendTime is the instant a day's reminders are due: the send time on that day in
+// Europe/London, whatever the clocks did that night.
+func SendTime(day civil.Date, sendAt catalogue.TimeOfDay) time.Time {
+	return time.Date(day.Year, day.Month, day.Day, sendAt.Hour, sendAt.Minute, 0, 0, civil.London)
+}

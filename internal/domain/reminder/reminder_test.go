@@ -1,0 +1,144 @@
+package reminder
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
+)
+
+var rules = catalogue.Default().Reminders
+
+func d(y int, m time.Month, day int) civil.Date { return civil.New(y, m, day) }
+
+func input() Input {
+	return Input{
+		YoungPerson: domain.YoungPerson{ID: "yp", CouncilID: "council", PersonalAdviserID: "pa", DateOfBirth: d(2009, 6, 15)},
+		Rules:       rules, Managers: []string{"tm"}, SharedWith: map[string]bool{"housing": true},
+		Milestones: []domain.Milestone{{ID: "m1", Title: "Plan", Statutory: true, Applicable: true, State: domain.Planned,
+			DueDate: d(2027, 3, 1), LapseDate: d(2028, 1, 1), OwnerOrganisation: "housing"}},
+	}
+}
+
+func rulesOn(ds []Due) []string {
+	var out []string
+	for _, x := range ds {
+		out = append(out, x.Rule+" "+x.MilestoneID)
+	}
+	return out
+}
+
+func TestPlanRaisesWhatIsDueAndSaysWhenNext(t *testing.T) {
+	in := input()
+	for _, c := range []struct {
+		today civil.Date
+		raise []string
+		next  civil.Date
+	}{
+		{d(2026, 11, 30), nil, d(2026, 12, 1)},                               // 90 days before 2027-03-01
+		{d(2026, 12, 1), []string{"milestone.lead.90d m1"}, d(2026, 12, 15)}, // then age 17y6m
+		{d(2026, 12, 15), []string{"milestone.lead.90d m1", "age.17y6m "}, d(2027, 1, 30)},
+		{d(2027, 2, 22), []string{"milestone.lead.7d m1"}, d(2027, 3, 1)}, // only the latest lead
+		{d(2027, 3, 1), []string{"milestone.due m1"}, d(2027, 3, 8)},      // leads stop on the day
+		{d(2027, 3, 8), []string{"milestone.due m1", "milestone.overdue m1"}, d(2027, 6, 15)},
+	} {
+		raise, next := Plan(in, c.today)
+		if got := rulesOn(raise); !slices.Equal(got, c.raise) || next != c.next {
+			t.Errorf("%s: raise %v next %s, want %v next %s", c.today, got, next, c.raise, c.next)
+		}
+	}
+}
+
+func TestRecipients(t *testing.T) {
+	in := input()
+	raise, _ := Plan(in, d(2027, 3, 8))
+	want := map[string][]domain.Recipient{
+		RuleDue:     {domain.PersonRecipient("pa"), domain.OrganisationRecipient("housing")},
+		RuleOverdue: {domain.PersonRecipient("tm")},
+	}
+	for _, x := range raise {
+		if !slices.Equal(x.Recipients, want[x.Rule]) {
+			t.Errorf("%s goes to %v, want %v", x.Rule, x.Recipients, want[x.Rule])
+		}
+	}
+	// Unshared, unallocated and with no managers: the council hears of it, the partner not.
+	in.SharedWith, in.YoungPerson.PersonalAdviserID, in.Managers = nil, "", nil
+	raise, _ = Plan(in, d(2027, 3, 8))
+	for _, x := range raise {
+		if !slices.Equal(x.Recipients, []domain.Recipient{domain.OrganisationRecipient("council")}) {
+			t.Errorf("%s goes to %v, want only the council", x.Rule, x.Recipients)
+		}
+	}
+}
+
+func TestDoneMilestonesAndEndOfSupport(t *testing.T) {
+	in := input()
+	r := domain.Reminder{Rule: RuleDue, MilestoneID: "m1", DueOn: d(2027, 3, 1), Recipient: domain.OrganisationRecipient("housing")}
+	if !Applies(in, d(2027, 3, 2), r) {
+		t.Fatal("an open milestone's reminder should apply")
+	}
+	shared := in.SharedWith
+	in.SharedWith = nil
+	if Applies(in, d(2027, 3, 2), r) {
+		t.Error("a reminder to a partner no longer shared with still applies")
+	}
+	in.SharedWith = shared
+	in.Milestones[0].State = domain.Achieved
+	if Applies(in, d(2027, 3, 2), r) {
+		t.Error("an achieved milestone's reminder still applies")
+	}
+	if raise, _ := Plan(in, d(2027, 3, 8)); len(raise) != 0 {
+		t.Errorf("achieved milestone still raises %v", rulesOn(raise))
+	}
+	// Support ends on the 25th birthday: its notice is raised that day, nothing after.
+	raise, next := Plan(in, d(2034, 6, 15))
+	if got := rulesOn(raise); !slices.Equal(got, []string{"age.25y "}) || next != d(2034, 6, 16) {
+		t.Errorf("25th birthday: %v next %s", got, next)
+	}
+	age := domain.Reminder{Rule: "age.25y", DueOn: d(2034, 6, 15), Recipient: domain.PersonRecipient("pa")}
+	if raise, next := Plan(in, d(2034, 6, 16)); len(raise) != 0 || !next.IsZero() || Applies(in, d(2034, 6, 16), age) {
+		t.Errorf("after the 25th birthday: %v next %s", rulesOn(raise), next)
+	}
+}
+
+func TestLeapDayBirthsAreRemindedOnTheEarlierDay(t *testing.T) {
+	in := input()
+	in.YoungPerson.DateOfBirth, in.Milestones = d(2008, 2, 29), nil
+	raise, _ := Plan(in, d(2026, 2, 28))
+	if got := rulesOn(raise); !slices.Equal(got, []string{"age.18y "}) {
+		t.Errorf("28 Feb 2026: %v, want the 18 notice", got)
+	}
+	if raise, _ := Plan(in, d(2026, 2, 27)); len(raise) != 0 {
+		t.Errorf("27 Feb 2026: %v, want nothing", rulesOn(raise))
+	}
+}
+
+func TestDayTurnsAtTheSendTimeInLondon(t *testing.T) {
+	at := func(s string) time.Time {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	for _, c := range []struct {
+		now  string
+		want civil.Date
+	}{
+		{"2026-03-29T08:59:00Z", d(2026, 3, 29)},  // 09:59 BST, the day the clocks went forward
+		{"2026-03-29T07:59:00Z", d(2026, 3, 28)},  // 08:59 BST
+		{"2026-10-25T08:59:00Z", d(2026, 10, 24)}, // 08:59 GMT, the day they went back
+		{"2026-10-25T09:00:00Z", d(2026, 10, 25)},
+		{"2026-06-30T23:30:00Z", d(2026, 6, 30)}, // 00:30 BST on 1 July: still 30 June's
+	} {
+		if got := Day(at(c.now), rules.SendAt); got != c.want {
+			t.Errorf("Day(%s) = %s, want %s", c.now, got, c.want)
+		}
+	}
+	if got := SendTime(d(2026, 3, 29), rules.SendAt).UTC().Format(time.RFC3339); got != "2026-03-29T08:00:00Z" {
+		t.Errorf("send time on 29 March 2026 = %s", got)
+	}
+}
