@@ -20,6 +20,12 @@ var (
 		"sharing agreement not found")
 	ErrShareNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
 		"share not found")
+	ErrReminderNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"reminder not found")
+	ErrWebhookEndpointNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"webhook endpoint not found")
+	ErrDeliveryNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"webhook delivery not found")
 	ErrExists = errs.New(errs.AlreadyExists, errs.ReasonResourceExists,
 		"a resource with this id already exists")
 	ErrRevisionMismatch = errs.New(errs.Aborted, errs.ReasonEtagMismatch,

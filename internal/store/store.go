@@ -46,6 +46,8 @@ type Tx interface {
 	Requests
 	Facts
 	Readiness
+	Reminders
+	Webhooks
 }
 
 // YoungPeople stores young people.
@@ -431,4 +433,84 @@ type ReadinessCounts struct {
 	ByRating   map[domain.Rating]int
 	ByCheck    map[string]int
 	ByAmbition map[string]int
+}
+
+// Reminders stores reminders and when each young person's are next due to be worked out.
+type Reminders interface {
+	// AddReminders stores those of rs that do not exist yet (same young person, rule,
+	// milestone, due date and recipient), in order, and returns the ones it stored. IDs are
+	// set by the caller; the rest keep the existing reminder.
+	AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.Reminder, error)
+	GetReminder(ctx context.Context, id string) (domain.Reminder, error)
+	// ListReminders returns up to q.Limit reminders matching q, newest first (by id, which
+	// is time-ordered).
+	ListReminders(ctx context.Context, q ReminderQuery) ([]domain.Reminder, error)
+	// UpdateReminder stores a change of state or snooze, guarded by ifRevision as for young
+	// people, and increments the revision.
+	UpdateReminder(ctx context.Context, r domain.Reminder, ifRevision int64) (domain.Reminder, error)
+	// CancelReminders cancels the open reminders with ids, for reason, and cancels their
+	// pending deliveries.
+	CancelReminders(ctx context.Context, ids []string, reason string, now time.Time) error
+	// SetReminderSchedule records when the young person's reminders must next be worked
+	// out; the zero time means never (they are past 25).
+	SetReminderSchedule(ctx context.Context, youngPersonID string, next time.Time) error
+	// DueReminderSchedules returns up to limit young people whose reminders were due to be
+	// worked out at or before now, earliest first, and locks them for this transaction,
+	// skipping any another transaction holds.
+	DueReminderSchedules(ctx context.Context, now time.Time, limit int) ([]string, error)
+}
+
+// ReminderQuery selects reminders.
+type ReminderQuery struct {
+	// YoungPersonID, if set, limits the query to one young person.
+	YoungPersonID string
+	// Recipients, if any, keep reminders addressed to one of them.
+	Recipients []domain.Recipient
+	// States, if any, keep reminders in one of them.
+	States []domain.ReminderState
+	// AwakeAt, if not zero, leaves out reminders snoozed beyond it.
+	AwakeAt time.Time
+	// AfterID, if set, keeps reminders created after it (ids sort by time), for watching.
+	AfterID string
+	// BeforeID, if set, keeps reminders with ids before it, for paging newest first.
+	BeforeID string
+	// Oldest lists oldest first instead (with AfterID), for watching.
+	Oldest bool
+	Limit  int
+}
+
+// Webhooks stores organisations' webhook endpoints and the deliveries to them.
+type Webhooks interface {
+	// CreateWebhookEndpoint fails with AlreadyExists if the id is taken.
+	CreateWebhookEndpoint(ctx context.Context, e domain.WebhookEndpoint) (domain.WebhookEndpoint, error)
+	// GetWebhookEndpoint returns an endpoint with its FailedDeliveries counted.
+	GetWebhookEndpoint(ctx context.Context, id string) (domain.WebhookEndpoint, error)
+	// ListWebhookEndpoints returns up to limit endpoints of an organisation ("" for all)
+	// after afterID, in id order, with their FailedDeliveries counted.
+	ListWebhookEndpoints(ctx context.Context, organisationID, afterID string, limit int) ([]domain.WebhookEndpoint, error)
+	// UpdateWebhookEndpoint stores a change, guarded by ifRevision.
+	UpdateWebhookEndpoint(ctx context.Context, e domain.WebhookEndpoint, ifRevision int64) (domain.WebhookEndpoint, error)
+
+	// AddDeliveries stores those of ds that do not exist yet (same reminder and endpoint)
+	// and queues each stored one for sending, in this transaction; it returns the stored.
+	AddDeliveries(ctx context.Context, ds []domain.Delivery) ([]domain.Delivery, error)
+	GetDelivery(ctx context.Context, id string) (domain.Delivery, error)
+	// UpdateDelivery stores the outcome of an attempt (state, attempts, times, error).
+	UpdateDelivery(ctx context.Context, d domain.Delivery) (domain.Delivery, error)
+	// ListDeliveries returns up to q.Limit deliveries matching q, newest first (by id).
+	ListDeliveries(ctx context.Context, q DeliveryQuery) ([]domain.Delivery, error)
+	// DueDeliveries returns up to limit pending deliveries whose next attempt is due at
+	// now, earliest first, locked for this transaction (others skip them). The in-process
+	// dispatcher of the memory store uses it; on PostgreSQL River does this work.
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]domain.Delivery, error)
+}
+
+// DeliveryQuery selects deliveries.
+type DeliveryQuery struct {
+	OrganisationID string // "" for all
+	EndpointID     string // "" for all
+	ReminderID     string // "" for all
+	States         []domain.DeliveryState
+	BeforeID       string
+	Limit          int
 }

@@ -29,6 +29,10 @@ const (
 	tableAuditHeads  = "audit_heads"
 	tableFacts       = "facts"
 	tableReadiness   = "readiness"
+	tableReminders   = "reminders"
+	tableSchedules   = "reminder_schedules"
+	tableEndpoints   = "webhook_endpoints"
+	tableDeliveries  = "webhook_deliveries"
 )
 
 var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
@@ -91,6 +95,30 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		// The same, under the name the young person's cascade looks for.
 		"young_person": {Name: "young_person", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
 		"council":      {Name: "council", Indexer: &memdb.StringFieldIndex{Field: "CouncilID"}},
+	}},
+	tableReminders: {Name: tableReminders, Indexes: map[string]*memdb.IndexSchema{
+		"id":           {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"young_person": {Name: "young_person", Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+		"recipient":    {Name: "recipient", Indexer: &memdb.StringFieldIndex{Field: "Recipient"}},
+		// At most one per young person, rule, milestone, due date and recipient.
+		"key": {Name: "key", Unique: true, Indexer: keyIndex(reminderKey)},
+	}},
+	tableSchedules: {Name: tableSchedules, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+		// The same, under the name the young person's cascade looks for.
+		"young_person": {Name: "young_person", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+	}},
+	tableEndpoints: {Name: tableEndpoints, Indexes: map[string]*memdb.IndexSchema{
+		"id":           {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"organisation": {Name: "organisation", Indexer: &memdb.StringFieldIndex{Field: "OrganisationID"}},
+	}},
+	tableDeliveries: {Name: tableDeliveries, Indexes: map[string]*memdb.IndexSchema{
+		"id":       {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"reminder": {Name: "reminder", Indexer: &memdb.StringFieldIndex{Field: "ReminderID"}},
+		"endpoint": {Name: "endpoint", Indexer: &memdb.StringFieldIndex{Field: "EndpointID"}},
+		// At most one per reminder and endpoint, and webhook ids are unique.
+		"key":        {Name: "key", Unique: true, Indexer: keyIndex(deliveryKey)},
+		"webhook_id": {Name: "webhook_id", Unique: true, Indexer: keyIndex(webhookIDKey)},
 	}},
 	tableRequests: {Name: tableRequests, Indexes: map[string]*memdb.IndexSchema{
 		"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{

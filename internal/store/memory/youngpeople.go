@@ -120,7 +120,8 @@ func (t *tx) DeleteYoungPerson(_ context.Context, id string, ifRevision int64) e
 		return store.ErrRevisionMismatch
 	}
 	// Like the foreign keys of the PostgreSQL schema, deletion cascades.
-	for _, table := range []string{tableEpisodes, tableMilestones, tableShares, tableFacts, tableReadiness} {
+	for _, table := range []string{tableEpisodes, tableMilestones, tableShares, tableFacts, tableReadiness,
+		tableReminders, tableSchedules} {
 		children, err := t.all(table, "young_person", id)
 		if err != nil {
 			return err
@@ -128,6 +129,11 @@ func (t *tx) DeleteYoungPerson(_ context.Context, id string, ifRevision int64) e
 		for _, c := range children {
 			if m, ok := c.(*domain.Milestone); ok {
 				if err := t.deleteChanges(m.ID); err != nil {
+					return err
+				}
+			}
+			if r, ok := c.(*domain.Reminder); ok {
+				if err := t.deleteDeliveries(r.ID); err != nil {
 					return err
 				}
 			}

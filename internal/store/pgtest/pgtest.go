@@ -26,6 +26,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/carepath/carepath/internal/store/postgres"
 )
@@ -179,6 +181,8 @@ func exec(ctx context.Context, server, sql string) error {
 	}
 }
 
+// fingerprint hashes carepath's migrations and River's (which postgres.Migrate applies
+// after them), so that a template is rebuilt when either changes.
 func fingerprint(fsys fs.FS) (string, error) {
 	h := sha256.New()
 	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
@@ -190,7 +194,18 @@ func fingerprint(fsys fs.FS) (string, error) {
 		h.Write(b)
 		return err
 	})
-	return hex.EncodeToString(h.Sum(nil))[:12], err
+	if err != nil {
+		return "", err
+	}
+	river, err := rivermigrate.New(riverpgxv5.New(nil), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return "", err
+	}
+	for _, m := range river.AllVersions() {
+		fmt.Fprintf(h, "river/%d\x00%d\x00", m.Version, len(m.SQLUp))
+		h.Write([]byte(m.SQLUp))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
 func withDatabase(server, db string) string {

@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/store"
@@ -20,7 +22,9 @@ import (
 
 // Store is the PostgreSQL store.
 type Store struct {
-	pool     *pgxpool.Pool
+	pool *pgxpool.Pool
+	// river only inserts jobs (AddDeliveries), in the store's transactions; it works none.
+	river    *river.Client[pgx.Tx]
 	url      string
 	migrated atomic.Bool
 }
@@ -52,7 +56,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: pool: %w", err)
 	}
-	return &Store{pool: pool, url: url}, nil
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: river client: %w", err)
+	}
+	return &Store{pool: pool, river: rc, url: url}, nil
 }
 
 func setDefault(m map[string]string, k, v string) {
@@ -95,7 +104,7 @@ const maxAttempts = 3
 func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error { return fn(&tx{tx: ptx}) })
+		err = pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error { return fn(&tx{tx: ptx, river: s.river}) })
 		if err == nil || !isConflict(err) {
 			break
 		}
@@ -104,7 +113,8 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 type tx struct {
-	tx pgx.Tx
+	tx    pgx.Tx
+	river *river.Client[pgx.Tx]
 }
 
 func isConflict(err error) bool {

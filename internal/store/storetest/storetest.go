@@ -32,6 +32,8 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore) })
 	t.Run("Facts", func(t *testing.T) { testFacts(t, newStore) })
 	t.Run("Readiness", func(t *testing.T) { testReadiness(t, newStore) })
+	t.Run("Reminders", func(t *testing.T) { testReminders(t, newStore) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, newStore) })
 }
 
 // inTx runs fn in a transaction and fails the test on error.

@@ -1,0 +1,235 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/store"
+)
+
+const reminderColumns = `id, young_person_id, council_id, rule, milestone_id, title, due_on, recipient, state,
+	snooze_until, cancel_reason, revision, create_time, update_time`
+
+func scanReminder(row pgx.Row) (domain.Reminder, error) {
+	var (
+		r                domain.Reminder
+		due              time.Time
+		recipient, state string
+		snooze           *time.Time
+	)
+	err := row.Scan(&r.ID, &r.YoungPersonID, &r.CouncilID, &r.Rule, &r.MilestoneID, &r.Title, &due, &recipient,
+		&state, &snooze, &r.CancelReason, &r.Revision, &r.CreateTime, &r.UpdateTime)
+	r.DueOn, r.Recipient, r.State = fromDate(&due), domain.Recipient(recipient), domain.ReminderState(state)
+	r.SnoozeUntil = fromTimestamp(snooze)
+	r.CreateTime, r.UpdateTime = r.CreateTime.UTC(), r.UpdateTime.UTC()
+	return r, err
+}
+
+// fromTimestamp reads a nullable timestamp column: NULL is the zero time.
+func fromTimestamp(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// timestampArg passes a time as a parameter, or NULL for the zero time.
+func timestampArg(t time.Time) pgtype.Timestamptz {
+	return pgtype.Timestamptz{Time: t, Valid: !t.IsZero()}
+}
+
+// inInputOrder puts the rows a statement stored back in the order of the input they came
+// from (RETURNING promises no order).
+func inInputOrder[T any](stored []T, inputIDs []string, id func(T) string) []T {
+	pos := make(map[string]int, len(inputIDs))
+	for i, in := range inputIDs {
+		if _, ok := pos[in]; !ok {
+			pos[in] = i
+		}
+	}
+	out := make([]T, 0, len(stored))
+	slots := make([][]T, len(inputIDs))
+	for _, s := range stored {
+		i := pos[id(s)]
+		slots[i] = append(slots[i], s)
+	}
+	for _, s := range slots {
+		out = append(out, s...)
+	}
+	return out
+}
+
+// AddReminders inserts the reminders in one statement: the columns travel as arrays, in
+// input order, and a reminder whose key (young person, rule, milestone, due date,
+// recipient) is taken, by a stored reminder or one earlier in rs, is left out. So are
+// reminders of young people who do not exist. An id already used by a reminder with
+// another key is refused with ErrExists.
+func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.Reminder, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	n := len(rs)
+	var (
+		ids, youngPeople                    = make([]string, n), make([]string, n)
+		councils, rules, milestones, titles = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		dues, recipients, states, reasons   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		snoozes, creates, updates           = make([]pgtype.Timestamptz, n), make([]time.Time, n), make([]time.Time, n)
+	)
+	for i, r := range rs {
+		ids[i], youngPeople[i], councils[i], rules[i] = r.ID, r.YoungPersonID, r.CouncilID, r.Rule
+		milestones[i], titles[i], dues[i], recipients[i] = r.MilestoneID, r.Title, dateText(r.DueOn), string(r.Recipient)
+		states[i], reasons[i], snoozes[i] = string(r.State), r.CancelReason, timestampArg(r.SnoozeUntil)
+		creates[i], updates[i] = r.CreateTime, r.UpdateTime
+	}
+	rows, err := t.tx.Query(ctx, `
+		INSERT INTO reminders (id, young_person_id, council_id, rule, milestone_id, title, due_on, recipient,
+			state, snooze_until, cancel_reason, revision, create_time, update_time)
+		SELECT p.id, p.young_person_id, p.council_id, p.rule, p.milestone_id, p.title, p.due_on, p.recipient,
+			p.state, p.snooze_until, p.cancel_reason, 1, p.create_time, p.update_time
+		FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[],
+			$8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::timestamptz[])
+			WITH ORDINALITY AS p(id, young_person_id, council_id, rule, milestone_id, title, due_on, recipient,
+				state, snooze_until, cancel_reason, create_time, update_time, n)
+		JOIN young_people y ON y.id = p.young_person_id -- skips the missing
+		ORDER BY p.n
+		ON CONFLICT (young_person_id, rule, milestone_id, due_on, recipient) DO NOTHING
+		RETURNING `+reminderColumns,
+		ids, youngPeople, councils, rules, milestones, titles, dues, recipients, states, snoozes, reasons,
+		creates, updates)
+	if err != nil {
+		return nil, reminderWriteError(err)
+	}
+	added, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Reminder, error) { return scanReminder(r) })
+	if err != nil {
+		return nil, reminderWriteError(err)
+	}
+	return inInputOrder(added, ids, func(r domain.Reminder) string { return r.ID }), nil
+}
+
+// reminderWriteError turns key violations into the store's failures: a taken id is
+// ErrExists, a young person deleted meanwhile is ErrYoungPersonNotFound.
+func reminderWriteError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return store.ErrExists
+		case "23503":
+			return store.ErrYoungPersonNotFound
+		}
+	}
+	return err
+}
+
+func (t *tx) GetReminder(ctx context.Context, id string) (domain.Reminder, error) {
+	r, err := scanReminder(t.tx.QueryRow(ctx, `SELECT `+reminderColumns+` FROM reminders WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, store.ErrReminderNotFound
+	}
+	return r, err
+}
+
+func (t *tx) ListReminders(ctx context.Context, q store.ReminderQuery) ([]domain.Reminder, error) {
+	var args sqlArgs
+	cond := "true"
+	if q.YoungPersonID != "" {
+		cond += " AND young_person_id = " + args.add(q.YoungPersonID) + "::uuid"
+	}
+	if len(q.Recipients) > 0 {
+		recipients := make([]string, len(q.Recipients))
+		for i, r := range q.Recipients {
+			recipients[i] = string(r)
+		}
+		cond += " AND recipient = ANY(" + args.add(recipients) + "::text[])"
+	}
+	if len(q.States) > 0 {
+		states := make([]string, len(q.States))
+		for i, s := range q.States {
+			states[i] = string(s)
+		}
+		cond += " AND state = ANY(" + args.add(states) + "::text[])"
+	}
+	if !q.AwakeAt.IsZero() {
+		cond += " AND (snooze_until IS NULL OR snooze_until <= " + args.add(q.AwakeAt) + "::timestamptz)"
+	}
+	if q.AfterID != "" {
+		cond += " AND id > " + args.add(q.AfterID) + "::uuid"
+	}
+	if q.BeforeID != "" {
+		cond += " AND id < " + args.add(q.BeforeID) + "::uuid"
+	}
+	order := "id DESC"
+	if q.Oldest {
+		order = "id"
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+reminderColumns+` FROM reminders WHERE `+cond+
+		` ORDER BY `+order+` LIMIT `+args.add(q.Limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Reminder, error) { return scanReminder(r) })
+}
+
+// UpdateReminder changes what can change of a reminder: its state, snooze and cancel reason.
+func (t *tx) UpdateReminder(ctx context.Context, r domain.Reminder, ifRevision int64) (domain.Reminder, error) {
+	updated, err := scanReminder(t.tx.QueryRow(ctx, `UPDATE reminders SET state = $2, snooze_until = $3,
+		cancel_reason = $4, update_time = $5, revision = revision + 1
+		WHERE id = $1 AND ($6::bigint = 0 OR revision = $6) RETURNING `+reminderColumns,
+		r.ID, string(r.State), timestampArg(r.SnoozeUntil), r.CancelReason, r.UpdateTime, ifRevision))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return updated, t.missingOrStale(ctx, "reminders", r.ID, store.ErrReminderNotFound)
+	}
+	return updated, err
+}
+
+// CancelReminders cancels the open reminders and their pending deliveries in one statement.
+func (t *tx) CancelReminders(ctx context.Context, ids []string, reason string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := t.tx.Exec(ctx, `
+		WITH cancelled AS (
+			UPDATE reminders SET state = 'CANCELLED', cancel_reason = $2, update_time = $3, revision = revision + 1
+			WHERE id = ANY($1::uuid[]) AND state = 'OPEN'
+			RETURNING id)
+		UPDATE webhook_deliveries SET state = 'CANCELLED', update_time = $3
+		WHERE reminder_id IN (SELECT id FROM cancelled) AND state = 'PENDING'`, ids, reason, now)
+	return err
+}
+
+// SetReminderSchedule inserts or replaces the young person's row, or deletes it for the
+// zero time.
+func (t *tx) SetReminderSchedule(ctx context.Context, youngPersonID string, next time.Time) error {
+	if next.IsZero() {
+		_, err := t.tx.Exec(ctx, `DELETE FROM reminder_schedules WHERE young_person_id = $1`, youngPersonID)
+		return err
+	}
+	// Inserted only if the young person exists, so that a missing one does not abort the
+	// transaction with a key violation.
+	var id string
+	err := t.tx.QueryRow(ctx, `INSERT INTO reminder_schedules (young_person_id, next_time)
+		SELECT y.id, $2 FROM young_people y WHERE y.id = $1
+		ON CONFLICT (young_person_id) DO UPDATE SET next_time = excluded.next_time
+		RETURNING young_person_id`, youngPersonID, next).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrYoungPersonNotFound
+	}
+	return err
+}
+
+// DueReminderSchedules locks the rows it returns; next_time is in the row locked, so a
+// row another transaction moved on meanwhile is checked again and left out.
+func (t *tx) DueReminderSchedules(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT young_person_id FROM reminder_schedules WHERE next_time <= $1
+		ORDER BY next_time, young_person_id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
