@@ -33,10 +33,11 @@ type Policy struct {
 }
 
 var (
-	staff    = Policy{Roles: []string{PA, Manager}}
-	admin    = Policy{Roles: []string{Admin}}
-	anyone   = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor}}
-	partners = Policy{Roles: []string{Partner}}
+	staff      = Policy{Roles: []string{PA, Manager}}
+	admin      = Policy{Roles: []string{Admin}}
+	anyone     = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor}}
+	partners   = Policy{Roles: []string{Partner}}
+	recipients = Policy{Roles: []string{PA, Manager, Partner, Admin}}
 )
 
 // Policies gives the policy of every RPC by its full name. A test walks every registered
@@ -104,6 +105,19 @@ var Policies = map[string]Policy{
 	"/carepath.v1.ReadinessService/SummarizeCliffEdge": {Roles: []string{PA, Manager, Admin}},
 
 	"/carepath.v1.AuditService/ListAuditRecords": {Roles: []string{Auditor}},
+
+	// Reminders go to people and organisations; the service lets each see only its own.
+	"/carepath.v1.ReminderService/ListReminders":       recipients,
+	"/carepath.v1.ReminderService/AcknowledgeReminder": recipients,
+	"/carepath.v1.ReminderService/SnoozeReminder":      recipients,
+	"/carepath.v1.ReminderService/WatchReminders":      recipients,
+	// An organisation's administrator manages its webhook endpoints and sees its deliveries.
+	"/carepath.v1.ReminderService/CreateWebhookEndpoint":       admin,
+	"/carepath.v1.ReminderService/GetWebhookEndpoint":          admin,
+	"/carepath.v1.ReminderService/ListWebhookEndpoints":        admin,
+	"/carepath.v1.ReminderService/UpdateWebhookEndpoint":       admin,
+	"/carepath.v1.ReminderService/RotateWebhookEndpointSecret": admin,
+	"/carepath.v1.ReminderService/ListWebhookDeliveries":       admin,
 }
 
 // PolicyFor returns the policy of a method; ok is false for a method with none.

@@ -18,8 +18,10 @@ import (
 	"buf.build/go/protovalidate"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -32,6 +34,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/carepath/carepath/internal/access"
+	"github.com/carepath/carepath/internal/delivery"
 	"github.com/carepath/carepath/internal/demo"
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
@@ -50,6 +53,7 @@ import (
 	"github.com/carepath/carepath/services/partner"
 	"github.com/carepath/carepath/services/pathways"
 	readinessservice "github.com/carepath/carepath/services/readiness"
+	"github.com/carepath/carepath/services/reminders"
 	"github.com/carepath/carepath/services/sharing"
 	"github.com/carepath/carepath/services/youngpeople"
 )
@@ -72,7 +76,10 @@ type App struct {
 	tls      *tls.Config
 	ready    atomic.Bool
 	services []string
-	stopBG   context.CancelFunc // stops background work tied to the app's life (key set refresh)
+	// Deliveries run on River with PostgreSQL, or in-process with the memory store.
+	river      *river.Client[pgx.Tx]
+	dispatcher *delivery.Dispatcher
+	stopBG     context.CancelFunc // stops background work tied to the app's life (key set refresh)
 }
 
 // readinessInterval is how often the store is checked for health reporting.
@@ -114,6 +121,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	registry.MustRegister(metrics, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := a.startDelivery(cfg, registry); err != nil {
+		return nil, err
+	}
 	guard := access.NewAuthenticator(a.store, verifier, gatewaySecret, log)
 	a.health = health.NewServer()
 	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
@@ -196,7 +206,7 @@ func (a *App) apis() []service {
 		}, pb.RegisterCatalogueServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterAccessServiceServer(s, accessadmin.New(a.store, now)) },
 			pb.RegisterAccessServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterSharingServiceServer(s, sharing.New(a.store, now)) },
+		{func(s *grpc.Server) { pb.RegisterSharingServiceServer(s, sharing.New(a.store, a.planner, now)) },
 			pb.RegisterSharingServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterPartnerServiceServer(s, partner.New(a.store, a.planner, now)) },
 			pb.RegisterPartnerServiceHandler},
@@ -206,6 +216,8 @@ func (a *App) apis() []service {
 			pb.RegisterReadinessServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterAuditServiceServer(s, auditlog.New(a.store, now)) },
 			pb.RegisterAuditServiceHandler},
+		{func(s *grpc.Server) { pb.RegisterReminderServiceServer(s, reminders.New(a.store, now, a.webhooks())) },
+			pb.RegisterReminderServiceHandler},
 	}
 }
 
@@ -330,6 +342,8 @@ func (a *App) Run(ctx context.Context) error {
 	})
 	g.Go(func() error { a.watchReadiness(gctx); return nil })
 	g.Go(func() error { a.refreshPathways(gctx); return nil })
+	g.Go(func() error { a.raiseReminders(gctx); return nil })
+	a.runDelivery(gctx, g)
 	a.log.Info("carepath is serving", "grpc_addr", a.GRPCAddr(), "http_addr", a.HTTPAddr())
 
 	g.Go(func() error {

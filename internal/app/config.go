@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/carepath/carepath/internal/platform/webhook"
 )
 
 // Config is everything `carepath serve` can be told. The defaults run with zero setup: the
@@ -36,19 +38,29 @@ type Config struct {
 	TLSCertFile     string
 	TLSKeyFile      string
 	TLSClientCAFile string
+
+	// Reminders and webhooks.
+	WebhookAllowPrivate  bool
+	WebhookTimeout       time.Duration
+	WebhookRetrySchedule string
+	JobRescueAfter       time.Duration
+	ReminderInterval     time.Duration
 }
 
 // Defaults returns the zero-setup configuration.
 func Defaults() Config {
 	return Config{
-		GRPCAddr:        ":9090",
-		HTTPAddr:        ":8080",
-		DemoData:        true,
-		Reflection:      true,
-		LogLevel:        slog.LevelInfo,
-		ShutdownTimeout: 20 * time.Second,
-		MaxBodyBytes:    1 << 20,
-		DevIssuer:       "auto",
+		GRPCAddr:         ":9090",
+		HTTPAddr:         ":8080",
+		DemoData:         true,
+		Reflection:       true,
+		LogLevel:         slog.LevelInfo,
+		ShutdownTimeout:  20 * time.Second,
+		MaxBodyBytes:     1 << 20,
+		DevIssuer:        "auto",
+		WebhookTimeout:   15 * time.Second,
+		JobRescueAfter:   time.Hour,
+		ReminderInterval: time.Minute,
 	}
 }
 
@@ -77,6 +89,15 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKeyFile, "tls-key-file", c.TLSKeyFile, "PEM private key of --tls-cert-file")
 	fs.StringVar(&c.TLSClientCAFile, "tls-client-ca-file", c.TLSClientCAFile,
 		"PEM CA certificates that sign partner systems' client certificates (mutual TLS)")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate,
+		"development only: allow http and webhook endpoints on private, loopback and link-local addresses")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", c.WebhookTimeout, "how long one webhook attempt may take")
+	fs.StringVar(&c.WebhookRetrySchedule, "webhook-retry-schedule", c.WebhookRetrySchedule,
+		"waits between webhook attempts, comma-separated (default 5s,5m,30m,2h,5h,10h,14h,20h,24h: about 3 days)")
+	fs.DurationVar(&c.JobRescueAfter, "job-rescue-after", c.JobRescueAfter,
+		"how long a delivery job may run before it is taken for lost (its worker crashed) and run again (PostgreSQL)")
+	fs.DurationVar(&c.ReminderInterval, "reminder-interval", c.ReminderInterval,
+		"how often due reminders are looked for, besides whenever a young person, episode or milestone changes")
 }
 
 // DevIssuerOn reports whether the development issuer runs.
@@ -140,6 +161,15 @@ func (c Config) Validate() error {
 	case !c.DevIssuerOn() && (c.AuthJWKSURL == "" || c.AuthIssuer == "" || c.AuthAudience == ""):
 		errs = append(errs, errors.New("configure the identity provider with --auth-issuer, --auth-audience and --auth-jwks-url"))
 	}
+	if _, err := c.retrySchedule(); err != nil {
+		errs = append(errs, fmt.Errorf("--webhook-retry-schedule: %w", err))
+	}
+	if c.WebhookTimeout <= 0 || c.ReminderInterval <= 0 {
+		errs = append(errs, errors.New("--webhook-timeout and --reminder-interval must be positive"))
+	}
+	if c.JobRescueAfter <= c.WebhookTimeout+jobMargin {
+		errs = append(errs, fmt.Errorf("--job-rescue-after must exceed --webhook-timeout by more than %s", jobMargin))
+	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		errs = append(errs, errors.New("--tls-cert-file and --tls-key-file go together"))
 	}
@@ -163,7 +193,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("shutdown_timeout", c.ShutdownTimeout.String()), slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Bool("dev_issuer", c.DevIssuerOn()), slog.String("auth_issuer", c.AuthIssuer),
 		slog.String("auth_jwks_url", c.AuthJWKSURL), slog.Bool("tls", c.TLSCertFile != ""),
-		slog.Bool("mutual_tls", c.TLSClientCAFile != ""),
+		slog.Bool("mutual_tls", c.TLSClientCAFile != ""), slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),
+		slog.String("webhook_timeout", c.WebhookTimeout.String()), slog.String("job_rescue_after", c.JobRescueAfter.String()),
 	)
 }
 
@@ -177,4 +208,15 @@ func redact(databaseURL string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// jobMargin is what a delivery job needs besides its HTTP attempt: two short transactions.
+const jobMargin = 10 * time.Second
+
+// retrySchedule is the webhook retry schedule configured, or the default.
+func (c Config) retrySchedule() (webhook.Schedule, error) {
+	if c.WebhookRetrySchedule == "" {
+		return webhook.DefaultSchedule, nil
+	}
+	return webhook.ParseSchedule(c.WebhookRetrySchedule)
 }

@@ -59,6 +59,7 @@ type server struct {
 	stop   func() // shuts the server down and waits for it
 	config app.Config
 	token  string // the test personal adviser's bearer token
+	person string // the test personal adviser's id
 	grpc   string // the gRPC address
 	// dialOpts, if set, replace the plaintext transport of dial (for TLS).
 	dialOpts []grpc.DialOption
@@ -114,7 +115,8 @@ func testConfig() app.Config {
 func start(t *testing.T, cfg app.Config) *server {
 	t.Helper()
 	s := startWithoutPerson(t, cfg)
-	s.token = s.newPerson(t, fmt.Sprintf("test-pa-%d", personSeq.Add(1)), "nottinghamshire", "east", "PERSONAL_ADVISER")
+	s.person = fmt.Sprintf("test-pa-%d", personSeq.Add(1))
+	s.token = s.newPerson(t, s.person, "nottinghamshire", "east", "PERSONAL_ADVISER")
 	s.conn = s.dial(t, s.token)
 	s.yp = pb.NewYoungPeopleServiceClient(s.conn)
 	return s

@@ -100,8 +100,21 @@ var rules = []rule{
 		name: "backends import the store interface and the domain, nothing above them",
 		from: func(p string) bool { return under(p, "internal/store/memory", "internal/store/postgres") },
 		allow: func(imp string, mine bool) bool {
-			return !mine || under(imp, "internal/store", "internal/domain", "internal/errs") &&
+			return !mine || under(imp, "internal/store", "internal/domain", "internal/errs", "internal/jobs") &&
 				!under(imp, "internal/store/storetest", "internal/store/pgtest")
+		},
+	},
+	{
+		name:  "job arguments are plain data: River's queue holds ids, nothing of ours",
+		from:  func(p string) bool { return p == "internal/jobs" },
+		allow: func(imp string, mine bool) bool { return !mine },
+	},
+	{
+		name: "delivery works over the store with the platform's webhook sender, below the services",
+		from: func(p string) bool { return p == "internal/delivery" },
+		allow: func(imp string, mine bool) bool {
+			return !mine || under(imp, "internal/domain", "internal/errs", "internal/platform", "internal/jobs") ||
+				imp == "internal/store"
 		},
 	},
 	{

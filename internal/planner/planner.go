@@ -1,8 +1,9 @@
-// Package planner keeps young people's pathways planned and their readiness assessed. It
-// runs the pure planning of domain/pathway and the assessment of domain/readiness over the
-// store: for a few young people inside the transaction that changed them, and in the
-// background for every pathway planned with an older catalogue or council settings and
-// every readiness summary that time has overtaken.
+// Package planner keeps young people's pathways planned, their readiness assessed and their
+// reminders raised. It runs the pure planning of domain/pathway, the assessment of
+// domain/readiness and the rules of domain/reminder over the store: for a few young people
+// inside the transaction that changed them, and in the background for every pathway planned
+// with an older catalogue or council settings, every readiness summary that time has
+// overtaken and every young person whose next reminders are due.
 package planner
 
 import (
@@ -85,7 +86,16 @@ func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error 
 	if err := tx.SavePathways(ctx, now, plans); err != nil {
 		return err
 	}
-	return p.Reassess(ctx, tx, ids...)
+	return p.Changed(ctx, tx, ids...)
+}
+
+// Changed brings what follows from the young people's milestones up to date, within tx,
+// after any of them changed: readiness and reminders.
+func (p *Planner) Changed(ctx context.Context, tx store.Tx, ids ...string) error {
+	if err := p.Reassess(ctx, tx, ids...); err != nil {
+		return err
+	}
+	return p.Remind(ctx, tx, ids...)
 }
 
 // Reassess replaces the readiness summaries of the young people with ids with their

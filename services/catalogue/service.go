@@ -14,6 +14,7 @@ import (
 	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
 	cat "github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/platform/pagetoken"
@@ -133,6 +134,41 @@ func settingsToProto(s domain.PathwaySettings) *pb.PathwaySettings {
 	for _, d := range s.Local {
 		out.LocalMilestones = append(out.LocalMilestones, definitionToProto(d))
 	}
+	if r := s.Reminders; r != nil {
+		out.ReminderRules = &pb.ReminderRules{OnDue: r.OnDue, EscalateAfterDays: int32(r.EscalateAfterDays), SendAt: r.SendAt.String()}
+		for _, d := range r.LeadDays {
+			out.ReminderRules.LeadDays = append(out.ReminderRules.LeadDays, int32(d))
+		}
+		for _, a := range r.AgeNotices {
+			out.ReminderRules.AgeNotices = append(out.ReminderRules.AgeNotices, a.String())
+		}
+	}
+	return out
+}
+
+// reminderRulesFromProto reads a council's reminder rules; the domain checks their values.
+func reminderRulesFromProto(in *pb.ReminderRules, v *errs.Violations) *cat.ReminderRules {
+	if in == nil {
+		return nil
+	}
+	out := &cat.ReminderRules{OnDue: in.GetOnDue(), EscalateAfterDays: int(in.GetEscalateAfterDays()), SendAt: cat.DefaultSendAt}
+	for _, d := range in.GetLeadDays() {
+		out.LeadDays = append(out.LeadDays, int(d))
+	}
+	for i, a := range in.GetAgeNotices() {
+		p, err := civil.ParsePeriod(a)
+		if err != nil {
+			v.Add(fmt.Sprintf("pathway_settings.reminder_rules.age_notices[%d]", i), err.Error())
+		}
+		out.AgeNotices = append(out.AgeNotices, p)
+	}
+	if in.GetSendAt() != "" {
+		t, err := cat.ParseTimeOfDay(in.GetSendAt())
+		if err != nil {
+			v.Add("pathway_settings.reminder_rules.send_at", err.Error())
+		}
+		out.SendAt = t
+	}
 	return out
 }
 
@@ -172,6 +208,7 @@ func settingsFromProto(in *pb.PathwaySettings) (cat.Settings, error) {
 		}
 		out.Local = append(out.Local, def)
 	}
+	out.Reminders = reminderRulesFromProto(in.GetReminderRules(), &v)
 	return out, v.Err()
 }
 

@@ -72,7 +72,7 @@ func (s *Server) change(ctx context.Context, t transition) (*pb.Milestone, error
 			return err
 		}
 		if !t.replan || out.Key == "" {
-			return s.planner.Reassess(ctx, tx, out.YoungPersonID) // readiness follows at once
+			return s.planner.Changed(ctx, tx, out.YoungPersonID) // readiness and reminders follow at once
 		}
 		if err := s.planner.Replan(ctx, tx, out.YoungPersonID); err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
@@ -24,12 +25,15 @@ import (
 // Server implements SharingService.
 type Server struct {
 	pb.UnimplementedSharingServiceServer
-	store store.Store
-	now   func() time.Time
+	store   store.Store
+	planner *planner.Planner
+	now     func() time.Time
 }
 
-// New returns the service.
-func New(s store.Store, now func() time.Time) *Server { return &Server{store: s, now: now} }
+// New returns the service; the planner raises and cancels reminders as sharing changes.
+func New(s store.Store, p *planner.Planner, now func() time.Time) *Server {
+	return &Server{store: s, planner: p, now: now}
+}
 
 const orgPrefix = "organisations/"
 
@@ -266,6 +270,9 @@ func (s *Server) CreateShare(ctx context.Context, req *pb.CreateShareRequest) (*
 		if out, err = tx.CreateShare(ctx, sh); err != nil {
 			return err
 		}
+		if err := s.planner.Remind(ctx, tx, yp.ID); err != nil {
+			return err
+		}
 		return access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID)
 	})
 	if err != nil {
@@ -345,6 +352,9 @@ func (s *Server) WithdrawShare(ctx context.Context, req *pb.WithdrawShareRequest
 		}
 		cur.WithdrawTime, cur.WithdrawReason = now, req.GetReason()
 		if out, err = tx.UpdateShare(ctx, cur, cur.Revision); err != nil {
+			return err
+		}
+		if err := s.planner.Remind(ctx, tx, yp.ID); err != nil { // a partner's reminders stop
 			return err
 		}
 		return access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID)

@@ -375,6 +375,8 @@ type PathwaySettings struct {
 	LocalMilestones []*MilestoneDefinition `protobuf:"bytes,4,rep,name=local_milestones,json=localMilestones,proto3" json:"local_milestones,omitempty"`
 	// When the settings last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// When reminders are raised; the catalogue's rules when unset.
+	ReminderRules *ReminderRules `protobuf:"bytes,7,opt,name=reminder_rules,json=reminderRules,proto3" json:"reminder_rules,omitempty"`
 	// Send it back on update to refuse the change if the settings changed meanwhile.
 	Etag          string `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -442,6 +444,13 @@ func (x *PathwaySettings) GetLocalMilestones() []*MilestoneDefinition {
 func (x *PathwaySettings) GetUpdateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *PathwaySettings) GetReminderRules() *ReminderRules {
+	if x != nil {
+		return x.ReminderRules
 	}
 	return nil
 }
@@ -521,7 +530,7 @@ var File_carepath_v1_milestone_definition_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_milestone_definition_proto_rawDesc = "" +
 	"\n" +
-	"&carepath/v1/milestone_definition.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\t\n" +
+	"&carepath/v1/milestone_definition.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1acarepath/v1/reminder.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\t\n" +
 	"\x13MilestoneDefinition\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x129\n" +
 	"\x03key\x18\x02 \x01(\tB'\xe0A\x02\xbaH!r\x1f\x18P2\x1b^[a-z0-9_]+(\\.[a-z0-9_]+)*$R\x03key\x12\"\n" +
@@ -569,14 +578,15 @@ const file_carepath_v1_milestone_definition_proto_rawDesc = "" +
 	"\x12\x10\n" +
 	"\fYOUNG_PERSON\x10\v\x12\x10\n" +
 	"\fFOSTER_CARER\x10\f:}\xeaAz\n" +
-	" carepath.api/MilestoneDefinition\x12+milestoneDefinitions/{milestone_definition}*\x14milestoneDefinitions2\x13milestoneDefinition\"\xee\x04\n" +
+	" carepath.api/MilestoneDefinition\x12+milestoneDefinitions/{milestone_definition}*\x14milestoneDefinitions2\x13milestoneDefinition\"\xb6\x05\n" +
 	"\x0fPathwaySettings\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12K\n" +
 	"\rleapling_rule\x18\x02 \x01(\x0e2\x19.carepath.v1.LeaplingRuleB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\fleaplingRule\x12Q\n" +
 	"\toverrides\x18\x03 \x03(\v2%.carepath.v1.PathwaySettings.OverrideB\f\xe0A\x01\xbaH\x06\x92\x01\x03\x10\xc8\x01R\toverrides\x12X\n" +
 	"\x10local_milestones\x18\x04 \x03(\v2 .carepath.v1.MilestoneDefinitionB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x10dR\x0flocalMilestones\x12@\n" +
 	"\vupdate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12\x1e\n" +
+	"updateTime\x12F\n" +
+	"\x0ereminder_rules\x18\a \x01(\v2\x1a.carepath.v1.ReminderRulesB\x03\xe0A\x01R\rreminderRules\x12\x1e\n" +
 	"\x04etag\x18\x06 \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x1as\n" +
 	"\bOverride\x12\x1e\n" +
@@ -608,6 +618,7 @@ var file_carepath_v1_milestone_definition_proto_goTypes = []any{
 	(*PathwaySettings_Override)(nil),    // 4: carepath.v1.PathwaySettings.Override
 	(LeaplingRule)(0),                   // 5: carepath.v1.LeaplingRule
 	(*timestamppb.Timestamp)(nil),       // 6: google.protobuf.Timestamp
+	(*ReminderRules)(nil),               // 7: carepath.v1.ReminderRules
 }
 var file_carepath_v1_milestone_definition_proto_depIdxs = []int32{
 	0, // 0: carepath.v1.MilestoneDefinition.area:type_name -> carepath.v1.MilestoneDefinition.Area
@@ -616,11 +627,12 @@ var file_carepath_v1_milestone_definition_proto_depIdxs = []int32{
 	4, // 3: carepath.v1.PathwaySettings.overrides:type_name -> carepath.v1.PathwaySettings.Override
 	2, // 4: carepath.v1.PathwaySettings.local_milestones:type_name -> carepath.v1.MilestoneDefinition
 	6, // 5: carepath.v1.PathwaySettings.update_time:type_name -> google.protobuf.Timestamp
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	7, // 6: carepath.v1.PathwaySettings.reminder_rules:type_name -> carepath.v1.ReminderRules
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_milestone_definition_proto_init() }
@@ -629,6 +641,7 @@ func file_carepath_v1_milestone_definition_proto_init() {
 		return
 	}
 	file_carepath_v1_common_proto_init()
+	file_carepath_v1_reminder_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -1,0 +1,269 @@
+package planner
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/reminder"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/store"
+)
+
+// maxOpenReminders bounds how many open reminders of one young person are checked for
+// cancellation at a time; a young person has a few dozen at most.
+const maxOpenReminders = 1000
+
+// Remind raises, within tx, the reminders of the young people with ids that are due by
+// now, with a webhook delivery to every enabled endpoint of each recipient's organisation;
+// cancels their open reminders that no longer apply; and records when each must next be
+// looked at. It is idempotent: a reminder raised before is not raised again.
+func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	now := p.now()
+	states, err := tx.LoadPathways(ctx, ids)
+	if err != nil {
+		return err
+	}
+	r := reminders{tx: tx, now: now, councils: map[string]Council{}, orgOf: map[string]string{},
+		endpoints: map[string][]domain.WebhookEndpoint{}, managers: map[string][]string{}}
+	for _, st := range states {
+		if err := r.remind(ctx, p, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reminders caches, for one call of Remind, what many young people share.
+type reminders struct {
+	tx        store.Tx
+	now       time.Time
+	councils  map[string]Council
+	orgOf     map[string]string // person → organisation ("" if unknown)
+	endpoints map[string][]domain.WebhookEndpoint
+	managers  map[string][]string // organisation/team → team managers
+}
+
+func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayState) error {
+	yp := st.YoungPerson
+	c, ok := r.councils[yp.CouncilID]
+	if !ok {
+		var err error
+		if c, err = p.Council(ctx, r.tx, yp.CouncilID); err != nil {
+			return err
+		}
+		r.councils[yp.CouncilID] = c
+	}
+	in, wake, err := r.input(ctx, c, st)
+	if err != nil {
+		return err
+	}
+	day := reminder.Day(r.now, in.Rules.SendAt)
+	raise, next := reminder.Plan(in, day)
+	if err := r.cancel(ctx, in, day); err != nil {
+		return err
+	}
+	if err := r.raise(ctx, yp, raise); err != nil {
+		return err
+	}
+	// Shares run out by themselves: look again the day one does, to stop its reminders.
+	for _, w := range wake {
+		if day.Before(w) && (next.IsZero() || w.Before(next)) {
+			next = w
+		}
+	}
+	var at time.Time
+	if !next.IsZero() {
+		at = reminder.SendTime(next, in.Rules.SendAt)
+	}
+	return r.tx.SetReminderSchedule(ctx, yp.ID, at)
+}
+
+// input gathers what the rules need, and the days sharing ends.
+func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState) (reminder.Input, []civil.Date, error) {
+	yp := st.YoungPerson
+	in := reminder.Input{YoungPerson: yp, Milestones: st.Milestones, Rules: c.Catalogue.Reminders,
+		LeaplingRule: c.Settings.LeaplingRule, SharedWith: map[string]bool{}}
+	today := civil.Today(r.now)
+	shares, err := r.tx.ListShares(ctx, yp.ID)
+	if err != nil {
+		return in, nil, err
+	}
+	var wake []civil.Date
+	for _, s := range shares {
+		if s.InForce(today) {
+			in.SharedWith[s.PartnerID] = true
+			wake = append(wake, s.Expiry)
+		}
+	}
+	if yp.PersonalAdviserID != "" {
+		if in.Managers, err = r.teamManagers(ctx, yp.PersonalAdviserID); err != nil {
+			return in, nil, err
+		}
+	}
+	return in, wake, nil
+}
+
+// teamManagers are the enabled team managers of a person's team.
+func (r *reminders) teamManagers(ctx context.Context, personID string) ([]string, error) {
+	adviser, err := r.tx.GetPerson(ctx, personID)
+	if err != nil || adviser.Team == "" {
+		return nil, ignoreNotFound(err)
+	}
+	key := adviser.OrganisationID + "/" + adviser.Team
+	if ms, ok := r.managers[key]; ok {
+		return ms, nil
+	}
+	var out []string
+	q := store.PeopleQuery{OrganisationIDs: []string{adviser.OrganisationID}, Team: adviser.Team, Limit: 200}
+	for {
+		people, err := r.tx.ListPeople(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range people {
+			if p.Has(domain.TeamManager) && !p.Disabled {
+				out = append(out, p.ID)
+			}
+		}
+		if len(people) < q.Limit {
+			break
+		}
+		q.AfterID = people[len(people)-1].ID
+	}
+	r.managers[key] = out
+	return out, nil
+}
+
+// cancel cancels the young person's open reminders that the rules no longer raise.
+func (r *reminders) cancel(ctx context.Context, in reminder.Input, day civil.Date) error {
+	open, err := r.tx.ListReminders(ctx, store.ReminderQuery{YoungPersonID: in.YoungPerson.ID,
+		States: []domain.ReminderState{domain.ReminderOpen}, Limit: maxOpenReminders})
+	if err != nil {
+		return err
+	}
+	var gone []string
+	for _, rem := range open {
+		if !reminder.Applies(in, day, rem) {
+			gone = append(gone, rem.ID)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	return r.tx.CancelReminders(ctx, gone, "no longer applies", r.now)
+}
+
+// raise stores the reminders, one per recipient, and a delivery of each new one to its
+// recipient organisation's endpoints.
+func (r *reminders) raise(ctx context.Context, yp domain.YoungPerson, due []reminder.Due) error {
+	var rows []domain.Reminder
+	for _, d := range due {
+		for _, to := range d.Recipients {
+			rows = append(rows, domain.Reminder{ID: newID(), YoungPersonID: yp.ID, CouncilID: yp.CouncilID, Rule: d.Rule,
+				MilestoneID: d.MilestoneID, Title: d.Title, DueOn: d.DueOn, Recipient: to, State: domain.ReminderOpen,
+				CreateTime: r.now, UpdateTime: r.now, Revision: 1})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	added, err := r.tx.AddReminders(ctx, rows)
+	if err != nil {
+		return err
+	}
+	var deliveries []domain.Delivery
+	for _, rem := range added {
+		org, err := r.organisationOf(ctx, rem.Recipient)
+		if err != nil {
+			return err
+		}
+		eps, err := r.enabledEndpoints(ctx, org)
+		if err != nil {
+			return err
+		}
+		for _, ep := range eps {
+			id := newID()
+			deliveries = append(deliveries, domain.Delivery{ID: id, ReminderID: rem.ID, EndpointID: ep.ID, OrganisationID: org,
+				WebhookID: "msg_" + strings.ReplaceAll(id, "-", ""), State: domain.DeliveryPending,
+				NextAttemptTime: r.now, CreateTime: r.now, UpdateTime: r.now})
+		}
+	}
+	if len(deliveries) == 0 {
+		return nil
+	}
+	_, err = r.tx.AddDeliveries(ctx, deliveries)
+	return err
+}
+
+// organisationOf is the recipient's organisation: its own, or the person's.
+func (r *reminders) organisationOf(ctx context.Context, to domain.Recipient) (string, error) {
+	if org, ok := to.Organisation(); ok {
+		return org, nil
+	}
+	id, _ := to.Person()
+	if org, ok := r.orgOf[id]; ok {
+		return org, nil
+	}
+	p, err := r.tx.GetPerson(ctx, id)
+	if err != nil {
+		return "", ignoreNotFound(err)
+	}
+	r.orgOf[id] = p.OrganisationID
+	return p.OrganisationID, nil
+}
+
+func (r *reminders) enabledEndpoints(ctx context.Context, org string) ([]domain.WebhookEndpoint, error) {
+	if org == "" {
+		return nil, nil
+	}
+	if eps, ok := r.endpoints[org]; ok {
+		return eps, nil
+	}
+	var out []domain.WebhookEndpoint
+	after := ""
+	for {
+		eps, err := r.tx.ListWebhookEndpoints(ctx, org, after, 100)
+		if err != nil {
+			return nil, err
+		}
+		for _, ep := range eps {
+			if !ep.Disabled {
+				out = append(out, ep)
+			}
+		}
+		if len(eps) < 100 {
+			break
+		}
+		after = eps[len(eps)-1].ID
+	}
+	r.endpoints[org] = out
+	return out, nil
+}
+
+// RefreshReminders works out, batch young people per transaction, the reminders of everyone
+// whose reminders are due by now (after downtime: everyone missed, once), and returns how
+// many young people it looked at. Replicas share the work through locks the others skip.
+func (p *Planner) RefreshReminders(ctx context.Context, s store.Store, batch, workers int) (int, error) {
+	return drain(ctx, s, batch, workers, func(ctx context.Context, tx store.Tx) ([]string, error) {
+		return tx.DueReminderSchedules(ctx, p.now(), batch)
+	}, p.Remind)
+}
+
+// newID is a time-ordered id, so that reminders and deliveries list in creation order.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// ignoreNotFound treats a person who has gone as no one: their reminders go nowhere.
+func ignoreNotFound(err error) error {
+	if errs.KindOf(err) == errs.NotFound {
+		return nil
+	}
+	return err
+}

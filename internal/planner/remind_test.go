@@ -1,0 +1,259 @@
+package planner_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/carepath/carepath/internal/demo"
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/reminder"
+	"github.com/carepath/carepath/internal/planner"
+	"github.com/carepath/carepath/internal/store"
+	"github.com/carepath/carepath/internal/store/memory"
+	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/store/postgres"
+)
+
+// clock is a controllable clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+func stores(t *testing.T) map[string]func(t *testing.T) store.Store {
+	return map[string]func(t *testing.T) store.Store{
+		"memory": func(t *testing.T) store.Store { return memory.New() },
+		"postgres": func(t *testing.T) store.Store {
+			s, err := postgres.Open(context.Background(), pgtest.NewDatabase(t), postgres.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+			return s
+		},
+	}
+}
+
+const ypID = "0b5e0000-0000-4000-8000-000000000229"
+
+// clockChanges are days the clocks change in Europe/London.
+var clockChanges = []civil.Date{civil.New(2025, 10, 26), civil.New(2026, 3, 29)}
+
+// A young person born on 29 February 2008, looked after from 14, moves through their 17th
+// and 18th years with the clock stepping every three hours (twice through the clocks
+// changing) and the reminder sweep running at every step, sometimes twice. Every reminder
+// is raised once, on its day, after the 09:00 send time; completing a milestone cancels its
+// open reminders and stops the rest.
+func TestRemindersThroughThe17thAnd18thYears(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t)
+			start := time.Date(2025, 2, 27, 0, 0, 0, 0, time.UTC)
+			end := time.Date(2027, 3, 2, 0, 0, 0, 0, time.UTC)
+			clk := &clock{t: start}
+			p := planner.New(catalogue.Default(), clk.Now)
+			today := civil.Today(start)
+			err := s.InTx(ctx, func(tx store.Tx) error {
+				if err := demo.LoadAccess(ctx, tx, today, start); err != nil {
+					return err
+				}
+				yp := domain.YoungPerson{ID: ypID, GivenName: "Test", FamilyName: "Leapling", DateOfBirth: civil.New(2008, 2, 29),
+					CouncilID: demo.CouncilID, CaseReference: "T-229", PersonalAdviserID: demo.AdviserNorth, CreateTime: start, UpdateTime: start}
+				if _, err := tx.CreateYoungPerson(ctx, yp); err != nil {
+					return err
+				}
+				if _, err := tx.CreateCareEpisode(ctx, domain.CareEpisode{ID: "0b5e0000-0000-4000-8000-0000000e0229", YoungPersonID: ypID,
+					Start: civil.New(2022, 3, 1), LegalStatus: "C2", PlacementType: "U3", CreateTime: start, UpdateTime: start}); err != nil {
+					return err
+				}
+				// One-off milestones due on the days the clocks go back and forward.
+				for i, due := range clockChanges {
+					if _, err := tx.CreateMilestone(ctx, domain.Milestone{ID: fmt.Sprintf("0b5e0000-0000-4000-8000-00000000c%03d", i),
+						YoungPersonID: ypID, CouncilID: demo.CouncilID, Title: "Clock change visit", Area: "CONTACT_AND_SUPPORT",
+						OwnerAgency: "CHILDRENS_SOCIAL_CARE", DueDate: due, LapseDate: due.AddDays(365), Applicable: true,
+						State: domain.Planned, CreateTime: start, UpdateTime: start}); err != nil {
+						return err
+					}
+				}
+				return p.Replan(ctx, tx, ypID)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reviews := milestonesOf(t, s, "plan.review")
+			completeOn := civil.New(2026, 5, 1)
+			for step := 0; clk.Now().Before(end); step++ {
+				clk.Set(start.Add(time.Duration(step) * 3 * time.Hour))
+				for range 1 + step%2 { // running again raises nothing more
+					if _, err := p.RefreshReminders(ctx, s, 50, 2); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if civil.Today(clk.Now()) == completeOn && clk.Now().Hour() == 12 {
+					completeReview(t, s, p, reviews[civil.New(2026, 5, 29)], completeOn)
+				}
+			}
+			all := listAll(t, s)
+
+			// Once each.
+			seen := map[string]bool{}
+			for _, r := range all {
+				k := fmt.Sprint(r.Rule, r.MilestoneID, r.DueOn, r.Recipient)
+				if seen[k] {
+					t.Errorf("raised twice: %s", k)
+				}
+				seen[k] = true
+			}
+			// On its day, at or after 09:00 London and within the step that passed it.
+			for _, r := range all {
+				if r.DueOn.Before(today) {
+					continue // due before the test began: raised at once, within the catch-up window
+				}
+				at := reminder.SendTime(r.DueOn, catalogue.DefaultSendAt)
+				if isLead(r.Rule) && r.DueOn.Before(civil.Today(r.CreateTime)) {
+					continue
+				}
+				if r.CreateTime.Before(at) || !r.CreateTime.Before(at.Add(3*time.Hour)) {
+					t.Errorf("%s %s due %s raised at %s (London %s)", r.Rule, r.Title, r.DueOn, r.CreateTime.UTC(),
+						r.CreateTime.In(civil.London).Format(time.DateTime))
+				}
+			}
+			for _, due := range clockChanges {
+				if !slices.ContainsFunc(all, func(r domain.Reminder) bool { return r.Rule == reminder.RuleDue && r.DueOn == due }) {
+					t.Errorf("no reminder on %s, when the clocks changed", due)
+				}
+			}
+			// The age notices of the two years, on the earlier leap-day candidate.
+			var ages []string
+			for _, r := range all {
+				if strings.HasPrefix(r.Rule, "age.") && !r.DueOn.Before(today) {
+					ages = append(ages, r.Rule+" "+r.DueOn.String()+" "+string(r.Recipient))
+				}
+			}
+			want := []string{"age.17y6m 2025-08-29 people/sam-okoro", "age.18y 2026-02-28 people/sam-okoro"}
+			if !slices.Equal(ages, want) {
+				t.Errorf("age notices %v, want %v", ages, want)
+			}
+			// The six-monthly plan reviews: 90, 30 and 7 days ahead and on the day to the
+			// adviser, escalated a week later to the team manager; none for the review done
+			// early, whose earlier reminders were cancelled.
+			var got []string
+			for _, r := range all {
+				if slices.Contains(slices.Collect(mapsValues(reviews)), r.MilestoneID) {
+					got = append(got, fmt.Sprintf("%s %s %s %s", r.DueOn, r.Rule, r.Recipient, r.State))
+				}
+			}
+			sort.Strings(got)
+			var exp []string
+			for _, due := range []civil.Date{civil.New(2025, 5, 29), civil.New(2025, 11, 29), civil.New(2026, 11, 29), civil.New(2027, 5, 29)} {
+				for _, x := range []struct {
+					days int
+					rule string
+					to   string
+				}{{-90, "milestone.lead.90d", "people/sam-okoro"}, {-30, "milestone.lead.30d", "people/sam-okoro"},
+					{-7, "milestone.lead.7d", "people/sam-okoro"}, {0, "milestone.due", "people/sam-okoro"},
+					{7, "milestone.overdue", "people/tess-manager"}} {
+					if d := due.AddDays(x.days); !d.Before(today) && d.Before(civil.Today(end)) {
+						exp = append(exp, fmt.Sprintf("%s %s %s OPEN", d, x.rule, x.to))
+					}
+				}
+			}
+			early := civil.New(2026, 5, 29)
+			exp = append(exp, fmt.Sprintf("%s milestone.lead.90d people/sam-okoro CANCELLED", early.AddDays(-90)),
+				fmt.Sprintf("%s milestone.lead.30d people/sam-okoro CANCELLED", early.AddDays(-30)))
+			sort.Strings(exp)
+			if !slices.Equal(got, exp) {
+				t.Errorf("plan review reminders:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(exp, "\n     "))
+			}
+		})
+	}
+}
+
+func isLead(rule string) bool { return strings.HasPrefix(rule, "milestone.lead.") }
+
+func mapsValues(m map[civil.Date]string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for _, v := range m {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// milestonesOf returns the ids of the young person's milestones of a catalogue key, by due date.
+func milestonesOf(t *testing.T, s store.Store, key string) map[civil.Date]string {
+	t.Helper()
+	out := map[civil.Date]string{}
+	err := s.InTx(context.Background(), func(tx store.Tx) error {
+		states, err := tx.LoadPathways(context.Background(), []string{ypID})
+		if err != nil {
+			return err
+		}
+		for _, m := range states[0].Milestones {
+			if m.Key == key {
+				out[m.DueDate] = m.ID
+			}
+		}
+		return nil
+	})
+	if err != nil || len(out) == 0 {
+		t.Fatalf("no %s milestones: %v", key, err)
+	}
+	return out
+}
+
+func completeReview(t *testing.T, s store.Store, p *planner.Planner, id string, on civil.Date) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		m, err := tx.GetMilestone(ctx, ypID, id)
+		if err != nil {
+			return err
+		}
+		done, err := m.Complete(on, on, []domain.Evidence{{Description: "review held", RecordedBy: demo.AdviserNorth, RecordTime: time.Now()}})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.UpdateMilestone(ctx, done, m.Revision); err != nil {
+			return err
+		}
+		return p.Changed(ctx, tx, ypID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func listAll(t *testing.T, s store.Store) []domain.Reminder {
+	t.Helper()
+	var out []domain.Reminder
+	q := store.ReminderQuery{YoungPersonID: ypID, Oldest: true, Limit: 200}
+	for {
+		var page []domain.Reminder
+		err := s.InTx(context.Background(), func(tx store.Tx) (err error) {
+			page, err = tx.ListReminders(context.Background(), q)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page...)
+		if len(page) < q.Limit {
+			return out
+		}
+		q.AfterID = page[len(page)-1].ID
+	}
+}

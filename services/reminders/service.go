@@ -1,0 +1,284 @@
+// Package reminders implements ReminderService: each person's and organisation's inbox of
+// reminders, a stream of new ones, and organisations' webhook endpoints and deliveries.
+package reminders
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/carepath/carepath/internal/access"
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/platform/principal"
+	"github.com/carepath/carepath/internal/store"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/listing"
+)
+
+// Server implements ReminderService.
+type Server struct {
+	pb.UnimplementedReminderServiceServer
+	store store.Store
+	now   func() time.Time
+	hooks Webhooks
+}
+
+// Webhooks is how endpoints are checked and given secrets.
+type Webhooks struct {
+	// CheckURL refuses URLs that are not https or resolve to private, loopback or link-local
+	// addresses (unless a development flag allows them).
+	CheckURL func(ctx context.Context, url string) error
+	// NewSecret makes a signing secret.
+	NewSecret func() string
+	// Poll is how often WatchReminders looks for new reminders.
+	Poll time.Duration
+}
+
+// New returns the service.
+func New(s store.Store, now func() time.Time, hooks Webhooks) *Server {
+	return &Server{store: s, now: now, hooks: hooks}
+}
+
+var errReminderDenied = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+	"the reminder is not addressed to you or your organisation, or there is no such reminder")
+
+// recipients turns an inbox parent into the recipient it names, which must be the caller or
+// the caller's organisation.
+func recipients(field, parent string, p principal.Principal) (domain.Recipient, error) {
+	if id, ok := strings.CutPrefix(parent, "people/"); ok {
+		if id == "me" {
+			id = p.Subject
+		}
+		if p.Kind != principal.KindPerson || id != p.Subject {
+			return "", errs.New(errs.PermissionDenied, errs.ReasonAccessDenied, "you may list only your own reminders").With("field", field)
+		}
+		return domain.PersonRecipient(id), nil
+	}
+	org := strings.TrimPrefix(parent, "organisations/")
+	if org != p.Organisation {
+		return "", errs.New(errs.PermissionDenied, errs.ReasonAccessDenied, "you may list only your organisation's reminders").With("field", field)
+	}
+	return domain.OrganisationRecipient(org), nil
+}
+
+// addressedTo reports whether the caller may act on a reminder: it is theirs or their
+// organisation's.
+func addressedTo(p principal.Principal, r domain.Reminder) bool {
+	if id, ok := r.Recipient.Person(); ok {
+		return p.Kind == principal.KindPerson && id == p.Subject
+	}
+	org, _ := r.Recipient.Organisation()
+	return org != "" && org == p.Organisation
+}
+
+var states = map[domain.ReminderState]pb.Reminder_State{domain.ReminderOpen: pb.Reminder_OPEN,
+	domain.ReminderAcknowledged: pb.Reminder_ACKNOWLEDGED, domain.ReminderCancelled: pb.Reminder_CANCELLED}
+
+func reminderToProto(r domain.Reminder) *pb.Reminder {
+	out := &pb.Reminder{Name: "reminders/" + r.ID, YoungPerson: "youngPeople/" + r.YoungPersonID, Rule: r.Rule,
+		Title: r.Title, DueDate: convert.Date(r.DueOn), Recipient: string(r.Recipient), State: states[r.State],
+		CancelReason: r.CancelReason, CreateTime: timestamppb.New(r.CreateTime), UpdateTime: timestamppb.New(r.UpdateTime),
+		Etag: convert.Etag(r.Revision)}
+	if r.MilestoneID != "" {
+		out.Milestone = "youngPeople/" + r.YoungPersonID + "/milestones/" + r.MilestoneID
+	}
+	if !r.SnoozeUntil.IsZero() {
+		out.SnoozeUntil = timestamppb.New(r.SnoozeUntil)
+	}
+	return out
+}
+
+// auditSeen records that the caller saw reminders about young people, one record per
+// council.
+func auditSeen(ctx context.Context, tx store.Tx, now time.Time, rs ...domain.Reminder) error {
+	byCouncil := map[string][]string{}
+	for _, r := range rs {
+		byCouncil[r.CouncilID] = append(byCouncil[r.CouncilID], r.YoungPersonID)
+	}
+	for _, council := range slices.Sorted(maps.Keys(byCouncil)) {
+		if err := access.Audit(ctx, tx, now, access.DirectCare, council, byCouncil[council]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Server) ListReminders(ctx context.Context, req *pb.ListRemindersRequest) (*pb.ListRemindersResponse, error) {
+	to, err := recipients("parent", req.GetParent(), access.Caller(ctx))
+	if err != nil {
+		return nil, err
+	}
+	query := []string{req.GetParent()}
+	q := store.ReminderQuery{Recipients: []domain.Recipient{to}, Limit: listing.PageSize(req.GetPageSize()) + 1}
+	for _, st := range req.GetStates() {
+		q.States = append(q.States, domain.ReminderState(st.String()))
+		query = append(query, st.String())
+	}
+	if len(q.States) == 0 {
+		q.States = []domain.ReminderState{domain.ReminderOpen}
+	}
+	now := s.now()
+	if !req.GetShowSnoozed() {
+		q.AwakeAt = now
+		query = append(query, "awake")
+	}
+	if q.BeforeID, err = listing.AfterID(req.GetPageToken(), query...); err != nil {
+		return nil, err
+	}
+	var page []domain.Reminder
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		if page, err = tx.ListReminders(ctx, q); err != nil {
+			return err
+		}
+		return auditSeen(ctx, tx, now, page...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	page, next := listing.Next(page, q.Limit-1, func(r domain.Reminder) string { return r.ID }, query...)
+	resp := &pb.ListRemindersResponse{NextPageToken: next}
+	for _, r := range page {
+		resp.Reminders = append(resp.Reminders, reminderToProto(r))
+	}
+	return resp, nil
+}
+
+// change applies fn to a reminder addressed to the caller, guarded by the etag.
+func (s *Server) change(ctx context.Context, name, etag string, fn func(*domain.Reminder) error) (*pb.Reminder, error) {
+	ids, err := convert.Parse("name", name, "reminders")
+	if err != nil {
+		return nil, err
+	}
+	ifRevision, err := convert.ParseEtag(etag)
+	if err != nil {
+		return nil, err
+	}
+	var out domain.Reminder
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		cur, err := tx.GetReminder(ctx, ids[0])
+		if errs.KindOf(err) == errs.NotFound || err == nil && !addressedTo(access.Caller(ctx), cur) {
+			return errReminderDenied
+		} else if err != nil {
+			return err
+		}
+		if ifRevision != 0 && ifRevision != cur.Revision {
+			return store.ErrRevisionMismatch
+		}
+		next := cur
+		if err := fn(&next); err != nil {
+			return err
+		}
+		next.UpdateTime = s.now()
+		if out, err = tx.UpdateReminder(ctx, next, cur.Revision); err != nil {
+			return err
+		}
+		return auditSeen(ctx, tx, next.UpdateTime, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return reminderToProto(out), nil
+}
+
+func (s *Server) AcknowledgeReminder(ctx context.Context, req *pb.AcknowledgeReminderRequest) (*pb.Reminder, error) {
+	return s.change(ctx, req.GetName(), req.GetEtag(), func(r *domain.Reminder) error {
+		if r.State != domain.ReminderOpen {
+			return errs.New(errs.FailedPrecondition, errs.ReasonInvalidTransition, "the reminder is %s", r.State).
+				With("state", string(r.State))
+		}
+		r.State, r.SnoozeUntil = domain.ReminderAcknowledged, time.Time{}
+		return nil
+	})
+}
+
+// maxSnooze is how far ahead a reminder may be snoozed.
+const maxSnooze = 90 * 24 * time.Hour
+
+func (s *Server) SnoozeReminder(ctx context.Context, req *pb.SnoozeReminderRequest) (*pb.Reminder, error) {
+	until := req.GetSnoozeUntil().AsTime()
+	if now := s.now(); !until.After(now) || until.After(now.Add(maxSnooze)) {
+		return nil, errs.Invalid(errs.Violation{Field: "snooze_until", Description: "must be in the future and at most 90 days ahead"})
+	}
+	return s.change(ctx, req.GetName(), req.GetEtag(), func(r *domain.Reminder) error {
+		if r.State != domain.ReminderOpen {
+			return errs.New(errs.FailedPrecondition, errs.ReasonInvalidTransition, "the reminder is %s", r.State).
+				With("state", string(r.State))
+		}
+		r.SnoozeUntil = until.UTC().Truncate(time.Microsecond)
+		return nil
+	})
+}
+
+// WatchReminders polls the store rather than listening in-process, so that it sees
+// reminders raised by every replica. Ids are time-ordered (UUIDv7) but transactions commit
+// out of order, so each poll looks again at the last watchLag of ids and sends only those
+// not yet sent.
+func (s *Server) WatchReminders(req *pb.WatchRemindersRequest, stream grpc.ServerStreamingServer[pb.Reminder]) error {
+	ctx := stream.Context()
+	to, err := recipients("parent", req.GetParent(), access.Caller(ctx))
+	if err != nil {
+		return err
+	}
+	cursor := strings.TrimPrefix(req.GetStartAfter(), "reminders/")
+	if cursor == "" {
+		cursor = idFloor(time.Now()) // ids are minted from the real clock
+	}
+	floor := cursor
+	sent := map[string]bool{}
+	t := time.NewTicker(s.hooks.Poll)
+	defer t.Stop()
+	for {
+		from := max(floor, min(cursor, idFloor(time.Now().Add(-watchLag))))
+		for {
+			var page []domain.Reminder
+			err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+				page, err = tx.ListReminders(ctx, store.ReminderQuery{Recipients: []domain.Recipient{to}, AfterID: from,
+					Oldest: true, Limit: listing.MaxPageSize})
+				if err != nil {
+					return err
+				}
+				return auditSeen(ctx, tx, s.now(), page...)
+			})
+			if err != nil {
+				return err
+			}
+			for _, r := range page {
+				from = r.ID
+				if sent[r.ID] {
+					continue
+				}
+				if err := stream.Send(reminderToProto(r)); err != nil {
+					return err
+				}
+				sent[r.ID], cursor = true, max(cursor, r.ID)
+			}
+			if len(page) < listing.MaxPageSize {
+				break
+			}
+		}
+		old := idFloor(time.Now().Add(-2 * watchLag))
+		maps.DeleteFunc(sent, func(id string, _ bool) bool { return id < old })
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// watchLag is how long after its id was minted a reminder may still commit and be watched.
+const watchLag = 10 * time.Second
+
+// idFloor is the smallest UUIDv7 of the millisecond t.
+func idFloor(t time.Time) string {
+	ms := uint64(t.UnixMilli())
+	return fmt.Sprintf("%08x-%04x-7000-8000-000000000000", ms>>16, ms&0xffff)
+}
