@@ -449,6 +449,9 @@ func TestCatalogueAndCouncilSettings(t *testing.T) {
 			wantRESTError(t, r, 400, "INVALID_ARGUMENT", "REQUEST_INVALID", "pathway_settings.overrides[1].due_rule")
 			r = admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{"overrides": [{"key": "no.such.milestone", "disabled": true}]}`)
 			wantRESTError(t, r, 400, "INVALID_ARGUMENT", "REQUEST_INVALID", "pathway_settings.overrides[0].key")
+			r = admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings",
+				`{"reminderRules": {"leadDays": [30], "ageNotices": ["9y"], "sendAt": "08:30"}}`)
+			wantRESTError(t, r, 400, "INVALID_ARGUMENT", "REQUEST_INVALID", "pathway_settings.reminder_rules.age_notices[0]")
 
 			// Switch a milestone off, retime one, add the council's own, change the leap-day rule.
 			wantRESTError(t, s.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{"leaplingRule": "LEAPLING_RULE_MARCH_1"}`),
@@ -459,9 +462,14 @@ func TestCatalogueAndCouncilSettings(t *testing.T) {
 				              {"key": "age16.pa.introduce", "dueRule": "age 15y6m"}],
 				"localMilestones": [{"key": "local.notts.careers_fair", "title": "Invite to the care leavers' careers fair",
 				  "area": "EMPLOYMENT", "owner": "CHILDRENS_SOCIAL_CARE", "ambitions": ["A6"], "dueRule": "age 16 every 1y until age 21",
-				  "basis": "Nottinghamshire local offer"}]}`)
+				  "basis": "Nottinghamshire local offer"}],
+				"reminderRules": {"leadDays": [60, 14], "onDue": true, "escalateAfterDays": 3, "ageNotices": ["16y", "17y6m"], "sendAt": "08:30"}}`)
 			if r.code != 200 || r.json(t)["etag"] != "1" {
 				t.Fatalf("update settings: HTTP %d %s", r.code, r.body)
+			}
+			if rules, _ := r.json(t)["reminderRules"].(map[string]any); fmt.Sprintf("%v %v %v", rules["leadDays"], rules["ageNotices"], rules["sendAt"]) !=
+				"[60 14] [16y 17y6m] 08:30" {
+				t.Errorf("the council's reminder rules read back as %v", rules)
 			}
 			wantRESTError(t, admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{"leaplingRule": "LEAPLING_RULE_MARCH_1", "etag": "7"}`),
 				409, "ABORTED", "ETAG_MISMATCH")

@@ -126,6 +126,32 @@ func TestRemindersAndWebhooks(t *testing.T) {
 				return len(ds) == 1 && ds[0]["webhookId"] == a.header.Get("webhook-id")
 			})
 
+			// A rotated secret: every delivery is signed with the new and the old one until the
+			// grace period ends, so the receiver can switch over without losing any.
+			r = admin.do(t, "POST", "/v1/"+ep["name"].(string)+":rotateSecret", `{"gracePeriodHours": 2}`)
+			if r.code != 200 {
+				t.Fatalf("rotate: HTTP %d %s", r.code, r.body)
+			}
+			rotated := r.json(t)
+			newSecret, _ := rotated["secret"].(string)
+			if newSecret == secret || !strings.HasPrefix(newSecret, "whsec_") || rotated["previousSecretExpireTime"] == nil {
+				t.Fatalf("rotation gave %v", rotated)
+			}
+			if r := s.do(t, "POST", "/v1/youngPeople", youngPersonTurned(civil.Period{Years: 17, Months: 6}, 2, "REM-3", s.person)); r.code != 200 {
+				t.Fatalf("create young person: HTTP %d %s", r.code, r.body)
+			}
+			eventually(t, "a delivery after the rotation", func() bool { return len(hook.got()) > 1 })
+			later := hook.got()[len(hook.got())-1]
+			for _, sec := range []string{secret, newSecret} {
+				wh, err := standardwebhooks.NewWebhook(sec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := wh.Verify(later.body, later.header); err != nil {
+					t.Errorf("during the rotation a delivery does not verify with one of the secrets: %v", err)
+				}
+			}
+
 			// Only the recipient may act on it; acknowledging takes it out of the inbox.
 			other := s.as(s.newPerson(t, fmt.Sprintf("test-pa-%d", personSeq.Add(1)), "nottinghamshire", "east", "PERSONAL_ADVISER"))
 			name := reminder["name"].(string)

@@ -158,6 +158,8 @@ func (s *Server) UpdateWebhookEndpoint(ctx context.Context, req *pb.UpdateWebhoo
 				if next.Disabled {
 					next.DisabledReason = "disabled by " + access.Caller(ctx).Subject
 				}
+			case "name", "etag", "disabled_reason", "secret", "previous_secret_expire_time", "failed_deliveries",
+				"create_time", "update_time": // identity and output only: REST clients echo them back
 			default:
 				return errs.Invalid(errs.Violation{Field: "update_mask", Description: "may name url, description and disabled only"})
 			}
