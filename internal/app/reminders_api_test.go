@@ -157,6 +157,13 @@ func TestRemindersAndWebhooks(t *testing.T) {
 			name := reminder["name"].(string)
 			wantRESTError(t, other.do(t, "POST", "/v1/"+name+":acknowledge", `{}`), 403, "PERMISSION_DENIED", "ACCESS_DENIED")
 			wantRESTError(t, other.do(t, "GET", "/v1/people/"+pa+"/reminders", ""), 403, "PERMISSION_DENIED", "ACCESS_DENIED")
+			// The council's own inbox (young people with no adviser) is for team managers, a
+			// partner's for its officers.
+			wantRESTError(t, s.do(t, "GET", "/v1/organisations/nottinghamshire/reminders", ""), 403, "PERMISSION_DENIED", "ACCESS_DENIED")
+			listOf(t, s.as(s.manager(t)).do(t, "GET", "/v1/organisations/nottinghamshire/reminders", ""), "reminders")
+			housing := s.as(tokenFor(t, "hana-housing"))
+			wantRESTError(t, housing.do(t, "GET", "/v1/organisations/nottinghamshire/reminders", ""), 403, "PERMISSION_DENIED", "ACCESS_DENIED")
+			listOf(t, housing.do(t, "GET", "/v1/organisations/framework-housing/reminders", ""), "reminders")
 			if r := s.do(t, "POST", "/v1/"+name+":snooze", fmt.Sprintf(`{"snoozeUntil": %q}`,
 				time.Now().Add(time.Hour).UTC().Format(time.RFC3339))); r.code != 200 {
 				t.Fatalf("snooze: HTTP %d %s", r.code, r.body)

@@ -51,7 +51,7 @@ var errReminderDenied = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
 	"the reminder is not addressed to you or your organisation, or there is no such reminder")
 
 // recipients turns an inbox parent into the recipient it names, which must be the caller or
-// the caller's organisation.
+// the caller's organisation, as orgInbox allows.
 func recipients(field, parent string, p principal.Principal) (domain.Recipient, error) {
 	if id, ok := strings.CutPrefix(parent, "people/"); ok {
 		if id == "me" {
@@ -63,10 +63,25 @@ func recipients(field, parent string, p principal.Principal) (domain.Recipient, 
 		return domain.PersonRecipient(id), nil
 	}
 	org := strings.TrimPrefix(parent, "organisations/")
-	if org != p.Organisation {
-		return "", errs.New(errs.PermissionDenied, errs.ReasonAccessDenied, "you may list only your organisation's reminders").With("field", field)
+	if !orgInbox(p, org) {
+		return "", errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+			"you may list only your organisation's reminders: team managers for a council, partner officers for a partner").
+			With("field", field)
 	}
 	return domain.OrganisationRecipient(org), nil
+}
+
+// orgInbox reports whether the caller works an organisation's inbox. A council's reminders
+// are about young people with no personal adviser, whom only team managers may see; a
+// partner's are about young people shared with it, for its officers and systems.
+func orgInbox(p principal.Principal, org string) bool {
+	if org != p.Organisation {
+		return false
+	}
+	if p.OrganisationType == string(domain.Council) {
+		return p.Has(access.Manager)
+	}
+	return p.Has(access.Partner)
 }
 
 // addressedTo reports whether the caller may act on a reminder: it is theirs or their
@@ -76,7 +91,7 @@ func addressedTo(p principal.Principal, r domain.Reminder) bool {
 		return p.Kind == principal.KindPerson && id == p.Subject
 	}
 	org, _ := r.Recipient.Organisation()
-	return org != "" && org == p.Organisation
+	return orgInbox(p, org)
 }
 
 var states = map[domain.ReminderState]pb.Reminder_State{domain.ReminderOpen: pb.Reminder_OPEN,
@@ -238,23 +253,23 @@ func (s *Server) WatchReminders(req *pb.WatchRemindersRequest, stream grpc.Serve
 	for {
 		from := max(floor, min(cursor, idFloor(time.Now().Add(-watchLag))))
 		for {
-			var page []domain.Reminder
+			var page, unsent []domain.Reminder
 			err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
 				page, err = tx.ListReminders(ctx, store.ReminderQuery{Recipients: []domain.Recipient{to}, AfterID: from,
 					Oldest: true, Limit: listing.MaxPageSize})
 				if err != nil {
 					return err
 				}
-				return auditSeen(ctx, tx, s.now(), page...)
+				unsent = slices.DeleteFunc(slices.Clone(page), func(r domain.Reminder) bool { return sent[r.ID] })
+				return auditSeen(ctx, tx, s.now(), unsent...)
 			})
 			if err != nil {
 				return err
 			}
-			for _, r := range page {
-				from = r.ID
-				if sent[r.ID] {
-					continue
-				}
+			if len(page) > 0 {
+				from = page[len(page)-1].ID
+			}
+			for _, r := range unsent {
 				if err := stream.Send(reminderToProto(r)); err != nil {
 					return err
 				}
