@@ -37,7 +37,7 @@ var (
 	admin      = Policy{Roles: []string{Admin}}
 	anyone     = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor}}
 	partners   = Policy{Roles: []string{Partner}}
-	recipients = Policy{Roles: []string{PA, Manager, Partner, Admin}}
+	recipients = Policy{Roles: []string{PA, Manager, Partner}}
 )
 
 // Policies gives the policy of every RPC by its full name. A test walks every registered

@@ -59,7 +59,11 @@ func (a *App) runDelivery(ctx context.Context, g *errgroup.Group) {
 		stopCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 		defer cancel()
 		if err := a.river.Stop(stopCtx); err != nil {
-			a.log.Warn("delivery workers did not stop in time", "error", err)
+			// Cancelled jobs snooze and run again at once elsewhere, with their webhook-id.
+			a.log.Warn("delivery workers did not stop in time; cancelling them", "error", err)
+			cancelCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = a.river.StopAndCancel(cancelCtx)
 		}
 		return nil
 	})

@@ -18,7 +18,7 @@ import (
 )
 
 // receiver is a webhook endpoint on loopback that records every attempt and answers with
-// status (200 unless set).
+// status; a 503 comes with Retry-After: 3600, which must not stretch the retry schedule.
 type receiver struct {
 	*httptest.Server
 	mu       sync.Mutex
@@ -38,6 +38,9 @@ func newReceiver(t *testing.T, status int) *receiver {
 		r.mu.Lock()
 		r.attempts = append(r.attempts, attempt{req.Header.Clone(), body})
 		r.mu.Unlock()
+		if r.status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "3600")
+		}
 		w.WriteHeader(r.status)
 	}))
 	t.Cleanup(r.Close)
@@ -194,7 +197,7 @@ func TestWebhookReceiverDownEndsInVisibleFailure(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			cfg := b.configure(t)
-			cfg.WebhookAllowPrivate, cfg.WebhookRetrySchedule = true, "50ms,100ms"
+			cfg.WebhookAllowPrivate, cfg.WebhookRetrySchedule = true, "1s,1s"
 			s := start(t, cfg)
 			admin := s.as(tokenFor(t, "ada-admin"))
 			down := newReceiver(t, http.StatusServiceUnavailable)

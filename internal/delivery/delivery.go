@@ -64,25 +64,43 @@ func (e *ErrRetry) Error() string { return "webhook delivery will be retried: " 
 // attempt is due later, and other errors when the store failed (the caller retries).
 func (s *Sender) Attempt(ctx context.Context, id string) error {
 	now := s.now()
-	var msg *webhook.Message
+	var (
+		msg     *webhook.Message
+		outcome string
+	)
 	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		msg, err = s.prepare(ctx, tx, id, now)
+		msg, outcome, err = s.prepare(ctx, tx, id, now)
 		return err
 	})
-	if err != nil || msg == nil {
+	if err != nil {
 		return err
+	}
+	s.count(outcome)
+	if msg == nil {
+		return nil
 	}
 	res := webhook.Send(ctx, s.client, *msg)
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: the job runs again, with the same webhook-id
 	}
-	var retry *ErrRetry
+	var (
+		retry *ErrRetry
+		d     domain.Delivery
+	)
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		retry, err = s.record(ctx, tx, id, res, s.now())
+		retry, d, outcome, err = s.record(ctx, tx, id, res, s.now())
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	// Counted once committed: a transaction may run more than once.
+	s.count(outcome)
+	if outcome == "failed" {
+		// The alert of a delivery given up on: this log and the metric, besides the
+		// FAILED state the API shows.
+		s.log.Error("webhook delivery failed; no more attempts", "delivery", d.ID, "endpoint", d.EndpointID,
+			"organisation", d.OrganisationID, "attempts", d.Attempts, "last_error", d.LastError)
 	}
 	if retry != nil {
 		return retry
@@ -90,23 +108,35 @@ func (s *Sender) Attempt(ctx context.Context, id string) error {
 	return nil
 }
 
+// count records how a delivery ended ("" if it has not).
+func (s *Sender) count(outcome string) {
+	if outcome != "" {
+		s.outcomes.WithLabelValues(outcome).Inc()
+	}
+}
+
 // prepare loads a pending delivery and returns the message to send, or nil when there is
 // nothing to send (it is over, or it was cancelled now).
-func (s *Sender) prepare(ctx context.Context, tx store.Tx, id string, now time.Time) (*webhook.Message, error) {
+func (s *Sender) prepare(ctx context.Context, tx store.Tx, id string, now time.Time) (*webhook.Message, string, error) {
 	d, err := tx.GetDelivery(ctx, id)
 	if errs.KindOf(err) == errs.NotFound { // its young person was deleted, and with them it
-		return nil, nil
+		return nil, "", nil
 	}
 	if err != nil || d.State != domain.DeliveryPending {
-		return nil, err
+		return nil, "", err
+	}
+	if now.Add(time.Second).Before(d.NextAttemptTime) {
+		// A job from before the delivery was cancelled and reopened: the delivery's own
+		// job comes at its time.
+		return nil, "", nil
 	}
 	r, err := tx.GetReminder(ctx, d.ReminderID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	ep, err := tx.GetWebhookEndpoint(ctx, d.EndpointID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	why := ""
 	switch {
@@ -117,7 +147,7 @@ func (s *Sender) prepare(ctx context.Context, tx store.Tx, id string, now time.T
 	default:
 		ok, err := mayHear(ctx, tx, r, d.OrganisationID, civil.Today(now))
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if !ok {
 			why = "the young person is no longer shared with the organisation"
@@ -125,17 +155,16 @@ func (s *Sender) prepare(ctx context.Context, tx store.Tx, id string, now time.T
 	}
 	if why != "" {
 		d.State, d.LastError, d.UpdateTime = domain.DeliveryCancelled, why, now
-		s.outcomes.WithLabelValues("cancelled").Inc()
 		_, err := tx.UpdateDelivery(ctx, d)
-		return nil, err
+		return nil, "cancelled", err
 	}
 	body, err := Payload(r)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	// The timestamp is the real time of the attempt (Send's default): receivers check it
 	// against their own clocks.
-	return &webhook.Message{URL: ep.URL, ID: d.WebhookID, Body: body, Secrets: ep.ActiveSecrets(now)}, nil
+	return &webhook.Message{URL: ep.URL, ID: d.WebhookID, Body: body, Secrets: ep.ActiveSecrets(now)}, "", nil
 }
 
 // mayHear reports whether an organisation may still be told about the young person at send
@@ -156,50 +185,49 @@ func mayHear(ctx context.Context, tx store.Tx, r domain.Reminder, org string, to
 	return false, nil
 }
 
-// record stores the outcome of an attempt and says when to retry, if at all.
-func (s *Sender) record(ctx context.Context, tx store.Tx, id string, res webhook.Result, now time.Time) (*ErrRetry, error) {
+// record stores the outcome of an attempt and says when to retry, if at all, and how the
+// delivery ended, if it did.
+func (s *Sender) record(ctx context.Context, tx store.Tx, id string, res webhook.Result, now time.Time) (*ErrRetry, domain.Delivery, string, error) {
 	d, err := tx.GetDelivery(ctx, id)
 	if errs.KindOf(err) == errs.NotFound {
-		return nil, nil
+		return nil, d, "", nil
 	}
 	if err != nil || d.State != domain.DeliveryPending {
-		return nil, err
+		return nil, d, "", err
 	}
 	d.Attempts++
 	d.UpdateTime = now
-	var retry *ErrRetry
+	var (
+		retry   *ErrRetry
+		outcome string
+	)
 	switch {
 	case res.OK():
 		d.State, d.DeliverTime, d.LastError = domain.DeliveryDelivered, now, ""
-		s.outcomes.WithLabelValues("delivered").Inc()
+		outcome = "delivered"
 	case res.Gone():
 		d.State, d.LastError = domain.DeliveryFailed, res.Describe()+": the endpoint was disabled"
 		if err := disable(ctx, tx, d.EndpointID, "the receiver answered 410 Gone", now); err != nil {
-			return nil, err
+			return nil, d, "", err
 		}
-		s.failed(d)
+		outcome = "failed"
 	default:
 		d.LastError = res.Describe()
 		wait, ok := s.schedule.Next(d.Attempts)
+		// Honour Retry-After, but not beyond the schedule's window: a receiver cannot
+		// stretch the attempts past about three days.
+		if remaining := d.CreateTime.Add(s.schedule.Window()).Sub(now); res.RetryAfter > wait && remaining > wait {
+			wait = min(res.RetryAfter, remaining)
+		}
 		if !ok {
-			d.State = domain.DeliveryFailed
-			s.failed(d)
+			d.State, outcome = domain.DeliveryFailed, "failed"
 			break
 		}
-		wait = max(wait, min(res.RetryAfter, 24*time.Hour)) // honour Retry-After, within reason
 		d.NextAttemptTime = now.Add(wait)
 		retry = &ErrRetry{After: wait, Reason: d.LastError}
 	}
-	_, err = tx.UpdateDelivery(ctx, d)
-	return retry, err
-}
-
-// failed raises the alert of a delivery given up on: an error log and the metric, besides
-// the FAILED state the API shows.
-func (s *Sender) failed(d domain.Delivery) {
-	s.outcomes.WithLabelValues("failed").Inc()
-	s.log.Error("webhook delivery failed; no more attempts", "delivery", d.ID, "endpoint", d.EndpointID,
-		"organisation", d.OrganisationID, "attempts", d.Attempts, "last_error", d.LastError)
+	d, err = tx.UpdateDelivery(ctx, d)
+	return retry, d, outcome, err
 }
 
 func disable(ctx context.Context, tx store.Tx, endpointID, reason string, now time.Time) error {

@@ -17,8 +17,9 @@ import (
 )
 
 // worker runs delivery jobs on River. A retry is a snooze, so that carepath's schedule, not
-// River's, decides when to try again and when to give up; a returned error (the database
-// was unreachable) is retried by River's own policy.
+// River's, decides when to try again and when to give up (in River v0.51 a snooze does not
+// use up an attempt, so jobs.MaxAttempts only has to cover failures of the store); a
+// returned error (the database was unreachable) is retried by River's own policy.
 type worker struct {
 	river.WorkerDefaults[jobs.Deliver]
 	sender *Sender
@@ -28,6 +29,9 @@ func (w *worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
 	err := w.sender.Attempt(ctx, job.Args.DeliveryID)
 	if retry, ok := errors.AsType[*ErrRetry](err); ok {
 		return river.JobSnooze(retry.After)
+	}
+	if err != nil && ctx.Err() != nil {
+		return river.JobSnooze(0) // stopping: another worker takes it up at once
 	}
 	return err
 }
@@ -115,8 +119,13 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) error {
 		}
 		for _, x := range due {
 			if err := d.sender.Attempt(ctx, x.ID); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
 				if _, retry := errors.AsType[*ErrRetry](err); !retry {
-					return err
+					// One delivery the store failed on does not hold up the others; it is
+					// still due, so the next round tries it again.
+					d.log.Warn("webhook delivery attempt failed; will retry", "delivery", x.ID, "error", err)
 				}
 			}
 		}

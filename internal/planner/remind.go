@@ -61,11 +61,12 @@ func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayStat
 		}
 		r.councils[yp.CouncilID] = c
 	}
-	in, wake, err := r.input(ctx, c, st)
+	// The day whose reminders are due: today once the send time has passed, else yesterday.
+	day := reminder.Day(r.now, c.Catalogue.Reminders.SendAt)
+	in, wake, err := r.input(ctx, c, st, day)
 	if err != nil {
 		return err
 	}
-	day := reminder.Day(r.now, in.Rules.SendAt)
 	raise, next := reminder.Plan(in, day)
 	if err := r.cancel(ctx, in, day); err != nil {
 		return err
@@ -73,7 +74,7 @@ func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayStat
 	if err := r.raise(ctx, yp, raise); err != nil {
 		return err
 	}
-	// Shares run out by themselves: look again the day one does, to stop its reminders.
+	// Shares start and run out by themselves: look again on those days.
 	for _, w := range wake {
 		if day.Before(w) && (next.IsZero() || w.Before(next)) {
 			next = w
@@ -86,21 +87,30 @@ func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayStat
 	return r.tx.SetReminderSchedule(ctx, yp.ID, at)
 }
 
-// input gathers what the rules need, and the days sharing ends.
-func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState) (reminder.Input, []civil.Date, error) {
+// input gathers what the rules need on day, and the days sharing starts or ends.
+func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState, day civil.Date) (reminder.Input, []civil.Date, error) {
 	yp := st.YoungPerson
 	in := reminder.Input{YoungPerson: yp, Milestones: st.Milestones, Rules: c.Catalogue.Reminders,
-		LeaplingRule: c.Settings.LeaplingRule, SharedWith: map[string]bool{}}
-	today := civil.Today(r.now)
+		LeaplingRule: c.Settings.LeaplingRule, SharedWith: map[string]bool{}, Organisations: map[string]string{}}
 	shares, err := r.tx.ListShares(ctx, yp.ID)
 	if err != nil {
 		return in, nil, err
 	}
 	var wake []civil.Date
 	for _, s := range shares {
-		if s.InForce(today) {
+		switch {
+		case s.InForce(day):
 			in.SharedWith[s.PartnerID] = true
 			wake = append(wake, s.Expiry)
+		case s.WithdrawTime.IsZero() && day.Before(s.Start):
+			wake = append(wake, s.Start)
+		}
+	}
+	for _, m := range st.Milestones {
+		if m.OwnerPerson != "" {
+			if in.Organisations[m.OwnerPerson], err = r.organisationOf(ctx, domain.PersonRecipient(m.OwnerPerson)); err != nil {
+				return in, nil, err
+			}
 		}
 	}
 	if yp.PersonalAdviserID != "" {
@@ -149,9 +159,10 @@ func (r *reminders) cancel(ctx context.Context, in reminder.Input, day civil.Dat
 	if err != nil {
 		return err
 	}
+	applies := reminder.Applies(in, day)
 	var gone []string
 	for _, rem := range open {
-		if !reminder.Applies(in, day, rem) {
+		if !applies(rem) {
 			gone = append(gone, rem.ID)
 		}
 	}

@@ -438,8 +438,12 @@ type ReadinessCounts struct {
 // Reminders stores reminders and when each young person's are next due to be worked out.
 type Reminders interface {
 	// AddReminders stores those of rs that do not exist yet (same young person, rule,
-	// milestone, due date and recipient), in order, and returns the ones it stored. IDs are
-	// set by the caller; the rest keep the existing reminder.
+	// milestone, due date and recipient; of several in rs with one key, the first), and
+	// returns the ones it stored, in input order. IDs are set by the caller. A reminder
+	// whose key a cancelled reminder has reopens that one: it becomes OPEN again, with no
+	// cancel reason or snooze, the title and update time of the new one and its revision
+	// incremented, and is returned among the stored with its own id. One whose key an open
+	// or acknowledged reminder has is left out, and that reminder is kept unchanged.
 	AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.Reminder, error)
 	GetReminder(ctx context.Context, id string) (domain.Reminder, error)
 	// ListReminders returns up to q.Limit reminders matching q, newest first (by id, which
@@ -455,8 +459,9 @@ type Reminders interface {
 	// out; the zero time means never (they are past 25).
 	SetReminderSchedule(ctx context.Context, youngPersonID string, next time.Time) error
 	// DueReminderSchedules returns up to limit young people whose reminders were due to be
-	// worked out at or before now, earliest first, and locks them for this transaction,
-	// skipping any another transaction holds.
+	// worked out at or before now, earliest first, and locks them (the young person, as
+	// LockYoungPerson does, and their schedule) for this transaction, skipping any whose
+	// young person or schedule another transaction holds.
 	DueReminderSchedules(ctx context.Context, now time.Time, limit int) ([]string, error)
 }
 
@@ -491,8 +496,14 @@ type Webhooks interface {
 	// UpdateWebhookEndpoint stores a change, guarded by ifRevision.
 	UpdateWebhookEndpoint(ctx context.Context, e domain.WebhookEndpoint, ifRevision int64) (domain.WebhookEndpoint, error)
 
-	// AddDeliveries stores those of ds that do not exist yet (same reminder and endpoint)
-	// and queues each stored one for sending, in this transaction; it returns the stored.
+	// AddDeliveries stores those of ds that do not exist yet (same reminder and endpoint;
+	// of several in ds with one, the first) and queues each stored one for sending, in this
+	// transaction; it returns the stored, in input order. A delivery whose reminder and
+	// endpoint have a cancelled delivery reopens that one instead: it becomes PENDING again,
+	// with no attempts, error or deliver time and the next attempt and update time of the
+	// new one, keeps its id and webhook id (the same reminder goes to an endpoint under one
+	// webhook id), and is queued and returned as a stored one. One whose reminder and
+	// endpoint have a pending, delivered or failed delivery is left out.
 	AddDeliveries(ctx context.Context, ds []domain.Delivery) ([]domain.Delivery, error)
 	GetDelivery(ctx context.Context, id string) (domain.Delivery, error)
 	// UpdateDelivery stores the outcome of an attempt (state, attempts, times, error).

@@ -289,8 +289,9 @@ func (s *Server) WatchReminders(req *pb.WatchRemindersRequest, stream grpc.Serve
 	}
 }
 
-// watchLag is how long after its id was minted a reminder may still commit and be watched.
-const watchLag = 10 * time.Second
+// watchLag is how long after its id was minted a reminder may still commit and be watched:
+// well beyond the longest transaction that raises reminders (a batch of the sweep).
+const watchLag = 2 * time.Minute
 
 // idFloor is the smallest UUIDv7 of the millisecond t.
 func idFloor(t time.Time) string {

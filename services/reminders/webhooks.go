@@ -2,6 +2,7 @@ package reminders
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -134,6 +135,11 @@ func (s *Server) UpdateWebhookEndpoint(ctx context.Context, req *pb.UpdateWebhoo
 	if len(paths) == 0 {
 		paths = []string{"url", "description", "disabled"}
 	}
+	if slices.Contains(paths, "url") { // resolving a name takes time: not inside a transaction
+		if err := s.hooks.CheckURL(ctx, in.GetUrl()); err != nil {
+			return nil, errs.Invalid(errs.Violation{Field: "webhook_endpoint.url", Description: err.Error()})
+		}
+	}
 	var out domain.WebhookEndpoint
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := endpoint(ctx, tx, "webhook_endpoint.name", in.GetName())
@@ -147,9 +153,6 @@ func (s *Server) UpdateWebhookEndpoint(ctx context.Context, req *pb.UpdateWebhoo
 		for _, p := range paths {
 			switch p {
 			case "url":
-				if err := s.hooks.CheckURL(ctx, in.GetUrl()); err != nil {
-					return errs.Invalid(errs.Violation{Field: "webhook_endpoint.url", Description: err.Error()})
-				}
 				next.URL = in.GetUrl()
 			case "description":
 				next.Description = in.GetDescription()

@@ -76,8 +76,13 @@ func (r ReminderRules) Check(prefix string) error {
 			v.Add(fmt.Sprintf("%s.age_notices[%d]", prefix, i), "must be an age from 10 to 25, each once")
 		}
 	}
-	if r.SendAt.Hour < 0 || r.SendAt.Hour > 23 || r.SendAt.Minute < 0 || r.SendAt.Minute > 59 {
+	switch {
+	case r.SendAt.Hour < 0 || r.SendAt.Hour > 23 || r.SendAt.Minute < 0 || r.SendAt.Minute > 59:
 		v.Add(prefix+".send_at", "is not a time of day")
+	case r.SendAt.Hour == 1:
+		// In Europe/London 01:00-01:59 is skipped when the clocks go forward and happens
+		// twice when they go back.
+		v.Add(prefix+".send_at", "must not be between 01:00 and 01:59, which the clock changes skip or repeat")
 	}
 	return v.Err()
 }

@@ -39,7 +39,7 @@ func TestCouncilReminderRules(t *testing.T) {
 	}
 
 	bad := ReminderRules{LeadDays: []int{30, 30, 0}, EscalateAfterDays: -1, AgeNotices: []civil.Period{{Years: 26}},
-		SendAt: TimeOfDay{Hour: 24}}
+		SendAt: TimeOfDay{Hour: 1, Minute: 30}}
 	_, err = c.Effective(Settings{Reminders: &bad})
 	e, ok := err.(*errs.Error)
 	if !ok {

@@ -43,6 +43,9 @@ type Input struct {
 	// SharedWith are the partner organisations the young person is shared with today: only
 	// they may be reminded about milestones they own.
 	SharedWith map[string]bool
+	// Organisations are the organisations of the people milestones were given to: a person
+	// is reminded only while their organisation may see the young person.
+	Organisations map[string]string
 }
 
 // Due is one reminder the rules raise, with everyone it goes to.
@@ -108,17 +111,22 @@ func Schedule(in Input) []Due {
 }
 
 // owners are who is reminded about a milestone: the personal adviser (or, with none, the
-// council), the person it was given to, and the partner organisation that owns it while the
-// young person is shared with it.
+// council), and the person and the organisation it was given to while they may see the
+// young person (their council's staff always, a partner's while it is shared with).
 func (in Input) owners(m domain.Milestone, adviser []domain.Recipient) []domain.Recipient {
 	out := slices.Clone(adviser)
-	if m.OwnerPerson != "" {
+	if m.OwnerPerson != "" && in.maySee(in.Organisations[m.OwnerPerson]) {
 		out = appendNew(out, domain.PersonRecipient(m.OwnerPerson))
 	}
-	if o := m.OwnerOrganisation; o != "" && o != in.YoungPerson.CouncilID && in.SharedWith[o] {
+	if o := m.OwnerOrganisation; o != "" && o != in.YoungPerson.CouncilID && in.maySee(o) {
 		out = appendNew(out, domain.OrganisationRecipient(o))
 	}
 	return out
+}
+
+// maySee reports whether an organisation may hear about the young person.
+func (in Input) maySee(org string) bool {
+	return org != "" && (org == in.YoungPerson.CouncilID || in.SharedWith[org])
 }
 
 // escalation is who is told of an overdue milestone: the team managers, or the council.
@@ -165,18 +173,25 @@ func Plan(in Input, today civil.Date) (raise []Due, next civil.Date) {
 	return raise, next
 }
 
-// Applies reports whether a stored reminder is still one the rules raise: the milestone is
-// still open, due that day, owned by the recipient, and support has not ended by today.
-func Applies(in Input, today civil.Date, r domain.Reminder) bool {
-	if EndOfSupport(in).Before(today) {
-		return false
+// Applies returns whether a stored reminder is still one the rules raise on day: the
+// milestone is still open, due that day, owned by the recipient, and support has not ended.
+// The schedule is worked out once, for every reminder asked about.
+func Applies(in Input, day civil.Date) func(domain.Reminder) bool {
+	if EndOfSupport(in).Before(day) {
+		return func(domain.Reminder) bool { return false }
 	}
+	type key struct {
+		rule, milestone string
+		on              civil.Date
+		to              domain.Recipient
+	}
+	raised := map[key]bool{}
 	for _, d := range Schedule(in) {
-		if d.Rule == r.Rule && d.MilestoneID == r.MilestoneID && d.DueOn == r.DueOn && slices.Contains(d.Recipients, r.Recipient) {
-			return true
+		for _, to := range d.Recipients {
+			raised[key{d.Rule, d.MilestoneID, d.DueOn, to}] = true
 		}
 	}
-	return false
+	return func(r domain.Reminder) bool { return raised[key{r.Rule, r.MilestoneID, r.DueOn, r.Recipient}] }
 }
 
 func isLead(d Due) bool { return d.MilestoneID != "" && d.Rule != RuleDue && d.Rule != RuleOverdue }

@@ -77,17 +77,17 @@ func TestRecipients(t *testing.T) {
 func TestDoneMilestonesAndEndOfSupport(t *testing.T) {
 	in := input()
 	r := domain.Reminder{Rule: RuleDue, MilestoneID: "m1", DueOn: d(2027, 3, 1), Recipient: domain.OrganisationRecipient("housing")}
-	if !Applies(in, d(2027, 3, 2), r) {
+	if !Applies(in, d(2027, 3, 2))(r) {
 		t.Fatal("an open milestone's reminder should apply")
 	}
 	shared := in.SharedWith
 	in.SharedWith = nil
-	if Applies(in, d(2027, 3, 2), r) {
+	if Applies(in, d(2027, 3, 2))(r) {
 		t.Error("a reminder to a partner no longer shared with still applies")
 	}
 	in.SharedWith = shared
 	in.Milestones[0].State = domain.Achieved
-	if Applies(in, d(2027, 3, 2), r) {
+	if Applies(in, d(2027, 3, 2))(r) {
 		t.Error("an achieved milestone's reminder still applies")
 	}
 	if raise, _ := Plan(in, d(2027, 3, 8)); len(raise) != 0 {
@@ -99,8 +99,26 @@ func TestDoneMilestonesAndEndOfSupport(t *testing.T) {
 		t.Errorf("25th birthday: %v next %s", got, next)
 	}
 	age := domain.Reminder{Rule: "age.25y", DueOn: d(2034, 6, 15), Recipient: domain.PersonRecipient("pa")}
-	if raise, next := Plan(in, d(2034, 6, 16)); len(raise) != 0 || !next.IsZero() || Applies(in, d(2034, 6, 16), age) {
+	if raise, next := Plan(in, d(2034, 6, 16)); len(raise) != 0 || !next.IsZero() || Applies(in, d(2034, 6, 16))(age) {
 		t.Errorf("after the 25th birthday: %v next %s", rulesOn(raise), next)
+	}
+}
+
+func TestOwnersAreRemindedOnlyWhileTheyMaySeeTheYoungPerson(t *testing.T) {
+	in := input()
+	in.Milestones[0].OwnerPerson, in.Milestones[0].OwnerOrganisation = "officer", ""
+	in.Organisations = map[string]string{"officer": "housing"}
+	officer := domain.Reminder{Rule: RuleDue, MilestoneID: "m1", DueOn: d(2027, 3, 1), Recipient: domain.PersonRecipient("officer")}
+	if !Applies(in, d(2027, 3, 1))(officer) {
+		t.Fatal("the partner officer who owns the milestone is not reminded while shared with")
+	}
+	in.SharedWith = nil
+	if Applies(in, d(2027, 3, 1))(officer) {
+		t.Error("a partner officer is still reminded after the sharing ended")
+	}
+	in.Organisations = map[string]string{"officer": "council"}
+	if !Applies(in, d(2027, 3, 1))(officer) {
+		t.Error("a colleague at the council who owns the milestone is not reminded")
 	}
 }
 

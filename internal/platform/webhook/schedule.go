@@ -58,3 +58,13 @@ func ParseSchedule(v string) (Schedule, error) {
 	}
 	return s, nil
 }
+
+// Window is how long after its first attempt a delivery may still be retried: the whole
+// schedule with its greatest jitter. A receiver's Retry-After never stretches it.
+func (s Schedule) Window() time.Duration {
+	var total time.Duration
+	for _, d := range s {
+		total += d + d/10
+	}
+	return total
+}

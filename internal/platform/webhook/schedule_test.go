@@ -83,3 +83,21 @@ func stringsRepeat(s string, n int) string {
 	}
 	return out
 }
+
+func TestWindowCoversTheScheduleWithJitter(t *testing.T) {
+	s := Schedule{10 * time.Second, time.Minute}
+	if got := s.Window(); got != 77*time.Second {
+		t.Errorf("Window = %s, want 77s", got)
+	}
+	var worst time.Duration
+	for attempt := 1; ; attempt++ {
+		d, ok := s.Next(attempt)
+		if !ok {
+			break
+		}
+		worst += d
+	}
+	if worst > s.Window() {
+		t.Errorf("the waits add up to %s, beyond the window %s", worst, s.Window())
+	}
+}

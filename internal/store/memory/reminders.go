@@ -50,7 +50,8 @@ func storedReminder(r domain.Reminder) domain.Reminder {
 }
 
 // AddReminders stores, in order, the reminders whose key is free and whose young person
-// exists; a taken id (with another key) fails with ErrExists, as in PostgreSQL.
+// exists, and reopens a cancelled reminder whose key one of them has (keeping its id); a
+// taken id (with another key) fails with ErrExists, as in PostgreSQL.
 func (t *tx) AddReminders(_ context.Context, rs []domain.Reminder) ([]domain.Reminder, error) {
 	var added []domain.Reminder
 	for _, r := range rs {
@@ -64,6 +65,18 @@ func (t *tx) AddReminders(_ context.Context, rs []domain.Reminder) ([]domain.Rem
 		if obj, err := t.first(tableReminders, "key", reminderKey(&r)); err != nil {
 			return nil, err
 		} else if obj != nil {
+			old := obj.(*domain.Reminder)
+			if old.State != domain.ReminderCancelled {
+				continue
+			}
+			reopened := *old
+			reopened.State, reopened.CancelReason, reopened.SnoozeUntil = domain.ReminderOpen, "", time.Time{}
+			reopened.Title, reopened.UpdateTime, reopened.Revision = r.Title, r.UpdateTime, old.Revision+1
+			stored := reopened
+			if err := t.insert(tableReminders, &stored); err != nil {
+				return nil, err
+			}
+			added = append(added, reopened)
 			continue
 		}
 		if obj, err := t.first(tableReminders, "id", r.ID); err != nil || obj != nil {

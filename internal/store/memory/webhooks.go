@@ -120,8 +120,10 @@ func storedDelivery(d domain.Delivery) domain.Delivery {
 }
 
 // AddDeliveries stores, in order, the deliveries whose reminder and endpoint exist and
-// have none yet; a taken id or webhook id fails with ErrExists, as in PostgreSQL. There is
-// nothing to queue: the in-process dispatcher finds them with DueDeliveries.
+// have none yet, and reopens a cancelled delivery whose reminder and endpoint one of them
+// has (keeping its id and webhook id); a taken id or webhook id fails with ErrExists, as
+// in PostgreSQL. There is nothing to queue: the in-process dispatcher finds them with
+// DueDeliveries.
 func (t *tx) AddDeliveries(_ context.Context, ds []domain.Delivery) ([]domain.Delivery, error) {
 	var added []domain.Delivery
 	for _, d := range ds {
@@ -139,6 +141,18 @@ func (t *tx) AddDeliveries(_ context.Context, ds []domain.Delivery) ([]domain.De
 		if obj, err := t.first(tableDeliveries, "key", deliveryKey(&d)); err != nil {
 			return nil, err
 		} else if obj != nil {
+			old := obj.(*domain.Delivery)
+			if old.State != domain.DeliveryCancelled {
+				continue
+			}
+			reopened := *old
+			reopened.State, reopened.Attempts, reopened.LastError = domain.DeliveryPending, 0, ""
+			reopened.NextAttemptTime, reopened.UpdateTime, reopened.DeliverTime = d.NextAttemptTime, d.UpdateTime, time.Time{}
+			stored := reopened
+			if err := t.insert(tableDeliveries, &stored); err != nil {
+				return nil, err
+			}
+			added = append(added, reopened)
 			continue
 		}
 		for _, taken := range []struct{ index, value string }{{"id", d.ID}, {"webhook_id", d.WebhookID}} {

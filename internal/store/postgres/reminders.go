@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,32 +45,23 @@ func timestampArg(t time.Time) pgtype.Timestamptz {
 	return pgtype.Timestamptz{Time: t, Valid: !t.IsZero()}
 }
 
-// inInputOrder puts the rows a statement stored back in the order of the input they came
-// from (RETURNING promises no order).
-func inInputOrder[T any](stored []T, inputIDs []string, id func(T) string) []T {
-	pos := make(map[string]int, len(inputIDs))
-	for i, in := range inputIDs {
-		if _, ok := pos[in]; !ok {
-			pos[in] = i
-		}
+// prefixed qualifies each of a list of columns with a table's alias.
+func prefixed(alias, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
 	}
-	out := make([]T, 0, len(stored))
-	slots := make([][]T, len(inputIDs))
-	for _, s := range stored {
-		i := pos[id(s)]
-		slots[i] = append(slots[i], s)
-	}
-	for _, s := range slots {
-		out = append(out, s...)
-	}
-	return out
+	return strings.Join(parts, ", ")
 }
 
-// AddReminders inserts the reminders in one statement: the columns travel as arrays, in
-// input order, and a reminder whose key (young person, rule, milestone, due date,
-// recipient) is taken, by a stored reminder or one earlier in rs, is left out. So are
-// reminders of young people who do not exist. An id already used by a reminder with
-// another key is refused with ErrExists.
+// AddReminders stores the reminders in one statement: the columns travel as arrays, and
+// of those with one key (young person, rule, milestone, due date, recipient) only the
+// first is kept, before the insert: ON CONFLICT DO UPDATE may not meet a row twice. A
+// reminder whose key is taken by a cancelled reminder reopens that one (which keeps its
+// id); by an open or acknowledged one, it is left out, as are reminders of young people
+// who do not exist. An id already used by a reminder with another key is refused with
+// ErrExists. The rows stored come back in input order, joined to the input by key (a
+// reopened reminder's id is not the input's).
 func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.Reminder, error) {
 	if len(rs) == 0 {
 		return nil, nil
@@ -88,18 +80,30 @@ func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.R
 		creates[i], updates[i] = r.CreateTime, r.UpdateTime
 	}
 	rows, err := t.tx.Query(ctx, `
-		INSERT INTO reminders (id, young_person_id, council_id, rule, milestone_id, title, due_on, recipient,
-			state, snooze_until, cancel_reason, revision, create_time, update_time)
-		SELECT p.id, p.young_person_id, p.council_id, p.rule, p.milestone_id, p.title, p.due_on, p.recipient,
-			p.state, p.snooze_until, p.cancel_reason, 1, p.create_time, p.update_time
-		FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[],
-			$8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::timestamptz[])
-			WITH ORDINALITY AS p(id, young_person_id, council_id, rule, milestone_id, title, due_on, recipient,
-				state, snooze_until, cancel_reason, create_time, update_time, n)
-		JOIN young_people y ON y.id = p.young_person_id -- skips the missing
-		ORDER BY p.n
-		ON CONFLICT (young_person_id, rule, milestone_id, due_on, recipient) DO NOTHING
-		RETURNING `+reminderColumns,
+		WITH p AS (
+			SELECT DISTINCT ON (young_person_id, rule, milestone_id, due_on, recipient) *
+			FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[],
+				$8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::timestamptz[])
+				WITH ORDINALITY AS p(id, young_person_id, council_id, rule, milestone_id, title, due_on, recipient,
+					state, snooze_until, cancel_reason, create_time, update_time, n)
+			ORDER BY young_person_id, rule, milestone_id, due_on, recipient, n
+		), stored AS (
+			INSERT INTO reminders (id, young_person_id, council_id, rule, milestone_id, title, due_on, recipient,
+				state, snooze_until, cancel_reason, revision, create_time, update_time)
+			SELECT p.id, p.young_person_id, p.council_id, p.rule, p.milestone_id, p.title, p.due_on, p.recipient,
+				p.state, p.snooze_until, p.cancel_reason, 1, p.create_time, p.update_time
+			FROM p JOIN young_people y ON y.id = p.young_person_id -- skips the missing
+			ORDER BY p.n
+			ON CONFLICT (young_person_id, rule, milestone_id, due_on, recipient) DO UPDATE
+				SET state = 'OPEN', cancel_reason = '', snooze_until = NULL, title = excluded.title,
+					update_time = excluded.update_time, revision = reminders.revision + 1
+				WHERE reminders.state = 'CANCELLED'
+			RETURNING `+reminderColumns+`
+		)
+		SELECT `+prefixed("s", reminderColumns)+` FROM stored s
+		JOIN p ON (p.young_person_id, p.rule, p.milestone_id, p.due_on, p.recipient) =
+			(s.young_person_id, s.rule, s.milestone_id, s.due_on, s.recipient)
+		ORDER BY p.n`,
 		ids, youngPeople, councils, rules, milestones, titles, dues, recipients, states, snoozes, reasons,
 		creates, updates)
 	if err != nil {
@@ -109,7 +113,7 @@ func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.R
 	if err != nil {
 		return nil, reminderWriteError(err)
 	}
-	return inInputOrder(added, ids, func(r domain.Reminder) string { return r.ID }), nil
+	return added, nil
 }
 
 // reminderWriteError turns key violations into the store's failures: a taken id is
@@ -223,11 +227,18 @@ func (t *tx) SetReminderSchedule(ctx context.Context, youngPersonID string, next
 	return err
 }
 
-// DueReminderSchedules locks the rows it returns; next_time is in the row locked, so a
-// row another transaction moved on meanwhile is checked again and left out.
+// DueReminderSchedules locks the young people it returns, as StalePathways does, and
+// their schedule rows, skipping a young person if another transaction holds either. The
+// young person is locked first (FOR UPDATE OF locks in the order it names the tables), as
+// the services lock the young person before their schedule: a young person a service holds
+// is skipped without the schedule row being touched. next_time is in a row locked, so a row
+// another transaction moved on meanwhile is checked again and left out.
 func (t *tx) DueReminderSchedules(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	rows, err := t.tx.Query(ctx, `SELECT young_person_id FROM reminder_schedules WHERE next_time <= $1
-		ORDER BY next_time, young_person_id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
+	rows, err := t.tx.Query(ctx, `SELECT s.young_person_id FROM reminder_schedules s
+		JOIN young_people y ON y.id = s.young_person_id
+		WHERE s.next_time <= $1
+		ORDER BY s.next_time, s.young_person_id LIMIT $2
+		FOR UPDATE OF y, s SKIP LOCKED`, now, limit)
 	if err != nil {
 		return nil, err
 	}

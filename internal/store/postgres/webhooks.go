@@ -123,9 +123,12 @@ func scanDelivery(row pgx.Row) (domain.Delivery, error) {
 	return d, err
 }
 
-// AddDeliveries inserts the deliveries in one statement, as AddReminders does (a delivery
-// whose reminder and endpoint already have one is left out, as is one whose reminder or
-// endpoint does not exist), and queues a River job for each stored one, in the transaction.
+// AddDeliveries stores the deliveries in one statement, as AddReminders does: of those
+// for one reminder and endpoint only the first is kept; one whose reminder and endpoint
+// have a cancelled delivery reopens that one (which keeps its id and webhook id, so that
+// the same reminder goes to an endpoint under one webhook id), one whose reminder and
+// endpoint have a delivery in another state is left out, as is one whose reminder or
+// endpoint does not exist. It queues a River job for each stored one, in the transaction.
 func (t *tx) AddDeliveries(ctx context.Context, ds []domain.Delivery) ([]domain.Delivery, error) {
 	if len(ds) == 0 {
 		return nil, nil
@@ -144,19 +147,31 @@ func (t *tx) AddDeliveries(ctx context.Context, ds []domain.Delivery) ([]domain.
 		nexts[i], delivered[i], creates[i], updates[i] = timestampArg(d.NextAttemptTime), timestampArg(d.DeliverTime), d.CreateTime, d.UpdateTime
 	}
 	rows, err := t.tx.Query(ctx, `
-		INSERT INTO webhook_deliveries (id, reminder_id, endpoint_id, organisation_id, webhook_id, state, attempts,
-			next_attempt_time, last_error, create_time, update_time, deliver_time)
-		SELECT p.id, p.reminder_id, p.endpoint_id, p.organisation_id, p.webhook_id, p.state, p.attempts,
-			p.next_attempt_time, p.last_error, p.create_time, p.update_time, p.deliver_time
-		FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-			$8::timestamptz[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
-			WITH ORDINALITY AS p(id, reminder_id, endpoint_id, organisation_id, webhook_id, state, attempts,
-				next_attempt_time, last_error, create_time, update_time, deliver_time, n)
-		JOIN reminders r ON r.id = p.reminder_id -- skips the missing
-		JOIN webhook_endpoints e ON e.id = p.endpoint_id
-		ORDER BY p.n
-		ON CONFLICT (reminder_id, endpoint_id) DO NOTHING
-		RETURNING `+deliveryColumns,
+		WITH p AS (
+			SELECT DISTINCT ON (reminder_id, endpoint_id) *
+			FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
+				$8::timestamptz[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
+				WITH ORDINALITY AS p(id, reminder_id, endpoint_id, organisation_id, webhook_id, state, attempts,
+					next_attempt_time, last_error, create_time, update_time, deliver_time, n)
+			ORDER BY reminder_id, endpoint_id, n
+		), stored AS (
+			INSERT INTO webhook_deliveries (id, reminder_id, endpoint_id, organisation_id, webhook_id, state, attempts,
+				next_attempt_time, last_error, create_time, update_time, deliver_time)
+			SELECT p.id, p.reminder_id, p.endpoint_id, p.organisation_id, p.webhook_id, p.state, p.attempts,
+				p.next_attempt_time, p.last_error, p.create_time, p.update_time, p.deliver_time
+			FROM p
+			JOIN reminders r ON r.id = p.reminder_id -- skips the missing
+			JOIN webhook_endpoints e ON e.id = p.endpoint_id
+			ORDER BY p.n
+			ON CONFLICT (reminder_id, endpoint_id) DO UPDATE
+				SET state = 'PENDING', attempts = 0, last_error = '', next_attempt_time = excluded.next_attempt_time,
+					update_time = excluded.update_time, deliver_time = NULL
+				WHERE webhook_deliveries.state = 'CANCELLED'
+			RETURNING `+deliveryColumns+`
+		)
+		SELECT `+prefixed("s", deliveryColumns)+` FROM stored s
+		JOIN p ON p.reminder_id = s.reminder_id AND p.endpoint_id = s.endpoint_id
+		ORDER BY p.n`,
 		ids, reminders, endpoints, orgs, webhookIDs, states, attempts, nexts, lastErrors, creates, updates, delivered)
 	if err != nil {
 		return nil, deliveryWriteError(err)
@@ -165,7 +180,6 @@ func (t *tx) AddDeliveries(ctx context.Context, ds []domain.Delivery) ([]domain.
 	if err != nil {
 		return nil, deliveryWriteError(err)
 	}
-	added = inInputOrder(added, ids, func(d domain.Delivery) string { return d.ID })
 	if len(added) == 0 {
 		return added, nil
 	}

@@ -343,6 +343,61 @@ func testReminders(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("AddReopensCancelled", func(t *testing.T) {
+		s := newStore(t)
+		create(t, s, youngPerson("y1"))
+		cancelled := reminder(1, "y1", "milestone.due", idOf("m1"), day(2026, 3, 1), toAdviser)
+		cancelled.SnoozeUntil = at.Add(time.Hour)
+		open := reminder(2, "y1", "milestone.due", idOf("m2"), day(2026, 3, 1), toAdviser)
+		acknowledged := reminder(3, "y1", "milestone.due", idOf("m3"), day(2026, 3, 1), toAdviser)
+		acknowledged.State = domain.ReminderAcknowledged
+		addReminders(t, s, cancelled, open, acknowledged)
+		cancelTime := at.Add(time.Hour)
+		inTx(t, s, func(tx store.Tx) error {
+			return tx.CancelReminders(ctx, []string{cancelled.ID}, "milestone achieved", cancelTime)
+		})
+
+		// Raised again, with new ids, later, snoozed and under new titles.
+		again := func(n int, of domain.Reminder) domain.Reminder {
+			r := reminder(n, "y1", of.Rule, of.MilestoneID, of.DueOn, of.Recipient)
+			r.Title, r.SnoozeUntil = "Raised again "+strconv.Itoa(n), at.Add(72*time.Hour)
+			r.CreateTime, r.UpdateTime = at.Add(48*time.Hour), at.Add(48*time.Hour+789*time.Nanosecond)
+			return r
+		}
+		againCancelled, againOpen, againAcknowledged := again(11, cancelled), again(12, open), again(13, acknowledged)
+		twice := again(14, cancelled) // as againCancelled, in the same call
+		fresh := reminder(15, "y1", "milestone.due", idOf("m4"), day(2026, 3, 1), toAdviser)
+		added := addReminders(t, s, againOpen, againCancelled, twice, fresh, againAcknowledged)
+
+		reopened := storedReminder(cancelled, 3) // added, cancelled, reopened
+		reopened.Title, reopened.SnoozeUntil, reopened.UpdateTime = againCancelled.Title, time.Time{}, storedTime(againCancelled.UpdateTime)
+		want := []domain.Reminder{reopened, storedReminder(fresh, 1)}
+		if diff := cmp.Diff(want, added); diff != "" {
+			t.Fatalf("AddReminders returned (-want +got) (the reopened with its own id, then the new):\n%s", diff)
+		}
+		for _, w := range []domain.Reminder{reopened, storedReminder(open, 1), storedReminder(acknowledged, 1), storedReminder(fresh, 1)} {
+			got, _ := getReminder(t, s, w.ID)
+			if diff := cmp.Diff(w, got); diff != "" {
+				t.Fatalf("after adding again, reminder %s (-want +got):\n%s", w.Title, diff)
+			}
+		}
+		for _, r := range []domain.Reminder{againCancelled, againOpen, againAcknowledged, twice} {
+			_, err := getReminder(t, s, r.ID)
+			wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+		}
+		if got := reminderIDs(listReminders(t, s, store.ReminderQuery{YoungPersonID: idOf("y1"),
+			States: []domain.ReminderState{domain.ReminderOpen}, Limit: 100})); !slices.Equal(got, reminderNumbers(15, 2, 1)) {
+			t.Fatalf("y1's open reminders are %v", got)
+		}
+		// Open again, it is left alone.
+		if added := addReminders(t, s, again(16, cancelled)); len(added) != 0 {
+			t.Fatalf("adding a reopened reminder again added %v", reminderIDs(added))
+		}
+		if got, _ := getReminder(t, s, cancelled.ID); got.Revision != 3 {
+			t.Fatalf("adding a reopened reminder again changed it to revision %d", got.Revision)
+		}
+	})
+
 	t.Run("AddTakenID", func(t *testing.T) {
 		s := newStore(t)
 		create(t, s, youngPerson("y1"))
@@ -677,6 +732,21 @@ func testReminderSchedules(t *testing.T, newStore NewStore) {
 			func(tx store.Tx, limit int) ([]string, error) { return tx.DueReminderSchedules(ctx, at, limit) })
 	})
 
+	t.Run("SkipsHeldYoungPeople", func(t *testing.T) {
+		s := newStore(t)
+		for _, k := range []string{"lock-1", "lock-2", "lock-3"} {
+			create(t, s, youngPerson(k))
+			setSchedule(t, s, idOf(k), at)
+		}
+		// A service holds the young person (and would then set their schedule).
+		testClaimSkipsHeld(t, s, "DueReminderSchedules", sortedIDs("lock-1", "lock-2", "lock-3"),
+			func(tx store.Tx) (string, error) {
+				yp, err := tx.LockYoungPerson(ctx, idOf("lock-2"))
+				return yp.ID, err
+			},
+			func(tx store.Tx, limit int) ([]string, error) { return tx.DueReminderSchedules(ctx, at, limit) })
+	})
+
 	t.Run("ConcurrentPlannersPlanEachOnce", func(t *testing.T) {
 		s := newStore(t)
 		const n = 12
@@ -703,14 +773,29 @@ func testReminderSchedules(t *testing.T, newStore NewStore) {
 // transaction at work; the test then only checks that the second claims what the first
 // never held.
 func testClaimSkipsLocked(t *testing.T, s store.Store, name string, all []string, claim func(tx store.Tx, limit int) ([]string, error)) {
+	testClaimSkipsHeld(t, s, name, all, func(tx store.Tx) (string, error) {
+		held, err := claim(tx, 1)
+		if err != nil || len(held) != 1 {
+			return "", fmt.Errorf("first %s = %v, %v; want one id", name, held, err)
+		}
+		return held[0], nil
+	}, claim)
+}
+
+// testClaimSkipsHeld checks that, while a transaction holds what hold returns the id of,
+// claim in another transaction skips it, rather than waiting for it, and returns the rest
+// of all (in id order), as testClaimSkipsLocked.
+func testClaimSkipsHeld(t *testing.T, s store.Store, name string, all []string, hold func(tx store.Tx) (string, error),
+	claim func(tx store.Tx, limit int) ([]string, error)) {
 	ctx := context.Background()
 	entered, done := make(chan struct{}, 1), make(chan []string, 1)
-	var second, held []string
+	var second []string
+	var held string
 	var concurrent, received bool
 	inTx(t, s, func(tx store.Tx) (err error) {
-		held, err = claim(tx, 1)
-		if err != nil || len(held) != 1 {
-			return fmt.Errorf("first %s = %v, %v; want one id", name, held, err)
+		held, err = hold(tx)
+		if err != nil {
+			return err
 		}
 		go func() {
 			var ids []string
@@ -741,16 +826,16 @@ func testClaimSkipsLocked(t *testing.T, s store.Store, name string, all []string
 			return nil
 		}
 		slices.Sort(second)
-		want := slices.DeleteFunc(slices.Clone(all), func(id string) bool { return id == held[0] })
+		want := slices.DeleteFunc(slices.Clone(all), func(id string) bool { return id == held })
 		if !slices.Equal(second, want) {
-			t.Errorf("while %s is held, another %s returned %v, want %v", held[0], name, second, want)
+			t.Errorf("while %s is held, another %s returned %v, want %v", held, name, second, want)
 		}
 		return nil
 	})
 	if !concurrent {
 		second = <-done
 		for _, id := range all {
-			if id != held[0] && !slices.Contains(second, id) {
+			if id != held && !slices.Contains(second, id) {
 				t.Errorf("%s returned %v, which leaves out %s, never held", name, second, id)
 			}
 		}
@@ -1112,6 +1197,62 @@ func testDeliveries(t *testing.T, newStore NewStore) {
 		}
 		if got := deliveryIDs(listDeliveries(t, s, store.DeliveryQuery{Limit: 100})); !slices.Equal(got, deliveryNumbers(4, 3, 1)) {
 			t.Fatalf("deliveries are %v, want one per reminder and endpoint", got)
+		}
+	})
+
+	t.Run("AddReopensCancelled", func(t *testing.T) {
+		s := newStore(t)
+		rs, es := deliveriesFixture(t, s, 2)
+		cancelled := delivery(1, rs[0], es[0], at)
+		pending := delivery(2, rs[0], es[1], at)
+		delivered := delivery(3, rs[0], es[2], at)
+		failed := delivery(4, rs[1], es[0], at)
+		addDeliveries(t, s, cancelled, pending, delivered, failed)
+		// Cancelled after attempts, one of which (as far as the store cares) got through.
+		cancelled.State, cancelled.Attempts, cancelled.LastError = domain.DeliveryCancelled, 2, "HTTP 503"
+		cancelled.NextAttemptTime, cancelled.DeliverTime, cancelled.UpdateTime = at.Add(time.Hour), at.Add(time.Minute), at.Add(time.Minute)
+		updateDelivery(t, s, cancelled)
+		delivered.State, delivered.Attempts, delivered.DeliverTime, delivered.NextAttemptTime = domain.DeliveryDelivered, 1, at, time.Time{}
+		updateDelivery(t, s, delivered)
+		failed.State, failed.Attempts, failed.LastError, failed.NextAttemptTime = domain.DeliveryFailed, 8, "HTTP 500", time.Time{}
+		updateDelivery(t, s, failed)
+
+		again := func(n int, of domain.Delivery) domain.Delivery {
+			d := delivery(n, domain.Reminder{ID: of.ReminderID}, domain.WebhookEndpoint{ID: of.EndpointID,
+				OrganisationID: of.OrganisationID}, at.Add(2*time.Hour+999*time.Nanosecond))
+			d.CreateTime, d.UpdateTime = at.Add(2*time.Hour), at.Add(2*time.Hour+789*time.Nanosecond)
+			return d
+		}
+		againCancelled := again(11, cancelled)
+		againCancelled.WebhookID = pending.WebhookID // not stored: the reopened keeps its own
+		twice := again(12, cancelled)                // as againCancelled, in the same call
+		againPending, againDelivered, againFailed := again(13, pending), again(14, delivered), again(15, failed)
+		fresh := delivery(16, rs[1], es[1], at.Add(3*time.Hour))
+		added := addDeliveries(t, s, fresh, againPending, againCancelled, twice, againDelivered, againFailed)
+
+		reopened := storedDelivery(cancelled)
+		reopened.State, reopened.Attempts, reopened.LastError, reopened.DeliverTime = domain.DeliveryPending, 0, "", time.Time{}
+		reopened.NextAttemptTime, reopened.UpdateTime = storedTime(againCancelled.NextAttemptTime), storedTime(againCancelled.UpdateTime)
+		if diff := cmp.Diff([]domain.Delivery{storedDelivery(fresh), reopened}, added); diff != "" {
+			t.Fatalf("AddDeliveries returned (-want +got) (the new, then the reopened with its own ids):\n%s", diff)
+		}
+		for _, w := range []domain.Delivery{reopened, storedDelivery(pending), storedDelivery(delivered), storedDelivery(failed),
+			storedDelivery(fresh)} {
+			got, _ := getDelivery(t, s, w.ID)
+			if diff := cmp.Diff(w, got); diff != "" {
+				t.Fatalf("after adding again, delivery %s (-want +got):\n%s", w.WebhookID, diff)
+			}
+		}
+		for _, d := range []domain.Delivery{againCancelled, twice, againPending, againDelivered, againFailed} {
+			_, err := getDelivery(t, s, d.ID)
+			wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+		}
+		if got := deliveryIDs(dueDeliveries(t, s, at.Add(3*time.Hour), 10)); !slices.Equal(got, deliveryNumbers(2, 1, 16)) {
+			t.Fatalf("due deliveries after reopening: %v", got)
+		}
+		// Pending again, it is left alone.
+		if added := addDeliveries(t, s, again(17, cancelled)); len(added) != 0 {
+			t.Fatalf("adding a reopened delivery again added %v", deliveryIDs(added))
 		}
 	})
 

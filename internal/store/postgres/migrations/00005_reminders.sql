@@ -20,8 +20,10 @@ CREATE TABLE reminders (
     CONSTRAINT reminders_key UNIQUE (young_person_id, rule, milestone_id, due_on, recipient)
 );
 
--- A recipient's inbox and a young person's reminders, newest first.
+-- A recipient's reminders and a young person's, newest first; a recipient's open
+-- reminders (the inbox) have an index of their own, as most reminders are not open.
 CREATE INDEX reminders_recipient_idx ON reminders (recipient, id DESC);
+CREATE INDEX reminders_recipient_open_idx ON reminders (recipient, id DESC) WHERE state = 'OPEN';
 CREATE INDEX reminders_young_person_idx ON reminders (young_person_id, id DESC);
 
 -- When each young person's reminders must next be worked out; no row: never again.
@@ -31,6 +33,9 @@ CREATE TABLE reminder_schedules (
 );
 
 CREATE INDEX reminder_schedules_next_time_idx ON reminder_schedules (next_time, young_person_id);
+
+-- Young people stored before this migration have their reminders worked out at the next sweep.
+INSERT INTO reminder_schedules (young_person_id, next_time) SELECT id, now() FROM young_people;
 
 -- Organisations' webhook endpoints. Ids compare byte by byte (as the memory store's do),
 -- whatever the database's collation. secrets is a JSON array of
