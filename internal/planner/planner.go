@@ -90,12 +90,19 @@ func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error 
 }
 
 // Changed brings what follows from the young people's milestones up to date, within tx,
-// after any of them changed: readiness and reminders.
+// after any of them changed: readiness and reminders, from one load of their pathways.
 func (p *Planner) Changed(ctx context.Context, tx store.Tx, ids ...string) error {
-	if err := p.Reassess(ctx, tx, ids...); err != nil {
+	if len(ids) == 0 {
+		return nil
+	}
+	states, err := tx.LoadPathways(ctx, ids)
+	if err != nil {
 		return err
 	}
-	return p.Remind(ctx, tx, ids...)
+	if err := p.reassess(ctx, tx, states); err != nil {
+		return err
+	}
+	return p.remind(ctx, tx, states)
 }
 
 // Reassess replaces the readiness summaries of the young people with ids with their
@@ -104,7 +111,15 @@ func (p *Planner) Reassess(ctx context.Context, tx store.Tx, ids ...string) erro
 	if len(ids) == 0 {
 		return nil
 	}
-	inputs, err := p.Inputs(ctx, tx, civil.Today(p.now()), ids...)
+	states, err := tx.LoadPathways(ctx, ids)
+	if err != nil {
+		return err
+	}
+	return p.reassess(ctx, tx, states)
+}
+
+func (p *Planner) reassess(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
+	inputs, err := p.inputsOf(ctx, tx, civil.Today(p.now()), states)
 	if err != nil {
 		return err
 	}
@@ -122,6 +137,10 @@ func (p *Planner) Inputs(ctx context.Context, tx store.Tx, asOf civil.Date, ids 
 	if err != nil {
 		return nil, err
 	}
+	return p.inputsOf(ctx, tx, asOf, states)
+}
+
+func (p *Planner) inputsOf(ctx context.Context, tx store.Tx, asOf civil.Date, states []store.PathwayState) ([]readiness.Input, error) {
 	rules := map[string]civil.LeaplingRule{}
 	out := make([]readiness.Input, 0, len(states))
 	for _, st := range states {

@@ -26,11 +26,15 @@ func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error 
 	if len(ids) == 0 {
 		return nil
 	}
-	now := p.now()
 	states, err := tx.LoadPathways(ctx, ids)
 	if err != nil {
 		return err
 	}
+	return p.remind(ctx, tx, states)
+}
+
+func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
+	now := p.now()
 	r := reminders{tx: tx, now: now, councils: map[string]Council{}, orgOf: map[string]string{},
 		endpoints: map[string][]domain.WebhookEndpoint{}, managers: map[string][]string{}}
 	for _, st := range states {
