@@ -132,19 +132,28 @@ func serve(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(
 	return a.Run(ctx)
 }
 
-func migrate(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+// databaseCommand is the flag set of a command that works on the database: --database-url
+// (or CAREPATH_DATABASE_URL), and whatever else the command adds before parsing.
+func databaseCommand(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	cfg := app.Defaults()
-	fs := flag.NewFlagSet("carepath migrate", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.RegisterDatabaseFlag(fs)
+	return fs, &cfg.DatabaseURL
+}
+
+var errNoDatabase = errors.New("--database-url (or CAREPATH_DATABASE_URL) is required")
+
+func migrate(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	fs, databaseURL := databaseCommand("carepath migrate", stderr)
 	if err := parse(fs, args, lookupEnv); err != nil {
 		return err
 	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("--database-url (or CAREPATH_DATABASE_URL) is required")
+	if *databaseURL == "" {
+		return errNoDatabase
 	}
 	log := newLogger(stderr, slog.LevelInfo)
-	if err := app.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
+	if err := app.Migrate(ctx, *databaseURL, log); err != nil {
 		return err
 	}
 	log.Info("database is up to date")
@@ -164,10 +173,7 @@ func versionString() string {
 }
 
 func setup(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
-	cfg := app.Defaults()
-	fs := flag.NewFlagSet("carepath setup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.RegisterDatabaseFlag(fs)
+	fs, databaseURL := databaseCommand("carepath setup", stderr)
 	council := fs.String("council", "", "the council's organisation id, e.g. nottinghamshire")
 	councilName := fs.String("council-name", "", "the council's name")
 	admin := fs.String("admin", "", "the first administrator's person id (their token subject)")
@@ -175,10 +181,10 @@ func setup(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(
 	if err := parse(fs, args, lookupEnv); err != nil {
 		return err
 	}
-	if cfg.DatabaseURL == "" || *council == "" || *councilName == "" || *admin == "" || *adminName == "" {
+	if *databaseURL == "" || *council == "" || *councilName == "" || *admin == "" || *adminName == "" {
 		return errors.New("--database-url, --council, --council-name, --admin and --admin-name are required")
 	}
-	if err := app.Setup(ctx, cfg.DatabaseURL, *council, *councilName, *admin, *adminName); err != nil {
+	if err := app.Setup(ctx, *databaseURL, *council, *councilName, *admin, *adminName); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "registered council %s with administrator %s\n", *council, *admin)
@@ -189,17 +195,14 @@ func setup(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(
 var errTampered = errors.New("the audit trail has been tampered with")
 
 func verifyAudit(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
-	cfg := app.Defaults()
-	fs := flag.NewFlagSet("carepath audit verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.RegisterDatabaseFlag(fs)
+	fs, databaseURL := databaseCommand("carepath audit verify", stderr)
 	if err := parse(fs, args, lookupEnv); err != nil {
 		return err
 	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("--database-url (or CAREPATH_DATABASE_URL) is required")
+	if *databaseURL == "" {
+		return errNoDatabase
 	}
-	intact, err := app.VerifyAudit(ctx, cfg.DatabaseURL, stdout)
+	intact, err := app.VerifyAudit(ctx, *databaseURL, stdout)
 	if err != nil {
 		return err
 	}

@@ -165,33 +165,17 @@ func (a *Authenticator) person(ctx context.Context, id, address string) (princip
 			p.Roles = append(p.Roles, string(r))
 		}
 		if person.Has(domain.TeamManager) && person.Team != "" {
-			p.TeamAdvisers, err = teamAdvisers(ctx, tx, org.ID, person.Team)
+			p.TeamAdvisers, err = TeamAdvisers(ctx, tx, org.ID, person.Team)
 		}
 		return err
 	})
 	return p, err
 }
 
-// teamAdvisers lists the personal advisers of a team, including disabled ones: the caseload
+// TeamAdvisers lists the personal advisers of a team, including disabled ones: the caseload
 // of an adviser who has left stays in the manager's sight until it is reallocated.
-func teamAdvisers(ctx context.Context, tx store.Tx, org, team string) ([]string, error) {
-	var ids []string
-	q := store.PeopleQuery{OrganisationIDs: []string{org}, Team: team, Limit: 500}
-	for {
-		page, err := tx.ListPeople(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range page {
-			if p.Has(domain.PersonalAdviser) {
-				ids = append(ids, p.ID)
-			}
-		}
-		if len(page) < q.Limit {
-			return ids, nil
-		}
-		q.AfterID = page[len(page)-1].ID
-	}
+func TeamAdvisers(ctx context.Context, tx store.Tx, org, team string) ([]string, error) {
+	return store.TeamMembers(ctx, tx, org, team, func(p domain.Person) bool { return p.Has(domain.PersonalAdviser) })
 }
 
 // system makes the principal of an organisation's system from its certificate subject: a

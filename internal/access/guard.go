@@ -68,12 +68,9 @@ func checked(ctx context.Context, id string, load func() (domain.YoungPerson, er
 	return yp, err
 }
 
-// Purposes of access, as the audit trail records them.
-const (
-	DirectCare     = "DIRECT_CARE"
-	AuditPurpose   = "AUDIT"
-	Administration = "ADMINISTRATION"
-)
+// DirectCare is the purpose of access the audit trail records for the council's staff;
+// partners' is the purpose of their share.
+const DirectCare = "DIRECT_CARE"
 
 // Audit records, in tx, that the caller read or wrote the personal data of the young
 // people, for the purpose, under the council. If recording fails, so does the call: the

@@ -195,6 +195,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("auth_jwks_url", c.AuthJWKSURL), slog.Bool("tls", c.TLSCertFile != ""),
 		slog.Bool("mutual_tls", c.TLSClientCAFile != ""), slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),
 		slog.String("webhook_timeout", c.WebhookTimeout.String()), slog.String("job_rescue_after", c.JobRescueAfter.String()),
+		slog.String("webhook_retry_schedule", c.WebhookRetrySchedule), slog.String("reminder_interval", c.ReminderInterval.String()),
+		slog.String("auth_audience", c.AuthAudience), slog.Bool("dev_issuer_force", c.DevIssuerForce),
 	)
 }
 

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"github.com/google/uuid"
 	"net/url"
 	"strings"
 	"testing"
@@ -492,6 +493,33 @@ func TestCatalogueAndCouncilSettings(t *testing.T) {
 			}
 			if strings.Contains(string(s.do(t, "GET", "/v1/milestoneDefinitions?page_size=500", "").body), "local.notts") {
 				t.Fatal("a council's own milestone shows in the shipped catalogue")
+			}
+		})
+	}
+}
+
+// Creating an episode or a milestone with a request_id is idempotent: a retry answers with
+// what the first call made, and reusing the id for a different request is refused with
+// REQUEST_ID_REUSED, as for young people.
+func TestCreatesWithRequestIDAreIdempotent(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			s := start(t, b.configure(t))
+			yp := youngPersonInCare(t, s, "IDEM-P", agedToday(15, 0), civil.Period{Years: 12}, "U4")
+			for _, c := range []struct{ collection, first, other string }{
+				{"careEpisodes", `{"startDate": {"year": 2020, "month": 1, "day": 1}, "endDate": {"year": 2020, "month": 1, "day": 2}, "legalStatus": "V2", "placementType": "U1", "reasonEnded": "X1"}`,
+					`{"startDate": {"year": 2020, "month": 1, "day": 3}, "endDate": {"year": 2020, "month": 1, "day": 4}, "legalStatus": "V2", "placementType": "U1", "reasonEnded": "X1"}`},
+				{"milestones", `{"title": "Meet the housing officer", "area": "ACCOMMODATION", "ownerAgencyType": "HOUSING", "dueDate": {"year": 2027, "month": 1, "day": 5}}`,
+					`{"title": "Something else", "area": "ACCOMMODATION", "ownerAgencyType": "HOUSING", "dueDate": {"year": 2027, "month": 1, "day": 5}}`},
+			} {
+				path := "/v1/" + yp.GetName() + "/" + c.collection + "?requestId=" + uuid.NewString()
+				first := s.do(t, "POST", path, c.first)
+				again := s.do(t, "POST", path, c.first)
+				if first.code != 200 || again.code != 200 || first.json(t)["name"] != again.json(t)["name"] {
+					t.Fatalf("%s: a retry made %s then %s", c.collection, first.body, again.body)
+				}
+				wantRESTError(t, s.do(t, "POST", path, c.other), 400, "INVALID_ARGUMENT", "REQUEST_ID_REUSED", "request_id")
 			}
 		})
 	}

@@ -168,21 +168,13 @@ func (s *Sender) prepare(ctx context.Context, tx store.Tx, id string, now time.T
 }
 
 // mayHear reports whether an organisation may still be told about the young person at send
-// time: their own council always, a partner while a share with it is in force.
+// time: their own council always, a partner while it could look them up itself.
 func mayHear(ctx context.Context, tx store.Tx, r domain.Reminder, org string, today civil.Date) (bool, error) {
 	if org == r.CouncilID {
 		return true, nil
 	}
-	shares, err := tx.ListShares(ctx, r.YoungPersonID)
-	if err != nil {
-		return false, err
-	}
-	for _, sh := range shares {
-		if sh.PartnerID == org && sh.InForce(today) {
-			return true, nil
-		}
-	}
-	return false, nil
+	partners, err := store.SharedPartners(ctx, tx, r.YoungPersonID, today)
+	return partners[org], err
 }
 
 // record stores the outcome of an attempt and says when to retry, if at all, and how the

@@ -117,6 +117,7 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) error {
 		if err != nil || len(due) == 0 {
 			return err
 		}
+		failed := false
 		for _, x := range due {
 			if err := d.sender.Attempt(ctx, x.ID); err != nil {
 				if ctx.Err() != nil {
@@ -124,12 +125,13 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) error {
 				}
 				if _, retry := errors.AsType[*ErrRetry](err); !retry {
 					// One delivery the store failed on does not hold up the others; it is
-					// still due, so the next round tries it again.
+					// still due, so a later round tries it again.
 					d.log.Warn("webhook delivery attempt failed; will retry", "delivery", x.ID, "error", err)
+					failed = true
 				}
 			}
 		}
-		if len(due) < 50 {
+		if len(due) < 50 || failed { // after a failure, Run's ticker paces the next round
 			return nil
 		}
 	}

@@ -8,6 +8,7 @@ package planner
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
@@ -25,6 +26,10 @@ import (
 type Planner struct {
 	catalogue *catalogue.Catalogue
 	now       func() time.Time
+	// applied caches councils' catalogues by council and settings revision: settings
+	// never change without a new revision, and applying them is work every change would
+	// otherwise repeat.
+	applied sync.Map
 }
 
 // New returns a planner for the catalogue.
@@ -47,7 +52,13 @@ func (p *Planner) Council(ctx context.Context, tx store.Tx, councilID string) (C
 	if err != nil {
 		return Council{}, err
 	}
-	return Council{Settings: s, Catalogue: p.catalogue.Apply(s.Settings)}, nil
+	key := councilID + ":" + strconv.FormatInt(s.Revision, 10)
+	if c, ok := p.applied.Load(key); ok {
+		return Council{Settings: s, Catalogue: c.(*catalogue.Catalogue)}, nil
+	}
+	c := p.catalogue.Apply(s.Settings)
+	p.applied.Store(key, c)
+	return Council{Settings: s, Catalogue: c}, nil
 }
 
 // Replan plans the pathways of the young people with the given ids, within tx.
@@ -141,17 +152,13 @@ func (p *Planner) Inputs(ctx context.Context, tx store.Tx, asOf civil.Date, ids 
 }
 
 func (p *Planner) inputsOf(ctx context.Context, tx store.Tx, asOf civil.Date, states []store.PathwayState) ([]readiness.Input, error) {
-	rules := map[string]civil.LeaplingRule{}
+	rules := store.NewLeaplingRules(tx)
 	out := make([]readiness.Input, 0, len(states))
 	for _, st := range states {
 		yp := st.YoungPerson
-		rule, ok := rules[yp.CouncilID]
-		if !ok {
-			settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
-			if err != nil {
-				return nil, err
-			}
-			rule, rules[yp.CouncilID] = settings.LeaplingRule, settings.LeaplingRule
+		rule, err := rules.Of(ctx, yp.CouncilID)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, readiness.Input{YoungPerson: yp, Episodes: st.Episodes, Milestones: st.Milestones,
 			Facts: st.Facts, AsOf: asOf, Rule: rule})

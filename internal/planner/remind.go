@@ -35,7 +35,7 @@ func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error 
 
 func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
 	now := p.now()
-	r := reminders{tx: tx, now: now, councils: map[string]Council{}, orgOf: map[string]string{},
+	r := reminders{tx: tx, now: now, councils: map[string]Council{}, people: map[string]domain.Person{},
 		endpoints: map[string][]domain.WebhookEndpoint{}, managers: map[string][]string{}}
 	for _, st := range states {
 		if err := r.remind(ctx, p, st); err != nil {
@@ -50,7 +50,7 @@ type reminders struct {
 	tx        store.Tx
 	now       time.Time
 	councils  map[string]Council
-	orgOf     map[string]string // person → organisation ("" if unknown)
+	people    map[string]domain.Person // by id; the zero Person for one who has gone
 	endpoints map[string][]domain.WebhookEndpoint
 	managers  map[string][]string // organisation/team → team managers
 }
@@ -71,13 +71,14 @@ func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayStat
 	if err != nil {
 		return err
 	}
-	raise, next := reminder.Plan(in, day)
-	if err := r.cancel(ctx, in, day); err != nil {
+	plan := reminder.PlanOn(in, day)
+	if err := r.cancel(ctx, yp.ID, plan); err != nil {
 		return err
 	}
-	if err := r.raise(ctx, yp, raise); err != nil {
+	if err := r.raise(ctx, yp, plan.Raise); err != nil {
 		return err
 	}
+	next := plan.Next
 	// Shares start and run out by themselves: look again on those days.
 	for _, w := range wake {
 		if day.Before(w) && (next.IsZero() || w.Before(next)) {
@@ -95,7 +96,11 @@ func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayStat
 func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState, day civil.Date) (reminder.Input, []civil.Date, error) {
 	yp := st.YoungPerson
 	in := reminder.Input{YoungPerson: yp, Milestones: st.Milestones, Rules: c.Catalogue.Reminders,
-		LeaplingRule: c.Settings.LeaplingRule, SharedWith: map[string]bool{}, Organisations: map[string]string{}}
+		LeaplingRule: c.Settings.LeaplingRule, Organisations: map[string]string{}}
+	var err error
+	if in.SharedWith, err = store.SharedPartners(ctx, r.tx, yp.ID, day); err != nil {
+		return in, nil, err
+	}
 	shares, err := r.tx.ListShares(ctx, yp.ID)
 	if err != nil {
 		return in, nil, err
@@ -104,7 +109,6 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 	for _, s := range shares {
 		switch {
 		case s.InForce(day):
-			in.SharedWith[s.PartnerID] = true
 			wake = append(wake, s.Expiry)
 		case s.WithdrawTime.IsZero() && day.Before(s.Start):
 			wake = append(wake, s.Start)
@@ -112,9 +116,11 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 	}
 	for _, m := range st.Milestones {
 		if m.OwnerPerson != "" {
-			if in.Organisations[m.OwnerPerson], err = r.organisationOf(ctx, domain.PersonRecipient(m.OwnerPerson)); err != nil {
+			owner, err := r.person(ctx, m.OwnerPerson)
+			if err != nil {
 				return in, nil, err
 			}
+			in.Organisations[m.OwnerPerson] = owner.OrganisationID
 		}
 	}
 	if yp.PersonalAdviserID != "" {
@@ -127,46 +133,33 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 
 // teamManagers are the enabled team managers of a person's team.
 func (r *reminders) teamManagers(ctx context.Context, personID string) ([]string, error) {
-	adviser, err := r.tx.GetPerson(ctx, personID)
+	adviser, err := r.person(ctx, personID)
 	if err != nil || adviser.Team == "" {
-		return nil, ignoreNotFound(err)
+		return nil, err
 	}
 	key := adviser.OrganisationID + "/" + adviser.Team
 	if ms, ok := r.managers[key]; ok {
 		return ms, nil
 	}
-	var out []string
-	q := store.PeopleQuery{OrganisationIDs: []string{adviser.OrganisationID}, Team: adviser.Team, Limit: 200}
-	for {
-		people, err := r.tx.ListPeople(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range people {
-			if p.Has(domain.TeamManager) && !p.Disabled {
-				out = append(out, p.ID)
-			}
-		}
-		if len(people) < q.Limit {
-			break
-		}
-		q.AfterID = people[len(people)-1].ID
+	out, err := store.TeamMembers(ctx, r.tx, adviser.OrganisationID, adviser.Team,
+		func(p domain.Person) bool { return p.Has(domain.TeamManager) && !p.Disabled })
+	if err != nil {
+		return nil, err
 	}
 	r.managers[key] = out
 	return out, nil
 }
 
 // cancel cancels the young person's open reminders that the rules no longer raise.
-func (r *reminders) cancel(ctx context.Context, in reminder.Input, day civil.Date) error {
-	open, err := r.tx.ListReminders(ctx, store.ReminderQuery{YoungPersonID: in.YoungPerson.ID,
+func (r *reminders) cancel(ctx context.Context, youngPersonID string, plan reminder.Plan) error {
+	open, err := r.tx.ListReminders(ctx, store.ReminderQuery{YoungPersonID: youngPersonID,
 		States: []domain.ReminderState{domain.ReminderOpen}, Limit: maxOpenReminders})
 	if err != nil {
 		return err
 	}
-	applies := reminder.Applies(in, day)
 	var gone []string
 	for _, rem := range open {
-		if !applies(rem) {
+		if !plan.Applies(rem) {
 			gone = append(gone, rem.ID)
 		}
 	}
@@ -218,21 +211,32 @@ func (r *reminders) raise(ctx context.Context, yp domain.YoungPerson, due []remi
 	return err
 }
 
-// organisationOf is the recipient's organisation: its own, or the person's.
+// organisationOf is the recipient's organisation: its own, or the person's ("" for one
+// who has gone).
 func (r *reminders) organisationOf(ctx context.Context, to domain.Recipient) (string, error) {
 	if org, ok := to.Organisation(); ok {
 		return org, nil
 	}
 	id, _ := to.Person()
-	if org, ok := r.orgOf[id]; ok {
-		return org, nil
+	p, err := r.person(ctx, id)
+	return p.OrganisationID, err
+}
+
+// person loads a person once per call of Remind; one who has gone is the zero Person, and
+// their reminders go nowhere.
+func (r *reminders) person(ctx context.Context, id string) (domain.Person, error) {
+	if p, ok := r.people[id]; ok {
+		return p, nil
 	}
 	p, err := r.tx.GetPerson(ctx, id)
-	if err != nil {
-		return "", ignoreNotFound(err)
+	if errs.KindOf(err) == errs.NotFound {
+		p, err = domain.Person{}, nil
 	}
-	r.orgOf[id] = p.OrganisationID
-	return p.OrganisationID, nil
+	if err != nil {
+		return p, err
+	}
+	r.people[id] = p
+	return p, nil
 }
 
 func (r *reminders) enabledEndpoints(ctx context.Context, org string) ([]domain.WebhookEndpoint, error) {
@@ -274,11 +278,3 @@ func (p *Planner) RefreshReminders(ctx context.Context, s store.Store, batch, wo
 
 // newID is a time-ordered id, so that reminders and deliveries list in creation order.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
-// ignoreNotFound treats a person who has gone as no one: their reminders go nowhere.
-func ignoreNotFound(err error) error {
-	if errs.KindOf(err) == errs.NotFound {
-		return nil
-	}
-	return err
-}

@@ -257,3 +257,87 @@ func listAll(t *testing.T, s store.Store) []domain.Reminder {
 		q.AfterID = page[len(page)-1].ID
 	}
 }
+
+// A partner hears of a young person only while it could look them up itself: a share in
+// force under an agreement in force. When the agreement ends, the partner's open reminders
+// are cancelled though the share runs on.
+func TestPartnerRemindersEndWithTheAgreement(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t)
+			now := time.Now()
+			today := civil.Today(now)
+			p := planner.New(catalogue.Default(), time.Now)
+			housing := domain.OrganisationRecipient(demo.HousingPartner)
+			var agreement domain.SharingAgreement
+			err := s.InTx(ctx, func(tx store.Tx) error {
+				if err := demo.LoadAccess(ctx, tx, today, now); err != nil {
+					return err
+				}
+				agreements, err := tx.ListSharingAgreements(ctx, demo.CouncilID, "", 10)
+				if err != nil {
+					return err
+				}
+				for _, a := range agreements {
+					if a.PartnerID == demo.HousingPartner {
+						agreement = a
+					}
+				}
+				yp := domain.YoungPerson{ID: ypID, GivenName: "Test", FamilyName: "Partner", DateOfBirth: today.Sub(civil.Period{Years: 17}, civil.MarchFirst),
+					CouncilID: demo.CouncilID, CaseReference: "T-P", PersonalAdviserID: demo.AdviserNorth, CreateTime: now, UpdateTime: now}
+				if _, err := tx.CreateYoungPerson(ctx, yp); err != nil {
+					return err
+				}
+				if _, err := tx.CreateShare(ctx, domain.Share{ID: "0b5e0000-0000-4000-8000-0000000005e1", YoungPersonID: ypID,
+					PartnerID: demo.HousingPartner, Purpose: domain.PurposeHousing, Basis: domain.BasisReferral, Start: today.AddDays(-10),
+					Expiry: today.AddDays(300), RecordedBy: demo.AdviserNorth, CreateTime: now}); err != nil {
+					return err
+				}
+				// Due two days ago, so its due reminder is raised whatever the time of day.
+				m, err := tx.CreateMilestone(ctx, domain.Milestone{ID: "0b5e0000-0000-4000-8000-0000000000a1", YoungPersonID: ypID,
+					CouncilID: demo.CouncilID, Title: "Housing referral", Area: "ACCOMMODATION", OwnerAgency: "HOUSING",
+					DueDate: today.AddDays(-2), LapseDate: today.AddDays(200), Applicable: true, State: domain.Planned,
+					CreateTime: now, UpdateTime: now})
+				if err != nil {
+					return err
+				}
+				if m, err = m.Schedule(today.AddDays(-2), demo.HousingPartner, ""); err != nil {
+					return err
+				}
+				if _, err := tx.UpdateMilestone(ctx, m, m.Revision); err != nil {
+					return err
+				}
+				return p.Remind(ctx, tx, ypID)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			partnerReminders := func() []domain.Reminder {
+				var out []domain.Reminder
+				for _, r := range listAll(t, s) {
+					if r.Recipient == housing {
+						out = append(out, r)
+					}
+				}
+				return out
+			}
+			if rs := partnerReminders(); len(rs) != 1 || rs[0].State != domain.ReminderOpen {
+				t.Fatalf("while shared, the partner has %v; want one open reminder", rs)
+			}
+			err = s.InTx(ctx, func(tx store.Tx) error {
+				agreement.End, agreement.UpdateTime = today, now
+				if _, err := tx.UpdateSharingAgreement(ctx, agreement, agreement.Revision); err != nil {
+					return err
+				}
+				return p.Remind(ctx, tx, ypID)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs := partnerReminders(); len(rs) != 1 || rs[0].State != domain.ReminderCancelled {
+				t.Fatalf("after the agreement ended, the partner has %v; want its reminder cancelled", rs)
+			}
+		})
+	}
+}

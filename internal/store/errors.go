@@ -31,3 +31,12 @@ var (
 	ErrRevisionMismatch = errs.New(errs.Aborted, errs.ReasonEtagMismatch,
 		"the resource has changed since it was read (etag mismatch); read it again and retry")
 )
+
+// CheckRevision is the etag guard of every update: ifRevision 0 means unconditional,
+// anything else must be the stored revision.
+func CheckRevision(ifRevision, stored int64) error {
+	if ifRevision != 0 && ifRevision != stored {
+		return ErrRevisionMismatch
+	}
+	return nil
+}

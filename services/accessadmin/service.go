@@ -156,8 +156,8 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrganisat
 		if !manages(access.Caller(ctx).Organisation, cur) {
 			return errOtherCouncil
 		}
-		if ifRevision != 0 && ifRevision != cur.Revision {
-			return store.ErrRevisionMismatch
+		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
+			return err
 		}
 		merged := orgToProto(cur)
 		fieldmask.Update(mask, merged, in)
@@ -200,28 +200,28 @@ func managedOrganisations(ctx context.Context, tx store.Tx) ([]string, error) {
 var errPersonDenied = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
 	"you may not manage this person, or there is no such person")
 
-// person loads a person the administrator manages.
-func person(ctx context.Context, tx store.Tx, id string) (domain.Person, error) {
+// person loads a person the administrator manages, with their organisation.
+func person(ctx context.Context, tx store.Tx, id string) (domain.Person, domain.Organisation, error) {
 	p, err := tx.GetPerson(ctx, id)
 	if err == store.ErrPersonNotFound {
-		return p, errPersonDenied
+		return p, domain.Organisation{}, errPersonDenied
 	} else if err != nil {
-		return p, err
+		return p, domain.Organisation{}, err
 	}
 	org, err := tx.GetOrganisation(ctx, p.OrganisationID)
 	if err != nil {
-		return p, err
+		return p, org, err
 	}
 	if !manages(access.Caller(ctx).Organisation, org) {
-		return p, errPersonDenied
+		return p, org, errPersonDenied
 	}
-	return p, nil
+	return p, org, nil
 }
 
 func (s *Server) GetPerson(ctx context.Context, req *pb.GetPersonRequest) (*pb.Person, error) {
 	var p domain.Person
 	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		p, err = person(ctx, tx, strings.TrimPrefix(req.GetName(), personPrefix))
+		p, _, err = person(ctx, tx, strings.TrimPrefix(req.GetName(), personPrefix))
 		return err
 	})
 	if err != nil {
@@ -295,7 +295,7 @@ func (s *Server) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) 
 	in := req.GetPerson()
 	orgID, ok := strings.CutPrefix(in.GetOrganisation(), orgPrefix)
 	if !ok {
-		return nil, errs.Invalid(errs.Violation{Field: "person.organisation", Description: "is required"})
+		return nil, errs.Invalid(errs.Violation{Field: "person.organisation", Description: "is required, as organisations/{organisation}"})
 	}
 	now := s.now()
 	p := domain.Person{ID: req.GetPersonId(), DisplayName: in.GetDisplayName(), OrganisationID: orgID, Team: in.GetTeam(),
@@ -338,22 +338,18 @@ func (s *Server) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRequest) 
 	mask := listing.UpdateMask(req.GetUpdateMask(), in, personIgnored)
 	var out domain.Person
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		cur, err := person(ctx, tx, ids[0])
+		cur, org, err := person(ctx, tx, ids[0])
 		if err != nil {
 			return err
 		}
-		if ifRevision != 0 && ifRevision != cur.Revision {
-			return store.ErrRevisionMismatch
+		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
+			return err
 		}
 		merged := personToProto(cur)
 		fieldmask.Update(mask, merged, in)
 		next := cur
 		next.DisplayName, next.Team, next.Roles, next.Disabled, next.UpdateTime =
 			merged.GetDisplayName(), merged.GetTeam(), rolesFromProto(merged.GetRoles()), merged.GetDisabled(), s.now()
-		org, err := tx.GetOrganisation(ctx, cur.OrganisationID)
-		if err != nil {
-			return err
-		}
 		if err := checkPerson(org, next); err != nil {
 			return err
 		}

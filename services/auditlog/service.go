@@ -14,6 +14,7 @@ import (
 	"github.com/carepath/carepath/internal/platform/pagetoken"
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/internal/convert"
 	"github.com/carepath/carepath/services/internal/listing"
 )
 
@@ -39,16 +40,13 @@ func recordToProto(e store.AuditEntry) *pb.AuditRecord {
 	out := &pb.AuditRecord{
 		Name:          "auditChains/" + r.Chain + "/records/" + strconv.FormatInt(r.Seq, 10),
 		Time:          timestamppb.New(r.Time),
-		Actor:         r.Actor,
+		Actor:         convert.ActorName(r.Actor),
 		Organisation:  orgName(r.Organisation),
 		Purpose:       r.Purpose,
 		Action:        r.Action,
 		Council:       orgName(r.Council),
 		RequestId:     r.RequestID,
 		ClientAddress: r.ClientAddress,
-	}
-	if !strings.HasPrefix(r.Actor, "system:") {
-		out.Actor = "people/" + r.Actor
 	}
 	for _, role := range r.Roles {
 		out.Roles = append(out.Roles, pb.Person_Role(pb.Person_Role_value[role]))

@@ -4,9 +4,7 @@
 package careepisodes
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,6 +22,7 @@ import (
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/idem"
 	"github.com/carepath/carepath/services/internal/listing"
 )
 
@@ -144,19 +143,13 @@ func (s *Server) CreateCareEpisode(ctx context.Context, req *pb.CreateCareEpisod
 		if err := access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
-		if req.GetRequestId() != "" {
-			prior, claimed, err := tx.ClaimRequest(ctx, store.Request{Scope: createScope, ID: req.GetRequestId(),
-				Hash: hash, ResourceID: e.ID, CreateTime: now})
-			if err != nil {
-				return err
-			}
-			if !claimed {
-				if !bytes.Equal(prior.Hash, hash) {
-					return errRequestIDReused
-				}
-				out, err = tx.GetCareEpisode(ctx, ids[0], prior.ResourceID)
-				return err
-			}
+		prior, err := idem.Claim(ctx, tx, createScope, req.GetRequestId(), hash, e.ID, now)
+		if err != nil {
+			return err
+		}
+		if prior != "" {
+			out, err = tx.GetCareEpisode(ctx, ids[0], prior)
+			return err
 		}
 		if err := s.check(ctx, tx, yp, e, now); err != nil {
 			return err
@@ -172,19 +165,11 @@ func (s *Server) CreateCareEpisode(ctx context.Context, req *pb.CreateCareEpisod
 	return toProto(out), nil
 }
 
-var errRequestIDReused = &errs.Error{
-	Kind: errs.InvalidArgument, Reason: errs.ReasonRequestIDReused,
-	Message:    "this request_id was already used for a different request; use a new request_id",
-	Violations: []errs.Violation{{Field: "request_id", Description: "was used before with a different request"}},
-}
-
 func requestHash(req *pb.CreateCareEpisodeRequest) []byte {
 	c := proto.CloneOf(req)
 	c.RequestId = ""
 	c.CareEpisode.Name, c.CareEpisode.CreateTime, c.CareEpisode.UpdateTime, c.CareEpisode.Etag = "", nil, nil, ""
-	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(c)
-	sum := sha256.Sum256(b)
-	return sum[:]
+	return idem.Hash(c)
 }
 
 // check validates an episode and that it overlaps none of the young person's others (the
@@ -233,8 +218,8 @@ func (s *Server) UpdateCareEpisode(ctx context.Context, req *pb.UpdateCareEpisod
 		if err != nil {
 			return err
 		}
-		if ifRevision != 0 && ifRevision != cur.Revision {
-			return store.ErrRevisionMismatch
+		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
+			return err
 		}
 		merged := toProto(cur)
 		fieldmask.Update(mask, merged, in)

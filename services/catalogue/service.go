@@ -88,7 +88,7 @@ func (s *Server) GetMilestoneDefinition(ctx context.Context, req *pb.GetMileston
 	}
 	d, ok := c.Lookup(strings.TrimPrefix(req.GetName(), definitionPrefix))
 	if !ok {
-		return nil, errs.New(errs.NotFound, errs.ReasonResourceNotFound, "no milestone definition has this key")
+		return nil, errs.New(errs.NotFound, errs.ReasonResourceNotFound, "no milestone definition has this key; ListMilestoneDefinitions lists them, and a council's own (local.) keys need its council")
 	}
 	return definitionToProto(d), nil
 }
@@ -257,8 +257,8 @@ func (s *Server) UpdatePathwaySettings(ctx context.Context, req *pb.UpdatePathwa
 		if err != nil {
 			return err
 		}
-		if ifRevision != 0 && ifRevision != cur.Revision {
-			return store.ErrRevisionMismatch
+		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
+			return err
 		}
 		merged := settingsToProto(cur)
 		fieldmask.Update(mask, merged, in)

@@ -61,9 +61,10 @@ func under25(yp domain.YoungPerson, day civil.Date, rule civil.LeaplingRule) boo
 	return day.Before(civil.Attains(yp.DateOfBirth, civil.Period{Years: 25}, rule))
 }
 
-func (s *Server) view(ctx context.Context, tx store.Tx, org string, yp domain.YoungPerson, p domain.Purpose, day civil.Date) (*pb.SharedYoungPerson, bool, error) {
-	settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
-	if err != nil || !under25(yp, day, settings.LeaplingRule) {
+func (s *Server) view(ctx context.Context, tx store.Tx, rules *store.LeaplingRules, org string, yp domain.YoungPerson, p domain.Purpose,
+	day civil.Date) (*pb.SharedYoungPerson, bool, error) {
+	rule, err := rules.Of(ctx, yp.CouncilID)
+	if err != nil || !under25(yp, day, rule) {
 		return nil, false, err
 	}
 	shares, err := tx.ListShares(ctx, yp.ID)
@@ -77,24 +78,25 @@ func (s *Server) view(ctx context.Context, tx store.Tx, org string, yp domain.Yo
 		FamilyName:         yp.FamilyName,
 		PreferredName:      yp.PreferredName,
 		Council:            "organisations/" + yp.CouncilID,
-		EighteenthBirthday: convert.Date(civil.Attains(yp.DateOfBirth, civil.Period{Years: 18}, settings.LeaplingRule)),
+		EighteenthBirthday: convert.Date(civil.Attains(yp.DateOfBirth, civil.Period{Years: 18}, rule)),
 	}
-	years, _ := civil.AgeOn(yp.DateOfBirth, day, settings.LeaplingRule)
+	years, _ := civil.AgeOn(yp.DateOfBirth, day, rule)
 	out.AgeYears = int32(years)
-	found := false
+	var expiry civil.Date // the latest of the shares for the purpose; zero if none
 	for _, sh := range shares {
 		if sh.PartnerID != org || !sh.InForce(day) {
 			continue
 		}
 		out.Purposes = append(out.Purposes, pb.SharingAgreement_Purpose(pb.SharingAgreement_Purpose_value[string(sh.Purpose)]))
-		if sh.Purpose == p {
-			found = true
-			if e := convert.Date(sh.Expiry); out.ShareExpiryDate == nil || sh.Expiry.After(convert.FromDate(out.ShareExpiryDate)) {
-				out.ShareExpiryDate = e
-			}
+		if sh.Purpose == p && sh.Expiry.After(expiry) {
+			expiry = sh.Expiry
 		}
 	}
-	return out, found, nil
+	if expiry.IsZero() {
+		return out, false, nil
+	}
+	out.ShareExpiryDate = convert.Date(expiry)
+	return out, true, nil
 }
 
 // shared returns the young person with a view of them if they are shared with the partner
@@ -109,7 +111,7 @@ func (s *Server) shared(ctx context.Context, tx store.Tx, org, id string, p doma
 	if len(page) == 0 {
 		return domain.YoungPerson{}, nil, errDenied
 	}
-	view, ok, err := s.view(ctx, tx, org, page[0], p, day)
+	view, ok, err := s.view(ctx, tx, store.NewLeaplingRules(tx), org, page[0], p, day)
 	if err == nil && !ok {
 		err = errDenied
 	}
@@ -228,11 +230,15 @@ func (s *Server) RecordSharedFact(ctx context.Context, req *pb.RecordSharedFactR
 		return nil, errFactKind
 	}
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		yp, _, err := s.shared(ctx, tx, ids[0], ids[1], p, civil.Today(now))
-		if err != nil {
+		// Locked first, as the council's withdrawal of a share locks them: a share that is
+		// being withdrawn is either seen withdrawn here or withdrawn after the fact is in.
+		if _, err := tx.LockYoungPerson(ctx, ids[1]); err == store.ErrYoungPersonNotFound {
+			return errDenied
+		} else if err != nil {
 			return err
 		}
-		if _, err := tx.LockYoungPerson(ctx, yp.ID); err != nil {
+		yp, _, err := s.shared(ctx, tx, ids[0], ids[1], p, civil.Today(now))
+		if err != nil {
 			return err
 		}
 		if f, err = tx.AddFact(ctx, f); err != nil {
@@ -307,6 +313,7 @@ func (s *Server) ListSharedYoungPeople(ctx context.Context, req *pb.ListSharedYo
 	var page []kept
 	resp := &pb.ListSharedYoungPeopleResponse{}
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		rules := store.NewLeaplingRules(tx)
 		// Filters other than the share are applied here, so a page is filled by examining
 		// batches until it is full or the shared young people run out.
 		for cursor := after; len(page) <= size; {
@@ -324,7 +331,7 @@ func (s *Server) ListSharedYoungPeople(ctx context.Context, req *pb.ListSharedYo
 				return err
 			}
 			for _, yp := range batch {
-				view, ok, err := s.view(ctx, tx, ids[0], yp, p, day)
+				view, ok, err := s.view(ctx, tx, rules, ids[0], yp, p, day)
 				if err != nil {
 					return err
 				}

@@ -53,8 +53,8 @@ func (s *Server) change(ctx context.Context, t transition) (*pb.Milestone, error
 		if err != nil {
 			return err
 		}
-		if ifRevision != 0 && ifRevision != cur.Revision {
-			return store.ErrRevisionMismatch
+		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
+			return err
 		}
 		next, err := t.apply(cur, today, actor)
 		if err != nil {

@@ -3,9 +3,7 @@
 package pathways
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"strings"
 	"time"
 
@@ -25,6 +23,7 @@ import (
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/idem"
 	"github.com/carepath/carepath/services/internal/listing"
 )
 
@@ -302,19 +301,13 @@ func (s *Server) CreateMilestone(ctx context.Context, req *pb.CreateMilestoneReq
 		if !m.LapseDate.After(m.DueDate) {
 			return errs.Invalid(errs.Violation{Field: "milestone.due_date", Description: "is after the young person's 25th birthday"})
 		}
-		if req.GetRequestId() != "" {
-			prior, claimed, err := tx.ClaimRequest(ctx, store.Request{Scope: createScope, ID: req.GetRequestId(),
-				Hash: hash, ResourceID: m.ID, CreateTime: now})
-			if err != nil {
-				return err
-			}
-			if !claimed {
-				if !bytes.Equal(prior.Hash, hash) {
-					return errs.Invalid(errs.Violation{Field: "request_id", Description: "was used before with a different request"})
-				}
-				out, err = tx.GetMilestone(ctx, ids[0], prior.ResourceID)
-				return err
-			}
+		prior, err := idem.Claim(ctx, tx, createScope, req.GetRequestId(), hash, m.ID, now)
+		if err != nil {
+			return err
+		}
+		if prior != "" {
+			out, err = tx.GetMilestone(ctx, ids[0], prior)
+			return err
 		}
 		if out, err = tx.CreateMilestone(ctx, m); err != nil {
 			return err
@@ -332,7 +325,5 @@ func (s *Server) CreateMilestone(ctx context.Context, req *pb.CreateMilestoneReq
 func requestHash(req *pb.CreateMilestoneRequest) []byte {
 	c := proto.CloneOf(req)
 	c.RequestId = ""
-	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(c)
-	sum := sha256.Sum256(b)
-	return sum[:]
+	return idem.Hash(c)
 }

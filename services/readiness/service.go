@@ -60,18 +60,10 @@ func factToProto(youngPerson string, kind rd.FactKind, f *domain.Fact) *pb.Fact 
 	}
 	if f != nil {
 		out.Recorded, out.Value, out.EffectiveDate = true, f.Value, convert.Date(f.EffectiveDate)
-		out.EvidenceType, out.Note, out.RecordedBy = convert.EvidenceType(f.EvidenceType), f.Note, actorName(f.RecordedBy)
+		out.EvidenceType, out.Note, out.RecordedBy = convert.EvidenceType(f.EvidenceType), f.Note, convert.ActorName(f.RecordedBy)
 		out.Organisation, out.RecordTime = "organisations/"+f.OrganisationID, timestamppb.New(f.RecordTime)
 	}
 	return out
-}
-
-// actorName is a person's resource name, or a system's actor as it is.
-func actorName(actor string) string {
-	if actor == "" || strings.HasPrefix(actor, "system:") {
-		return actor
-	}
-	return "people/" + actor
 }
 
 func (s *Server) ListFacts(ctx context.Context, req *pb.ListFactsRequest) (*pb.ListFactsResponse, error) {
@@ -190,7 +182,7 @@ func assessmentToProto(name string, a rd.Assessment) *pb.CliffEdgeAssessment {
 			pf := &pb.CliffEdgeFinding{Ref: f.Ref, Title: f.Title, Status: convert.CheckStatus(f.Status), DueDate: convert.Date(f.Due),
 				Overdue: f.Overdue, Reason: f.Reason}
 			if f.Provenance != nil {
-				pf.Provenance, pf.RecordedBy = convert.Provenance(*f.Provenance), actorName(f.Provenance.RecordedBy)
+				pf.Provenance, pf.RecordedBy = convert.Provenance(*f.Provenance), convert.ActorName(f.Provenance.RecordedBy)
 			}
 			c.Findings = append(c.Findings, pf)
 		}
@@ -242,7 +234,7 @@ func (s *Server) query(ctx context.Context, tx store.Tx, parent string, v *pb.Cl
 		q.AdviserIDs = []string{strings.TrimPrefix(v.GetPersonalAdviser(), "people/")}
 	}
 	if v.GetTeam() != "" {
-		team, err := teamAdvisers(ctx, tx, caller.Organisation, v.GetTeam())
+		team, err := access.TeamAdvisers(ctx, tx, caller.Organisation, v.GetTeam())
 		if err != nil {
 			return q, false, err
 		}
@@ -255,27 +247,6 @@ func (s *Server) query(ctx context.Context, tx store.Tx, parent string, v *pb.Cl
 		q.AdviserIDs = team
 	}
 	return q, true, nil
-}
-
-// teamAdvisers lists the personal advisers of a team of the council.
-func teamAdvisers(ctx context.Context, tx store.Tx, council, team string) ([]string, error) {
-	var ids []string
-	pq := store.PeopleQuery{OrganisationIDs: []string{council}, Team: team, Limit: 500}
-	for {
-		page, err := tx.ListPeople(ctx, pq)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range page {
-			if p.Has(domain.PersonalAdviser) {
-				ids = append(ids, p.ID)
-			}
-		}
-		if len(page) < pq.Limit {
-			return ids, nil
-		}
-		pq.AfterID = page[len(page)-1].ID
-	}
 }
 
 var orders = map[string]store.ReadinessOrder{"": store.ByEighteenthBirthday, "eighteenth_birthday": store.ByEighteenthBirthday,

@@ -148,17 +148,21 @@ func (s *Server) ListReminders(ctx context.Context, req *pb.ListRemindersRequest
 	if q.BeforeID, err = listing.AfterID(req.GetPageToken(), query...); err != nil {
 		return nil, err
 	}
-	var page []domain.Reminder
+	var (
+		page []domain.Reminder
+		next string
+	)
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
 		if page, err = tx.ListReminders(ctx, q); err != nil {
 			return err
 		}
+		// Only what is returned is audited, not the row fetched to know there is more.
+		page, next = listing.Next(page, q.Limit-1, func(r domain.Reminder) string { return r.ID }, query...)
 		return auditSeen(ctx, tx, now, page...)
 	})
 	if err != nil {
 		return nil, err
 	}
-	page, next := listing.Next(page, q.Limit-1, func(r domain.Reminder) string { return r.ID }, query...)
 	resp := &pb.ListRemindersResponse{NextPageToken: next}
 	for _, r := range page {
 		resp.Reminders = append(resp.Reminders, reminderToProto(r))
@@ -166,8 +170,8 @@ func (s *Server) ListReminders(ctx context.Context, req *pb.ListRemindersRequest
 	return resp, nil
 }
 
-// change applies fn to a reminder addressed to the caller, guarded by the etag.
-func (s *Server) change(ctx context.Context, name, etag string, fn func(*domain.Reminder) error) (*pb.Reminder, error) {
+// change applies fn to an open reminder addressed to the caller, guarded by the etag.
+func (s *Server) change(ctx context.Context, name, etag string, fn func(*domain.Reminder)) (*pb.Reminder, error) {
 	ids, err := convert.Parse("name", name, "reminders")
 	if err != nil {
 		return nil, err
@@ -184,13 +188,15 @@ func (s *Server) change(ctx context.Context, name, etag string, fn func(*domain.
 		} else if err != nil {
 			return err
 		}
-		if ifRevision != 0 && ifRevision != cur.Revision {
-			return store.ErrRevisionMismatch
-		}
-		next := cur
-		if err := fn(&next); err != nil {
+		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
 			return err
 		}
+		if cur.State != domain.ReminderOpen {
+			return errs.New(errs.FailedPrecondition, errs.ReasonInvalidTransition,
+				"the reminder is %s; only open reminders can be acknowledged or snoozed", cur.State).With("state", string(cur.State))
+		}
+		next := cur
+		fn(&next)
 		next.UpdateTime = s.now()
 		if out, err = tx.UpdateReminder(ctx, next, cur.Revision); err != nil {
 			return err
@@ -204,13 +210,8 @@ func (s *Server) change(ctx context.Context, name, etag string, fn func(*domain.
 }
 
 func (s *Server) AcknowledgeReminder(ctx context.Context, req *pb.AcknowledgeReminderRequest) (*pb.Reminder, error) {
-	return s.change(ctx, req.GetName(), req.GetEtag(), func(r *domain.Reminder) error {
-		if r.State != domain.ReminderOpen {
-			return errs.New(errs.FailedPrecondition, errs.ReasonInvalidTransition, "the reminder is %s", r.State).
-				With("state", string(r.State))
-		}
+	return s.change(ctx, req.GetName(), req.GetEtag(), func(r *domain.Reminder) {
 		r.State, r.SnoozeUntil = domain.ReminderAcknowledged, time.Time{}
-		return nil
 	})
 }
 
@@ -222,13 +223,8 @@ func (s *Server) SnoozeReminder(ctx context.Context, req *pb.SnoozeReminderReque
 	if now := s.now(); !until.After(now) || until.After(now.Add(maxSnooze)) {
 		return nil, errs.Invalid(errs.Violation{Field: "snooze_until", Description: "must be in the future and at most 90 days ahead"})
 	}
-	return s.change(ctx, req.GetName(), req.GetEtag(), func(r *domain.Reminder) error {
-		if r.State != domain.ReminderOpen {
-			return errs.New(errs.FailedPrecondition, errs.ReasonInvalidTransition, "the reminder is %s", r.State).
-				With("state", string(r.State))
-		}
+	return s.change(ctx, req.GetName(), req.GetEtag(), func(r *domain.Reminder) {
 		r.SnoozeUntil = until.UTC().Truncate(time.Microsecond)
-		return nil
 	})
 }
 

@@ -146,8 +146,8 @@ func (s *Server) UpdateWebhookEndpoint(ctx context.Context, req *pb.UpdateWebhoo
 		if err != nil {
 			return err
 		}
-		if ifRevision != 0 && ifRevision != cur.Revision {
-			return store.ErrRevisionMismatch
+		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
+			return err
 		}
 		next := cur
 		for _, p := range paths {

@@ -69,9 +69,13 @@ var errAgreementDenied = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied
 	"you may see the sharing agreements of your own council only, or there is no such agreement")
 
 func (s *Server) GetSharingAgreement(ctx context.Context, req *pb.GetSharingAgreementRequest) (*pb.SharingAgreement, error) {
+	ids, err := convert.Parse("name", req.GetName(), "sharingAgreements")
+	if err != nil {
+		return nil, err
+	}
 	var a domain.SharingAgreement
-	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		a, err = tx.GetSharingAgreement(ctx, strings.TrimPrefix(req.GetName(), "sharingAgreements/"))
+	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		a, err = tx.GetSharingAgreement(ctx, ids[0])
 		if err == store.ErrSharingAgreementNotFound || err == nil && a.CouncilID != access.Caller(ctx).Organisation {
 			return errAgreementDenied
 		}
@@ -176,8 +180,8 @@ func (s *Server) UpdateSharingAgreement(ctx context.Context, req *pb.UpdateShari
 		} else if err != nil {
 			return err
 		}
-		if ifRevision != 0 && ifRevision != cur.Revision {
-			return store.ErrRevisionMismatch
+		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
+			return err
 		}
 		merged := agreementToProto(cur)
 		fieldmask.Update(mask, merged, in)
@@ -265,7 +269,8 @@ func (s *Server) CreateShare(ctx context.Context, req *pb.CreateShareRequest) (*
 		}
 		if !ok {
 			return errs.New(errs.FailedPrecondition, errs.ReasonNoSharingAgreement,
-				"the council has no sharing agreement in force with this partner for this purpose")
+				"the council has no sharing agreement in force with this partner for this purpose on the share's start date; "+
+					"an administrator records one with CreateSharingAgreement")
 		}
 		if out, err = tx.CreateShare(ctx, sh); err != nil {
 			return err
@@ -344,11 +349,11 @@ func (s *Server) WithdrawShare(ctx context.Context, req *pb.WithdrawShareRequest
 		if err != nil {
 			return err
 		}
-		if ifRevision != 0 && ifRevision != cur.Revision {
-			return store.ErrRevisionMismatch
+		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
+			return err
 		}
 		if !cur.WithdrawTime.IsZero() {
-			return errs.New(errs.FailedPrecondition, errs.ReasonInvalidTransition, "the share is already withdrawn")
+			return errs.New(errs.FailedPrecondition, errs.ReasonInvalidTransition, "the share is already withdrawn; create a new share to share the young person again")
 		}
 		cur.WithdrawTime, cur.WithdrawReason = now, req.GetReason()
 		if out, err = tx.UpdateShare(ctx, cur, cur.Revision); err != nil {

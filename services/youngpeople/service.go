@@ -3,9 +3,7 @@
 package youngpeople
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"slices"
 	"time"
@@ -24,6 +22,7 @@ import (
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/idem"
 	"github.com/carepath/carepath/services/internal/listing"
 )
 
@@ -43,16 +42,12 @@ func New(s store.Store, p *planner.Planner, now func() time.Time) *Server {
 // render renders young people with the leap-day rules of their councils.
 func (s *Server) render(ctx context.Context, tx store.Tx, yps ...domain.YoungPerson) ([]*pb.YoungPerson, error) {
 	today := civil.Today(s.now())
-	rules := map[string]civil.LeaplingRule{}
+	rules := store.NewLeaplingRules(tx)
 	out := make([]*pb.YoungPerson, len(yps))
 	for i, yp := range yps {
-		rule, ok := rules[yp.CouncilID]
-		if !ok {
-			settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
-			if err != nil {
-				return nil, err
-			}
-			rule, rules[yp.CouncilID] = settings.LeaplingRule, settings.LeaplingRule
+		rule, err := rules.Of(ctx, yp.CouncilID)
+		if err != nil {
+			return nil, err
 		}
 		out[i] = toProto(yp, today, rule)
 	}
@@ -128,13 +123,6 @@ func (s *Server) ListYoungPeople(ctx context.Context, req *pb.ListYoungPeopleReq
 // createScope separates this method's request ids from other methods'.
 const createScope = "carepath.v1.YoungPeopleService/CreateYoungPerson"
 
-var errRequestIDReused = &errs.Error{
-	Kind:       errs.InvalidArgument,
-	Reason:     errs.ReasonRequestIDReused,
-	Message:    "this request_id was already used for a different young person; use a new request_id",
-	Violations: []errs.Violation{{Field: "request_id", Description: "was used before with a different request"}},
-}
-
 func (s *Server) CreateYoungPerson(ctx context.Context, req *pb.CreateYoungPersonRequest) (*pb.YoungPerson, error) {
 	now := s.now()
 	yp := fromProto(req.GetYoungPerson())
@@ -160,20 +148,13 @@ func (s *Server) CreateYoungPerson(ctx context.Context, req *pb.CreateYoungPerso
 				rendered, err = s.render(ctx, tx, out)
 			}
 		}()
-		if req.GetRequestId() != "" {
-			prior, claimed, err := tx.ClaimRequest(ctx, store.Request{
-				Scope: createScope, ID: req.GetRequestId(), Hash: hash, ResourceID: yp.ID, CreateTime: now,
-			})
-			if err != nil {
-				return err
-			}
-			if !claimed { // a retry: answer with what the first request made
-				if !bytes.Equal(prior.Hash, hash) {
-					return errRequestIDReused
-				}
-				out, err = access.YoungPerson(ctx, tx, prior.ResourceID)
-				return err
-			}
+		prior, err := idem.Claim(ctx, tx, createScope, req.GetRequestId(), hash, yp.ID, now)
+		if err != nil {
+			return err
+		}
+		if prior != "" { // a retry: answer with what the first request made
+			out, err = access.YoungPerson(ctx, tx, prior)
+			return err
 		}
 		if err := checkAdviser(ctx, tx, "", yp.PersonalAdviserID); err != nil {
 			return err
@@ -196,9 +177,7 @@ func (s *Server) CreateYoungPerson(ctx context.Context, req *pb.CreateYoungPerso
 func requestHash(in *pb.YoungPerson) []byte {
 	c := proto.CloneOf(in)
 	c.Name, c.CreateTime, c.UpdateTime, c.Etag = "", nil, nil, ""
-	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(c)
-	sum := sha256.Sum256(b)
-	return sum[:]
+	return idem.Hash(c)
 }
 
 // ignoredPaths are accepted in an update mask and ignored: identity and output-only fields
@@ -224,8 +203,8 @@ func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPerso
 		if err != nil {
 			return err
 		}
-		if ifRevision != 0 && ifRevision != cur.Revision {
-			return store.ErrRevisionMismatch
+		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
+			return err
 		}
 		merged := toProto(cur, civil.Date{}, civil.MarchFirst)
 		fieldmask.Update(mask, merged, in)

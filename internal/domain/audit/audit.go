@@ -25,7 +25,7 @@ type Record struct {
 	Actor         string    // person id or system id of the caller
 	Organisation  string    // the caller's organisation id ("" if none)
 	Roles         []string  // the caller's roles, e.g. ["PERSONAL_ADVISER"]
-	Purpose       string    // e.g. "DIRECT_CARE", "HOUSING", "EMPLOYMENT", "AUDIT", "ADMINISTRATION"
+	Purpose       string    // "DIRECT_CARE", "HOUSING" or "EMPLOYMENT"
 	Action        string    // the RPC, e.g. "carepath.v1.YoungPeopleService/GetYoungPerson"
 	Outcome       string    // "OK" or a canonical code name such as "PERMISSION_DENIED"
 	Council       string    // council of the young people touched ("" if none)

@@ -61,33 +61,6 @@ func (p *person) plan() {
 	}
 }
 
-// done achieves every occurrence of the keys due by asOf (or the next one, if none is),
-// on its due date (or asOf, if that is earlier).
-func (p *person) done(keys ...string) *person {
-	p.t.Helper()
-	for _, key := range keys {
-		found := false
-		for i := range p.in.Milestones {
-			m := &p.in.Milestones[i]
-			if m.Key != key || found && m.DueDate.After(asOf) {
-				continue
-			}
-			found = true
-			on := m.DueDate
-			if on.After(asOf) {
-				on = asOf
-			}
-			m.State, m.AchievedDate = domain.Achieved, on
-			m.Evidence = []domain.Evidence{{Description: "seen", RecordedBy: "pa-1"}}
-		}
-		if !found {
-			p.t.Fatalf("no milestone %s is planned", key)
-		}
-		p.plan()
-	}
-	return p
-}
-
 // everything is everythingBy(asOf).
 func (p *person) everything() *person { return p.everythingBy(asOf) }
 

@@ -141,20 +141,41 @@ func (in Input) escalation() []domain.Recipient {
 	return out
 }
 
-// Plan returns the reminders to raise on today, and the next day on which there may be more
-// (zero when there will be none). When several lead reminders of one milestone could be
-// raised at once (a milestone planned, or the service back, late), only the latest is: a
-// 90-day and a 30-day reminder on the same morning would be noise.
-func Plan(in Input, today civil.Date) (raise []Due, next civil.Date) {
+// Plan is what the rules say of a young person on a day, from one working-out of their
+// schedule.
+type Plan struct {
+	// Raise are the reminders to raise on the day. When several lead reminders of one
+	// milestone could be raised at once (a milestone planned, or the service back, late),
+	// only the latest is: a 90-day and a 30-day reminder on the same morning would be noise.
+	Raise []Due
+	// Next is the next day on which there may be more; zero when there will be none.
+	Next   civil.Date
+	raised map[raisedKey]bool
+	ended  bool
+}
+
+type raisedKey struct {
+	rule, milestone string
+	on              civil.Date
+	to              domain.Recipient
+}
+
+// PlanOn works out the plan of the young person on day.
+func PlanOn(in Input, day civil.Date) Plan {
+	end := EndOfSupport(in)
+	p := Plan{raised: map[raisedKey]bool{}, ended: end.Before(day)}
 	latestLead := map[string]civil.Date{}
 	var open []Due
 	for _, d := range Schedule(in) {
+		for _, to := range d.Recipients {
+			p.raised[raisedKey{d.Rule, d.MilestoneID, d.DueOn, to}] = true
+		}
 		switch {
-		case today.Before(d.DueOn):
-			if next.IsZero() || d.DueOn.Before(next) {
-				next = d.DueOn
+		case day.Before(d.DueOn):
+			if p.Next.IsZero() || d.DueOn.Before(p.Next) {
+				p.Next = d.DueOn
 			}
-		case today.Before(d.Until):
+		case day.Before(d.Until):
 			open = append(open, d)
 			if isLead(d) && d.DueOn.After(latestLead[d.MilestoneID]) {
 				latestLead[d.MilestoneID] = d.DueOn
@@ -163,35 +184,20 @@ func Plan(in Input, today civil.Date) (raise []Due, next civil.Date) {
 	}
 	for _, d := range open {
 		if !isLead(d) || d.DueOn == latestLead[d.MilestoneID] {
-			raise = append(raise, d)
+			p.Raise = append(p.Raise, d)
 		}
 	}
 	// The day after support ends, open reminders are cancelled.
-	if after := EndOfSupport(in).AddDays(1); today.Before(after) && (next.IsZero() || after.Before(next)) {
-		next = after
+	if after := end.AddDays(1); day.Before(after) && (p.Next.IsZero() || after.Before(p.Next)) {
+		p.Next = after
 	}
-	return raise, next
+	return p
 }
 
-// Applies returns whether a stored reminder is still one the rules raise on day: the
-// milestone is still open, due that day, owned by the recipient, and support has not ended.
-// The schedule is worked out once, for every reminder asked about.
-func Applies(in Input, day civil.Date) func(domain.Reminder) bool {
-	if EndOfSupport(in).Before(day) {
-		return func(domain.Reminder) bool { return false }
-	}
-	type key struct {
-		rule, milestone string
-		on              civil.Date
-		to              domain.Recipient
-	}
-	raised := map[key]bool{}
-	for _, d := range Schedule(in) {
-		for _, to := range d.Recipients {
-			raised[key{d.Rule, d.MilestoneID, d.DueOn, to}] = true
-		}
-	}
-	return func(r domain.Reminder) bool { return raised[key{r.Rule, r.MilestoneID, r.DueOn, r.Recipient}] }
+// Applies reports whether a stored reminder is still one the rules raise: the milestone is
+// still open, due that day, owned by the recipient, and support has not ended.
+func (p Plan) Applies(r domain.Reminder) bool {
+	return !p.ended && p.raised[raisedKey{r.Rule, r.MilestoneID, r.DueOn, r.Recipient}]
 }
 
 func isLead(d Due) bool { return d.MilestoneID != "" && d.Rule != RuleDue && d.Rule != RuleOverdue }

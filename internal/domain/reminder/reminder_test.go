@@ -45,7 +45,8 @@ func TestPlanRaisesWhatIsDueAndSaysWhenNext(t *testing.T) {
 		{d(2027, 3, 1), []string{"milestone.due m1"}, d(2027, 3, 8)},      // leads stop on the day
 		{d(2027, 3, 8), []string{"milestone.due m1", "milestone.overdue m1"}, d(2027, 6, 15)},
 	} {
-		raise, next := Plan(in, c.today)
+		p := PlanOn(in, c.today)
+		raise, next := p.Raise, p.Next
 		if got := rulesOn(raise); !slices.Equal(got, c.raise) || next != c.next {
 			t.Errorf("%s: raise %v next %s, want %v next %s", c.today, got, next, c.raise, c.next)
 		}
@@ -54,7 +55,10 @@ func TestPlanRaisesWhatIsDueAndSaysWhenNext(t *testing.T) {
 
 func TestRecipients(t *testing.T) {
 	in := input()
-	raise, _ := Plan(in, d(2027, 3, 8))
+	raise := PlanOn(in, d(2027, 3, 8)).Raise
+	if got := rulesOn(raise); !slices.Equal(got, []string{"milestone.due m1", "milestone.overdue m1"}) {
+		t.Fatalf("raised %v, want the due and overdue reminders", got)
+	}
 	want := map[string][]domain.Recipient{
 		RuleDue:     {domain.PersonRecipient("pa"), domain.OrganisationRecipient("housing")},
 		RuleOverdue: {domain.PersonRecipient("tm")},
@@ -66,7 +70,10 @@ func TestRecipients(t *testing.T) {
 	}
 	// Unshared, unallocated and with no managers: the council hears of it, the partner not.
 	in.SharedWith, in.YoungPerson.PersonalAdviserID, in.Managers = nil, "", nil
-	raise, _ = Plan(in, d(2027, 3, 8))
+	raise = PlanOn(in, d(2027, 3, 8)).Raise
+	if len(raise) != 2 {
+		t.Fatalf("raised %v, want the due and overdue reminders", rulesOn(raise))
+	}
 	for _, x := range raise {
 		if !slices.Equal(x.Recipients, []domain.Recipient{domain.OrganisationRecipient("council")}) {
 			t.Errorf("%s goes to %v, want only the council", x.Rule, x.Recipients)
@@ -77,30 +84,30 @@ func TestRecipients(t *testing.T) {
 func TestDoneMilestonesAndEndOfSupport(t *testing.T) {
 	in := input()
 	r := domain.Reminder{Rule: RuleDue, MilestoneID: "m1", DueOn: d(2027, 3, 1), Recipient: domain.OrganisationRecipient("housing")}
-	if !Applies(in, d(2027, 3, 2))(r) {
+	if !PlanOn(in, d(2027, 3, 2)).Applies(r) {
 		t.Fatal("an open milestone's reminder should apply")
 	}
 	shared := in.SharedWith
 	in.SharedWith = nil
-	if Applies(in, d(2027, 3, 2))(r) {
+	if PlanOn(in, d(2027, 3, 2)).Applies(r) {
 		t.Error("a reminder to a partner no longer shared with still applies")
 	}
 	in.SharedWith = shared
 	in.Milestones[0].State = domain.Achieved
-	if Applies(in, d(2027, 3, 2))(r) {
+	if PlanOn(in, d(2027, 3, 2)).Applies(r) {
 		t.Error("an achieved milestone's reminder still applies")
 	}
-	if raise, _ := Plan(in, d(2027, 3, 8)); len(raise) != 0 {
+	if raise := PlanOn(in, d(2027, 3, 8)).Raise; len(raise) != 0 {
 		t.Errorf("achieved milestone still raises %v", rulesOn(raise))
 	}
 	// Support ends on the 25th birthday: its notice is raised that day, nothing after.
-	raise, next := Plan(in, d(2034, 6, 15))
-	if got := rulesOn(raise); !slices.Equal(got, []string{"age.25y "}) || next != d(2034, 6, 16) {
-		t.Errorf("25th birthday: %v next %s", got, next)
+	birthday := PlanOn(in, d(2034, 6, 15))
+	if got := rulesOn(birthday.Raise); !slices.Equal(got, []string{"age.25y "}) || birthday.Next != d(2034, 6, 16) {
+		t.Errorf("25th birthday: %v next %s", got, birthday.Next)
 	}
 	age := domain.Reminder{Rule: "age.25y", DueOn: d(2034, 6, 15), Recipient: domain.PersonRecipient("pa")}
-	if raise, next := Plan(in, d(2034, 6, 16)); len(raise) != 0 || !next.IsZero() || Applies(in, d(2034, 6, 16))(age) {
-		t.Errorf("after the 25th birthday: %v next %s", rulesOn(raise), next)
+	if after := PlanOn(in, d(2034, 6, 16)); len(after.Raise) != 0 || !after.Next.IsZero() || after.Applies(age) {
+		t.Errorf("after the 25th birthday: %v next %s", rulesOn(after.Raise), after.Next)
 	}
 }
 
@@ -109,15 +116,15 @@ func TestOwnersAreRemindedOnlyWhileTheyMaySeeTheYoungPerson(t *testing.T) {
 	in.Milestones[0].OwnerPerson, in.Milestones[0].OwnerOrganisation = "officer", ""
 	in.Organisations = map[string]string{"officer": "housing"}
 	officer := domain.Reminder{Rule: RuleDue, MilestoneID: "m1", DueOn: d(2027, 3, 1), Recipient: domain.PersonRecipient("officer")}
-	if !Applies(in, d(2027, 3, 1))(officer) {
+	if !PlanOn(in, d(2027, 3, 1)).Applies(officer) {
 		t.Fatal("the partner officer who owns the milestone is not reminded while shared with")
 	}
 	in.SharedWith = nil
-	if Applies(in, d(2027, 3, 1))(officer) {
+	if PlanOn(in, d(2027, 3, 1)).Applies(officer) {
 		t.Error("a partner officer is still reminded after the sharing ended")
 	}
 	in.Organisations = map[string]string{"officer": "council"}
-	if !Applies(in, d(2027, 3, 1))(officer) {
+	if !PlanOn(in, d(2027, 3, 1)).Applies(officer) {
 		t.Error("a colleague at the council who owns the milestone is not reminded")
 	}
 }
@@ -125,11 +132,11 @@ func TestOwnersAreRemindedOnlyWhileTheyMaySeeTheYoungPerson(t *testing.T) {
 func TestLeapDayBirthsAreRemindedOnTheEarlierDay(t *testing.T) {
 	in := input()
 	in.YoungPerson.DateOfBirth, in.Milestones = d(2008, 2, 29), nil
-	raise, _ := Plan(in, d(2026, 2, 28))
+	raise := PlanOn(in, d(2026, 2, 28)).Raise
 	if got := rulesOn(raise); !slices.Equal(got, []string{"age.18y "}) {
 		t.Errorf("28 Feb 2026: %v, want the 18 notice", got)
 	}
-	if raise, _ := Plan(in, d(2026, 2, 27)); len(raise) != 0 {
+	if raise := PlanOn(in, d(2026, 2, 27)).Raise; len(raise) != 0 {
 		t.Errorf("27 Feb 2026: %v, want nothing", rulesOn(raise))
 	}
 }

@@ -86,8 +86,8 @@ func (t *tx) UpdateOrganisation(ctx context.Context, o domain.Organisation, ifRe
 	if err != nil {
 		return o, err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return o, store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return o, err
 	}
 	if err := t.certificatesFree(o); err != nil {
 		return o, err
@@ -160,8 +160,8 @@ func (t *tx) UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64
 	if err != nil {
 		return p, err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return p, store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return p, err
 	}
 	p = copyPerson(p)
 	p.OrganisationID, p.Revision, p.CreateTime, p.UpdateTime = old.OrganisationID, old.Revision+1, old.CreateTime, storedTime(p.UpdateTime)

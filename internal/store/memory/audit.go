@@ -28,14 +28,9 @@ func (t *tx) AppendAudit(_ context.Context, r audit.Record) (store.AuditEntry, e
 	if err != nil {
 		return store.AuditEntry{}, err
 	}
-	var prev *audit.Record
-	if head != nil {
-		last, err := t.first(tableAudit, "chain", r.Chain, head.(*audit.Head).Seq)
-		if err != nil {
-			return store.AuditEntry{}, err
-		}
-		p := last.(*auditEntry).rec
-		prev = &p
+	var prev *audit.Record // sealing needs only the last record's seq and hash, which the head holds
+	if h, ok := head.(*audit.Head); ok {
+		prev = &audit.Record{Chain: r.Chain, Seq: h.Seq, Hash: h.Hash}
 	}
 	sealed := audit.Seal(prev, copyRecord(r))
 	*t.auditSeq++

@@ -2,8 +2,8 @@ package memory
 
 import (
 	"context"
-	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/store"
@@ -22,7 +22,7 @@ func (t *tx) ListCareEpisodes(_ context.Context, youngPersonID string) ([]domain
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
 		}
-		return compareStrings(a.ID, b.ID)
+		return strings.Compare(a.ID, b.ID)
 	})
 	return out, nil
 }
@@ -51,7 +51,7 @@ func (t *tx) CreateCareEpisode(_ context.Context, e domain.CareEpisode) (domain.
 		return domain.CareEpisode{}, err
 	}
 	if obj, err := t.first(tableEpisodes, "id", e.ID); err != nil || obj != nil {
-		return domain.CareEpisode{}, fmt.Errorf("memory: care episode id %s already used (%v)", e.ID, err)
+		return domain.CareEpisode{}, orExists(err)
 	}
 	e.Revision = 1
 	e.CreateTime, e.UpdateTime = storedTime(e.CreateTime), storedTime(e.UpdateTime)
@@ -63,8 +63,8 @@ func (t *tx) UpdateCareEpisode(_ context.Context, e domain.CareEpisode, ifRevisi
 	if err != nil {
 		return domain.CareEpisode{}, err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return domain.CareEpisode{}, store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return domain.CareEpisode{}, err
 	}
 	e.Revision = old.Revision + 1
 	e.CreateTime, e.UpdateTime = old.CreateTime, storedTime(e.UpdateTime)
@@ -76,18 +76,8 @@ func (t *tx) DeleteCareEpisode(_ context.Context, youngPersonID, id string, ifRe
 	if err != nil {
 		return err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return err
 	}
 	return t.delete(tableEpisodes, old)
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -211,3 +211,12 @@ func (t *tx) delete(table string, obj any) error {
 	}
 	return nil
 }
+
+// deleteAll deletes every object of table whose index matches args, as the cascading
+// foreign keys of the PostgreSQL schema do.
+func (t *tx) deleteAll(table, index string, args ...any) error {
+	if _, err := t.txn.DeleteAll(table, index, args...); err != nil {
+		return fmt.Errorf("memory: delete from %s by %s: %w", table, index, err)
+	}
+	return nil
+}

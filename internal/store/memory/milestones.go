@@ -178,8 +178,8 @@ func (t *tx) UpdateMilestone(_ context.Context, m domain.Milestone, ifRevision i
 	if err != nil {
 		return domain.Milestone{}, err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return domain.Milestone{}, store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return domain.Milestone{}, err
 	}
 	next := clone(old)
 	next.State, next.ScheduledDate, next.OwnerOrganisation, next.OwnerPerson = m.State, m.ScheduledDate, m.OwnerOrganisation, m.OwnerPerson
@@ -217,19 +217,6 @@ func (t *tx) ListMilestoneChanges(_ context.Context, milestoneID, after string, 
 		out = out[:limit]
 	}
 	return out, nil
-}
-
-func (t *tx) deleteChanges(milestoneID string) error {
-	objs, err := t.all(tableChanges, "milestone", milestoneID)
-	if err != nil {
-		return err
-	}
-	for _, o := range objs {
-		if err := t.delete(tableChanges, o); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // compareNumeric orders decimal ids by value.

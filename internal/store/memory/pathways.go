@@ -92,7 +92,7 @@ func (t *tx) savePathway(now time.Time, plan store.PathwayPlan) error {
 	}
 	for _, old := range existing { // no longer planned
 		if !old.Recorded {
-			if err := t.deleteChanges(old.ID); err != nil {
+			if err := t.deleteAll(tableChanges, "milestone", old.ID); err != nil {
 				return err
 			}
 			if err := t.delete(tableMilestones, old); err != nil {

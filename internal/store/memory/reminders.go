@@ -157,8 +157,8 @@ func (t *tx) UpdateReminder(_ context.Context, r domain.Reminder, ifRevision int
 	if err != nil {
 		return domain.Reminder{}, err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return domain.Reminder{}, store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return domain.Reminder{}, err
 	}
 	next := *old
 	next.State, next.SnoozeUntil, next.CancelReason = r.State, storedTime(r.SnoozeUntil), r.CancelReason

@@ -39,8 +39,8 @@ func (t *tx) PutPathwaySettings(ctx context.Context, s domain.PathwaySettings, i
 	if err != nil {
 		return s, err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return s, store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return s, err
 	}
 	s = copySettings(s)
 	s.Revision, s.UpdateTime = old.Revision+1, storedTime(s.UpdateTime)

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -53,8 +54,8 @@ func (t *tx) UpdateSharingAgreement(ctx context.Context, a domain.SharingAgreeme
 	if err != nil {
 		return a, err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return a, store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return a, err
 	}
 	a.CouncilID, a.PartnerID, a.Purpose = old.CouncilID, old.PartnerID, old.Purpose
 	a.Revision, a.CreateTime, a.UpdateTime = old.Revision+1, old.CreateTime, storedTime(a.UpdateTime)
@@ -108,8 +109,8 @@ func (t *tx) UpdateShare(ctx context.Context, s domain.Share, ifRevision int64) 
 	if err != nil {
 		return s, err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return s, store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return s, err
 	}
 	next := old
 	next.WithdrawTime, next.WithdrawReason, next.Revision = storedTime(s.WithdrawTime), s.WithdrawReason, old.Revision+1
@@ -123,7 +124,7 @@ func (t *tx) ListSharedYoungPeople(ctx context.Context, q store.SharedQuery) ([]
 		return nil, err
 	}
 	agreements := map[string]bool{} // councils with an agreement in force
-	ids := map[string]bool{}
+	found := map[string]*youngPerson{}
 	for _, o := range objs {
 		s := o.(*domain.Share)
 		if s.Purpose != q.Purpose || !s.InForce(q.Day) || s.YoungPersonID <= q.AfterID ||
@@ -145,18 +146,13 @@ func (t *tx) ListSharedYoungPeople(ctx context.Context, q store.SharedQuery) ([]
 			agreements[yp.CouncilID] = ok
 		}
 		if ok {
-			ids[yp.ID] = true
+			found[yp.ID] = yp
 		}
 	}
-	sorted := make([]string, 0, len(ids))
-	for id := range ids {
-		sorted = append(sorted, id)
-	}
-	slices.Sort(sorted)
+	sorted := slices.Sorted(maps.Keys(found))
 	var out []domain.YoungPerson
 	for _, id := range sorted[:min(q.Limit, len(sorted))] {
-		yp, _ := t.getYoungPerson(id)
-		out = append(out, yp.YoungPerson)
+		out = append(out, found[id].YoungPerson)
 	}
 	return out, nil
 }

@@ -102,8 +102,8 @@ func (t *tx) UpdateWebhookEndpoint(_ context.Context, e domain.WebhookEndpoint, 
 	if err != nil {
 		return domain.WebhookEndpoint{}, err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return domain.WebhookEndpoint{}, store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return domain.WebhookEndpoint{}, err
 	}
 	stored := storedEndpoint(e)
 	stored.OrganisationID, stored.CreateTime, stored.Revision = old.OrganisationID, old.CreateTime, old.Revision+1
@@ -243,18 +243,4 @@ func (t *tx) DueDeliveries(_ context.Context, now time.Time, limit int) ([]domai
 		return strings.Compare(a.ID, b.ID)
 	})
 	return due[:min(max(limit, 0), len(due))], nil
-}
-
-// deleteDeliveries deletes a reminder's deliveries, as its foreign key in PostgreSQL does.
-func (t *tx) deleteDeliveries(reminderID string) error {
-	ds, err := t.all(tableDeliveries, "reminder", reminderID)
-	if err != nil {
-		return err
-	}
-	for _, d := range ds {
-		if err := t.delete(tableDeliveries, d); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -100,8 +100,8 @@ func (t *tx) UpdateYoungPerson(_ context.Context, yp domain.YoungPerson, ifRevis
 	if err != nil {
 		return domain.YoungPerson{}, err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return domain.YoungPerson{}, store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return domain.YoungPerson{}, err
 	}
 	if err := t.checkCaseReference(yp); err != nil {
 		return domain.YoungPerson{}, err
@@ -116,8 +116,8 @@ func (t *tx) DeleteYoungPerson(_ context.Context, id string, ifRevision int64) e
 	if err != nil {
 		return err
 	}
-	if ifRevision != 0 && ifRevision != old.Revision {
-		return store.ErrRevisionMismatch
+	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
+		return err
 	}
 	// Like the foreign keys of the PostgreSQL schema, deletion cascades.
 	for _, table := range []string{tableEpisodes, tableMilestones, tableShares, tableFacts, tableReadiness,
@@ -128,12 +128,12 @@ func (t *tx) DeleteYoungPerson(_ context.Context, id string, ifRevision int64) e
 		}
 		for _, c := range children {
 			if m, ok := c.(*domain.Milestone); ok {
-				if err := t.deleteChanges(m.ID); err != nil {
+				if err := t.deleteAll(tableChanges, "milestone", m.ID); err != nil {
 					return err
 				}
 			}
 			if r, ok := c.(*domain.Reminder); ok {
-				if err := t.deleteDeliveries(r.ID); err != nil {
+				if err := t.deleteAll(tableDeliveries, "reminder", r.ID); err != nil {
 					return err
 				}
 			}

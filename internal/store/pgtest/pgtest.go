@@ -26,8 +26,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/carepath/carepath/internal/store/postgres"
 )
@@ -57,14 +55,22 @@ func ServerURL(t testing.TB) string {
 func NewDatabase(t testing.TB) string {
 	t.Helper()
 	server := ServerURL(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	return create(t, template(t, server))
+}
 
-	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, server) })
+// template returns the name of the migrated template database on server, built once per
+// package.
+func template(t testing.TB, server string) string {
+	t.Helper()
+	templateOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		templateName, templateErr = ensureTemplate(ctx, server)
+	})
 	if templateErr != nil {
 		t.Fatalf("pgtest: template database: %v", templateErr)
 	}
-	return create(t, templateName)
+	return templateName
 }
 
 // create makes a database copied from template and drops it when the test ends.
@@ -102,16 +108,13 @@ func NewEmptyDatabase(t testing.TB) string {
 // left in place when the run ends, and the next run recreates it.
 func SharedDatabase(t testing.TB, server, name string) string {
 	t.Helper()
+	tmpl := template(t, server)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, server) })
-	if templateErr != nil {
-		t.Fatalf("pgtest: template database: %v", templateErr)
-	}
 	createMu.Lock()
 	err := exec(ctx, server, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
 	if err == nil {
-		err = exec(ctx, server, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, templateName))
+		err = exec(ctx, server, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tmpl))
 	}
 	createMu.Unlock()
 	if err != nil {
@@ -197,11 +200,11 @@ func fingerprint(fsys fs.FS) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	river, err := rivermigrate.New(riverpgxv5.New(nil), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	river, err := postgres.RiverMigrations()
 	if err != nil {
 		return "", err
 	}
-	for _, m := range river.AllVersions() {
+	for _, m := range river {
 		fmt.Fprintf(h, "river/%d\x00%d\x00", m.Version, len(m.SQLUp))
 		h.Write([]byte(m.SQLUp))
 	}

@@ -73,10 +73,7 @@ func (t *tx) UpdateOrganisation(ctx context.Context, o domain.Organisation, ifRe
 		return o, err
 	}
 	if tag.RowsAffected() == 0 {
-		if _, err := t.GetOrganisation(ctx, o.ID); err != nil {
-			return o, err
-		}
-		return o, store.ErrRevisionMismatch
+		return o, t.missingOrStale(ctx, "organisations", o.ID, store.ErrOrganisationNotFound)
 	}
 	if err := t.setCertificates(ctx, o); err != nil {
 		return o, err
@@ -106,14 +103,6 @@ func scanPerson(row pgx.Row) (domain.Person, error) {
 	return p, err
 }
 
-func roleStrings(roles []domain.Role) []string {
-	out := make([]string, len(roles))
-	for i, r := range roles {
-		out[i] = string(r)
-	}
-	return out
-}
-
 func (t *tx) GetPerson(ctx context.Context, id string) (domain.Person, error) {
 	p, err := scanPerson(t.tx.QueryRow(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -135,7 +124,7 @@ func (t *tx) ListPeople(ctx context.Context, q store.PeopleQuery) ([]domain.Pers
 func (t *tx) CreatePerson(ctx context.Context, p domain.Person) (domain.Person, error) {
 	created, err := scanPerson(t.tx.QueryRow(ctx, `INSERT INTO people (id, display_name, organisation_id, team, roles,
 		disabled, revision, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)
-		RETURNING `+personColumns, p.ID, p.DisplayName, p.OrganisationID, p.Team, roleStrings(p.Roles), p.Disabled,
+		RETURNING `+personColumns, p.ID, p.DisplayName, p.OrganisationID, p.Team, strs(p.Roles), p.Disabled,
 		p.CreateTime, p.UpdateTime))
 	return created, writeError(err)
 }
@@ -144,27 +133,27 @@ func (t *tx) UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64
 	updated, err := scanPerson(t.tx.QueryRow(ctx, `UPDATE people SET display_name = $2, team = $3, roles = $4,
 		disabled = $5, revision = revision + 1, update_time = $6
 		WHERE id = $1 AND ($7::bigint = 0 OR revision = $7) RETURNING `+personColumns,
-		p.ID, p.DisplayName, p.Team, roleStrings(p.Roles), p.Disabled, p.UpdateTime, ifRevision))
+		p.ID, p.DisplayName, p.Team, strs(p.Roles), p.Disabled, p.UpdateTime, ifRevision))
 	if errors.Is(err, pgx.ErrNoRows) {
-		if _, err := t.GetPerson(ctx, p.ID); err != nil {
-			return updated, err
-		}
-		return updated, store.ErrRevisionMismatch
+		return updated, t.missingOrStale(ctx, "people", p.ID, store.ErrPersonNotFound)
 	}
 	return updated, err
 }
 
-// writeError turns key violations into the store's failures: a taken key is ErrExists, a
-// missing organisation is ErrOrganisationNotFound.
-func writeError(err error) error {
+// keyError turns key violations into the store's failures: a taken key (23505) is
+// ErrExists, a missing referenced row (23503) is fkMissing.
+func keyError(err, fkMissing error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case "23505":
 			return store.ErrExists
 		case "23503":
-			return store.ErrOrganisationNotFound
+			return fkMissing
 		}
 	}
 	return err
 }
+
+// writeError is keyError for rows that reference an organisation.
+func writeError(err error) error { return keyError(err, store.ErrOrganisationNotFound) }

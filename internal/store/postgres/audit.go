@@ -28,24 +28,18 @@ func scanAudit(row pgx.Row) (store.AuditEntry, error) {
 }
 
 // AppendAudit locks the chain's head row (creating it for a new chain), seals the record
-// after the last one and stores both, so appends to one chain are serialised.
+// after the last one and stores both, so appends to one chain are serialised. Sealing needs
+// only the last record's seq and hash, which the head holds.
 func (t *tx) AppendAudit(ctx context.Context, r audit.Record) (store.AuditEntry, error) {
-	if _, err := t.tx.Exec(ctx, `INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, '') ON CONFLICT DO NOTHING`,
-		r.Chain); err != nil {
-		return store.AuditEntry{}, err
-	}
-	var seq int64
-	if err := t.tx.QueryRow(ctx, `SELECT seq FROM audit_heads WHERE chain = $1 FOR UPDATE`, r.Chain).Scan(&seq); err != nil {
+	// The no-op update takes the row lock and returns the latest committed head.
+	var head audit.Head
+	if err := t.tx.QueryRow(ctx, `INSERT INTO audit_heads AS h (chain, seq, hash) VALUES ($1, 0, '')
+		ON CONFLICT (chain) DO UPDATE SET seq = h.seq RETURNING seq, hash`, r.Chain).Scan(&head.Seq, &head.Hash); err != nil {
 		return store.AuditEntry{}, err
 	}
 	var prev *audit.Record
-	if seq > 0 {
-		last, err := scanAudit(t.tx.QueryRow(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE chain = $1 AND seq = $2`,
-			r.Chain, seq))
-		if err != nil {
-			return store.AuditEntry{}, err
-		}
-		prev = &last.Record
+	if head.Seq > 0 {
+		prev = &audit.Record{Chain: r.Chain, Seq: head.Seq, Hash: head.Hash}
 	}
 	sealed := audit.Seal(prev, r)
 	youngPeople := sealed.YoungPeople
@@ -74,13 +68,6 @@ func (t *tx) AppendAudit(ctx context.Context, r audit.Record) (store.AuditEntry,
 }
 
 func (t *tx) ListAuditRecords(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
-	var start, end any
-	if !q.Start.IsZero() {
-		start = q.Start
-	}
-	if !q.End.IsZero() {
-		end = q.End
-	}
 	before := q.BeforeID
 	if before == 0 {
 		before = 1<<63 - 1
@@ -93,7 +80,7 @@ func (t *tx) ListAuditRecords(ctx context.Context, q store.AuditQuery) ([]store.
 		WHERE id < $1 AND ($2 = '' OR council = $2 OR chain = $2)
 		AND ($3::uuid[] IS NULL OR young_people @> $3::uuid[]) AND ($4 = '' OR actor = $4)
 		AND ($5::timestamptz IS NULL OR time >= $5) AND ($6::timestamptz IS NULL OR time < $6)
-		ORDER BY id DESC LIMIT $7`, before, q.Council, ypFilter, q.Actor, start, end, q.Limit)
+		ORDER BY id DESC LIMIT $7`, before, q.Council, ypFilter, q.Actor, timestampArg(q.Start), timestampArg(q.End), q.Limit)
 	if err != nil {
 		return nil, err
 	}

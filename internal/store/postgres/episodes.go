@@ -56,7 +56,8 @@ func (t *tx) CreateCareEpisode(ctx context.Context, e domain.CareEpisode) (domai
 	if errors.Is(err, pgx.ErrNoRows) {
 		return created, store.ErrYoungPersonNotFound
 	}
-	return created, err
+	// 23503: the young person was deleted meanwhile.
+	return created, keyError(err, store.ErrYoungPersonNotFound)
 }
 
 func (t *tx) UpdateCareEpisode(ctx context.Context, e domain.CareEpisode, ifRevision int64) (domain.CareEpisode, error) {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/store"
@@ -39,16 +38,8 @@ func (t *tx) AddFact(ctx context.Context, f domain.Fact) (domain.Fact, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return f, store.ErrYoungPersonNotFound
 	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505":
-			return f, store.ErrExists
-		case "23503": // the young person was deleted meanwhile
-			return f, store.ErrYoungPersonNotFound
-		}
-	}
-	return added, err
+	// 23503: the young person was deleted meanwhile.
+	return added, keyError(err, store.ErrYoungPersonNotFound)
 }
 
 func (t *tx) ListFacts(ctx context.Context, youngPersonID string) ([]domain.Fact, error) {

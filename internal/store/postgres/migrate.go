@@ -70,6 +70,7 @@ func migrateRiver(ctx context.Context, url string, log *slog.Logger) error {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, riverMigrateLock); err != nil {
 				return err
 			}
+			//lint:ignore SA1019 deliberate: one step per transaction of ours, under the advisory lock (see above); Migrate needs a pool and takes no lock
 			res, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{MaxSteps: 1})
 			if err != nil {
 				return err
@@ -165,4 +166,14 @@ func pending(ctx context.Context, url string) (bool, error) {
 func Migrations() fs.FS {
 	fsys, _ := fs.Sub(migrations, "migrations")
 	return fsys
+}
+
+// RiverMigrations returns River's migrations, in order, as Migrate applies them after
+// carepath's own, for tools that fingerprint the schema.
+func RiverMigrations() ([]rivermigrate.Migration, error) {
+	m, err := newRiverMigrator()
+	if err != nil {
+		return nil, err
+	}
+	return m.AllVersions(), nil
 }

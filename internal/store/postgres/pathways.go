@@ -37,9 +37,11 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 	if err != nil {
 		return nil, err
 	}
+	// A young person created since the first statement is not in out: their rows are skipped.
 	for _, e := range episodes {
-		st := &out[index[e.YoungPersonID]]
-		st.Episodes = append(st.Episodes, e)
+		if i, ok := index[e.YoungPersonID]; ok {
+			out[i].Episodes = append(out[i].Episodes, e)
+		}
 	}
 	rows, err = t.tx.Query(ctx, `SELECT `+milestoneColumns+` FROM milestones m
 		WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, ids)
@@ -51,8 +53,9 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 		return nil, err
 	}
 	for _, m := range milestones {
-		st := &out[index[m.YoungPersonID]]
-		st.Milestones = append(st.Milestones, m)
+		if i, ok := index[m.YoungPersonID]; ok {
+			out[i].Milestones = append(out[i].Milestones, m)
+		}
 	}
 	rows, err = t.tx.Query(ctx, `SELECT `+factColumns+` FROM facts
 		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, ids)
@@ -64,7 +67,6 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 		return nil, err
 	}
 	for _, f := range facts {
-		// A young person created (with facts) since the first statement is not in out.
 		if i, ok := index[f.YoungPersonID]; ok {
 			out[i].Facts = append(out[i].Facts, f)
 		}

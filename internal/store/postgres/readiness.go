@@ -105,8 +105,8 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 		if !r.FixBy.IsZero() {
 			fix = r.FixBy.String()
 		}
-		born, fixBy = append(born, dateText(r.EighteenthBirthday)), append(fixBy, fix)
-		assessed, valid = append(assessed, dateText(r.AssessedOn)), append(valid, dateText(r.ValidUntil))
+		born, fixBy = append(born, r.EighteenthBirthday.String()), append(fixBy, fix)
+		assessed, valid = append(assessed, r.AssessedOn.String()), append(valid, r.ValidUntil.String())
 	}
 	_, err := t.tx.Exec(ctx, `
 		INSERT INTO readiness AS r (young_person_id, council_id, eighteenth_birthday, rating, rating_rank,
@@ -127,10 +127,6 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 		ids, councils, born, ratings, ranks, checks, ambitions, fixBy, assessed, valid, versions)
 	return err
 }
-
-// dateText is a required date as an array element: a zero date is not one, and the server
-// refuses it.
-func dateText(d civil.Date) string { return d.String() }
 
 // StaleReadiness finds young people with no fresh summary (of q.Version, valid after
 // q.Today) and locks them, skipping those another transaction holds (as StalePathways).

@@ -3,11 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carepath/carepath/internal/domain"
@@ -32,28 +30,6 @@ func scanReminder(row pgx.Row) (domain.Reminder, error) {
 	return r, err
 }
 
-// fromTimestamp reads a nullable timestamp column: NULL is the zero time.
-func fromTimestamp(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.UTC()
-}
-
-// timestampArg passes a time as a parameter, or NULL for the zero time.
-func timestampArg(t time.Time) pgtype.Timestamptz {
-	return pgtype.Timestamptz{Time: t, Valid: !t.IsZero()}
-}
-
-// prefixed qualifies each of a list of columns with a table's alias.
-func prefixed(alias, columns string) string {
-	parts := strings.Split(columns, ",")
-	for i, c := range parts {
-		parts[i] = alias + "." + strings.TrimSpace(c)
-	}
-	return strings.Join(parts, ", ")
-}
-
 // AddReminders stores the reminders in one statement: the columns travel as arrays, and
 // of those with one key (young person, rule, milestone, due date, recipient) only the
 // first is kept, before the insert: ON CONFLICT DO UPDATE may not meet a row twice. A
@@ -75,7 +51,7 @@ func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.R
 	)
 	for i, r := range rs {
 		ids[i], youngPeople[i], councils[i], rules[i] = r.ID, r.YoungPersonID, r.CouncilID, r.Rule
-		milestones[i], titles[i], dues[i], recipients[i] = r.MilestoneID, r.Title, dateText(r.DueOn), string(r.Recipient)
+		milestones[i], titles[i], dues[i], recipients[i] = r.MilestoneID, r.Title, r.DueOn.String(), string(r.Recipient)
 		states[i], reasons[i], snoozes[i] = string(r.State), r.CancelReason, timestampArg(r.SnoozeUntil)
 		creates[i], updates[i] = r.CreateTime, r.UpdateTime
 	}
@@ -107,28 +83,13 @@ func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.R
 		ids, youngPeople, councils, rules, milestones, titles, dues, recipients, states, snoozes, reasons,
 		creates, updates)
 	if err != nil {
-		return nil, reminderWriteError(err)
+		return nil, keyError(err, store.ErrYoungPersonNotFound)
 	}
 	added, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Reminder, error) { return scanReminder(r) })
 	if err != nil {
-		return nil, reminderWriteError(err)
+		return nil, keyError(err, store.ErrYoungPersonNotFound)
 	}
 	return added, nil
-}
-
-// reminderWriteError turns key violations into the store's failures: a taken id is
-// ErrExists, a young person deleted meanwhile is ErrYoungPersonNotFound.
-func reminderWriteError(err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505":
-			return store.ErrExists
-		case "23503":
-			return store.ErrYoungPersonNotFound
-		}
-	}
-	return err
 }
 
 func (t *tx) GetReminder(ctx context.Context, id string) (domain.Reminder, error) {
@@ -146,18 +107,10 @@ func (t *tx) ListReminders(ctx context.Context, q store.ReminderQuery) ([]domain
 		cond += " AND young_person_id = " + args.add(q.YoungPersonID) + "::uuid"
 	}
 	if len(q.Recipients) > 0 {
-		recipients := make([]string, len(q.Recipients))
-		for i, r := range q.Recipients {
-			recipients[i] = string(r)
-		}
-		cond += " AND recipient = ANY(" + args.add(recipients) + "::text[])"
+		cond += " AND recipient = ANY(" + args.add(strs(q.Recipients)) + "::text[])"
 	}
 	if len(q.States) > 0 {
-		states := make([]string, len(q.States))
-		for i, s := range q.States {
-			states[i] = string(s)
-		}
-		cond += " AND state = ANY(" + args.add(states) + "::text[])"
+		cond += " AND state = ANY(" + args.add(strs(q.States)) + "::text[])"
 	}
 	if !q.AwakeAt.IsZero() {
 		cond += " AND (snooze_until IS NULL OR snooze_until <= " + args.add(q.AwakeAt) + "::timestamptz)"

@@ -38,7 +38,7 @@ func (t *tx) GetSharingAgreement(ctx context.Context, id string) (domain.Sharing
 
 func (t *tx) ListSharingAgreements(ctx context.Context, councilID, afterID string, limit int) ([]domain.SharingAgreement, error) {
 	if afterID == "" {
-		afterID = "00000000-0000-0000-0000-000000000000"
+		afterID = zeroUUID
 	}
 	rows, err := t.tx.Query(ctx, `SELECT `+agreementColumns+` FROM sharing_agreements
 		WHERE council_id = $1 AND id > $2::uuid ORDER BY id LIMIT $3`, councilID, afterID, limit)
@@ -63,10 +63,7 @@ func (t *tx) UpdateSharingAgreement(ctx context.Context, a domain.SharingAgreeme
 		WHERE id = $1 AND ($6::bigint = 0 OR revision = $6) RETURNING `+agreementColumns,
 		a.ID, dateArg(a.Start), dateArg(a.End), a.Reference, a.UpdateTime, ifRevision))
 	if errors.Is(err, pgx.ErrNoRows) {
-		if _, err := t.GetSharingAgreement(ctx, a.ID); err != nil {
-			return updated, err
-		}
-		return updated, store.ErrRevisionMismatch
+		return updated, t.missingOrStale(ctx, "sharing_agreements", a.ID, store.ErrSharingAgreementNotFound)
 	}
 	return updated, err
 }
@@ -84,10 +81,7 @@ func scanShare(row pgx.Row) (domain.Share, error) {
 	err := row.Scan(&s.ID, &s.YoungPersonID, &s.PartnerID, &purpose, &basis, &start, &expiry, &withdrawn,
 		&s.WithdrawReason, &s.RecordedBy, &s.Revision, &s.CreateTime)
 	s.Purpose, s.Basis, s.Start, s.Expiry = domain.Purpose(purpose), domain.Basis(basis), fromDate(&start), fromDate(&expiry)
-	if withdrawn != nil {
-		s.WithdrawTime = withdrawn.UTC()
-	}
-	s.CreateTime = s.CreateTime.UTC()
+	s.WithdrawTime, s.CreateTime = fromTimestamp(withdrawn), s.CreateTime.UTC()
 	return s, err
 }
 
@@ -109,30 +103,25 @@ func (t *tx) GetShare(ctx context.Context, youngPersonID, id string) (domain.Sha
 	return s, err
 }
 
+// CreateShare inserts the share only if the young person exists, in one statement.
 func (t *tx) CreateShare(ctx context.Context, s domain.Share) (domain.Share, error) {
-	if _, err := t.GetYoungPerson(ctx, s.YoungPersonID); err != nil {
-		return s, err
-	}
-	var withdrawn any
-	if !s.WithdrawTime.IsZero() {
-		withdrawn = s.WithdrawTime
-	}
 	created, err := scanShare(t.tx.QueryRow(ctx, `INSERT INTO shares (id, young_person_id, partner_id, purpose,
 		basis, start_date, expiry_date, withdraw_time, withdraw_reason, recorded_by, revision, create_time)
-		VALUES ($1, $2, $3, $4, $5, $6::date, $7::date, $8, $9, $10, 1, $11) RETURNING `+shareColumns,
+		SELECT $1, y.id, $3, $4, $5, $6::date, $7::date, $8::timestamptz, $9, $10, 1, $11
+		FROM young_people y WHERE y.id = $2
+		RETURNING `+shareColumns,
 		s.ID, s.YoungPersonID, s.PartnerID, string(s.Purpose), string(s.Basis), dateArg(s.Start), dateArg(s.Expiry),
-		withdrawn, s.WithdrawReason, s.RecordedBy, s.CreateTime))
+		timestampArg(s.WithdrawTime), s.WithdrawReason, s.RecordedBy, s.CreateTime))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, store.ErrYoungPersonNotFound
+	}
 	return created, writeError(err)
 }
 
 func (t *tx) UpdateShare(ctx context.Context, s domain.Share, ifRevision int64) (domain.Share, error) {
-	var withdrawn any
-	if !s.WithdrawTime.IsZero() {
-		withdrawn = s.WithdrawTime
-	}
 	updated, err := scanShare(t.tx.QueryRow(ctx, `UPDATE shares SET withdraw_time = $3, withdraw_reason = $4,
 		revision = revision + 1 WHERE id = $1 AND young_person_id = $2 AND ($5::bigint = 0 OR revision = $5)
-		RETURNING `+shareColumns, s.ID, s.YoungPersonID, withdrawn, s.WithdrawReason, ifRevision))
+		RETURNING `+shareColumns, s.ID, s.YoungPersonID, timestampArg(s.WithdrawTime), s.WithdrawReason, ifRevision))
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, err := t.GetShare(ctx, s.YoungPersonID, s.ID); err != nil {
 			return updated, err
@@ -147,7 +136,7 @@ func (t *tx) UpdateShare(ctx context.Context, s domain.Share, ifRevision int64) 
 func (t *tx) ListSharedYoungPeople(ctx context.Context, q store.SharedQuery) ([]domain.YoungPerson, error) {
 	after := q.AfterID
 	if after == "" {
-		after = "00000000-0000-0000-0000-000000000000"
+		after = zeroUUID
 	}
 	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people y
 		WHERE y.id > $5::uuid AND ($4::date IS NULL OR y.date_of_birth > $4::date) AND ($7 = '' OR y.id = nullif($7, '')::uuid)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/riverqueue/river"
 
@@ -174,11 +173,11 @@ func (t *tx) AddDeliveries(ctx context.Context, ds []domain.Delivery) ([]domain.
 		ORDER BY p.n`,
 		ids, reminders, endpoints, orgs, webhookIDs, states, attempts, nexts, lastErrors, creates, updates, delivered)
 	if err != nil {
-		return nil, deliveryWriteError(err)
+		return nil, keyError(err, store.ErrReminderNotFound)
 	}
 	added, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Delivery, error) { return scanDelivery(r) })
 	if err != nil {
-		return nil, deliveryWriteError(err)
+		return nil, keyError(err, store.ErrReminderNotFound)
 	}
 	if len(added) == 0 {
 		return added, nil
@@ -194,21 +193,6 @@ func (t *tx) AddDeliveries(ctx context.Context, ds []domain.Delivery) ([]domain.
 		return nil, fmt.Errorf("postgres: queue deliveries: %w", err)
 	}
 	return added, nil
-}
-
-// deliveryWriteError turns key violations into the store's failures: a taken id or webhook
-// id is ErrExists.
-func deliveryWriteError(err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505":
-			return store.ErrExists
-		case "23503": // the reminder or endpoint was deleted meanwhile
-			return store.ErrReminderNotFound
-		}
-	}
-	return err
 }
 
 func (t *tx) GetDelivery(ctx context.Context, id string) (domain.Delivery, error) {
@@ -245,11 +229,7 @@ func (t *tx) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]domai
 		cond += " AND reminder_id = " + args.add(q.ReminderID) + "::uuid"
 	}
 	if len(q.States) > 0 {
-		states := make([]string, len(q.States))
-		for i, s := range q.States {
-			states[i] = string(s)
-		}
-		cond += " AND state = ANY(" + args.add(states) + "::text[])"
+		cond += " AND state = ANY(" + args.add(strs(q.States)) + "::text[])"
 	}
 	if q.BeforeID != "" {
 		cond += " AND id < " + args.add(q.BeforeID) + "::uuid"

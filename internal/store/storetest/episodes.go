@@ -103,6 +103,31 @@ func testCareEpisodes(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("CreateTakenID", func(t *testing.T) {
+		// Like every create, it does not replace what is stored, even through another young
+		// person.
+		s := newStore(t)
+		create(t, s, youngPerson("e"), youngPerson("other"))
+		first := episode("e", "taken", civil.New(2020, time.January, 1))
+		createEpisodes(t, s, first)
+		for _, ypKey := range []string{"e", "other"} {
+			again := episode(ypKey, "taken", civil.New(2021, time.March, 1))
+			again.LegalStatus, again.PlacementType = "V2", "K2"
+			err := s.InTx(ctx, func(tx store.Tx) error { _, err := tx.CreateCareEpisode(ctx, again); return err })
+			wantErr(t, err, errs.AlreadyExists, errs.ReasonResourceExists)
+		}
+		got, err := getEpisode(t, s, first.YoungPersonID, first.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(storedEpisode(first, 1), got); diff != "" {
+			t.Fatalf("a refused create changed the episode (-want +got):\n%s", diff)
+		}
+		if es := listEpisodes(t, s, idOf("other")); len(es) != 0 {
+			t.Fatalf("the other young person lists %d episodes, want 0", len(es))
+		}
+	})
+
 	t.Run("CreateForMissingYoungPerson", func(t *testing.T) {
 		s := newStore(t)
 		e := episode("nobody", "orphan", civil.New(2020, time.January, 1))

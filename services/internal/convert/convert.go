@@ -3,6 +3,7 @@
 package convert
 
 import (
+	"github.com/carepath/carepath/internal/platform/principal"
 	"strconv"
 	"strings"
 	"time"
@@ -145,3 +146,12 @@ var categories = map[carestatus.Category]pb.CareLeaverStatus_Category{
 
 // Category converts a care-leaver category.
 func Category(c carestatus.Category) pb.CareLeaverStatus_Category { return categories[c] }
+
+// ActorName is how an actor is shown: a person as `people/{id}`; a partner system
+// (`system:{organisation}`) and work with no caller (`anonymous`, or "") as they are.
+func ActorName(actor string) string {
+	if actor == "" || actor == principal.Anonymous || strings.HasPrefix(actor, "system:") {
+		return actor
+	}
+	return "people/" + actor
+}

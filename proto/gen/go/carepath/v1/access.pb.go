@@ -920,7 +920,8 @@ type AuditRecord struct {
 	Organisation string `protobuf:"bytes,4,opt,name=organisation,proto3" json:"organisation,omitempty"`
 	// Their roles.
 	Roles []Person_Role `protobuf:"varint,5,rep,packed,name=roles,proto3,enum=carepath.v1.Person_Role" json:"roles,omitempty"`
-	// Why: DIRECT_CARE, HOUSING, EMPLOYMENT, AUDIT or ADMINISTRATION.
+	// Why: DIRECT_CARE (the council's staff), or HOUSING or EMPLOYMENT (a partner, for the
+	// purpose it is shared with).
 	Purpose string `protobuf:"bytes,6,opt,name=purpose,proto3" json:"purpose,omitempty"`
 	// What: the RPC, such as `carepath.v1.YoungPeopleService/GetYoungPerson`.
 	Action string `protobuf:"bytes,7,opt,name=action,proto3" json:"action,omitempty"`
