@@ -272,11 +272,9 @@ func (s *Server) GetCareLeaverStatus(ctx context.Context, req *pb.GetCareLeaverS
 	if err != nil {
 		return nil, err
 	}
-	asOf := civil.Today(s.now())
-	if req.GetAsOf() != nil {
-		if asOf = convert.FromDate(req.GetAsOf()); !asOf.Valid() {
-			return nil, errs.Invalid(errs.Violation{Field: "as_of", Description: "is not a real calendar date"})
-		}
+	asOf, err := convert.AsOf("as_of", req.GetAsOf(), civil.Today(s.now()))
+	if err != nil {
+		return nil, err
 	}
 	var (
 		yp       domain.YoungPerson

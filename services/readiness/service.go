@@ -140,11 +140,9 @@ func (s *Server) GetCliffEdgeAssessment(ctx context.Context, req *pb.GetCliffEdg
 		return nil, err
 	}
 	now := s.now()
-	asOf := civil.Today(now)
-	if req.GetAsOf() != nil {
-		if asOf = convert.FromDate(req.GetAsOf()); !asOf.Valid() {
-			return nil, errs.Invalid(errs.Violation{Field: "as_of", Description: "is not a real calendar date"})
-		}
+	asOf, err := convert.AsOf("as_of", req.GetAsOf(), civil.Today(now))
+	if err != nil {
+		return nil, err
 	}
 	var a rd.Assessment
 	err = s.store.InTx(ctx, func(tx store.Tx) error {

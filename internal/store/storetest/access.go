@@ -31,32 +31,19 @@ func storedOrganisation(o domain.Organisation, revision int64) domain.Organisati
 
 func createOrganisations(t *testing.T, s store.Store, os ...domain.Organisation) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		for _, o := range os {
-			if _, err := tx.CreateOrganisation(context.Background(), o); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	createEach(t, s, store.Tx.CreateOrganisation, os...)
 }
 
-func getOrganisation(t *testing.T, s store.Store, id string) (o domain.Organisation, err error) {
+func getOrganisation(t *testing.T, s store.Store, id string) (domain.Organisation, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		o, err = tx.GetOrganisation(context.Background(), id)
-		return nil
-	})
-	return o, err
+	return read(t, s, func(tx store.Tx) (domain.Organisation, error) { return tx.GetOrganisation(context.Background(), id) })
 }
 
-func organisationBySubject(t *testing.T, s store.Store, subject string) (o domain.Organisation, err error) {
+func organisationBySubject(t *testing.T, s store.Store, subject string) (domain.Organisation, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		o, err = tx.OrganisationByCertificateSubject(context.Background(), subject)
-		return nil
+	return read(t, s, func(tx store.Tx) (domain.Organisation, error) {
+		return tx.OrganisationByCertificateSubject(context.Background(), subject)
 	})
-	return o, err
 }
 
 // person is a person of organisation org created at `at`.
@@ -72,23 +59,12 @@ func storedPerson(p domain.Person, revision int64) domain.Person {
 
 func createPeople(t *testing.T, s store.Store, ps ...domain.Person) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		for _, p := range ps {
-			if _, err := tx.CreatePerson(context.Background(), p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	createEach(t, s, store.Tx.CreatePerson, ps...)
 }
 
-func getPerson(t *testing.T, s store.Store, id string) (p domain.Person, err error) {
+func getPerson(t *testing.T, s store.Store, id string) (domain.Person, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		p, err = tx.GetPerson(context.Background(), id)
-		return nil
-	})
-	return p, err
+	return read(t, s, func(tx store.Tx) (domain.Person, error) { return tx.GetPerson(context.Background(), id) })
 }
 
 func testAccess(t *testing.T, newStore NewStore) {

@@ -29,19 +29,7 @@ func auditRecord(requestID, chain, actor, council string, minutes int, youngPeop
 // appendAudit appends rs in one transaction.
 func appendAudit(t *testing.T, s store.Store, rs ...audit.Record) []store.AuditEntry {
 	t.Helper()
-	var out []store.AuditEntry
-	inTx(t, s, func(tx store.Tx) error {
-		out = out[:0]
-		for _, r := range rs {
-			e, err := tx.AppendAudit(context.Background(), r)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return nil
-	})
-	return out
+	return createEach(t, s, store.Tx.AppendAudit, rs...)
 }
 
 func auditHeads(t *testing.T, s store.Store) (heads []audit.Head) {

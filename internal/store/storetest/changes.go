@@ -30,19 +30,7 @@ func storedChange(c domain.MilestoneChange, id string) domain.MilestoneChange {
 
 func addChanges(t *testing.T, s store.Store, cs ...domain.MilestoneChange) []domain.MilestoneChange {
 	t.Helper()
-	var out []domain.MilestoneChange
-	inTx(t, s, func(tx store.Tx) error {
-		out = out[:0]
-		for _, c := range cs {
-			added, err := tx.AddMilestoneChange(context.Background(), c)
-			if err != nil {
-				return err
-			}
-			out = append(out, added)
-		}
-		return nil
-	})
-	return out
+	return createEach(t, s, store.Tx.AddMilestoneChange, cs...)
 }
 
 func listChanges(t *testing.T, s store.Store, milestoneID, after string, limit int) (cs []domain.MilestoneChange) {

@@ -36,23 +36,14 @@ func storedEpisode(e domain.CareEpisode, revision int64) domain.CareEpisode {
 
 func createEpisodes(t *testing.T, s store.Store, es ...domain.CareEpisode) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		for _, e := range es {
-			if _, err := tx.CreateCareEpisode(context.Background(), e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	createEach(t, s, store.Tx.CreateCareEpisode, es...)
 }
 
-func getEpisode(t *testing.T, s store.Store, youngPersonID, id string) (e domain.CareEpisode, err error) {
+func getEpisode(t *testing.T, s store.Store, youngPersonID, id string) (domain.CareEpisode, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		e, err = tx.GetCareEpisode(context.Background(), youngPersonID, id)
-		return nil
+	return read(t, s, func(tx store.Tx) (domain.CareEpisode, error) {
+		return tx.GetCareEpisode(context.Background(), youngPersonID, id)
 	})
-	return e, err
 }
 
 func listEpisodes(t *testing.T, s store.Store, youngPersonID string) (es []domain.CareEpisode) {

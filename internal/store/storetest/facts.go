@@ -29,17 +29,7 @@ func storedFact(f domain.Fact) domain.Fact {
 
 func addFacts(t *testing.T, s store.Store, fs ...domain.Fact) []domain.Fact {
 	t.Helper()
-	out := make([]domain.Fact, len(fs))
-	inTx(t, s, func(tx store.Tx) error {
-		for i, f := range fs {
-			var err error
-			if out[i], err = tx.AddFact(context.Background(), f); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return out
+	return createEach(t, s, store.Tx.AddFact, fs...)
 }
 
 func listFacts(t *testing.T, s store.Store, youngPersonID string) (fs []domain.Fact) {

@@ -86,23 +86,14 @@ func wantUTC(t *testing.T, m domain.Milestone) {
 
 func createMilestones(t *testing.T, s store.Store, ms ...domain.Milestone) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		for _, m := range ms {
-			if _, err := tx.CreateMilestone(context.Background(), m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	createEach(t, s, store.Tx.CreateMilestone, ms...)
 }
 
-func getMilestone(t *testing.T, s store.Store, youngPersonID, id string) (m domain.Milestone, err error) {
+func getMilestone(t *testing.T, s store.Store, youngPersonID, id string) (domain.Milestone, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		m, err = tx.GetMilestone(context.Background(), youngPersonID, id)
-		return nil
+	return read(t, s, func(tx store.Tx) (domain.Milestone, error) {
+		return tx.GetMilestone(context.Background(), youngPersonID, id)
 	})
-	return m, err
 }
 
 func listMilestones(t *testing.T, s store.Store, q store.MilestoneQuery) (ms []domain.Milestone) {

@@ -75,13 +75,9 @@ func addReminders(t *testing.T, s store.Store, rs ...domain.Reminder) (added []d
 	return added
 }
 
-func getReminder(t *testing.T, s store.Store, id string) (r domain.Reminder, err error) {
+func getReminder(t *testing.T, s store.Store, id string) (domain.Reminder, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		r, err = tx.GetReminder(context.Background(), id)
-		return nil
-	})
-	return r, err
+	return read(t, s, func(tx store.Tx) (domain.Reminder, error) { return tx.GetReminder(context.Background(), id) })
 }
 
 func listReminders(t *testing.T, s store.Store, q store.ReminderQuery) (rs []domain.Reminder) {
@@ -161,23 +157,14 @@ func storedEndpoint(e domain.WebhookEndpoint, revision int64, failed int) domain
 
 func createEndpoints(t *testing.T, s store.Store, es ...domain.WebhookEndpoint) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		for _, e := range es {
-			if _, err := tx.CreateWebhookEndpoint(context.Background(), e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	createEach(t, s, store.Tx.CreateWebhookEndpoint, es...)
 }
 
-func getEndpoint(t *testing.T, s store.Store, id string) (e domain.WebhookEndpoint, err error) {
+func getEndpoint(t *testing.T, s store.Store, id string) (domain.WebhookEndpoint, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		e, err = tx.GetWebhookEndpoint(context.Background(), id)
-		return nil
+	return read(t, s, func(tx store.Tx) (domain.WebhookEndpoint, error) {
+		return tx.GetWebhookEndpoint(context.Background(), id)
 	})
-	return e, err
 }
 
 func listEndpoints(t *testing.T, s store.Store, org, after string, limit int) (es []domain.WebhookEndpoint) {
@@ -220,13 +207,9 @@ func addDeliveries(t *testing.T, s store.Store, ds ...domain.Delivery) (added []
 	return added
 }
 
-func getDelivery(t *testing.T, s store.Store, id string) (d domain.Delivery, err error) {
+func getDelivery(t *testing.T, s store.Store, id string) (domain.Delivery, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		d, err = tx.GetDelivery(context.Background(), id)
-		return nil
-	})
-	return d, err
+	return read(t, s, func(tx store.Tx) (domain.Delivery, error) { return tx.GetDelivery(context.Background(), id) })
 }
 
 func updateDelivery(t *testing.T, s store.Store, d domain.Delivery) (out domain.Delivery) {

@@ -38,23 +38,14 @@ func storedAgreement(a domain.SharingAgreement, revision int64) domain.SharingAg
 
 func createAgreements(t *testing.T, s store.Store, as ...domain.SharingAgreement) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		for _, a := range as {
-			if _, err := tx.CreateSharingAgreement(context.Background(), a); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	createEach(t, s, store.Tx.CreateSharingAgreement, as...)
 }
 
-func getAgreement(t *testing.T, s store.Store, id string) (a domain.SharingAgreement, err error) {
+func getAgreement(t *testing.T, s store.Store, id string) (domain.SharingAgreement, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		a, err = tx.GetSharingAgreement(context.Background(), id)
-		return nil
+	return read(t, s, func(tx store.Tx) (domain.SharingAgreement, error) {
+		return tx.GetSharingAgreement(context.Background(), id)
 	})
-	return a, err
 }
 
 // share is a share known as key of young person ypKey, recorded at `at`.
@@ -70,23 +61,12 @@ func storedShare(s domain.Share, revision int64) domain.Share {
 
 func createShares(t *testing.T, s store.Store, ss ...domain.Share) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		for _, sh := range ss {
-			if _, err := tx.CreateShare(context.Background(), sh); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	createEach(t, s, store.Tx.CreateShare, ss...)
 }
 
-func getShare(t *testing.T, s store.Store, youngPersonID, id string) (sh domain.Share, err error) {
+func getShare(t *testing.T, s store.Store, youngPersonID, id string) (domain.Share, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		sh, err = tx.GetShare(context.Background(), youngPersonID, id)
-		return nil
-	})
-	return sh, err
+	return read(t, s, func(tx store.Tx) (domain.Share, error) { return tx.GetShare(context.Background(), youngPersonID, id) })
 }
 
 func listShares(t *testing.T, s store.Store, youngPersonID string) (ss []domain.Share) {

@@ -44,6 +44,36 @@ func inTx(t *testing.T, s store.Store, fn func(store.Tx) error) {
 	}
 }
 
+// createEach creates xs in one transaction with create, such as store.Tx.CreateShare,
+// and returns what create returned for each.
+func createEach[T, R any](t *testing.T, s store.Store, create func(store.Tx, context.Context, T) (R, error), xs ...T) []R {
+	t.Helper()
+	var out []R
+	inTx(t, s, func(tx store.Tx) error {
+		out = make([]R, 0, len(xs))
+		for _, x := range xs {
+			r, err := create(tx, context.Background(), x)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out
+}
+
+// read returns what get returns in a transaction, its error included; only a failed
+// transaction fails the test.
+func read[T any](t *testing.T, s store.Store, get func(store.Tx) (T, error)) (v T, err error) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) error {
+		v, err = get(tx)
+		return nil
+	})
+	return v, err
+}
+
 // wantErr fails unless err is an *errs.Error of the kind and reason.
 func wantErr(t *testing.T, err error, kind errs.Kind, reason string) {
 	t.Helper()

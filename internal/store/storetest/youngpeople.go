@@ -50,23 +50,12 @@ func stored(yp domain.YoungPerson, revision int64) domain.YoungPerson {
 
 func create(t *testing.T, s store.Store, yps ...domain.YoungPerson) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		for _, yp := range yps {
-			if _, err := tx.CreateYoungPerson(context.Background(), yp); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	createEach(t, s, store.Tx.CreateYoungPerson, yps...)
 }
 
-func get(t *testing.T, s store.Store, id string) (yp domain.YoungPerson, err error) {
+func get(t *testing.T, s store.Store, id string) (domain.YoungPerson, error) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error {
-		yp, err = tx.GetYoungPerson(context.Background(), id)
-		return nil
-	})
-	return yp, err
+	return read(t, s, func(tx store.Tx) (domain.YoungPerson, error) { return tx.GetYoungPerson(context.Background(), id) })
 }
 
 func testYoungPeople(t *testing.T, newStore NewStore) {

@@ -35,6 +35,19 @@ func FromDate(d *date.Date) civil.Date {
 	return civil.Date{Year: int(d.GetYear()), Month: time.Month(d.GetMonth()), Day: int(d.GetDay())}
 }
 
+// AsOf returns the day a request asks about: d, which must be a real calendar date (field
+// names the request field for the violation), or today when d is unset.
+func AsOf(field string, d *date.Date, today civil.Date) (civil.Date, error) {
+	if d == nil {
+		return today, nil
+	}
+	asOf := FromDate(d)
+	if !asOf.Valid() {
+		return civil.Date{}, errs.Invalid(errs.Violation{Field: field, Description: "is not a real calendar date"})
+	}
+	return asOf, nil
+}
+
 // Etag exposes a revision as an etag.
 func Etag(revision int64) string {
 	if revision == 0 {
