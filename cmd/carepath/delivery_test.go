@@ -20,6 +20,7 @@ import (
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/pgtest"
 	"github.com/carepath/carepath/internal/store/postgres"
+	"github.com/carepath/carepath/internal/testclock"
 )
 
 // hookLog is a webhook receiver that records the webhook-id of every attempt and of every
@@ -93,7 +94,7 @@ func newDeliveryWorld(t *testing.T) *deliveryWorld {
 	w := &deliveryWorld{url: url, store: s, hooks: newHookLog()}
 	srv := httptest.NewServer(w.hooks)
 	t.Cleanup(srv.Close)
-	now := time.Now()
+	now := testclock.Now()
 	err = s.InTx(ctx, func(tx store.Tx) error {
 		if err := demo.LoadAccess(ctx, tx, civil.Today(now), now); err != nil {
 			return err
@@ -115,8 +116,8 @@ func newDeliveryWorld(t *testing.T) *deliveryWorld {
 func (w *deliveryWorld) addYoungPeople(t *testing.T, n int, raise bool) {
 	t.Helper()
 	ctx := context.Background()
-	now := time.Now()
-	p := planner.New(catalogue.Default(), time.Now)
+	now := testclock.Now()
+	p := planner.New(catalogue.Default(), testclock.Now)
 	err := w.store.InTx(ctx, func(tx store.Tx) error {
 		var ids []string
 		for i := range n {
@@ -267,7 +268,8 @@ func TestTwoReplicasDeliverEachReminderOnce(t *testing.T) {
 	var want int
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		err := w.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM reminder_schedules WHERE next_time <= now()`).Scan(&want)
+		err := w.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM reminder_schedules WHERE next_time <= $1`,
+			testclock.Now()).Scan(&want)
 		if err != nil {
 			t.Fatal(err)
 		}

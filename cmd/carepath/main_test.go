@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/testclock"
 )
 
 // build compiles the carepath binary once per test run.
@@ -29,11 +30,14 @@ func build(t *testing.T) string {
 }
 
 // startBinary starts `carepath serve` with the environment and waits until it is serving; it
-// returns the HTTP address and the process.
+// returns the HTTP address and the process. The server's clock is the tests' clock.
 func startBinary(t *testing.T, bin string, env ...string) (string, *exec.Cmd, *logLines) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), env...)
+	if testclock.Set() {
+		cmd.Env = append(cmd.Env, "CAREPATH_CLOCK_START="+testclock.Now().Format(time.RFC3339Nano))
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -18,20 +18,21 @@ import (
 	"github.com/carepath/carepath/internal/platform/authn"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/memory"
+	"github.com/carepath/carepath/internal/testclock"
 )
 
 // A method with no policy is refused even to a valid caller, and its handler never runs:
 // new methods are closed until someone decides who may call them.
 func TestMethodWithoutPolicyIsRefused(t *testing.T) {
 	s := memory.New()
-	now := time.Now()
+	now := testclock.Now()
 	if err := s.InTx(context.Background(), func(tx store.Tx) error {
 		return demo.LoadAccess(context.Background(), tx, civil.Today(now), now)
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a := access.NewAuthenticator(s, authn.DevVerifier(time.Now), "", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	token, err := authn.DevToken("ada-admin", time.Hour, now)
+	a := access.NewAuthenticator(s, authn.DevVerifier(time.Now) /* token lifetimes: the real clock */, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	token, err := authn.DevToken("ada-admin", time.Hour, time.Now()) // token lifetimes: the real clock
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,6 +61,7 @@ import (
 // App is a carepath server whose listeners are open.
 type App struct {
 	cfg      Config
+	now      func() time.Time // the service's clock: dates, ages and reminders follow it
 	log      *slog.Logger
 	store    store.Store
 	planner  *planner.Planner
@@ -90,7 +91,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a = &App{cfg: cfg, log: log, replan: make(chan struct{}, 1)}
+	a = &App{cfg: cfg, now: cfg.now(), log: log, replan: make(chan struct{}, 1)}
+	if !cfg.ClockStart.IsZero() {
+		log.Warn("the service's clock is shifted (--clock-start): for tests and demonstrations only", "clock_start", cfg.ClockStart)
+	}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -98,8 +102,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	}()
 	bg, stop := context.WithCancel(context.Background())
 	a.stopBG = stop
-	a.planner = planner.New(catalogue.Default(), time.Now)
-	if a.store, err = openStore(ctx, cfg, a.planner, log); err != nil {
+	a.planner = planner.New(catalogue.Default(), a.now)
+	if a.store, err = openStore(ctx, cfg, a.planner, civil.Today(a.now()), log); err != nil {
 		return nil, err
 	}
 	verifier, err := newVerifier(bg, cfg)
@@ -191,7 +195,7 @@ type service struct {
 }
 
 func (a *App) apis() []service {
-	now := time.Now
+	now := a.now
 	return []service{
 		{func(s *grpc.Server) { pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.store, a.planner, now)) },
 			pb.RegisterYoungPeopleServiceHandler},
@@ -249,6 +253,7 @@ func gatewayMetadata(secret string) func(context.Context, *http.Request) metadat
 // newVerifier verifies bearer tokens: the identity provider's, or the development issuer's.
 func newVerifier(bg context.Context, cfg Config) (authn.Verifier, error) {
 	if cfg.DevIssuerOn() {
+		// Token lifetimes run on the real clock, whatever the service's clock says.
 		return authn.DevVerifier(time.Now), nil
 	}
 	return authn.NewJWKSVerifier(bg, authn.Config{Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, JWKSURL: cfg.AuthJWKSURL})
@@ -256,11 +261,11 @@ func newVerifier(bg context.Context, cfg Config) (authn.Verifier, error) {
 
 // openStore picks the backend: PostgreSQL when a database URL is given, else memory with
 // the demo data.
-func openStore(ctx context.Context, cfg Config, p *planner.Planner, log *slog.Logger) (store.Store, error) {
+func openStore(ctx context.Context, cfg Config, p *planner.Planner, today civil.Date, log *slog.Logger) (store.Store, error) {
 	if cfg.DatabaseURL == "" {
 		s := memory.New()
 		if cfg.DemoData {
-			n, err := demo.Load(ctx, s, p, civil.Today(time.Now()))
+			n, err := demo.Load(ctx, s, p, today)
 			if err != nil {
 				return nil, fmt.Errorf("demo data: %w", err)
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/app"
+	"github.com/carepath/carepath/internal/testclock"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
@@ -78,7 +78,7 @@ func testAuditTrail(t *testing.T, b backend) {
 	if _, err := s.yp.GetYoungPerson(spoofed, &pb.GetYoungPersonRequest{Name: name}); err != nil {
 		t.Fatal(err)
 	}
-	beforeShare := time.Now()
+	beforeShare := testclock.Now()
 	if _, err := pb.NewSharingServiceClient(s.conn).CreateShare(ctx, &pb.CreateShareRequest{Parent: name, Share: &pb.Share{
 		Partner: "organisations/framework-housing", Purpose: pb.SharingAgreement_HOUSING, Basis: pb.Share_REFERRAL,
 		ExpiryDate: pbDate(today.AddDays(90))}}); err != nil {

@@ -80,7 +80,7 @@ func newIdentityProvider(t *testing.T) *identityProvider {
 
 // claims are good claims for subject; tests change or delete members (nil deletes).
 func (idp *identityProvider) claims(subject string, changes map[string]any) map[string]any {
-	now := time.Now()
+	now := time.Now() // token lifetimes are checked against the real clock
 	c := map[string]any{"iss": idpIssuer, "aud": idpAudience, "sub": subject,
 		"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix()}
 	for k, v := range changes {
@@ -127,7 +127,7 @@ func TestTokensFromAnIdentityProvider(t *testing.T) {
 	for name, token := range map[string]string{
 		"RS256": signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin", nil)),
 		"ES256": signJWT(t, jwa.ES256(), idp.ec, "ec-1", idp.claims("ada-admin", nil)),
-		// Within the allowed clock skew.
+		// Within the allowed clock skew (of the real clock, as every token time here).
 		"just expired": signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin",
 			map[string]any{"exp": time.Now().Add(-10 * time.Second).Unix()})),
 	} {
@@ -145,7 +145,7 @@ func TestTokensFromAnIdentityProvider(t *testing.T) {
 	payload := idp.claims("aud-auditor", nil)
 	forged, _ := json.Marshal(payload)
 	b64 := base64.RawURLEncoding.EncodeToString
-	devToken, err := authn.DevToken("ada-admin", time.Hour, time.Now())
+	devToken, err := authn.DevToken("ada-admin", time.Hour, time.Now()) // token lifetimes: the real clock
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,12 @@ type Config struct {
 	WebhookRetrySchedule string
 	JobRescueAfter       time.Duration
 	ReminderInterval     time.Duration
+
+	// ClockStart, for tests and demonstrations, runs the service's clock as if it had been
+	// this instant when the service started; zero is the real time. Clock, set only in
+	// code (the tests' clock seam), overrides it.
+	ClockStart time.Time
+	Clock      func() time.Time
 }
 
 // Defaults returns the zero-setup configuration.
@@ -98,6 +104,29 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		"how long a delivery job may run before it is taken for lost (its worker crashed) and run again (PostgreSQL)")
 	fs.DurationVar(&c.ReminderInterval, "reminder-interval", c.ReminderInterval,
 		"how often due reminders are looked for, besides whenever a young person, episode or milestone changes")
+	fs.Func("clock-start", "tests and demonstrations only: run the service's clock as if it were this RFC 3339 instant "+
+		"when it started (ages, due dates and reminders follow it; token lifetimes keep the real time)", func(v string) error {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return errors.New("want an RFC 3339 instant such as 2027-03-28T00:30:00Z")
+		}
+		c.ClockStart = t
+		return nil
+	})
+}
+
+// now returns the service's clock: Clock, or the real time shifted to ClockStart, or the
+// real time.
+func (c Config) now() func() time.Time {
+	switch {
+	case c.Clock != nil:
+		return c.Clock
+	case !c.ClockStart.IsZero():
+		shift := time.Until(c.ClockStart)
+		return func() time.Time { return time.Now().Add(shift) }
+	default:
+		return time.Now
+	}
 }
 
 // DevIssuerOn reports whether the development issuer runs.
@@ -197,6 +226,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("webhook_timeout", c.WebhookTimeout.String()), slog.String("job_rescue_after", c.JobRescueAfter.String()),
 		slog.String("webhook_retry_schedule", c.WebhookRetrySchedule), slog.String("reminder_interval", c.ReminderInterval.String()),
 		slog.String("auth_audience", c.AuthAudience), slog.Bool("dev_issuer_force", c.DevIssuerForce),
+		slog.Time("clock_start", c.ClockStart),
 	)
 }
 

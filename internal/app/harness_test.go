@@ -28,6 +28,7 @@ import (
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/pgtest"
 	"github.com/carepath/carepath/internal/store/postgres"
+	"github.com/carepath/carepath/internal/testclock"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
@@ -96,7 +97,10 @@ func seedAccess(t *testing.T, url string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.InTx(ctx, func(tx store.Tx) error { return demo.LoadAccess(ctx, tx, civil.Today(time.Now()), time.Now()) }); err != nil {
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		now := testclock.Now()
+		return demo.LoadAccess(ctx, tx, civil.Today(now), now)
+	}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -108,6 +112,7 @@ func testConfig() app.Config {
 	cfg := app.Defaults()
 	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.Clock = testclock.Now
 	return cfg
 }
 
@@ -155,7 +160,7 @@ var personSeq atomic.Int64
 // tokenFor mints a development token for a person.
 func tokenFor(t *testing.T, person string) string {
 	t.Helper()
-	token, err := authn.DevToken(person, time.Hour, time.Now())
+	token, err := authn.DevToken(person, time.Hour, time.Now()) // token lifetimes run on the real clock
 	if err != nil {
 		t.Fatal(err)
 	}

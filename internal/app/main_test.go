@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/carepath/carepath/internal/demo"
 	"github.com/carepath/carepath/internal/domain/catalogue"
@@ -15,6 +14,7 @@ import (
 	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/memory"
+	"github.com/carepath/carepath/internal/testclock"
 )
 
 // testLogs collects the logs of every server the tests start, so that TestMain can check
@@ -45,10 +45,10 @@ func (c *logCollector) all() string {
 // personalData are the names and dates of birth the tests give young people, and those of
 // the demo young people.
 func personalData() ([]string, error) {
-	out := []string{fixtureGiven, fixtureFamily, "2009-04-17", "Quill", "Zeb"}
+	out := []string{fixtureGiven, fixtureFamily, fixtureBirth.String(), "Quill", "Zeb"}
 	ctx := context.Background()
 	s := memory.New()
-	if _, err := demo.Load(ctx, s, planner.New(catalogue.Default(), time.Now), civil.Today(time.Now())); err != nil {
+	if _, err := demo.Load(ctx, s, planner.New(catalogue.Default(), testclock.Now), civil.Today(testclock.Now())); err != nil {
 		return nil, err
 	}
 	err := s.InTx(ctx, func(tx store.Tx) error {

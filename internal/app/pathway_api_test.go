@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/testclock"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
@@ -25,11 +26,12 @@ func fromPB(d *date.Date) civil.Date {
 	return civil.Date{Year: int(d.GetYear()), Month: time.Month(d.GetMonth()), Day: int(d.GetDay())}
 }
 
-var today = civil.Today(time.Now())
+var today = civil.Today(testclock.Now())
 
-// agedToday returns a date of birth for someone aged years and days today.
+// agedToday returns a date of birth for someone aged years and days today: on 29 February,
+// of a year with no such day, the 28th (born on 1 March, they would be a day short).
 func agedToday(years, days int) civil.Date {
-	return today.Sub(civil.Period{Years: years, Days: days}, civil.MarchFirst)
+	return today.Sub(civil.Period{Years: years, Days: days}, civil.FebruaryTwentyEighth)
 }
 
 // youngPersonInCare creates a young person born on dob, in a placement since an age.

@@ -22,10 +22,10 @@ func (a *App) startDelivery(cfg Config, reg prometheus.Registerer) error {
 		return err
 	}
 	sender := delivery.NewSender(a.store, webhook.NewClient(cfg.WebhookTimeout, cfg.WebhookAllowPrivate), schedule,
-		time.Now, a.log, reg)
+		a.now, a.log, reg)
 	pg, ok := a.store.(*postgres.Store)
 	if !ok {
-		a.dispatcher = delivery.NewDispatcher(a.store, sender, time.Now, a.log)
+		a.dispatcher = delivery.NewDispatcher(a.store, sender, a.now, a.log)
 		return nil
 	}
 	a.river, err = delivery.NewRiver(pg.Pool(), sender, delivery.RiverOptions{Workers: 10,

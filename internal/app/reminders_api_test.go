@@ -14,6 +14,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/testclock"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
@@ -56,7 +57,7 @@ func (r *receiver) got() []attempt {
 // youngPersonTurned returns the JSON of a young person who reached an age days ago, with
 // the personal adviser.
 func youngPersonTurned(age civil.Period, daysAgo int, caseRef, adviser string) string {
-	dob := civil.Today(time.Now()).AddDays(-daysAgo).Sub(age, civil.MarchFirst)
+	dob := civil.Today(testclock.Now()).AddDays(-daysAgo).Sub(age, civil.FebruaryTwentyEighth)
 	return fmt.Sprintf(`{"givenName": "Rem", "familyName": "Inder", "dateOfBirth": {"year": %d, "month": %d, "day": %d},
 		"council": "organisations/nottinghamshire", "caseReference": %q, "personalAdviser": "people/%s"}`,
 		dob.Year, dob.Month, dob.Day, caseRef, adviser)
@@ -168,7 +169,7 @@ func TestRemindersAndWebhooks(t *testing.T) {
 			wantRESTError(t, housing.do(t, "GET", "/v1/organisations/nottinghamshire/reminders", ""), 403, "PERMISSION_DENIED", "ACCESS_DENIED")
 			listOf(t, housing.do(t, "GET", "/v1/organisations/framework-housing/reminders", ""), "reminders")
 			if r := s.do(t, "POST", "/v1/"+name+":snooze", fmt.Sprintf(`{"snoozeUntil": %q}`,
-				time.Now().Add(time.Hour).UTC().Format(time.RFC3339))); r.code != 200 {
+				testclock.Now().Add(time.Hour).UTC().Format(time.RFC3339))); r.code != 200 {
 				t.Fatalf("snooze: HTTP %d %s", r.code, r.body)
 			}
 			if contains(listOf(t, s.do(t, "GET", "/v1/people/me/reminders", ""), "reminders"), name) {

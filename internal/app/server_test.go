@@ -15,6 +15,7 @@ import (
 	"github.com/carepath/carepath/internal/app"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/testclock"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
@@ -36,7 +37,7 @@ func TestDemoData(t *testing.T) {
 	if len(body.YoungPeople) < 4 {
 		t.Fatalf("demo data has %d young people, want a handful", len(body.YoungPeople))
 	}
-	today := civil.Of(time.Now())
+	today := civil.Today(testclock.Now())
 	ages := map[int]bool{}
 	for _, yp := range body.YoungPeople {
 		dob := yp.DateOfBirth
@@ -168,16 +169,16 @@ func testLogsHaveNoPersonalData(t *testing.T, s *server) {
 		t.Fatal(err)
 	}
 	s.do(t, "GET", "/v1/"+created.GetName(), "")
-	s.do(t, "POST", "/v1/youngPeople", youngPersonJSON("PII-1"))                                 // duplicate reference
-	s.do(t, "POST", "/v1/youngPeople", strings.Replace(youngPersonJSON("PII-2"), "17", "31", 1)) // bad date
-	s.do(t, "GET", `/v1/youngPeople?filter=date_of_birth="2009-04-17"`, "")
+	s.do(t, "POST", "/v1/youngPeople", youngPersonJSON("PII-1"))                                                                          // duplicate reference
+	s.do(t, "POST", "/v1/youngPeople", strings.Replace(youngPersonJSON("PII-2"), fixtureDOB, `{"year": 2009, "month": 4, "day": 31}`, 1)) // bad date
+	s.do(t, "GET", `/v1/youngPeople?filter=date_of_birth="`+fixtureBirth.String()+`"`, "")
 	s.do(t, "GET", `/v1/youngPeople?filter=date_of_birth="2009-04-31"`, "")
 	s.stop()
 	logs := s.logs.String()
 	if !strings.Contains(logs, "finished call") {
 		t.Fatal("the server logged no calls; the test would prove nothing")
 	}
-	for _, pii := range []string{fixtureGiven, fixtureFamily, "2009-04-17", "2009-04-31", "PII-1"} {
+	for _, pii := range []string{fixtureGiven, fixtureFamily, fixtureBirth.String(), "2009-04-31", "PII-1"} {
 		if strings.Contains(logs, pii) {
 			t.Errorf("logs contain personal data %q", pii)
 		}

@@ -7,12 +7,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/testclock"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
@@ -20,7 +21,13 @@ import (
 const (
 	fixtureGiven  = "Zebedee"
 	fixtureFamily = "Quarrington"
-	fixtureDOB    = `{"year": 2009, "month": 4, "day": 17}`
+)
+
+// The fixture young person is 17 and 230 days old on the suite's today: a child, old enough
+// for every plan and share, whatever day the suite runs as of.
+var (
+	fixtureBirth = civil.Today(testclock.Now()).AddDays(-230).Sub(civil.Period{Years: 17}, civil.MarchFirst)
+	fixtureDOB   = fmt.Sprintf(`{"year": %d, "month": %d, "day": %d}`, fixtureBirth.Year, fixtureBirth.Month, fixtureBirth.Day)
 )
 
 func youngPersonJSON(caseRef string) string {
@@ -31,7 +38,7 @@ func youngPersonJSON(caseRef string) string {
 func newYoungPerson(caseRef string) *pb.YoungPerson {
 	return &pb.YoungPerson{
 		GivenName: fixtureGiven, FamilyName: fixtureFamily,
-		DateOfBirth: &date.Date{Year: 2009, Month: 4, Day: 17},
+		DateOfBirth: pbDate(fixtureBirth),
 		Council:     "organisations/nottinghamshire", CaseReference: caseRef,
 	}
 }
@@ -85,7 +92,7 @@ func testLifecycle(t *testing.T, s *server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.GetGivenName() != fixtureGiven || got.GetDateOfBirth().GetDay() != 17 || got.GetCouncil() != "organisations/nottinghamshire" {
+	if got.GetGivenName() != fixtureGiven || fromPB(got.GetDateOfBirth()) != fixtureBirth || got.GetCouncil() != "organisations/nottinghamshire" {
 		t.Fatalf("gRPC get returned %v", got)
 	}
 
@@ -141,7 +148,7 @@ func testBadInput(t *testing.T, s *server) {
 		{"blank family name", body(`"familyName": "`+fixtureFamily+`"`, `"familyName": "   "`), "REQUEST_INVALID", []string{"young_person.family_name"}},
 		{"30 February", body(fixtureDOB, `{"year": 2010, "month": 2, "day": 30}`), "REQUEST_INVALID", []string{"young_person.date_of_birth"}},
 		{"month 13", body(fixtureDOB, `{"year": 2010, "month": 13, "day": 1}`), "REQUEST_INVALID", []string{"young_person.date_of_birth"}},
-		{"born in the future", body(fixtureDOB, fmt.Sprintf(`{"year": %d, "month": 1, "day": 1}`, time.Now().Year()+1)), "REQUEST_INVALID", []string{"young_person.date_of_birth"}},
+		{"born in the future", body(fixtureDOB, fmt.Sprintf(`{"year": %d, "month": 1, "day": 1}`, testclock.Now().Year()+1)), "REQUEST_INVALID", []string{"young_person.date_of_birth"}},
 		{"no date of birth", body(`"dateOfBirth": `+fixtureDOB+`,`, ""), "REQUEST_INVALID", []string{"young_person.date_of_birth"}},
 		{"bad council", body("organisations/nottinghamshire", "Nottinghamshire"), "REQUEST_INVALID", []string{"young_person.council"}},
 		{"unknown field", body(`"caseReference"`, `"favouriteColour": "blue", "caseReference"`), "REQUEST_MALFORMED", []string{"favouriteColour"}},

@@ -153,10 +153,10 @@ var rules = []rule{
 		allow: func(imp string, mine bool) bool { return !mine || imp == "internal/app" },
 	},
 	{
-		name: "test helpers are not linked into non-test code",
+		name: "test helpers (and the tests' clock) are not linked into non-test code",
 		from: func(p string) bool { return !under(p, "internal/store/storetest", "internal/store/pgtest") },
 		allow: func(imp string, mine bool) bool {
-			return !mine || !under(imp, "internal/store/storetest", "internal/store/pgtest")
+			return !mine || !under(imp, "internal/store/storetest", "internal/store/pgtest", "internal/testclock")
 		},
 	},
 }
@@ -190,6 +190,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/platform/apierr", "internal/domain"},
 		{"cmd/carepath", "internal/store/postgres"},
 		{"internal/app", "internal/store/pgtest"},
+		{"internal/planner", "internal/testclock"},
 		{"services/pathways", "services/careepisodes"},
 		{"internal/planner", "internal/store/memory"},
 		{"internal/domain/catalogue", "github.com/jackc/pgx/v5"},

@@ -21,6 +21,7 @@ import (
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/pgtest"
 	"github.com/carepath/carepath/internal/store/postgres"
+	"github.com/carepath/carepath/internal/testclock"
 )
 
 // benchSize is how many young people the PostgreSQL benchmarks hold: a council the size of
@@ -44,8 +45,8 @@ func seed(b *testing.B, url string, n int) {
 		b.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	today := civil.Today(time.Now())
-	now := time.Now().UTC()
+	today := civil.Today(testclock.Now())
+	now := testclock.Now().UTC()
 	var yps, eps [][]any
 	for i := range n {
 		id := uuid.NewString()
@@ -110,7 +111,7 @@ func (db *benchCouncilDB) plan(b *testing.B) {
 		return
 	}
 	start := time.Now()
-	n, err := planner.New(catalogue.Default(), time.Now).RefreshStale(context.Background(), db.store, 500, 2)
+	n, err := planner.New(catalogue.Default(), testclock.Now).RefreshStale(context.Background(), db.store, 500, 2)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func BenchmarkPlanPathwaysPostgres(b *testing.B) {
 	db := council(b)
 	s := db.store
 	n := benchSize()
-	p := planner.New(catalogue.Default(), time.Now)
+	p := planner.New(catalogue.Default(), testclock.Now)
 	ctx := context.Background()
 	b.ResetTimer()
 	for range b.N {
@@ -172,7 +173,7 @@ func BenchmarkOverdueForCouncilPostgres(b *testing.B) {
 	if _, err := s.Pool().Exec(ctx, `ANALYZE milestones`); err != nil {
 		b.Fatal(err)
 	}
-	today := civil.Today(time.Now())
+	today := civil.Today(testclock.Now())
 	filter := overdueIn(benchCouncil, today)
 	var overdue int
 	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM milestones WHERE council_id = $1 AND applicable

@@ -5,13 +5,13 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/store"
+	"github.com/carepath/carepath/internal/testclock"
 )
 
 // readinessBenchSize is how many young people the readiness benchmarks hold: 200,000 in
@@ -35,7 +35,7 @@ func readinessCouncil(b *testing.B) *benchCouncilDB {
 func BenchmarkReassessPostgres(b *testing.B) {
 	db := readinessCouncil(b)
 	ctx := context.Background()
-	p := planner.New(catalogue.Default(), time.Now)
+	p := planner.New(catalogue.Default(), testclock.Now)
 	n := readinessBenchSize()
 	b.ResetTimer()
 	for range b.N {
@@ -64,7 +64,7 @@ func BenchmarkCliffEdgeViewPostgres(b *testing.B) {
 	if _, err := db.store.Pool().Exec(ctx, `ANALYZE readiness`); err != nil {
 		b.Fatal(err)
 	}
-	today := civil.Today(time.Now())
+	today := civil.Today(testclock.Now())
 	q := store.ReadinessQuery{
 		Scope:          &store.Scope{CouncilID: benchCouncil, AdviserIDs: []string{"pa-1", "pa-2", "pa-3"}, Unallocated: true},
 		EighteenthFrom: today, EighteenthTo: today.AddDays(89), Order: store.ByEighteenthBirthday, Limit: 51,

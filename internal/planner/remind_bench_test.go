@@ -3,10 +3,10 @@ package planner_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/planner"
+	"github.com/carepath/carepath/internal/testclock"
 )
 
 // BenchmarkRemindersPostgres works out the reminders of every young person of a council of
@@ -16,7 +16,7 @@ import (
 func BenchmarkRemindersPostgres(b *testing.B) {
 	db := readinessCouncil(b)
 	ctx := context.Background()
-	p := planner.New(catalogue.Default(), time.Now)
+	p := planner.New(catalogue.Default(), testclock.Now)
 	n := readinessBenchSize()
 	var raised int
 	b.ResetTimer()
@@ -26,8 +26,8 @@ func BenchmarkRemindersPostgres(b *testing.B) {
 			b.Fatal(err)
 		}
 		if _, err := db.store.Pool().Exec(ctx, `INSERT INTO reminder_schedules (young_person_id, next_time)
-			SELECT id, now() - interval '1 minute' FROM young_people
-			ON CONFLICT (young_person_id) DO UPDATE SET next_time = excluded.next_time`); err != nil {
+			SELECT id, $1::timestamptz - interval '1 minute' FROM young_people
+			ON CONFLICT (young_person_id) DO UPDATE SET next_time = excluded.next_time`, testclock.Now()); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

@@ -41,7 +41,7 @@ func TestSendDeliversVerifiableRequest(t *testing.T) {
 	m := Message{
 		URL:     srv.URL + "/hook?token=s3cr3t",
 		ID:      "msg_01J0000000000000000000000",
-		Time:    time.Now(),
+		Time:    time.Now(), // receivers check the timestamp against their real clock
 		Body:    []byte(`{"type":"reminder.due","timestamp":"2025-01-01T00:00:00Z","data":{}}`),
 		Secrets: []string{oldSecret, newSecret},
 	}

@@ -24,13 +24,14 @@ type queuedJob struct {
 	DeliveryID  string
 	Queue       string
 	MaxAttempts int
-	ScheduledAt time.Time
+	// AvailableNow: River may run the job at once (scheduled at or before the database's now).
+	AvailableNow bool
 }
 
 // queuedDeliveries returns the delivery jobs in River's table, by delivery id.
 func queuedDeliveries(t *testing.T, s *postgres.Store) []queuedJob {
 	t.Helper()
-	rows, err := s.Pool().Query(context.Background(), `SELECT args, queue, max_attempts, scheduled_at FROM river_job
+	rows, err := s.Pool().Query(context.Background(), `SELECT args, queue, max_attempts, scheduled_at <= now() FROM river_job
 		WHERE kind = $1 ORDER BY args->>'delivery_id'`, jobs.Deliver{}.Kind())
 	if err != nil {
 		t.Fatal(err)
@@ -42,14 +43,14 @@ func queuedDeliveries(t *testing.T, s *postgres.Store) []queuedJob {
 			j    queuedJob
 			args []byte
 		)
-		if err := rows.Scan(&args, &j.Queue, &j.MaxAttempts, &j.ScheduledAt); err != nil {
+		if err := rows.Scan(&args, &j.Queue, &j.MaxAttempts, &j.AvailableNow); err != nil {
 			t.Fatal(err)
 		}
 		var d jobs.Deliver
 		if err := json.Unmarshal(args, &d); err != nil {
 			t.Fatal(err)
 		}
-		j.DeliveryID, j.ScheduledAt = d.DeliveryID, j.ScheduledAt.UTC()
+		j.DeliveryID = d.DeliveryID
 		out = append(out, j)
 	}
 	if err := rows.Err(); err != nil {
@@ -102,14 +103,15 @@ func TestAddDeliveriesQueuesJobs(t *testing.T) {
 		return added, err
 	}
 
-	// Each stored delivery gets a job, to run when its first attempt is due.
+	// Each stored delivery gets a job, available at once on River's clock (the first attempt
+	// is due when the delivery is raised, whatever the service's clock says).
 	d1, d2 := delivery(1, r1, now), delivery(2, r2, now.Add(time.Hour))
 	if added, err := add(d1, d2); err != nil || len(added) != 2 {
 		t.Fatalf("AddDeliveries = %d, %v; want 2 added", len(added), err)
 	}
 	want := []queuedJob{
-		{DeliveryID: d1.ID, Queue: jobs.Queue, MaxAttempts: jobs.MaxAttempts, ScheduledAt: now},
-		{DeliveryID: d2.ID, Queue: jobs.Queue, MaxAttempts: jobs.MaxAttempts, ScheduledAt: now.Add(time.Hour)},
+		{DeliveryID: d1.ID, Queue: jobs.Queue, MaxAttempts: jobs.MaxAttempts, AvailableNow: true},
+		{DeliveryID: d2.ID, Queue: jobs.Queue, MaxAttempts: jobs.MaxAttempts, AvailableNow: true},
 	}
 	if got := queuedDeliveries(t, s); !slices.Equal(got, want) {
 		t.Fatalf("queued %+v, want %+v", got, want)

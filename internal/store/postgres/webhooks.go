@@ -184,10 +184,11 @@ func (t *tx) AddDeliveries(ctx context.Context, ds []domain.Delivery) ([]domain.
 	}
 	params := make([]river.InsertManyParams, len(added))
 	for i, d := range added {
-		// The job runs when the first attempt is due (River runs one scheduled in the past
-		// at once).
+		// A new delivery's first attempt is due at once: the job is available now, on River's
+		// own clock (never scheduled from the service's, which tests and demonstrations may
+		// shift). Retries are snoozed for a duration, so they keep to the schedule either way.
 		params[i] = river.InsertManyParams{Args: jobs.Deliver{DeliveryID: d.ID},
-			InsertOpts: &river.InsertOpts{Queue: jobs.Queue, MaxAttempts: jobs.MaxAttempts, ScheduledAt: d.NextAttemptTime}}
+			InsertOpts: &river.InsertOpts{Queue: jobs.Queue, MaxAttempts: jobs.MaxAttempts}}
 	}
 	if _, err := t.river.InsertManyTx(ctx, t.tx, params); err != nil {
 		return nil, fmt.Errorf("postgres: queue deliveries: %w", err)
