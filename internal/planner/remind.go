@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,7 +37,8 @@ func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error 
 func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
 	now := p.now()
 	r := reminders{tx: tx, now: now, councils: map[string]Council{}, people: map[string]domain.Person{},
-		endpoints: map[string][]domain.WebhookEndpoint{}, managers: map[string][]string{}}
+		endpoints: map[string][]domain.WebhookEndpoint{}, managers: map[string][]string{},
+		agreementsOf: map[string][]domain.SharingAgreement{}}
 	for _, st := range states {
 		if err := r.remind(ctx, p, st); err != nil {
 			return err
@@ -53,6 +55,8 @@ type reminders struct {
 	people    map[string]domain.Person // by id; the zero Person for one who has gone
 	endpoints map[string][]domain.WebhookEndpoint
 	managers  map[string][]string // organisation/team → team managers
+	// agreementsOf are each council's sharing agreements.
+	agreementsOf map[string][]domain.SharingAgreement
 }
 
 func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayState) error {
@@ -65,9 +69,13 @@ func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayStat
 		}
 		r.councils[yp.CouncilID] = c
 	}
-	// The day whose reminders are due: today once the send time has passed, else yesterday.
+	// Raising follows the send time: the day whose reminders are due is today once it has
+	// passed, else yesterday. Who may hear of the young person follows the date now: a
+	// partner whose share or agreement ended at midnight hears nothing more from midnight,
+	// and its open reminders are cancelled then, not at the send time.
+	today := civil.Today(r.now)
 	day := reminder.Day(r.now, c.Catalogue.Reminders.SendAt)
-	in, wake, err := r.input(ctx, c, st, day)
+	in, wake, err := r.input(ctx, c, st, today)
 	if err != nil {
 		return err
 	}
@@ -78,41 +86,32 @@ func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayStat
 	if err := r.raise(ctx, yp, plan.Raise); err != nil {
 		return err
 	}
-	next := plan.Next
-	// Shares start and run out by themselves: look again on those days.
-	for _, w := range wake {
-		if day.Before(w) && (next.IsZero() || w.Before(next)) {
-			next = w
-		}
-	}
 	var at time.Time
-	if !next.IsZero() {
-		at = reminder.SendTime(next, in.Rules.SendAt)
+	if !plan.Next.IsZero() {
+		at = reminder.SendTime(plan.Next, in.Rules.SendAt)
+	}
+	// Shares and agreements start and run out by themselves, at midnight: look again then.
+	for _, w := range wake {
+		if midnight := w.StartIn(civil.London); today.Before(w) && (at.IsZero() || midnight.Before(at)) {
+			at = midnight
+		}
 	}
 	return r.tx.SetReminderSchedule(ctx, yp.ID, at)
 }
 
-// input gathers what the rules need on day, and the days sharing starts or ends.
-func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState, day civil.Date) (reminder.Input, []civil.Date, error) {
+// input gathers what the rules need, with the partners who may hear of the young person
+// today, and the days on which that may change.
+func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState, today civil.Date) (reminder.Input, []civil.Date, error) {
 	yp := st.YoungPerson
 	in := reminder.Input{YoungPerson: yp, Milestones: st.Milestones, Rules: c.Catalogue.Reminders,
 		LeaplingRule: c.Settings.LeaplingRule, Organisations: map[string]string{}}
 	var err error
-	if in.SharedWith, err = store.SharedPartners(ctx, r.tx, yp.ID, day); err != nil {
+	if in.SharedWith, err = store.SharedPartners(ctx, r.tx, yp.ID, today); err != nil {
 		return in, nil, err
 	}
-	shares, err := r.tx.ListShares(ctx, yp.ID)
+	wake, err := r.sharingChanges(ctx, yp, today)
 	if err != nil {
 		return in, nil, err
-	}
-	var wake []civil.Date
-	for _, s := range shares {
-		switch {
-		case s.InForce(day):
-			wake = append(wake, s.Expiry)
-		case s.WithdrawTime.IsZero() && day.Before(s.Start):
-			wake = append(wake, s.Start)
-		}
 	}
 	for _, m := range st.Milestones {
 		if m.OwnerPerson != "" {
@@ -129,6 +128,54 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 		}
 	}
 	return in, wake, nil
+}
+
+// sharingChanges are the days after today on which a share of the young person, or the
+// agreement it is made under, starts or ends.
+func (r *reminders) sharingChanges(ctx context.Context, yp domain.YoungPerson, today civil.Date) ([]civil.Date, error) {
+	shares, err := r.tx.ListShares(ctx, yp.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []civil.Date
+	for _, s := range shares {
+		if !s.WithdrawTime.IsZero() || !today.Before(s.Expiry) {
+			continue
+		}
+		out = append(out, s.Start, s.Expiry)
+		agreements, err := r.agreements(ctx, yp.CouncilID)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range agreements {
+			if a.PartnerID == s.PartnerID && a.Purpose == s.Purpose {
+				out = append(out, a.Start, a.End)
+			}
+		}
+	}
+	return slices.DeleteFunc(out, func(d civil.Date) bool { return !today.Before(d) }), nil
+}
+
+// agreements are a council's sharing agreements, loaded once per call of Remind.
+func (r *reminders) agreements(ctx context.Context, councilID string) ([]domain.SharingAgreement, error) {
+	if as, ok := r.agreementsOf[councilID]; ok {
+		return as, nil
+	}
+	var out []domain.SharingAgreement
+	after := ""
+	for {
+		page, err := r.tx.ListSharingAgreements(ctx, councilID, after, 100)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < 100 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	r.agreementsOf[councilID] = out
+	return out, nil
 }
 
 // teamManagers are the enabled team managers of a person's team.

@@ -20,6 +20,7 @@ import (
 	"github.com/carepath/carepath/internal/store/memory"
 	"github.com/carepath/carepath/internal/store/pgtest"
 	"github.com/carepath/carepath/internal/store/postgres"
+	"github.com/carepath/carepath/internal/testclock"
 )
 
 // clock is a controllable clock.
@@ -102,7 +103,7 @@ func TestRemindersThroughThe17thAnd18thYears(t *testing.T) {
 					}
 				}
 				if civil.Today(clk.Now()) == completeOn && clk.Now().Hour() == 12 {
-					completeReview(t, s, p, reviews[civil.New(2026, 5, 29)], completeOn)
+					completeReview(t, s, p, reviews[civil.New(2026, 5, 29)], completeOn, clk.Now())
 				}
 			}
 			all := listAll(t, s)
@@ -215,7 +216,7 @@ func milestonesOf(t *testing.T, s store.Store, key string) map[civil.Date]string
 	return out
 }
 
-func completeReview(t *testing.T, s store.Store, p *planner.Planner, id string, on civil.Date) {
+func completeReview(t *testing.T, s store.Store, p *planner.Planner, id string, on civil.Date, now time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	err := s.InTx(ctx, func(tx store.Tx) error {
@@ -223,7 +224,7 @@ func completeReview(t *testing.T, s store.Store, p *planner.Planner, id string, 
 		if err != nil {
 			return err
 		}
-		done, err := m.Complete(on, on, []domain.Evidence{{Description: "review held", RecordedBy: demo.AdviserNorth, RecordTime: time.Now()}})
+		done, err := m.Complete(on, on, []domain.Evidence{{Description: "review held", RecordedBy: demo.AdviserNorth, RecordTime: now}})
 		if err != nil {
 			return err
 		}
@@ -259,85 +260,138 @@ func listAll(t *testing.T, s store.Store) []domain.Reminder {
 }
 
 // A partner hears of a young person only while it could look them up itself: a share in
-// force under an agreement in force. When the agreement ends, the partner's open reminders
-// are cancelled though the share runs on.
-func TestPartnerRemindersEndWithTheAgreement(t *testing.T) {
-	for name, open := range stores(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			s := open(t)
-			now := time.Now()
-			today := civil.Today(now)
-			p := planner.New(catalogue.Default(), time.Now)
-			housing := domain.OrganisationRecipient(demo.HousingPartner)
-			var agreement domain.SharingAgreement
-			err := s.InTx(ctx, func(tx store.Tx) error {
-				if err := demo.LoadAccess(ctx, tx, today, now); err != nil {
-					return err
+// force under an agreement in force. When either ends at midnight, the partner's open
+// reminders are cancelled by the first sweep after midnight (here 00:30 London), not at the
+// 09:00 send time; an agreement ended during the day stops them at once.
+func TestPartnerRemindersEndWithTheirAccess(t *testing.T) {
+	// The day access ends, from the suite's clock, so that the matrix of CI's instants
+	// moves it through clock changes and leap days.
+	end := civil.Today(testclock.Now()).AddDays(10)
+	noon := func(d civil.Date) time.Time { return d.StartIn(civil.London).Add(12 * time.Hour) }
+	for _, tc := range []struct {
+		name string
+		// shareExpiry and agreementEnd end access at the start of the day `end`; endNow, if
+		// set, ends the agreement then at the moment of the sweep.
+		shareExpiry, agreementEnd bool
+		endNow                    bool
+	}{
+		{name: "ShareExpires", shareExpiry: true},
+		{name: "AgreementEnds", agreementEnd: true},
+		{name: "AgreementEndedToday", endNow: true},
+	} {
+		for name, open := range stores(t) {
+			t.Run(tc.name+"/"+name, func(t *testing.T) {
+				ctx := context.Background()
+				s := open(t)
+				clk := &clock{t: noon(end.AddDays(-1))}
+				p := planner.New(catalogue.Default(), clk.Now)
+				now, day := clk.Now(), end.AddDays(-1)
+				expiry := end.AddDays(300)
+				if tc.shareExpiry {
+					expiry = end
 				}
-				agreements, err := tx.ListSharingAgreements(ctx, demo.CouncilID, "", 10)
+				var agreement domain.SharingAgreement
+				err := s.InTx(ctx, func(tx store.Tx) error {
+					if err := demo.LoadAccess(ctx, tx, day.AddDays(-30), now); err != nil {
+						return err
+					}
+					var err error
+					if agreement, err = housingAgreement(ctx, tx); err != nil {
+						return err
+					}
+					if tc.agreementEnd {
+						agreement.End = end
+						if agreement, err = tx.UpdateSharingAgreement(ctx, agreement, agreement.Revision); err != nil {
+							return err
+						}
+					}
+					return partnerOwnsAMilestone(ctx, tx, p, day, expiry, now)
+				})
 				if err != nil {
-					return err
+					t.Fatal(err)
 				}
-				for _, a := range agreements {
-					if a.PartnerID == demo.HousingPartner {
-						agreement = a
+				if _, err := p.RefreshReminders(ctx, s, 50, 1); err != nil {
+					t.Fatal(err)
+				}
+				if rs := remindersTo(t, s, demo.HousingPartner); len(rs) != 1 || rs[0].State != domain.ReminderOpen {
+					t.Fatalf("while shared, the partner has %v; want one open reminder", rs)
+				}
+
+				clk.Set(end.StartIn(civil.London).Add(30 * time.Minute))
+				if tc.endNow {
+					err := s.InTx(ctx, func(tx store.Tx) error {
+						agreement.End, agreement.UpdateTime = end, clk.Now()
+						_, err := tx.UpdateSharingAgreement(ctx, agreement, agreement.Revision)
+						if err != nil {
+							return err
+						}
+						return p.Remind(ctx, tx, ypID)
+					})
+					if err != nil {
+						t.Fatal(err)
 					}
 				}
-				yp := domain.YoungPerson{ID: ypID, GivenName: "Test", FamilyName: "Partner", DateOfBirth: today.Sub(civil.Period{Years: 17}, civil.MarchFirst),
-					CouncilID: demo.CouncilID, CaseReference: "T-P", PersonalAdviserID: demo.AdviserNorth, CreateTime: now, UpdateTime: now}
-				if _, err := tx.CreateYoungPerson(ctx, yp); err != nil {
-					return err
+				if _, err := p.RefreshReminders(ctx, s, 50, 1); err != nil {
+					t.Fatal(err)
 				}
-				if _, err := tx.CreateShare(ctx, domain.Share{ID: "0b5e0000-0000-4000-8000-0000000005e1", YoungPersonID: ypID,
-					PartnerID: demo.HousingPartner, Purpose: domain.PurposeHousing, Basis: domain.BasisReferral, Start: today.AddDays(-10),
-					Expiry: today.AddDays(300), RecordedBy: demo.AdviserNorth, CreateTime: now}); err != nil {
-					return err
+				if rs := remindersTo(t, s, demo.HousingPartner); len(rs) != 1 || rs[0].State != domain.ReminderCancelled {
+					t.Fatalf("at 00:30 on the day access ended, the partner has %v; want its reminder cancelled", rs)
 				}
-				// Due two days ago, so its due reminder is raised whatever the time of day.
-				m, err := tx.CreateMilestone(ctx, domain.Milestone{ID: "0b5e0000-0000-4000-8000-0000000000a1", YoungPersonID: ypID,
-					CouncilID: demo.CouncilID, Title: "Housing referral", Area: "ACCOMMODATION", OwnerAgency: "HOUSING",
-					DueDate: today.AddDays(-2), LapseDate: today.AddDays(200), Applicable: true, State: domain.Planned,
-					CreateTime: now, UpdateTime: now})
-				if err != nil {
-					return err
-				}
-				if m, err = m.Schedule(today.AddDays(-2), demo.HousingPartner, ""); err != nil {
-					return err
-				}
-				if _, err := tx.UpdateMilestone(ctx, m, m.Revision); err != nil {
-					return err
-				}
-				return p.Remind(ctx, tx, ypID)
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			partnerReminders := func() []domain.Reminder {
-				var out []domain.Reminder
-				for _, r := range listAll(t, s) {
-					if r.Recipient == housing {
-						out = append(out, r)
-					}
-				}
-				return out
-			}
-			if rs := partnerReminders(); len(rs) != 1 || rs[0].State != domain.ReminderOpen {
-				t.Fatalf("while shared, the partner has %v; want one open reminder", rs)
-			}
-			err = s.InTx(ctx, func(tx store.Tx) error {
-				agreement.End, agreement.UpdateTime = today, now
-				if _, err := tx.UpdateSharingAgreement(ctx, agreement, agreement.Revision); err != nil {
-					return err
-				}
-				return p.Remind(ctx, tx, ypID)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rs := partnerReminders(); len(rs) != 1 || rs[0].State != domain.ReminderCancelled {
-				t.Fatalf("after the agreement ended, the partner has %v; want its reminder cancelled", rs)
-			}
-		})
+		}
 	}
+}
+
+func housingAgreement(ctx context.Context, tx store.Tx) (domain.SharingAgreement, error) {
+	agreements, err := tx.ListSharingAgreements(ctx, demo.CouncilID, "", 10)
+	if err != nil {
+		return domain.SharingAgreement{}, err
+	}
+	for _, a := range agreements {
+		if a.PartnerID == demo.HousingPartner {
+			return a, nil
+		}
+	}
+	return domain.SharingAgreement{}, fmt.Errorf("the demo council has no housing agreement")
+}
+
+// partnerOwnsAMilestone adds a young person of 17, shared with the housing partner until
+// expiry, with a milestone given to the partner that fell due two days before today.
+func partnerOwnsAMilestone(ctx context.Context, tx store.Tx, p *planner.Planner, today, expiry civil.Date, now time.Time) error {
+	yp := domain.YoungPerson{ID: ypID, GivenName: "Test", FamilyName: "Partner", DateOfBirth: today.Sub(civil.Period{Years: 17}, civil.MarchFirst),
+		CouncilID: demo.CouncilID, CaseReference: "T-P", PersonalAdviserID: demo.AdviserNorth, CreateTime: now, UpdateTime: now}
+	if _, err := tx.CreateYoungPerson(ctx, yp); err != nil {
+		return err
+	}
+	if _, err := tx.CreateShare(ctx, domain.Share{ID: "0b5e0000-0000-4000-8000-0000000005e1", YoungPersonID: ypID,
+		PartnerID: demo.HousingPartner, Purpose: domain.PurposeHousing, Basis: domain.BasisReferral, Start: today.AddDays(-10),
+		Expiry: expiry, RecordedBy: demo.AdviserNorth, CreateTime: now}); err != nil {
+		return err
+	}
+	m, err := tx.CreateMilestone(ctx, domain.Milestone{ID: "0b5e0000-0000-4000-8000-0000000000a1", YoungPersonID: ypID,
+		CouncilID: demo.CouncilID, Title: "Housing referral", Area: "ACCOMMODATION", OwnerAgency: "HOUSING",
+		DueDate: today.AddDays(-2), LapseDate: today.AddDays(200), Applicable: true, State: domain.Planned,
+		CreateTime: now, UpdateTime: now})
+	if err != nil {
+		return err
+	}
+	if m, err = m.Schedule(today.AddDays(-2), demo.HousingPartner, ""); err != nil {
+		return err
+	}
+	if _, err := tx.UpdateMilestone(ctx, m, m.Revision); err != nil {
+		return err
+	}
+	return tx.SetReminderSchedule(ctx, ypID, now)
+}
+
+// remindersTo are the test young person's reminders to an organisation.
+func remindersTo(t *testing.T, s store.Store, org string) []domain.Reminder {
+	t.Helper()
+	var out []domain.Reminder
+	for _, r := range listAll(t, s) {
+		if r.Recipient == domain.OrganisationRecipient(org) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

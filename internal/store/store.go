@@ -463,6 +463,11 @@ type Reminders interface {
 	// LockYoungPerson does, and their schedule) for this transaction, skipping any whose
 	// young person or schedule another transaction holds.
 	DueReminderSchedules(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// HastenReminderSchedules brings forward to at the schedule of every young person of the
+	// council who has a share (in any state) with the partner, where it is later than at:
+	// when their agreement changes, what the partner may hear of them is worked out again.
+	// Young people with no schedule (past 25) are left alone.
+	HastenReminderSchedules(ctx context.Context, councilID, partnerID string, at time.Time) error
 }
 
 // ReminderQuery selects reminders.
@@ -497,8 +502,8 @@ type Webhooks interface {
 	UpdateWebhookEndpoint(ctx context.Context, e domain.WebhookEndpoint, ifRevision int64) (domain.WebhookEndpoint, error)
 
 	// AddDeliveries stores those of ds that do not exist yet (same reminder and endpoint;
-	// of several in ds with one, the first) and queues each stored one for sending, in this
-	// transaction; it returns the stored, in input order. A delivery whose reminder and
+	// of several in ds with one, the first) and queues each stored one for its first
+	// attempt at once, in this transaction; it returns the stored, in input order. A delivery whose reminder and
 	// endpoint have a cancelled delivery reopens that one instead: it becomes PENDING again,
 	// with no attempts, error or deliver time and the next attempt and update time of the
 	// new one, keeps its id and webhook id (the same reminder goes to an endpoint under one

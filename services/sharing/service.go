@@ -127,13 +127,22 @@ func (s *Server) CreateSharingAgreement(ctx context.Context, req *pb.CreateShari
 			return err
 		}
 		var err error
-		out, err = tx.CreateSharingAgreement(ctx, a)
-		return err
+		if out, err = tx.CreateSharingAgreement(ctx, a); err != nil {
+			return err
+		}
+		return partnerMayHearAnew(ctx, tx, out, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return agreementToProto(out), nil
+}
+
+// partnerMayHearAnew has the reminders of every young person the agreement's partner has a
+// share of worked out again at the next sweep, since what the partner may hear of them may
+// have changed now (an agreement ended today stops the partner's reminders at once).
+func partnerMayHearAnew(ctx context.Context, tx store.Tx, a domain.SharingAgreement, now time.Time) error {
+	return tx.HastenReminderSchedules(ctx, a.CouncilID, a.PartnerID, now)
 }
 
 // checkAgreement validates an agreement: real dates, and a partner whose type fits the
@@ -191,8 +200,10 @@ func (s *Server) UpdateSharingAgreement(ctx context.Context, req *pb.UpdateShari
 		if err := checkAgreement(ctx, tx, next); err != nil {
 			return err
 		}
-		out, err = tx.UpdateSharingAgreement(ctx, next, cur.Revision)
-		return err
+		if out, err = tx.UpdateSharingAgreement(ctx, next, cur.Revision); err != nil {
+			return err
+		}
+		return partnerMayHearAnew(ctx, tx, out, next.UpdateTime)
 	})
 	if err != nil {
 		return nil, err

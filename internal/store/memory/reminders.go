@@ -212,6 +212,30 @@ func (t *tx) SetReminderSchedule(_ context.Context, youngPersonID string, next t
 	return t.insert(tableSchedules, &schedule{YoungPersonID: youngPersonID, Next: storedTime(next)})
 }
 
+func (t *tx) HastenReminderSchedules(_ context.Context, councilID, partnerID string, at time.Time) error {
+	objs, err := t.all(tableShares, "partner", partnerID)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		id := o.(*domain.Share).YoungPersonID
+		yp, err := t.getYoungPerson(id)
+		if err != nil {
+			return err
+		}
+		obj, err := t.first(tableSchedules, "id", id)
+		if err != nil {
+			return err
+		}
+		if s, ok := obj.(*schedule); ok && yp.CouncilID == councilID && s.Next.After(at) {
+			if err := t.insert(tableSchedules, &schedule{YoungPersonID: id, Next: storedTime(at)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // DueReminderSchedules needs no locks: memory transactions are serialised.
 func (t *tx) DueReminderSchedules(_ context.Context, now time.Time, limit int) ([]string, error) {
 	objs, err := t.all(tableSchedules, "id")

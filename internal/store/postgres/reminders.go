@@ -180,6 +180,19 @@ func (t *tx) SetReminderSchedule(ctx context.Context, youngPersonID string, next
 	return err
 }
 
+// HastenReminderSchedules locks the rows it moves in young-person order, so that two of
+// it, or it and the sweep, never wait on each other in a cycle.
+func (t *tx) HastenReminderSchedules(ctx context.Context, councilID, partnerID string, at time.Time) error {
+	_, err := t.tx.Exec(ctx, `UPDATE reminder_schedules SET next_time = $3
+		WHERE young_person_id IN (
+			SELECT s.young_person_id FROM reminder_schedules s
+			JOIN young_people y ON y.id = s.young_person_id
+			WHERE y.council_id = $1 AND s.next_time > $3
+			  AND EXISTS (SELECT 1 FROM shares sh WHERE sh.young_person_id = s.young_person_id AND sh.partner_id = $2)
+			ORDER BY s.young_person_id FOR UPDATE OF s)`, councilID, partnerID, at)
+	return err
+}
+
 // DueReminderSchedules locks the young people it returns, as StalePathways does, and
 // their schedule rows, skipping a young person if another transaction holds either. The
 // young person is locked first (FOR UPDATE OF locks in the order it names the tables), as

@@ -696,6 +696,35 @@ func testReminderSchedules(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("HastenedForAPartner", func(t *testing.T) {
+		s := newStore(t)
+		sharingOrganisations(t, s)
+		other := youngPerson("h-other-council")
+		other.CouncilID, other.CaseReference = "council-b", "REF-B"
+		create(t, s, youngPerson("h-shared"), youngPerson("h-withdrawn"), youngPerson("h-soon"), youngPerson("h-none"),
+			youngPerson("h-other-partner"), youngPerson("h-past-25"), other)
+		day := civil.New(2026, 1, 1)
+		withdrawn := share("hs-2", "h-withdrawn", "partner-h", domain.PurposeHousing, day, day.AddDays(90))
+		createShares(t, s, share("hs-1", "h-shared", "partner-h", domain.PurposeHousing, day, day.AddDays(90)), withdrawn,
+			share("hs-3", "h-soon", "partner-h", domain.PurposeHousing, day, day.AddDays(90)),
+			share("hs-4", "h-other-partner", "partner-e", domain.PurposeEmployment, day, day.AddDays(90)),
+			share("hs-5", "h-past-25", "partner-h", domain.PurposeHousing, day, day.AddDays(90)),
+			share("hs-6", "h-other-council", "partner-h", domain.PurposeHousing, day, day.AddDays(90)))
+		withdraw(t, s, withdrawn, 1)
+		later := at.Add(48 * time.Hour)
+		for _, k := range []string{"h-shared", "h-withdrawn", "h-none", "h-other-partner", "h-other-council"} {
+			setSchedule(t, s, idOf(k), later)
+		}
+		setSchedule(t, s, idOf("h-soon"), at.Add(time.Minute)) // already sooner: kept
+		inTx(t, s, func(tx store.Tx) error {
+			return tx.HastenReminderSchedules(ctx, "council-a", "partner-h", at.Add(time.Hour))
+		})
+		want := append(sortedIDs("h-soon"), sortedIDs("h-shared", "h-withdrawn")...)
+		if got := dueSchedules(t, s, at.Add(time.Hour), 10); !slices.Equal(got, want) {
+			t.Fatalf("due after hastening: %v, want %v (the partner's young people of the council, with a schedule)", got, want)
+		}
+	})
+
 	t.Run("MissingYoungPerson", func(t *testing.T) {
 		s := newStore(t)
 		err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetReminderSchedule(ctx, idOf("nobody"), at) })
