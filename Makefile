@@ -3,13 +3,17 @@
 
 BUF := tools/node_modules/.bin/buf
 
-.PHONY: run test bench generate lint tools vendor-protos build
+.PHONY: run test test-clock bench generate lint tools vendor-protos build
 
 run:
 	go run ./cmd/carepath serve
 
 test:
 	tools/test.sh
+
+# The time-sensitive packages again as of each instant of the clock matrix (tools/test.sh).
+test-clock:
+	tools/test.sh --clock-matrix
 
 # Benchmarks that need PostgreSQL use TEST_DATABASE_URL, like the tests.
 bench:
@@ -21,7 +25,7 @@ build:
 tools: $(BUF)
 
 $(BUF): tools/package.json tools/package-lock.json
-	npm install --prefix tools --no-audit --no-fund --loglevel=error
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $(BUF)
 
 generate: $(BUF)

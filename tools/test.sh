@@ -8,6 +8,11 @@
 # PostgreSQL tests fail, never skip, if the database is missing.
 #
 # Extra arguments go to `go test`, e.g. `tools/test.sh -run Conformance`.
+#
+# `tools/test.sh --clock-matrix` instead runs the time-sensitive packages (reminders,
+# readiness, ages, care-leaver status, the API over them) once at each instant of
+# CLOCK_MATRIX, as if it were that moment (CAREPATH_TEST_NOW, read by internal/testclock).
+# One instant by hand: CAREPATH_TEST_NOW=2027-03-28T00:30:00Z make test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,4 +63,30 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   fi
 fi
 export REQUIRE_TEST_DATABASE=1
+
+# London times: an ordinary (summer) day at 00:30, 08:59, 09:00 and 23:59; the spring and
+# autumn clock-change Sundays at 00:30 and 09:00; a leap day; the last day of a year.
+CLOCK_MATRIX=(
+  2027-06-16T00:30:00+01:00 2027-06-16T08:59:00+01:00 2027-06-16T09:00:00+01:00 2027-06-16T23:59:00+01:00
+  2027-03-28T00:30:00Z 2027-03-28T09:00:00+01:00 2027-10-31T00:30:00+01:00 2027-10-31T09:00:00Z
+  2028-02-29T00:30:00Z 2028-02-29T09:00:00Z 2027-12-31T23:59:00Z
+)
+CLOCK_PACKAGES=(./internal/domain/... ./internal/planner ./internal/app)
+# CLOCK_MATRIX_ONLY="instant ..." runs only those instants.
+if [ -n "${CLOCK_MATRIX_ONLY:-}" ]; then read -ra CLOCK_MATRIX <<<"$CLOCK_MATRIX_ONLY"; fi
+
+if [ "${1:-}" = "--clock-matrix" ]; then
+  shift
+  go test -count=1 -exec true "${CLOCK_PACKAGES[@]}" >/dev/null # build once
+  for instant in "${CLOCK_MATRIX[@]}"; do
+    start=$SECONDS
+    if ! out=$(CAREPATH_TEST_NOW=$instant go test -count=1 "$@" "${CLOCK_PACKAGES[@]}" 2>&1); then
+      printf '%s\n' "$out"
+      echo "test.sh: the suite fails as of $instant (CAREPATH_TEST_NOW=$instant)" >&2
+      exit 1
+    fi
+    echo "test.sh: as of $instant: ok ($((SECONDS - start)) s)"
+  done
+  exit 0
+fi
 go test -race -count=1 "$@" ./...
