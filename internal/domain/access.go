@@ -25,9 +25,13 @@ type Organisation struct {
 	Type        OrganisationType
 	// CertificateSubjects are the URI SANs of client certificates of its systems.
 	CertificateSubjects []string
-	CreateTime          time.Time
-	UpdateTime          time.Time
-	Revision            int64
+	// Steward is, for a partner, the council that registered it: its administrators
+	// manage the partner while the partner works with that council alone. Set at creation;
+	// "" for councils.
+	Steward    string
+	CreateTime time.Time
+	UpdateTime time.Time
+	Revision   int64
 }
 
 // Role is what a person may do.
@@ -39,7 +43,38 @@ const (
 	PartnerOfficer  Role = "PARTNER_OFFICER"
 	Administrator   Role = "ADMINISTRATOR"
 	Auditor         Role = "AUDITOR"
+	// PartnerAdministrator manages a partner organisation's own people, certificates and
+	// webhook endpoints.
+	PartnerAdministrator Role = "PARTNER_ADMINISTRATOR"
 )
+
+// ForPartners reports whether the role is held in partner organisations (the others are
+// held in councils).
+func (r Role) ForPartners() bool { return r == PartnerOfficer || r == PartnerAdministrator }
+
+// heldAlone are the roles a person holds with no other: whoever manages who may see young
+// people's records, or audits that, does not see the records (separation of duties).
+var heldAlone = []Role{Administrator, PartnerAdministrator, Auditor}
+
+// RolesProblem says what is wrong with giving these roles to a person of an organisation
+// of type t, or "" when nothing is.
+func RolesProblem(t OrganisationType, roles []Role) string {
+	if len(roles) == 0 {
+		return "must have at least one role"
+	}
+	for i, r := range roles {
+		if r.ForPartners() == (t == Council) {
+			return "role " + string(r) + " does not fit a " + string(t) + " organisation"
+		}
+		if slices.Contains(roles[:i], r) {
+			return "lists a role twice"
+		}
+		if len(roles) > 1 && slices.Contains(heldAlone, r) {
+			return "role " + string(r) + " is held alone: who administers or audits does not also see young people's records"
+		}
+	}
+	return ""
+}
 
 // Person is someone who uses carepath; the id is their tokens' subject.
 type Person struct {

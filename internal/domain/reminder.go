@@ -133,3 +133,11 @@ type Delivery struct {
 	UpdateTime  time.Time
 	DeliverTime time.Time
 }
+
+// NewDelivery is a pending delivery of a reminder to an endpoint, due at once. id is a new
+// time-ordered id; the webhook id, the same on every attempt, derives from it.
+func NewDelivery(id, reminderID string, ep WebhookEndpoint, now time.Time) Delivery {
+	return Delivery{ID: id, ReminderID: reminderID, EndpointID: ep.ID, OrganisationID: ep.OrganisationID,
+		WebhookID: "msg_" + strings.ReplaceAll(id, "-", ""), State: DeliveryPending, NextAttemptTime: now,
+		CreateTime: now, UpdateTime: now}
+}

@@ -256,8 +256,11 @@ type Access interface {
 	GetOrganisation(ctx context.Context, id string) (domain.Organisation, error)
 	// ListOrganisations returns up to limit organisations with ids after afterID, in id order.
 	ListOrganisations(ctx context.Context, afterID string, limit int) ([]domain.Organisation, error)
-	// CreateOrganisation fails with AlreadyExists (RESOURCE_EXISTS) if the id is taken.
+	// CreateOrganisation fails with AlreadyExists (RESOURCE_EXISTS) if the id is taken, and
+	// with NotFound if the steward is not an organisation.
 	CreateOrganisation(ctx context.Context, o domain.Organisation) (domain.Organisation, error)
+	// UpdateOrganisation changes the display name and certificate subjects; the type and
+	// the steward never change.
 	UpdateOrganisation(ctx context.Context, o domain.Organisation, ifRevision int64) (domain.Organisation, error)
 	// OrganisationByCertificateSubject finds the organisation whose systems use a client
 	// certificate with the subject, or fails with NotFound.
@@ -289,6 +292,9 @@ type Sharing interface {
 	ListSharingAgreements(ctx context.Context, councilID, afterID string, limit int) ([]domain.SharingAgreement, error)
 	CreateSharingAgreement(ctx context.Context, a domain.SharingAgreement) (domain.SharingAgreement, error)
 	UpdateSharingAgreement(ctx context.Context, a domain.SharingAgreement, ifRevision int64) (domain.SharingAgreement, error)
+	// PartnerCouncils returns, in id order, the councils that have an agreement (in any
+	// state) with the partner.
+	PartnerCouncils(ctx context.Context, partnerID string) ([]string, error)
 
 	// ListShares returns all of a young person's shares, newest first.
 	ListShares(ctx context.Context, youngPersonID string) ([]domain.Share, error)

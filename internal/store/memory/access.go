@@ -39,12 +39,17 @@ func (t *tx) ListOrganisations(_ context.Context, afterID string, limit int) ([]
 	return out, nil
 }
 
-func (t *tx) CreateOrganisation(_ context.Context, o domain.Organisation) (domain.Organisation, error) {
+func (t *tx) CreateOrganisation(ctx context.Context, o domain.Organisation) (domain.Organisation, error) {
 	if obj, err := t.first(tableOrgs, "id", o.ID); err != nil || obj != nil {
 		return domain.Organisation{}, orExists(err)
 	}
 	if err := t.certificatesFree(o); err != nil {
 		return domain.Organisation{}, err
+	}
+	if o.Steward != "" {
+		if _, err := t.GetOrganisation(ctx, o.Steward); err != nil {
+			return domain.Organisation{}, err
+		}
 	}
 	o = copyOrg(o)
 	o.Revision, o.CreateTime, o.UpdateTime = 1, storedTime(o.CreateTime), storedTime(o.UpdateTime)
@@ -93,7 +98,7 @@ func (t *tx) UpdateOrganisation(ctx context.Context, o domain.Organisation, ifRe
 		return o, err
 	}
 	o = copyOrg(o)
-	o.Type, o.Revision, o.CreateTime, o.UpdateTime = old.Type, old.Revision+1, old.CreateTime, storedTime(o.UpdateTime)
+	o.Type, o.Steward, o.Revision, o.CreateTime, o.UpdateTime = old.Type, old.Steward, old.Revision+1, old.CreateTime, storedTime(o.UpdateTime)
 	stored := copyOrg(o)
 	return o, t.insert(tableOrgs, &stored)
 }

@@ -35,6 +35,21 @@ func (t *tx) ListSharingAgreements(_ context.Context, councilID, afterID string,
 	return out[:min(limit, len(out))], nil
 }
 
+func (t *tx) PartnerCouncils(_ context.Context, partnerID string) ([]string, error) {
+	objs, err := t.all(tableAgreements, "id")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, o := range objs {
+		if a := o.(*domain.SharingAgreement); a.PartnerID == partnerID && !slices.Contains(out, a.CouncilID) {
+			out = append(out, a.CouncilID)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 func (t *tx) CreateSharingAgreement(ctx context.Context, a domain.SharingAgreement) (domain.SharingAgreement, error) {
 	if obj, err := t.first(tableAgreements, "id", a.ID); err != nil || obj != nil {
 		return a, orExists(err)

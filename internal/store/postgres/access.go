@@ -13,12 +13,12 @@ import (
 
 const organisationColumns = `o.id, o.display_name, o.type,
 	(SELECT coalesce(array_agg(c.subject ORDER BY c.subject), '{}') FROM organisation_certificates c
-	 WHERE c.organisation_id = o.id), o.revision, o.create_time, o.update_time`
+	 WHERE c.organisation_id = o.id), coalesce(o.steward_id, ''), o.revision, o.create_time, o.update_time`
 
 func scanOrganisation(row pgx.Row) (domain.Organisation, error) {
 	var o domain.Organisation
 	var typ string
-	err := row.Scan(&o.ID, &o.DisplayName, &typ, &o.CertificateSubjects, &o.Revision, &o.CreateTime, &o.UpdateTime)
+	err := row.Scan(&o.ID, &o.DisplayName, &typ, &o.CertificateSubjects, &o.Steward, &o.Revision, &o.CreateTime, &o.UpdateTime)
 	o.Type, o.CreateTime, o.UpdateTime = domain.OrganisationType(typ), o.CreateTime.UTC(), o.UpdateTime.UTC()
 	if len(o.CertificateSubjects) == 0 {
 		o.CertificateSubjects = nil
@@ -44,8 +44,8 @@ func (t *tx) ListOrganisations(ctx context.Context, afterID string, limit int) (
 }
 
 func (t *tx) CreateOrganisation(ctx context.Context, o domain.Organisation) (domain.Organisation, error) {
-	_, err := t.tx.Exec(ctx, `INSERT INTO organisations (id, display_name, type, revision, create_time, update_time)
-		VALUES ($1, $2, $3, 1, $4, $5)`, o.ID, o.DisplayName, string(o.Type), o.CreateTime, o.UpdateTime)
+	_, err := t.tx.Exec(ctx, `INSERT INTO organisations (id, display_name, type, steward_id, revision, create_time, update_time)
+		VALUES ($1, $2, $3, nullif($4, ''), 1, $5, $6)`, o.ID, o.DisplayName, string(o.Type), o.Steward, o.CreateTime, o.UpdateTime)
 	if err != nil {
 		return o, writeError(err)
 	}

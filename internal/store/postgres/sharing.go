@@ -48,6 +48,15 @@ func (t *tx) ListSharingAgreements(ctx context.Context, councilID, afterID strin
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.SharingAgreement, error) { return scanAgreement(r) })
 }
 
+func (t *tx) PartnerCouncils(ctx context.Context, partnerID string) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT DISTINCT council_id FROM sharing_agreements WHERE partner_id = $1
+		ORDER BY council_id`, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
 func (t *tx) CreateSharingAgreement(ctx context.Context, a domain.SharingAgreement) (domain.SharingAgreement, error) {
 	created, err := scanAgreement(t.tx.QueryRow(ctx, `INSERT INTO sharing_agreements (id, council_id, partner_id,
 		purpose, start_date, end_date, reference, revision, create_time, update_time)

@@ -184,6 +184,28 @@ func testOrganisations(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("StewardIsKeptAndNeverChanges", func(t *testing.T) {
+		s := newStore(t)
+		council := organisation("council-a", domain.Council)
+		in := organisation("partner-h", domain.Housing)
+		in.Steward = "council-a"
+		createOrganisations(t, s, council, in)
+		got, _ := getOrganisation(t, s, in.ID)
+		if got.Steward != "council-a" {
+			t.Fatalf("steward %q, want council-a", got.Steward)
+		}
+		changed := got
+		changed.Steward, changed.DisplayName = "", "Renamed"
+		inTx(t, s, func(tx store.Tx) error { _, err := tx.UpdateOrganisation(ctx, changed, 0); return err })
+		if got, _ := getOrganisation(t, s, in.ID); got.Steward != "council-a" || got.DisplayName != "Renamed" {
+			t.Fatalf("after an update: %+v; want the steward kept", got)
+		}
+		orphan := organisation("partner-x", domain.Housing)
+		orphan.Steward = "no-such-council"
+		err := s.InTx(ctx, func(tx store.Tx) error { _, err := tx.CreateOrganisation(ctx, orphan); return err })
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+	})
+
 	t.Run("UpdateStaleRevisionChangesNothing", func(t *testing.T) {
 		s := newStore(t)
 		in := organisation("partner-h", domain.Housing, "spiffe://h/a")

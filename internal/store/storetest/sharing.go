@@ -212,6 +212,13 @@ func testAgreements(t *testing.T, newStore NewStore) {
 		if diff := cmp.Diff(want, all); diff != "" {
 			t.Fatalf("council-b's agreements (-want +got):\n%s", diff)
 		}
+		// The councils each partner works with, whatever the state of their agreements.
+		for partner, want := range map[string][]string{"partner-h": {"council-a", "council-b"}, "partner-e": {"council-b"}, "nobody": nil} {
+			got, _ := read(t, s, func(tx store.Tx) ([]string, error) { return tx.PartnerCouncils(ctx, partner) })
+			if !slices.Equal(got, want) {
+				t.Errorf("PartnerCouncils(%s) = %v, want %v", partner, got, want)
+			}
+		}
 	})
 
 	t.Run("Update", func(t *testing.T) {
