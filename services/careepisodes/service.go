@@ -191,8 +191,6 @@ func (s *Server) check(ctx context.Context, tx store.Tx, yp domain.YoungPerson, 
 	return nil
 }
 
-var ignoredPaths = map[string]bool{"name": true, "etag": true, "create_time": true, "update_time": true}
-
 func (s *Server) UpdateCareEpisode(ctx context.Context, req *pb.UpdateCareEpisodeRequest) (*pb.CareEpisode, error) {
 	in := req.GetCareEpisode()
 	ids, err := convert.Parse("care_episode.name", in.GetName(), "youngPeople", "careEpisodes")
@@ -203,7 +201,6 @@ func (s *Server) UpdateCareEpisode(ctx context.Context, req *pb.UpdateCareEpisod
 	if err != nil {
 		return nil, err
 	}
-	mask := listing.UpdateMask(req.GetUpdateMask(), in, ignoredPaths)
 	now := s.now()
 	var out domain.CareEpisode
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
@@ -222,6 +219,10 @@ func (s *Server) UpdateCareEpisode(ctx context.Context, req *pb.UpdateCareEpisod
 			return err
 		}
 		merged := toProto(cur)
+		mask, err := listing.Changes("care_episode", req.GetUpdateMask(), in, merged)
+		if err != nil {
+			return err
+		}
 		fieldmask.Update(mask, merged, in)
 		next := fromProto(merged)
 		next.ID, next.YoungPersonID, next.UpdateTime = cur.ID, cur.YoungPersonID, now

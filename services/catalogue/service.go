@@ -235,8 +235,6 @@ func (s *Server) GetPathwaySettings(ctx context.Context, req *pb.GetPathwaySetti
 	return settingsToProto(out), nil
 }
 
-var ignoredPaths = map[string]bool{"name": true, "etag": true, "update_time": true}
-
 func (s *Server) UpdatePathwaySettings(ctx context.Context, req *pb.UpdatePathwaySettingsRequest) (*pb.PathwaySettings, error) {
 	in := req.GetPathwaySettings()
 	ids, err := convert.ParseSingleton("pathway_settings.name", in.GetName(), "pathwaySettings", "organisations")
@@ -250,7 +248,6 @@ func (s *Server) UpdatePathwaySettings(ctx context.Context, req *pb.UpdatePathwa
 	if err != nil {
 		return nil, err
 	}
-	mask := listing.UpdateMask(req.GetUpdateMask(), in, ignoredPaths)
 	var out domain.PathwaySettings
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := tx.GetPathwaySettings(ctx, ids[0])
@@ -261,6 +258,10 @@ func (s *Server) UpdatePathwaySettings(ctx context.Context, req *pb.UpdatePathwa
 			return err
 		}
 		merged := settingsToProto(cur)
+		mask, err := listing.Changes("pathway_settings", req.GetUpdateMask(), in, merged)
+		if err != nil {
+			return err
+		}
 		fieldmask.Update(mask, merged, in)
 		next, err := settingsFromProto(merged)
 		if err != nil {
