@@ -22,6 +22,8 @@ const (
 	Partner = string(domain.PartnerOfficer)
 	Admin   = string(domain.Administrator)
 	Auditor = string(domain.Auditor)
+	// PartnerAdmin manages a partner organisation's own people, certificates and endpoints.
+	PartnerAdmin = string(domain.PartnerAdministrator)
 )
 
 // Policy is who may call a method.
@@ -33,9 +35,11 @@ type Policy struct {
 }
 
 var (
-	staff      = Policy{Roles: []string{PA, Manager}}
-	admin      = Policy{Roles: []string{Admin}}
-	anyone     = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor}}
+	staff = Policy{Roles: []string{PA, Manager}}
+	admin = Policy{Roles: []string{Admin}}
+	// administrators of councils and of partners; the services decide which organisation.
+	orgAdmins  = Policy{Roles: []string{Admin, PartnerAdmin}}
+	anyone     = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor, PartnerAdmin}}
 	partners   = Policy{Roles: []string{Partner}}
 	recipients = Policy{Roles: []string{PA, Manager, Partner}}
 )
@@ -74,14 +78,17 @@ var Policies = map[string]Policy{
 	"/carepath.v1.CatalogueService/GetPathwaySettings":       {Roles: []string{PA, Manager, Admin}},
 	"/carepath.v1.CatalogueService/UpdatePathwaySettings":    admin,
 
-	"/carepath.v1.AccessService/GetOrganisation":    admin,
-	"/carepath.v1.AccessService/ListOrganisations":  admin,
+	// The organisation directory is open to administrators of councils and partners; what
+	// each may change is decided by access.ManagesOrganisation. Only councils register
+	// partners.
+	"/carepath.v1.AccessService/GetOrganisation":    orgAdmins,
+	"/carepath.v1.AccessService/ListOrganisations":  orgAdmins,
 	"/carepath.v1.AccessService/CreateOrganisation": admin,
-	"/carepath.v1.AccessService/UpdateOrganisation": admin,
-	"/carepath.v1.AccessService/GetPerson":          admin,
-	"/carepath.v1.AccessService/ListPeople":         admin,
-	"/carepath.v1.AccessService/CreatePerson":       admin,
-	"/carepath.v1.AccessService/UpdatePerson":       admin,
+	"/carepath.v1.AccessService/UpdateOrganisation": orgAdmins,
+	"/carepath.v1.AccessService/GetPerson":          orgAdmins,
+	"/carepath.v1.AccessService/ListPeople":         orgAdmins,
+	"/carepath.v1.AccessService/CreatePerson":       orgAdmins,
+	"/carepath.v1.AccessService/UpdatePerson":       orgAdmins,
 
 	"/carepath.v1.SharingService/GetSharingAgreement":    {Roles: []string{Admin, PA, Manager}},
 	"/carepath.v1.SharingService/ListSharingAgreements":  {Roles: []string{Admin, PA, Manager}},
@@ -111,13 +118,14 @@ var Policies = map[string]Policy{
 	"/carepath.v1.ReminderService/AcknowledgeReminder": recipients,
 	"/carepath.v1.ReminderService/SnoozeReminder":      recipients,
 	"/carepath.v1.ReminderService/WatchReminders":      recipients,
-	// An organisation's administrator manages its webhook endpoints and sees its deliveries.
-	"/carepath.v1.ReminderService/CreateWebhookEndpoint":       admin,
-	"/carepath.v1.ReminderService/GetWebhookEndpoint":          admin,
-	"/carepath.v1.ReminderService/ListWebhookEndpoints":        admin,
-	"/carepath.v1.ReminderService/UpdateWebhookEndpoint":       admin,
-	"/carepath.v1.ReminderService/RotateWebhookEndpointSecret": admin,
-	"/carepath.v1.ReminderService/ListWebhookDeliveries":       admin,
+	// Whoever manages an organisation (access.ManagesOrganisation) manages its webhook
+	// endpoints and sees its deliveries.
+	"/carepath.v1.ReminderService/CreateWebhookEndpoint":       orgAdmins,
+	"/carepath.v1.ReminderService/GetWebhookEndpoint":          orgAdmins,
+	"/carepath.v1.ReminderService/ListWebhookEndpoints":        orgAdmins,
+	"/carepath.v1.ReminderService/UpdateWebhookEndpoint":       orgAdmins,
+	"/carepath.v1.ReminderService/RotateWebhookEndpointSecret": orgAdmins,
+	"/carepath.v1.ReminderService/ListWebhookDeliveries":       orgAdmins,
 }
 
 // PolicyFor returns the policy of a method; ok is false for a method with none.

@@ -44,6 +44,7 @@ var DevPrincipals = map[string]string{
 	"personal-adviser":   AdviserNorth,
 	"team-manager":       "tess-manager",
 	"housing-partner":    "hana-housing",
+	"housing-admin":      "hal-housing-admin",
 	"employment-partner": "eli-employment",
 	"auditor":            "aud-auditor",
 }
@@ -121,12 +122,14 @@ func Load(ctx context.Context, s store.Store, p *planner.Planner, today civil.Da
 // administrator, an auditor, a team manager and two personal advisers, a housing and an
 // employment partner, each with an officer and an agreement with the council, and a
 // neighbouring council with an administrator and an agreement with the housing partner.
+// The employment partner works with the council alone, which registered it and manages it;
+// the housing partner works with both councils and has an administrator of its own.
 func LoadAccess(ctx context.Context, tx store.Tx, today civil.Date, now time.Time) error {
 	for _, o := range []domain.Organisation{
 		{ID: CouncilID, DisplayName: "Nottinghamshire County Council", Type: domain.Council},
 		{ID: HousingPartner, DisplayName: "Framework Housing Association", Type: domain.Housing,
 			CertificateSubjects: []string{"spiffe://carepath.demo/partner/" + HousingPartner}},
-		{ID: EmploymentPartner, DisplayName: "Nottinghamshire Futures", Type: domain.EmploymentAndTraining},
+		{ID: EmploymentPartner, DisplayName: "Nottinghamshire Futures", Type: domain.EmploymentAndTraining, Steward: CouncilID},
 		{ID: NeighbourCouncilID, DisplayName: "Derbyshire County Council", Type: domain.Council},
 	} {
 		o.CreateTime, o.UpdateTime = now, now
@@ -141,6 +144,7 @@ func LoadAccess(ctx context.Context, tx store.Tx, today civil.Date, now time.Tim
 		{ID: AdviserNorth, DisplayName: "Sam Okoro", OrganisationID: CouncilID, Team: "north", Roles: []domain.Role{domain.PersonalAdviser}},
 		{ID: AdviserSouth, DisplayName: "Lee Hart", OrganisationID: CouncilID, Team: "south", Roles: []domain.Role{domain.PersonalAdviser}},
 		{ID: "hana-housing", DisplayName: "Hana Housing", OrganisationID: HousingPartner, Roles: []domain.Role{domain.PartnerOfficer}},
+		{ID: "hal-housing-admin", DisplayName: "Hal Housing", OrganisationID: HousingPartner, Roles: []domain.Role{domain.PartnerAdministrator}},
 		{ID: "eli-employment", DisplayName: "Eli Employment", OrganisationID: EmploymentPartner, Roles: []domain.Role{domain.PartnerOfficer}},
 		{ID: "dara-admin", DisplayName: "Dara Admin", OrganisationID: NeighbourCouncilID, Roles: []domain.Role{domain.Administrator}},
 	} {

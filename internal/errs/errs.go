@@ -56,6 +56,9 @@ const (
 	ReasonAccessDenied       = "ACCESS_DENIED"
 	ReasonResourceExists     = "RESOURCE_EXISTS"
 	ReasonNoSharingAgreement = "NO_SHARING_AGREEMENT"
+	// ReasonPartnerHasNoAdmin: a second council may not share with a partner another
+	// council manages until the partner has an administrator of its own.
+	ReasonPartnerHasNoAdmin = "PARTNER_HAS_NO_ADMINISTRATOR"
 )
 
 // Violation is one invalid field of a request. Field is a path in the request message

@@ -3,7 +3,6 @@ package planner
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -245,10 +244,7 @@ func (r *reminders) raise(ctx context.Context, yp domain.YoungPerson, due []remi
 			return err
 		}
 		for _, ep := range eps {
-			id := newID()
-			deliveries = append(deliveries, domain.Delivery{ID: id, ReminderID: rem.ID, EndpointID: ep.ID, OrganisationID: org,
-				WebhookID: "msg_" + strings.ReplaceAll(id, "-", ""), State: domain.DeliveryPending,
-				NextAttemptTime: r.now, CreateTime: r.now, UpdateTime: r.now})
+			deliveries = append(deliveries, domain.NewDelivery(newID(), rem.ID, ep, r.now))
 		}
 	}
 	if len(deliveries) == 0 {

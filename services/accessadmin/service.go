@@ -1,6 +1,8 @@
 // Package accessadmin implements carepath.v1.AccessService: administrators manage
-// organisations and people. An administrator manages their own council's people, partner
-// organisations and their people, and never another council's.
+// organisations and people. Who manages which organisation is access.ManagesOrganisation:
+// a council's administrators their council and the partners it stewards while those work
+// with it alone; a partner's administrators their own organisation. No one changes their
+// own roles, and administrators and auditors hold no role that sees young people.
 package accessadmin
 
 import (
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"go.einride.tech/aip/fieldmask"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/carepath/carepath/internal/access"
@@ -19,6 +22,7 @@ import (
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/idem"
 	"github.com/carepath/carepath/services/internal/listing"
 )
 
@@ -37,23 +41,21 @@ const (
 	personPrefix = "people/"
 )
 
-var errOtherCouncil = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
-	"administrators manage their own council and partner organisations only")
-
-// manages reports whether the administrator may manage an organisation: their own, or a
-// partner (any organisation that is not a council).
-func manages(caller string, org domain.Organisation) bool {
-	return org.ID == caller || org.Type != domain.Council
-}
+var errNotManaged = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+	"you may manage only your own organisation, and partners your council registered while they work with it alone")
 
 func orgToProto(o domain.Organisation) *pb.Organisation {
-	return &pb.Organisation{
+	out := &pb.Organisation{
 		Name: orgPrefix + o.ID, DisplayName: o.DisplayName,
 		Type:                      pb.Organisation_Type(pb.Organisation_Type_value[string(o.Type)]),
 		ClientCertificateSubjects: o.CertificateSubjects,
 		CreateTime:                timestamppb.New(o.CreateTime), UpdateTime: timestamppb.New(o.UpdateTime),
 		Etag: convert.Etag(o.Revision),
 	}
+	if o.Steward != "" {
+		out.Steward = orgPrefix + o.Steward
+	}
+	return out
 }
 
 func personToProto(p domain.Person) *pb.Person {
@@ -69,6 +71,8 @@ func personToProto(p domain.Person) *pb.Person {
 	return out
 }
 
+// The organisation directory (names and types) is open to every administrator: councils
+// need it to record agreements with partners.
 func (s *Server) GetOrganisation(ctx context.Context, req *pb.GetOrganisationRequest) (*pb.Organisation, error) {
 	var o domain.Organisation
 	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
@@ -103,6 +107,14 @@ func (s *Server) ListOrganisations(ctx context.Context, req *pb.ListOrganisation
 	return resp, nil
 }
 
+// requestHash fingerprints what a create asks for, without what the server sets.
+func requestHash(m proto.Message, clear func(proto.Message)) []byte {
+	c := proto.Clone(m)
+	clear(c)
+	return idem.Hash(c)
+}
+
+// A council's administrator registers a partner; their council becomes its steward.
 func (s *Server) CreateOrganisation(ctx context.Context, req *pb.CreateOrganisationRequest) (*pb.Organisation, error) {
 	in := req.GetOrganisation()
 	var v errs.Violations
@@ -122,9 +134,18 @@ func (s *Server) CreateOrganisation(ctx context.Context, req *pb.CreateOrganisat
 	now := s.now()
 	o := domain.Organisation{ID: req.GetOrganisationId(), DisplayName: in.GetDisplayName(),
 		Type: domain.OrganisationType(in.GetType().String()), CertificateSubjects: in.GetClientCertificateSubjects(),
-		CreateTime: now, UpdateTime: now}
+		Steward: access.Caller(ctx).Organisation, CreateTime: now, UpdateTime: now}
+	hash := requestHash(req, func(m proto.Message) { m.(*pb.CreateOrganisationRequest).RequestId = "" })
 	var out domain.Organisation
-	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		prior, err := idem.Claim(ctx, tx, "carepath.v1.AccessService/CreateOrganisation/"+o.Steward, req.GetRequestId(), hash, o.ID, now)
+		if err != nil {
+			return err
+		}
+		if prior != "" {
+			out, err = tx.GetOrganisation(ctx, prior)
+			return err
+		}
 		out, err = tx.CreateOrganisation(ctx, o)
 		return err
 	})
@@ -134,7 +155,21 @@ func (s *Server) CreateOrganisation(ctx context.Context, req *pb.CreateOrganisat
 	return orgToProto(out), nil
 }
 
-var orgIgnored = map[string]bool{"name": true, "etag": true, "create_time": true, "update_time": true, "type": true}
+// managed loads an organisation the caller manages; one they do not, or none, is refused
+// alike.
+func managed(ctx context.Context, tx store.Tx, id string) (domain.Organisation, error) {
+	org, err := tx.GetOrganisation(ctx, id)
+	if err == store.ErrOrganisationNotFound {
+		return org, errNotManaged
+	} else if err != nil {
+		return org, err
+	}
+	ok, err := access.ManagesOrganisation(ctx, tx, org)
+	if err == nil && !ok {
+		err = errNotManaged
+	}
+	return org, err
+}
 
 func (s *Server) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrganisationRequest) (*pb.Organisation, error) {
 	in := req.GetOrganisation()
@@ -146,20 +181,20 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrganisat
 	if err != nil {
 		return nil, err
 	}
-	mask := listing.UpdateMask(req.GetUpdateMask(), in, orgIgnored)
 	var out domain.Organisation
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		cur, err := tx.GetOrganisation(ctx, ids[0])
+		cur, err := managed(ctx, tx, ids[0])
 		if err != nil {
 			return err
-		}
-		if !manages(access.Caller(ctx).Organisation, cur) {
-			return errOtherCouncil
 		}
 		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
 			return err
 		}
 		merged := orgToProto(cur)
+		mask, err := listing.Changes("organisation", req.GetUpdateMask(), in, merged)
+		if err != nil {
+			return err
+		}
 		fieldmask.Update(mask, merged, in)
 		next := cur
 		next.DisplayName, next.CertificateSubjects, next.UpdateTime = merged.GetDisplayName(), merged.GetClientCertificateSubjects(), s.now()
@@ -175,10 +210,9 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrganisat
 	return orgToProto(out), nil
 }
 
-// managedOrganisations are the organisations whose people the administrator manages.
+// managedOrganisations are the organisations whose people the caller manages.
 func managedOrganisations(ctx context.Context, tx store.Tx) ([]string, error) {
-	caller := access.Caller(ctx).Organisation
-	ids := []string{caller}
+	var ids []string
 	after := ""
 	for {
 		page, err := tx.ListOrganisations(ctx, after, 500)
@@ -186,7 +220,11 @@ func managedOrganisations(ctx context.Context, tx store.Tx) ([]string, error) {
 			return nil, err
 		}
 		for _, o := range page {
-			if o.ID != caller && manages(caller, o) {
+			ok, err := access.ManagesOrganisation(ctx, tx, o)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
 				ids = append(ids, o.ID)
 			}
 		}
@@ -200,7 +238,7 @@ func managedOrganisations(ctx context.Context, tx store.Tx) ([]string, error) {
 var errPersonDenied = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
 	"you may not manage this person, or there is no such person")
 
-// person loads a person the administrator manages, with their organisation.
+// person loads a person the caller manages, with their organisation.
 func person(ctx context.Context, tx store.Tx, id string) (domain.Person, domain.Organisation, error) {
 	p, err := tx.GetPerson(ctx, id)
 	if err == store.ErrPersonNotFound {
@@ -208,14 +246,11 @@ func person(ctx context.Context, tx store.Tx, id string) (domain.Person, domain.
 	} else if err != nil {
 		return p, domain.Organisation{}, err
 	}
-	org, err := tx.GetOrganisation(ctx, p.OrganisationID)
-	if err != nil {
-		return p, org, err
+	org, err := managed(ctx, tx, p.OrganisationID)
+	if err == errNotManaged {
+		err = errPersonDenied
 	}
-	if !manages(access.Caller(ctx).Organisation, org) {
-		return p, org, errPersonDenied
-	}
-	return p, org, nil
+	return p, org, err
 }
 
 func (s *Server) GetPerson(ctx context.Context, req *pb.GetPersonRequest) (*pb.Person, error) {
@@ -239,7 +274,7 @@ func (s *Server) ListPeople(ctx context.Context, req *pb.ListPeopleRequest) (*pb
 	var page []domain.Person
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		orgs, err := managedOrganisations(ctx, tx)
-		if err != nil {
+		if err != nil || len(orgs) == 0 {
 			return err
 		}
 		page, err = tx.ListPeople(ctx, store.PeopleQuery{OrganisationIDs: orgs, AfterID: after, Limit: size + 1})
@@ -256,31 +291,17 @@ func (s *Server) ListPeople(ctx context.Context, req *pb.ListPeopleRequest) (*pb
 	return resp, nil
 }
 
-// checkPerson refuses a person without a name or a role, or with roles that do not fit the
-// organisation: staff roles are for councils, the partner role for partners.
+// checkPerson refuses a person without a name, or with roles that do not fit the
+// organisation or break the separation of duties.
 func checkPerson(org domain.Organisation, p domain.Person) error {
 	var v errs.Violations
 	if p.DisplayName == "" {
 		v.Add("person.display_name", "is required")
 	}
-	if len(p.Roles) == 0 {
-		v.Add("person.roles", "must have at least one role")
+	if problem := domain.RolesProblem(org.Type, p.Roles); problem != "" {
+		v.Add("person.roles", problem)
 	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	roles := p.Roles
-	for i, r := range roles {
-		partner := r == domain.PartnerOfficer
-		if partner == (org.Type == domain.Council) {
-			return errs.Invalid(errs.Violation{Field: "person.roles", Description: "role " + string(r) +
-				" does not fit a " + string(org.Type) + " organisation"})
-		}
-		if slices.Contains(roles[:i], r) {
-			return errs.Invalid(errs.Violation{Field: "person.roles", Description: "lists a role twice"})
-		}
-	}
-	return nil
+	return v.Err()
 }
 
 func rolesFromProto(in []pb.Person_Role) []domain.Role {
@@ -300,6 +321,7 @@ func (s *Server) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) 
 	now := s.now()
 	p := domain.Person{ID: req.GetPersonId(), DisplayName: in.GetDisplayName(), OrganisationID: orgID, Team: in.GetTeam(),
 		Roles: rolesFromProto(in.GetRoles()), Disabled: in.GetDisabled(), CreateTime: now, UpdateTime: now}
+	hash := requestHash(req, func(m proto.Message) { m.(*pb.CreatePersonRequest).RequestId = "" })
 	var out domain.Person
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		org, err := tx.GetOrganisation(ctx, orgID)
@@ -308,10 +330,20 @@ func (s *Server) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) 
 		} else if err != nil {
 			return err
 		}
-		if !manages(access.Caller(ctx).Organisation, org) {
-			return errOtherCouncil
+		if ok, err := access.ManagesOrganisation(ctx, tx, org); err != nil {
+			return err
+		} else if !ok {
+			return errNotManaged
 		}
 		if err := checkPerson(org, p); err != nil {
+			return err
+		}
+		prior, err := idem.Claim(ctx, tx, "carepath.v1.AccessService/CreatePerson/"+orgID, req.GetRequestId(), hash, p.ID, now)
+		if err != nil {
+			return err
+		}
+		if prior != "" {
+			out, err = tx.GetPerson(ctx, prior)
 			return err
 		}
 		out, err = tx.CreatePerson(ctx, p)
@@ -323,7 +355,8 @@ func (s *Server) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) 
 	return personToProto(out), nil
 }
 
-var personIgnored = map[string]bool{"name": true, "etag": true, "create_time": true, "update_time": true, "organisation": true}
+var errOwnRoles = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+	"no one changes their own roles or disables themselves: another administrator (or the identity provider) does")
 
 func (s *Server) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRequest) (*pb.Person, error) {
 	in := req.GetPerson()
@@ -335,7 +368,6 @@ func (s *Server) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRequest) 
 	if err != nil {
 		return nil, err
 	}
-	mask := listing.UpdateMask(req.GetUpdateMask(), in, personIgnored)
 	var out domain.Person
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		cur, org, err := person(ctx, tx, ids[0])
@@ -346,10 +378,17 @@ func (s *Server) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRequest) 
 			return err
 		}
 		merged := personToProto(cur)
+		mask, err := listing.Changes("person", req.GetUpdateMask(), in, merged)
+		if err != nil {
+			return err
+		}
 		fieldmask.Update(mask, merged, in)
 		next := cur
 		next.DisplayName, next.Team, next.Roles, next.Disabled, next.UpdateTime =
 			merged.GetDisplayName(), merged.GetTeam(), rolesFromProto(merged.GetRoles()), merged.GetDisabled(), s.now()
+		if cur.ID == access.Caller(ctx).Subject && (!sameRoles(cur.Roles, next.Roles) || next.Disabled != cur.Disabled) {
+			return errOwnRoles
+		}
 		if err := checkPerson(org, next); err != nil {
 			return err
 		}
@@ -360,4 +399,8 @@ func (s *Server) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRequest) 
 		return nil, err
 	}
 	return personToProto(out), nil
+}
+
+func sameRoles(a, b []domain.Role) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }

@@ -15,22 +15,32 @@ import (
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/idem"
 	"github.com/carepath/carepath/services/internal/listing"
 )
 
 var errEndpointDenied = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
-	"you may manage only your own organisation's webhook endpoints, or there is no such endpoint")
+	"you may manage only the webhook endpoints of an organisation you manage, or there is no such endpoint")
 
-// ownOrganisation parses an organisation name that must be the caller's.
-func ownOrganisation(ctx context.Context, field, name string) (string, error) {
+// managedOrganisation parses the name of an organisation the caller manages
+// (access.ManagesOrganisation): a partner's own administrators, or the council that
+// stewards it, manage its endpoints.
+func managedOrganisation(ctx context.Context, tx store.Tx, field, name string) (string, error) {
 	ids, err := convert.Parse(field, name, "organisations")
 	if err != nil {
 		return "", err
 	}
-	if ids[0] != access.Caller(ctx).Organisation {
+	org, err := tx.GetOrganisation(ctx, ids[0])
+	if err == store.ErrOrganisationNotFound {
 		return "", errEndpointDenied
+	} else if err != nil {
+		return "", err
 	}
-	return ids[0], nil
+	ok, err := access.ManagesOrganisation(ctx, tx, org)
+	if err == nil && !ok {
+		err = errEndpointDenied
+	}
+	return org.ID, err
 }
 
 // endpointToProto never includes a secret; Create and Rotate add the new one.
@@ -45,9 +55,21 @@ func endpointToProto(e domain.WebhookEndpoint) *pb.WebhookEndpoint {
 	return out
 }
 
+// A new endpoint also gets the organisation's open reminders raised before it existed, so
+// that a case system connected late misses nothing; a retried create (same request_id)
+// answers with the endpoint and secret the first made.
 func (s *Server) CreateWebhookEndpoint(ctx context.Context, req *pb.CreateWebhookEndpointRequest) (*pb.WebhookEndpoint, error) {
-	org, err := ownOrganisation(ctx, "parent", req.GetParent())
+	ids, err := convert.Parse("parent", req.GetParent(), "organisations")
 	if err != nil {
+		return nil, err
+	}
+	// Who may is checked before the URL is resolved (which takes time, outside a
+	// transaction), and again when the endpoint is stored.
+	mayManage := func(tx store.Tx) error {
+		_, err := managedOrganisation(ctx, tx, "parent", req.GetParent())
+		return err
+	}
+	if err := s.store.InTx(ctx, mayManage); err != nil {
 		return nil, err
 	}
 	in := req.GetWebhookEndpoint()
@@ -55,23 +77,79 @@ func (s *Server) CreateWebhookEndpoint(ctx context.Context, req *pb.CreateWebhoo
 		return nil, errs.Invalid(errs.Violation{Field: "webhook_endpoint.url", Description: err.Error()})
 	}
 	now := s.now()
-	e := domain.WebhookEndpoint{ID: uuid.NewString(), OrganisationID: org, URL: in.GetUrl(), Description: in.GetDescription(),
+	e := domain.WebhookEndpoint{ID: uuid.NewString(), OrganisationID: ids[0], URL: in.GetUrl(), Description: in.GetDescription(),
 		Disabled: in.GetDisabled(), Secrets: []domain.WebhookSecret{{Secret: s.hooks.NewSecret(), CreateTime: now}},
 		CreateTime: now, UpdateTime: now, Revision: 1}
 	if e.Disabled {
 		e.DisabledReason = "disabled by " + access.Caller(ctx).Subject
 	}
+	hash := idem.Hash(&pb.CreateWebhookEndpointRequest{Parent: req.GetParent(), WebhookEndpoint: in})
 	var out domain.WebhookEndpoint
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		out, err = tx.CreateWebhookEndpoint(ctx, e)
-		return err
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := mayManage(tx); err != nil {
+			return err
+		}
+		prior, err := idem.Claim(ctx, tx, "carepath.v1.ReminderService/CreateWebhookEndpoint/"+e.OrganisationID,
+			req.GetRequestId(), hash, e.ID, now)
+		if err != nil {
+			return err
+		}
+		if prior != "" {
+			out, err = tx.GetWebhookEndpoint(ctx, prior)
+			return err
+		}
+		if out, err = tx.CreateWebhookEndpoint(ctx, e); err != nil {
+			return err
+		}
+		if out.Disabled {
+			return nil
+		}
+		return deliverOpenReminders(ctx, tx, out, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	resp := endpointToProto(out)
-	resp.Secret = e.Secrets[0].Secret
+	resp.Secret = out.Secrets[0].Secret
 	return resp, nil
+}
+
+// deliverOpenReminders gives a new endpoint a delivery of every open reminder to its
+// organisation or one of its people, in batches. Partners' deliveries are checked at send
+// time like any other: a young person no longer shared is not sent.
+func deliverOpenReminders(ctx context.Context, tx store.Tx, ep domain.WebhookEndpoint, now time.Time) error {
+	to := []domain.Recipient{domain.OrganisationRecipient(ep.OrganisationID)}
+	for after := ""; ; {
+		people, err := tx.ListPeople(ctx, store.PeopleQuery{OrganisationIDs: []string{ep.OrganisationID}, AfterID: after, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, p := range people {
+			to = append(to, domain.PersonRecipient(p.ID))
+		}
+		if len(people) < 500 {
+			break
+		}
+		after = people[len(people)-1].ID
+	}
+	q := store.ReminderQuery{Recipients: to, States: []domain.ReminderState{domain.ReminderOpen}, Oldest: true, Limit: 500}
+	for {
+		open, err := tx.ListReminders(ctx, q)
+		if err != nil {
+			return err
+		}
+		deliveries := make([]domain.Delivery, len(open))
+		for i, r := range open {
+			deliveries[i] = domain.NewDelivery(uuid.Must(uuid.NewV7()).String(), r.ID, ep, now)
+		}
+		if _, err := tx.AddDeliveries(ctx, deliveries); err != nil {
+			return err
+		}
+		if len(open) < q.Limit {
+			return nil
+		}
+		q.AfterID = open[len(open)-1].ID
+	}
 }
 
 // endpoint loads an endpoint of the caller's organisation.
@@ -81,9 +159,12 @@ func endpoint(ctx context.Context, tx store.Tx, field, name string) (domain.Webh
 		return domain.WebhookEndpoint{}, err
 	}
 	e, err := tx.GetWebhookEndpoint(ctx, ids[1])
-	if errs.KindOf(err) == errs.NotFound || err == nil && (e.OrganisationID != ids[0] || ids[0] != access.Caller(ctx).Organisation) {
+	if errs.KindOf(err) == errs.NotFound || err == nil && e.OrganisationID != ids[0] {
 		return e, errEndpointDenied
+	} else if err != nil {
+		return e, err
 	}
+	_, err = managedOrganisation(ctx, tx, field, "organisations/"+ids[0])
 	return e, err
 }
 
@@ -100,17 +181,17 @@ func (s *Server) GetWebhookEndpoint(ctx context.Context, req *pb.GetWebhookEndpo
 }
 
 func (s *Server) ListWebhookEndpoints(ctx context.Context, req *pb.ListWebhookEndpointsRequest) (*pb.ListWebhookEndpointsResponse, error) {
-	org, err := ownOrganisation(ctx, "parent", req.GetParent())
-	if err != nil {
-		return nil, err
-	}
 	after, err := listing.AfterID(req.GetPageToken(), req.GetParent())
 	if err != nil {
 		return nil, err
 	}
 	size := listing.PageSize(req.GetPageSize())
 	var page []domain.WebhookEndpoint
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		org, err := managedOrganisation(ctx, tx, "parent", req.GetParent())
+		if err != nil {
+			return err
+		}
 		page, err = tx.ListWebhookEndpoints(ctx, org, after, size+1)
 		return err
 	})
@@ -244,7 +325,7 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req *pb.ListWebhookD
 	var page []domain.Delivery
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		if all {
-			if q.OrganisationID, err = ownOrganisation(ctx, "parent", org); err != nil {
+			if q.OrganisationID, err = managedOrganisation(ctx, tx, "parent", org); err != nil {
 				return err
 			}
 		} else {

@@ -19,6 +19,7 @@ import (
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
+	"github.com/carepath/carepath/services/internal/idem"
 	"github.com/carepath/carepath/services/internal/listing"
 )
 
@@ -121,12 +122,24 @@ func (s *Server) CreateSharingAgreement(ctx context.Context, req *pb.CreateShari
 	if a.CouncilID != access.Caller(ctx).Organisation {
 		return nil, errs.New(errs.PermissionDenied, errs.ReasonAccessDenied, "you may record agreements of your own council only")
 	}
+	hash := idem.Hash(&pb.CreateSharingAgreementRequest{SharingAgreement: in})
 	var out domain.SharingAgreement
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		if err := checkAgreement(ctx, tx, a); err != nil {
 			return err
 		}
-		var err error
+		prior, err := idem.Claim(ctx, tx, "carepath.v1.SharingService/CreateSharingAgreement/"+a.CouncilID,
+			req.GetRequestId(), hash, a.ID, now)
+		if err != nil {
+			return err
+		}
+		if prior != "" {
+			out, err = tx.GetSharingAgreement(ctx, prior)
+			return err
+		}
+		if err := partnerManagedForThisCouncil(ctx, tx, a); err != nil {
+			return err
+		}
 		if out, err = tx.CreateSharingAgreement(ctx, a); err != nil {
 			return err
 		}
@@ -143,6 +156,35 @@ func (s *Server) CreateSharingAgreement(ctx context.Context, req *pb.CreateShari
 // have changed now (an agreement ended today stops the partner's reminders at once).
 func partnerMayHearAnew(ctx context.Context, tx store.Tx, a domain.SharingAgreement, now time.Time) error {
 	return tx.HastenReminderSchedules(ctx, a.CouncilID, a.PartnerID, now)
+}
+
+// partnerManagedForThisCouncil refuses an agreement that would have a council share with a
+// partner another council manages (its steward, while it works with that council alone)
+// when the partner has no administrator of its own: the agreement ends the steward's
+// management, and someone the partner answers for must manage its staff from then on.
+func partnerManagedForThisCouncil(ctx context.Context, tx store.Tx, a domain.SharingAgreement) error {
+	partner, err := tx.GetOrganisation(ctx, a.PartnerID)
+	if err != nil || partner.Steward == "" || partner.Steward == a.CouncilID {
+		return err
+	}
+	after := ""
+	for {
+		people, err := tx.ListPeople(ctx, store.PeopleQuery{OrganisationIDs: []string{partner.ID}, AfterID: after, Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, p := range people {
+			if p.Has(domain.PartnerAdministrator) && !p.Disabled {
+				return nil
+			}
+		}
+		if len(people) < 100 {
+			return errs.New(errs.FailedPrecondition, errs.ReasonPartnerHasNoAdmin,
+				"the partner is managed by the council that registered it and has no administrator of its own; "+
+					"that council's administrator adds a partner administrator first, who then manages the partner's staff")
+		}
+		after = people[len(people)-1].ID
+	}
 }
 
 // checkAgreement validates an agreement: real dates, and a partner whose type fits the
@@ -167,9 +209,6 @@ func checkAgreement(ctx context.Context, tx store.Tx, a domain.SharingAgreement)
 	return v.Err()
 }
 
-var agreementIgnored = map[string]bool{"name": true, "etag": true, "create_time": true, "update_time": true,
-	"council": true, "partner": true, "purpose": true}
-
 func (s *Server) UpdateSharingAgreement(ctx context.Context, req *pb.UpdateSharingAgreementRequest) (*pb.SharingAgreement, error) {
 	in := req.GetSharingAgreement()
 	ids, err := convert.Parse("sharing_agreement.name", in.GetName(), "sharingAgreements")
@@ -180,7 +219,6 @@ func (s *Server) UpdateSharingAgreement(ctx context.Context, req *pb.UpdateShari
 	if err != nil {
 		return nil, err
 	}
-	mask := listing.UpdateMask(req.GetUpdateMask(), in, agreementIgnored)
 	var out domain.SharingAgreement
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := tx.GetSharingAgreement(ctx, ids[0])
@@ -193,6 +231,10 @@ func (s *Server) UpdateSharingAgreement(ctx context.Context, req *pb.UpdateShari
 			return err
 		}
 		merged := agreementToProto(cur)
+		mask, err := listing.Changes("sharing_agreement", req.GetUpdateMask(), in, merged)
+		if err != nil {
+			return err
+		}
 		fieldmask.Update(mask, merged, in)
 		next := cur
 		next.Start, next.End, next.Reference, next.UpdateTime =
@@ -261,11 +303,22 @@ func (s *Server) CreateShare(ctx context.Context, req *pb.CreateShareRequest) (*
 	if sh.Start.IsZero() {
 		sh.Start = today
 	}
+	hash := idem.Hash(&pb.CreateShareRequest{Parent: req.GetParent(), Share: in})
 	var out domain.Share
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		yp, err := access.LockYoungPerson(ctx, tx, ids[0])
 		if err != nil {
 			return err
+		}
+		prior, err := idem.Claim(ctx, tx, "carepath.v1.SharingService/CreateShare/"+yp.ID, req.GetRequestId(), hash, sh.ID, now)
+		if err != nil {
+			return err
+		}
+		if prior != "" { // a retry: answer with what the first request made
+			if out, err = tx.GetShare(ctx, yp.ID, prior); err != nil {
+				return err
+			}
+			return access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID)
 		}
 		settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
 		if err != nil {

@@ -108,6 +108,9 @@ const (
 	Person_ADMINISTRATOR Person_Role = 4
 	// Reads the audit trail; no access to young people's records.
 	Person_AUDITOR Person_Role = 5
+	// Manages a partner organisation's own people, client certificates and webhook
+	// endpoints; no access to young people's records.
+	Person_PARTNER_ADMINISTRATOR Person_Role = 6
 )
 
 // Enum value maps for Person_Role.
@@ -119,14 +122,16 @@ var (
 		3: "PARTNER_OFFICER",
 		4: "ADMINISTRATOR",
 		5: "AUDITOR",
+		6: "PARTNER_ADMINISTRATOR",
 	}
 	Person_Role_value = map[string]int32{
-		"ROLE_UNSPECIFIED": 0,
-		"PERSONAL_ADVISER": 1,
-		"TEAM_MANAGER":     2,
-		"PARTNER_OFFICER":  3,
-		"ADMINISTRATOR":    4,
-		"AUDITOR":          5,
+		"ROLE_UNSPECIFIED":      0,
+		"PERSONAL_ADVISER":      1,
+		"TEAM_MANAGER":          2,
+		"PARTNER_OFFICER":       3,
+		"ADMINISTRATOR":         4,
+		"AUDITOR":               5,
+		"PARTNER_ADMINISTRATOR": 6,
 	}
 )
 
@@ -280,7 +285,12 @@ type Organisation struct {
 	// When it last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Send it back on update to refuse the change if it changed meanwhile.
-	Etag          string `protobuf:"bytes,7,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,7,opt,name=etag,proto3" json:"etag,omitempty"`
+	// For a partner, the council that registered it, `organisations/{organisation}`: that
+	// council's administrators manage the partner (its people, certificates and webhook
+	// endpoints) while the partner works with that council alone. A partner that works with
+	// several councils is managed by its own partner administrators only. Empty for councils.
+	Steward       string `protobuf:"bytes,8,opt,name=steward,proto3" json:"steward,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -360,6 +370,13 @@ func (x *Organisation) GetUpdateTime() *timestamppb.Timestamp {
 func (x *Organisation) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Organisation) GetSteward() string {
+	if x != nil {
+		return x.Steward
 	}
 	return ""
 }
@@ -1048,7 +1065,7 @@ var File_carepath_v1_access_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"\x18carepath/v1/access.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xe3\x04\n" +
+	"\x18carepath/v1/access.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x82\x05\n" +
 	"\fOrganisation\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x121\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\x0e\xe0A\x02\xbaH\b\xd8\x01\x01r\x03\x18\xc8\x01R\vdisplayName\x12B\n" +
@@ -1060,7 +1077,8 @@ const file_carepath_v1_access_proto_rawDesc = "" +
 	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x1e\n" +
 	"\x04etag\x18\a \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"k\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12\x1d\n" +
+	"\asteward\x18\b \x01(\tB\x03\xe0A\x03R\asteward\"k\n" +
 	"\x04Type\x12\x14\n" +
 	"\x10TYPE_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aCOUNCIL\x10\x01\x12\v\n" +
@@ -1070,7 +1088,7 @@ const file_carepath_v1_access_proto_rawDesc = "" +
 	"\x06HEALTH\x10\x04\x12\n" +
 	"\n" +
 	"\x06SCHOOL\x10\x05:Y\xeaAV\n" +
-	"\x19carepath.api/Organisation\x12\x1corganisations/{organisation}*\rorganisations2\forganisation\"\xdf\x05\n" +
+	"\x19carepath.api/Organisation\x12\x1corganisations/{organisation}*\rorganisations2\forganisation\"\xfb\x05\n" +
 	"\x06Person\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x121\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\x0e\xe0A\x02\xbaH\b\xd8\x01\x01r\x03\x18\xc8\x01R\vdisplayName\x12\x81\x01\n" +
@@ -1084,14 +1102,15 @@ const file_carepath_v1_access_proto_rawDesc = "" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x1e\n" +
 	"\x04etag\x18\t \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"y\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x94\x01\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10PERSONAL_ADVISER\x10\x01\x12\x10\n" +
 	"\fTEAM_MANAGER\x10\x02\x12\x13\n" +
 	"\x0fPARTNER_OFFICER\x10\x03\x12\x11\n" +
 	"\rADMINISTRATOR\x10\x04\x12\v\n" +
-	"\aAUDITOR\x10\x05:9\xeaA6\n" +
+	"\aAUDITOR\x10\x05\x12\x19\n" +
+	"\x15PARTNER_ADMINISTRATOR\x10\x06:9\xeaA6\n" +
 	"\x13carepath.api/Person\x12\x0fpeople/{person}*\x06people2\x06person\"\xd8\x06\n" +
 	"\x10SharingAgreement\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12w\n" +

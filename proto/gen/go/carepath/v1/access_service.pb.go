@@ -186,7 +186,11 @@ type CreateOrganisationRequest struct {
 	// The id, such as `framework-housing`.
 	OrganisationId string `protobuf:"bytes,1,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
 	// The organisation.
-	Organisation  *Organisation `protobuf:"bytes,2,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	Organisation *Organisation `protobuf:"bytes,2,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	// A UUID that identifies this create. Retrying with the same `request_id` returns the
+	// organisation the first call created instead of creating another; reusing it for a different
+	// organisation is an error.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -233,6 +237,13 @@ func (x *CreateOrganisationRequest) GetOrganisation() *Organisation {
 		return x.Organisation
 	}
 	return nil
+}
+
+func (x *CreateOrganisationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // Request for UpdateOrganisation.
@@ -452,7 +463,11 @@ type CreatePersonRequest struct {
 	// The id: the subject of the person's tokens.
 	PersonId string `protobuf:"bytes,1,opt,name=person_id,json=personId,proto3" json:"person_id,omitempty"`
 	// The person.
-	Person        *Person `protobuf:"bytes,2,opt,name=person,proto3" json:"person,omitempty"`
+	Person *Person `protobuf:"bytes,2,opt,name=person,proto3" json:"person,omitempty"`
+	// A UUID that identifies this create. Retrying with the same `request_id` returns the
+	// person the first call created instead of creating another; reusing it for a different
+	// person is an error.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -499,6 +514,13 @@ func (x *CreatePersonRequest) GetPerson() *Person {
 		return x.Person
 	}
 	return nil
+}
+
+func (x *CreatePersonRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // Request for UpdatePerson.
@@ -571,10 +593,12 @@ const file_carepath_v1_access_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x84\x01\n" +
 	"\x19ListOrganisationsResponse\x12?\n" +
 	"\rorganisations\x18\x01 \x03(\v2\x19.carepath.v1.OrganisationR\rorganisations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbb\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xea\x01\n" +
 	"\x19CreateOrganisationRequest\x12T\n" +
 	"\x0forganisation_id\x18\x01 \x01(\tB+\xe0A\x02\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x0eorganisationId\x12H\n" +
-	"\forganisation\x18\x02 \x01(\v2\x19.carepath.v1.OrganisationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\forganisation\"\x88\x02\n" +
+	"\forganisation\x18\x02 \x01(\v2\x19.carepath.v1.OrganisationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\forganisation\x12-\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x88\x02\n" +
 	"\x19UpdateOrganisationRequest\x12H\n" +
 	"\forganisation\x18\x01 \x01(\v2\x19.carepath.v1.OrganisationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\forganisation\x12\xa0\x01\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskBc\xe0A\x01\xbaH]\xe2\x01Z\x12\x01*\x12\x04name\x12\fdisplay_name\x12\x04type\x12\x1bclient_certificate_subjects\x12\vcreate_time\x12\vupdate_time\x12\x04etagR\n" +
@@ -589,10 +613,12 @@ const file_carepath_v1_access_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"i\n" +
 	"\x12ListPeopleResponse\x12+\n" +
 	"\x06people\x18\x01 \x03(\v2\x13.carepath.v1.PersonR\x06people\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9a\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc9\x01\n" +
 	"\x13CreatePersonRequest\x12K\n" +
 	"\tperson_id\x18\x01 \x01(\tB.\xe0A\x02\xbaH(r&2$^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$R\bpersonId\x126\n" +
-	"\x06person\x18\x02 \x01(\v2\x13.carepath.v1.PersonB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x06person\"\xf2\x01\n" +
+	"\x06person\x18\x02 \x01(\v2\x13.carepath.v1.PersonB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x06person\x12-\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xf2\x01\n" +
 	"\x13UpdatePersonRequest\x126\n" +
 	"\x06person\x18\x01 \x01(\v2\x13.carepath.v1.PersonB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x06person\x12\xa2\x01\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskBe\xe0A\x01\xbaH_\xe2\x01\\\x12\x01*\x12\x04name\x12\fdisplay_name\x12\forganisation\x12\x04team\x12\x05roles\x12\bdisabled\x12\vcreate_time\x12\vupdate_time\x12\x04etagR\n" +

@@ -399,7 +399,7 @@ type WebhookEndpoint struct {
 	// `organisations/{organisation}/webhookEndpoints/{webhook_endpoint}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The https URL deliveries are posted to. Addresses that resolve to private, loopback or
-	// link-local networks are refused.
+	// link-local networks are refused. Required on create; an update may leave it out.
 	Url string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
 	// What the endpoint is for.
 	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
@@ -682,11 +682,10 @@ const file_carepath_v1_reminder_proto_rawDesc = "" +
 	"\x13escalate_after_days\x18\x03 \x01(\x05B\f\xe0A\x01\xbaH\x06\x1a\x04\x18Z(\x00R\x11escalateAfterDays\x122\n" +
 	"\vage_notices\x18\x04 \x03(\tB\x11\xe0A\x01\xbaH\v\x92\x01\b\x10\x18\"\x04r\x02\x18\x10R\n" +
 	"ageNotices\x12E\n" +
-	"\asend_at\x18\x05 \x01(\tB,\xe0A\x01\xbaH&r$2\"^$|^([01][0-9]|2[0-3]):[0-5][0-9]$R\x06sendAt\"\xa9\x05\n" +
+	"\asend_at\x18\x05 \x01(\tB,\xe0A\x01\xbaH&r$2\"^$|^([01][0-9]|2[0-3]):[0-5][0-9]$R\x06sendAt\"\xaa\x05\n" +
 	"\x0fWebhookEndpoint\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\"\n" +
-	"\x03url\x18\x02 \x01(\tB\x10\xe0A\x02\xbaH\n" +
-	"r\b\x10\x01\x18\xd0\x0f\x88\x01\x01R\x03url\x12-\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12#\n" +
+	"\x03url\x18\x02 \x01(\tB\x11\xe0A\x02\xbaH\v\xd8\x01\x01r\x06\x18\xd0\x0f\x88\x01\x01R\x03url\x12-\n" +
 	"\vdescription\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xc8\x01R\vdescription\x12\x1f\n" +
 	"\bdisabled\x18\x04 \x01(\bB\x03\xe0A\x01R\bdisabled\x12,\n" +
 	"\x0fdisabled_reason\x18\x05 \x01(\tB\x03\xe0A\x03R\x0edisabledReason\x12\x1b\n" +

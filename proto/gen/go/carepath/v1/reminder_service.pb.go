@@ -345,8 +345,12 @@ type CreateWebhookEndpointRequest struct {
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The endpoint.
 	WebhookEndpoint *WebhookEndpoint `protobuf:"bytes,2,opt,name=webhook_endpoint,json=webhookEndpoint,proto3" json:"webhook_endpoint,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// A UUID that identifies this create. Retrying with the same `request_id` returns the
+	// endpoint (with its secret) the first call created instead of creating another; reusing it for a different
+	// endpoint (with its secret) is an error.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateWebhookEndpointRequest) Reset() {
@@ -391,6 +395,13 @@ func (x *CreateWebhookEndpointRequest) GetWebhookEndpoint() *WebhookEndpoint {
 		return x.WebhookEndpoint
 	}
 	return nil
+}
+
+func (x *CreateWebhookEndpointRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // Request for GetWebhookEndpoint.
@@ -827,11 +838,13 @@ const file_carepath_v1_reminder_service_proto_rawDesc = "" +
 	"\x15WatchRemindersRequest\x12}\n" +
 	"\x06parent\x18\x01 \x01(\tBe\xe0A\x02\xbaH_r]2[^(people/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?|organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$R\x06parent\x12v\n" +
 	"\vstart_after\x18\x02 \x01(\tBU\xe0A\x01\xbaHOrM2K^$|^reminders/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\n" +
-	"startAfter\"\xe3\x01\n" +
+	"startAfter\"\x92\x02\n" +
 	"\x1cCreateWebhookEndpointRequest\x12o\n" +
 	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA\x1b\n" +
 	"\x19carepath.api/Organisation\xbaH3r12/^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x06parent\x12R\n" +
-	"\x10webhook_endpoint\x18\x02 \x01(\v2\x1c.carepath.v1.WebhookEndpointB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x0fwebhookEndpoint\"\xdc\x01\n" +
+	"\x10webhook_endpoint\x18\x02 \x01(\v2\x1c.carepath.v1.WebhookEndpointB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x0fwebhookEndpoint\x12-\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xdc\x01\n" +
 	"\x19GetWebhookEndpointRequest\x12\xbe\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xa9\x01\xe0A\x02\xfaA\x1e\n" +
 	"\x1ccarepath.api/WebhookEndpoint\xbaH\x81\x01r\x7f2}^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/webhookEndpoints/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\"\xe3\x01\n" +

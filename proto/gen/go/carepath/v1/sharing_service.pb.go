@@ -185,8 +185,12 @@ type CreateSharingAgreementRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The agreement; its council must be the administrator's.
 	SharingAgreement *SharingAgreement `protobuf:"bytes,1,opt,name=sharing_agreement,json=sharingAgreement,proto3" json:"sharing_agreement,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// A UUID that identifies this create. Retrying with the same `request_id` returns the
+	// agreement the first call created instead of creating another; reusing it for a different
+	// agreement is an error.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateSharingAgreementRequest) Reset() {
@@ -224,6 +228,13 @@ func (x *CreateSharingAgreementRequest) GetSharingAgreement() *SharingAgreement 
 		return x.SharingAgreement
 	}
 	return nil
+}
+
+func (x *CreateSharingAgreementRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // Request for UpdateSharingAgreement.
@@ -406,7 +417,11 @@ type CreateShareRequest struct {
 	// The young person.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The share.
-	Share         *Share `protobuf:"bytes,2,opt,name=share,proto3" json:"share,omitempty"`
+	Share *Share `protobuf:"bytes,2,opt,name=share,proto3" json:"share,omitempty"`
+	// A UUID that identifies this create. Retrying with the same `request_id` returns the
+	// share the first call created instead of creating another; reusing it for a different
+	// share is an error.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -453,6 +468,13 @@ func (x *CreateShareRequest) GetShare() *Share {
 		return x.Share
 	}
 	return nil
+}
+
+func (x *CreateShareRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // Request for WithdrawShare.
@@ -534,9 +556,11 @@ const file_carepath_v1_sharing_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x95\x01\n" +
 	"\x1dListSharingAgreementsResponse\x12L\n" +
 	"\x12sharing_agreements\x18\x01 \x03(\v2\x1d.carepath.v1.SharingAgreementR\x11sharingAgreements\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"v\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa5\x01\n" +
 	"\x1dCreateSharingAgreementRequest\x12U\n" +
-	"\x11sharing_agreement\x18\x01 \x01(\v2\x1d.carepath.v1.SharingAgreementB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x10sharingAgreement\"\xa4\x02\n" +
+	"\x11sharing_agreement\x18\x01 \x01(\v2\x1d.carepath.v1.SharingAgreementB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x10sharingAgreement\x12-\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xa4\x02\n" +
 	"\x1dUpdateSharingAgreementRequest\x12U\n" +
 	"\x11sharing_agreement\x18\x01 \x01(\v2\x1d.carepath.v1.SharingAgreementB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x10sharingAgreement\x12\xab\x01\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskBn\xe0A\x01\xbaHh\xe2\x01e\x12\x01*\x12\x04name\x12\acouncil\x12\apartner\x12\apurpose\x12\n" +
@@ -551,11 +575,13 @@ const file_carepath_v1_sharing_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"h\n" +
 	"\x12ListSharesResponse\x12*\n" +
 	"\x06shares\x18\x01 \x03(\v2\x12.carepath.v1.ShareR\x06shares\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd5\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x02\n" +
 	"\x12CreateShareRequest\x12\x89\x01\n" +
 	"\x06parent\x18\x01 \x01(\tBq\xe0A\x02\xfaA\x1a\n" +
 	"\x18carepath.api/YoungPerson\xbaHNrL2J^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x123\n" +
-	"\x05share\x18\x02 \x01(\v2\x12.carepath.v1.ShareB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05share\"\xa7\x02\n" +
+	"\x05share\x18\x02 \x01(\v2\x12.carepath.v1.ShareB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05share\x12-\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xa7\x02\n" +
 	"\x14WithdrawShareRequest\x12\xc7\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb2\x01\xe0A\x02\xfaA\x14\n" +
 	"\x12carepath.api/Share\xbaH\x94\x01r\x91\x012\x8e\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/shares/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12%\n" +

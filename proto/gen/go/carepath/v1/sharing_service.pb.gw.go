@@ -109,12 +109,20 @@ func local_request_SharingService_ListSharingAgreements_0(ctx context.Context, m
 	return msg, metadata, err
 }
 
+var filter_SharingService_CreateSharingAgreement_0 = &utilities.DoubleArray{Encoding: map[string]int{"sharing_agreement": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_SharingService_CreateSharingAgreement_0(ctx context.Context, marshaler runtime.Marshaler, client SharingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateSharingAgreementRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.SharingAgreement); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_SharingService_CreateSharingAgreement_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
@@ -130,6 +138,12 @@ func local_request_SharingService_CreateSharingAgreement_0(ctx context.Context, 
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.SharingAgreement); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_SharingService_CreateSharingAgreement_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.CreateSharingAgreement(ctx, &protoReq)
@@ -270,6 +284,8 @@ func local_request_SharingService_ListShares_0(ctx context.Context, marshaler ru
 	return msg, metadata, err
 }
 
+var filter_SharingService_CreateShare_0 = &utilities.DoubleArray{Encoding: map[string]int{"share": 0, "parent": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
+
 func request_SharingService_CreateShare_0(ctx context.Context, marshaler runtime.Marshaler, client SharingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateShareRequest
@@ -286,6 +302,12 @@ func request_SharingService_CreateShare_0(ctx context.Context, marshaler runtime
 	protoReq.Parent, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_SharingService_CreateShare_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
@@ -310,6 +332,12 @@ func local_request_SharingService_CreateShare_0(ctx context.Context, marshaler r
 	protoReq.Parent, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_SharingService_CreateShare_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.CreateShare(ctx, &protoReq)
 	return msg, metadata, err
