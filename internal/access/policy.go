@@ -49,6 +49,8 @@ var Policies = map[string]Policy{
 	"/carepath.v1.YoungPeopleService/UpdateYoungPerson": staff,
 	// Deleting a record entered in error is for managers.
 	"/carepath.v1.YoungPeopleService/DeleteYoungPerson": {Roles: []string{Manager}},
+	// Allocation is a team manager's decision (a single one goes through UpdateYoungPerson).
+	"/carepath.v1.YoungPeopleService/BatchAllocatePersonalAdviser": {Roles: []string{Manager}},
 
 	"/carepath.v1.CareEpisodesService/GetCareEpisode":      staff,
 	"/carepath.v1.CareEpisodesService/ListCareEpisodes":    staff,

@@ -156,7 +156,7 @@ func (s *Server) CreateYoungPerson(ctx context.Context, req *pb.CreateYoungPerso
 			out, err = access.YoungPerson(ctx, tx, prior)
 			return err
 		}
-		if err := checkAdviser(ctx, tx, "", yp.PersonalAdviserID); err != nil {
+		if err := checkAdviser(ctx, tx, "young_person.personal_adviser", "", yp.PersonalAdviserID); err != nil {
 			return err
 		}
 		if out, err = tx.CreateYoungPerson(ctx, yp); err != nil {
@@ -216,7 +216,7 @@ func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPerso
 		if err := next.Validate(civil.Of(now)); err != nil {
 			return errs.Prefixed(err, "young_person")
 		}
-		if err := checkAdviser(ctx, tx, cur.PersonalAdviserID, next.PersonalAdviserID); err != nil {
+		if err := checkAdviser(ctx, tx, "young_person.personal_adviser", cur.PersonalAdviserID, next.PersonalAdviserID); err != nil {
 			return err
 		}
 		updated, err := tx.UpdateYoungPerson(ctx, next, cur.Revision)
@@ -264,28 +264,34 @@ func (s *Server) DeleteYoungPerson(ctx context.Context, req *pb.DeleteYoungPerso
 	return &emptypb.Empty{}, nil
 }
 
-// checkAdviser allows a change of a young person's personal adviser from cur to next: a
-// personal adviser may take a young person onto their own caseload only; a team manager may
-// allocate to any personal adviser of their team. The adviser must be a personal adviser of
-// the caller's council.
-func checkAdviser(ctx context.Context, tx store.Tx, cur, next string) error {
-	if next == cur || next == "" {
+// checkAdviser allows the caller to change a young person's personal adviser from cur to
+// next ("" for none), reporting a bad adviser on field. Allocation is a team manager's
+// decision: a manager may allocate to an enabled personal adviser of their own team, or
+// unallocate (the young person then joins the council's unallocated young people, whom
+// every team manager sees, which is how a young person moves to another team). A personal
+// adviser may only take a young person onto their own caseload (when adding them); they
+// may not hand one to someone else or to no one.
+func checkAdviser(ctx context.Context, tx store.Tx, field, cur, next string) error {
+	if next == cur {
 		return nil
 	}
 	caller := access.Caller(ctx)
-	allowed := caller.Has(access.PA) && next == caller.Subject ||
-		caller.Has(access.Manager) && slices.Contains(caller.TeamAdvisers, next)
+	manager := caller.Has(access.Manager)
+	if !manager && next != caller.Subject || manager && next != "" && next != caller.Subject &&
+		!slices.Contains(caller.TeamAdvisers, next) {
+		return errAllocate
+	}
+	if next == "" {
+		return nil
+	}
 	person, err := tx.GetPerson(ctx, next)
 	if errors.Is(err, store.ErrPersonNotFound) || err == nil && (!person.Has(domain.PersonalAdviser) ||
 		person.Disabled || person.OrganisationID != caller.Organisation) {
-		return errs.Invalid(errs.Violation{Field: "young_person.personal_adviser",
-			Description: "is not a personal adviser of the council"})
-	} else if err != nil {
-		return err
+		return errs.Invalid(errs.Violation{Field: field,
+			Description: "is not an enabled personal adviser of the council"})
 	}
-	if !allowed {
-		return errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
-			"you may not allocate this young person to that personal adviser")
-	}
-	return nil
+	return err
 }
+
+var errAllocate = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+	"you may not allocate young people to that personal adviser: team managers allocate, to advisers of their own team")
