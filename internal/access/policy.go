@@ -120,6 +120,9 @@ var Policies = map[string]Policy{
 	"/carepath.v1.ReminderService/UpdateWebhookEndpoint":       admin,
 	"/carepath.v1.ReminderService/RotateWebhookEndpointSecret": admin,
 	"/carepath.v1.ReminderService/ListWebhookDeliveries":       admin,
+	// Where the council's reminders fall back for want of a team manager: people, and
+	// counts that name no young person.
+	"/carepath.v1.ReminderService/ListReminderRoutingGaps": admin,
 }
 
 // PolicyFor returns the policy of a method; ok is false for a method with none.
