@@ -99,4 +99,3 @@ func hasTeamGap(resp *pb.ListReminderRoutingGapsResponse, team string) bool {
 	}
 	return false
 }
-
