@@ -53,6 +53,8 @@ var Policies = map[string]Policy{
 	"/carepath.v1.YoungPeopleService/UpdateYoungPerson": staff,
 	// Deleting a record entered in error is for managers.
 	"/carepath.v1.YoungPeopleService/DeleteYoungPerson": {Roles: []string{Manager}},
+	// Allocation is a team manager's decision (a single one goes through UpdateYoungPerson).
+	"/carepath.v1.YoungPeopleService/BatchAllocatePersonalAdviser": {Roles: []string{Manager}},
 
 	"/carepath.v1.CareEpisodesService/GetCareEpisode":      staff,
 	"/carepath.v1.CareEpisodesService/ListCareEpisodes":    staff,
@@ -126,6 +128,9 @@ var Policies = map[string]Policy{
 	"/carepath.v1.ReminderService/UpdateWebhookEndpoint":       orgAdmins,
 	"/carepath.v1.ReminderService/RotateWebhookEndpointSecret": orgAdmins,
 	"/carepath.v1.ReminderService/ListWebhookDeliveries":       orgAdmins,
+	// Where the council's reminders fall back for want of a team manager: people, and
+	// counts that name no young person.
+	"/carepath.v1.ReminderService/ListReminderRoutingGaps": admin,
 }
 
 // PolicyFor returns the policy of a method; ok is false for a method with none.

@@ -36,6 +36,8 @@ type actor struct {
 	// staffRole and partnerRole say which APIs the actor's roles may call; a disabled
 	// actor may call none.
 	staffRole, partnerRole, disabled bool
+	// manager may allocate (the young people of staff).
+	manager bool
 	// staff and partner are the young people (matrix keys) the model says the actor may see
 	// through the staff APIs and through the partner API.
 	staff, partner []string
@@ -138,7 +140,7 @@ func testAccessMatrix(t *testing.T, b backend) {
 	actors := []*actor{
 		{name: "personal adviser (east)", token: paEast, org: "nottinghamshire", staffRole: true, staff: east},
 		{name: "personal adviser (west)", token: paWest, org: "nottinghamshire", staffRole: true, staff: []string{"west19"}},
-		{name: "team manager (east)", token: tmEast, org: "nottinghamshire", staffRole: true,
+		{name: "team manager (east)", token: tmEast, org: "nottinghamshire", staffRole: true, manager: true,
 			staff: append([]string{"unalloc", "gone15"}, east...)},
 		{name: "personal adviser (other council)", token: paDerby, org: "derbyshire", staffRole: true, staff: []string{"derby18"}},
 		{name: "disabled personal adviser", token: paGone, org: "nottinghamshire", disabled: true},
@@ -185,7 +187,14 @@ func (m matrix) staffAPIs() {
 		YoungPerson: &pb.YoungPerson{Name: nobody, PreferredName: "Zeb"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"preferred_name"}}})
 	_, refusedPathway := pathways.GetPathway(ctx, &pb.GetPathwayRequest{Name: nobody + "/pathway"})
 	refusedShares := m.s.do(t, "GET", "/v1/"+nobody+"/shares", "")
-	for _, err := range []error{refusedGRPC, refusedWrite, refusedPathway} {
+	// Allocation is checked without changing anything (validate_only), to the east team's adviser.
+	allocate := func(name string) error {
+		_, err := yps.BatchAllocatePersonalAdviser(ctx, &pb.BatchAllocatePersonalAdviserRequest{
+			YoungPeople: []string{name}, PersonalAdviser: "people/mx-pa-east", ValidateOnly: true})
+		return err
+	}
+	refusedAllocate := allocate(nobody)
+	for _, err := range []error{refusedGRPC, refusedWrite, refusedPathway, refusedAllocate} {
 		if status.Code(err) != codes.PermissionDenied {
 			t.Fatalf("a young person who does not exist: %v, want %s", err, codes.PermissionDenied)
 		}
@@ -202,6 +211,7 @@ func (m matrix) staffAPIs() {
 		_, err = pathways.GetPathway(ctx, &pb.GetPathwayRequest{Name: name + "/pathway"})
 		m.same(key, "gRPC GetPathway", allowed, err, refusedPathway)
 		m.sameREST(key, "REST list shares", allowed, m.s.do(t, "GET", "/v1/"+name+"/shares", ""), refusedShares)
+		m.same(key, "gRPC BatchAllocatePersonalAdviser", allowed && m.a.manager, allocate(name), refusedAllocate)
 	}
 
 	for _, size := range []int{1, 2, 50} {

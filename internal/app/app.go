@@ -165,7 +165,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 		}
 		target = a.gwLis.Addr().String()
 	}
-	if a.gwConn, err = grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+	if a.gwConn, err = grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithChainUnaryInterceptor(gateway.CheckQuery)); err != nil {
 		return nil, fmt.Errorf("gateway connection: %w", err)
 	}
 	gw := gateway.NewServeMux(runtime.WithMetadata(gatewayMetadata(gatewaySecret)))

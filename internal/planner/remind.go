@@ -122,6 +122,11 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 		}
 	}
 	if yp.PersonalAdviserID != "" {
+		adviser, err := r.person(ctx, yp.PersonalAdviserID)
+		if err != nil {
+			return in, nil, err
+		}
+		in.AdviserGone = adviser.ID == "" || adviser.Disabled
 		if in.Managers, err = r.teamManagers(ctx, yp.PersonalAdviserID); err != nil {
 			return in, nil, err
 		}

@@ -56,6 +56,14 @@ type YoungPeople interface {
 	// LockYoungPerson is GetYoungPerson that also holds the young person until the
 	// transaction ends, so that changes to their episodes and milestones are serialised.
 	LockYoungPerson(ctx context.Context, id string) (domain.YoungPerson, error)
+	// LockYoungPeople is LockYoungPerson for many at once: the young people among ids that
+	// exist, in id order, held until the transaction ends. Rows are locked in id order, so
+	// two transactions locking overlapping sets wait for each other instead of deadlocking.
+	LockYoungPeople(ctx context.Context, ids []string) ([]domain.YoungPerson, error)
+	// AllocateYoungPeople sets the personal adviser ("" for none) of the young people among
+	// ids that exist, increments their revisions, sets their update time to at, and returns
+	// them in id order.
+	AllocateYoungPeople(ctx context.Context, ids []string, adviserID string, at time.Time) ([]domain.YoungPerson, error)
 	// ListYoungPeople returns up to q.Limit young people matching q.Filter whose ids sort
 	// after q.AfterID, in id order.
 	ListYoungPeople(ctx context.Context, q YoungPeopleQuery) ([]domain.YoungPerson, error)

@@ -71,19 +71,29 @@ func (s *Server) change(ctx context.Context, t transition) (*pb.Milestone, error
 		}); err != nil {
 			return err
 		}
-		if !t.replan || out.Key == "" {
-			return s.planner.Changed(ctx, tx, out.YoungPersonID) // readiness and reminders follow at once
-		}
-		if err := s.planner.Replan(ctx, tx, out.YoungPersonID); err != nil {
+		if err := s.followUp(ctx, tx, out, t.replan); err != nil {
 			return err
 		}
-		out, err = tx.GetMilestone(ctx, ids[0], ids[1])
+		if t.replan && out.Key != "" {
+			out, err = tx.GetMilestone(ctx, ids[0], ids[1]) // replanning may have moved it
+		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return toProto(out, today), nil
+}
+
+// followUp brings what follows from a milestone that was created or changed up to date, in
+// the same transaction: readiness and reminders at once, and, when milestones may be timed
+// from it (a catalogue milestone completed or reopened), the young person's plan first.
+// Every write of a milestone goes through it.
+func (s *Server) followUp(ctx context.Context, tx store.Tx, m domain.Milestone, replan bool) error {
+	if replan && m.Key != "" {
+		return s.planner.Replan(ctx, tx, m.YoungPersonID) // which runs the follow-ups too
+	}
+	return s.planner.Changed(ctx, tx, m.YoungPersonID)
 }
 
 func (s *Server) ScheduleMilestone(ctx context.Context, req *pb.ScheduleMilestoneRequest) (*pb.Milestone, error) {

@@ -312,9 +312,13 @@ func (s *Server) CreateMilestone(ctx context.Context, req *pb.CreateMilestoneReq
 		if out, err = tx.CreateMilestone(ctx, m); err != nil {
 			return err
 		}
-		_, err = tx.AddMilestoneChange(ctx, domain.MilestoneChange{MilestoneID: out.ID, YoungPersonID: out.YoungPersonID,
-			Action: "CreateMilestone", FromState: domain.Planned, ToState: domain.Planned, Actor: principal.Actor(ctx), Time: now})
-		return err
+		if _, err = tx.AddMilestoneChange(ctx, domain.MilestoneChange{MilestoneID: out.ID, YoungPersonID: out.YoungPersonID,
+			Action: "CreateMilestone", FromState: domain.Planned, ToState: domain.Planned, Actor: principal.Actor(ctx), Time: now}); err != nil {
+			return err
+		}
+		// Like every milestone change: reminders raised and readiness reassessed at once.
+		// (Nothing is timed from a one-off milestone, so there is nothing to replan.)
+		return s.followUp(ctx, tx, out, false)
 	})
 	if err != nil {
 		return nil, err

@@ -156,7 +156,7 @@ func (s *Server) CreateYoungPerson(ctx context.Context, req *pb.CreateYoungPerso
 			out, err = access.YoungPerson(ctx, tx, prior)
 			return err
 		}
-		if err := checkAdviser(ctx, tx, "", yp.PersonalAdviserID); err != nil {
+		if err := checkAdviser(ctx, tx, "young_person.personal_adviser", "", yp.PersonalAdviserID); err != nil {
 			return err
 		}
 		if out, err = tx.CreateYoungPerson(ctx, yp); err != nil {
@@ -180,11 +180,6 @@ func requestHash(in *pb.YoungPerson) []byte {
 	return idem.Hash(c)
 }
 
-// ignoredPaths are accepted in an update mask and ignored: identity and output-only fields
-// (AIP-161), which REST clients echo back in the body they PATCH.
-var ignoredPaths = map[string]bool{"name": true, "etag": true, "create_time": true, "update_time": true,
-	"age": true, "key_dates": true}
-
 func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPersonRequest) (*pb.YoungPerson, error) {
 	in := req.GetYoungPerson()
 	id, err := parseName("young_person.name", in.GetName())
@@ -195,7 +190,6 @@ func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPerso
 	if err != nil {
 		return nil, err
 	}
-	mask := listing.UpdateMask(req.GetUpdateMask(), in, ignoredPaths)
 	now := s.now()
 	var out []*pb.YoungPerson
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
@@ -207,16 +201,17 @@ func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPerso
 			return err
 		}
 		merged := toProto(cur, civil.Date{}, civil.MarchFirst)
-		fieldmask.Update(mask, merged, in)
-		if merged.GetCouncil() != organisationPrefix+cur.CouncilID {
-			return errs.Invalid(errs.Violation{Field: "young_person.council", Description: "cannot be changed"})
+		mask, err := listing.Changes("young_person", req.GetUpdateMask(), in, merged)
+		if err != nil {
+			return err
 		}
+		fieldmask.Update(mask, merged, in)
 		next := fromProto(merged)
 		next.ID, next.CreateTime, next.UpdateTime = cur.ID, cur.CreateTime, now
 		if err := next.Validate(civil.Of(now)); err != nil {
 			return errs.Prefixed(err, "young_person")
 		}
-		if err := checkAdviser(ctx, tx, cur.PersonalAdviserID, next.PersonalAdviserID); err != nil {
+		if err := checkAdviser(ctx, tx, "young_person.personal_adviser", cur.PersonalAdviserID, next.PersonalAdviserID); err != nil {
 			return err
 		}
 		updated, err := tx.UpdateYoungPerson(ctx, next, cur.Revision)
@@ -264,28 +259,34 @@ func (s *Server) DeleteYoungPerson(ctx context.Context, req *pb.DeleteYoungPerso
 	return &emptypb.Empty{}, nil
 }
 
-// checkAdviser allows a change of a young person's personal adviser from cur to next: a
-// personal adviser may take a young person onto their own caseload only; a team manager may
-// allocate to any personal adviser of their team. The adviser must be a personal adviser of
-// the caller's council.
-func checkAdviser(ctx context.Context, tx store.Tx, cur, next string) error {
-	if next == cur || next == "" {
+// checkAdviser allows the caller to change a young person's personal adviser from cur to
+// next ("" for none), reporting a bad adviser on field. Allocation is a team manager's
+// decision: a manager may allocate to an enabled personal adviser of their own team, or
+// unallocate (the young person then joins the council's unallocated young people, whom
+// every team manager sees, which is how a young person moves to another team). A personal
+// adviser may only take a young person onto their own caseload (when adding them); they
+// may not hand one to someone else or to no one.
+func checkAdviser(ctx context.Context, tx store.Tx, field, cur, next string) error {
+	if next == cur {
 		return nil
 	}
 	caller := access.Caller(ctx)
-	allowed := caller.Has(access.PA) && next == caller.Subject ||
-		caller.Has(access.Manager) && slices.Contains(caller.TeamAdvisers, next)
+	manager := caller.Has(access.Manager)
+	if !manager && next != caller.Subject || manager && next != "" && next != caller.Subject &&
+		!slices.Contains(caller.TeamAdvisers, next) {
+		return errAllocate
+	}
+	if next == "" {
+		return nil
+	}
 	person, err := tx.GetPerson(ctx, next)
 	if errors.Is(err, store.ErrPersonNotFound) || err == nil && (!person.Has(domain.PersonalAdviser) ||
 		person.Disabled || person.OrganisationID != caller.Organisation) {
-		return errs.Invalid(errs.Violation{Field: "young_person.personal_adviser",
-			Description: "is not a personal adviser of the council"})
-	} else if err != nil {
-		return err
+		return errs.Invalid(errs.Violation{Field: field,
+			Description: "is not an enabled personal adviser of the council"})
 	}
-	if !allowed {
-		return errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
-			"you may not allocate this young person to that personal adviser")
-	}
-	return nil
+	return err
 }
+
+var errAllocate = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
+	"you may not allocate young people to that personal adviser: team managers allocate, to advisers of their own team")

@@ -38,8 +38,12 @@ type Input struct {
 	Rules       catalogue.ReminderRules
 	// LeaplingRule is the council's, for the 25th birthday when support ends.
 	LeaplingRule civil.LeaplingRule
-	// Managers are the team managers of the personal adviser's team, for escalations.
+	// Managers are the enabled team managers of the personal adviser's team: they see the
+	// adviser's caseload, so escalations go to them.
 	Managers []string
+	// AdviserGone reports that the personal adviser is disabled or no longer registered:
+	// no one reads their inbox, so what would go to them goes to Managers instead.
+	AdviserGone bool
 	// SharedWith are the partner organisations the young person is shared with today: only
 	// they may be reminded about milestones they own.
 	SharedWith map[string]bool
@@ -69,10 +73,7 @@ func EndOfSupport(in Input) civil.Date {
 func Schedule(in Input) []Due {
 	yp, r := in.YoungPerson, in.Rules
 	end := EndOfSupport(in)
-	adviser := []domain.Recipient{domain.OrganisationRecipient(yp.CouncilID)}
-	if yp.PersonalAdviserID != "" {
-		adviser = []domain.Recipient{domain.PersonRecipient(yp.PersonalAdviserID)}
-	}
+	adviser := in.adviser()
 	var out []Due
 	add := func(d Due) {
 		d.Until = minDate(d.Until, d.DueOn.AddDays(CatchUpDays), end.AddDays(1))
@@ -129,14 +130,42 @@ func (in Input) maySee(org string) bool {
 	return org != "" && (org == in.YoungPerson.CouncilID || in.SharedWith[org])
 }
 
-// escalation is who is told of an overdue milestone: the team managers, or the council.
+// Every reminder goes only where its readers may open the young person (access.Scope): a
+// personal adviser sees their caseload; a team manager their team's caseloads, advisers who
+// have left included, and the council's unallocated young people; the council's inbox is
+// read by its team managers. Where no one may (the adviser has left and their team has no
+// manager) nothing is raised: that is a routing gap, which RoutingGaps shows the council's
+// administrator.
+
+// adviser is who hears what the personal adviser must: the adviser; the council (its team
+// managers) while no one is allocated; the team's managers once the adviser has gone.
+func (in Input) adviser() []domain.Recipient {
+	switch {
+	case in.YoungPerson.PersonalAdviserID == "":
+		return []domain.Recipient{domain.OrganisationRecipient(in.YoungPerson.CouncilID)}
+	case in.AdviserGone:
+		return in.managers()
+	}
+	return []domain.Recipient{domain.PersonRecipient(in.YoungPerson.PersonalAdviserID)}
+}
+
+// escalation is who is told of an overdue milestone: the team managers of the adviser's
+// team; the council (its team managers) while no one is allocated; with no manager, the
+// adviser, the only other person who may see the young person.
 func (in Input) escalation() []domain.Recipient {
+	if in.YoungPerson.PersonalAdviserID == "" {
+		return []domain.Recipient{domain.OrganisationRecipient(in.YoungPerson.CouncilID)}
+	}
+	if ms := in.managers(); len(ms) > 0 || in.AdviserGone {
+		return ms
+	}
+	return []domain.Recipient{domain.PersonRecipient(in.YoungPerson.PersonalAdviserID)}
+}
+
+func (in Input) managers() []domain.Recipient {
 	var out []domain.Recipient
 	for _, id := range in.Managers {
 		out = appendNew(out, domain.PersonRecipient(id))
-	}
-	if len(out) == 0 {
-		out = []domain.Recipient{domain.OrganisationRecipient(in.YoungPerson.CouncilID)}
 	}
 	return out
 }

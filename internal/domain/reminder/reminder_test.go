@@ -167,3 +167,66 @@ func TestDayTurnsAtTheSendTimeInLondon(t *testing.T) {
 		t.Errorf("send time on 29 March 2026 = %s", got)
 	}
 }
+
+// Every reminder goes where its readers may open the young person (issue 17, item 4).
+func TestRemindersReachOnlyThoseWhoMaySeeTheYoungPerson(t *testing.T) {
+	on := d(2027, 3, 8) // the milestone is due and overdue
+	to := func(in Input) map[string][]domain.Recipient {
+		out := map[string][]domain.Recipient{}
+		for _, x := range PlanOn(in, on).Raise {
+			out[x.Rule] = x.Recipients
+		}
+		return out
+	}
+	pa, tm := domain.PersonRecipient("pa"), domain.PersonRecipient("tm")
+	housing, council := domain.OrganisationRecipient("housing"), domain.OrganisationRecipient("council")
+	for _, c := range []struct {
+		name         string
+		change       func(*Input)
+		due, overdue []domain.Recipient
+	}{
+		{"the adviser's team has a manager", func(*Input) {}, []domain.Recipient{pa, housing}, []domain.Recipient{tm}},
+		// Before, the council's inbox: its readers, other teams' managers, got 403.
+		{"the adviser's team has no manager", func(in *Input) { in.Managers = nil },
+			[]domain.Recipient{pa, housing}, []domain.Recipient{pa}},
+		{"the adviser has left", func(in *Input) { in.AdviserGone = true },
+			[]domain.Recipient{tm, housing}, []domain.Recipient{tm}},
+		{"the adviser has left and the team has no manager", func(in *Input) { in.AdviserGone, in.Managers = true, nil },
+			[]domain.Recipient{housing}, nil},
+		{"no adviser", func(in *Input) { in.YoungPerson.PersonalAdviserID, in.Managers = "", nil },
+			[]domain.Recipient{council, housing}, []domain.Recipient{council}},
+	} {
+		in := input()
+		c.change(&in)
+		got := to(in)
+		if !slices.Equal(got[RuleDue], c.due) || !slices.Equal(got[RuleOverdue], c.overdue) {
+			t.Errorf("%s: due to %v, overdue to %v; want %v and %v", c.name, got[RuleDue], got[RuleOverdue], c.due, c.overdue)
+		}
+	}
+}
+
+func TestRoutingGaps(t *testing.T) {
+	person := func(id, team string, disabled bool, roles ...domain.Role) domain.Person {
+		return domain.Person{ID: id, Team: team, Disabled: disabled, Roles: roles}
+	}
+	pa, tm := domain.PersonalAdviser, domain.TeamManager
+	people := []domain.Person{
+		person("north-pa", "north", false, pa), person("north-tm", "north", false, tm),
+		person("south-pa-1", "south", false, pa), person("south-pa-2", "south", true, pa), person("south-tm", "south", true, tm),
+		person("west-gone", "west", true, pa), // left, no one allocated: no gap
+		person("east-gone", "east", true, pa), // left with young people, and no manager
+		person("loner", "", false, pa),
+		person("admin", "", false, domain.Administrator),
+	}
+	got := RoutingGaps(people, map[string]int{"south-pa-1": 3, "south-pa-2": 2, "east-gone": 1, "north-pa": 9})
+	want := []Gap{
+		{Kind: TeamWithoutManager, Team: "east", Advisers: []string{"east-gone"}, YoungPeople: 1},
+		{Kind: TeamWithoutManager, Team: "south", Advisers: []string{"south-pa-1", "south-pa-2"}, YoungPeople: 5},
+		{Kind: AdviserWithoutTeam, Advisers: []string{"loner"}},
+	}
+	if !slices.EqualFunc(got, want, func(a, b Gap) bool {
+		return a.Kind == b.Kind && a.Team == b.Team && slices.Equal(a.Advisers, b.Advisers) && a.YoungPeople == b.YoungPeople
+	}) {
+		t.Errorf("RoutingGaps = %+v, want %+v", got, want)
+	}
+}

@@ -78,15 +78,22 @@ func errorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler,
 	WriteStatus(w, st, runtime.HTTPStatusFromCode(st.Code()))
 }
 
-// unreadable matches the messages of protojson and strictQueryParser that name the field a
-// caller got wrong. Other messages are not echoed: they may quote the value sent.
-var unreadable = regexp.MustCompile(`unknown (field|query parameter) "([^"]{1,100})"`)
+// unreadable matches the messages of protojson, strictQueryParser and CheckQuery that name
+// the field a caller got wrong. Other messages are not echoed: they may quote the value
+// sent. (What follows "invalid query parameter" is the query checks' own description,
+// which never repeats the value.)
+var (
+	unreadable   = regexp.MustCompile(`unknown (field|query parameter) "([^"]{1,100})"`)
+	invalidQuery = regexp.MustCompile(`^invalid query parameter "([^"]{1,100})": ([^"]{1,200})$`)
+)
 
 func malformed(msg string) error {
 	e := errs.New(errs.InvalidArgument, errs.ReasonRequestMalformed,
 		"the request could not be read: check the JSON body and query parameters against the API")
 	if m := unreadable.FindStringSubmatch(msg); m != nil {
 		e.Violations = []errs.Violation{{Field: m[2], Description: "unknown " + m[1]}}
+	} else if m := invalidQuery.FindStringSubmatch(msg); m != nil {
+		e.Violations = []errs.Violation{{Field: m[1], Description: m[2]}}
 	}
 	return e
 }

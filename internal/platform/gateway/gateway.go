@@ -5,7 +5,9 @@
 // What it changes from the gateway's defaults, and why:
 //   - JSON: unknown fields are refused (a misspelt field must not silently change nothing),
 //     and default values are written out so partners see explicit false and "".
-//   - Unknown query parameters are refused, for the same reason.
+//   - Unknown query parameters are refused, for the same reason, on every method: those
+//     the gateway reads a query for and those it does not (CheckQuery, which the gateway's
+//     connection to the gRPC server must install).
 //   - Errors are AIP-193 JSON bodies, {"error": {code, status, message, details}}, with a
 //     google.rpc.ErrorInfo always among the details.
 //   - Only X-Request-Id is passed on to gRPC as metadata; no client header can set other
@@ -46,6 +48,7 @@ func NewServeMux(opts ...runtime.ServeMuxOption) *runtime.ServeMux {
 		runtime.WithForwardResponseOption(noStore),
 		runtime.WithDisableHTTPMethodOverride(),
 		runtime.WithDisablePathLengthFallback(),
+		runtime.WithMiddlewares(withQuery),
 	}, opts...)...)
 }
 

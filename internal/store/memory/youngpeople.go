@@ -2,7 +2,11 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/query"
@@ -31,6 +35,43 @@ func (t *tx) GetYoungPerson(_ context.Context, id string) (domain.YoungPerson, e
 // LockYoungPerson needs no lock: memory transactions are serialised.
 func (t *tx) LockYoungPerson(ctx context.Context, id string) (domain.YoungPerson, error) {
 	return t.GetYoungPerson(ctx, id)
+}
+
+// LockYoungPeople needs no lock either.
+func (t *tx) LockYoungPeople(_ context.Context, ids []string) ([]domain.YoungPerson, error) {
+	var out []domain.YoungPerson
+	for _, id := range ids {
+		yp, err := t.getYoungPerson(id)
+		if errors.Is(err, store.ErrYoungPersonNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(out, func(o domain.YoungPerson) bool { return o.ID == id }) {
+			out = append(out, yp.YoungPerson)
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.YoungPerson) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (t *tx) AllocateYoungPeople(ctx context.Context, ids []string, adviserID string, at time.Time) ([]domain.YoungPerson, error) {
+	yps, err := t.LockYoungPeople(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, yp := range yps {
+		old, err := t.getYoungPerson(yp.ID)
+		if err != nil {
+			return nil, err
+		}
+		yp.PersonalAdviserID, yp.Revision, yp.UpdateTime = adviserID, yp.Revision+1, storedTime(at)
+		if err := t.insert(tableYoungPeople, &youngPerson{YoungPerson: yp, PathwayVersion: old.PathwayVersion}); err != nil {
+			return nil, err
+		}
+		yps[i] = yp
+	}
+	return yps, nil
 }
 
 func (t *tx) ListYoungPeople(_ context.Context, q store.YoungPeopleQuery) ([]domain.YoungPerson, error) {

@@ -49,6 +49,28 @@ func (t *tx) LockYoungPerson(ctx context.Context, id string) (domain.YoungPerson
 	return t.getYoungPerson(ctx, id, " FOR UPDATE")
 }
 
+func (t *tx) LockYoungPeople(ctx context.Context, ids []string) ([]domain.YoungPerson, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people
+		WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.YoungPerson, error) { return scanYoungPerson(r) })
+}
+
+func (t *tx) AllocateYoungPeople(ctx context.Context, ids []string, adviserID string, at time.Time) ([]domain.YoungPerson, error) {
+	rows, err := t.tx.Query(ctx, `
+		WITH allocated AS (
+			UPDATE young_people SET personal_adviser_id = nullif($2, ''), revision = revision + 1, update_time = $3
+			WHERE id = ANY($1::uuid[])
+			RETURNING `+youngPersonColumns+`)
+		SELECT * FROM allocated ORDER BY id`, ids, adviserID, at)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.YoungPerson, error) { return scanYoungPerson(r) })
+}
+
 func (t *tx) getYoungPerson(ctx context.Context, id, lock string) (domain.YoungPerson, error) {
 	yp, err := scanYoungPerson(t.tx.QueryRow(ctx,
 		`SELECT `+youngPersonColumns+` FROM young_people WHERE id = $1`+lock, id))

@@ -19,6 +19,7 @@ type NewStore func(t *testing.T) store.Store
 func Run(t *testing.T, newStore NewStore) {
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, newStore) })
 	t.Run("YoungPeople", func(t *testing.T) { testYoungPeople(t, newStore) })
+	t.Run("Allocate", func(t *testing.T) { testAllocate(t, newStore) })
 	t.Run("Requests", func(t *testing.T) { testRequests(t, newStore) })
 	t.Run("CareEpisodes", func(t *testing.T) { testCareEpisodes(t, newStore) })
 	t.Run("Milestones", func(t *testing.T) { testMilestones(t, newStore) })

@@ -25,6 +25,60 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What is missing.
+type ReminderRoutingGap_Kind int32
+
+const (
+	// Not used.
+	ReminderRoutingGap_KIND_UNSPECIFIED ReminderRoutingGap_Kind = 0
+	// The team has personal advisers, or young people allocated to advisers who have left,
+	// and no enabled team manager.
+	ReminderRoutingGap_TEAM_WITHOUT_MANAGER ReminderRoutingGap_Kind = 1
+	// The personal adviser is in no team, so no team manager sees their caseload.
+	ReminderRoutingGap_ADVISER_WITHOUT_TEAM ReminderRoutingGap_Kind = 2
+)
+
+// Enum value maps for ReminderRoutingGap_Kind.
+var (
+	ReminderRoutingGap_Kind_name = map[int32]string{
+		0: "KIND_UNSPECIFIED",
+		1: "TEAM_WITHOUT_MANAGER",
+		2: "ADVISER_WITHOUT_TEAM",
+	}
+	ReminderRoutingGap_Kind_value = map[string]int32{
+		"KIND_UNSPECIFIED":     0,
+		"TEAM_WITHOUT_MANAGER": 1,
+		"ADVISER_WITHOUT_TEAM": 2,
+	}
+)
+
+func (x ReminderRoutingGap_Kind) Enum() *ReminderRoutingGap_Kind {
+	p := new(ReminderRoutingGap_Kind)
+	*p = x
+	return p
+}
+
+func (x ReminderRoutingGap_Kind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReminderRoutingGap_Kind) Descriptor() protoreflect.EnumDescriptor {
+	return file_carepath_v1_reminder_service_proto_enumTypes[0].Descriptor()
+}
+
+func (ReminderRoutingGap_Kind) Type() protoreflect.EnumType {
+	return &file_carepath_v1_reminder_service_proto_enumTypes[0]
+}
+
+func (x ReminderRoutingGap_Kind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReminderRoutingGap_Kind.Descriptor instead.
+func (ReminderRoutingGap_Kind) EnumDescriptor() ([]byte, []int) {
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{15, 0}
+}
+
 // Request for ListReminders.
 type ListRemindersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -808,6 +862,180 @@ func (x *ListWebhookDeliveriesResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Request for ListReminderRoutingGaps.
+type ListReminderRoutingGapsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The council, `organisations/{organisation}`: the caller's.
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReminderRoutingGapsRequest) Reset() {
+	*x = ListReminderRoutingGapsRequest{}
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReminderRoutingGapsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReminderRoutingGapsRequest) ProtoMessage() {}
+
+func (x *ListReminderRoutingGapsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReminderRoutingGapsRequest.ProtoReflect.Descriptor instead.
+func (*ListReminderRoutingGapsRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListReminderRoutingGapsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+// Response for ListReminderRoutingGaps.
+type ListReminderRoutingGapsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every gap of the council (a handful at most, so not paged): teams first, by name.
+	Gaps          []*ReminderRoutingGap `protobuf:"bytes,1,rep,name=gaps,proto3" json:"gaps,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReminderRoutingGapsResponse) Reset() {
+	*x = ListReminderRoutingGapsResponse{}
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReminderRoutingGapsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReminderRoutingGapsResponse) ProtoMessage() {}
+
+func (x *ListReminderRoutingGapsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReminderRoutingGapsResponse.ProtoReflect.Descriptor instead.
+func (*ListReminderRoutingGapsResponse) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListReminderRoutingGapsResponse) GetGaps() []*ReminderRoutingGap {
+	if x != nil {
+		return x.Gaps
+	}
+	return nil
+}
+
+// A hole in who the reminders about a council's young people reach.
+type ReminderRoutingGap struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What is missing.
+	Kind ReminderRoutingGap_Kind `protobuf:"varint,1,opt,name=kind,proto3,enum=carepath.v1.ReminderRoutingGap_Kind" json:"kind,omitempty"`
+	// The team; empty for an adviser in no team.
+	Team string `protobuf:"bytes,2,opt,name=team,proto3" json:"team,omitempty"`
+	// The personal advisers concerned, `people/{person}`, those who have left included.
+	PersonalAdvisers []string `protobuf:"bytes,3,rep,name=personal_advisers,json=personalAdvisers,proto3" json:"personal_advisers,omitempty"`
+	// How many young people are allocated to them.
+	YoungPeople int32 `protobuf:"varint,4,opt,name=young_people,json=youngPeople,proto3" json:"young_people,omitempty"`
+	// The gap in words, such as "team south has no enabled team manager".
+	Description   string `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReminderRoutingGap) Reset() {
+	*x = ReminderRoutingGap{}
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReminderRoutingGap) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReminderRoutingGap) ProtoMessage() {}
+
+func (x *ReminderRoutingGap) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReminderRoutingGap.ProtoReflect.Descriptor instead.
+func (*ReminderRoutingGap) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ReminderRoutingGap) GetKind() ReminderRoutingGap_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return ReminderRoutingGap_KIND_UNSPECIFIED
+}
+
+func (x *ReminderRoutingGap) GetTeam() string {
+	if x != nil {
+		return x.Team
+	}
+	return ""
+}
+
+func (x *ReminderRoutingGap) GetPersonalAdvisers() []string {
+	if x != nil {
+		return x.PersonalAdvisers
+	}
+	return nil
+}
+
+func (x *ReminderRoutingGap) GetYoungPeople() int32 {
+	if x != nil {
+		return x.YoungPeople
+	}
+	return 0
+}
+
+func (x *ReminderRoutingGap) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 var File_carepath_v1_reminder_service_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_reminder_service_proto_rawDesc = "" +
@@ -876,7 +1104,22 @@ const file_carepath_v1_reminder_service_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x94\x01\n" +
 	"\x1dListWebhookDeliveriesResponse\x12K\n" +
 	"\x12webhook_deliveries\x18\x01 \x03(\v2\x1c.carepath.v1.WebhookDeliveryR\x11webhookDeliveries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x95\r\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x91\x01\n" +
+	"\x1eListReminderRoutingGapsRequest\x12o\n" +
+	"\x06parent\x18\x01 \x01(\tBW\xe0A\x02\xfaA\x1b\n" +
+	"\x19carepath.api/Organisation\xbaH3r12/^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x06parent\"V\n" +
+	"\x1fListReminderRoutingGapsResponse\x123\n" +
+	"\x04gaps\x18\x01 \x03(\v2\x1f.carepath.v1.ReminderRoutingGapR\x04gaps\"\xbf\x02\n" +
+	"\x12ReminderRoutingGap\x12=\n" +
+	"\x04kind\x18\x01 \x01(\x0e2$.carepath.v1.ReminderRoutingGap.KindB\x03\xe0A\x03R\x04kind\x12\x17\n" +
+	"\x04team\x18\x02 \x01(\tB\x03\xe0A\x03R\x04team\x120\n" +
+	"\x11personal_advisers\x18\x03 \x03(\tB\x03\xe0A\x03R\x10personalAdvisers\x12&\n" +
+	"\fyoung_people\x18\x04 \x01(\x05B\x03\xe0A\x03R\vyoungPeople\x12%\n" +
+	"\vdescription\x18\x05 \x01(\tB\x03\xe0A\x03R\vdescription\"P\n" +
+	"\x04Kind\x12\x14\n" +
+	"\x10KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14TEAM_WITHOUT_MANAGER\x10\x01\x12\x18\n" +
+	"\x14ADVISER_WITHOUT_TEAM\x10\x022\xcf\x0e\n" +
 	"\x0fReminderService\x12\xb2\x01\n" +
 	"\rListReminders\x12!.carepath.v1.ListRemindersRequest\x1a\".carepath.v1.ListRemindersResponse\"Z\xdaA\x06parent\x82\xd3\xe4\x93\x02KZ(\x12&/v1/{parent=organisations/*}/reminders\x12\x1f/v1/{parent=people/*}/reminders\x12\x8b\x01\n" +
 	"\x13AcknowledgeReminder\x12'.carepath.v1.AcknowledgeReminderRequest\x1a\x15.carepath.v1.Reminder\"4\xdaA\x04name\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=reminders/*}:acknowledge\x12\x89\x01\n" +
@@ -887,7 +1130,8 @@ const file_carepath_v1_reminder_service_proto_rawDesc = "" +
 	"\x14ListWebhookEndpoints\x12(.carepath.v1.ListWebhookEndpointsRequest\x1a).carepath.v1.ListWebhookEndpointsResponse\">\xdaA\x06parent\x82\xd3\xe4\x93\x02/\x12-/v1/{parent=organisations/*}/webhookEndpoints\x12\xd9\x01\n" +
 	"\x15UpdateWebhookEndpoint\x12).carepath.v1.UpdateWebhookEndpointRequest\x1a\x1c.carepath.v1.WebhookEndpoint\"w\xdaA\x1cwebhook_endpoint,update_mask\x82\xd3\xe4\x93\x02R:\x10webhook_endpoint2>/v1/{webhook_endpoint.name=organisations/*/webhookEndpoints/*}\x12\xba\x01\n" +
 	"\x1bRotateWebhookEndpointSecret\x12/.carepath.v1.RotateWebhookEndpointSecretRequest\x1a\x1c.carepath.v1.WebhookEndpoint\"L\xdaA\x04name\x82\xd3\xe4\x93\x02?:\x01*\":/v1/{name=organisations/*/webhookEndpoints/*}:rotateSecret\x12\xbb\x01\n" +
-	"\x15ListWebhookDeliveries\x12).carepath.v1.ListWebhookDeliveriesRequest\x1a*.carepath.v1.ListWebhookDeliveriesResponse\"K\xdaA\x06parent\x82\xd3\xe4\x93\x02<\x12:/v1/{parent=organisations/*/webhookEndpoints/*}/deliveriesB\xb6\x01\n" +
+	"\x15ListWebhookDeliveries\x12).carepath.v1.ListWebhookDeliveriesRequest\x1a*.carepath.v1.ListWebhookDeliveriesResponse\"K\xdaA\x06parent\x82\xd3\xe4\x93\x02<\x12:/v1/{parent=organisations/*/webhookEndpoints/*}/deliveries\x12\xb7\x01\n" +
+	"\x17ListReminderRoutingGaps\x12+.carepath.v1.ListReminderRoutingGapsRequest\x1a,.carepath.v1.ListReminderRoutingGapsResponse\"A\xdaA\x06parent\x82\xd3\xe4\x93\x022\x120/v1/{parent=organisations/*}/reminderRoutingGapsB\xb6\x01\n" +
 	"\x0fcom.carepath.v1B\x14ReminderServiceProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (
@@ -902,64 +1146,73 @@ func file_carepath_v1_reminder_service_proto_rawDescGZIP() []byte {
 	return file_carepath_v1_reminder_service_proto_rawDescData
 }
 
-var file_carepath_v1_reminder_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_carepath_v1_reminder_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_carepath_v1_reminder_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_carepath_v1_reminder_service_proto_goTypes = []any{
-	(*ListRemindersRequest)(nil),               // 0: carepath.v1.ListRemindersRequest
-	(*ListRemindersResponse)(nil),              // 1: carepath.v1.ListRemindersResponse
-	(*AcknowledgeReminderRequest)(nil),         // 2: carepath.v1.AcknowledgeReminderRequest
-	(*SnoozeReminderRequest)(nil),              // 3: carepath.v1.SnoozeReminderRequest
-	(*WatchRemindersRequest)(nil),              // 4: carepath.v1.WatchRemindersRequest
-	(*CreateWebhookEndpointRequest)(nil),       // 5: carepath.v1.CreateWebhookEndpointRequest
-	(*GetWebhookEndpointRequest)(nil),          // 6: carepath.v1.GetWebhookEndpointRequest
-	(*ListWebhookEndpointsRequest)(nil),        // 7: carepath.v1.ListWebhookEndpointsRequest
-	(*ListWebhookEndpointsResponse)(nil),       // 8: carepath.v1.ListWebhookEndpointsResponse
-	(*UpdateWebhookEndpointRequest)(nil),       // 9: carepath.v1.UpdateWebhookEndpointRequest
-	(*RotateWebhookEndpointSecretRequest)(nil), // 10: carepath.v1.RotateWebhookEndpointSecretRequest
-	(*ListWebhookDeliveriesRequest)(nil),       // 11: carepath.v1.ListWebhookDeliveriesRequest
-	(*ListWebhookDeliveriesResponse)(nil),      // 12: carepath.v1.ListWebhookDeliveriesResponse
-	(Reminder_State)(0),                        // 13: carepath.v1.Reminder.State
-	(*Reminder)(nil),                           // 14: carepath.v1.Reminder
-	(*timestamppb.Timestamp)(nil),              // 15: google.protobuf.Timestamp
-	(*WebhookEndpoint)(nil),                    // 16: carepath.v1.WebhookEndpoint
-	(*fieldmaskpb.FieldMask)(nil),              // 17: google.protobuf.FieldMask
-	(WebhookDelivery_State)(0),                 // 18: carepath.v1.WebhookDelivery.State
-	(*WebhookDelivery)(nil),                    // 19: carepath.v1.WebhookDelivery
+	(ReminderRoutingGap_Kind)(0),               // 0: carepath.v1.ReminderRoutingGap.Kind
+	(*ListRemindersRequest)(nil),               // 1: carepath.v1.ListRemindersRequest
+	(*ListRemindersResponse)(nil),              // 2: carepath.v1.ListRemindersResponse
+	(*AcknowledgeReminderRequest)(nil),         // 3: carepath.v1.AcknowledgeReminderRequest
+	(*SnoozeReminderRequest)(nil),              // 4: carepath.v1.SnoozeReminderRequest
+	(*WatchRemindersRequest)(nil),              // 5: carepath.v1.WatchRemindersRequest
+	(*CreateWebhookEndpointRequest)(nil),       // 6: carepath.v1.CreateWebhookEndpointRequest
+	(*GetWebhookEndpointRequest)(nil),          // 7: carepath.v1.GetWebhookEndpointRequest
+	(*ListWebhookEndpointsRequest)(nil),        // 8: carepath.v1.ListWebhookEndpointsRequest
+	(*ListWebhookEndpointsResponse)(nil),       // 9: carepath.v1.ListWebhookEndpointsResponse
+	(*UpdateWebhookEndpointRequest)(nil),       // 10: carepath.v1.UpdateWebhookEndpointRequest
+	(*RotateWebhookEndpointSecretRequest)(nil), // 11: carepath.v1.RotateWebhookEndpointSecretRequest
+	(*ListWebhookDeliveriesRequest)(nil),       // 12: carepath.v1.ListWebhookDeliveriesRequest
+	(*ListWebhookDeliveriesResponse)(nil),      // 13: carepath.v1.ListWebhookDeliveriesResponse
+	(*ListReminderRoutingGapsRequest)(nil),     // 14: carepath.v1.ListReminderRoutingGapsRequest
+	(*ListReminderRoutingGapsResponse)(nil),    // 15: carepath.v1.ListReminderRoutingGapsResponse
+	(*ReminderRoutingGap)(nil),                 // 16: carepath.v1.ReminderRoutingGap
+	(Reminder_State)(0),                        // 17: carepath.v1.Reminder.State
+	(*Reminder)(nil),                           // 18: carepath.v1.Reminder
+	(*timestamppb.Timestamp)(nil),              // 19: google.protobuf.Timestamp
+	(*WebhookEndpoint)(nil),                    // 20: carepath.v1.WebhookEndpoint
+	(*fieldmaskpb.FieldMask)(nil),              // 21: google.protobuf.FieldMask
+	(WebhookDelivery_State)(0),                 // 22: carepath.v1.WebhookDelivery.State
+	(*WebhookDelivery)(nil),                    // 23: carepath.v1.WebhookDelivery
 }
 var file_carepath_v1_reminder_service_proto_depIdxs = []int32{
-	13, // 0: carepath.v1.ListRemindersRequest.states:type_name -> carepath.v1.Reminder.State
-	14, // 1: carepath.v1.ListRemindersResponse.reminders:type_name -> carepath.v1.Reminder
-	15, // 2: carepath.v1.SnoozeReminderRequest.snooze_until:type_name -> google.protobuf.Timestamp
-	16, // 3: carepath.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
-	16, // 4: carepath.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> carepath.v1.WebhookEndpoint
-	16, // 5: carepath.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
-	17, // 6: carepath.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
-	18, // 7: carepath.v1.ListWebhookDeliveriesRequest.states:type_name -> carepath.v1.WebhookDelivery.State
-	19, // 8: carepath.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> carepath.v1.WebhookDelivery
-	0,  // 9: carepath.v1.ReminderService.ListReminders:input_type -> carepath.v1.ListRemindersRequest
-	2,  // 10: carepath.v1.ReminderService.AcknowledgeReminder:input_type -> carepath.v1.AcknowledgeReminderRequest
-	3,  // 11: carepath.v1.ReminderService.SnoozeReminder:input_type -> carepath.v1.SnoozeReminderRequest
-	4,  // 12: carepath.v1.ReminderService.WatchReminders:input_type -> carepath.v1.WatchRemindersRequest
-	5,  // 13: carepath.v1.ReminderService.CreateWebhookEndpoint:input_type -> carepath.v1.CreateWebhookEndpointRequest
-	6,  // 14: carepath.v1.ReminderService.GetWebhookEndpoint:input_type -> carepath.v1.GetWebhookEndpointRequest
-	7,  // 15: carepath.v1.ReminderService.ListWebhookEndpoints:input_type -> carepath.v1.ListWebhookEndpointsRequest
-	9,  // 16: carepath.v1.ReminderService.UpdateWebhookEndpoint:input_type -> carepath.v1.UpdateWebhookEndpointRequest
-	10, // 17: carepath.v1.ReminderService.RotateWebhookEndpointSecret:input_type -> carepath.v1.RotateWebhookEndpointSecretRequest
-	11, // 18: carepath.v1.ReminderService.ListWebhookDeliveries:input_type -> carepath.v1.ListWebhookDeliveriesRequest
-	1,  // 19: carepath.v1.ReminderService.ListReminders:output_type -> carepath.v1.ListRemindersResponse
-	14, // 20: carepath.v1.ReminderService.AcknowledgeReminder:output_type -> carepath.v1.Reminder
-	14, // 21: carepath.v1.ReminderService.SnoozeReminder:output_type -> carepath.v1.Reminder
-	14, // 22: carepath.v1.ReminderService.WatchReminders:output_type -> carepath.v1.Reminder
-	16, // 23: carepath.v1.ReminderService.CreateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
-	16, // 24: carepath.v1.ReminderService.GetWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
-	8,  // 25: carepath.v1.ReminderService.ListWebhookEndpoints:output_type -> carepath.v1.ListWebhookEndpointsResponse
-	16, // 26: carepath.v1.ReminderService.UpdateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
-	16, // 27: carepath.v1.ReminderService.RotateWebhookEndpointSecret:output_type -> carepath.v1.WebhookEndpoint
-	12, // 28: carepath.v1.ReminderService.ListWebhookDeliveries:output_type -> carepath.v1.ListWebhookDeliveriesResponse
-	19, // [19:29] is the sub-list for method output_type
-	9,  // [9:19] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	17, // 0: carepath.v1.ListRemindersRequest.states:type_name -> carepath.v1.Reminder.State
+	18, // 1: carepath.v1.ListRemindersResponse.reminders:type_name -> carepath.v1.Reminder
+	19, // 2: carepath.v1.SnoozeReminderRequest.snooze_until:type_name -> google.protobuf.Timestamp
+	20, // 3: carepath.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
+	20, // 4: carepath.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> carepath.v1.WebhookEndpoint
+	20, // 5: carepath.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
+	21, // 6: carepath.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
+	22, // 7: carepath.v1.ListWebhookDeliveriesRequest.states:type_name -> carepath.v1.WebhookDelivery.State
+	23, // 8: carepath.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> carepath.v1.WebhookDelivery
+	16, // 9: carepath.v1.ListReminderRoutingGapsResponse.gaps:type_name -> carepath.v1.ReminderRoutingGap
+	0,  // 10: carepath.v1.ReminderRoutingGap.kind:type_name -> carepath.v1.ReminderRoutingGap.Kind
+	1,  // 11: carepath.v1.ReminderService.ListReminders:input_type -> carepath.v1.ListRemindersRequest
+	3,  // 12: carepath.v1.ReminderService.AcknowledgeReminder:input_type -> carepath.v1.AcknowledgeReminderRequest
+	4,  // 13: carepath.v1.ReminderService.SnoozeReminder:input_type -> carepath.v1.SnoozeReminderRequest
+	5,  // 14: carepath.v1.ReminderService.WatchReminders:input_type -> carepath.v1.WatchRemindersRequest
+	6,  // 15: carepath.v1.ReminderService.CreateWebhookEndpoint:input_type -> carepath.v1.CreateWebhookEndpointRequest
+	7,  // 16: carepath.v1.ReminderService.GetWebhookEndpoint:input_type -> carepath.v1.GetWebhookEndpointRequest
+	8,  // 17: carepath.v1.ReminderService.ListWebhookEndpoints:input_type -> carepath.v1.ListWebhookEndpointsRequest
+	10, // 18: carepath.v1.ReminderService.UpdateWebhookEndpoint:input_type -> carepath.v1.UpdateWebhookEndpointRequest
+	11, // 19: carepath.v1.ReminderService.RotateWebhookEndpointSecret:input_type -> carepath.v1.RotateWebhookEndpointSecretRequest
+	12, // 20: carepath.v1.ReminderService.ListWebhookDeliveries:input_type -> carepath.v1.ListWebhookDeliveriesRequest
+	14, // 21: carepath.v1.ReminderService.ListReminderRoutingGaps:input_type -> carepath.v1.ListReminderRoutingGapsRequest
+	2,  // 22: carepath.v1.ReminderService.ListReminders:output_type -> carepath.v1.ListRemindersResponse
+	18, // 23: carepath.v1.ReminderService.AcknowledgeReminder:output_type -> carepath.v1.Reminder
+	18, // 24: carepath.v1.ReminderService.SnoozeReminder:output_type -> carepath.v1.Reminder
+	18, // 25: carepath.v1.ReminderService.WatchReminders:output_type -> carepath.v1.Reminder
+	20, // 26: carepath.v1.ReminderService.CreateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
+	20, // 27: carepath.v1.ReminderService.GetWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
+	9,  // 28: carepath.v1.ReminderService.ListWebhookEndpoints:output_type -> carepath.v1.ListWebhookEndpointsResponse
+	20, // 29: carepath.v1.ReminderService.UpdateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
+	20, // 30: carepath.v1.ReminderService.RotateWebhookEndpointSecret:output_type -> carepath.v1.WebhookEndpoint
+	13, // 31: carepath.v1.ReminderService.ListWebhookDeliveries:output_type -> carepath.v1.ListWebhookDeliveriesResponse
+	15, // 32: carepath.v1.ReminderService.ListReminderRoutingGaps:output_type -> carepath.v1.ListReminderRoutingGapsResponse
+	22, // [22:33] is the sub-list for method output_type
+	11, // [11:22] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_reminder_service_proto_init() }
@@ -973,13 +1226,14 @@ func file_carepath_v1_reminder_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_reminder_service_proto_rawDesc), len(file_carepath_v1_reminder_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   13,
+			NumEnums:      1,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_carepath_v1_reminder_service_proto_goTypes,
 		DependencyIndexes: file_carepath_v1_reminder_service_proto_depIdxs,
+		EnumInfos:         file_carepath_v1_reminder_service_proto_enumTypes,
 		MessageInfos:      file_carepath_v1_reminder_service_proto_msgTypes,
 	}.Build()
 	File_carepath_v1_reminder_service_proto = out.File

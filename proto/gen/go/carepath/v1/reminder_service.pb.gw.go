@@ -561,6 +561,45 @@ func local_request_ReminderService_ListWebhookDeliveries_0(ctx context.Context, 
 	return msg, metadata, err
 }
 
+func request_ReminderService_ListReminderRoutingGaps_0(ctx context.Context, marshaler runtime.Marshaler, client ReminderServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListReminderRoutingGapsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListReminderRoutingGaps(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ReminderService_ListReminderRoutingGaps_0(ctx context.Context, marshaler runtime.Marshaler, server ReminderServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListReminderRoutingGapsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	msg, err := server.ListReminderRoutingGaps(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterReminderServiceHandlerServer registers the http handlers for service ReminderService to "mux".
 // UnaryRPC     :call ReminderServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -766,6 +805,26 @@ func RegisterReminderServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 			return
 		}
 		forward_ReminderService_ListWebhookDeliveries_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_ReminderService_ListReminderRoutingGaps_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/carepath.v1.ReminderService/ListReminderRoutingGaps", runtime.WithHTTPPathPattern("/v1/{parent=organisations/*}/reminderRoutingGaps"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ReminderService_ListReminderRoutingGaps_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReminderService_ListReminderRoutingGaps_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -977,6 +1036,23 @@ func RegisterReminderServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_ReminderService_ListWebhookDeliveries_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ReminderService_ListReminderRoutingGaps_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/carepath.v1.ReminderService/ListReminderRoutingGaps", runtime.WithHTTPPathPattern("/v1/{parent=organisations/*}/reminderRoutingGaps"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ReminderService_ListReminderRoutingGaps_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReminderService_ListReminderRoutingGaps_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -991,6 +1067,7 @@ var (
 	pattern_ReminderService_UpdateWebhookEndpoint_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "webhookEndpoints", "webhook_endpoint.name"}, ""))
 	pattern_ReminderService_RotateWebhookEndpointSecret_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "webhookEndpoints", "name"}, "rotateSecret"))
 	pattern_ReminderService_ListWebhookDeliveries_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "organisations", "webhookEndpoints", "parent", "deliveries"}, ""))
+	pattern_ReminderService_ListReminderRoutingGaps_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "organisations", "parent", "reminderRoutingGaps"}, ""))
 )
 
 var (
@@ -1004,4 +1081,5 @@ var (
 	forward_ReminderService_UpdateWebhookEndpoint_0       = runtime.ForwardResponseMessage
 	forward_ReminderService_RotateWebhookEndpointSecret_0 = runtime.ForwardResponseMessage
 	forward_ReminderService_ListWebhookDeliveries_0       = runtime.ForwardResponseMessage
+	forward_ReminderService_ListReminderRoutingGaps_0     = runtime.ForwardResponseMessage
 )

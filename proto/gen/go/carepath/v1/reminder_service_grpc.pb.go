@@ -29,6 +29,7 @@ const (
 	ReminderService_UpdateWebhookEndpoint_FullMethodName       = "/carepath.v1.ReminderService/UpdateWebhookEndpoint"
 	ReminderService_RotateWebhookEndpointSecret_FullMethodName = "/carepath.v1.ReminderService/RotateWebhookEndpointSecret"
 	ReminderService_ListWebhookDeliveries_FullMethodName       = "/carepath.v1.ReminderService/ListWebhookDeliveries"
+	ReminderService_ListReminderRoutingGaps_FullMethodName     = "/carepath.v1.ReminderService/ListReminderRoutingGaps"
 )
 
 // ReminderServiceClient is the client API for ReminderService service.
@@ -62,6 +63,12 @@ type ReminderServiceClient interface {
 	// Lists the deliveries to an endpoint (`-` for all of the organisation's), newest first;
 	// filter by state to see the failed ones.
 	ListWebhookDeliveries(ctx context.Context, in *ListWebhookDeliveriesRequest, opts ...grpc.CallOption) (*ListWebhookDeliveriesResponse, error)
+	// Lists the gaps in who the council's reminders reach: teams whose personal advisers have
+	// no enabled team manager, and advisers in no team. Until the administrator gives the team
+	// a manager (or the adviser a team), escalations about their young people go back to the
+	// adviser, and what concerns the young people of an adviser who has left reaches no one.
+	// For the council's administrators; it names no young person.
+	ListReminderRoutingGaps(ctx context.Context, in *ListReminderRoutingGapsRequest, opts ...grpc.CallOption) (*ListReminderRoutingGapsResponse, error)
 }
 
 type reminderServiceClient struct {
@@ -181,6 +188,16 @@ func (c *reminderServiceClient) ListWebhookDeliveries(ctx context.Context, in *L
 	return out, nil
 }
 
+func (c *reminderServiceClient) ListReminderRoutingGaps(ctx context.Context, in *ListReminderRoutingGapsRequest, opts ...grpc.CallOption) (*ListReminderRoutingGapsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListReminderRoutingGapsResponse)
+	err := c.cc.Invoke(ctx, ReminderService_ListReminderRoutingGaps_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReminderServiceServer is the server API for ReminderService service.
 // All implementations must embed UnimplementedReminderServiceServer
 // for forward compatibility.
@@ -212,6 +229,12 @@ type ReminderServiceServer interface {
 	// Lists the deliveries to an endpoint (`-` for all of the organisation's), newest first;
 	// filter by state to see the failed ones.
 	ListWebhookDeliveries(context.Context, *ListWebhookDeliveriesRequest) (*ListWebhookDeliveriesResponse, error)
+	// Lists the gaps in who the council's reminders reach: teams whose personal advisers have
+	// no enabled team manager, and advisers in no team. Until the administrator gives the team
+	// a manager (or the adviser a team), escalations about their young people go back to the
+	// adviser, and what concerns the young people of an adviser who has left reaches no one.
+	// For the council's administrators; it names no young person.
+	ListReminderRoutingGaps(context.Context, *ListReminderRoutingGapsRequest) (*ListReminderRoutingGapsResponse, error)
 	mustEmbedUnimplementedReminderServiceServer()
 }
 
@@ -251,6 +274,9 @@ func (UnimplementedReminderServiceServer) RotateWebhookEndpointSecret(context.Co
 }
 func (UnimplementedReminderServiceServer) ListWebhookDeliveries(context.Context, *ListWebhookDeliveriesRequest) (*ListWebhookDeliveriesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListWebhookDeliveries not implemented")
+}
+func (UnimplementedReminderServiceServer) ListReminderRoutingGaps(context.Context, *ListReminderRoutingGapsRequest) (*ListReminderRoutingGapsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListReminderRoutingGaps not implemented")
 }
 func (UnimplementedReminderServiceServer) mustEmbedUnimplementedReminderServiceServer() {}
 func (UnimplementedReminderServiceServer) testEmbeddedByValue()                         {}
@@ -446,6 +472,24 @@ func _ReminderService_ListWebhookDeliveries_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReminderService_ListReminderRoutingGaps_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListReminderRoutingGapsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReminderServiceServer).ListReminderRoutingGaps(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReminderService_ListReminderRoutingGaps_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReminderServiceServer).ListReminderRoutingGaps(ctx, req.(*ListReminderRoutingGapsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReminderService_ServiceDesc is the grpc.ServiceDesc for ReminderService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -488,6 +532,10 @@ var ReminderService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListWebhookDeliveries",
 			Handler:    _ReminderService_ListWebhookDeliveries_Handler,
+		},
+		{
+			MethodName: "ListReminderRoutingGaps",
+			Handler:    _ReminderService_ListReminderRoutingGaps_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -262,6 +262,8 @@ type UpdateYoungPersonRequest struct {
 	// The fields to change. Over REST, when omitted, the fields present in the body are
 	// changed; `*` replaces every field that can be changed. `name`, `etag`, `create_time`,
 	// `update_time`, `age` and `key_dates` are accepted and ignored; `council` cannot be changed.
+	// `personal_adviser` allocates (or, set empty, unallocates) the young person: only a team
+	// manager may, to an enabled personal adviser of their own team.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -366,6 +368,117 @@ func (x *DeleteYoungPersonRequest) GetEtag() string {
 	return ""
 }
 
+// Request for BatchAllocatePersonalAdviser.
+type BatchAllocatePersonalAdviserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The young people to allocate, `youngPeople/{young_person}`, each once; at most 500.
+	YoungPeople []string `protobuf:"bytes,1,rep,name=young_people,json=youngPeople,proto3" json:"young_people,omitempty"`
+	// The personal adviser, `people/{person}`: enabled, of the caller's team.
+	PersonalAdviser string `protobuf:"bytes,2,opt,name=personal_adviser,json=personalAdviser,proto3" json:"personal_adviser,omitempty"`
+	// Check the request, and whether each young person may be allocated, without changing
+	// anything (AIP-163).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchAllocatePersonalAdviserRequest) Reset() {
+	*x = BatchAllocatePersonalAdviserRequest{}
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchAllocatePersonalAdviserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchAllocatePersonalAdviserRequest) ProtoMessage() {}
+
+func (x *BatchAllocatePersonalAdviserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchAllocatePersonalAdviserRequest.ProtoReflect.Descriptor instead.
+func (*BatchAllocatePersonalAdviserRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *BatchAllocatePersonalAdviserRequest) GetYoungPeople() []string {
+	if x != nil {
+		return x.YoungPeople
+	}
+	return nil
+}
+
+func (x *BatchAllocatePersonalAdviserRequest) GetPersonalAdviser() string {
+	if x != nil {
+		return x.PersonalAdviser
+	}
+	return ""
+}
+
+func (x *BatchAllocatePersonalAdviserRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+// Response for BatchAllocatePersonalAdviser.
+type BatchAllocatePersonalAdviserResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The young people as allocated, in the order requested (as they are, with validate_only).
+	YoungPeople   []*YoungPerson `protobuf:"bytes,1,rep,name=young_people,json=youngPeople,proto3" json:"young_people,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchAllocatePersonalAdviserResponse) Reset() {
+	*x = BatchAllocatePersonalAdviserResponse{}
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchAllocatePersonalAdviserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchAllocatePersonalAdviserResponse) ProtoMessage() {}
+
+func (x *BatchAllocatePersonalAdviserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchAllocatePersonalAdviserResponse.ProtoReflect.Descriptor instead.
+func (*BatchAllocatePersonalAdviserResponse) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *BatchAllocatePersonalAdviserResponse) GetYoungPeople() []*YoungPerson {
+	if x != nil {
+		return x.YoungPeople
+	}
+	return nil
+}
+
 var File_carepath_v1_young_people_service_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_young_people_service_proto_rawDesc = "" +
@@ -386,24 +499,33 @@ const file_carepath_v1_young_people_service_proto_rawDesc = "" +
 	"\x18CreateYoungPersonRequest\x12F\n" +
 	"\fyoung_person\x18\x01 \x01(\v2\x18.carepath.v1.YoungPersonB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vyoungPerson\x12-\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xe2\x02\n" +
+	"request_id\x18\x02 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xad\x03\n" +
 	"\x18UpdateYoungPersonRequest\x12F\n" +
-	"\fyoung_person\x18\x01 \x01(\v2\x18.carepath.v1.YoungPersonB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vyoungPerson\x12\xfd\x01\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xbf\x01\xe0A\x01\xbaH\xb8\x01\xe2\x01\xb4\x01\x12\x01*\x12\x04name\x12\n" +
+	"\fyoung_person\x18\x01 \x01(\v2\x18.carepath.v1.YoungPersonB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vyoungPerson\x12\xc8\x02\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x8a\x02\xe0A\x01\xbaH\x83\x02\xe2\x01\xff\x01\x12\x01*\x12\x04name\x12\n" +
 	"given_name\x12\vfamily_name\x12\x0epreferred_name\x12\rdate_of_birth\x12\acouncil\x12\x0ecase_reference\x12\"unaccompanied_asylum_seeking_child\x12\behc_plan\x12\n" +
-	"disability\x12\vcreate_time\x12\vupdate_time\x12\x04etagR\n" +
+	"disability\x12\ropen_to_camhs\x12\x18in_education_or_training\x12\x10personal_adviser\x12\x03age\x12\tkey_dates\x12\vcreate_time\x12\vupdate_time\x12\x04etagR\n" +
 	"updateMask\"\xc2\x01\n" +
 	"\x18DeleteYoungPersonRequest\x12\x85\x01\n" +
 	"\x04name\x18\x01 \x01(\tBq\xe0A\x02\xfaA\x1a\n" +
 	"\x18carepath.api/YoungPerson\xbaHNrL2J^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12\x1e\n" +
 	"\x04etag\x18\x02 \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag2\xc0\x05\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xec\x02\n" +
+	"#BatchAllocatePersonalAdviserRequest\x12\xa0\x01\n" +
+	"\fyoung_people\x18\x01 \x03(\tB}\xe0A\x02\xfaA\x1a\n" +
+	"\x18carepath.api/YoungPerson\xbaHZ\x92\x01W\b\x01\x10\xf4\x03\x18\x01\"NrL2J^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\vyoungPeople\x12x\n" +
+	"\x10personal_adviser\x18\x02 \x01(\tBM\xe0A\x02\xfaA\x15\n" +
+	"\x13carepath.api/Person\xbaH/r-2+^people/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$R\x0fpersonalAdviser\x12(\n" +
+	"\rvalidate_only\x18\x03 \x01(\bB\x03\xe0A\x01R\fvalidateOnly\"c\n" +
+	"$BatchAllocatePersonalAdviserResponse\x12;\n" +
+	"\fyoung_people\x18\x01 \x03(\v2\x18.carepath.v1.YoungPersonR\vyoungPeople2\x9f\a\n" +
 	"\x12YoungPeopleService\x12w\n" +
 	"\x0eGetYoungPerson\x12\".carepath.v1.GetYoungPersonRequest\x1a\x18.carepath.v1.YoungPerson\"'\xdaA\x04name\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/{name=youngPeople/*}\x12x\n" +
 	"\x0fListYoungPeople\x12#.carepath.v1.ListYoungPeopleRequest\x1a$.carepath.v1.ListYoungPeopleResponse\"\x1a\xdaA\x00\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/youngPeople\x12\x8a\x01\n" +
 	"\x11CreateYoungPerson\x12%.carepath.v1.CreateYoungPersonRequest\x1a\x18.carepath.v1.YoungPerson\"4\xdaA\fyoung_person\x82\xd3\xe4\x93\x02\x1f:\fyoung_person\"\x0f/v1/youngPeople\x12\xac\x01\n" +
 	"\x11UpdateYoungPerson\x12%.carepath.v1.UpdateYoungPersonRequest\x1a\x18.carepath.v1.YoungPerson\"V\xdaA\x18young_person,update_mask\x82\xd3\xe4\x93\x025:\fyoung_person2%/v1/{young_person.name=youngPeople/*}\x12{\n" +
-	"\x11DeleteYoungPerson\x12%.carepath.v1.DeleteYoungPersonRequest\x1a\x16.google.protobuf.Empty\"'\xdaA\x04name\x82\xd3\xe4\x93\x02\x1a*\x18/v1/{name=youngPeople/*}B\xb9\x01\n" +
+	"\x11DeleteYoungPerson\x12%.carepath.v1.DeleteYoungPersonRequest\x1a\x16.google.protobuf.Empty\"'\xdaA\x04name\x82\xd3\xe4\x93\x02\x1a*\x18/v1/{name=youngPeople/*}\x12\xdc\x01\n" +
+	"\x1cBatchAllocatePersonalAdviser\x120.carepath.v1.BatchAllocatePersonalAdviserRequest\x1a1.carepath.v1.BatchAllocatePersonalAdviserResponse\"W\xdaA\x1dyoung_people,personal_adviser\x82\xd3\xe4\x93\x021:\x01*\",/v1/youngPeople:batchAllocatePersonalAdviserB\xb9\x01\n" +
 	"\x0fcom.carepath.v1B\x17YoungPeopleServiceProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (
@@ -418,38 +540,43 @@ func file_carepath_v1_young_people_service_proto_rawDescGZIP() []byte {
 	return file_carepath_v1_young_people_service_proto_rawDescData
 }
 
-var file_carepath_v1_young_people_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_carepath_v1_young_people_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_carepath_v1_young_people_service_proto_goTypes = []any{
-	(*GetYoungPersonRequest)(nil),    // 0: carepath.v1.GetYoungPersonRequest
-	(*ListYoungPeopleRequest)(nil),   // 1: carepath.v1.ListYoungPeopleRequest
-	(*ListYoungPeopleResponse)(nil),  // 2: carepath.v1.ListYoungPeopleResponse
-	(*CreateYoungPersonRequest)(nil), // 3: carepath.v1.CreateYoungPersonRequest
-	(*UpdateYoungPersonRequest)(nil), // 4: carepath.v1.UpdateYoungPersonRequest
-	(*DeleteYoungPersonRequest)(nil), // 5: carepath.v1.DeleteYoungPersonRequest
-	(*YoungPerson)(nil),              // 6: carepath.v1.YoungPerson
-	(*fieldmaskpb.FieldMask)(nil),    // 7: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),            // 8: google.protobuf.Empty
+	(*GetYoungPersonRequest)(nil),                // 0: carepath.v1.GetYoungPersonRequest
+	(*ListYoungPeopleRequest)(nil),               // 1: carepath.v1.ListYoungPeopleRequest
+	(*ListYoungPeopleResponse)(nil),              // 2: carepath.v1.ListYoungPeopleResponse
+	(*CreateYoungPersonRequest)(nil),             // 3: carepath.v1.CreateYoungPersonRequest
+	(*UpdateYoungPersonRequest)(nil),             // 4: carepath.v1.UpdateYoungPersonRequest
+	(*DeleteYoungPersonRequest)(nil),             // 5: carepath.v1.DeleteYoungPersonRequest
+	(*BatchAllocatePersonalAdviserRequest)(nil),  // 6: carepath.v1.BatchAllocatePersonalAdviserRequest
+	(*BatchAllocatePersonalAdviserResponse)(nil), // 7: carepath.v1.BatchAllocatePersonalAdviserResponse
+	(*YoungPerson)(nil),                          // 8: carepath.v1.YoungPerson
+	(*fieldmaskpb.FieldMask)(nil),                // 9: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),                        // 10: google.protobuf.Empty
 }
 var file_carepath_v1_young_people_service_proto_depIdxs = []int32{
-	6, // 0: carepath.v1.ListYoungPeopleResponse.young_people:type_name -> carepath.v1.YoungPerson
-	6, // 1: carepath.v1.CreateYoungPersonRequest.young_person:type_name -> carepath.v1.YoungPerson
-	6, // 2: carepath.v1.UpdateYoungPersonRequest.young_person:type_name -> carepath.v1.YoungPerson
-	7, // 3: carepath.v1.UpdateYoungPersonRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0, // 4: carepath.v1.YoungPeopleService.GetYoungPerson:input_type -> carepath.v1.GetYoungPersonRequest
-	1, // 5: carepath.v1.YoungPeopleService.ListYoungPeople:input_type -> carepath.v1.ListYoungPeopleRequest
-	3, // 6: carepath.v1.YoungPeopleService.CreateYoungPerson:input_type -> carepath.v1.CreateYoungPersonRequest
-	4, // 7: carepath.v1.YoungPeopleService.UpdateYoungPerson:input_type -> carepath.v1.UpdateYoungPersonRequest
-	5, // 8: carepath.v1.YoungPeopleService.DeleteYoungPerson:input_type -> carepath.v1.DeleteYoungPersonRequest
-	6, // 9: carepath.v1.YoungPeopleService.GetYoungPerson:output_type -> carepath.v1.YoungPerson
-	2, // 10: carepath.v1.YoungPeopleService.ListYoungPeople:output_type -> carepath.v1.ListYoungPeopleResponse
-	6, // 11: carepath.v1.YoungPeopleService.CreateYoungPerson:output_type -> carepath.v1.YoungPerson
-	6, // 12: carepath.v1.YoungPeopleService.UpdateYoungPerson:output_type -> carepath.v1.YoungPerson
-	8, // 13: carepath.v1.YoungPeopleService.DeleteYoungPerson:output_type -> google.protobuf.Empty
-	9, // [9:14] is the sub-list for method output_type
-	4, // [4:9] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	8,  // 0: carepath.v1.ListYoungPeopleResponse.young_people:type_name -> carepath.v1.YoungPerson
+	8,  // 1: carepath.v1.CreateYoungPersonRequest.young_person:type_name -> carepath.v1.YoungPerson
+	8,  // 2: carepath.v1.UpdateYoungPersonRequest.young_person:type_name -> carepath.v1.YoungPerson
+	9,  // 3: carepath.v1.UpdateYoungPersonRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 4: carepath.v1.BatchAllocatePersonalAdviserResponse.young_people:type_name -> carepath.v1.YoungPerson
+	0,  // 5: carepath.v1.YoungPeopleService.GetYoungPerson:input_type -> carepath.v1.GetYoungPersonRequest
+	1,  // 6: carepath.v1.YoungPeopleService.ListYoungPeople:input_type -> carepath.v1.ListYoungPeopleRequest
+	3,  // 7: carepath.v1.YoungPeopleService.CreateYoungPerson:input_type -> carepath.v1.CreateYoungPersonRequest
+	4,  // 8: carepath.v1.YoungPeopleService.UpdateYoungPerson:input_type -> carepath.v1.UpdateYoungPersonRequest
+	5,  // 9: carepath.v1.YoungPeopleService.DeleteYoungPerson:input_type -> carepath.v1.DeleteYoungPersonRequest
+	6,  // 10: carepath.v1.YoungPeopleService.BatchAllocatePersonalAdviser:input_type -> carepath.v1.BatchAllocatePersonalAdviserRequest
+	8,  // 11: carepath.v1.YoungPeopleService.GetYoungPerson:output_type -> carepath.v1.YoungPerson
+	2,  // 12: carepath.v1.YoungPeopleService.ListYoungPeople:output_type -> carepath.v1.ListYoungPeopleResponse
+	8,  // 13: carepath.v1.YoungPeopleService.CreateYoungPerson:output_type -> carepath.v1.YoungPerson
+	8,  // 14: carepath.v1.YoungPeopleService.UpdateYoungPerson:output_type -> carepath.v1.YoungPerson
+	10, // 15: carepath.v1.YoungPeopleService.DeleteYoungPerson:output_type -> google.protobuf.Empty
+	7,  // 16: carepath.v1.YoungPeopleService.BatchAllocatePersonalAdviser:output_type -> carepath.v1.BatchAllocatePersonalAdviserResponse
+	11, // [11:17] is the sub-list for method output_type
+	5,  // [5:11] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_young_people_service_proto_init() }
@@ -464,7 +591,7 @@ func file_carepath_v1_young_people_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_young_people_service_proto_rawDesc), len(file_carepath_v1_young_people_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

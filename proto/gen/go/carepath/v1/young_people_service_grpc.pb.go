@@ -20,11 +20,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	YoungPeopleService_GetYoungPerson_FullMethodName    = "/carepath.v1.YoungPeopleService/GetYoungPerson"
-	YoungPeopleService_ListYoungPeople_FullMethodName   = "/carepath.v1.YoungPeopleService/ListYoungPeople"
-	YoungPeopleService_CreateYoungPerson_FullMethodName = "/carepath.v1.YoungPeopleService/CreateYoungPerson"
-	YoungPeopleService_UpdateYoungPerson_FullMethodName = "/carepath.v1.YoungPeopleService/UpdateYoungPerson"
-	YoungPeopleService_DeleteYoungPerson_FullMethodName = "/carepath.v1.YoungPeopleService/DeleteYoungPerson"
+	YoungPeopleService_GetYoungPerson_FullMethodName               = "/carepath.v1.YoungPeopleService/GetYoungPerson"
+	YoungPeopleService_ListYoungPeople_FullMethodName              = "/carepath.v1.YoungPeopleService/ListYoungPeople"
+	YoungPeopleService_CreateYoungPerson_FullMethodName            = "/carepath.v1.YoungPeopleService/CreateYoungPerson"
+	YoungPeopleService_UpdateYoungPerson_FullMethodName            = "/carepath.v1.YoungPeopleService/UpdateYoungPerson"
+	YoungPeopleService_DeleteYoungPerson_FullMethodName            = "/carepath.v1.YoungPeopleService/DeleteYoungPerson"
+	YoungPeopleService_BatchAllocatePersonalAdviser_FullMethodName = "/carepath.v1.YoungPeopleService/BatchAllocatePersonalAdviser"
 )
 
 // YoungPeopleServiceClient is the client API for YoungPeopleService service.
@@ -43,6 +44,12 @@ type YoungPeopleServiceClient interface {
 	UpdateYoungPerson(ctx context.Context, in *UpdateYoungPersonRequest, opts ...grpc.CallOption) (*YoungPerson, error)
 	// Deletes a young person.
 	DeleteYoungPerson(ctx context.Context, in *DeleteYoungPersonRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Allocates young people to a personal adviser, all or none (AIP-233): after an SSDA903
+	// import, or when an adviser leaves. Only team managers may allocate, young people they
+	// may see, to an enabled personal adviser of their own team; reallocation moves the
+	// caseload and the reminders at once. Each young person that cannot be allocated is named
+	// by its index in `young_people` (`young_people[3]`), and then nobody is allocated.
+	BatchAllocatePersonalAdviser(ctx context.Context, in *BatchAllocatePersonalAdviserRequest, opts ...grpc.CallOption) (*BatchAllocatePersonalAdviserResponse, error)
 }
 
 type youngPeopleServiceClient struct {
@@ -103,6 +110,16 @@ func (c *youngPeopleServiceClient) DeleteYoungPerson(ctx context.Context, in *De
 	return out, nil
 }
 
+func (c *youngPeopleServiceClient) BatchAllocatePersonalAdviser(ctx context.Context, in *BatchAllocatePersonalAdviserRequest, opts ...grpc.CallOption) (*BatchAllocatePersonalAdviserResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchAllocatePersonalAdviserResponse)
+	err := c.cc.Invoke(ctx, YoungPeopleService_BatchAllocatePersonalAdviser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // YoungPeopleServiceServer is the server API for YoungPeopleService service.
 // All implementations must embed UnimplementedYoungPeopleServiceServer
 // for forward compatibility.
@@ -119,6 +136,12 @@ type YoungPeopleServiceServer interface {
 	UpdateYoungPerson(context.Context, *UpdateYoungPersonRequest) (*YoungPerson, error)
 	// Deletes a young person.
 	DeleteYoungPerson(context.Context, *DeleteYoungPersonRequest) (*emptypb.Empty, error)
+	// Allocates young people to a personal adviser, all or none (AIP-233): after an SSDA903
+	// import, or when an adviser leaves. Only team managers may allocate, young people they
+	// may see, to an enabled personal adviser of their own team; reallocation moves the
+	// caseload and the reminders at once. Each young person that cannot be allocated is named
+	// by its index in `young_people` (`young_people[3]`), and then nobody is allocated.
+	BatchAllocatePersonalAdviser(context.Context, *BatchAllocatePersonalAdviserRequest) (*BatchAllocatePersonalAdviserResponse, error)
 	mustEmbedUnimplementedYoungPeopleServiceServer()
 }
 
@@ -143,6 +166,9 @@ func (UnimplementedYoungPeopleServiceServer) UpdateYoungPerson(context.Context, 
 }
 func (UnimplementedYoungPeopleServiceServer) DeleteYoungPerson(context.Context, *DeleteYoungPersonRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteYoungPerson not implemented")
+}
+func (UnimplementedYoungPeopleServiceServer) BatchAllocatePersonalAdviser(context.Context, *BatchAllocatePersonalAdviserRequest) (*BatchAllocatePersonalAdviserResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchAllocatePersonalAdviser not implemented")
 }
 func (UnimplementedYoungPeopleServiceServer) mustEmbedUnimplementedYoungPeopleServiceServer() {}
 func (UnimplementedYoungPeopleServiceServer) testEmbeddedByValue()                            {}
@@ -255,6 +281,24 @@ func _YoungPeopleService_DeleteYoungPerson_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _YoungPeopleService_BatchAllocatePersonalAdviser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchAllocatePersonalAdviserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(YoungPeopleServiceServer).BatchAllocatePersonalAdviser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: YoungPeopleService_BatchAllocatePersonalAdviser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(YoungPeopleServiceServer).BatchAllocatePersonalAdviser(ctx, req.(*BatchAllocatePersonalAdviserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // YoungPeopleService_ServiceDesc is the grpc.ServiceDesc for YoungPeopleService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -281,6 +325,10 @@ var YoungPeopleService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteYoungPerson",
 			Handler:    _YoungPeopleService_DeleteYoungPerson_Handler,
+		},
+		{
+			MethodName: "BatchAllocatePersonalAdviser",
+			Handler:    _YoungPeopleService_BatchAllocatePersonalAdviser_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
