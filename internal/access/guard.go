@@ -36,18 +36,14 @@ func Caller(ctx context.Context) principal.Principal {
 // people. Other callers see no one through it.
 func Scope(ctx context.Context) *store.Scope {
 	p := Caller(ctx)
-	s := &store.Scope{CouncilID: p.Organisation}
-	if p.Has(PA) {
-		s.AdviserIDs = append(s.AdviserIDs, p.Subject)
-	}
-	if p.Has(Manager) {
-		s.AdviserIDs = append(s.AdviserIDs, p.TeamAdvisers...)
-		s.Unallocated = true
-	}
-	if len(s.AdviserIDs) == 0 && !s.Unallocated || p.OrganisationType != string(domain.Council) {
+	if p.OrganisationType != string(domain.Council) {
 		return &store.Scope{} // every young person has a council, so this matches no one
 	}
-	return s
+	roles := make([]domain.Role, len(p.Roles))
+	for i, r := range p.Roles {
+		roles[i] = domain.Role(r)
+	}
+	return store.StaffScope(p.Organisation, p.Subject, roles, p.TeamAdvisers)
 }
 
 // YoungPerson returns the young person if the caller may see them, else ErrYoungPersonDenied.

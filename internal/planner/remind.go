@@ -112,13 +112,20 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 	if err != nil {
 		return in, nil, err
 	}
+	in.StaffWhoMaySee = map[string]bool{}
 	for _, m := range st.Milestones {
-		if m.OwnerPerson != "" {
-			owner, err := r.person(ctx, m.OwnerPerson)
-			if err != nil {
+		if m.OwnerPerson == "" {
+			continue
+		}
+		owner, err := r.person(ctx, m.OwnerPerson)
+		if err != nil {
+			return in, nil, err
+		}
+		in.Organisations[m.OwnerPerson] = owner.OrganisationID
+		if owner.OrganisationID == yp.CouncilID && !owner.Disabled {
+			if in.StaffWhoMaySee[owner.ID], err = r.staffMaySee(ctx, owner, yp); err != nil {
 				return in, nil, err
 			}
-			in.Organisations[m.OwnerPerson] = owner.OrganisationID
 		}
 	}
 	if yp.PersonalAdviserID != "" {
@@ -180,6 +187,20 @@ func (r *reminders) agreements(ctx context.Context, councilID string) ([]domain.
 	}
 	r.agreementsOf[councilID] = out
 	return out, nil
+}
+
+// staffMaySee reports whether a member of the council's staff may open the young person, by
+// the access model's scope.
+func (r *reminders) staffMaySee(ctx context.Context, p domain.Person, yp domain.YoungPerson) (bool, error) {
+	var team []string
+	if p.Has(domain.TeamManager) && p.Team != "" {
+		var err error
+		team, err = store.TeamMembers(ctx, r.tx, p.OrganisationID, p.Team, func(q domain.Person) bool { return q.Has(domain.PersonalAdviser) })
+		if err != nil {
+			return false, err
+		}
+	}
+	return store.StaffScope(p.OrganisationID, p.ID, p.Roles, team).Contains(yp), nil
 }
 
 // teamManagers are the enabled team managers of a person's team.

@@ -100,6 +100,25 @@ type Scope struct {
 	WholeCouncil bool
 }
 
+// StaffScope is the scope of a member of a council's staff with these roles: a personal
+// adviser sees their caseload; a team manager their team's caseloads (teamAdvisers, those
+// who have left included) and the council's unallocated young people. With neither role it
+// matches no one (every young person has a council, and the scope's is empty).
+func StaffScope(council, person string, roles []domain.Role, teamAdvisers []string) *Scope {
+	s := &Scope{CouncilID: council}
+	if slices.Contains(roles, domain.PersonalAdviser) {
+		s.AdviserIDs = append(s.AdviserIDs, person)
+	}
+	if slices.Contains(roles, domain.TeamManager) {
+		s.AdviserIDs = append(s.AdviserIDs, teamAdvisers...)
+		s.Unallocated = true
+	}
+	if len(s.AdviserIDs) == 0 && !s.Unallocated {
+		return &Scope{}
+	}
+	return s
+}
+
 // Contains reports whether yp is in the scope; stores use it to agree with their queries.
 func (s *Scope) Contains(yp domain.YoungPerson) bool {
 	if s == nil {
@@ -482,6 +501,10 @@ type Reminders interface {
 	// when their agreement changes, what the partner may hear of them is worked out again.
 	// Young people with no schedule (past 25) are left alone.
 	HastenReminderSchedules(ctx context.Context, councilID, partnerID string, at time.Time) error
+	// HastenCaseloads brings forward to at the schedule of every young person of the
+	// council whose personal adviser is one of adviserIDs, where it is later: when staff
+	// change, who their reminders go to is worked out again.
+	HastenCaseloads(ctx context.Context, councilID string, adviserIDs []string, at time.Time) error
 }
 
 // ReminderQuery selects reminders.

@@ -346,13 +346,39 @@ func (s *Server) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) 
 			out, err = tx.GetPerson(ctx, prior)
 			return err
 		}
-		out, err = tx.CreatePerson(ctx, p)
-		return err
+		if out, err = tx.CreatePerson(ctx, p); err != nil {
+			return err
+		}
+		return rerouteReminders(ctx, tx, org, now, out)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return personToProto(out), nil
+}
+
+// rerouteReminders has the reminders of the young people a change to council staff may
+// re-route worked out again at the next sweep: the person's own caseload (an adviser who has
+// left, or is back) and the caseloads of the teams they were and are in (whose escalations
+// go to the teams' managers).
+func rerouteReminders(ctx context.Context, tx store.Tx, org domain.Organisation, now time.Time, versions ...domain.Person) error {
+	if org.Type != domain.Council {
+		return nil
+	}
+	var advisers []string
+	for _, p := range versions {
+		advisers = append(advisers, p.ID)
+		if p.Team == "" {
+			continue
+		}
+		team, err := access.TeamAdvisers(ctx, tx, org.ID, p.Team)
+		if err != nil {
+			return err
+		}
+		advisers = append(advisers, team...)
+	}
+	slices.Sort(advisers)
+	return tx.HastenCaseloads(ctx, org.ID, slices.Compact(advisers), now)
 }
 
 var errOwnRoles = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
@@ -392,8 +418,10 @@ func (s *Server) UpdatePerson(ctx context.Context, req *pb.UpdatePersonRequest) 
 		if err := checkPerson(org, next); err != nil {
 			return err
 		}
-		out, err = tx.UpdatePerson(ctx, next, cur.Revision)
-		return err
+		if out, err = tx.UpdatePerson(ctx, next, cur.Revision); err != nil {
+			return err
+		}
+		return rerouteReminders(ctx, tx, org, next.UpdateTime, cur, out)
 	})
 	if err != nil {
 		return nil, err

@@ -47,9 +47,13 @@ type Input struct {
 	// SharedWith are the partner organisations the young person is shared with today: only
 	// they may be reminded about milestones they own.
 	SharedWith map[string]bool
-	// Organisations are the organisations of the people milestones were given to: a person
-	// is reminded only while their organisation may see the young person.
+	// Organisations are the organisations of the people milestones were given to: a
+	// partner's officer is reminded only while their organisation may see the young person.
 	Organisations map[string]string
+	// StaffWhoMaySee are the council's people milestones were given to who may open the
+	// young person (access.Scope): a colleague who may not is not reminded, as they could not
+	// act.
+	StaffWhoMaySee map[string]bool
 }
 
 // Due is one reminder the rules raise, with everyone it goes to.
@@ -116,7 +120,8 @@ func Schedule(in Input) []Due {
 // young person (their council's staff always, a partner's while it is shared with).
 func (in Input) owners(m domain.Milestone, adviser []domain.Recipient) []domain.Recipient {
 	out := slices.Clone(adviser)
-	if m.OwnerPerson != "" && in.maySee(in.Organisations[m.OwnerPerson]) {
+	if id := m.OwnerPerson; id != "" && (in.StaffWhoMaySee[id] ||
+		in.Organisations[id] != in.YoungPerson.CouncilID && in.maySee(in.Organisations[id])) {
 		out = appendNew(out, domain.PersonRecipient(m.OwnerPerson))
 	}
 	if o := m.OwnerOrganisation; o != "" && o != in.YoungPerson.CouncilID && in.maySee(o) {

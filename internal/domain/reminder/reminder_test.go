@@ -124,8 +124,12 @@ func TestOwnersAreRemindedOnlyWhileTheyMaySeeTheYoungPerson(t *testing.T) {
 		t.Error("a partner officer is still reminded after the sharing ended")
 	}
 	in.Organisations = map[string]string{"officer": "council"}
+	if PlanOn(in, d(2027, 3, 1)).Applies(officer) {
+		t.Error("a colleague at the council who may not open the young person is reminded")
+	}
+	in.StaffWhoMaySee = map[string]bool{"officer": true}
 	if !PlanOn(in, d(2027, 3, 1)).Applies(officer) {
-		t.Error("a colleague at the council who owns the milestone is not reminded")
+		t.Error("a colleague at the council who owns the milestone and may open the young person is not reminded")
 	}
 }
 

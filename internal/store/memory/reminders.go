@@ -236,6 +236,26 @@ func (t *tx) HastenReminderSchedules(_ context.Context, councilID, partnerID str
 	return nil
 }
 
+func (t *tx) HastenCaseloads(_ context.Context, councilID string, adviserIDs []string, at time.Time) error {
+	objs, err := t.all(tableSchedules, "id")
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		s := o.(*schedule)
+		yp, err := t.getYoungPerson(s.YoungPersonID)
+		if err != nil {
+			return err
+		}
+		if yp.CouncilID == councilID && slices.Contains(adviserIDs, yp.PersonalAdviserID) && s.Next.After(at) {
+			if err := t.insert(tableSchedules, &schedule{YoungPersonID: s.YoungPersonID, Next: storedTime(at)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // DueReminderSchedules needs no locks: memory transactions are serialised.
 func (t *tx) DueReminderSchedules(_ context.Context, now time.Time, limit int) ([]string, error) {
 	objs, err := t.all(tableSchedules, "id")

@@ -193,6 +193,19 @@ func (t *tx) HastenReminderSchedules(ctx context.Context, councilID, partnerID s
 	return err
 }
 
+func (t *tx) HastenCaseloads(ctx context.Context, councilID string, adviserIDs []string, at time.Time) error {
+	if len(adviserIDs) == 0 {
+		return nil
+	}
+	_, err := t.tx.Exec(ctx, `UPDATE reminder_schedules SET next_time = $3
+		WHERE young_person_id IN (
+			SELECT s.young_person_id FROM reminder_schedules s
+			JOIN young_people y ON y.id = s.young_person_id
+			WHERE y.council_id = $1 AND y.personal_adviser_id = ANY($2) AND s.next_time > $3
+			ORDER BY s.young_person_id FOR UPDATE OF s)`, councilID, adviserIDs, at)
+	return err
+}
+
 // DueReminderSchedules locks the young people it returns, as StalePathways does, and
 // their schedule rows, skipping a young person if another transaction holds either. The
 // young person is locked first (FOR UPDATE OF locks in the order it names the tables), as

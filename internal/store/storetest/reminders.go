@@ -725,6 +725,30 @@ func testReminderSchedules(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("HastenedForCaseloads", func(t *testing.T) {
+		s := newStore(t)
+		withAdviser := func(key, adviser string) domain.YoungPerson {
+			yp := youngPerson(key)
+			yp.PersonalAdviserID = adviser
+			return yp
+		}
+		other := withAdviser("c-other-council", "pa-1")
+		other.CouncilID, other.CaseReference = "council-b", "REF-B"
+		create(t, s, withAdviser("c-pa1", "pa-1"), withAdviser("c-pa2", "pa-2"), withAdviser("c-pa3", "pa-3"),
+			withAdviser("c-none", ""), withAdviser("c-soon", "pa-1"), other)
+		later := at.Add(48 * time.Hour)
+		for _, k := range []string{"c-pa1", "c-pa2", "c-pa3", "c-none", "c-other-council"} {
+			setSchedule(t, s, idOf(k), later)
+		}
+		setSchedule(t, s, idOf("c-soon"), at.Add(time.Minute)) // already sooner: kept
+		inTx(t, s, func(tx store.Tx) error { return tx.HastenCaseloads(ctx, "council-a", []string{"pa-1", "pa-2"}, at.Add(time.Hour)) })
+		want := append(sortedIDs("c-soon"), sortedIDs("c-pa1", "c-pa2")...)
+		if got := dueSchedules(t, s, at.Add(time.Hour), 10); !slices.Equal(got, want) {
+			t.Fatalf("due after hastening: %v, want %v (the advisers' young people of the council)", got, want)
+		}
+		inTx(t, s, func(tx store.Tx) error { return tx.HastenCaseloads(ctx, "council-a", nil, at) })
+	})
+
 	t.Run("MissingYoungPerson", func(t *testing.T) {
 		s := newStore(t)
 		err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetReminderSchedule(ctx, idOf("nobody"), at) })
