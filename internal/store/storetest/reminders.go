@@ -741,7 +741,9 @@ func testReminderSchedules(t *testing.T, newStore NewStore) {
 			setSchedule(t, s, idOf(k), later)
 		}
 		setSchedule(t, s, idOf("c-soon"), at.Add(time.Minute)) // already sooner: kept
-		inTx(t, s, func(tx store.Tx) error { return tx.HastenCaseloads(ctx, "council-a", []string{"pa-1", "pa-2"}, at.Add(time.Hour)) })
+		inTx(t, s, func(tx store.Tx) error {
+			return tx.HastenCaseloads(ctx, "council-a", []string{"pa-1", "pa-2"}, at.Add(time.Hour))
+		})
 		want := append(sortedIDs("c-soon"), sortedIDs("c-pa1", "c-pa2")...)
 		if got := dueSchedules(t, s, at.Add(time.Hour), 10); !slices.Equal(got, want) {
 			t.Fatalf("due after hastening: %v, want %v (the advisers' young people of the council)", got, want)
