@@ -93,6 +93,15 @@ var people = []person{
 		episodes: []episode{{from: yrs(15), to: yrs(18), legal: "V2", place: "U5", rec: "E5"}}},
 }
 
+// YoungPeople returns the ids of the demo young people.
+func YoungPeople() []string {
+	out := make([]string, len(people))
+	for i, p := range people {
+		out[i] = ID(p.key)
+	}
+	return out
+}
+
 // ID returns the id of demo person key ("01" to "07"); ids are fixed so the README's
 // examples work.
 func ID(key string) string { return "d3e10000-0000-4000-8000-0000000000" + key }
