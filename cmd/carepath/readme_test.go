@@ -130,6 +130,10 @@ func TestREADMEExamplesInMemory(t *testing.T) {
 	if !strings.Contains(string(makefile), "\t"+makeRun+"\n") {
 		t.Fatalf("the Makefile's run target no longer runs %q; start the server here as it does", makeRun)
 	}
+	// A first build is silent for a minute or two: make run says what is happening.
+	if !regexp.MustCompile(`(?m)^run:\n(\t.*\n)*\t@echo "building carepath`).Match(makefile) {
+		t.Error("make run does not say that it is building carepath before a first, silent build")
+	}
 	bin := build(t)
 	script := "go run ./cmd/carepath " + strings.TrimPrefix(makeRun, "bin/carepath ") + "\n" +
 		strings.Join(readmeShell(t, "## Try it", "## Running on PostgreSQL"), "\n")
