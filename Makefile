@@ -1,12 +1,18 @@
-# carepath developer tasks. The two that matter: `go run ./cmd/carepath serve` runs the
-# service with demo data, and `make test` runs every test, PostgreSQL included.
+# carepath developer tasks. The two that matter: `make run` runs the service with demo data,
+# and `make test` runs every test, PostgreSQL included.
 
 BUF := tools/node_modules/.bin/buf
 
 .PHONY: run test test-clock bench generate lint tools vendor-protos build
 
+# The service in memory with demo data. A first build prints nothing for a minute or two, so
+# say what is happening; --webhook-allow-private lets webhooks reach a receiver on this
+# machine (development only, as is the demo's token issuer).
 run:
-	go run ./cmd/carepath serve
+	@echo "building carepath (the first build takes a minute or two)..."
+	@go build -o bin/carepath ./cmd/carepath
+	@echo "starting carepath; it logs \"carepath is serving\" when ready, and Ctrl-C stops it"
+	bin/carepath serve --webhook-allow-private
 
 test:
 	tools/test.sh

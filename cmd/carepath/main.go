@@ -2,7 +2,7 @@
 //
 //	carepath serve          run the API (in-memory demo store unless --database-url is given)
 //	carepath migrate        apply the database migrations
-//	carepath setup          register a council and its first administrator
+//	carepath setup          register a council and its first administrator, or load the demo
 //	carepath audit verify   check the audit trail's hash chains
 //	carepath dev-token ROLE print a development token for a demo person
 //	carepath version        print the version
@@ -15,11 +15,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/debug"
-	"strings"
+	"slices"
 	"syscall"
 	"time"
 
@@ -41,11 +42,11 @@ const usage = `carepath plans the move to adulthood of children in care and care
 Usage:
   carepath serve [flags]          run the gRPC API and its REST gateway
   carepath migrate [flags]        apply the database migrations and exit
-  carepath setup [flags]          register a council and its first administrator (PostgreSQL)
+  carepath setup [flags]          register a council and its first administrator, or load
+                                  the demo (--demo), into a database
   carepath audit verify [flags]   check that no audit record was changed, removed or reordered
-  carepath dev-token ROLE         print a development-issuer token for a demo person; ROLE is
-                                  admin, personal-adviser, team-manager, housing-partner,
-                                  employment-partner or auditor
+  carepath dev-token ROLE [--ttl] print a development-issuer token for a demo person
+                                  ("carepath dev-token -h" lists the roles)
   carepath version                print the version
 
 Run "carepath <command> -h" for a command's flags. Every flag can also be set with an
@@ -133,19 +134,25 @@ func serve(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(
 }
 
 // databaseCommand is the flag set of a command that works on the database: --database-url
-// (or CAREPATH_DATABASE_URL), and whatever else the command adds before parsing.
-func databaseCommand(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+// (or CAREPATH_DATABASE_URL), required, and whatever else the command adds before parsing.
+func databaseCommand(name, what string, stderr io.Writer) (*flag.FlagSet, *string) {
 	cfg := app.Defaults()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.RegisterDatabaseFlag(fs)
+	fs.Lookup("database-url").Usage = "the PostgreSQL URL (required; or CAREPATH_DATABASE_URL), " +
+		"e.g. postgres://carepath:secret@localhost:5432/carepath?sslmode=disable"
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s --database-url URL [flags]\n\n%s\n\nFlags:\n", name, what)
+		fs.PrintDefaults()
+	}
 	return fs, &cfg.DatabaseURL
 }
 
 var errNoDatabase = errors.New("--database-url (or CAREPATH_DATABASE_URL) is required")
 
 func migrate(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
-	fs, databaseURL := databaseCommand("carepath migrate", stderr)
+	fs, databaseURL := databaseCommand("carepath migrate", "Applies the database migrations and exits; safe to run from several replicas at once.", stderr)
 	if err := parse(fs, args, lookupEnv); err != nil {
 		return err
 	}
@@ -173,29 +180,64 @@ func versionString() string {
 }
 
 func setup(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
-	fs, databaseURL := databaseCommand("carepath setup", stderr)
+	fs, databaseURL := databaseCommand("carepath setup", "Registers a council and its first administrator (their identity provider "+
+		"subject), or with --demo loads the demo councils, partners, people, sharing agreements and young people. Either may "+
+		"run again: what is there already is left as it is.", stderr)
 	council := fs.String("council", "", "the council's organisation id, e.g. nottinghamshire")
 	councilName := fs.String("council-name", "", "the council's name")
-	admin := fs.String("admin", "", "the first administrator's person id (their token subject)")
+	admin := fs.String("admin", "", "the first administrator's person id: the subject (sub) of their identity provider's tokens")
 	adminName := fs.String("admin-name", "", "the administrator's name")
+	loadDemo := fs.Bool("demo", false, "load the demo data, to try carepath on your own machine (with serve --dev-issuer-force)")
+	demoYoungPeople := fs.Bool("demo-young-people", true, "with --demo, load the demo young people too")
+	clock := app.Defaults()
+	clock.RegisterClockFlag(fs)
 	if err := parse(fs, args, lookupEnv); err != nil {
 		return err
 	}
-	if *databaseURL == "" || *council == "" || *councilName == "" || *admin == "" || *adminName == "" {
-		return errors.New("--database-url, --council, --council-name, --admin and --admin-name are required")
+	registering := *council != "" || *councilName != "" || *admin != "" || *adminName != ""
+	switch {
+	case *databaseURL == "":
+		return errNoDatabase
+	case !registering && !*loadDemo:
+		return errors.New("give --council, --council-name, --admin and --admin-name to register a council, or --demo to load the demo")
+	case registering && (*council == "" || *councilName == "" || *admin == "" || *adminName == ""):
+		return errors.New("--council, --council-name, --admin and --admin-name go together")
 	}
-	if err := app.Setup(ctx, *databaseURL, *council, *councilName, *admin, *adminName); err != nil {
-		return err
+	now := clock.Now()
+	if *loadDemo {
+		added, err := app.SetupDemo(ctx, *databaseURL, *demoYoungPeople, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "the demo is loaded (%d young people added now); carepath dev-token prints tokens for:\n", added)
+		subjects := app.DemoSubjects()
+		for _, role := range slices.Sorted(maps.Keys(subjects)) {
+			fmt.Fprintf(stderr, "  %-24s %s\n", role, subjects[role])
+		}
 	}
-	fmt.Fprintf(stderr, "registered council %s with administrator %s\n", *council, *admin)
+	if registering {
+		r, err := app.Setup(ctx, *databaseURL, *council, *councilName, *admin, *adminName, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "council %s %s, administrator %s %s\n", *council, addedOr(r.CouncilAdded), *admin, addedOr(r.AdminAdded))
+	}
 	return nil
+}
+
+func addedOr(added bool) string {
+	if added {
+		return "registered"
+	}
+	return "was registered already"
 }
 
 // errTampered makes `carepath audit verify` exit 1 when a chain is broken.
 var errTampered = errors.New("the audit trail has been tampered with")
 
 func verifyAudit(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
-	fs, databaseURL := databaseCommand("carepath audit verify", stderr)
+	fs, databaseURL := databaseCommand("carepath audit verify",
+		"Recomputes every audit chain; exits 1 and names the first record changed, removed or reordered if one was.", stderr)
 	if err := parse(fs, args, lookupEnv); err != nil {
 		return err
 	}
@@ -216,20 +258,48 @@ func devToken(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("carepath dev-token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ttl := fs.Duration("ttl", 12*time.Hour, "how long the token is valid")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	subjects := app.DemoSubjects()
+	roles := slices.Sorted(maps.Keys(subjects))
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: carepath dev-token ROLE [--ttl 12h]\n\n"+
+			"Prints a token of the development issuer (serve runs it with the in-memory store, or with\n"+
+			"--dev-issuer-force) for the demo person of ROLE:\n\n")
+		for _, r := range roles {
+			fmt.Fprintf(stderr, "  %-24s %s\n", r, subjects[r])
 		}
+		fmt.Fprintf(stderr, "\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) != 1 {
+		fs.Usage()
 		return errUsage
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "usage: carepath dev-token ROLE (one of %s)\n", strings.Join(app.DevRoles(), ", "))
-		return errUsage
-	}
-	token, err := app.DevToken(fs.Arg(0), *ttl)
+	token, err := app.DevToken(positional[0], *ttl)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, token)
 	return nil
+}
+
+// parseInterspersed parses flags wherever they are among the arguments (the flag package
+// stops at the first argument that is not a flag) and returns the others.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional, args = append(positional, fs.Arg(0)), fs.Args()[1:]
+	}
 }

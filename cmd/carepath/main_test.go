@@ -153,18 +153,34 @@ func TestMigrateThenServeOnPostgres(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "database is up to date") {
 		t.Fatalf("carepath migrate: %v\n%s", err, out)
 	}
-	// The development issuer refuses to run with a database unless forced.
-	out, err = exec.Command(bin, "serve", "--database-url", db, "--dev-issuer", "true").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "dev-issuer-force") {
-		t.Fatalf("serve with a database and the development issuer: %v\n%s", err, out)
+	// With a database and no identity provider, serve says both ways out: configure one,
+	// or force the development issuer; asked for the development issuer, the same.
+	for _, args := range [][]string{{}, {"--dev-issuer", "true"}} {
+		out, err = exec.Command(bin, append([]string{"serve", "--database-url", db}, args...)...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "--dev-issuer-force") || !strings.Contains(string(out), "--auth-jwks-url") {
+			t.Fatalf("serve with a database %v: %v\n%s", args, err, out)
+		}
 	}
-	out, err = exec.Command(bin, "setup", "--database-url", db, "--council", "nottinghamshire",
-		"--council-name", "Nottinghamshire County Council", "--admin", "ada-admin", "--admin-name", "Ada Admin").CombinedOutput()
-	if err != nil {
-		t.Fatalf("carepath setup: %v\n%s", err, out)
+	// Registering the council and its administrator may run again.
+	for range 2 {
+		out, err = exec.Command(bin, "setup", "--database-url", db, "--council", "nottinghamshire",
+			"--council-name", "Nottinghamshire County Council", "--admin", "ada-admin", "--admin-name", "Ada Admin").CombinedOutput()
+		if err != nil {
+			t.Fatalf("carepath setup: %v\n%s", err, out)
+		}
 	}
-	addr, _, _ := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
-		"CAREPATH_DATABASE_URL="+db, "CAREPATH_DEV_ISSUER=true", "CAREPATH_DEV_ISSUER_FORCE=true")
+	if !strings.Contains(string(out), "was registered already") {
+		t.Errorf("setup run again says: %s", out)
+	}
+	// An administrator id that is someone else's is refused.
+	out, err = exec.Command(bin, "setup", "--database-url", db, "--council", "derbyshire",
+		"--council-name", "Derbyshire County Council", "--admin", "ada-admin", "--admin-name", "Ada Admin").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "not an administrator of derbyshire") {
+		t.Errorf("setup with an administrator of another council: %v\n%s", err, out)
+	}
+	// One flag runs the development issuer on the database, with a warning.
+	addr, _, logs := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
+		"CAREPATH_DATABASE_URL="+db, "CAREPATH_DEV_ISSUER_FORCE=true")
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if code, _ := get(t, "http://"+addr+"/readyz"); code == 200 {
@@ -182,9 +198,38 @@ func TestMigrateThenServeOnPostgres(t *testing.T) {
 	if code, body := get(t, "http://"+addr+"/v1/people", strings.TrimSpace(string(token))); code != 200 || !strings.Contains(string(body), "people/ada-admin") {
 		t.Fatalf("the administrator set up should list themselves: HTTP %d %s", code, body)
 	}
+	if l := logs.String(); !strings.Contains(l, `"level":"WARN","msg":"the development issuer runs with a database`) {
+		t.Errorf("no warning that the development issuer runs with a database:\n%s", l)
+	}
 	out, err = exec.Command(bin, "audit", "verify", "--database-url", db).CombinedOutput()
 	if err != nil {
 		t.Fatalf("carepath audit verify on a fresh database: %v\n%s", err, out)
+	}
+}
+
+// `carepath setup --demo` loads the demo into a database, and may run again.
+func TestSetupDemo(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	bin := build(t)
+	for i := range 2 {
+		out, err := exec.Command(bin, "setup", "--database-url", db, "--demo").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "team-manager-south") {
+			t.Fatalf("carepath setup --demo, run %d: %v\n%s", i+1, err, out)
+		}
+		if want := []string{"(7 young people added now)", "(0 young people added now)"}[i]; !strings.Contains(string(out), want) {
+			t.Errorf("run %d says %s; want %q", i+1, out, want)
+		}
+	}
+	addr, _, _ := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
+		"CAREPATH_DATABASE_URL="+db, "CAREPATH_DEV_ISSUER_FORCE=true")
+	token, err := exec.Command(bin, "dev-token", "personal-adviser").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, "http://"+addr+"/v1/youngPeople", strings.TrimSpace(string(token)))
+	var list struct{ YoungPeople []json.RawMessage }
+	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.YoungPeople) != 4 {
+		t.Fatalf("Sam Okoro's caseload after setup --demo: HTTP %d %s", code, body)
 	}
 }
 
@@ -210,5 +255,32 @@ func TestCommands(t *testing.T) {
 	}
 	if code := run(ctx, []string{"serve", "--no-such-flag"}, &stdout, &stderr, noEnv); code != 2 {
 		t.Errorf("serve with an unknown flag: exit %d, want 2", code)
+	}
+	// The database commands say the database URL is required.
+	for _, cmd := range [][]string{{"migrate", "-h"}, {"setup", "-h"}, {"audit", "verify", "-h"}} {
+		stderr.Reset()
+		if code := run(ctx, cmd, &stdout, &stderr, noEnv); code != 0 || !strings.Contains(stderr.String(), "--database-url URL") ||
+			!strings.Contains(stderr.String(), "(required") || strings.Contains(stderr.String(), "in-memory") {
+			t.Errorf("%v: exit %d\n%s", cmd, code, stderr.String())
+		}
+	}
+	// dev-token takes its flag before or after the role, and lists the roles with their people.
+	for _, args := range [][]string{{"dev-token", "team-manager-south", "--ttl", "1h"}, {"dev-token", "--ttl", "1h", "team-manager-south"}} {
+		stdout.Reset()
+		if code := run(ctx, args, &stdout, &stderr, noEnv); code != 0 || strings.Count(stdout.String(), ".") != 2 {
+			t.Errorf("%v: exit %d, %q", args, code, stdout.String())
+		}
+	}
+	stderr.Reset()
+	if code := run(ctx, []string{"dev-token", "-h"}, &stdout, &stderr, noEnv); code != 0 || !strings.Contains(stderr.String(), "rob-manager") {
+		t.Errorf("dev-token -h: exit %d\n%s", code, stderr.String())
+	}
+	if code := run(ctx, []string{"dev-token", "admin", "auditor"}, &stdout, &stderr, noEnv); code != 2 {
+		t.Errorf("dev-token with two roles: exit %d, want 2", code)
+	}
+	stderr.Reset()
+	if code := run(ctx, []string{"setup", "--database-url", "postgres://db/x", "--council", "x"}, &stdout, &stderr, noEnv); code != 1 ||
+		!strings.Contains(stderr.String(), "go together") {
+		t.Errorf("setup with half the council: exit %d, %q", code, stderr.String())
 	}
 }

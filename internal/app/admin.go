@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +12,10 @@ import (
 	"github.com/carepath/carepath/internal/demo"
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/audit"
+	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/platform/authn"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/postgres"
@@ -35,9 +40,72 @@ func DevToken(role string, ttl time.Duration) (string, error) {
 	return authn.DevToken(subject, ttl, time.Now())
 }
 
+// Registered says what Setup found and what it added.
+type Registered struct {
+	CouncilAdded, AdminAdded bool
+}
+
 // Setup registers a council and its first administrator in the database (`carepath setup`):
-// councils are set up with the deployment, not over the API.
-func Setup(ctx context.Context, databaseURL, councilID, councilName, adminID, adminName string) error {
+// councils are set up with the deployment, not over the API. It may run again: what is
+// there already is left as it is, but a council id that is another kind of organisation, or
+// an administrator id that is someone else's, is refused.
+func Setup(ctx context.Context, databaseURL, councilID, councilName, adminID, adminName string, now time.Time) (Registered, error) {
+	var out Registered
+	err := withDatabase(ctx, databaseURL, func(s store.Store) error {
+		return s.InTx(ctx, func(tx store.Tx) error {
+			out = Registered{}
+			switch o, err := tx.GetOrganisation(ctx, councilID); {
+			case err == nil && o.Type != domain.Council:
+				return fmt.Errorf("organisation %s is registered already, and is not a council", councilID)
+			case errs.KindOf(err) == errs.NotFound:
+				if _, err := tx.CreateOrganisation(ctx, domain.Organisation{ID: councilID, DisplayName: councilName,
+					Type: domain.Council, CreateTime: now, UpdateTime: now}); err != nil {
+					return fmt.Errorf("council %s: %w", councilID, err)
+				}
+				out.CouncilAdded = true
+			case err != nil:
+				return err
+			}
+			switch p, err := tx.GetPerson(ctx, adminID); {
+			case err == nil && (p.OrganisationID != councilID || !slices.Contains(p.Roles, domain.Administrator)):
+				return fmt.Errorf("person %s is registered already, and is not an administrator of %s", adminID, councilID)
+			case errs.KindOf(err) == errs.NotFound:
+				if _, err := tx.CreatePerson(ctx, domain.Person{ID: adminID, DisplayName: adminName, OrganisationID: councilID,
+					Roles: []domain.Role{domain.Administrator}, CreateTime: now, UpdateTime: now}); err != nil {
+					return fmt.Errorf("administrator %s: %w", adminID, err)
+				}
+				out.AdminAdded = true
+			case err != nil:
+				return err
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// SetupDemo loads the demo into the database (`carepath setup --demo`): its councils,
+// partners, people, sharing agreements and the council's pathway settings, and with
+// youngPeople the demo young people, dated from today. What is there already is left as it
+// is. It returns how many young people it added.
+func SetupDemo(ctx context.Context, databaseURL string, youngPeople bool, now time.Time) (int, error) {
+	added := 0
+	err := withDatabase(ctx, databaseURL, func(s store.Store) (err error) {
+		today := civil.Today(now)
+		if youngPeople {
+			added, err = demo.Load(ctx, s, planner.New(catalogue.Default(), func() time.Time { return now }), today)
+			return err
+		}
+		return s.InTx(ctx, func(tx store.Tx) error { return demo.LoadAccess(ctx, tx, today, now) })
+	})
+	return added, err
+}
+
+// DemoSubjects are the demo people `carepath dev-token` mints tokens for, by role.
+func DemoSubjects() map[string]string { return maps.Clone(demo.DevPrincipals) }
+
+// withDatabase opens a migrated database for an administrative command.
+func withDatabase(ctx context.Context, databaseURL string, do func(store.Store) error) error {
 	s, err := postgres.Open(ctx, databaseURL, postgres.Options{})
 	if err != nil {
 		return err
@@ -46,16 +114,7 @@ func Setup(ctx context.Context, databaseURL, councilID, councilName, adminID, ad
 	if err := s.Ready(ctx); err != nil {
 		return err
 	}
-	now := time.Now()
-	return s.InTx(ctx, func(tx store.Tx) error {
-		if _, err := tx.CreateOrganisation(ctx, domain.Organisation{ID: councilID, DisplayName: councilName,
-			Type: domain.Council, CreateTime: now, UpdateTime: now}); err != nil {
-			return fmt.Errorf("council %s: %w", councilID, err)
-		}
-		_, err := tx.CreatePerson(ctx, domain.Person{ID: adminID, DisplayName: adminName, OrganisationID: councilID,
-			Roles: []domain.Role{domain.Administrator}, CreateTime: now, UpdateTime: now})
-		return err
-	})
+	return do(s)
 }
 
 // VerifyAudit checks every audit chain in the database (`carepath audit verify`), writes what

@@ -92,6 +92,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 		return nil, err
 	}
 	a = &App{cfg: cfg, now: cfg.now(), log: log, replan: make(chan struct{}, 1)}
+	if cfg.DevIssuerOn() && cfg.DatabaseURL != "" {
+		log.Warn("the development issuer runs with a database: anyone can mint a token for anyone registered in it; " +
+			"for trying carepath on your own machine only, never in production")
+	}
 	if !cfg.ClockStart.IsZero() {
 		log.Warn("the service's clock is shifted (--clock-start): for tests and demonstrations only", "clock_start", cfg.ClockStart)
 	}

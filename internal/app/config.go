@@ -88,9 +88,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.AuthAudience, "auth-audience", c.AuthAudience, "audience (aud) the tokens must be issued for")
 	fs.StringVar(&c.AuthJWKSURL, "auth-jwks-url", c.AuthJWKSURL, "https URL of the identity provider's key set (JWKS)")
 	fs.StringVar(&c.DevIssuer, "dev-issuer", c.DevIssuer,
-		"run the built-in development token issuer: auto (only with the in-memory store and no --auth-jwks-url), true or false")
+		"run the built-in development token issuer: auto (with no --auth-jwks-url, and with the in-memory store unless "+
+			"--dev-issuer-force), true or false")
 	fs.BoolVar(&c.DevIssuerForce, "dev-issuer-force", c.DevIssuerForce,
-		"allow the development issuer with a database (never in production: anyone can mint its tokens)")
+		"run the development issuer with a database too, to try carepath on your own machine "+
+			"(never in production: anyone can mint its tokens)")
 	fs.StringVar(&c.TLSCertFile, "tls-cert-file", c.TLSCertFile, "PEM certificate for both listeners (TLS)")
 	fs.StringVar(&c.TLSKeyFile, "tls-key-file", c.TLSKeyFile, "PEM private key of --tls-cert-file")
 	fs.StringVar(&c.TLSClientCAFile, "tls-client-ca-file", c.TLSClientCAFile,
@@ -104,6 +106,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		"how long a delivery job may run before it is taken for lost (its worker crashed) and run again (PostgreSQL)")
 	fs.DurationVar(&c.ReminderInterval, "reminder-interval", c.ReminderInterval,
 		"how often due reminders are looked for, besides whenever a young person, episode or milestone changes")
+	c.RegisterClockFlag(fs)
+}
+
+// RegisterClockFlag defines --clock-start alone, for commands that date what they write.
+func (c *Config) RegisterClockFlag(fs *flag.FlagSet) {
 	fs.Func("clock-start", "tests and demonstrations only: run the service's clock as if it were this RFC 3339 instant "+
 		"when it started (ages, due dates and reminders follow it; token lifetimes keep the real time)", func(v string) error {
 		t, err := time.Parse(time.RFC3339Nano, v)
@@ -114,6 +121,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return nil
 	})
 }
+
+// Now reads the configured clock once.
+func (c Config) Now() time.Time { return c.now()() }
 
 // now returns the service's clock: Clock, or the real time shifted to ClockStart, or the
 // real time.
@@ -129,9 +139,11 @@ func (c Config) now() func() time.Time {
 	}
 }
 
-// DevIssuerOn reports whether the development issuer runs.
+// DevIssuerOn reports whether the development issuer runs: when asked for, or when no
+// identity provider is configured and either the store is in memory or the issuer is
+// forced (one flag is enough to try carepath on a local database).
 func (c Config) DevIssuerOn() bool {
-	return c.DevIssuer == "true" || c.DevIssuer == "auto" && c.DatabaseURL == "" && c.AuthJWKSURL == ""
+	return c.DevIssuer == "true" || c.DevIssuer == "auto" && c.AuthJWKSURL == "" && (c.DatabaseURL == "" || c.DevIssuerForce)
 }
 
 // RegisterDatabaseFlag defines --database-url alone, for commands that need only that.
@@ -185,10 +197,16 @@ func (c Config) Validate() error {
 	case c.DevIssuer != "auto" && c.DevIssuer != "true" && c.DevIssuer != "false":
 		errs = append(errs, errors.New("--dev-issuer must be auto, true or false"))
 	case c.DevIssuerOn() && c.DatabaseURL != "" && !c.DevIssuerForce:
-		errs = append(errs, errors.New("the development issuer lets anyone mint tokens: it refuses to run with a database "+
-			"unless --dev-issuer-force is given; configure --auth-issuer, --auth-audience and --auth-jwks-url instead"))
+		errs = append(errs, errors.New("the development issuer lets anyone mint tokens, so with a database it runs only "+
+			"with --dev-issuer-force (CAREPATH_DEV_ISSUER_FORCE=true), on your own machine; in production configure "+
+			"--auth-issuer, --auth-audience and --auth-jwks-url instead"))
 	case !c.DevIssuerOn() && (c.AuthJWKSURL == "" || c.AuthIssuer == "" || c.AuthAudience == ""):
-		errs = append(errs, errors.New("configure the identity provider with --auth-issuer, --auth-audience and --auth-jwks-url"))
+		msg := "configure the identity provider with --auth-issuer, --auth-audience and --auth-jwks-url"
+		if c.DevIssuer != "false" && c.AuthJWKSURL == "" {
+			msg += "; or, to try carepath on your own machine, run the development issuer with --dev-issuer-force " +
+				"(CAREPATH_DEV_ISSUER_FORCE=true)"
+		}
+		errs = append(errs, errors.New(msg))
 	}
 	if _, err := c.retrySchedule(); err != nil {
 		errs = append(errs, fmt.Errorf("--webhook-retry-schedule: %w", err))

@@ -81,6 +81,40 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// Trying carepath on a local database takes one flag, and each of the two refusals names the
+// way out of the other.
+func TestDevIssuerWithADatabase(t *testing.T) {
+	db := "postgres://carepath:secret@localhost/carepath"
+	cfg, err := parse(t, nil, map[string]string{"CAREPATH_DATABASE_URL": db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--dev-issuer-force") ||
+		!strings.Contains(err.Error(), "--auth-jwks-url") {
+		t.Errorf("a database and no identity provider: %v; want it to name --dev-issuer-force and the identity provider", err)
+	}
+	cfg, err = parse(t, []string{"--dev-issuer", "true"}, map[string]string{"CAREPATH_DATABASE_URL": db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--dev-issuer-force") ||
+		!strings.Contains(err.Error(), "--auth-jwks-url") {
+		t.Errorf("the development issuer with a database: %v; want it to name --dev-issuer-force and the identity provider", err)
+	}
+	cfg, err = parse(t, nil, map[string]string{"CAREPATH_DATABASE_URL": db, "CAREPATH_DEV_ISSUER_FORCE": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil || !cfg.DevIssuerOn() {
+		t.Errorf("CAREPATH_DEV_ISSUER_FORCE=true alone: %v, issuer on %v; want it to run the development issuer", err, cfg.DevIssuerOn())
+	}
+	// An identity provider configured wins over the force.
+	cfg.AuthIssuer, cfg.AuthAudience, cfg.AuthJWKSURL = "https://idp.example", "carepath", "https://idp.example/jwks.json"
+	if cfg.DevIssuerOn() {
+		t.Error("the development issuer runs although an identity provider is configured")
+	}
+}
+
 func TestLogValueHidesPasswords(t *testing.T) {
 	for _, u := range []string{"postgres://carepath:hunter2@db:5432/carepath", "postgres://db/carepath?user=x&password=hunter2"} {
 		cfg := Defaults()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/google/uuid"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -157,7 +158,7 @@ func testPathwayFollowsCircumstances(t *testing.T, s *server) {
 	}
 
 	// Record progress: complete over REST, schedule over gRPC with the etag.
-	wex := milestone(t, p, "age13.work_experience.offer", 1)
+	wex := milestone(t, p, "y9.pep.options", 1)
 	r := s.do(t, "POST", "/v1/"+wex.GetName()+":complete", fmt.Sprintf(
 		`{"achievedDate": {"year": %d, "month": %d, "day": %d}, "evidence": [{"description": "Taster week", "reference": "DOC-7"}], "reason": "done at school"}`,
 		today.Year, today.Month, today.Day))
@@ -195,7 +196,7 @@ func testPathwayFollowsCircumstances(t *testing.T, s *server) {
 	if movedNeeds.GetState() != pb.Milestone_SCHEDULED || movedNeeds.GetOwnerPerson() != "people/sam-okoro" || fromPB(movedNeeds.GetScheduledDate()) != today.AddDays(30) {
 		t.Fatalf("the schedule recorded was lost: %v", movedNeeds)
 	}
-	if done := milestone(t, after, "age13.work_experience.offer", 1); done.GetState() != pb.Milestone_ACHIEVED ||
+	if done := milestone(t, after, "y9.pep.options", 1); done.GetState() != pb.Milestone_ACHIEVED ||
 		len(done.GetEvidence()) != 1 || done.GetEvidence()[0].GetReference() != "DOC-7" || done.GetName() != wex.GetName() {
 		t.Fatalf("the achievement recorded was lost: %v", done)
 	}
@@ -459,16 +460,30 @@ func TestCatalogueAndCouncilSettings(t *testing.T) {
 			// Switch a milestone off, retime one, add the council's own, change the leap-day rule.
 			wantRESTError(t, s.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{"leaplingRule": "LEAPLING_RULE_MARCH_1"}`),
 				403, "PERMISSION_DENIED", "ACCESS_DENIED")
-			r = admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", `{
+			before := admin.do(t, "GET", "/v1/organisations/nottinghamshire/pathwaySettings", "").json(t)
+			change := `
 				"leaplingRule": "LEAPLING_RULE_FEBRUARY_28",
 				"overrides": [{"key": "age15_9.provisional_licence.offer", "disabled": true},
 				              {"key": "age16.pa.introduce", "dueRule": "age 15y6m"}],
-				"localMilestones": [{"key": "local.notts.careers_fair", "title": "Invite to the care leavers' careers fair",
-				  "area": "EMPLOYMENT", "owner": "CHILDRENS_SOCIAL_CARE", "ambitions": ["A6"], "dueRule": "age 16 every 1y until age 21",
+				"localMilestones": [{"key": "local.careers_fair", "title": "Invite to the care leavers' careers fair",
+				  "area": "EMPLOYMENT", "owner": "CHILDRENS_SOCIAL_CARE", "dueRule": "age 16 every 1y until age 21",
 				  "basis": "Nottinghamshire local offer"}],
-				"reminderRules": {"leadDays": [60, 14], "onDue": true, "escalateAfterDays": 3, "ageNotices": ["16y", "17y6m"], "sendAt": "08:30"}}`)
-			if r.code != 200 || r.json(t)["etag"] != "1" {
-				t.Fatalf("update settings: HTTP %d %s", r.code, r.body)
+				"reminderRules": {"leadDays": [60, 14], "onDue": true, "escalateAfterDays": 3, "ageNotices": ["16y", "17y6m"], "sendAt": "08:30"}`
+			// The demo council's ambitions name the milestones switched off and replaced.
+			r = admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", "{"+change+"}")
+			wantRESTError(t, r, 400, "INVALID_ARGUMENT", "REQUEST_INVALID")
+			if !strings.Contains(string(r.body), `"pathway_settings.ambitions[`) {
+				t.Fatalf("ambitions naming a milestone switched off were not refused: %s", r.body)
+			}
+			r = admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", "{"+change+`,
+				"ambitions": [{"key": "work", "title": "Care leavers find work", "milestones": ["local.careers_fair", "age17.bank_account"],
+				  "checks": ["income", "no_such_check"]}]}`)
+			wantRESTError(t, r, 400, "INVALID_ARGUMENT", "REQUEST_INVALID", "pathway_settings.ambitions[0].checks[1]")
+			r = admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings", "{"+change+`,
+				"ambitions": [{"key": "work", "title": "Care leavers find work", "milestones": ["local.careers_fair", "age17.bank_account"],
+				  "checks": ["income"]}]}`)
+			if want := fmt.Sprint(atoi(t, before["etag"].(string)) + 1); r.code != 200 || r.json(t)["etag"] != want {
+				t.Fatalf("update settings: HTTP %d %s; want etag %s", r.code, r.body, want)
 			}
 			if rules, _ := r.json(t)["reminderRules"].(map[string]any); fmt.Sprintf("%v %v %v", rules["leadDays"], rules["ageNotices"], rules["sendAt"]) !=
 				"[60 14] [16y 17y6m] 08:30" {
@@ -478,7 +493,7 @@ func TestCatalogueAndCouncilSettings(t *testing.T) {
 				409, "ABORTED", "ETAG_MISMATCH")
 			eventually(t, "the council's pathways to be replanned", func() bool {
 				p := pathwayOf(t, s, yp.GetName())
-				return milestone(t, p, "age15_9.provisional_licence.offer", 1) == nil && milestone(t, p, "local.notts.careers_fair", 1) != nil
+				return milestone(t, p, "age15_9.provisional_licence.offer", 1) == nil && milestone(t, p, "local.careers_fair", 1) != nil
 			})
 			p := pathwayOf(t, s, yp.GetName())
 			pa := milestone(t, p, "age16.pa.introduce", 1)
@@ -489,12 +504,20 @@ func TestCatalogueAndCouncilSettings(t *testing.T) {
 			if err != nil || at18(got) != civil.New(2026, 2, 28) {
 				t.Fatalf("under the council's FEBRUARY_28 rule a 29 February birth turns 18 on %v", at18(got))
 			}
-			local := s.do(t, "GET", "/v1/milestoneDefinitions/local.notts.careers_fair?council=organisations/nottinghamshire", "").json(t)
-			if local["local"] != true || local["title"] == nil {
+			local := s.do(t, "GET", "/v1/milestoneDefinitions/local.careers_fair?council=organisations/nottinghamshire", "").json(t)
+			if local["local"] != true || local["title"] == nil || fmt.Sprint(local["ambitions"]) != "[work]" {
 				t.Fatalf("the council's own milestone: %v", local)
 			}
-			if strings.Contains(string(s.do(t, "GET", "/v1/milestoneDefinitions?page_size=500", "").body), "local.notts") {
-				t.Fatal("a council's own milestone shows in the shipped catalogue")
+			shipped, _ := s.do(t, "GET", "/v1/milestoneDefinitions?page_size=500", "").json(t)["milestoneDefinitions"].([]any)
+			for _, d := range shipped {
+				if d := d.(map[string]any); strings.HasPrefix(d["key"].(string), "local.") || len(d["ambitions"].([]any)) > 0 {
+					t.Fatalf("a council's own milestone or ambition shows in the shipped catalogue: %v", d)
+				}
+			}
+			sum := s.as(s.manager(t)).do(t, "GET", "/v1/organisations/nottinghamshire/cliffEdgeAssessments:summarize", "").json(t)
+			if by, _ := sum["byAmbition"].([]any); len(by) != 1 || by[0].(map[string]any)["key"] != "work" ||
+				by[0].(map[string]any)["title"] != "Care leavers find work" {
+				t.Errorf("the summary counts by the council's ambitions as %v", sum["byAmbition"])
 			}
 		})
 	}
@@ -525,4 +548,13 @@ func TestCreatesWithRequestIDAreIdempotent(t *testing.T) {
 			}
 		})
 	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

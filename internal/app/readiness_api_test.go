@@ -372,6 +372,12 @@ func testCouncilView(t *testing.T, s *server, fixtures []cliffFixture) {
 			t.Errorf("summary counts %s as %d, the view %d", c.GetKey(), c.GetCount(), counts[c.GetKey()])
 		}
 	}
+	// The council's own ambitions, with the titles its settings give them.
+	for _, c := range sum.GetByAmbition() {
+		if !strings.HasPrefix(c.GetTitle(), "Looked after children and care leavers ") {
+			t.Errorf("ambition %s has title %q", c.GetKey(), c.GetTitle())
+		}
+	}
 	// Administrators count the whole council (the demo data's young people too) but see no one.
 	admin := pb.NewReadinessServiceClient(s.dial(t, tokenFor(t, "ada-admin")))
 	whole, err := admin.SummarizeCliffEdge(context.Background(), &pb.SummarizeCliffEdgeRequest{Parent: "organisations/nottinghamshire"})

@@ -1,8 +1,9 @@
 // Package demo is the small, made-up data set that `carepath serve` loads into the
-// in-memory store, so that someone trying carepath sees something at once: young people
-// aged 13 to 24 with their care episodes, planned pathways and some recorded milestones.
-// Dates are relative to the day the server starts, so the demo stays the same age whenever
-// it runs. No name or case reference here belongs to a real person.
+// in-memory store and `carepath setup --demo` into a database, so that someone trying
+// carepath sees something at once: a council with its people, partners and pathway
+// settings, and young people aged 13 to 24 with their care episodes, planned pathways and
+// some recorded milestones. Dates are relative to the day it is loaded, so the demo is the
+// same age whenever it starts. No name or case reference here belongs to a real person.
 package demo
 
 import (
@@ -13,6 +14,7 @@ import (
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/readiness"
+	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/store"
 )
@@ -25,10 +27,13 @@ const CouncilID = "nottinghamshire"
 // councils never see each other's young people.
 const NeighbourCouncilID = "derbyshire"
 
-// The demo personal advisers (people ids).
+// The demo personal advisers and team managers (people ids): one of each for each team, so
+// that every demo young person is someone's to see.
 const (
 	AdviserNorth = "sam-okoro"
 	AdviserSouth = "lee-hart"
+	ManagerNorth = "tess-manager"
+	ManagerSouth = "rob-manager"
 )
 
 // The demo partner organisations.
@@ -40,13 +45,15 @@ const (
 // DevPrincipals are the demo people `carepath dev-token ROLE` mints tokens for; each has
 // something to see in the demo data.
 var DevPrincipals = map[string]string{
-	"admin":              "ada-admin",
-	"personal-adviser":   AdviserNorth,
-	"team-manager":       "tess-manager",
-	"housing-partner":    "hana-housing",
-	"housing-admin":      "hal-housing-admin",
-	"employment-partner": "eli-employment",
-	"auditor":            "aud-auditor",
+	"admin":                  "ada-admin",
+	"personal-adviser":       AdviserNorth,
+	"personal-adviser-south": AdviserSouth,
+	"team-manager":           ManagerNorth,
+	"team-manager-south":     ManagerSouth,
+	"housing-partner":        "hana-housing",
+	"housing-admin":          "hal-housing-admin",
+	"employment-partner":     "eli-employment",
+	"auditor":                "aud-auditor",
 }
 
 // episode is a care episode from one age to another (a zero end age: still open).
@@ -87,17 +94,35 @@ var people = []person{
 		episodes: []episode{{from: yrs(15), to: yrs(18), legal: "V2", place: "U5", rec: "E5"}}},
 }
 
+// YoungPeople returns the ids of the demo young people.
+func YoungPeople() []string {
+	out := make([]string, len(people))
+	for i, p := range people {
+		out[i] = ID(p.key)
+	}
+	return out
+}
+
 // ID returns the id of demo person key ("01" to "07"); ids are fixed so the README's
 // examples work.
 func ID(key string) string { return "d3e10000-0000-4000-8000-0000000000" + key }
 
-// Load adds the demo young people, plans their pathways and records some progress: Jordan
-// (aged 15) has achieved, scheduled, overdue and future milestones. It returns how many
-// young people it added.
+// Load adds the demo organisations (LoadAccess) and young people, plans their
+// pathways and records some progress: Jordan (aged 15) has achieved, scheduled, overdue and
+// future milestones. It returns how many young people it added: none when they are already
+// there (it may run again on the same database).
 func Load(ctx context.Context, s store.Store, p *planner.Planner, today civil.Date) (int, error) {
 	now := today.StartIn(civil.London).Add(9 * time.Hour)
+	added := 0
 	err := s.InTx(ctx, func(tx store.Tx) error {
+		added = 0
 		if err := LoadAccess(ctx, tx, today, now); err != nil {
+			return err
+		}
+		switch _, err := tx.GetYoungPerson(ctx, ID(people[0].key)); {
+		case err == nil:
+			return nil // loaded before, in one transaction with the rest
+		case errs.KindOf(err) != errs.NotFound:
 			return err
 		}
 		var ids []string
@@ -113,14 +138,28 @@ func Load(ctx context.Context, s store.Store, p *planner.Planner, today civil.Da
 		if err := recordProgress(ctx, tx, p, today, now); err != nil {
 			return err
 		}
+		added = len(people)
 		return share(ctx, tx, today, now)
 	})
-	return len(people), err
+	return added, err
 }
 
-// LoadAccess adds the demo organisations, people and sharing agreements: the council with an
-// administrator, an auditor, a team manager and two personal advisers, a housing and an
-// employment partner, each with an officer and an agreement with the council, and a
+// ensure creates something unless get finds it, so that the demo may load into a database
+// that already has it.
+func ensure(get func() error, create func() error) error {
+	switch err := get(); {
+	case err == nil:
+		return nil
+	case errs.KindOf(err) != errs.NotFound:
+		return err
+	}
+	return create()
+}
+
+// LoadAccess adds what is missing of the demo organisations, people, sharing
+// agreements and the council's pathway settings: the council with an administrator, an
+// auditor, and a team manager and a personal adviser for each of its two teams; a housing
+// and an employment partner, each with an officer and an agreement with the council; and a
 // neighbouring council with an administrator and an agreement with the housing partner.
 // The employment partner works with the council alone, which registered it and manages it;
 // the housing partner works with both councils and has an administrator of its own.
@@ -133,15 +172,17 @@ func LoadAccess(ctx context.Context, tx store.Tx, today civil.Date, now time.Tim
 		{ID: NeighbourCouncilID, DisplayName: "Derbyshire County Council", Type: domain.Council},
 	} {
 		o.CreateTime, o.UpdateTime = now, now
-		if _, err := tx.CreateOrganisation(ctx, o); err != nil {
+		if err := ensure(func() error { _, err := tx.GetOrganisation(ctx, o.ID); return err },
+			func() error { _, err := tx.CreateOrganisation(ctx, o); return err }); err != nil {
 			return err
 		}
 	}
 	for _, p := range []domain.Person{
 		{ID: "ada-admin", DisplayName: "Ada Admin", OrganisationID: CouncilID, Roles: []domain.Role{domain.Administrator}},
 		{ID: "aud-auditor", DisplayName: "Aud Auditor", OrganisationID: CouncilID, Roles: []domain.Role{domain.Auditor}},
-		{ID: "tess-manager", DisplayName: "Tess Manager", OrganisationID: CouncilID, Team: "north", Roles: []domain.Role{domain.TeamManager}},
+		{ID: ManagerNorth, DisplayName: "Tess Manager", OrganisationID: CouncilID, Team: "north", Roles: []domain.Role{domain.TeamManager}},
 		{ID: AdviserNorth, DisplayName: "Sam Okoro", OrganisationID: CouncilID, Team: "north", Roles: []domain.Role{domain.PersonalAdviser}},
+		{ID: ManagerSouth, DisplayName: "Rob Manager", OrganisationID: CouncilID, Team: "south", Roles: []domain.Role{domain.TeamManager}},
 		{ID: AdviserSouth, DisplayName: "Lee Hart", OrganisationID: CouncilID, Team: "south", Roles: []domain.Role{domain.PersonalAdviser}},
 		{ID: "hana-housing", DisplayName: "Hana Housing", OrganisationID: HousingPartner, Roles: []domain.Role{domain.PartnerOfficer}},
 		{ID: "hal-housing-admin", DisplayName: "Hal Housing", OrganisationID: HousingPartner, Roles: []domain.Role{domain.PartnerAdministrator}},
@@ -149,7 +190,8 @@ func LoadAccess(ctx context.Context, tx store.Tx, today civil.Date, now time.Tim
 		{ID: "dara-admin", DisplayName: "Dara Admin", OrganisationID: NeighbourCouncilID, Roles: []domain.Role{domain.Administrator}},
 	} {
 		p.CreateTime, p.UpdateTime = now, now
-		if _, err := tx.CreatePerson(ctx, p); err != nil {
+		if err := ensure(func() error { _, err := tx.GetPerson(ctx, p.ID); return err },
+			func() error { _, err := tx.CreatePerson(ctx, p); return err }); err != nil {
 			return err
 		}
 	}
@@ -160,9 +202,18 @@ func LoadAccess(ctx context.Context, tx store.Tx, today civil.Date, now time.Tim
 	} {
 		a.ID, a.Start = fmt.Sprintf("d3e1a000-0000-4000-8000-00000000000%d", i+1), today.AddDays(-365)
 		a.CreateTime, a.UpdateTime = now, now
-		if _, err := tx.CreateSharingAgreement(ctx, a); err != nil {
+		if err := ensure(func() error { _, err := tx.GetSharingAgreement(ctx, a.ID); return err },
+			func() error { _, err := tx.CreateSharingAgreement(ctx, a); return err }); err != nil {
 			return err
 		}
+	}
+	// The council's settings, unless it has saved its own.
+	switch cur, err := tx.GetPathwaySettings(ctx, CouncilID); {
+	case err != nil:
+		return err
+	case cur.Revision == 0:
+		_, err = tx.PutPathwaySettings(ctx, domain.PathwaySettings{CouncilID: CouncilID, Settings: CouncilSettings(), UpdateTime: now}, 0)
+		return err
 	}
 	return nil
 }
@@ -239,13 +290,13 @@ func recordProgress(ctx context.Context, tx store.Tx, p *planner.Planner, today 
 		return m.Schedule(today.AddDays(21), CouncilID, AdviserNorth)
 	}
 	steps := []step{
-		{"02", "age13.work_experience.offer", 1, achieve("Work taster week at a garden centre arranged by the virtual school")},
+		{"02", "local.work_experience.offer", 1, achieve("Work taster week at a garden centre arranged by the virtual school")},
 		{"02", "health.review_assessment", 1, achieve("Review health assessment letter on file")},
 		{"02", "y9.careers.guidance", 1, achieve("Careers adviser notes from school")},
 		{"02", "health.review_assessment", 2, achieve("Review health assessment letter on file")},
 		{"02", "age14.voice.participation", 1, achieve("Joined the Children in Care Council")},
 		{"02", "age15_9.nino.apply", 1, schedule},
-		{"02", "age13.work_experience.offer", 3, schedule},
+		{"02", "local.work_experience.offer", 3, schedule},
 		{"04", "age16.needs_assessment", 1, achieve("Needs assessment on the case record")},
 		{"04", "age16.pathway_plan", 1, achieve("Pathway plan signed by the young person")},
 		{"04", "age16.pa.introduce", 1, achieve("First meeting with personal adviser")},

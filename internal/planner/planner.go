@@ -61,6 +61,21 @@ func (p *Planner) Council(ctx context.Context, tx store.Tx, councilID string) (C
 	return Council{Settings: s, Catalogue: c}, nil
 }
 
+// councils returns a function that loads a council within tx, each council once.
+func (p *Planner) councils(tx store.Tx) func(context.Context, string) (Council, error) {
+	loaded := map[string]Council{}
+	return func(ctx context.Context, id string) (Council, error) {
+		if c, ok := loaded[id]; ok {
+			return c, nil
+		}
+		c, err := p.Council(ctx, tx, id)
+		if err == nil {
+			loaded[id] = c
+		}
+		return c, err
+	}
+}
+
 // Replan plans the pathways of the young people with the given ids, within tx.
 func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error {
 	if len(ids) == 0 {
@@ -70,17 +85,14 @@ func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error 
 	if err != nil {
 		return err
 	}
-	councils := map[string]Council{}
+	councils := p.councils(tx)
 	plans := make([]store.PathwayPlan, 0, len(states))
 	now := p.now()
 	for _, st := range states {
 		id := st.YoungPerson.CouncilID
-		c, ok := councils[id]
-		if !ok {
-			if c, err = p.Council(ctx, tx, id); err != nil {
-				return err
-			}
-			councils[id] = c
+		c, err := councils(ctx, id)
+		if err != nil {
+			return err
 		}
 		plans = append(plans, store.PathwayPlan{
 			YoungPersonID: st.YoungPerson.ID,
@@ -152,16 +164,16 @@ func (p *Planner) Inputs(ctx context.Context, tx store.Tx, asOf civil.Date, ids 
 }
 
 func (p *Planner) inputsOf(ctx context.Context, tx store.Tx, asOf civil.Date, states []store.PathwayState) ([]readiness.Input, error) {
-	rules := store.NewLeaplingRules(tx)
+	councils := p.councils(tx)
 	out := make([]readiness.Input, 0, len(states))
 	for _, st := range states {
 		yp := st.YoungPerson
-		rule, err := rules.Of(ctx, yp.CouncilID)
+		c, err := councils(ctx, yp.CouncilID)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, readiness.Input{YoungPerson: yp, Episodes: st.Episodes, Milestones: st.Milestones,
-			Facts: st.Facts, AsOf: asOf, Rule: rule})
+			Facts: st.Facts, AsOf: asOf, Rule: c.Settings.LeaplingRule, Ambitions: c.Catalogue.Ambitions})
 	}
 	return out, nil
 }

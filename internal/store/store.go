@@ -86,6 +86,8 @@ type YoungPeopleQuery struct {
 	Limit   int
 	// Scope, if set, limits the query to the young people a caller may see.
 	Scope *Scope
+	// IDs, if set, limits the query to these young people.
+	IDs []string
 }
 
 // Scope is the set of young people a member of a council's staff may see: those of the
@@ -343,10 +345,12 @@ type SharedQuery struct {
 	Purpose   domain.Purpose
 	Day       civil.Date
 	BornAfter civil.Date
-	// YoungPersonID, if set, asks about that young person only.
-	YoungPersonID string
-	AfterID       string
-	Limit         int
+	// YoungPersonID, if set, asks about that young person only; YoungPersonIDs, if set,
+	// about these only.
+	YoungPersonID  string
+	YoungPersonIDs []string
+	AfterID        string
+	Limit          int
 }
 
 // Audit keeps the audit trail: append-only, hash-chained per chain (audit.Record).

@@ -15,6 +15,7 @@ import (
 	"github.com/carepath/carepath/internal/domain"
 	cat "github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
+	rd "github.com/carepath/carepath/internal/domain/readiness"
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/platform/pagetoken"
@@ -59,9 +60,7 @@ func definitionToProto(d cat.Definition) *pb.MilestoneDefinition {
 		Sources:     d.Sources,
 		Local:       d.Local,
 	}
-	for _, a := range d.Ambitions {
-		out.Ambitions = append(out.Ambitions, string(a))
-	}
+	out.Ambitions = d.Ambitions
 	for _, c := range d.Applies {
 		out.AppliesWhen = append(out.AppliesWhen, c.String())
 	}
@@ -134,6 +133,9 @@ func settingsToProto(s domain.PathwaySettings) *pb.PathwaySettings {
 	for _, d := range s.Local {
 		out.LocalMilestones = append(out.LocalMilestones, definitionToProto(d))
 	}
+	for _, a := range s.Ambitions {
+		out.Ambitions = append(out.Ambitions, &pb.Ambition{Key: a.Key, Title: a.Title, Milestones: a.Milestones, Checks: a.Checks})
+	}
 	if r := s.Reminders; r != nil {
 		out.ReminderRules = &pb.ReminderRules{OnDue: r.OnDue, EscalateAfterDays: int32(r.EscalateAfterDays), SendAt: r.SendAt.String()}
 		for _, d := range r.LeadDays {
@@ -192,9 +194,6 @@ func settingsFromProto(in *pb.PathwaySettings) (cat.Settings, error) {
 		def := cat.Definition{Key: d.GetKey(), Title: d.GetTitle(), Description: d.GetDescription(),
 			Area: cat.Area(d.GetArea().String()), Owner: cat.Owner(d.GetOwner().String()), Basis: d.GetBasis(),
 			Sources: d.GetSources(), Local: true}
-		for _, a := range d.GetAmbitions() {
-			def.Ambitions = append(def.Ambitions, cat.Ambition(a))
-		}
 		var err error
 		if def.Due, err = cat.ParseDueRule(d.GetDueRule()); err != nil {
 			v.Add(field+".due_rule", err.Error())
@@ -209,6 +208,14 @@ func settingsFromProto(in *pb.PathwaySettings) (cat.Settings, error) {
 		out.Local = append(out.Local, def)
 	}
 	out.Reminders = reminderRulesFromProto(in.GetReminderRules(), &v)
+	for i, a := range in.GetAmbitions() {
+		out.Ambitions = append(out.Ambitions, cat.Ambition{Key: a.GetKey(), Title: a.GetTitle(), Milestones: a.GetMilestones(), Checks: a.GetChecks()})
+		for j, check := range a.GetChecks() {
+			if _, ok := rd.LookupCheck(check); !ok {
+				v.Add(fmt.Sprintf("pathway_settings.ambitions[%d].checks[%d]", i, j), "is not a cliff-edge check")
+			}
+		}
+	}
 	return out, v.Err()
 }
 

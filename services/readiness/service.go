@@ -15,7 +15,6 @@ import (
 
 	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
-	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
 	rd "github.com/carepath/carepath/internal/domain/readiness"
 	"github.com/carepath/carepath/internal/errs"
@@ -173,9 +172,7 @@ func assessmentToProto(name string, a rd.Assessment) *pb.CliffEdgeAssessment {
 		c := &pb.CliffEdgeCheck{Check: r.Check.Key, Title: r.Check.Title, Status: convert.CheckStatus(r.Status), Reason: r.Reason,
 			OwnerAgencyType: string(r.Check.Owner), FixBy: convert.Date(r.FixBy), Overdue: r.Overdue, Hard: r.Check.Hard,
 			Basis: r.Check.Basis, Sources: r.Check.Sources}
-		for _, am := range r.Check.Ambitions {
-			c.Ambitions = append(c.Ambitions, string(am))
-		}
+		c.Ambitions = r.Ambitions
 		for _, f := range r.Findings {
 			pf := &pb.CliffEdgeFinding{Ref: f.Ref, Title: f.Title, Status: convert.CheckStatus(f.Status), DueDate: convert.Date(f.Due),
 				Overdue: f.Overdue, Reason: f.Reason}
@@ -342,10 +339,16 @@ func (s *Server) SummarizeCliffEdge(ctx context.Context, req *pb.SummarizeCliffE
 		return nil, err
 	}
 	today := civil.Today(s.now())
-	var counts store.ReadinessCounts
+	var (
+		counts  store.ReadinessCounts
+		council planner.Council
+	)
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		q, ok, err := s.query(ctx, tx, req.GetParent(), req.GetView(), today)
-		if err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		if council, err = s.planner.Council(ctx, tx, access.Caller(ctx).Organisation); err != nil || !ok {
 			return err
 		}
 		counts, err = tx.CountReadiness(ctx, q)
@@ -359,8 +362,8 @@ func (s *Server) SummarizeCliffEdge(ctx context.Context, req *pb.SummarizeCliffE
 	for _, c := range rd.Checks {
 		out.ByCheck = append(out.ByCheck, &pb.CliffEdgeSummary_Count{Key: c.Key, Title: c.Title, Count: int32(counts.ByCheck[c.Key])})
 	}
-	for _, am := range catalogue.Ambitions {
-		out.ByAmbition = append(out.ByAmbition, &pb.CliffEdgeSummary_Count{Key: string(am), Count: int32(counts.ByAmbition[string(am)])})
+	for _, am := range council.Catalogue.Ambitions {
+		out.ByAmbition = append(out.ByAmbition, &pb.CliffEdgeSummary_Count{Key: am.Key, Title: am.Title, Count: int32(counts.ByAmbition[am.Key])})
 	}
 	return out, nil
 }

@@ -15,6 +15,9 @@ import (
 
 	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/reminder"
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/platform/principal"
 	"github.com/carepath/carepath/internal/store"
@@ -97,11 +100,13 @@ func addressedTo(p principal.Principal, r domain.Reminder) bool {
 var states = map[domain.ReminderState]pb.Reminder_State{domain.ReminderOpen: pb.Reminder_OPEN,
 	domain.ReminderAcknowledged: pb.Reminder_ACKNOWLEDGED, domain.ReminderCancelled: pb.Reminder_CANCELLED}
 
-func reminderToProto(r domain.Reminder) *pb.Reminder {
+// reminderToProto converts a reminder for its recipient; names are the display names of the
+// young people the caller may see.
+func reminderToProto(r domain.Reminder, names map[string]string) *pb.Reminder {
 	out := &pb.Reminder{Name: "reminders/" + r.ID, YoungPerson: "youngPeople/" + r.YoungPersonID, Rule: r.Rule,
 		Title: r.Title, DueDate: convert.Date(r.DueOn), Recipient: string(r.Recipient), State: states[r.State],
 		CancelReason: r.CancelReason, CreateTime: timestamppb.New(r.CreateTime), UpdateTime: timestamppb.New(r.UpdateTime),
-		Etag: convert.Etag(r.Revision)}
+		Etag: convert.Etag(r.Revision), YoungPersonDisplayName: names[r.YoungPersonID]}
 	if r.MilestoneID != "" {
 		out.Milestone = "youngPeople/" + r.YoungPersonID + "/milestones/" + r.MilestoneID
 	}
@@ -109,6 +114,67 @@ func reminderToProto(r domain.Reminder) *pb.Reminder {
 		out.SnoozeUntil = timestamppb.New(r.SnoozeUntil)
 	}
 	return out
+}
+
+// names returns the display names of the reminders' young people whom the caller may see
+// today: a member of staff those in their scope, a partner those shared with it. One query
+// for all of them.
+func names(ctx context.Context, tx store.Tx, today civil.Date, rs []domain.Reminder) (map[string]string, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(rs))
+	for _, r := range rs {
+		ids = append(ids, r.YoungPersonID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	p := access.Caller(ctx)
+	var (
+		yps []domain.YoungPerson
+		err error
+	)
+	switch purpose := domain.PurposeOf(domain.OrganisationType(p.OrganisationType)); {
+	case p.OrganisationType == string(domain.Council):
+		yps, err = tx.ListYoungPeople(ctx, store.YoungPeopleQuery{Scope: access.Scope(ctx), IDs: ids, Limit: len(ids)})
+	case p.Has(access.Partner) && purpose != "":
+		yps, err = tx.ListSharedYoungPeople(ctx, store.SharedQuery{PartnerID: p.Organisation, Purpose: purpose, Day: today,
+			BornAfter: today.Sub(civil.Period{Years: 25, Days: 1}, civil.FebruaryTwentyEighth), YoungPersonIDs: ids, Limit: len(ids)})
+		if err == nil {
+			yps, err = under25(ctx, tx, today, yps)
+		}
+	}
+	out := map[string]string{}
+	for _, yp := range yps {
+		out[yp.ID] = displayName(yp)
+	}
+	return out, err
+}
+
+// under25 keeps the young people who are not yet 25 today by their council's birthday rule:
+// partners see no one from then.
+func under25(ctx context.Context, tx store.Tx, today civil.Date, yps []domain.YoungPerson) ([]domain.YoungPerson, error) {
+	rules := store.NewLeaplingRules(tx)
+	var out []domain.YoungPerson
+	for _, yp := range yps {
+		rule, err := rules.Of(ctx, yp.CouncilID)
+		if err != nil {
+			return nil, err
+		}
+		if today.Before(civil.Attains(yp.DateOfBirth, civil.Period{Years: 25}, rule)) {
+			out = append(out, yp)
+		}
+	}
+	return out, nil
+}
+
+// displayName is how staff call a young person: by their preferred name, if they have one.
+func displayName(yp domain.YoungPerson) string {
+	first := yp.GivenName
+	if yp.PreferredName != "" {
+		first = yp.PreferredName
+	}
+	return first + " " + yp.FamilyName
 }
 
 // auditSeen records that the caller saw reminders about young people, one record per
@@ -149,8 +215,9 @@ func (s *Server) ListReminders(ctx context.Context, req *pb.ListRemindersRequest
 		return nil, err
 	}
 	var (
-		page []domain.Reminder
-		next string
+		page  []domain.Reminder
+		next  string
+		known map[string]string
 	)
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
 		if page, err = tx.ListReminders(ctx, q); err != nil {
@@ -158,6 +225,9 @@ func (s *Server) ListReminders(ctx context.Context, req *pb.ListRemindersRequest
 		}
 		// Only what is returned is audited, not the row fetched to know there is more.
 		page, next = listing.Next(page, q.Limit-1, func(r domain.Reminder) string { return r.ID }, query...)
+		if known, err = names(ctx, tx, civil.Today(now), page); err != nil {
+			return err
+		}
 		return auditSeen(ctx, tx, now, page...)
 	})
 	if err != nil {
@@ -165,13 +235,13 @@ func (s *Server) ListReminders(ctx context.Context, req *pb.ListRemindersRequest
 	}
 	resp := &pb.ListRemindersResponse{NextPageToken: next}
 	for _, r := range page {
-		resp.Reminders = append(resp.Reminders, reminderToProto(r))
+		resp.Reminders = append(resp.Reminders, reminderToProto(r, known))
 	}
 	return resp, nil
 }
 
 // change applies fn to an open reminder addressed to the caller, guarded by the etag.
-func (s *Server) change(ctx context.Context, name, etag string, fn func(*domain.Reminder)) (*pb.Reminder, error) {
+func (s *Server) change(ctx context.Context, name, etag string, fn func(store.Tx, *domain.Reminder) error) (*pb.Reminder, error) {
 	ids, err := convert.Parse("name", name, "reminders")
 	if err != nil {
 		return nil, err
@@ -180,7 +250,10 @@ func (s *Server) change(ctx context.Context, name, etag string, fn func(*domain.
 	if err != nil {
 		return nil, err
 	}
-	var out domain.Reminder
+	var (
+		out   domain.Reminder
+		known map[string]string
+	)
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := tx.GetReminder(ctx, ids[0])
 		if errs.KindOf(err) == errs.NotFound || err == nil && !addressedTo(access.Caller(ctx), cur) {
@@ -196,9 +269,14 @@ func (s *Server) change(ctx context.Context, name, etag string, fn func(*domain.
 				"the reminder is %s; only open reminders can be acknowledged or snoozed", cur.State).With("state", string(cur.State))
 		}
 		next := cur
-		fn(&next)
+		if err := fn(tx, &next); err != nil {
+			return err
+		}
 		next.UpdateTime = s.now()
 		if out, err = tx.UpdateReminder(ctx, next, cur.Revision); err != nil {
+			return err
+		}
+		if known, err = names(ctx, tx, civil.Today(next.UpdateTime), []domain.Reminder{out}); err != nil {
 			return err
 		}
 		return auditSeen(ctx, tx, next.UpdateTime, out)
@@ -206,12 +284,13 @@ func (s *Server) change(ctx context.Context, name, etag string, fn func(*domain.
 	if err != nil {
 		return nil, err
 	}
-	return reminderToProto(out), nil
+	return reminderToProto(out, known), nil
 }
 
 func (s *Server) AcknowledgeReminder(ctx context.Context, req *pb.AcknowledgeReminderRequest) (*pb.Reminder, error) {
-	return s.change(ctx, req.GetName(), req.GetEtag(), func(r *domain.Reminder) {
+	return s.change(ctx, req.GetName(), req.GetEtag(), func(_ store.Tx, r *domain.Reminder) error {
 		r.State, r.SnoozeUntil = domain.ReminderAcknowledged, time.Time{}
+		return nil
 	})
 }
 
@@ -219,12 +298,38 @@ func (s *Server) AcknowledgeReminder(ctx context.Context, req *pb.AcknowledgeRem
 const maxSnooze = 90 * 24 * time.Hour
 
 func (s *Server) SnoozeReminder(ctx context.Context, req *pb.SnoozeReminderRequest) (*pb.Reminder, error) {
-	until := req.GetSnoozeUntil().AsTime()
-	if now := s.now(); !until.After(now) || until.After(now.Add(maxSnooze)) {
-		return nil, errs.Invalid(errs.Violation{Field: "snooze_until", Description: "must be in the future and at most 90 days ahead"})
+	day, field := civil.Date{}, "snooze_until"
+	if d := req.GetSnoozeUntilDate(); d != nil {
+		if day, field = convert.FromDate(d), "snooze_until_date"; !day.Valid() {
+			return nil, errs.Invalid(errs.Violation{Field: field, Description: "is not a real calendar date"})
+		}
 	}
-	return s.change(ctx, req.GetName(), req.GetEtag(), func(r *domain.Reminder) {
-		r.SnoozeUntil = until.UTC().Truncate(time.Microsecond)
+	// until is when the reminder wakes: the instant asked for, or the council's send time
+	// on the day asked for, when that day's reminders are raised.
+	until := func(tx store.Tx, r domain.Reminder) (time.Time, error) {
+		if day.IsZero() {
+			return req.GetSnoozeUntil().AsTime(), nil
+		}
+		settings, err := tx.GetPathwaySettings(ctx, r.CouncilID)
+		if err != nil {
+			return time.Time{}, err
+		}
+		sendAt := catalogue.Default().Reminders.SendAt
+		if settings.Reminders != nil {
+			sendAt = settings.Reminders.SendAt
+		}
+		return reminder.SendTime(day, sendAt), nil
+	}
+	return s.change(ctx, req.GetName(), req.GetEtag(), func(tx store.Tx, r *domain.Reminder) error {
+		at, err := until(tx, *r)
+		if err != nil {
+			return err
+		}
+		if now := s.now(); !at.After(now) || at.After(now.Add(maxSnooze)) {
+			return errs.Invalid(errs.Violation{Field: field, Description: "must be in the future and at most 90 days ahead"})
+		}
+		r.SnoozeUntil = at.UTC().Truncate(time.Microsecond)
+		return nil
 	})
 }
 
@@ -234,7 +339,11 @@ func (s *Server) SnoozeReminder(ctx context.Context, req *pb.SnoozeReminderReque
 // not yet sent.
 func (s *Server) WatchReminders(req *pb.WatchRemindersRequest, stream grpc.ServerStreamingServer[pb.Reminder]) error {
 	ctx := stream.Context()
-	to, err := recipients("parent", req.GetParent(), access.Caller(ctx))
+	parent := req.GetParent()
+	if parent == "" {
+		parent = "people/me"
+	}
+	to, err := recipients("parent", parent, access.Caller(ctx))
 	if err != nil {
 		return err
 	}
@@ -249,7 +358,10 @@ func (s *Server) WatchReminders(req *pb.WatchRemindersRequest, stream grpc.Serve
 	for {
 		from := max(floor, min(cursor, idFloor(time.Now().Add(-watchLag))))
 		for {
-			var page, unsent []domain.Reminder
+			var (
+				page, unsent []domain.Reminder
+				known        map[string]string
+			)
 			err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
 				page, err = tx.ListReminders(ctx, store.ReminderQuery{Recipients: []domain.Recipient{to}, AfterID: from,
 					Oldest: true, Limit: listing.MaxPageSize})
@@ -257,7 +369,11 @@ func (s *Server) WatchReminders(req *pb.WatchRemindersRequest, stream grpc.Serve
 					return err
 				}
 				unsent = slices.DeleteFunc(slices.Clone(page), func(r domain.Reminder) bool { return sent[r.ID] })
-				return auditSeen(ctx, tx, s.now(), unsent...)
+				now := s.now()
+				if known, err = names(ctx, tx, civil.Today(now), unsent); err != nil {
+					return err
+				}
+				return auditSeen(ctx, tx, now, unsent...)
 			})
 			if err != nil {
 				return err
@@ -266,7 +382,7 @@ func (s *Server) WatchReminders(req *pb.WatchRemindersRequest, stream grpc.Serve
 				from = page[len(page)-1].ID
 			}
 			for _, r := range unsent {
-				if err := stream.Send(reminderToProto(r)); err != nil {
+				if err := stream.Send(reminderToProto(r, known)); err != nil {
 					return err
 				}
 				sent[r.ID], cursor = true, max(cursor, r.ID)

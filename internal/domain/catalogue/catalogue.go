@@ -1,8 +1,9 @@
 // Package catalogue is the milestone catalogue: the steps towards adulthood carepath plans
 // for every young person, each with a due rule, the agency that must act, the pathway-plan
-// area it belongs to, the strategy ambitions it serves and the law or commitment it rests
-// on. The default catalogue is versioned data shipped in the binary (data/catalogue.yaml);
-// a council can switch milestones off, retime them and add its own (Settings).
+// area it belongs to and the law or guidance it rests on. The default catalogue is
+// national, versioned data shipped in the binary (data/catalogue.yaml); a council can switch
+// milestones off, retime them, add its own and name the ambitions of its own strategy that
+// they serve (Settings).
 package catalogue
 
 import (
@@ -45,14 +46,18 @@ var Owners = []Owner{"CHILDRENS_SOCIAL_CARE", "VIRTUAL_SCHOOL", "SCHOOL_OR_COLLE
 	"ADULT_SOCIAL_CARE", "HOUSING", "DWP", "EMPLOYER_OR_TRAINING_PROVIDER", "FINANCIAL", "LEGAL",
 	"YOUNG_PERSON", "FOSTER_CARER"}
 
-// Ambition is one of the six ambitions of the Nottinghamshire strategy the catalogue serves:
-// A1 safe and feel safe; A2 good physical, emotional and mental health; A3 fulfil potential;
-// A4 positive contribution; A5 successful transition to adulthood; A6 sustained employment
-// and economic independence.
-type Ambition string
-
-// Ambitions lists them.
-var Ambitions = []Ambition{"A1", "A2", "A3", "A4", "A5", "A6"}
+// Ambition is one of a council's own strategy ambitions ("care leavers are safe and feel
+// safe"), which its partnership board counts readiness against. Ambitions are local: the
+// shipped catalogue has none, and each council names its own in its settings.
+type Ambition struct {
+	Key   string
+	Title string
+	// Milestones are the keys of the milestones that serve it.
+	Milestones []string
+	// Checks are the keys of the cliff-edge checks that serve it (the readiness package
+	// knows them; the catalogue does not).
+	Checks []string
+}
 
 // Condition is a circumstance a milestone applies in; Negated turns it round.
 type Condition struct {
@@ -91,12 +96,14 @@ type Definition struct {
 	Description string
 	Area        Area
 	Owner       Owner
-	Ambitions   []Ambition
-	Due         DueRule
-	Applies     []Condition
-	Statutory   bool
-	Basis       string
-	Sources     []string
+	// Ambitions are the keys of the council's ambitions the milestone serves, from its
+	// settings; none in the shipped catalogue.
+	Ambitions []string
+	Due       DueRule
+	Applies   []Condition
+	Statutory bool
+	Basis     string
+	Sources   []string
 	// Local marks a milestone a council added.
 	Local bool
 }
@@ -107,6 +114,8 @@ type Catalogue struct {
 	Definitions []Definition
 	// Reminders are the reminder rules that go with the definitions.
 	Reminders ReminderRules
+	// Ambitions are the council's, in its order; none in the shipped catalogue.
+	Ambitions []Ambition
 	byKey     map[string]int
 }
 
@@ -143,17 +152,16 @@ type file struct {
 }
 
 type definitionDoc struct {
-	Key         string     `yaml:"key"`
-	Title       string     `yaml:"title"`
-	Description string     `yaml:"description"`
-	Area        Area       `yaml:"area"`
-	Owner       Owner      `yaml:"owner"`
-	Ambitions   []Ambition `yaml:"ambitions"`
-	Due         string     `yaml:"due"`
-	Applies     []string   `yaml:"applies"`
-	Statutory   bool       `yaml:"statutory"`
-	Basis       string     `yaml:"basis"`
-	Sources     []string   `yaml:"sources"`
+	Key         string   `yaml:"key"`
+	Title       string   `yaml:"title"`
+	Description string   `yaml:"description"`
+	Area        Area     `yaml:"area"`
+	Owner       Owner    `yaml:"owner"`
+	Due         string   `yaml:"due"`
+	Applies     []string `yaml:"applies"`
+	Statutory   bool     `yaml:"statutory"`
+	Basis       string   `yaml:"basis"`
+	Sources     []string `yaml:"sources"`
 }
 
 // Parse reads and checks a catalogue in YAML. Unknown keys are errors.
@@ -194,7 +202,7 @@ func (d definitionDoc) definition() (Definition, error) {
 		return fail("%v", err)
 	}
 	def := Definition{Key: d.Key, Title: d.Title, Description: strings.TrimSpace(d.Description), Area: d.Area,
-		Owner: d.Owner, Ambitions: d.Ambitions, Due: due, Statutory: d.Statutory, Basis: d.Basis, Sources: d.Sources}
+		Owner: d.Owner, Due: due, Statutory: d.Statutory, Basis: d.Basis, Sources: d.Sources}
 	for _, a := range d.Applies {
 		c, err := ParseCondition(a)
 		if err != nil {
@@ -241,13 +249,6 @@ func (d Definition) check() error {
 		return fmt.Errorf("unknown area %q", d.Area)
 	case !slices.Contains(Owners, d.Owner):
 		return fmt.Errorf("unknown owner %q", d.Owner)
-	case len(d.Ambitions) == 0:
-		return fmt.Errorf("serves no ambition")
-	}
-	for _, a := range d.Ambitions {
-		if !slices.Contains(Ambitions, a) {
-			return fmt.Errorf("unknown ambition %q", a)
-		}
 	}
 	return nil
 }

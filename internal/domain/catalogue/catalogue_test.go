@@ -17,12 +17,12 @@ func TestShippedCatalogue(t *testing.T) {
 	if n := len(c.Definitions); n < 45 || n > 60 {
 		t.Fatalf("the shipped catalogue has %d milestones; the brief asks for about 50", n)
 	}
-	areas, owners, ambitions := map[Area]bool{}, map[Owner]bool{}, map[Ambition]bool{}
+	areas, owners := map[Area]bool{}, map[Owner]bool{}
 	statutory := 0
 	for _, d := range c.Definitions {
 		areas[d.Area], owners[d.Owner] = true, true
-		for _, a := range d.Ambitions {
-			ambitions[a] = true
+		if len(d.Ambitions) > 0 {
+			t.Errorf("%s serves ambitions %v; ambitions are a council's own", d.Key, d.Ambitions)
 		}
 		if d.Statutory {
 			statutory++
@@ -31,19 +31,16 @@ func TestShippedCatalogue(t *testing.T) {
 			t.Errorf("%s has no statutory basis or source", d.Key)
 		}
 	}
-	if len(ambitions) != 6 {
-		t.Errorf("the catalogue serves ambitions %v; all six should be served", ambitions)
-	}
 	if len(areas) < 8 || statutory < 15 {
 		t.Errorf("the catalogue covers %d areas with %d statutory milestones; expected broad coverage", len(areas), statutory)
 	}
 	// The brief's must-haves are present.
-	for _, key := range []string{"age13.work_experience.offer", "age16.needs_assessment", "age16.pathway_plan",
+	for _, key := range []string{"ks4.work_experience.placement", "age16.needs_assessment", "age16.pathway_plan",
 		"age16.pa.introduce", "plan.review", "health.history_summary", "health.camhs_transfer_plan",
 		"careact.s58.consider", "age16_6.staying_put.decision", "housing.protocol_referral",
 		"age17_9.accommodation.confirmed", "age15_9.nino.apply", "age17.bank_account", "age16.jisa.control",
 		"age17_9.income.plan", "uasc.leave_extension", "eet.apprenticeship.bursary", "data.oc3.birthday",
-		"age20_6.pre21.review", "age24_6.exit.plan", "notts.apprenticeship.offer"} {
+		"age20_6.pre21.review", "age24_6.exit.plan", "eet.apprenticeship.start"} {
 		if _, ok := c.Lookup(key); !ok {
 			t.Errorf("the catalogue lacks %s", key)
 		}
@@ -87,7 +84,6 @@ milestones:
     title: One
     area: HEALTH
     owner: NHS
-    ambitions: [A2]
     due: "age 16"
     applies: []
     statutory: true
@@ -97,7 +93,6 @@ milestones:
     title: Two
     area: ACCOMMODATION
     owner: HOUSING
-    ambitions: [A1, A5]
     due: "after a.one + 7d"
     applies: [not uasc, fostered]
     statutory: false
@@ -116,8 +111,7 @@ func TestParseRefusesBadCatalogues(t *testing.T) {
 		"self cycle":        {"after a.one", "after a.two"},
 		"unknown area":      {"area: HEALTH", "area: HAPPINESS"},
 		"unknown owner":     {"owner: NHS", "owner: WIZARD"},
-		"unknown ambition":  {"ambitions: [A2]", "ambitions: [A9]"},
-		"no ambition":       {"ambitions: [A2]", "ambitions: []"},
+		"ambitions":         {"statutory: true", "statutory: true\n    ambitions: [A2]"},
 		"unknown condition": {"applies: []", "applies: [left_handed]"},
 		"bad due rule":      {`due: "age 16"`, `due: "sometime"`},
 		"source not a URL":  {"https://example.org/a", "see the Act"},
@@ -148,8 +142,8 @@ func TestEffective(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local := Definition{Key: "local.notts.apprenticeship", Title: "Apprenticeship offer", Area: Employment,
-		Owner: "EMPLOYER_OR_TRAINING_PROVIDER", Ambitions: []Ambition{"A6"}, Due: *mustRule(t, "age 17y6m")}
+	local := Definition{Key: "local.apprenticeship", Title: "Apprenticeship offer", Area: Employment,
+		Owner: "EMPLOYER_OR_TRAINING_PROVIDER", Due: *mustRule(t, "age 17y6m")}
 	eff, err := c.Effective(Settings{
 		Overrides: []Override{{Key: "a.one", Due: mustRule(t, "age 15y6m")}},
 		Local:     []Definition{local},
@@ -175,7 +169,7 @@ func TestEffective(t *testing.T) {
 	}{
 		"unknown key":          {Settings{Overrides: []Override{{Key: "a.zero", Disabled: true}}}, "overrides[0].key"},
 		"dangling after":       {Settings{Overrides: []Override{{Key: "a.one", Disabled: true}}}, "overrides"},
-		"local without prefix": {Settings{Local: []Definition{{Key: "mine", Title: "x", Area: Health, Owner: "NHS", Ambitions: []Ambition{"A2"}, Due: *mustRule(t, "age 16")}}}, "local_milestones[0].key"},
+		"local without prefix": {Settings{Local: []Definition{{Key: "mine", Title: "x", Area: Health, Owner: "NHS", Due: *mustRule(t, "age 16")}}}, "local_milestones[0].key"},
 		"local clash":          {Settings{Local: []Definition{local, local}}, "local_milestones"},
 		"overridden twice":     {Settings{Overrides: []Override{{Key: "a.two", Disabled: true}, {Key: "a.two", Disabled: true}}}, "overrides[1].key"},
 	} {
@@ -207,7 +201,7 @@ func TestSettingsCodecRoundTrip(t *testing.T) {
 		LeaplingRule: civil.FebruaryTwentyEighth,
 		Overrides:    []Override{{Key: "a.one", Due: mustRule(t, "age 15y6m every 1y until age 18")}, {Key: "a.two", Disabled: true}},
 		Local: []Definition{{Key: "local.x", Title: "X", Description: "d", Area: Finance, Owner: "FINANCIAL",
-			Ambitions: []Ambition{"A6"}, Due: *mustRule(t, "after a.one + 2w"), Applies: []Condition{{Name: CondUASC, Negated: true}},
+			Due: *mustRule(t, "after a.one + 2w"), Applies: []Condition{{Name: CondUASC, Negated: true}},
 			Basis: "b", Sources: []string{"https://example.org"}, Local: true}},
 	}
 	b, err := EncodeSettings(s)

@@ -14,6 +14,14 @@ type settingsJSON struct {
 	Overrides    []overrideJSON    `json:"overrides,omitempty"`
 	Local        []localJSON       `json:"local,omitempty"`
 	Reminders    *reminderRulesDoc `json:"reminders,omitempty"`
+	Ambitions    []ambitionJSON    `json:"ambitions,omitempty"`
+}
+
+type ambitionJSON struct {
+	Key        string   `json:"key"`
+	Title      string   `json:"title"`
+	Milestones []string `json:"milestones,omitempty"`
+	Checks     []string `json:"checks,omitempty"`
 }
 
 type overrideJSON struct {
@@ -23,17 +31,16 @@ type overrideJSON struct {
 }
 
 type localJSON struct {
-	Key         string     `json:"key"`
-	Title       string     `json:"title"`
-	Description string     `json:"description,omitempty"`
-	Area        Area       `json:"area"`
-	Owner       Owner      `json:"owner"`
-	Ambitions   []Ambition `json:"ambitions"`
-	Due         string     `json:"due"`
-	Applies     []string   `json:"applies,omitempty"`
-	Statutory   bool       `json:"statutory,omitempty"`
-	Basis       string     `json:"basis,omitempty"`
-	Sources     []string   `json:"sources,omitempty"`
+	Key         string   `json:"key"`
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	Area        Area     `json:"area"`
+	Owner       Owner    `json:"owner"`
+	Due         string   `json:"due"`
+	Applies     []string `json:"applies,omitempty"`
+	Statutory   bool     `json:"statutory,omitempty"`
+	Basis       string   `json:"basis,omitempty"`
+	Sources     []string `json:"sources,omitempty"`
 }
 
 // EncodeSettings writes settings for storage.
@@ -52,11 +59,14 @@ func EncodeSettings(s Settings) ([]byte, error) {
 	}
 	for _, d := range s.Local {
 		j := localJSON{Key: d.Key, Title: d.Title, Description: d.Description, Area: d.Area, Owner: d.Owner,
-			Ambitions: d.Ambitions, Due: d.Due.String(), Statutory: d.Statutory, Basis: d.Basis, Sources: d.Sources}
+			Due: d.Due.String(), Statutory: d.Statutory, Basis: d.Basis, Sources: d.Sources}
 		for _, c := range d.Applies {
 			j.Applies = append(j.Applies, c.String())
 		}
 		out.Local = append(out.Local, j)
+	}
+	for _, a := range s.Ambitions {
+		out.Ambitions = append(out.Ambitions, ambitionJSON(a))
 	}
 	return json.Marshal(out)
 }
@@ -92,7 +102,7 @@ func DecodeSettings(b []byte) (Settings, error) {
 	}
 	for _, l := range in.Local {
 		d := Definition{Key: l.Key, Title: l.Title, Description: l.Description, Area: l.Area, Owner: l.Owner,
-			Ambitions: l.Ambitions, Statutory: l.Statutory, Basis: l.Basis, Sources: l.Sources, Local: true}
+			Statutory: l.Statutory, Basis: l.Basis, Sources: l.Sources, Local: true}
 		if d.Due, err = ParseDueRule(l.Due); err != nil {
 			return Settings{}, fmt.Errorf("catalogue: stored settings: %w", err)
 		}
@@ -104,6 +114,9 @@ func DecodeSettings(b []byte) (Settings, error) {
 			d.Applies = append(d.Applies, c)
 		}
 		s.Local = append(s.Local, d)
+	}
+	for _, a := range in.Ambitions {
+		s.Ambitions = append(s.Ambitions, Ambition(a))
 	}
 	return s, nil
 }

@@ -23,6 +23,9 @@ type Settings struct {
 	Local []Definition
 	// Reminders, if set, replace the catalogue's reminder rules.
 	Reminders *ReminderRules
+	// Ambitions are the council's own strategy ambitions, with the milestones and checks
+	// that serve each.
+	Ambitions []Ambition
 }
 
 // Override changes one shipped milestone for a council.
@@ -51,11 +54,12 @@ func (c *Catalogue) Apply(s Settings) *Catalogue {
 	}
 	out, err := c.Effective(fitting)
 	if err != nil { // an override that leaves an "after" rule dangling: plan without overrides
-		out, _ = c.Effective(Settings{Local: fitting.Local})
+		out, err = c.Effective(Settings{Local: fitting.Local})
 	}
-	if out == nil {
-		return c
+	if err != nil {
+		out, _ = c.Effective(Settings{})
 	}
+	out.attachAmbitions(out.fittingAmbitions(s.Ambitions))
 	return out
 }
 
@@ -118,5 +122,10 @@ func (c *Catalogue) Effective(s Settings) (*Catalogue, error) {
 		}
 		return nil, errs.Invalid(errs.Violation{Field: field, Description: strings.TrimPrefix(err.Error(), "catalogue: ")})
 	}
+	out.checkAmbitions(s.Ambitions, &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	out.attachAmbitions(s.Ambitions)
 	return out, nil
 }

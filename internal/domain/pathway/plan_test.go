@@ -15,16 +15,16 @@ import (
 
 const testCatalogue = `version: "t"
 milestones:
-  - {key: plan.assess, title: Assess, area: CONTACT_AND_SUPPORT, owner: CHILDRENS_SOCIAL_CARE, ambitions: [A5], due: "age 16 + 3m until age 18", statutory: true, basis: b, sources: ["https://example.org"]}
-  - {key: plan.review, title: Review, area: CONTACT_AND_SUPPORT, owner: CHILDRENS_SOCIAL_CARE, ambitions: [A5], due: "age 16 every 6m until age 18", statutory: true, basis: b, sources: ["https://example.org"]}
-  - {key: health.transfer, title: Transfer, area: HEALTH, owner: NHS, ambitions: [A2], due: "age 18 - 6m", applies: [open_to_camhs], basis: b, sources: ["https://example.org"]}
-  - {key: uasc.legal, title: Legal, area: IDENTITY, owner: LEGAL, ambitions: [A1], due: "age 17", applies: [uasc], basis: b, sources: ["https://example.org"]}
-  - {key: housing.staying_put, title: Staying Put, area: ACCOMMODATION, owner: FOSTER_CARER, ambitions: [A1], due: "age 16y6m", applies: [fostered], basis: b, sources: ["https://example.org"]}
-  - {key: housing.move, title: Move, area: ACCOMMODATION, owner: HOUSING, ambitions: [A1], due: "age 18", basis: b, sources: ["https://example.org"]}
-  - {key: housing.visit, title: Visit, area: ACCOMMODATION, owner: CHILDRENS_SOCIAL_CARE, ambitions: [A1], due: "after housing.move + 7d", basis: b, sources: ["https://example.org"]}
-  - {key: relevant.assess, title: Relevant assessment, area: CONTACT_AND_SUPPORT, owner: CHILDRENS_SOCIAL_CARE, ambitions: [A5], due: "left_care + 3m", applies: [care_leaver, not looked_after], basis: b, sources: ["https://example.org"]}
-  - {key: school.wex, title: Work experience, area: EMPLOYMENT, owner: VIRTUAL_SCHOOL, ambitions: [A6], due: "age 13 + 6m", applies: [looked_after], basis: b, sources: ["https://example.org"]}
-  - {key: adult.offer, title: Offer to 25, area: CONTACT_AND_SUPPORT, owner: CHILDRENS_SOCIAL_CARE, ambitions: [A5], due: "age 21 every 1y", applies: [former_relevant], basis: b, sources: ["https://example.org"]}
+  - {key: plan.assess, title: Assess, area: CONTACT_AND_SUPPORT, owner: CHILDRENS_SOCIAL_CARE, due: "age 16 + 3m until age 18", statutory: true, basis: b, sources: ["https://example.org"]}
+  - {key: plan.review, title: Review, area: CONTACT_AND_SUPPORT, owner: CHILDRENS_SOCIAL_CARE, due: "age 16 every 6m until age 18", statutory: true, basis: b, sources: ["https://example.org"]}
+  - {key: health.transfer, title: Transfer, area: HEALTH, owner: NHS, due: "age 18 - 6m", applies: [open_to_camhs], basis: b, sources: ["https://example.org"]}
+  - {key: uasc.legal, title: Legal, area: IDENTITY, owner: LEGAL, due: "age 17", applies: [uasc], basis: b, sources: ["https://example.org"]}
+  - {key: housing.staying_put, title: Staying Put, area: ACCOMMODATION, owner: FOSTER_CARER, due: "age 16y6m", applies: [fostered], basis: b, sources: ["https://example.org"]}
+  - {key: housing.move, title: Move, area: ACCOMMODATION, owner: HOUSING, due: "age 18", basis: b, sources: ["https://example.org"]}
+  - {key: housing.visit, title: Visit, area: ACCOMMODATION, owner: CHILDRENS_SOCIAL_CARE, due: "after housing.move + 7d", basis: b, sources: ["https://example.org"]}
+  - {key: relevant.assess, title: Relevant assessment, area: CONTACT_AND_SUPPORT, owner: CHILDRENS_SOCIAL_CARE, due: "left_care + 3m", applies: [care_leaver, not looked_after], basis: b, sources: ["https://example.org"]}
+  - {key: school.wex, title: Work experience, area: EMPLOYMENT, owner: VIRTUAL_SCHOOL, due: "age 13 + 6m", applies: [looked_after], basis: b, sources: ["https://example.org"]}
+  - {key: adult.offer, title: Offer to 25, area: CONTACT_AND_SUPPORT, owner: CHILDRENS_SOCIAL_CARE, due: "age 21 every 1y", applies: [former_relevant], basis: b, sources: ["https://example.org"]}
 `
 
 func testCat(t *testing.T) *catalogue.Catalogue {

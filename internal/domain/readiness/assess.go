@@ -21,6 +21,8 @@ type Input struct {
 	Facts []domain.Fact
 	AsOf  civil.Date
 	Rule  civil.LeaplingRule
+	// Ambitions are the council's own, which say which checks serve them.
+	Ambitions []catalogue.Ambition
 }
 
 // Status is the outcome of a requirement, a check or a factor.
@@ -69,12 +71,14 @@ type Finding struct {
 
 // CheckResult is the outcome of one check.
 type CheckResult struct {
-	Check    Check
-	Status   Status
-	Reason   string
-	FixBy    civil.Date
-	Overdue  bool
-	Findings []Finding
+	Check Check
+	// Ambitions are the keys of the council's ambitions the check serves.
+	Ambitions []string
+	Status    Status
+	Reason    string
+	FixBy     civil.Date
+	Overdue   bool
+	Findings  []Finding
 }
 
 // Rules that decide a rating. Each value is stable.
@@ -176,7 +180,19 @@ func CliffEdge(in Input) Assessment {
 	}
 	out.Rating, out.Rule, out.Explanation = a.rate(out.Checks, a.attains(hardFrom), eighteenth)
 	out.ValidUntil = a.validUntil()
+	out.withAmbitions(in.Ambitions)
 	return out
+}
+
+// withAmbitions names on each check the council's ambitions it serves.
+func (s *Assessment) withAmbitions(ambitions []catalogue.Ambition) {
+	for i, r := range s.Checks {
+		for _, am := range ambitions {
+			if slices.Contains(am.Checks, r.Check.Key) {
+				s.Checks[i].Ambitions = append(s.Checks[i].Ambitions, am.Key)
+			}
+		}
+	}
 }
 
 func (a *assessor) check(c Check) CheckResult {
@@ -462,23 +478,20 @@ func (a *assessor) rate(results []CheckResult, hardFrom, eighteenth civil.Date) 
 func (s Assessment) Summary(yp domain.YoungPerson) domain.ReadinessSummary {
 	out := domain.ReadinessSummary{YoungPersonID: yp.ID, CouncilID: yp.CouncilID, EighteenthBirthday: s.EighteenthBirthday,
 		Rating: s.Rating, AssessedOn: s.AsOf, ValidUntil: s.ValidUntil, Version: Version}
-	ambitions := map[string]bool{}
 	for _, r := range s.Checks {
 		if r.Status != Fail {
 			continue
 		}
 		out.FailingChecks = append(out.FailingChecks, r.Check.Key)
-		for _, am := range r.Check.Ambitions {
-			ambitions[string(am)] = true
+		for _, am := range r.Ambitions {
+			if !slices.Contains(out.FailingAmbitions, am) {
+				out.FailingAmbitions = append(out.FailingAmbitions, am)
+			}
 		}
 		if out.FixBy.IsZero() || r.FixBy.Before(out.FixBy) {
 			out.FixBy = r.FixBy
 		}
 	}
-	for _, am := range catalogue.Ambitions {
-		if ambitions[string(am)] {
-			out.FailingAmbitions = append(out.FailingAmbitions, string(am))
-		}
-	}
+	slices.Sort(out.FailingAmbitions)
 	return out
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // Version identifies these rules; a stored summary assessed with another is reassessed.
-const Version = "2026.11.1"
+const Version = "2026.12.1"
 
 // FactKind is a verified yes/no fact readiness depends on that no milestone records. Where a
 // milestone does record something (a bank account opened, ID documents held, the GP
@@ -54,23 +54,23 @@ var (
 // FactKinds lists every kind of fact.
 var FactKinds = []FactKind{
 	{Key: FactNINumber, Title: "National Insurance number held", Area: catalogue.Identity, Purposes: bothPurposes,
-		Source: "Domain brief 12.5 (5) and 12.3: the number itself, not only the application (HMRC route for looked-after children, https://nottinghamcitycs.trixonline.co.uk/chapter/national-insurance-numbers-for-children-in-care)"},
+		Source: "The number itself, not only the application: most children in care get none automatically, so the council applies to HMRC at 15 years 9 months (http://www.lagosclothing.com/guidance/national-insurance-number-applying-for-a-number-for-a-looked-after-child)"},
 	{Key: FactTenancyTraining, Title: "Tenancy training completed", Area: catalogue.Accommodation, Purposes: housingPurpose,
-		Source: "Domain brief 12.3 housing (3); Care Leavers (England) Regulations 2010 Schedule 2, https://legislation.gov.uk/uksi/2010/2571/schedules/made"},
+		Source: "Housing providers look for it before a tenancy; suitability of accommodation, Care Leavers (England) Regulations 2010 Schedule 2, https://legislation.gov.uk/uksi/2010/2571/schedules/made"},
 	{Key: FactSafetyPlanning, Title: "Needs safety planning for where they live (yes or no, no detail)", Area: catalogue.Accommodation, Purposes: housingPurpose,
-		Source: "Domain brief 12.3 housing (8), from the suitability assessment of Care Leavers (England) Regulations 2010 Schedule 2"},
+		Source: "From the suitability assessment of Care Leavers (England) Regulations 2010 Schedule 2; yes or no, never the reasons"},
 	{Key: FactOutOfHours, Title: "Knows their out-of-hours contact and what happens if their accommodation fails", Area: catalogue.Contingency, Purposes: housingPurpose,
-		Source: "Domain brief 12.5 (10); Ofsted 'Ready or not' (2022): 32% did not know who to call in an emergency, https://www.gov.uk/government/news/care-leavers-feel-they-left-care-too-early-ofsted-finds"},
+		Source: "Contingency plans, Care Leavers (England) Regulations 2010 Schedule 1 para 4; Ofsted 'Ready or not' (2022): 32% did not know who to call in an emergency, https://www.gov.uk/government/news/care-leavers-feel-they-left-care-too-early-ofsted-finds"},
 	{Key: FactBudgeting, Title: "Budgeting support arranged", Area: catalogue.Finance, Purposes: housingPurpose,
-		Source: "Domain brief 12.5 (9); Care Leavers (England) Regulations 2010 Schedule 1 para 7 and 8"},
+		Source: "Practical skills and financial support, Care Leavers (England) Regulations 2010 Schedule 1 para 7 and 8"},
 	{Key: FactEntitlements, Title: "Council tax exemption and setting-up-home allowance explained", Area: catalogue.Finance, Purposes: housingPurpose,
-		Source: "Domain brief 12.5 (9) and section 6 (SUHA, council tax relief under s13A LGFA 1992)"},
+		Source: "The setting-up-home allowance and council tax relief (discretionary, under Local Government Finance Act 1992 s13A) explained to the young person"},
 	{Key: FactDestination, Title: "Destination for the next academic year recorded", Area: catalogue.EducationAndTraining, Purposes: employmentPurpose,
-		Source: "Domain brief 12.5 (7): SSDA903 ACTIV not 'NEET' without a plan"},
+		Source: "Where the young person will study, train or work next year, so that no one is left not in education, employment or training without a plan"},
 	{Key: FactRightToWork, Title: "Right-to-work evidence checked", Area: catalogue.Employment, Purposes: employmentPurpose,
-		Source: "Domain brief 12.3 employment (4): yes or no only, immigration detail is never shared"},
+		Source: "Employers must check the right to work; yes or no only, immigration detail is never shared"},
 	{Key: FactImmigrationStatus, Title: "Immigration status and leave expiry known", Area: catalogue.Identity, Sensitive: true,
-		Source: "Domain brief 12.5 (8) and section 7 (UASC leave and extensions)"},
+		Source: "For unaccompanied asylum-seeking young people: their leave and when it expires, so an extension is applied for in time"},
 }
 
 // LookupFact returns the kind of fact with the key.

@@ -9,8 +9,8 @@ import (
 	"github.com/carepath/carepath/internal/domain/civil"
 )
 
-// Factor is one part of a partner's readiness view (domain brief 12.3): a status with its
-// provenance, never health or care detail.
+// Factor is one part of a partner's readiness view: a status with its provenance, never
+// health or care detail.
 type Factor struct {
 	Key   string
 	Title string
@@ -62,50 +62,70 @@ func FactorSources(p domain.Purpose) map[string]string {
 }
 
 const (
-	brief123     = "carepath domain brief 12.3 (readiness model for partners)"
-	shelterUnder = "http://england.shelter.org.uk/legal/homelessness_applications/priority_need/care_leavers_aged_18,_19_or_20"
-	shelterOver  = "https://england.shelter.org.uk/legal/homelessness_applications/priority_need/care_leavers_aged_21_or_over"
-	bursary      = "http://cheonmugeuk.org/government/publications/apprenticeships-bursary-for-care-leavers/apprenticeships-care-leavers-bursary-policy-summary"
+	clr2010Schedules = "https://legislation.gov.uk/uksi/2010/2571/schedules/made"
+	shelterUnder     = "http://england.shelter.org.uk/legal/homelessness_applications/priority_need/care_leavers_aged_18,_19_or_20"
+	shelterOver      = "https://england.shelter.org.uk/legal/homelessness_applications/priority_need/care_leavers_aged_21_or_over"
+	bursary          = "http://cheonmugeuk.org/government/publications/apprenticeships-bursary-for-care-leavers/apprenticeships-care-leavers-bursary-policy-summary"
 )
 
+// Each factor's source says in words what it rests on, with the law or guidance where there
+// is one: partners read it, and have no other document to look it up in.
 var (
 	identityFactor = factorDef{key: "identity", title: "Photo ID, birth certificate and National Insurance number", hard: true,
-		requirements: append(milestones("age17.id.documents"), Requirement{Fact: FactNINumber}), source: brief123 + " (6)"}
+		requirements: append(milestones("age17.id.documents"), Requirement{Fact: FactNINumber}),
+		source: "A tenancy, a job and benefits all need proof of identity and a National Insurance number; the pathway plan " +
+			"covers identity (Care Leavers (England) Regulations 2010 Schedule 1 para 10, " + clr2010Schedules + ")"}
 	adviserFactor = factorDef{key: "personal_adviser", title: "Personal adviser named for support",
-		requirements: []Requirement{{Special: AdviserAllocated}}, source: brief123 + " (7)"}
+		requirements: []Requirement{{Special: AdviserAllocated}},
+		source: "Every care leaver has a personal adviser from the council until 25, who is the partner's contact " +
+			"(Children Act 1989 Schedule 2 para 19C and section 23CZB)"}
 )
 
 var housingFactors = []factorDef{
-	{key: "priority_need", title: "Priority need route", info: priorityNeed, source: shelterUnder + " ; " + shelterOver},
+	{key: "priority_need", title: "Priority need route", info: priorityNeed,
+		source: "Care leavers aged 18 to 20 have priority need if homeless; from 21, if vulnerable as a result of having been in care: " +
+			shelterUnder + " ; " + shelterOver},
 	{key: "independent_living_skills", title: "Independent-living skills programme and self-assessment",
-		requirements: milestones("age16.skills.programme"), source: brief123 + " (2)"},
+		requirements: milestones("age16.skills.programme"),
+		source: "Practical skills for living independently (cooking, budgeting, looking after a home) are part of the pathway plan " +
+			"(Care Leavers (England) Regulations 2010 Schedule 1 para 7, " + clr2010Schedules + ")"},
 	{key: "tenancy_training", title: "Tenancy training completed", requirements: []Requirement{{Fact: FactTenancyTraining}},
-		source: brief123 + " (3)"},
+		source: "Knowing the rights and duties of a tenant before a tenancy starts lowers the risk of losing it; suitability of " +
+			"accommodation, Care Leavers (England) Regulations 2010 Schedule 2, " + clr2010Schedules},
 	{key: "income", title: "Income from 18 arranged and a bank account open", hard: true,
-		requirements: milestones("age17_9.income.plan", "age17.bank_account"), source: brief123 + " (4)"},
+		requirements: milestones("age17_9.income.plan", "age17.bank_account"),
+		source: "Rent is paid from income (usually Universal Credit from 18) into the young person's own bank account; " +
+			"financial support is part of the pathway plan (Care Leavers (England) Regulations 2010 Schedule 1 para 8)"},
 	identityFactor,
 	{key: "accommodation", title: "Accommodation from the 18th birthday confirmed and suitability assessed", hard: true,
-		requirements: milestones("age17_9.accommodation.confirmed"), source: brief123 + " (9); CLR 2010 reg 9"},
+		requirements: milestones("age17_9.accommodation.confirmed"),
+		source: "The council must make sure a care leaver's accommodation is suitable (Care Leavers (England) Regulations 2010 " +
+			"reg 9 and Schedule 2, " + clr2010Schedules + ")"},
 	adviserFactor,
 	{key: "contingency", title: "Out-of-hours contact and a plan if the home fails",
-		requirements: []Requirement{{Fact: FactOutOfHours}}, source: brief123 + " (7)"},
+		requirements: []Requirement{{Fact: FactOutOfHours}},
+		source: "The pathway plan says what happens if the accommodation fails and whom to call out of hours (Care Leavers " +
+			"(England) Regulations 2010 Schedule 1 para 4)"},
 	{key: "safety_planning", title: "Whether safety planning is needed for where they live",
-		requirements: []Requirement{{Fact: FactSafetyPlanning, EitherWay: true}}, source: brief123 + " (8)"},
+		requirements: []Requirement{{Fact: FactSafetyPlanning, EitherWay: true}},
+		source: "Whether the home needs safety planning, from the council's suitability assessment (Care Leavers (England) " +
+			"Regulations 2010 Schedule 2); shared as yes or no, never the reasons"},
 }
 
 var employmentFactors = []factorDef{
-	{key: "activity", title: "Current activity", info: activity, source: brief123 + " employment (1)"},
-	{key: "work_experience", title: "Work experience", requirements: milestones("ks4.work_experience.placement", "age13.work_experience.offer"),
-		source: brief123 + " employment (2)"},
+	{key: "activity", title: "Current activity", info: activity,
+		source: "Whether the council records the young person as in education or training"},
+	{key: "work_experience", title: "Work experience", requirements: milestones("ks4.work_experience.placement"),
+		source: "Work experience at school in Years 10 and 11 (the national work experience guarantee; Gatsby Benchmark 6)"},
 	{key: "careers_guidance", title: "Careers guidance received", requirements: milestones("y9.careers.guidance"),
-		source: brief123 + " employment (2)"},
+		source: "Schools must secure independent careers guidance and give training providers access to pupils"},
 	{key: "right_to_work", title: "Right-to-work evidence checked", requirements: []Requirement{{Fact: FactRightToWork}},
-		source: brief123 + " employment (4)"},
+		source: "Employers must check the right to work before employment starts; shared as yes or no, never immigration detail"},
 	identityFactor,
 	{key: "bank_account", title: "Bank account open", hard: true, requirements: milestones("age17.bank_account"),
-		source: brief123 + " employment (5)"},
+		source: "Wages, training allowances and benefits are paid into the young person's own bank account"},
 	{key: "apprenticeship_bursary", title: "Care leaver apprenticeship bursary", info: apprenticeshipBursary,
-		source: brief123 + " employment (6); " + bursary},
+		source: "Care leavers who start an apprenticeship can claim a bursary from the government: " + bursary},
 	adviserFactor,
 }
 

@@ -1,6 +1,7 @@
 package readiness
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -109,5 +110,44 @@ func TestEmploymentReadiness(t *testing.T) {
 	r = Employment(p.open("age17.bank_account").in)
 	if r.Rating != domain.Red || r.Rule != RuleOverdue {
 		t.Fatalf("without a bank account (due at 17): %s %s", r.Rating, r.Rule)
+	}
+}
+
+// What partners read explains itself in words: a housing officer has no copy of the
+// documents carepath was designed from.
+func TestPartnerTextNamesNoInternalDocument(t *testing.T) {
+	internal := regexp.MustCompile(`(?i)brief|\b1[0-9]\.[0-9]\b`)
+	for _, purpose := range []domain.Purpose{domain.PurposeHousing, domain.PurposeEmployment} {
+		for key, source := range FactorSources(purpose) {
+			if internal.MatchString(source) || len(source) < 20 {
+				t.Errorf("%s factor %s: source %q does not explain itself", purpose, key, source)
+			}
+		}
+	}
+	for _, k := range FactKinds {
+		if internal.MatchString(k.Source) {
+			t.Errorf("fact %s: source %q cites an internal document", k.Key, k.Source)
+		}
+	}
+	// Every answer's words, ready or not.
+	for _, p := range []*person{newPerson(t, seventeen10, residential), newPerson(t, seventeen10, residential).everything()} {
+		for _, r := range []PartnerReadiness{Housing(p.in), Employment(p.in)} {
+			text := []string{r.Explanation}
+			for _, f := range r.Factors {
+				text = append(text, f.Reason, f.Detail)
+			}
+			for _, s := range text {
+				if internal.MatchString(s) {
+					t.Errorf("%s readiness says %q", r.Purpose, s)
+				}
+			}
+		}
+	}
+	for _, c := range Checks {
+		for _, s := range append([]string{c.Basis}, c.Sources...) {
+			if internal.MatchString(s) {
+				t.Errorf("check %s cites an internal document: %q", c.Key, s)
+			}
+		}
 	}
 }

@@ -31,6 +31,10 @@ func copySettings(s domain.PathwaySettings) domain.PathwaySettings {
 		s.Local[i].Ambitions, s.Local[i].Applies = slices.Clone(d.Ambitions), slices.Clone(d.Applies)
 		s.Local[i].Sources, s.Local[i].Local = slices.Clone(d.Sources), true
 	}
+	s.Ambitions = slices.Clone(s.Ambitions)
+	for i, a := range s.Ambitions {
+		s.Ambitions[i].Milestones, s.Ambitions[i].Checks = slices.Clone(a.Milestones), slices.Clone(a.Checks)
+	}
 	return s
 }
 

@@ -143,7 +143,8 @@ func (t *tx) ListSharedYoungPeople(ctx context.Context, q store.SharedQuery) ([]
 	for _, o := range objs {
 		s := o.(*domain.Share)
 		if s.Purpose != q.Purpose || !s.InForce(q.Day) || s.YoungPersonID <= q.AfterID ||
-			q.YoungPersonID != "" && s.YoungPersonID != q.YoungPersonID {
+			q.YoungPersonID != "" && s.YoungPersonID != q.YoungPersonID ||
+			len(q.YoungPersonIDs) > 0 && !slices.Contains(q.YoungPersonIDs, s.YoungPersonID) {
 			continue
 		}
 		yp, err := t.getYoungPerson(s.YoungPersonID)

@@ -82,7 +82,8 @@ func (t *tx) ListYoungPeople(_ context.Context, q store.YoungPeopleQuery) ([]dom
 	var page []domain.YoungPerson
 	for obj := it.Next(); obj != nil && len(page) < q.Limit; obj = it.Next() {
 		yp := &obj.(*youngPerson).YoungPerson
-		if yp.ID == q.AfterID || !q.Scope.Contains(*yp) || !query.Eval(q.Filter, youngPersonField(yp)) {
+		if yp.ID == q.AfterID || !q.Scope.Contains(*yp) || !query.Eval(q.Filter, youngPersonField(yp)) ||
+			len(q.IDs) > 0 && !slices.Contains(q.IDs, yp.ID) {
 			continue
 		}
 		page = append(page, *yp)

@@ -147,14 +147,19 @@ func (t *tx) ListSharedYoungPeople(ctx context.Context, q store.SharedQuery) ([]
 	if after == "" {
 		after = zeroUUID
 	}
+	var ids []string // NULL for none
+	if len(q.YoungPersonIDs) > 0 {
+		ids = q.YoungPersonIDs
+	}
 	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people y
 		WHERE y.id > $5::uuid AND ($4::date IS NULL OR y.date_of_birth > $4::date) AND ($7 = '' OR y.id = nullif($7, '')::uuid)
+		AND ($8::uuid[] IS NULL OR y.id = ANY($8::uuid[]))
 		AND EXISTS (SELECT 1 FROM shares s WHERE s.young_person_id = y.id AND s.partner_id = $1
 			AND s.purpose = $2 AND s.withdraw_time IS NULL AND s.start_date <= $3::date AND s.expiry_date > $3::date)
 		AND EXISTS (SELECT 1 FROM sharing_agreements a WHERE a.council_id = y.council_id AND a.partner_id = $1
 			AND a.purpose = $2 AND a.start_date <= $3::date AND (a.end_date IS NULL OR a.end_date > $3::date))
 		ORDER BY y.id LIMIT $6`, q.PartnerID, string(q.Purpose), q.Day.String(), dateArg(q.BornAfter), after, q.Limit,
-		q.YoungPersonID)
+		q.YoungPersonID, ids)
 	if err != nil {
 		return nil, err
 	}

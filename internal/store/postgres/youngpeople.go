@@ -86,6 +86,9 @@ func (t *tx) ListYoungPeople(ctx context.Context, q store.YoungPeopleQuery) ([]d
 	if q.AfterID != "" {
 		cond += " AND id > " + args.add(q.AfterID) + "::uuid"
 	}
+	if len(q.IDs) > 0 {
+		cond += " AND id = ANY(" + args.add(q.IDs) + "::uuid[])"
+	}
 	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people WHERE `+cond+
 		` ORDER BY id LIMIT `+args.add(q.Limit), args...)
 	if err != nil {

@@ -154,6 +154,17 @@ func testScope(t *testing.T, newStore NewStore) {
 					t.Fatalf("pages of %d listed %v, want each of %v once", limit, paged, want)
 				}
 			}
+			// Asked about some young people, the scope still holds.
+			some := []string{idOf("s1"), idOf("s3"), idOf("s8")}
+			var wantSome []string
+			for _, id := range want {
+				if slices.Contains(some, id) {
+					wantSome = append(wantSome, id)
+				}
+			}
+			if got := youngPersonIDs(listYoungPeople(t, s, store.YoungPeopleQuery{Scope: tc.scope, IDs: some, Limit: 100})); !slices.Equal(got, wantSome) {
+				t.Fatalf("asked about s1, s3 and s8, listed %v, want %v", got, wantSome)
+			}
 			if len(want) > 1 {
 				// A page starts after AfterID even when that young person is in the scope.
 				rest := youngPersonIDs(listYoungPeople(t, s, store.YoungPeopleQuery{Scope: tc.scope, AfterID: want[0], Limit: 100}))

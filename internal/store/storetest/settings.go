@@ -39,21 +39,26 @@ func councilSettings(t *testing.T, councilID string) domain.PathwaySettings {
 		Settings: catalogue.Settings{
 			LeaplingRule: civil.FebruaryTwentyEighth,
 			Overrides: []catalogue.Override{
-				{Key: "age13.work_experience.offer", Disabled: true},
+				{Key: "age15_9.provisional_licence.offer", Disabled: true},
 				{Key: "y9.pep.options", Due: &retimed},
 			},
 			Local: []catalogue.Definition{
 				{
 					Key: "local.mentor.intro", Title: "Introduce a mentor", Description: "Match with a volunteer mentor.",
-					Area: catalogue.Relationships, Owner: "CHILDRENS_SOCIAL_CARE", Ambitions: []catalogue.Ambition{"A1", "A5"},
+					Area: catalogue.Relationships, Owner: "CHILDRENS_SOCIAL_CARE",
 					Due:     rule("age 17 + 2w every 6m until age 21"),
 					Applies: []catalogue.Condition{cond("care_leaver"), cond("not uasc")},
 					Basis:   "Local offer 2026", Sources: []string{"https://example.org/local-offer"}, Local: true,
 				},
 				{
 					Key: "local.bank.account", Title: "Open a bank account", Area: catalogue.Finance,
-					Owner: "FINANCIAL", Ambitions: []catalogue.Ambition{"A6"}, Due: rule("left_care + 1m"), Local: true,
+					Owner: "FINANCIAL", Due: rule("left_care + 1m"), Local: true,
 				},
+			},
+			Ambitions: []catalogue.Ambition{
+				{Key: "A1", Title: "Safe and feel safe", Milestones: []string{"local.mentor.intro", "plan.review"},
+					Checks: []string{"accommodation", "contingency"}},
+				{Key: "A6", Title: "Work and independence", Milestones: []string{"local.bank.account"}},
 			},
 		},
 		UpdateTime: at,
@@ -158,13 +163,15 @@ func testSettings(t *testing.T, newStore NewStore) {
 		want := storedSettings(councilSettings(t, "council-a"), 1)
 		putSettings(t, s, in, 0)
 		in.Overrides[0].Key, in.Overrides[1].Due.Every = "changed", civil.Period{Days: 1}
-		in.Local[0].Ambitions[0], in.Local[0].Sources[0] = "A2", "https://example.org/changed"
+		in.Local[0].Sources[0] = "https://example.org/changed"
+		in.Ambitions[0].Title, in.Ambitions[0].Milestones[0], in.Ambitions[0].Checks[0] = "changed", "changed", "changed"
 		got := getSettings(t, s, "council-a")
 		if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
 			t.Fatalf("changing the settings passed to PutPathwaySettings changed the stored ones (-want +got):\n%s", diff)
 		}
 		got.Overrides[0].Key, got.Overrides[1].Due.Every = "changed", civil.Period{Days: 1}
 		got.Local[0].Applies[0] = catalogue.Condition{Name: "uasc"}
+		got.Ambitions[0].Title, got.Ambitions[0].Milestones[0], got.Ambitions[0].Checks[0] = "changed", "changed", "changed"
 		if diff := cmp.Diff(want, getSettings(t, s, "council-a"), equateEmpty); diff != "" {
 			t.Fatalf("changing the settings GetPathwaySettings returned changed the stored ones (-want +got):\n%s", diff)
 		}

@@ -552,6 +552,10 @@ func testSharedYoungPeople(t *testing.T, newStore NewStore) {
 		{"one young person not shared", with(func(q *store.SharedQuery) { q.YoungPersonID = idOf("y3") }), nil},
 		{"one young person born too early", with(func(q *store.SharedQuery) { q.YoungPersonID = idOf("y10") }), nil},
 		{"one young person without an agreement", with(func(q *store.SharedQuery) { q.YoungPersonID = idOf("y13") }), nil},
+		{"some young people", with(func(q *store.SharedQuery) {
+			q.YoungPersonIDs = []string{idOf("y13"), idOf("y11"), idOf("y3"), idOf("y1"), idOf("y16")}
+		}), []string{"y1", "y11", "y16"}},
+		{"some young people, none shared", with(func(q *store.SharedQuery) { q.YoungPersonIDs = []string{idOf("y3"), idOf("y10")} }), nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -220,7 +220,9 @@ type MilestoneDefinition struct {
 	Area MilestoneDefinition_Area `protobuf:"varint,5,opt,name=area,proto3,enum=carepath.v1.MilestoneDefinition_Area" json:"area,omitempty"`
 	// The type of agency that must act.
 	Owner MilestoneDefinition_AgencyType `protobuf:"varint,6,opt,name=owner,proto3,enum=carepath.v1.MilestoneDefinition_AgencyType" json:"owner,omitempty"`
-	// The strategy ambitions it serves, A1 to A6.
+	// The keys of the council's ambitions it serves (see `PathwaySettings.ambitions`), when
+	// read with a council; the shipped catalogue has none. Set through the council's
+	// ambitions, not here.
 	Ambitions []string `protobuf:"bytes,7,rep,name=ambitions,proto3" json:"ambitions,omitempty"`
 	// When it is due, in carepath's due-rule language: `age P`, `age P + Q`, `age P - Q`,
 	// `after KEY [+ Q]`, `left_care [+ Q]`, each optionally followed by `every Q` and
@@ -377,6 +379,10 @@ type PathwaySettings struct {
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// When reminders are raised; the catalogue's rules when unset.
 	ReminderRules *ReminderRules `protobuf:"bytes,7,opt,name=reminder_rules,json=reminderRules,proto3" json:"reminder_rules,omitempty"`
+	// The ambitions of the council's own strategy, in its order, with the milestones and
+	// cliff-edge checks that serve each: what its partnership board counts readiness against
+	// (`cliffEdgeAssessments:summarize`). None by default.
+	Ambitions []*Ambition `protobuf:"bytes,8,rep,name=ambitions,proto3" json:"ambitions,omitempty"`
 	// Send it back on update to refuse the change if the settings changed meanwhile.
 	Etag          string `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -455,11 +461,92 @@ func (x *PathwaySettings) GetReminderRules() *ReminderRules {
 	return nil
 }
 
+func (x *PathwaySettings) GetAmbitions() []*Ambition {
+	if x != nil {
+		return x.Ambitions
+	}
+	return nil
+}
+
 func (x *PathwaySettings) GetEtag() string {
 	if x != nil {
 		return x.Etag
 	}
 	return ""
+}
+
+// One ambition of a council's strategy, such as "care leavers are safe and feel safe".
+type Ambition struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A short key, such as `A1`: letters, digits, `_`, `.` or `-`.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// What the ambition is, in the strategy's words.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// The keys of the milestones that serve it: the shipped catalogue's (not switched off)
+	// or the council's own.
+	Milestones []string `protobuf:"bytes,3,rep,name=milestones,proto3" json:"milestones,omitempty"`
+	// The keys of the cliff-edge checks that serve it, such as `accommodation`.
+	Checks        []string `protobuf:"bytes,4,rep,name=checks,proto3" json:"checks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Ambition) Reset() {
+	*x = Ambition{}
+	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Ambition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Ambition) ProtoMessage() {}
+
+func (x *Ambition) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Ambition.ProtoReflect.Descriptor instead.
+func (*Ambition) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_milestone_definition_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Ambition) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Ambition) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Ambition) GetMilestones() []string {
+	if x != nil {
+		return x.Milestones
+	}
+	return nil
+}
+
+func (x *Ambition) GetChecks() []string {
+	if x != nil {
+		return x.Checks
+	}
+	return nil
 }
 
 // A change to one milestone of the shipped catalogue.
@@ -477,7 +564,7 @@ type PathwaySettings_Override struct {
 
 func (x *PathwaySettings_Override) Reset() {
 	*x = PathwaySettings_Override{}
-	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[2]
+	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -489,7 +576,7 @@ func (x *PathwaySettings_Override) String() string {
 func (*PathwaySettings_Override) ProtoMessage() {}
 
 func (x *PathwaySettings_Override) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[2]
+	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -530,15 +617,15 @@ var File_carepath_v1_milestone_definition_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_milestone_definition_proto_rawDesc = "" +
 	"\n" +
-	"&carepath/v1/milestone_definition.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1acarepath/v1/reminder.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\t\n" +
+	"&carepath/v1/milestone_definition.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1acarepath/v1/reminder.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcd\t\n" +
 	"\x13MilestoneDefinition\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x129\n" +
 	"\x03key\x18\x02 \x01(\tB'\xe0A\x02\xbaH!r\x1f\x18P2\x1b^[a-z0-9_]+(\\.[a-z0-9_]+)*$R\x03key\x12\"\n" +
 	"\x05title\x18\x03 \x01(\tB\f\xe0A\x02\xbaH\x06r\x04\x10\x01\x18xR\x05title\x12-\n" +
 	"\vdescription\x18\x04 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12H\n" +
 	"\x04area\x18\x05 \x01(\x0e2%.carepath.v1.MilestoneDefinition.AreaB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04area\x12P\n" +
-	"\x05owner\x18\x06 \x01(\x0e2+.carepath.v1.MilestoneDefinition.AgencyTypeB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05owner\x12I\n" +
-	"\tambitions\x18\a \x03(\tB+\xe0A\x02\xbaH%\x92\x01\"\b\x01\x10\x06\x18\x01\"\x1ar\x18R\x02A1R\x02A2R\x02A3R\x02A4R\x02A5R\x02A6R\tambitions\x12(\n" +
+	"\x05owner\x18\x06 \x01(\x0e2+.carepath.v1.MilestoneDefinition.AgencyTypeB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05owner\x12!\n" +
+	"\tambitions\x18\a \x03(\tB\x03\xe0A\x03R\tambitions\x12(\n" +
 	"\bdue_rule\x18\b \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\adueRule\x12.\n" +
 	"\fapplies_when\x18\t \x03(\tB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x10\n" +
 	"R\vappliesWhen\x12!\n" +
@@ -578,7 +665,7 @@ const file_carepath_v1_milestone_definition_proto_rawDesc = "" +
 	"\x12\x10\n" +
 	"\fYOUNG_PERSON\x10\v\x12\x10\n" +
 	"\fFOSTER_CARER\x10\f:}\xeaAz\n" +
-	" carepath.api/MilestoneDefinition\x12+milestoneDefinitions/{milestone_definition}*\x14milestoneDefinitions2\x13milestoneDefinition\"\xb6\x05\n" +
+	" carepath.api/MilestoneDefinition\x12+milestoneDefinitions/{milestone_definition}*\x14milestoneDefinitions2\x13milestoneDefinition\"\xf8\x05\n" +
 	"\x0fPathwaySettings\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12K\n" +
 	"\rleapling_rule\x18\x02 \x01(\x0e2\x19.carepath.v1.LeaplingRuleB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\fleaplingRule\x12Q\n" +
@@ -586,14 +673,22 @@ const file_carepath_v1_milestone_definition_proto_rawDesc = "" +
 	"\x10local_milestones\x18\x04 \x03(\v2 .carepath.v1.MilestoneDefinitionB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x10dR\x0flocalMilestones\x12@\n" +
 	"\vupdate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12F\n" +
-	"\x0ereminder_rules\x18\a \x01(\v2\x1a.carepath.v1.ReminderRulesB\x03\xe0A\x01R\rreminderRules\x12\x1e\n" +
+	"\x0ereminder_rules\x18\a \x01(\v2\x1a.carepath.v1.ReminderRulesB\x03\xe0A\x01R\rreminderRules\x12@\n" +
+	"\tambitions\x18\b \x03(\v2\x15.carepath.v1.AmbitionB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x10\x14R\tambitions\x12\x1e\n" +
 	"\x04etag\x18\x06 \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x1as\n" +
 	"\bOverride\x12\x1e\n" +
 	"\x03key\x18\x01 \x01(\tB\f\xe0A\x02\xbaH\x06r\x04\x10\x01\x18PR\x03key\x12\x1f\n" +
 	"\bdisabled\x18\x02 \x01(\bB\x03\xe0A\x01R\bdisabled\x12&\n" +
 	"\bdue_rule\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xc8\x01R\adueRule:q\xeaAn\n" +
-	"\x1ccarepath.api/PathwaySettings\x12,organisations/{organisation}/pathwaySettings*\x0fpathwaySettings2\x0fpathwaySettingsB\xba\x01\n" +
+	"\x1ccarepath.api/PathwaySettings\x12,organisations/{organisation}/pathwaySettings*\x0fpathwaySettings2\x0fpathwaySettings\"\xcd\x01\n" +
+	"\bAmbition\x12=\n" +
+	"\x03key\x18\x01 \x01(\tB+\xe0A\x02\xbaH%r#2!^[A-Za-z0-9][A-Za-z0-9_.-]{0,19}$R\x03key\x12#\n" +
+	"\x05title\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05title\x122\n" +
+	"\n" +
+	"milestones\x18\x03 \x03(\tB\x12\xe0A\x01\xbaH\f\x92\x01\t\x10\xac\x02\"\x04r\x02\x18PR\n" +
+	"milestones\x12)\n" +
+	"\x06checks\x18\x04 \x03(\tB\x11\xe0A\x01\xbaH\v\x92\x01\b\x10\x14\"\x04r\x02\x18PR\x06checksB\xba\x01\n" +
 	"\x0fcom.carepath.v1B\x18MilestoneDefinitionProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (
@@ -609,30 +704,32 @@ func file_carepath_v1_milestone_definition_proto_rawDescGZIP() []byte {
 }
 
 var file_carepath_v1_milestone_definition_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_carepath_v1_milestone_definition_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_carepath_v1_milestone_definition_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_carepath_v1_milestone_definition_proto_goTypes = []any{
 	(MilestoneDefinition_Area)(0),       // 0: carepath.v1.MilestoneDefinition.Area
 	(MilestoneDefinition_AgencyType)(0), // 1: carepath.v1.MilestoneDefinition.AgencyType
 	(*MilestoneDefinition)(nil),         // 2: carepath.v1.MilestoneDefinition
 	(*PathwaySettings)(nil),             // 3: carepath.v1.PathwaySettings
-	(*PathwaySettings_Override)(nil),    // 4: carepath.v1.PathwaySettings.Override
-	(LeaplingRule)(0),                   // 5: carepath.v1.LeaplingRule
-	(*timestamppb.Timestamp)(nil),       // 6: google.protobuf.Timestamp
-	(*ReminderRules)(nil),               // 7: carepath.v1.ReminderRules
+	(*Ambition)(nil),                    // 4: carepath.v1.Ambition
+	(*PathwaySettings_Override)(nil),    // 5: carepath.v1.PathwaySettings.Override
+	(LeaplingRule)(0),                   // 6: carepath.v1.LeaplingRule
+	(*timestamppb.Timestamp)(nil),       // 7: google.protobuf.Timestamp
+	(*ReminderRules)(nil),               // 8: carepath.v1.ReminderRules
 }
 var file_carepath_v1_milestone_definition_proto_depIdxs = []int32{
 	0, // 0: carepath.v1.MilestoneDefinition.area:type_name -> carepath.v1.MilestoneDefinition.Area
 	1, // 1: carepath.v1.MilestoneDefinition.owner:type_name -> carepath.v1.MilestoneDefinition.AgencyType
-	5, // 2: carepath.v1.PathwaySettings.leapling_rule:type_name -> carepath.v1.LeaplingRule
-	4, // 3: carepath.v1.PathwaySettings.overrides:type_name -> carepath.v1.PathwaySettings.Override
+	6, // 2: carepath.v1.PathwaySettings.leapling_rule:type_name -> carepath.v1.LeaplingRule
+	5, // 3: carepath.v1.PathwaySettings.overrides:type_name -> carepath.v1.PathwaySettings.Override
 	2, // 4: carepath.v1.PathwaySettings.local_milestones:type_name -> carepath.v1.MilestoneDefinition
-	6, // 5: carepath.v1.PathwaySettings.update_time:type_name -> google.protobuf.Timestamp
-	7, // 6: carepath.v1.PathwaySettings.reminder_rules:type_name -> carepath.v1.ReminderRules
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	7, // 5: carepath.v1.PathwaySettings.update_time:type_name -> google.protobuf.Timestamp
+	8, // 6: carepath.v1.PathwaySettings.reminder_rules:type_name -> carepath.v1.ReminderRules
+	4, // 7: carepath.v1.PathwaySettings.ambitions:type_name -> carepath.v1.Ambition
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_milestone_definition_proto_init() }
@@ -648,7 +745,7 @@ func file_carepath_v1_milestone_definition_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_milestone_definition_proto_rawDesc), len(file_carepath_v1_milestone_definition_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -616,7 +616,7 @@ type CliffEdgeCheck struct {
 	Overdue bool `protobuf:"varint,7,opt,name=overdue,proto3" json:"overdue,omitempty"`
 	// Whether it is a hard check (red within three months of the 18th birthday).
 	Hard bool `protobuf:"varint,8,opt,name=hard,proto3" json:"hard,omitempty"`
-	// The ambitions (A1-A6) it serves.
+	// The keys of the council's ambitions it serves (its pathway settings say which).
 	Ambitions []string `protobuf:"bytes,9,rep,name=ambitions,proto3" json:"ambitions,omitempty"`
 	// The law or guidance it rests on, and its sources.
 	Basis string `protobuf:"bytes,10,opt,name=basis,proto3" json:"basis,omitempty"`
@@ -1133,7 +1133,7 @@ type ReadinessFactor struct {
 	Detail string `protobuf:"bytes,8,opt,name=detail,proto3" json:"detail,omitempty"`
 	// Where the passing parts come from.
 	Provenance []*Provenance `protobuf:"bytes,9,rep,name=provenance,proto3" json:"provenance,omitempty"`
-	// The source of the factor's definition.
+	// What the factor rests on and why it matters, in words, with the law or guidance.
 	Source        string `protobuf:"bytes,10,opt,name=source,proto3" json:"source,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1252,7 +1252,8 @@ type CliffEdgeSummary struct {
 	Green int32 `protobuf:"varint,4,opt,name=green,proto3" json:"green,omitempty"`
 	// Young people failing each check, in the order of the checks.
 	ByCheck []*CliffEdgeSummary_Count `protobuf:"bytes,5,rep,name=by_check,json=byCheck,proto3" json:"by_check,omitempty"`
-	// Young people failing a check that serves each ambition, A1 to A6.
+	// Young people failing a check that serves each of the council's ambitions, in the
+	// order of its pathway settings (none when it has named none).
 	ByAmbition []*CliffEdgeSummary_Count `protobuf:"bytes,6,rep,name=by_ambition,json=byAmbition,proto3" json:"by_ambition,omitempty"`
 	// The day counted (today).
 	AsOf          *date.Date `protobuf:"bytes,7,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
@@ -1433,9 +1434,9 @@ func (x *CliffEdgeView) GetRatings() []Rating {
 // A count by key.
 type CliffEdgeSummary_Count struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The check key or ambition (A1-A6).
+	// The check's or ambition's key.
 	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	// The check's title (empty for an ambition).
+	// The check's or ambition's title.
 	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
 	// How many young people.
 	Count         int32 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`

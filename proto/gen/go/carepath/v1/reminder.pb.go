@@ -178,9 +178,13 @@ type Reminder struct {
 	// When it last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Send it back to refuse a change if the reminder changed meanwhile.
-	Etag          string `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Etag string `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The young person's name as their staff know them (preferred or given name, and family
+	// name), for reading an inbox: set only while the caller may see the young person (a
+	// partner: while they are shared with it), and never sent to webhooks.
+	YoungPersonDisplayName string `protobuf:"bytes,14,opt,name=young_person_display_name,json=youngPersonDisplayName,proto3" json:"young_person_display_name,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Reminder) Reset() {
@@ -300,6 +304,13 @@ func (x *Reminder) GetUpdateTime() *timestamppb.Timestamp {
 func (x *Reminder) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Reminder) GetYoungPersonDisplayName() string {
+	if x != nil {
+		return x.YoungPersonDisplayName
 	}
 	return ""
 }
@@ -652,7 +663,7 @@ var File_carepath_v1_reminder_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_reminder_proto_rawDesc = "" +
 	"\n" +
-	"\x1acarepath/v1/reminder.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xcd\x05\n" +
+	"\x1acarepath/v1/reminder.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x8d\x06\n" +
 	"\bReminder\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12&\n" +
 	"\fyoung_person\x18\x02 \x01(\tB\x03\xe0A\x03R\vyoungPerson\x12!\n" +
@@ -669,7 +680,8 @@ const file_carepath_v1_reminder_proto_rawDesc = "" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x17\n" +
-	"\x04etag\x18\r \x01(\tB\x03\xe0A\x03R\x04etag\"I\n" +
+	"\x04etag\x18\r \x01(\tB\x03\xe0A\x03R\x04etag\x12>\n" +
+	"\x19young_person_display_name\x18\x0e \x01(\tB\x03\xe0A\x03R\x16youngPersonDisplayName\"I\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04OPEN\x10\x01\x12\x10\n" +

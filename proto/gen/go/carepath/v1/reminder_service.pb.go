@@ -9,6 +9,7 @@ package carepathv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	date "google.golang.org/genproto/googleapis/type/date"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -277,8 +278,13 @@ type SnoozeReminderRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// `reminders/{reminder}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Until when; in the future, and at most 90 days ahead.
-	SnoozeUntil *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=snooze_until,json=snoozeUntil,proto3" json:"snooze_until,omitempty"`
+	// Until when, in the future and at most 90 days ahead: one of the two.
+	//
+	// Types that are valid to be assigned to Until:
+	//
+	//	*SnoozeReminderRequest_SnoozeUntilDate
+	//	*SnoozeReminderRequest_SnoozeUntil
+	Until isSnoozeReminderRequest_Until `protobuf_oneof:"until"`
 	// The reminder's etag, to refuse if it changed meanwhile.
 	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -322,9 +328,27 @@ func (x *SnoozeReminderRequest) GetName() string {
 	return ""
 }
 
+func (x *SnoozeReminderRequest) GetUntil() isSnoozeReminderRequest_Until {
+	if x != nil {
+		return x.Until
+	}
+	return nil
+}
+
+func (x *SnoozeReminderRequest) GetSnoozeUntilDate() *date.Date {
+	if x != nil {
+		if x, ok := x.Until.(*SnoozeReminderRequest_SnoozeUntilDate); ok {
+			return x.SnoozeUntilDate
+		}
+	}
+	return nil
+}
+
 func (x *SnoozeReminderRequest) GetSnoozeUntil() *timestamppb.Timestamp {
 	if x != nil {
-		return x.SnoozeUntil
+		if x, ok := x.Until.(*SnoozeReminderRequest_SnoozeUntil); ok {
+			return x.SnoozeUntil
+		}
 	}
 	return nil
 }
@@ -336,10 +360,29 @@ func (x *SnoozeReminderRequest) GetEtag() string {
 	return ""
 }
 
+type isSnoozeReminderRequest_Until interface {
+	isSnoozeReminderRequest_Until()
+}
+
+type SnoozeReminderRequest_SnoozeUntilDate struct {
+	// A day: the reminder wakes at the council's send time that day (09:00 Europe/London
+	// unless its reminder rules say otherwise), when that day's reminders are raised.
+	SnoozeUntilDate *date.Date `protobuf:"bytes,4,opt,name=snooze_until_date,json=snoozeUntilDate,proto3,oneof"`
+}
+
+type SnoozeReminderRequest_SnoozeUntil struct {
+	// An instant.
+	SnoozeUntil *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=snooze_until,json=snoozeUntil,proto3,oneof"`
+}
+
+func (*SnoozeReminderRequest_SnoozeUntilDate) isSnoozeReminderRequest_Until() {}
+
+func (*SnoozeReminderRequest_SnoozeUntil) isSnoozeReminderRequest_Until() {}
+
 // Request for WatchReminders.
 type WatchRemindersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// As for ListReminders.
+	// As for ListReminders; `people/me` when empty.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Start after this reminder, `reminders/{reminder}` (say, the last one seen before a
 	// reconnection); from now when empty.
@@ -1040,7 +1083,7 @@ var File_carepath_v1_reminder_service_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_reminder_service_proto_rawDesc = "" +
 	"\n" +
-	"\"carepath/v1/reminder_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1acarepath/v1/reminder.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdd\x02\n" +
+	"\"carepath/v1/reminder_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1acarepath/v1/reminder.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xdd\x02\n" +
 	"\x14ListRemindersRequest\x12}\n" +
 	"\x06parent\x18\x01 \x01(\tBe\xe0A\x02\xbaH_r]2[^(people/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?|organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$R\x06parent\x12I\n" +
 	"\x06states\x18\x02 \x03(\x0e2\x1b.carepath.v1.Reminder.StateB\x14\xe0A\x01\xbaH\x0e\x92\x01\v\x10\x03\"\a\x82\x01\x04\x10\x01 \x00R\x06states\x12&\n" +
@@ -1056,15 +1099,17 @@ const file_carepath_v1_reminder_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tBl\xe0A\x02\xfaA\x17\n" +
 	"\x15carepath.api/Reminder\xbaHLrJ2H^reminders/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12\x1e\n" +
 	"\x04etag\x18\x02 \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x84\x02\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\xcc\x02\n" +
 	"\x15SnoozeReminderRequest\x12\x80\x01\n" +
 	"\x04name\x18\x01 \x01(\tBl\xe0A\x02\xfaA\x17\n" +
-	"\x15carepath.api/Reminder\xbaHLrJ2H^reminders/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12H\n" +
-	"\fsnooze_until\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vsnoozeUntil\x12\x1e\n" +
+	"\x15carepath.api/Reminder\xbaHLrJ2H^reminders/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12?\n" +
+	"\x11snooze_until_date\x18\x04 \x01(\v2\x11.google.type.DateH\x00R\x0fsnoozeUntilDate\x12?\n" +
+	"\fsnooze_until\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\vsnoozeUntil\x12\x1e\n" +
 	"\x04etag\x18\x03 \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x8e\x02\n" +
-	"\x15WatchRemindersRequest\x12}\n" +
-	"\x06parent\x18\x01 \x01(\tBe\xe0A\x02\xbaH_r]2[^(people/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?|organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$R\x06parent\x12v\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etagB\x0e\n" +
+	"\x05until\x12\x05\xbaH\x02\b\x01\"\x92\x02\n" +
+	"\x15WatchRemindersRequest\x12\x80\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBh\xe0A\x01\xbaHbr`2^^$|^(people/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?|organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$R\x06parent\x12v\n" +
 	"\vstart_after\x18\x02 \x01(\tBU\xe0A\x01\xbaHOrM2K^$|^reminders/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\n" +
 	"startAfter\"\x92\x02\n" +
 	"\x1cCreateWebhookEndpointRequest\x12o\n" +
@@ -1168,51 +1213,53 @@ var file_carepath_v1_reminder_service_proto_goTypes = []any{
 	(*ReminderRoutingGap)(nil),                 // 16: carepath.v1.ReminderRoutingGap
 	(Reminder_State)(0),                        // 17: carepath.v1.Reminder.State
 	(*Reminder)(nil),                           // 18: carepath.v1.Reminder
-	(*timestamppb.Timestamp)(nil),              // 19: google.protobuf.Timestamp
-	(*WebhookEndpoint)(nil),                    // 20: carepath.v1.WebhookEndpoint
-	(*fieldmaskpb.FieldMask)(nil),              // 21: google.protobuf.FieldMask
-	(WebhookDelivery_State)(0),                 // 22: carepath.v1.WebhookDelivery.State
-	(*WebhookDelivery)(nil),                    // 23: carepath.v1.WebhookDelivery
+	(*date.Date)(nil),                          // 19: google.type.Date
+	(*timestamppb.Timestamp)(nil),              // 20: google.protobuf.Timestamp
+	(*WebhookEndpoint)(nil),                    // 21: carepath.v1.WebhookEndpoint
+	(*fieldmaskpb.FieldMask)(nil),              // 22: google.protobuf.FieldMask
+	(WebhookDelivery_State)(0),                 // 23: carepath.v1.WebhookDelivery.State
+	(*WebhookDelivery)(nil),                    // 24: carepath.v1.WebhookDelivery
 }
 var file_carepath_v1_reminder_service_proto_depIdxs = []int32{
 	17, // 0: carepath.v1.ListRemindersRequest.states:type_name -> carepath.v1.Reminder.State
 	18, // 1: carepath.v1.ListRemindersResponse.reminders:type_name -> carepath.v1.Reminder
-	19, // 2: carepath.v1.SnoozeReminderRequest.snooze_until:type_name -> google.protobuf.Timestamp
-	20, // 3: carepath.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
-	20, // 4: carepath.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> carepath.v1.WebhookEndpoint
-	20, // 5: carepath.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
-	21, // 6: carepath.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
-	22, // 7: carepath.v1.ListWebhookDeliveriesRequest.states:type_name -> carepath.v1.WebhookDelivery.State
-	23, // 8: carepath.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> carepath.v1.WebhookDelivery
-	16, // 9: carepath.v1.ListReminderRoutingGapsResponse.gaps:type_name -> carepath.v1.ReminderRoutingGap
-	0,  // 10: carepath.v1.ReminderRoutingGap.kind:type_name -> carepath.v1.ReminderRoutingGap.Kind
-	1,  // 11: carepath.v1.ReminderService.ListReminders:input_type -> carepath.v1.ListRemindersRequest
-	3,  // 12: carepath.v1.ReminderService.AcknowledgeReminder:input_type -> carepath.v1.AcknowledgeReminderRequest
-	4,  // 13: carepath.v1.ReminderService.SnoozeReminder:input_type -> carepath.v1.SnoozeReminderRequest
-	5,  // 14: carepath.v1.ReminderService.WatchReminders:input_type -> carepath.v1.WatchRemindersRequest
-	6,  // 15: carepath.v1.ReminderService.CreateWebhookEndpoint:input_type -> carepath.v1.CreateWebhookEndpointRequest
-	7,  // 16: carepath.v1.ReminderService.GetWebhookEndpoint:input_type -> carepath.v1.GetWebhookEndpointRequest
-	8,  // 17: carepath.v1.ReminderService.ListWebhookEndpoints:input_type -> carepath.v1.ListWebhookEndpointsRequest
-	10, // 18: carepath.v1.ReminderService.UpdateWebhookEndpoint:input_type -> carepath.v1.UpdateWebhookEndpointRequest
-	11, // 19: carepath.v1.ReminderService.RotateWebhookEndpointSecret:input_type -> carepath.v1.RotateWebhookEndpointSecretRequest
-	12, // 20: carepath.v1.ReminderService.ListWebhookDeliveries:input_type -> carepath.v1.ListWebhookDeliveriesRequest
-	14, // 21: carepath.v1.ReminderService.ListReminderRoutingGaps:input_type -> carepath.v1.ListReminderRoutingGapsRequest
-	2,  // 22: carepath.v1.ReminderService.ListReminders:output_type -> carepath.v1.ListRemindersResponse
-	18, // 23: carepath.v1.ReminderService.AcknowledgeReminder:output_type -> carepath.v1.Reminder
-	18, // 24: carepath.v1.ReminderService.SnoozeReminder:output_type -> carepath.v1.Reminder
-	18, // 25: carepath.v1.ReminderService.WatchReminders:output_type -> carepath.v1.Reminder
-	20, // 26: carepath.v1.ReminderService.CreateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
-	20, // 27: carepath.v1.ReminderService.GetWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
-	9,  // 28: carepath.v1.ReminderService.ListWebhookEndpoints:output_type -> carepath.v1.ListWebhookEndpointsResponse
-	20, // 29: carepath.v1.ReminderService.UpdateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
-	20, // 30: carepath.v1.ReminderService.RotateWebhookEndpointSecret:output_type -> carepath.v1.WebhookEndpoint
-	13, // 31: carepath.v1.ReminderService.ListWebhookDeliveries:output_type -> carepath.v1.ListWebhookDeliveriesResponse
-	15, // 32: carepath.v1.ReminderService.ListReminderRoutingGaps:output_type -> carepath.v1.ListReminderRoutingGapsResponse
-	22, // [22:33] is the sub-list for method output_type
-	11, // [11:22] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	19, // 2: carepath.v1.SnoozeReminderRequest.snooze_until_date:type_name -> google.type.Date
+	20, // 3: carepath.v1.SnoozeReminderRequest.snooze_until:type_name -> google.protobuf.Timestamp
+	21, // 4: carepath.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
+	21, // 5: carepath.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> carepath.v1.WebhookEndpoint
+	21, // 6: carepath.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
+	22, // 7: carepath.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
+	23, // 8: carepath.v1.ListWebhookDeliveriesRequest.states:type_name -> carepath.v1.WebhookDelivery.State
+	24, // 9: carepath.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> carepath.v1.WebhookDelivery
+	16, // 10: carepath.v1.ListReminderRoutingGapsResponse.gaps:type_name -> carepath.v1.ReminderRoutingGap
+	0,  // 11: carepath.v1.ReminderRoutingGap.kind:type_name -> carepath.v1.ReminderRoutingGap.Kind
+	1,  // 12: carepath.v1.ReminderService.ListReminders:input_type -> carepath.v1.ListRemindersRequest
+	3,  // 13: carepath.v1.ReminderService.AcknowledgeReminder:input_type -> carepath.v1.AcknowledgeReminderRequest
+	4,  // 14: carepath.v1.ReminderService.SnoozeReminder:input_type -> carepath.v1.SnoozeReminderRequest
+	5,  // 15: carepath.v1.ReminderService.WatchReminders:input_type -> carepath.v1.WatchRemindersRequest
+	6,  // 16: carepath.v1.ReminderService.CreateWebhookEndpoint:input_type -> carepath.v1.CreateWebhookEndpointRequest
+	7,  // 17: carepath.v1.ReminderService.GetWebhookEndpoint:input_type -> carepath.v1.GetWebhookEndpointRequest
+	8,  // 18: carepath.v1.ReminderService.ListWebhookEndpoints:input_type -> carepath.v1.ListWebhookEndpointsRequest
+	10, // 19: carepath.v1.ReminderService.UpdateWebhookEndpoint:input_type -> carepath.v1.UpdateWebhookEndpointRequest
+	11, // 20: carepath.v1.ReminderService.RotateWebhookEndpointSecret:input_type -> carepath.v1.RotateWebhookEndpointSecretRequest
+	12, // 21: carepath.v1.ReminderService.ListWebhookDeliveries:input_type -> carepath.v1.ListWebhookDeliveriesRequest
+	14, // 22: carepath.v1.ReminderService.ListReminderRoutingGaps:input_type -> carepath.v1.ListReminderRoutingGapsRequest
+	2,  // 23: carepath.v1.ReminderService.ListReminders:output_type -> carepath.v1.ListRemindersResponse
+	18, // 24: carepath.v1.ReminderService.AcknowledgeReminder:output_type -> carepath.v1.Reminder
+	18, // 25: carepath.v1.ReminderService.SnoozeReminder:output_type -> carepath.v1.Reminder
+	18, // 26: carepath.v1.ReminderService.WatchReminders:output_type -> carepath.v1.Reminder
+	21, // 27: carepath.v1.ReminderService.CreateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
+	21, // 28: carepath.v1.ReminderService.GetWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
+	9,  // 29: carepath.v1.ReminderService.ListWebhookEndpoints:output_type -> carepath.v1.ListWebhookEndpointsResponse
+	21, // 30: carepath.v1.ReminderService.UpdateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
+	21, // 31: carepath.v1.ReminderService.RotateWebhookEndpointSecret:output_type -> carepath.v1.WebhookEndpoint
+	13, // 32: carepath.v1.ReminderService.ListWebhookDeliveries:output_type -> carepath.v1.ListWebhookDeliveriesResponse
+	15, // 33: carepath.v1.ReminderService.ListReminderRoutingGaps:output_type -> carepath.v1.ListReminderRoutingGapsResponse
+	23, // [23:34] is the sub-list for method output_type
+	12, // [12:23] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_reminder_service_proto_init() }
@@ -1221,6 +1268,10 @@ func file_carepath_v1_reminder_service_proto_init() {
 		return
 	}
 	file_carepath_v1_reminder_proto_init()
+	file_carepath_v1_reminder_service_proto_msgTypes[3].OneofWrappers = []any{
+		(*SnoozeReminderRequest_SnoozeUntilDate)(nil),
+		(*SnoozeReminderRequest_SnoozeUntil)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
