@@ -88,7 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	case errors.Is(err, errUsage):
 		return 2
 	case err != nil:
-		fmt.Fprintf(stderr, "carepath %s: %v\n", cmd, err)
+		// One line, whatever the error: joined errors are listed with "; ".
+		fmt.Fprintf(stderr, "carepath %s: %s\n", cmd, strings.ReplaceAll(err.Error(), "\n", "; "))
 		return 1
 	}
 	return 0

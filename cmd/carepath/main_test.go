@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -210,5 +211,83 @@ func TestCommands(t *testing.T) {
 	}
 	if code := run(ctx, []string{"serve", "--no-such-flag"}, &stdout, &stderr, noEnv); code != 2 {
 		t.Errorf("serve with an unknown flag: exit %d, want 2", code)
+	}
+}
+
+// runBinary runs the binary to its end and returns its exit code and its standard error.
+func runBinary(t *testing.T, bin string, env []string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("%v did not exit; stderr:\n%s", args, stderr.String())
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// lastLine is the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// Every start-up failure ends with one line that says what is wrong, and a non-zero exit,
+// never a panic.
+func TestServeStartupFailuresSayWhy(t *testing.T) {
+	bin := build(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := "http://" + closed.Addr().String() + "/jwks.json"
+	closed.Close()
+
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"HTTP port in use", []string{"CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=" + busy.Addr().String()},
+			"carepath serve: HTTP listener: listen tcp " + busy.Addr().String() + ": bind: address already in use"},
+		{"gRPC port in use", []string{"CAREPATH_GRPC_ADDR=" + busy.Addr().String(), "CAREPATH_HTTP_ADDR=127.0.0.1:0"},
+			"carepath serve: gRPC listener: listen tcp " + busy.Addr().String() + ": bind: address already in use"},
+		{"key set unreachable", []string{"CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
+			"CAREPATH_DEV_ISSUER=false", "CAREPATH_AUTH_ISSUER=https://login.example/realms/notts",
+			"CAREPATH_AUTH_AUDIENCE=carepath", "CAREPATH_AUTH_JWKS_URL=" + unreachable},
+			"carepath serve: authn: fetching the key set from " + unreachable + ": "},
+		{"invalid configuration", []string{"CAREPATH_GRPC_ADDR=nonsense", "CAREPATH_HTTP_ADDR=alsononsense"},
+			"carepath serve: --"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stderr := runBinary(t, bin, tc.env, "serve")
+			if code == 0 {
+				t.Fatalf("exit 0; stderr:\n%s", stderr)
+			}
+			if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine ") {
+				t.Fatalf("start-up panicked:\n%s", stderr)
+			}
+			last := lastLine(stderr)
+			if !strings.HasPrefix(last, tc.want) {
+				t.Errorf("last line = %q, want it to start with %q", last, tc.want)
+			}
+			if strings.Contains(last, "{") {
+				t.Errorf("last line %q is a log record, not a message", last)
+			}
+		})
 	}
 }

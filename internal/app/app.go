@@ -86,32 +86,46 @@ type App struct {
 // readinessInterval is how often the store is checked for health reporting.
 const readinessInterval = 5 * time.Second
 
-// New opens the store and the listeners; Run serves.
-func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
+// New opens the store and the listeners; Run serves. On failure whatever was opened is
+// closed again and the error says which step failed.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a = &App{cfg: cfg, now: cfg.now(), log: log, replan: make(chan struct{}, 1)}
+	a := &App{cfg: cfg, now: cfg.now(), log: log, replan: make(chan struct{}, 1)}
 	if !cfg.ClockStart.IsZero() {
 		log.Warn("the service's clock is shifted (--clock-start): for tests and demonstrations only", "clock_start", cfg.ClockStart)
 	}
-	defer func() {
-		if err != nil {
-			a.close()
-		}
-	}()
+	if err := a.open(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// open builds the store, the servers and the listeners, in that order.
+func (a *App) open(ctx context.Context) error {
+	cfg, log := a.cfg, a.log
+	// The listeners first: a port in use is found at once, before the slower steps.
+	var err error
+	if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		return fmt.Errorf("gRPC listener: %w", err)
+	}
+	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return fmt.Errorf("HTTP listener: %w", err)
+	}
 	bg, stop := context.WithCancel(context.Background())
 	a.stopBG = stop
 	a.planner = planner.New(catalogue.Default(), a.now)
 	if a.store, err = openStore(ctx, cfg, a.planner, civil.Today(a.now()), log); err != nil {
-		return nil, err
+		return err
 	}
 	verifier, err := newVerifier(bg, cfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if a.tls, err = tlsConfig(cfg); err != nil {
-		return nil, err
+		return err
 	}
 	gatewaySecret := rand.Text()
 
@@ -119,14 +133,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	// of an INTERNAL error on the first call.
 	validator, err := protovalidate.New(protovalidate.WithMessageDescriptors(requestMessages()...))
 	if err != nil {
-		return nil, fmt.Errorf("protovalidate: %w", err)
+		return fmt.Errorf("protovalidate: %w", err)
 	}
 	registry := prometheus.NewRegistry()
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	registry.MustRegister(metrics, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := a.startDelivery(cfg, registry); err != nil {
-		return nil, err
+		return err
 	}
 	guard := access.NewAuthenticator(a.store, verifier, gatewaySecret, log)
 	a.health = health.NewServer()
@@ -150,28 +164,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	}
 	a.setServing(false)
 
-	if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
-		return nil, fmt.Errorf("gRPC listener: %w", err)
-	}
-	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
-		return nil, fmt.Errorf("HTTP listener: %w", err)
-	}
 	// The gateway calls our own gRPC server, so REST calls pass every interceptor: the
 	// public listener, or with TLS a plaintext twin of the server on loopback.
 	target := loopback(a.grpcLis.Addr())
 	if a.internal != nil {
 		if a.gwLis, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("gateway listener: %w", err)
+			return fmt.Errorf("gateway listener: %w", err)
 		}
 		target = a.gwLis.Addr().String()
 	}
 	if a.gwConn, err = grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
-		return nil, fmt.Errorf("gateway connection: %w", err)
+		return fmt.Errorf("gateway connection: %w", err)
 	}
 	gw := gateway.NewServeMux(runtime.WithMetadata(gatewayMetadata(gatewaySecret)))
 	for _, svc := range a.apis() {
 		if err := svc.gateway(ctx, gw, a.gwConn); err != nil {
-			return nil, fmt.Errorf("gateway: %w", err)
+			return fmt.Errorf("gateway: %w", err)
 		}
 	}
 	a.http = &http.Server{
@@ -184,7 +192,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	return a, nil
+	return nil
 }
 
 // service is one carepath API: its gRPC implementation and its REST gateway, kept together
