@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -289,5 +290,55 @@ func TestServeStartupFailuresSayWhy(t *testing.T) {
 				t.Errorf("last line %q is a log record, not a message", last)
 			}
 		})
+	}
+}
+
+// After SIGTERM, /readyz answers 503 NOT_SERVING for the drain delay before the listener
+// closes, so a load balancer polling it stops sending first; the API keeps answering
+// meanwhile.
+func TestSIGTERMReportsNotServingBeforeTheListenerCloses(t *testing.T) {
+	bin := build(t)
+	addr, cmd, logs := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
+		"CAREPATH_SHUTDOWN_DRAIN_DELAY=2s")
+	client := &http.Client{Timeout: 2 * time.Second}
+	probe := func() string { // "200", "503", or "refused"
+		resp, err := client.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return "refused"
+		}
+		resp.Body.Close()
+		return fmt.Sprint(resp.StatusCode)
+	}
+	deadline := time.Now().Add(30 * time.Second) // elapsed time of a real process
+	for probe() != "200" {
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready; logs:\n%s", logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var seen []string // each change of answer, in order
+	for exited := false; !exited; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("carepath exited with %v after SIGTERM; logs:\n%s", err, logs)
+			}
+			exited = true
+		case <-time.After(20 * time.Millisecond):
+			if p := probe(); len(seen) == 0 || seen[len(seen)-1] != p {
+				seen = append(seen, p)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("did not stop; answers %v", seen)
+			}
+		}
+	}
+	if got := strings.Join(seen, " then "); !strings.Contains(got, "503 then refused") || strings.Contains(got, "refused then") {
+		t.Fatalf("/readyz answered %s; want 503 before the listener closed", got)
 	}
 }
