@@ -66,6 +66,7 @@ type App struct {
 	now      func() time.Time // the service's clock: dates, ages and reminders follow it
 	log      *slog.Logger
 	store    store.Store
+	calls    store.Store // the store as API calls see it: bounded by the database timeout
 	planner  *planner.Planner
 	replan   chan struct{} // pokes the pathway refresher
 	grpc     *grpc.Server  // the public gRPC listener's
@@ -164,7 +165,8 @@ func (a *App) open(ctx context.Context) error {
 	if err := a.startDelivery(cfg, registry); err != nil {
 		return err
 	}
-	guard := access.NewAuthenticator(a.store, verifier, gatewaySecret, log)
+	a.calls = callStore{Store: a.store, timeout: cfg.DatabaseTimeout}
+	guard := access.NewAuthenticator(a.calls, verifier, gatewaySecret, log)
 	a.health = health.NewServer()
 	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
 		s := grpcx.NewServer(log, metrics, validator, guard, opts...)
@@ -248,30 +250,30 @@ type service struct {
 func (a *App) apis() []service {
 	now := a.now
 	return []service{
-		{func(s *grpc.Server) { pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.store, a.planner, now)) },
+		{func(s *grpc.Server) { pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.calls, a.planner, now)) },
 			pb.RegisterYoungPeopleServiceHandler},
 		{func(s *grpc.Server) {
-			pb.RegisterCareEpisodesServiceServer(s, careepisodes.New(a.store, a.planner, now))
+			pb.RegisterCareEpisodesServiceServer(s, careepisodes.New(a.calls, a.planner, now))
 		},
 			pb.RegisterCareEpisodesServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterPathwaysServiceServer(s, pathways.New(a.store, a.planner, now)) },
+		{func(s *grpc.Server) { pb.RegisterPathwaysServiceServer(s, pathways.New(a.calls, a.planner, now)) },
 			pb.RegisterPathwaysServiceHandler},
 		{func(s *grpc.Server) {
-			pb.RegisterCatalogueServiceServer(s, catalogueservice.New(a.store, a.planner, now, a.pokeRefresher))
+			pb.RegisterCatalogueServiceServer(s, catalogueservice.New(a.calls, a.planner, now, a.pokeRefresher))
 		}, pb.RegisterCatalogueServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterAccessServiceServer(s, accessadmin.New(a.store, now)) },
+		{func(s *grpc.Server) { pb.RegisterAccessServiceServer(s, accessadmin.New(a.calls, now)) },
 			pb.RegisterAccessServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterSharingServiceServer(s, sharing.New(a.store, a.planner, now)) },
+		{func(s *grpc.Server) { pb.RegisterSharingServiceServer(s, sharing.New(a.calls, a.planner, now)) },
 			pb.RegisterSharingServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterPartnerServiceServer(s, partner.New(a.store, a.planner, now)) },
+		{func(s *grpc.Server) { pb.RegisterPartnerServiceServer(s, partner.New(a.calls, a.planner, now)) },
 			pb.RegisterPartnerServiceHandler},
 		{func(s *grpc.Server) {
-			pb.RegisterReadinessServiceServer(s, readinessservice.New(a.store, a.planner, now))
+			pb.RegisterReadinessServiceServer(s, readinessservice.New(a.calls, a.planner, now))
 		},
 			pb.RegisterReadinessServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterAuditServiceServer(s, auditlog.New(a.store, now)) },
+		{func(s *grpc.Server) { pb.RegisterAuditServiceServer(s, auditlog.New(a.calls, now)) },
 			pb.RegisterAuditServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterReminderServiceServer(s, reminders.New(a.store, now, a.webhooks())) },
+		{func(s *grpc.Server) { pb.RegisterReminderServiceServer(s, reminders.New(a.calls, now, a.webhooks())) },
 			pb.RegisterReminderServiceHandler},
 	}
 }
