@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,5 +181,26 @@ func TestUnansweringDatabaseFailsCallsAndReadiness(t *testing.T) {
 	}
 	if _, err := s.yp.ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{}); err != nil {
 		t.Errorf("after the database came back: %v", err)
+	}
+}
+
+// When the server refuses us (here: no such database), the logs say what PostgreSQL said,
+// with its SQLSTATE, and callers get UNAVAILABLE.
+func TestDatabaseRefusalIsLoggedWithTheServersMessage(t *testing.T) {
+	u, err := url.Parse(pgtest.ServerURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/carepath_no_such_database"
+	cfg := testConfig()
+	cfg.DatabaseURL = u.String()
+	cfg.DevIssuer, cfg.DevIssuerForce = "true", true
+	s := startWithoutPerson(t, cfg)
+	_, err = pb.NewYoungPeopleServiceClient(s.dial(t, tokenFor(t, "sam-okoro"))).ListYoungPeople(context.Background(), &pb.ListYoungPeopleRequest{})
+	wantGRPCError(t, err, codes.Unavailable, "STORE_UNAVAILABLE")
+	want := `SQLSTATE 3D000: database \"carepath_no_such_database\" does not exist`
+	eventually(t, "the refusal in the logs", func() bool { return strings.Contains(s.logs.String(), want) })
+	if logs := s.logs.String(); strings.Contains(logs, `table \"\"`) {
+		t.Errorf("the logs describe the error by empty fields:\n%s", logs)
 	}
 }

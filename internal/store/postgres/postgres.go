@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -184,16 +185,17 @@ func classify(err error) error {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		switch {
+		switch class := pgErr.Code[:2]; {
 		case pgErr.Code == "57014": // query_canceled: statement_timeout
-			return errs.Wrap(err, errs.DeadlineExceeded, errs.ReasonDeadlineExceeded, "the database took too long to answer")
-		case pgErr.Code[:2] == "08", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", pgErr.Code == "53300":
-			return unavailable(err)
+			return errs.Wrap(describe(pgErr), errs.DeadlineExceeded, errs.ReasonDeadlineExceeded, "the database took too long to answer")
+		case class == "08", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", pgErr.Code == "53300",
+			class == "28", pgErr.Code == "3D000": // connection, shutdown, too many clients, authentication, no database
+			return unavailable(describe(pgErr))
 		case pgErr.Code == "42P01", pgErr.Code == "3F000": // undefined table or schema: not migrated
-			return errs.Wrap(safe(pgErr), errs.Unavailable, errs.ReasonStoreUnavailable,
+			return errs.Wrap(describe(pgErr), errs.Unavailable, errs.ReasonStoreUnavailable,
 				"the database schema is out of date; run `carepath migrate`")
 		}
-		return safe(pgErr)
+		return describe(pgErr)
 	}
 	// No server error: the connection failed or was lost.
 	var connErr *pgconn.ConnectError
@@ -203,11 +205,24 @@ func classify(err error) error {
 	return fmt.Errorf("postgres: %w", err)
 }
 
-// safe describes a server error for the logs without its message, which can quote the
-// values of the statement (personal data).
-func safe(e *pgconn.PgError) error {
-	return fmt.Errorf("postgres: SQLSTATE %s (%s; table %q, column %q, constraint %q)",
-		e.Code, e.Severity, e.TableName, e.ColumnName, e.ConstraintName)
+// describe tells a server error for the logs: its SQLSTATE, PostgreSQL's message and the
+// table, column and constraint it names. The message is left out for data exceptions
+// (class 22), whose messages quote the value that was refused (personal data, perhaps),
+// and the detail, which quotes whole rows, always is.
+func describe(e *pgconn.PgError) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "postgres: %s SQLSTATE %s: ", e.Severity, e.Code)
+	if strings.HasPrefix(e.Code, "22") {
+		b.WriteString("data exception (the message is not logged: it may quote a value)")
+	} else {
+		b.WriteString(e.Message)
+	}
+	for _, part := range [][2]string{{"table", e.TableName}, {"column", e.ColumnName}, {"constraint", e.ConstraintName}} {
+		if part[1] != "" {
+			fmt.Fprintf(&b, "; %s %s", part[0], part[1])
+		}
+	}
+	return errors.New(b.String())
 }
 
 func unavailable(err error) error {
