@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-// open builds the store, the servers and the listeners, in that order.
+// open binds the listeners, then opens the store and builds the servers on them.
 func (a *App) open(ctx context.Context) error {
 	cfg, log := a.cfg, a.log
 	// The listeners first: a port in use is found at once, before the slower steps.
