@@ -109,7 +109,7 @@ func TestGuardRefusesEverySpecialPurposeRange(t *testing.T) {
 	for _, raw := range specialPurpose {
 		p := netip.MustParsePrefix(raw)
 		for _, a := range samples(p) {
-			if Public(a) {
+			if isPublic(a) {
 				t.Errorf("%s (in %s) is taken for public", a, p)
 			}
 			if err := CheckURL(ctx, "https://"+netip.AddrPortFrom(a, 443).String()+"/hook", false); err == nil {
@@ -128,7 +128,7 @@ func TestGuardRefusesIPv6FormsEmbeddingIPv4(t *testing.T) {
 	// and it may reach the internal network through a relay or a translator.
 	for _, v4 := range []string{"127.0.0.1", "10.0.0.1", "169.254.169.254", "93.184.215.14", "8.8.8.8"} {
 		for form, a := range embeddings(netip.MustParseAddr(v4)) {
-			if Public(a) {
+			if isPublic(a) {
 				t.Errorf("%s of %s (%s) is taken for public", form, v4, a)
 			}
 			url := "https://" + netip.AddrPortFrom(a, 443).String() + "/hook"
@@ -151,7 +151,7 @@ func TestGuardAllowsPublicAddresses(t *testing.T) {
 	for _, raw := range []string{"93.184.215.14", "8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1",
 		"198.20.0.1", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "2a00:1450:4009:81f::200e", "2003::1"} {
 		a := netip.MustParseAddr(raw)
-		if !Public(a) {
+		if !isPublic(a) {
 			t.Errorf("%s is refused", a)
 		}
 		if err := refusePrivate(network(a), netip.AddrPortFrom(a, 8443).String(), nil); err != nil {

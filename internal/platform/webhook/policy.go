@@ -61,7 +61,7 @@ func CheckURL(ctx context.Context, raw string, allowPrivate bool) error {
 		return nil
 	}
 	if a, err := netip.ParseAddr(host); err == nil {
-		if !Public(a) {
+		if !isPublic(a) {
 			return errors.New("must not be a private or special-purpose address")
 		}
 		return nil
@@ -75,7 +75,7 @@ func CheckURL(ctx context.Context, raw string, allowPrivate bool) error {
 		return errors.New("host name does not resolve")
 	}
 	for _, a := range addrs {
-		if !Public(a) {
+		if !isPublic(a) {
 			return errors.New("resolves to a private or special-purpose address")
 		}
 	}
@@ -93,9 +93,9 @@ func numericHost(host string) bool {
 	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
-// Public reports whether a webhook may be sent to a: a public unicast address in no
+// isPublic reports whether a webhook may be sent to a: a public unicast address in no
 // special-purpose range.
-func Public(a netip.Addr) bool {
+func isPublic(a netip.Addr) bool {
 	return a.IsValid() && guard.SafeAddr(a.WithZone("")) == nil
 }
 
