@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +33,8 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal starts a graceful shutdown; a second one ends the process at once.
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
 	stop()
 	os.Exit(code)
@@ -89,7 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	case errors.Is(err, errUsage):
 		return 2
 	case err != nil:
-		fmt.Fprintf(stderr, "carepath %s: %v\n", cmd, err)
+		// One line, whatever the error: joined errors are listed with "; ".
+		fmt.Fprintf(stderr, "carepath %s: %s\n", cmd, strings.ReplaceAll(err.Error(), "\n", "; "))
 		return 1
 	}
 	return 0

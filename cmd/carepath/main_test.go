@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -282,5 +285,136 @@ func TestCommands(t *testing.T) {
 	if code := run(ctx, []string{"setup", "--database-url", "postgres://db/x", "--council", "x"}, &stdout, &stderr, noEnv); code != 1 ||
 		!strings.Contains(stderr.String(), "go together") {
 		t.Errorf("setup with half the council: exit %d, %q", code, stderr.String())
+	}
+}
+
+// runBinary runs the binary to its end and returns its exit code and its standard error.
+func runBinary(t *testing.T, bin string, env []string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("%v did not exit; stderr:\n%s", args, stderr.String())
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// lastLine is the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// Every start-up failure ends with one line that says what is wrong, and a non-zero exit,
+// never a panic.
+func TestServeStartupFailuresSayWhy(t *testing.T) {
+	bin := build(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := "http://" + closed.Addr().String() + "/jwks.json"
+	closed.Close()
+
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"HTTP port in use", []string{"CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=" + busy.Addr().String()},
+			"carepath serve: HTTP listener: listen tcp " + busy.Addr().String() + ": bind: address already in use"},
+		{"gRPC port in use", []string{"CAREPATH_GRPC_ADDR=" + busy.Addr().String(), "CAREPATH_HTTP_ADDR=127.0.0.1:0"},
+			"carepath serve: gRPC listener: listen tcp " + busy.Addr().String() + ": bind: address already in use"},
+		{"key set unreachable", []string{"CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
+			"CAREPATH_DEV_ISSUER=false", "CAREPATH_AUTH_ISSUER=https://login.example/realms/notts",
+			"CAREPATH_AUTH_AUDIENCE=carepath", "CAREPATH_AUTH_JWKS_URL=" + unreachable},
+			"carepath serve: authn: fetching the key set from " + unreachable + ": "},
+		{"invalid configuration", []string{"CAREPATH_GRPC_ADDR=nonsense", "CAREPATH_HTTP_ADDR=alsononsense"},
+			"carepath serve: --"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stderr := runBinary(t, bin, tc.env, "serve")
+			if code == 0 {
+				t.Fatalf("exit 0; stderr:\n%s", stderr)
+			}
+			if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine ") {
+				t.Fatalf("start-up panicked:\n%s", stderr)
+			}
+			last := lastLine(stderr)
+			if !strings.HasPrefix(last, tc.want) {
+				t.Errorf("last line = %q, want it to start with %q", last, tc.want)
+			}
+			if strings.Contains(last, "{") {
+				t.Errorf("last line %q is a log record, not a message", last)
+			}
+		})
+	}
+}
+
+// After SIGTERM, /readyz answers 503 NOT_SERVING for the drain delay before the listener
+// closes, so a load balancer polling it stops sending first; the API keeps answering
+// meanwhile.
+func TestSIGTERMReportsNotServingBeforeTheListenerCloses(t *testing.T) {
+	bin := build(t)
+	addr, cmd, logs := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
+		"CAREPATH_SHUTDOWN_DRAIN_DELAY=2s")
+	client := &http.Client{Timeout: 2 * time.Second}
+	probe := func() string { // "200", "503", or "refused"
+		resp, err := client.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return "refused"
+		}
+		resp.Body.Close()
+		return fmt.Sprint(resp.StatusCode)
+	}
+	deadline := time.Now().Add(30 * time.Second) // elapsed time of a real process
+	for probe() != "200" {
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready; logs:\n%s", logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var seen []string // each change of answer, in order
+	for exited := false; !exited; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("carepath exited with %v after SIGTERM; logs:\n%s", err, logs)
+			}
+			exited = true
+		case <-time.After(20 * time.Millisecond):
+			if p := probe(); len(seen) == 0 || seen[len(seen)-1] != p {
+				seen = append(seen, p)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("did not stop; answers %v", seen)
+			}
+		}
+	}
+	// The process may exit between two probes, so "refused" need not be seen; what must be
+	// seen is a 503 before any refusal.
+	if first503, firstRefused := slices.Index(seen, "503"), slices.Index(seen, "refused"); first503 < 0 ||
+		firstRefused >= 0 && firstRefused < first503 {
+		t.Fatalf("/readyz answered %s; want 503 before the listener closed", strings.Join(seen, " then "))
 	}
 }

@@ -30,6 +30,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	reflectionalphapb "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
@@ -64,6 +66,7 @@ type App struct {
 	now      func() time.Time // the service's clock: dates, ages and reminders follow it
 	log      *slog.Logger
 	store    store.Store
+	calls    store.Store // the store as API calls see it: bounded by the database timeout
 	planner  *planner.Planner
 	replan   chan struct{} // pokes the pathway refresher
 	grpc     *grpc.Server  // the public gRPC listener's
@@ -76,7 +79,13 @@ type App struct {
 	gwLis    net.Listener
 	tls      *tls.Config
 	ready    atomic.Bool
+	stopping atomic.Bool // set on shutdown: readiness stays NOT_SERVING
 	services []string
+	// The operators' listeners, when configured (--admin-addr, --admin-grpc-addr).
+	adminHTTP    *http.Server
+	adminGRPC    *grpc.Server
+	adminLis     net.Listener
+	adminGRPCLis net.Listener
 	// Deliveries run on River with PostgreSQL, or in-process with the memory store.
 	river      *river.Client[pgx.Tx]
 	dispatcher *delivery.Dispatcher
@@ -86,12 +95,13 @@ type App struct {
 // readinessInterval is how often the store is checked for health reporting.
 const readinessInterval = 5 * time.Second
 
-// New opens the store and the listeners; Run serves.
-func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
+// New opens the store and the listeners; Run serves. On failure whatever was opened is
+// closed again and the error says which step failed.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a = &App{cfg: cfg, now: cfg.now(), log: log, replan: make(chan struct{}, 1)}
+	a := &App{cfg: cfg, now: cfg.now(), log: log, replan: make(chan struct{}, 1)}
 	if cfg.DevIssuerOn() && cfg.DatabaseURL != "" {
 		log.Warn("the development issuer runs with a database: anyone can mint a token for anyone registered in it; " +
 			"for trying carepath on your own machine only, never in production")
@@ -99,23 +109,50 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	if !cfg.ClockStart.IsZero() {
 		log.Warn("the service's clock is shifted (--clock-start): for tests and demonstrations only", "clock_start", cfg.ClockStart)
 	}
-	defer func() {
-		if err != nil {
-			a.close()
+	if cfg.DatabaseURL != "" && (cfg.Reflection || cfg.PublicMetrics) {
+		log.Warn("gRPC reflection or /metrics answer without a token on the public listeners; in production set " +
+			"--grpc-reflection=false --public-metrics=false and serve them on --admin-addr and --admin-grpc-addr")
+	}
+	if err := a.open(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// open binds the listeners, then opens the store and builds the servers on them.
+func (a *App) open(ctx context.Context) error {
+	cfg, log := a.cfg, a.log
+	// The listeners first: a port in use is found at once, before the slower steps.
+	var err error
+	if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		return fmt.Errorf("gRPC listener: %w", err)
+	}
+	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return fmt.Errorf("HTTP listener: %w", err)
+	}
+	if cfg.AdminAddr != "" {
+		if a.adminLis, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			return fmt.Errorf("admin HTTP listener: %w", err)
 		}
-	}()
+	}
+	if cfg.AdminGRPCAddr != "" {
+		if a.adminGRPCLis, err = net.Listen("tcp", cfg.AdminGRPCAddr); err != nil {
+			return fmt.Errorf("admin gRPC listener: %w", err)
+		}
+	}
 	bg, stop := context.WithCancel(context.Background())
 	a.stopBG = stop
 	a.planner = planner.New(catalogue.Default(), a.now)
 	if a.store, err = openStore(ctx, cfg, a.planner, civil.Today(a.now()), log); err != nil {
-		return nil, err
+		return err
 	}
 	verifier, err := newVerifier(bg, cfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if a.tls, err = tlsConfig(cfg); err != nil {
-		return nil, err
+		return err
 	}
 	gatewaySecret := rand.Text()
 
@@ -123,16 +160,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	// of an INTERNAL error on the first call.
 	validator, err := protovalidate.New(protovalidate.WithMessageDescriptors(requestMessages()...))
 	if err != nil {
-		return nil, fmt.Errorf("protovalidate: %w", err)
+		return fmt.Errorf("protovalidate: %w", err)
 	}
 	registry := prometheus.NewRegistry()
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	registry.MustRegister(metrics, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := a.startDelivery(cfg, registry); err != nil {
-		return nil, err
+		return err
 	}
-	guard := access.NewAuthenticator(a.store, verifier, gatewaySecret, log)
+	a.calls = callStore{Store: a.store, timeout: cfg.DatabaseTimeout}
+	guard := access.NewAuthenticator(a.calls, verifier, gatewaySecret, log)
 	a.health = health.NewServer()
 	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
 		s := grpcx.NewServer(log, metrics, validator, guard, opts...)
@@ -154,42 +192,57 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) 
 	}
 	a.setServing(false)
 
-	if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
-		return nil, fmt.Errorf("gRPC listener: %w", err)
-	}
-	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
-		return nil, fmt.Errorf("HTTP listener: %w", err)
-	}
 	// The gateway calls our own gRPC server, so REST calls pass every interceptor: the
 	// public listener, or with TLS a plaintext twin of the server on loopback.
 	target := loopback(a.grpcLis.Addr())
 	if a.internal != nil {
 		if a.gwLis, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("gateway listener: %w", err)
+			return fmt.Errorf("gateway listener: %w", err)
 		}
 		target = a.gwLis.Addr().String()
 	}
 	if a.gwConn, err = grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithChainUnaryInterceptor(gateway.CheckQuery)); err != nil {
-		return nil, fmt.Errorf("gateway connection: %w", err)
+		return fmt.Errorf("gateway connection: %w", err)
 	}
 	gw := gateway.NewServeMux(runtime.WithMetadata(gatewayMetadata(gatewaySecret)))
 	for _, svc := range a.apis() {
 		if err := svc.gateway(ctx, gw, a.gwConn); err != nil {
-			return nil, fmt.Errorf("gateway: %w", err)
+			return fmt.Errorf("gateway: %w", err)
 		}
 	}
-	a.http = &http.Server{
-		Handler:           a.routes(gw, registry),
-		TLSConfig:         a.tls,
+	a.http = a.httpServer(handler(a.publicRoutes(gw, registry)))
+	a.http.TLSConfig = a.tls
+	if a.adminLis != nil {
+		a.adminHTTP = a.httpServer(handler(a.adminRoutes(registry)))
+	}
+	if a.adminGRPCLis != nil {
+		a.adminGRPC = a.newAdminGRPC()
+	}
+	return nil
+}
+
+func (a *App) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
-	return a, nil
+}
+
+// newAdminGRPC is the operators' gRPC server: reflection describing the public server's
+// services, and health. It calls no carepath method, so it needs no interceptors.
+func (a *App) newAdminGRPC() *grpc.Server {
+	s := grpc.NewServer()
+	opts := reflection.ServerOptions{Services: a.grpc}
+	reflectionpb.RegisterServerReflectionServer(s, reflection.NewServerV1(opts))
+	reflectionalphapb.RegisterServerReflectionServer(s, reflection.NewServer(opts))
+	healthpb.RegisterHealthServer(s, a.health)
+	return s
 }
 
 // service is one carepath API: its gRPC implementation and its REST gateway, kept together
@@ -202,30 +255,30 @@ type service struct {
 func (a *App) apis() []service {
 	now := a.now
 	return []service{
-		{func(s *grpc.Server) { pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.store, a.planner, now)) },
+		{func(s *grpc.Server) { pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.calls, a.planner, now)) },
 			pb.RegisterYoungPeopleServiceHandler},
 		{func(s *grpc.Server) {
-			pb.RegisterCareEpisodesServiceServer(s, careepisodes.New(a.store, a.planner, now))
+			pb.RegisterCareEpisodesServiceServer(s, careepisodes.New(a.calls, a.planner, now))
 		},
 			pb.RegisterCareEpisodesServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterPathwaysServiceServer(s, pathways.New(a.store, a.planner, now)) },
+		{func(s *grpc.Server) { pb.RegisterPathwaysServiceServer(s, pathways.New(a.calls, a.planner, now)) },
 			pb.RegisterPathwaysServiceHandler},
 		{func(s *grpc.Server) {
-			pb.RegisterCatalogueServiceServer(s, catalogueservice.New(a.store, a.planner, now, a.pokeRefresher))
+			pb.RegisterCatalogueServiceServer(s, catalogueservice.New(a.calls, a.planner, now, a.pokeRefresher))
 		}, pb.RegisterCatalogueServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterAccessServiceServer(s, accessadmin.New(a.store, now)) },
+		{func(s *grpc.Server) { pb.RegisterAccessServiceServer(s, accessadmin.New(a.calls, now)) },
 			pb.RegisterAccessServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterSharingServiceServer(s, sharing.New(a.store, a.planner, now)) },
+		{func(s *grpc.Server) { pb.RegisterSharingServiceServer(s, sharing.New(a.calls, a.planner, now)) },
 			pb.RegisterSharingServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterPartnerServiceServer(s, partner.New(a.store, a.planner, now)) },
+		{func(s *grpc.Server) { pb.RegisterPartnerServiceServer(s, partner.New(a.calls, a.planner, now)) },
 			pb.RegisterPartnerServiceHandler},
 		{func(s *grpc.Server) {
-			pb.RegisterReadinessServiceServer(s, readinessservice.New(a.store, a.planner, now))
+			pb.RegisterReadinessServiceServer(s, readinessservice.New(a.calls, a.planner, now))
 		},
 			pb.RegisterReadinessServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterAuditServiceServer(s, auditlog.New(a.store, now)) },
+		{func(s *grpc.Server) { pb.RegisterAuditServiceServer(s, auditlog.New(a.calls, now)) },
 			pb.RegisterAuditServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterReminderServiceServer(s, reminders.New(a.store, now, a.webhooks())) },
+		{func(s *grpc.Server) { pb.RegisterReminderServiceServer(s, reminders.New(a.calls, now, a.webhooks())) },
 			pb.RegisterReminderServiceHandler},
 	}
 }
@@ -316,45 +369,66 @@ func loopback(addr net.Addr) string {
 	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
 }
 
-// GRPCAddr and HTTPAddr are the addresses the listeners are bound to.
-func (a *App) GRPCAddr() string { return a.grpcLis.Addr().String() }
-func (a *App) HTTPAddr() string { return a.httpLis.Addr().String() }
+// GRPCAddr and HTTPAddr are the addresses the listeners are bound to; AdminAddr and
+// AdminGRPCAddr those of the operators' listeners, "" when there are none.
+func (a *App) GRPCAddr() string      { return a.grpcLis.Addr().String() }
+func (a *App) HTTPAddr() string      { return a.httpLis.Addr().String() }
+func (a *App) AdminAddr() string     { return addrOf(a.adminLis) }
+func (a *App) AdminGRPCAddr() string { return addrOf(a.adminGRPCLis) }
+
+func addrOf(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
+}
 
 // Run serves until ctx is cancelled, then shuts down gracefully: health reports
-// NOT_SERVING, the HTTP server drains, the gRPC server drains (or is stopped when the
-// timeout passes), and the store closes.
+// NOT_SERVING while the servers go on serving for the drain delay, then the HTTP servers
+// drain, the gRPC servers drain (or are stopped when the timeout passes), and the store
+// closes.
 func (a *App) Run(ctx context.Context) error {
 	defer a.close()
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		if err := a.grpc.Serve(a.grpcLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
-			return fmt.Errorf("gRPC server: %w", err)
-		}
-		return nil
-	})
-	if a.internal != nil {
+	serveGRPC := func(name string, s *grpc.Server, l net.Listener) {
 		g.Go(func() error {
-			if err := a.internal.Serve(a.gwLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
-				return fmt.Errorf("gateway's gRPC server: %w", err)
+			if err := s.Serve(l); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+				return fmt.Errorf("%s: %w", name, err)
 			}
 			return nil
 		})
 	}
-	g.Go(func() error {
-		serve := func() error { return a.http.Serve(a.httpLis) }
-		if a.tls != nil {
-			serve = func() error { return a.http.ServeTLS(a.httpLis, "", "") }
-		}
-		if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("HTTP server: %w", err)
-		}
-		return nil
-	})
+	serveHTTP := func(name string, s *http.Server, l net.Listener) {
+		g.Go(func() error {
+			var err error
+			if s.TLSConfig != nil {
+				err = s.ServeTLS(l, "", "")
+			} else {
+				err = s.Serve(l)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return nil
+		})
+	}
+	serveGRPC("gRPC server", a.grpc, a.grpcLis)
+	if a.internal != nil {
+		serveGRPC("gateway's gRPC server", a.internal, a.gwLis)
+	}
+	serveHTTP("HTTP server", a.http, a.httpLis)
+	if a.adminHTTP != nil {
+		serveHTTP("admin HTTP server", a.adminHTTP, a.adminLis)
+	}
+	if a.adminGRPC != nil {
+		serveGRPC("admin gRPC server", a.adminGRPC, a.adminGRPCLis)
+	}
 	g.Go(func() error { a.watchReadiness(gctx); return nil })
 	g.Go(func() error { a.refreshPathways(gctx); return nil })
 	g.Go(func() error { a.raiseReminders(gctx); return nil })
 	a.runDelivery(gctx, g)
-	a.log.Info("carepath is serving", "grpc_addr", a.GRPCAddr(), "http_addr", a.HTTPAddr())
+	a.log.Info("carepath is serving", "grpc_addr", a.GRPCAddr(), "http_addr", a.HTTPAddr(),
+		"admin_addr", a.AdminAddr(), "admin_grpc_addr", a.AdminGRPCAddr())
 
 	g.Go(func() error {
 		<-gctx.Done()
@@ -364,16 +438,25 @@ func (a *App) Run(ctx context.Context) error {
 	return g.Wait()
 }
 
+// shutdown reports NOT_SERVING first and keeps serving for the drain delay, so that load
+// balancers, which poll /readyz or gRPC health, stop sending before the listeners close.
 func (a *App) shutdown() {
-	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	a.log.Info("shutting down", "drain_delay", a.cfg.ShutdownDrainDelay, "timeout", a.cfg.ShutdownTimeout)
+	a.stopping.Store(true)
 	a.health.Shutdown()
 	a.ready.Store(false)
+	time.Sleep(a.cfg.ShutdownDrainDelay)
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := a.http.Shutdown(ctx); err != nil {
-		a.log.Warn("HTTP server did not drain in time", "error", err)
+	for _, s := range []*http.Server{a.http, a.adminHTTP} {
+		if s == nil {
+			continue
+		}
+		if err := s.Shutdown(ctx); err != nil {
+			a.log.Warn("HTTP server did not drain in time", "error", err)
+		}
 	}
-	for _, s := range []*grpc.Server{a.internal, a.grpc} {
+	for _, s := range []*grpc.Server{a.internal, a.grpc, a.adminGRPC} {
 		if s == nil {
 			continue
 		}
@@ -395,7 +478,7 @@ func (a *App) close() {
 	if a.gwConn != nil {
 		_ = a.gwConn.Close()
 	}
-	for _, l := range []net.Listener{a.grpcLis, a.httpLis, a.gwLis} {
+	for _, l := range []net.Listener{a.grpcLis, a.httpLis, a.gwLis, a.adminLis, a.adminGRPCLis} {
 		if l != nil {
 			_ = l.Close()
 		}
@@ -478,6 +561,9 @@ func (a *App) refreshPathways(ctx context.Context) {
 }
 
 func (a *App) setServing(ok bool) {
+	if a.stopping.Load() {
+		return // shutting down: NOT_SERVING for good
+	}
 	a.ready.Store(ok)
 	st := healthpb.HealthCheckResponse_NOT_SERVING
 	if ok {

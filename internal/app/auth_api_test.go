@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -154,7 +155,14 @@ func TestTokensFromAnIdentityProvider(t *testing.T) {
 			map[string]any{"exp": time.Now().Add(-10 * time.Minute).Unix()})),
 		"not yet valid": signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin",
 			map[string]any{"nbf": time.Now().Add(10 * time.Minute).Unix()})),
-		"missing exp":     signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin", map[string]any{"exp": nil})),
+		"missing exp": signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin", map[string]any{"exp": nil})),
+		// A NumericDate is a JSON number; strings are refused even when they spell a time.
+		"exp a numeric string": signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin",
+			map[string]any{"exp": fmt.Sprint(time.Now().Add(10 * time.Minute).Unix())})),
+		"exp an RFC 3339 string": signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin",
+			map[string]any{"exp": time.Now().Add(10 * time.Minute).Format(time.RFC3339)})),
+		"iat a numeric string": signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin",
+			map[string]any{"iat": fmt.Sprint(time.Now().Unix())})),
 		"wrong issuer":    signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin", map[string]any{"iss": "https://evil.invalid"})),
 		"wrong audience":  signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin", map[string]any{"aud": "another-api"})),
 		"no subject":      signJWT(t, jwa.RS256(), idp.rsa, "rsa-1", idp.claims("ada-admin", map[string]any{"sub": nil})),

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,10 +23,25 @@ type Config struct {
 	DatabaseURL     string
 	MigrateOnStart  bool
 	DemoData        bool
-	Reflection      bool
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
-	MaxBodyBytes    int64
+	// ShutdownDrainDelay is how long the server keeps serving, reporting NOT_SERVING,
+	// after SIGTERM and before it stops accepting, so load balancers stop sending first.
+	ShutdownDrainDelay time.Duration
+	MaxBodyBytes       int64
+
+	// What answers without a token. Reflection and PublicMetrics put gRPC reflection and
+	// /metrics on the public listeners; AdminAddr (HTTP: /metrics, /healthz, /readyz)
+	// and AdminGRPCAddr (gRPC: reflection and health) are listeners of their own for
+	// operators, empty for none.
+	Reflection    bool
+	PublicMetrics bool
+	AdminAddr     string
+	AdminGRPCAddr string
+
+	// DatabaseTimeout bounds one database transaction, and so how long a call waits for a
+	// database that does not answer; a call's own shorter deadline wins.
+	DatabaseTimeout time.Duration
 
 	// Authentication: an identity provider's issuer, audience and key set, or the built-in
 	// development issuer (DevIssuer "auto" runs it with the in-memory store only).
@@ -56,17 +73,20 @@ type Config struct {
 // Defaults returns the zero-setup configuration.
 func Defaults() Config {
 	return Config{
-		GRPCAddr:         ":9090",
-		HTTPAddr:         ":8080",
-		DemoData:         true,
-		Reflection:       true,
-		LogLevel:         slog.LevelInfo,
-		ShutdownTimeout:  20 * time.Second,
-		MaxBodyBytes:     1 << 20,
-		DevIssuer:        "auto",
-		WebhookTimeout:   15 * time.Second,
-		JobRescueAfter:   time.Hour,
-		ReminderInterval: time.Minute,
+		GRPCAddr:           ":9090",
+		HTTPAddr:           ":8080",
+		DemoData:           true,
+		Reflection:         true,
+		PublicMetrics:      true,
+		LogLevel:           slog.LevelInfo,
+		ShutdownTimeout:    20 * time.Second,
+		ShutdownDrainDelay: 5 * time.Second,
+		DatabaseTimeout:    15 * time.Second,
+		MaxBodyBytes:       1 << 20,
+		DevIssuer:          "auto",
+		WebhookTimeout:     15 * time.Second,
+		JobRescueAfter:     time.Hour,
+		ReminderInterval:   time.Minute,
 	}
 }
 
@@ -80,9 +100,19 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.RegisterDatabaseFlag(fs)
 	fs.BoolVar(&c.MigrateOnStart, "migrate", c.MigrateOnStart, "apply database migrations before serving (PostgreSQL only)")
 	fs.BoolVar(&c.DemoData, "demo-data", c.DemoData, "load the demo young people into the in-memory store")
-	fs.BoolVar(&c.Reflection, "grpc-reflection", c.Reflection, "serve gRPC reflection, so tools like grpcurl can list the API")
+	fs.BoolVar(&c.Reflection, "grpc-reflection", c.Reflection,
+		"serve gRPC reflection on the public gRPC listener, so tools like grpcurl can list the API (no token needed)")
+	fs.BoolVar(&c.PublicMetrics, "public-metrics", c.PublicMetrics, "serve /metrics on the public HTTP listener (no token needed)")
+	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr,
+		"address of an operators' HTTP listener serving /metrics, /healthz and /readyz; empty for none")
+	fs.StringVar(&c.AdminGRPCAddr, "admin-grpc-addr", c.AdminGRPCAddr,
+		"address of an operators' gRPC listener serving reflection and health; empty for none")
+	fs.DurationVar(&c.DatabaseTimeout, "database-timeout", c.DatabaseTimeout,
+		"longest a database transaction may take, and so a call may wait for a database that does not answer")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "log level: DEBUG, INFO, WARN or ERROR")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests get to finish on SIGTERM")
+	fs.DurationVar(&c.ShutdownDrainDelay, "shutdown-drain-delay", c.ShutdownDrainDelay,
+		"after SIGTERM, how long to keep serving while reporting NOT_SERVING, so load balancers stop sending first")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest REST request body accepted, in bytes")
 	fs.StringVar(&c.AuthIssuer, "auth-issuer", c.AuthIssuer, "issuer (iss) of the identity provider's access tokens")
 	fs.StringVar(&c.AuthAudience, "auth-audience", c.AuthAudience, "audience (aud) the tokens must be issued for")
@@ -175,7 +205,13 @@ func ApplyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 // Validate checks the configuration once, before anything starts.
 func (c Config) Validate() error {
 	var errs []error
-	for name, addr := range map[string]string{"grpc-addr": c.GRPCAddr, "http-addr": c.HTTPAddr} {
+	addrs := map[string]string{"grpc-addr": c.GRPCAddr, "http-addr": c.HTTPAddr,
+		"admin-addr": c.AdminAddr, "admin-grpc-addr": c.AdminGRPCAddr}
+	for _, name := range slices.Sorted(maps.Keys(addrs)) {
+		addr := addrs[name]
+		if addr == "" && strings.HasPrefix(name, "admin") {
+			continue // no admin listener
+		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			errs = append(errs, fmt.Errorf("--%s %q is not host:port", name, addr))
 		}
@@ -189,6 +225,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
+	}
+	if c.ShutdownDrainDelay < 0 || c.ShutdownDrainDelay > 5*time.Minute {
+		errs = append(errs, errors.New("--shutdown-drain-delay must be between 0 and 5m"))
+	}
+	if c.DatabaseTimeout < time.Second || c.DatabaseTimeout > 10*time.Minute {
+		errs = append(errs, errors.New("--database-timeout must be between 1s and 10m"))
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<20 {
 		errs = append(errs, errors.New("--max-body-bytes must be between 1024 and 1048576 (the gRPC message limit)"))
@@ -237,7 +279,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("store", db), slog.Bool("migrate", c.MigrateOnStart),
 		slog.Bool("demo_data", c.DemoData && c.DatabaseURL == ""),
 		slog.Bool("grpc_reflection", c.Reflection), slog.String("log_level", c.LogLevel.String()),
+		slog.Bool("public_metrics", c.PublicMetrics), slog.String("admin_addr", c.AdminAddr),
+		slog.String("admin_grpc_addr", c.AdminGRPCAddr), slog.String("database_timeout", c.DatabaseTimeout.String()),
 		slog.String("shutdown_timeout", c.ShutdownTimeout.String()), slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.String("shutdown_drain_delay", c.ShutdownDrainDelay.String()),
 		slog.Bool("dev_issuer", c.DevIssuerOn()), slog.String("auth_issuer", c.AuthIssuer),
 		slog.String("auth_jwks_url", c.AuthJWKSURL), slog.Bool("tls", c.TLSCertFile != ""),
 		slog.Bool("mutual_tls", c.TLSClientCAFile != ""), slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),

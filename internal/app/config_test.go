@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func parse(t *testing.T, args []string, env map[string]string) (Config, error) {
@@ -67,6 +68,10 @@ func TestValidate(t *testing.T) {
 		"half an identity provider": func(c *Config) {
 			c.DevIssuer, c.AuthJWKSURL = "false", "https://idp.example/jwks.json"
 		},
+		"admin addr":              func(c *Config) { c.AdminAddr = "9091" },
+		"admin gRPC addr":         func(c *Config) { c.AdminGRPCAddr = "localhost" },
+		"negative drain delay":    func(c *Config) { c.ShutdownDrainDelay = -time.Second },
+		"no database timeout":     func(c *Config) { c.DatabaseTimeout = 0 },
 		"key without certificate": func(c *Config) { c.TLSKeyFile = "key.pem" },
 		"client CA without TLS":   func(c *Config) { c.TLSClientCAFile = "ca.pem" },
 	} {

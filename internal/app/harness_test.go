@@ -62,6 +62,8 @@ type server struct {
 	token  string // the test personal adviser's bearer token
 	person string // the test personal adviser's id
 	grpc   string // the gRPC address
+	// admin and adminGRPC are the operators' listeners' addresses, "" when off.
+	admin, adminGRPC string
 	// dialOpts, if set, replace the plaintext transport of dial (for TLS).
 	dialOpts []grpc.DialOption
 }
@@ -112,6 +114,7 @@ func testConfig() app.Config {
 	cfg := app.Defaults()
 	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ShutdownDrainDelay = 0 // tests that stop servers need not wait for load balancers
 	cfg.Clock = testclock.Now
 	return cfg
 }
@@ -141,7 +144,8 @@ func startWithoutPerson(t *testing.T, cfg app.Config) *server {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	var once sync.Once
-	s := &server{base: "http://" + a.HTTPAddr(), grpc: a.GRPCAddr(), logs: logs, config: cfg}
+	s := &server{base: "http://" + a.HTTPAddr(), grpc: a.GRPCAddr(), logs: logs, config: cfg,
+		admin: a.AdminAddr(), adminGRPC: a.AdminGRPCAddr()}
 	testLogs.add(logs)
 	s.stop = func() {
 		once.Do(func() {

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -79,7 +80,8 @@ func TestMain(m *testing.M) {
 				code = 1
 			}
 		}
-		if !strings.Contains(logs, "finished call") {
+		// With -run, a selection may make no call at all (the golden file's test, say).
+		if !strings.Contains(logs, "finished call") && flag.Lookup("test.run").Value.String() == "" {
 			fmt.Fprintln(os.Stderr, "FAIL: the API test suite logged no calls; the personal-data check proved nothing")
 			code = 1
 		}

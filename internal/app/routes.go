@@ -13,31 +13,64 @@ import (
 	"github.com/carepath/carepath/proto/gen/openapi"
 )
 
-// routes is the HTTP listener: the REST API under /v1/, plus operational endpoints.
-func (a *App) routes(gw http.Handler, registry *prometheus.Registry) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/", gateway.LimitBody(a.cfg.MaxBodyBytes, gw)) // /v1/... and AIP-style 404s
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "SERVING"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if a.ready.Load() {
-			writeJSON(w, http.StatusOK, map[string]string{"status": "SERVING"})
-			return
-		}
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "NOT_SERVING"})
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+// route is one pattern of an HTTP listener (net/http's ServeMux syntax).
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// publicRoutes are the public HTTP listener's: the REST API under /v1/, probes, the OpenAPI
+// document, and /metrics and the development issuer's keys when they are on.
+func (a *App) publicRoutes(gw http.Handler, registry *prometheus.Registry) []route {
+	routes := []route{{"/", gateway.LimitBody(a.cfg.MaxBodyBytes, gw)}} // /v1/... and AIP-style 404s
+	routes = append(routes, a.probeRoutes()...)
+	if a.cfg.PublicMetrics {
+		routes = append(routes, metricsRoute(registry))
+	}
 	if a.cfg.DevIssuerOn() {
 		// The development issuer's public keys, for tools that want to verify its tokens.
-		mux.HandleFunc("GET /dev/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
+		routes = append(routes, route{"GET /dev/jwks.json", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, http.StatusOK, authn.DevKeySet())
-		})
+		})})
 	}
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+	return append(routes, route{"GET /openapi.json", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Spec)
-	})
+	})})
+}
+
+// adminRoutes are the operators' listener's (--admin-addr): metrics and the probes.
+func (a *App) adminRoutes(registry *prometheus.Registry) []route {
+	return append(a.probeRoutes(), metricsRoute(registry))
+}
+
+// probeRoutes say whether the process is up (/healthz) and whether it should be sent
+// traffic (/readyz: the store is ready and the server is not shutting down).
+func (a *App) probeRoutes() []route {
+	return []route{
+		{"GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "SERVING"})
+		})},
+		{"GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			if a.ready.Load() {
+				writeJSON(w, http.StatusOK, map[string]string{"status": "SERVING"})
+				return
+			}
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "NOT_SERVING"})
+		})},
+	}
+}
+
+func metricsRoute(registry *prometheus.Registry) route {
+	return route{"GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{})}
+}
+
+// handler serves routes, with request ids.
+func handler(routes []route) http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range routes {
+		mux.Handle(r.pattern, r.handler)
+	}
 	return requestid.Middleware(mux)
 }
 

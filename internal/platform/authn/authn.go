@@ -252,6 +252,9 @@ func (v *verifier) claims(payload []byte) (Claims, error) {
 	if p := bytes.TrimSpace(payload); len(p) == 0 || p[0] != '{' {
 		return Claims{}, refuse(msgMalformed)
 	}
+	if !numericDates(payload) {
+		return Claims{}, refuse(msgMalformed)
+	}
 	tok := jwt.New()
 	if err := json.Unmarshal(payload, tok); err != nil {
 		return Claims{}, refuse(msgMalformed)
@@ -298,4 +301,25 @@ func (v *verifier) claims(payload []byte) (Claims, error) {
 		}
 	}
 	return c, nil
+}
+
+// numericDates reports whether the time claims present ("exp", "nbf", "iat") are JSON
+// numbers, as RFC 7519 defines a NumericDate. The JWT library also reads strings (digits
+// or RFC 3339) as dates; a token that spells a time claim any other way is malformed.
+func numericDates(payload []byte) bool {
+	var claims map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return false
+	}
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		v, ok := claims[name]
+		if !ok {
+			continue
+		}
+		// The value is valid JSON, so a leading '-' or digit makes it a number.
+		if v = bytes.TrimSpace(v); len(v) == 0 || v[0] != '-' && (v[0] < '0' || v[0] > '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -2,7 +2,9 @@ package authn
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +102,15 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 			return sign(t, jwa.RS256(), k.rsa, "rsa-1", []byte(`["sub"]`), nil)
 		}, msgMalformed},
 		{"exp not a number", rs256(with(good, map[string]any{"exp": "tomorrow"})), msgMalformed},
+		// NumericDate is a JSON number (RFC 7519 section 2); the JWT library would read
+		// these strings as dates.
+		{"exp a numeric string", rs256(with(good, map[string]any{"exp": fmt.Sprint(t0.Add(time.Hour).Unix())})), msgMalformed},
+		{"exp an RFC 3339 string", rs256(with(good, map[string]any{"exp": t0.Add(time.Hour).Format(time.RFC3339)})), msgMalformed},
+		{"exp true", rs256(with(good, map[string]any{"exp": true})), msgMalformed},
+		{"exp an array", rs256(with(good, map[string]any{"exp": []int64{t0.Add(time.Hour).Unix()}})), msgMalformed},
+		{"nbf a numeric string", rs256(with(good, map[string]any{"nbf": fmt.Sprint(t0.Unix())})), msgMalformed},
+		{"iat a numeric string", rs256(with(good, map[string]any{"iat": fmt.Sprint(t0.Unix())})), msgMalformed},
+		{"iat null", rs256(with(good, map[string]any{"iat": json.RawMessage("null")})), msgMalformed},
 		{"client_id not a string", rs256(with(good, map[string]any{"client_id": 42})), msgMalformed},
 		{"alg none", func(t *testing.T) string {
 			return b64JSON(t, map[string]string{"alg": "none", "kid": "rsa-1"}) + "." + b64JSON(t, good) + "."

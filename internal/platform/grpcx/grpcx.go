@@ -11,6 +11,7 @@ package grpcx
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -99,7 +100,8 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 }
 
 // errorMapper turns every error a handler returns into an AIP-193 status and logs the
-// detail of unexpected ones, which the caller never sees.
+// detail of unexpected ones, which the caller never sees, and the cause of an unavailable
+// or slow store (the database's SQLSTATE and message, say), which operators need.
 type errorMapper struct{ log *slog.Logger }
 
 func (m *errorMapper) mapErr(ctx context.Context, method string, err error) error {
@@ -107,9 +109,14 @@ func (m *errorMapper) mapErr(ctx context.Context, method string, err error) erro
 		return nil
 	}
 	st, internal := apierr.Status(err)
-	if internal {
+	var e *errs.Error
+	switch {
+	case internal:
 		m.log.ErrorContext(ctx, "internal error", "request_id", requestid.From(ctx),
 			"grpc.method", method, "error", err.Error())
+	case errors.As(err, &e) && e.Unwrap() != nil && (e.Kind == errs.Unavailable || e.Kind == errs.DeadlineExceeded):
+		m.log.WarnContext(ctx, "the store failed the call", "request_id", requestid.From(ctx),
+			"grpc.method", method, "grpc.code", st.Code().String(), "error", err.Error())
 	}
 	return st.Err()
 }

@@ -2,6 +2,7 @@ package grpcx_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/platform/apierr"
@@ -32,6 +34,12 @@ type fake struct {
 func (f *fake) GetYoungPerson(ctx context.Context, _ *pb.GetYoungPersonRequest) (*pb.YoungPerson, error) {
 	f.calls++
 	panic("handler bug")
+}
+
+func (f *fake) DeleteYoungPerson(context.Context, *pb.DeleteYoungPersonRequest) (*emptypb.Empty, error) {
+	f.calls++
+	cause := errors.New(`postgres: FATAL SQLSTATE 57P01: terminating connection due to administrator command`)
+	return nil, errs.Wrap(cause, errs.Unavailable, errs.ReasonStoreUnavailable, "the database is unavailable; retry with backoff")
 }
 
 func (f *fake) ListYoungPeople(context.Context, *pb.ListYoungPeopleRequest) (*pb.ListYoungPeopleResponse, error) {
@@ -105,6 +113,20 @@ func TestInternalErrorsAreHiddenAndLogged(t *testing.T) {
 	wantInternal(t, err)
 	if !strings.Contains(logs.String(), "unexpected EOF") {
 		t.Fatalf("the cause was not logged:\n%s", logs.String())
+	}
+}
+
+// An unavailable store is not an internal error, but operators need its cause.
+func TestUnavailableStoreIsLoggedWithItsCause(t *testing.T) {
+	client, _, logs := serve(t)
+	_, err := client.DeleteYoungPerson(context.Background(),
+		&pb.DeleteYoungPersonRequest{Name: "youngPeople/01a20440-392f-7d72-b563-92c02ba5ba95"})
+	st := status.Convert(err)
+	if st.Code() != codes.Unavailable || apierr.Info(st).GetReason() != "STORE_UNAVAILABLE" || strings.Contains(st.Message(), "SQLSTATE") {
+		t.Fatalf("error = %v, want UNAVAILABLE without the cause", err)
+	}
+	if l := logs.String(); !strings.Contains(l, `"level":"WARN"`) || !strings.Contains(l, "SQLSTATE 57P01: terminating connection") {
+		t.Fatalf("the cause was not logged:\n%s", l)
 	}
 }
 

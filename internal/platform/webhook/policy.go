@@ -11,14 +11,25 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"code.dny.dev/ssrf"
 )
 
 // LookupNetIP resolves host names for CheckURL. Tests replace it to avoid the network.
 var LookupNetIP = net.DefaultResolver.LookupNetIP
 
-// ErrPrivateAddress is the dial error when a webhook endpoint turns out to be on a
-// private, loopback or link-local address.
-var ErrPrivateAddress = errors.New("webhook: refused to connect to a private, loopback or link-local address")
+// ErrPrivateAddress is the dial error when a webhook endpoint turns out to be on an
+// address that is not on the public internet.
+var ErrPrivateAddress = errors.New("webhook: refused to connect to a private or special-purpose address")
+
+// guard knows every special-purpose range of the IANA IPv4 and IPv6 registries (loopback,
+// private, link-local, shared, benchmarking, documentation, reserved, ...) and refuses
+// every IPv6 address outside global unicast, which covers the forms that embed an IPv4
+// address: mapped (::ffff:0:0/96), compatible (::/96) and NAT64 (64:ff9b::/96,
+// 64:ff9b:1::/48). 6to4 (2002::/16) and Teredo (2001::/32) are in its deny list. It is
+// generated from the registries, so it stays current as a dependency rather than a list
+// kept by hand here. Endpoints may listen on any port.
+var guard = ssrf.New(ssrf.WithAnyPort())
 
 // CheckURL reports whether raw may be a webhook endpoint. Anyone who can register a
 // webhook makes this server send requests, so endpoints must be public https URLs, not
@@ -50,8 +61,8 @@ func CheckURL(ctx context.Context, raw string, allowPrivate bool) error {
 		return nil
 	}
 	if a, err := netip.ParseAddr(host); err == nil {
-		if blocked(a) {
-			return errors.New("must not be a private, loopback or link-local address")
+		if !isPublic(a) {
+			return errors.New("must not be a private or special-purpose address")
 		}
 		return nil
 	}
@@ -64,8 +75,8 @@ func CheckURL(ctx context.Context, raw string, allowPrivate bool) error {
 		return errors.New("host name does not resolve")
 	}
 	for _, a := range addrs {
-		if blocked(a) {
-			return errors.New("resolves to a private, loopback or link-local address")
+		if !isPublic(a) {
+			return errors.New("resolves to a private or special-purpose address")
 		}
 	}
 	return nil
@@ -82,42 +93,17 @@ func numericHost(host string) bool {
 	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
-var (
-	// nat64 embeds an IPv4 address in an IPv6 one; the embedded address is what is reached.
-	nat64 = netip.MustParsePrefix("64:ff9b::/96")
-	// Ranges that netip's predicates do not cover but that are not the public internet.
-	otherBlocked = []netip.Prefix{
-		netip.MustParsePrefix("0.0.0.0/8"),     // "this network"; 0.0.0.0 reaches the local host
-		netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT, used internally by clouds
-		netip.MustParsePrefix("240.0.0.0/4"),   // reserved, and the broadcast address
-		netip.MustParsePrefix("fec0::/10"),     // deprecated site-local
-	}
-)
-
-// blocked reports whether a is not a public unicast address.
-func blocked(a netip.Addr) bool {
-	a = a.Unmap().WithZone("")
-	if nat64.Contains(a) {
-		b := a.As16()
-		a = netip.AddrFrom4([4]byte(b[12:]))
-	}
-	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsUnspecified() ||
-		a.IsLinkLocalUnicast() || a.IsMulticast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() {
-		return true
-	}
-	for _, p := range otherBlocked {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
+// isPublic reports whether a webhook may be sent to a: a public unicast address in no
+// special-purpose range.
+func isPublic(a netip.Addr) bool {
+	return a.IsValid() && guard.SafeAddr(a.WithZone("")) == nil
 }
 
 // refusePrivate is the dialer's Control hook: it sees the address actually being
 // connected to, after DNS, so rebinding a name to an internal address does not help.
-func refusePrivate(_, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil || blocked(ap.Addr()) {
+func refusePrivate(network, address string, c syscall.RawConn) error {
+	if err := guard.Safe(network, address, c); err != nil {
+		// The guard's message names the address; the caller stores only the outcome.
 		return ErrPrivateAddress
 	}
 	return nil

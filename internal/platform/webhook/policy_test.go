@@ -30,12 +30,13 @@ func fakeDNS(t *testing.T, table map[string]string) {
 
 func TestCheckURL(t *testing.T) {
 	fakeDNS(t, map[string]string{
-		"hooks.example.com":    "93.184.215.14 2606:2800:21f:cb07:6820:80da:af6b:8b2c",
-		"localhost":            "127.0.0.1 ::1",
-		"rebind.example.com":   "127.0.0.1",
-		"mixed.example.com":    "93.184.215.14 10.0.0.7", // one bad address is enough
-		"metadata.example.com": "169.254.169.254",
-		"mapped.example.com":   "::ffff:10.1.2.3",
+		"hooks.example.com":     "93.184.215.14 2606:2800:21f:cb07:6820:80da:af6b:8b2c",
+		"localhost":             "127.0.0.1 ::1",
+		"rebind.example.com":    "127.0.0.1",
+		"mixed.example.com":     "93.184.215.14 10.0.0.7", // one bad address is enough
+		"metadata.example.com":  "169.254.169.254",
+		"mapped.example.com":    "::ffff:10.1.2.3",
+		"sixtofour.example.com": "2002:a00:1::1",
 	})
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -48,7 +49,15 @@ func TestCheckURL(t *testing.T) {
 		{url: "https://93.184.215.14/hook", ok: true},
 		{url: "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/hook", ok: true},
 		{url: "https://64:ff9b::5db8:d70e/hook", malformed: true}, // unbracketed IPv6
-		{url: "https://[64:ff9b::5db8:d70e]/hook", ok: true},      // NAT64 of a public address
+		{url: "https://[64:ff9b::5db8:d70e]/hook"},                // NAT64, even of a public address
+		{url: "https://198.18.0.1/hook"},                          // benchmarking
+		{url: "https://[2002:7f00:1::]/hook"},                     // 6to4 wrapping 127.0.0.1
+		{url: "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/"},  // Teredo
+		{url: "https://[::ffff:93.184.215.14]/"},                  // IPv4-mapped, even public
+		{url: "https://[::93.184.215.14]/"},                       // IPv4-compatible
+		{url: "https://[2001:db8::1]/"},                           // documentation
+		{url: "https://192.0.2.1/"},                               // documentation
+		{url: "https://sixtofour.example.com/"},
 
 		{url: "http://hooks.example.com/carepath"},
 		{url: "https://127.0.0.1/"},
@@ -111,8 +120,8 @@ func TestCheckURLMessages(t *testing.T) {
 	fakeDNS(t, map[string]string{"rebind.example.com": "127.0.0.1"})
 	for url, want := range map[string]string{
 		"http://hooks.example.com/":     "must use https",
-		"https://rebind.example.com/":   "resolves to a private, loopback or link-local address",
-		"https://169.254.169.254/":      "must not be a private, loopback or link-local address",
+		"https://rebind.example.com/":   "resolves to a private or special-purpose address",
+		"https://169.254.169.254/":      "must not be a private or special-purpose address",
 		"https://u:p@hooks.example.com": "must not contain a user name or password",
 		"relative":                      "must be an absolute URL",
 	} {
@@ -124,30 +133,39 @@ func TestCheckURLMessages(t *testing.T) {
 
 func TestRefusePrivate(t *testing.T) {
 	for addr, refused := range map[string]bool{
-		"93.184.215.14:443":          false,
-		"[2606:2800:21f::1]:443":     false,
-		"127.0.0.1:443":              true,
-		"[::1]:443":                  true,
-		"10.0.0.1:80":                true,
-		"169.254.169.254:80":         true,
-		"[::ffff:192.168.0.1]:443":   true,
-		"[fe80::1%eth0]:443":         true,
-		"100.100.100.100:443":        true,
-		"0.0.0.0:443":                true,
-		"not an address":             true,
-		"hooks.example.com:443":      true, // Control only ever sees resolved addresses
-		"[64:ff9b::a00:1]:443":       true,
-		"[64:ff9b::5db8:d70e]:443":   false,
-		"[2001:db8::1]:443":          false, // documentation range: unroutable, not internal
-		"[ff02::1]:443":              true,
-		"198.51.100.1:443":           false,
-		"172.32.0.1:443":             false, // just outside 172.16.0.0/12
-		"100.128.0.1:443":            false, // just outside 100.64.0.0/10
-		"[fc00::1]:443":              true,
-		"[::ffff:100.64.0.1]:443":    true,
-		"[::ffff:93.184.215.14]:443": false,
+		"93.184.215.14:443":                          false,
+		"[2606:2800:21f::1]:443":                     false,
+		"127.0.0.1:443":                              true,
+		"[::1]:443":                                  true,
+		"10.0.0.1:80":                                true,
+		"169.254.169.254:80":                         true,
+		"[::ffff:192.168.0.1]:443":                   true,
+		"[fe80::1%eth0]:443":                         true,
+		"100.100.100.100:443":                        true,
+		"0.0.0.0:443":                                true,
+		"not an address":                             true,
+		"hooks.example.com:443":                      true, // Control only ever sees resolved addresses
+		"[64:ff9b::a00:1]:443":                       true,
+		"[64:ff9b::5db8:d70e]:443":                   true, // NAT64 of a public address: still an embedding
+		"[2001:db8::1]:443":                          true, // documentation
+		"[ff02::1]:443":                              true,
+		"198.51.100.1:443":                           true,  // documentation
+		"198.18.0.1:443":                             true,  // benchmarking
+		"[2002:7f00:1::]:443":                        true,  // 6to4 of 127.0.0.1
+		"[2001:0:4136:e378:8000:63bf:80ff:fffe]:443": true,  // Teredo
+		"93.184.215.14:8443":                         false, // any port
+		"172.32.0.1:443":                             false, // just outside 172.16.0.0/12
+		"100.128.0.1:443":                            false, // just outside 100.64.0.0/10
+		"[fc00::1]:443":                              true,
+		"[::ffff:100.64.0.1]:443":                    true,
+		"[::ffff:93.184.215.14]:443":                 true, // IPv4-mapped
 	} {
-		err := refusePrivate("tcp", addr, nil)
+		// The dialer names the address family it dials.
+		network := "tcp4"
+		if strings.HasPrefix(addr, "[") {
+			network = "tcp6"
+		}
+		err := refusePrivate(network, addr, nil)
 		if (err != nil) != refused {
 			t.Errorf("refusePrivate(%q) = %v, want refused=%v", addr, err, refused)
 		}

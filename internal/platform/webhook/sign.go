@@ -1,15 +1,14 @@
 package webhook
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
 // secretPrefix marks a signing secret, as in the Standard Webhooks libraries, so a
@@ -50,7 +49,9 @@ func secretKey(s string) ([]byte, error) {
 
 // Sign returns the webhook-signature header value for a message: one "v1,<signature>"
 // per secret, separated by spaces. Signing with both the old and new secret while a
-// receiver rotates lets it verify with either one.
+// receiver rotates lets it verify with either one. The signatures are made by the
+// Standard Webhooks reference library, the one receivers (and our tests) verify with, so
+// signing and verifying share one implementation.
 func Sign(secrets []string, id string, ts time.Time, body []byte) (string, error) {
 	if len(secrets) == 0 {
 		return "", errors.New("webhook: no signing secret")
@@ -58,13 +59,6 @@ func Sign(secrets []string, id string, ts time.Time, body []byte) (string, error
 	if err := checkID(id); err != nil {
 		return "", err
 	}
-	signed := make([]byte, 0, len(id)+len(body)+24)
-	signed = append(signed, id...)
-	signed = append(signed, '.')
-	signed = strconv.AppendInt(signed, ts.Unix(), 10)
-	signed = append(signed, '.')
-	signed = append(signed, body...)
-
 	sigs := make([]string, len(secrets))
 	for i, s := range secrets {
 		key, err := secretKey(s)
@@ -72,9 +66,13 @@ func Sign(secrets []string, id string, ts time.Time, body []byte) (string, error
 			// The secret itself never appears in the error.
 			return "", fmt.Errorf("webhook: secret %d: %w", i+1, err)
 		}
-		mac := hmac.New(sha256.New, key)
-		mac.Write(signed)
-		sigs[i] = "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		wh, err := standardwebhooks.NewWebhookRaw(key)
+		if err == nil {
+			sigs[i], err = wh.Sign(id, ts, body)
+		}
+		if err != nil {
+			return "", fmt.Errorf("webhook: signing with secret %d failed", i+1)
+		}
 	}
 	return strings.Join(sigs, " "), nil
 }

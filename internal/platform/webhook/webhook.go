@@ -1,6 +1,7 @@
 // Package webhook delivers outbound webhooks as the Standard Webhooks 1.0 specification
 // describes, so receivers can verify them with any off-the-shelf library: each request
-// carries webhook-id, webhook-timestamp and an HMAC-SHA256 webhook-signature.
+// carries webhook-id, webhook-timestamp and an HMAC-SHA256 webhook-signature made by the
+// Standard Webhooks reference library.
 //
 // Because callers choose the endpoint, the package also guards against server-side
 // request forgery: CheckURL vets a URL when it is registered, and the client from

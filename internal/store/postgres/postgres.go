@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,6 +28,7 @@ type Store struct {
 	// river only inserts jobs (AddDeliveries), in the store's transactions; it works none.
 	river    *river.Client[pgx.Tx]
 	url      string
+	maxTx    time.Duration
 	migrated atomic.Bool
 }
 
@@ -35,11 +38,25 @@ var _ store.Store = (*Store)(nil)
 type Options struct {
 	// MaxConns caps the pool; 0 keeps pgx's default.
 	MaxConns int32
+	// MaxTx bounds every transaction, background work's included; 0 means DefaultMaxTx.
+	MaxTx time.Duration
 }
 
-// Open connects a pool to the database at url. Unless the URL says otherwise, statements
-// time out after 30 seconds and idle transactions after 60, so that a stuck request cannot
-// hold locks for long. Open does not wait for the database: see Ready.
+// Time limits. A database that stops answering (a network partition, a hung server) must
+// not hang the calls waiting for it: each transaction has a deadline, and so has each
+// connection attempt, after which the call fails with UNAVAILABLE.
+const (
+	DefaultMaxTx   = time.Minute
+	connectTimeout = 5 * time.Second
+	// The server's own limits, unless the URL sets them, so that a stuck statement or an
+	// abandoned transaction cannot hold locks for long.
+	statementTimeout         = "30s"
+	idleInTransactionTimeout = "60s"
+)
+
+// Open connects a pool to the database at url. Unless the URL says otherwise, connecting
+// times out after 5 seconds, statements after 30 and idle transactions after 60. Open does
+// not wait for the database: see Ready.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -47,10 +64,17 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	params := cfg.ConnConfig.RuntimeParams
 	setDefault(params, "application_name", "carepath")
-	setDefault(params, "statement_timeout", "30s")
-	setDefault(params, "idle_in_transaction_session_timeout", "60s")
+	setDefault(params, "statement_timeout", statementTimeout)
+	setDefault(params, "idle_in_transaction_session_timeout", idleInTransactionTimeout)
+	if cfg.ConnConfig.ConnectTimeout == 0 { // no connect_timeout in the URL
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
+	}
+	maxTx := opts.MaxTx
+	if maxTx <= 0 {
+		maxTx = DefaultMaxTx
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -61,7 +85,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: river client: %w", err)
 	}
-	return &Store{pool: pool, river: rc, url: url}, nil
+	return &Store{pool: pool, river: rc, url: url, maxTx: maxTx}, nil
 }
 
 func setDefault(m map[string]string, k, v string) {
@@ -101,15 +125,37 @@ const maxAttempts = 3
 
 // InTx runs fn in a read-committed transaction, retrying it when PostgreSQL reports a
 // serialisation failure or deadlock.
+//
+// The transaction, with its retries and its wait for a connection, has a deadline: a little
+// before ctx's, so that the caller still has time to answer, and at most MaxTx away. When
+// that deadline passes while ctx is still live, the database did not answer in time and
+// the error is UNAVAILABLE; pgx abandons the connection it was waiting on.
 func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	txCtx, cancel := context.WithTimeout(ctx, txBudget(ctx, s.maxTx))
+	defer cancel()
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error { return fn(&tx{tx: ptx, river: s.river}) })
+		err = pgx.BeginFunc(txCtx, s.pool, func(ptx pgx.Tx) error { return fn(&tx{tx: ptx, river: s.river}) })
 		if err == nil || !isConflict(err) {
 			break
 		}
 	}
+	if err != nil && txCtx.Err() != nil && ctx.Err() == nil {
+		return errs.Wrap(err, errs.Unavailable, errs.ReasonStoreUnavailable,
+			"the database did not answer in time; retry with backoff")
+	}
 	return classify(err)
+}
+
+// txBudget is how long a transaction may take: what is left of ctx's time less a reserve
+// for answering (a tenth, at most a second), and at most maxTx.
+func txBudget(ctx context.Context, maxTx time.Duration) time.Duration {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return maxTx
+	}
+	left := time.Until(deadline)
+	return min(maxTx, left-min(left/10, time.Second))
 }
 
 type tx struct {
@@ -139,16 +185,17 @@ func classify(err error) error {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		switch {
+		switch class := pgErr.Code[:2]; {
 		case pgErr.Code == "57014": // query_canceled: statement_timeout
-			return errs.Wrap(err, errs.DeadlineExceeded, errs.ReasonDeadlineExceeded, "the database took too long to answer")
-		case pgErr.Code[:2] == "08", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", pgErr.Code == "53300":
-			return unavailable(err)
+			return errs.Wrap(describe(pgErr), errs.DeadlineExceeded, errs.ReasonDeadlineExceeded, "the database took too long to answer")
+		case class == "08", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", pgErr.Code == "53300",
+			class == "28", pgErr.Code == "3D000": // connection, shutdown, too many clients, authentication, no database
+			return unavailable(describe(pgErr))
 		case pgErr.Code == "42P01", pgErr.Code == "3F000": // undefined table or schema: not migrated
-			return errs.Wrap(safe(pgErr), errs.Unavailable, errs.ReasonStoreUnavailable,
+			return errs.Wrap(describe(pgErr), errs.Unavailable, errs.ReasonStoreUnavailable,
 				"the database schema is out of date; run `carepath migrate`")
 		}
-		return safe(pgErr)
+		return describe(pgErr)
 	}
 	// No server error: the connection failed or was lost.
 	var connErr *pgconn.ConnectError
@@ -158,11 +205,24 @@ func classify(err error) error {
 	return fmt.Errorf("postgres: %w", err)
 }
 
-// safe describes a server error for the logs without its message, which can quote the
-// values of the statement (personal data).
-func safe(e *pgconn.PgError) error {
-	return fmt.Errorf("postgres: SQLSTATE %s (%s; table %q, column %q, constraint %q)",
-		e.Code, e.Severity, e.TableName, e.ColumnName, e.ConstraintName)
+// describe tells a server error for the logs: its SQLSTATE, PostgreSQL's message and the
+// table, column and constraint it names. The message is left out for data exceptions
+// (class 22), whose messages quote the value that was refused (personal data, perhaps),
+// and the detail, which quotes whole rows, always is.
+func describe(e *pgconn.PgError) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "postgres: %s SQLSTATE %s: ", e.Severity, e.Code)
+	if strings.HasPrefix(e.Code, "22") {
+		b.WriteString("data exception (the message is not logged: it may quote a value)")
+	} else {
+		b.WriteString(e.Message)
+	}
+	for _, part := range [][2]string{{"table", e.TableName}, {"column", e.ColumnName}, {"constraint", e.ConstraintName}} {
+		if part[1] != "" {
+			fmt.Fprintf(&b, "; %s %s", part[0], part[1])
+		}
+	}
+	return errors.New(b.String())
 }
 
 func unavailable(err error) error {

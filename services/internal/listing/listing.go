@@ -4,8 +4,14 @@
 package listing
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"go.einride.tech/aip/filtering"
 	expr "google.golang.org/genproto/googleapis/api/expr/v1alpha1"
@@ -80,36 +86,23 @@ func Fields(types map[string]query.Type) map[string]Field {
 }
 
 // Filter parses an AIP-160 filter over fields. The empty filter matches everything (nil).
+//
+// A filter may hold personal data (`family_name = "..."`), so an invalid one is described
+// by the position of the problem and what is wrong, in the terms of AIP-160, and never by
+// repeating any part of it: the parser's own messages quote the whole filter, so none of
+// them is passed on.
 func Filter(filter string, fields map[string]Field) (query.Expr, error) {
 	if filter == "" {
 		return nil, nil
 	}
-	opts := []filtering.DeclarationOption{
-		filtering.DeclareStandardFunctions(),
-		// AIP-160 has no boolean literals; true and false are declared as identifiers.
-		filtering.DeclareIdent("true", filtering.TypeBool),
-		filtering.DeclareIdent("false", filtering.TypeBool),
-		// Terms side by side are joined by an implicit AND (AIP-160's "fuzzy" AND).
-		filtering.DeclareFunction(filtering.FunctionFuzzyAnd, filtering.NewFunctionOverload(
-			filtering.FunctionFuzzyAnd+"_bool", filtering.TypeBool, filtering.TypeBool, filtering.TypeBool)),
-	}
-	for name, f := range fields {
-		t := filtering.TypeString
-		if f.Type == query.Bool {
-			t = filtering.TypeBool
-		}
-		opts = append(opts, filtering.DeclareIdent(name, t))
-	}
-	decls, err := filtering.NewDeclarations(opts...)
+	var p filtering.Parser
+	p.Init(filter)
+	parsed, err := p.Parse()
 	if err != nil {
-		return nil, fmt.Errorf("listing: filter declarations: %w", err)
+		return nil, syntaxError(filter, err)
 	}
-	parsed, err := filtering.ParseFilterString(filter, decls)
-	if err != nil {
-		return nil, invalid(err.Error())
-	}
-	c := converter{fields: fields}
-	e, err := c.convert(parsed.CheckedExpr.GetExpr())
+	c := converter{fields: fields, src: source{filter: filter, positions: parsed.GetSourceInfo().GetPositions()}}
+	e, err := c.convert(parsed.GetExpr())
 	if err != nil {
 		return nil, err
 	}
@@ -126,8 +119,97 @@ func invalid(description string) error {
 	return e
 }
 
+// source places the parts of a filter, for error messages.
+type source struct {
+	filter    string
+	positions map[int64]int32 // expression id -> byte offset in the trimmed filter
+}
+
+// at returns "at character N: problem", N counting from 1 in the filter as sent.
+func (s source) at(offset int32, problem string) error {
+	return invalid(fmt.Sprintf("at character %d: %s", character(s.filter, offset), problem))
+}
+
+// atExpr places the problem at the expression e.
+func (s source) atExpr(e *expr.Expr, problem string) error {
+	return s.at(s.positions[e.GetId()], problem)
+}
+
+// character converts an offset in the trimmed filter (the parser trims it) into a
+// character number in the filter.
+func character(filter string, offset int32) int {
+	lead := len(filter) - len(strings.TrimLeftFunc(filter, unicode.IsSpace))
+	end := min(max(lead+int(offset), 0), len(filter))
+	return utf8.RuneCountInString(filter[:end]) + 1
+}
+
+// positioned is what the parser's and lexer's errors tell besides their text.
+type positioned interface {
+	Position() filtering.Position
+	Message() string
+}
+
+// syntaxError describes a filter the parser could not read: where, and what it found there
+// in the terms of the filter language, never the text itself.
+func syntaxError(filter string, err error) error {
+	var pos filtering.Position
+	problem := "the filter cannot be read from here"
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if p, ok := e.(positioned); ok {
+			pos, problem = p.Position(), syntaxProblem(p.Message())
+		} else if m := e.Error(); strings.Contains(m, "unescape") || strings.Contains(m, "code point") {
+			problem = "a quoted value holds an escape sequence that is not valid"
+		}
+	}
+	return invalid(fmt.Sprintf("at character %d: %s", character(filter, pos.Offset), problem))
+}
+
+// syntaxProblem turns the innermost parser message, which names token types and never
+// text, into the filter language's words; anything unforeseen becomes a general phrase.
+func syntaxProblem(msg string) string {
+	switch {
+	case msg == "unterminated string":
+		return "a quoted value is not closed"
+	case msg == "invalid UTF-8":
+		return "the filter is not valid UTF-8"
+	case msg == "expected int or fraction":
+		return "a number is not complete"
+	case strings.HasPrefix(msg, "unexpected trailing token "):
+		return "the filter does not continue as expected: is a comparison missing after AND or OR, " +
+			"or a parenthesis unmatched?"
+	case strings.HasPrefix(msg, "unexpected token "):
+		return "unexpected " + tokenName(strings.TrimPrefix(msg, "unexpected token "))
+	case strings.HasPrefix(msg, "expected "):
+		return "expected " + tokenName(strings.TrimPrefix(msg, "expected "))
+	}
+	return "the filter cannot be read from here"
+}
+
+// tokenName names a token type of the filter language.
+func tokenName(t string) string {
+	switch filtering.TokenType(t) {
+	case filtering.TokenTypeWhitespace:
+		return "a space"
+	case filtering.TokenTypeText:
+		return "a name"
+	case filtering.TokenTypeString:
+		return "a quoted value"
+	case filtering.TokenTypeNumber, filtering.TokenTypeHexNumber:
+		return "a number"
+	case filtering.TokenTypeAnd, filtering.TokenTypeOr, filtering.TokenTypeNot:
+		return t
+	case filtering.TokenTypeLeftParen, filtering.TokenTypeRightParen, filtering.TokenTypeMinus,
+		filtering.TokenTypeDot, filtering.TokenTypeEquals, filtering.TokenTypeHas, filtering.TokenTypeLessThan,
+		filtering.TokenTypeGreaterThan, filtering.TokenTypeExclaim, filtering.TokenTypeComma,
+		filtering.TokenTypeLessEquals, filtering.TokenTypeGreaterEquals, filtering.TokenTypeNotEquals:
+		return strconv.Quote(t)
+	}
+	return "text"
+}
+
 type converter struct {
 	fields      map[string]Field
+	src         source
 	comparisons int
 }
 
@@ -140,10 +222,23 @@ var ops = map[string]query.Op{
 	filtering.FunctionGreaterEquals: query.Ge,
 }
 
+// convert turns the parsed filter into a query, checking every name and value against
+// the fields (the parser only checks the syntax).
 func (c *converter) convert(e *expr.Expr) (query.Expr, error) {
 	switch k := e.GetExprKind().(type) {
 	case *expr.Expr_IdentExpr: // a bare boolean field, as in `ehc_plan AND ...`
-		return c.compare(k.IdentExpr.GetName(), query.Eq, &expr.Constant{ConstantKind: &expr.Constant_BoolValue{BoolValue: true}})
+		f, err := c.field(e)
+		if err != nil {
+			return nil, err
+		}
+		if f.Type != query.Bool {
+			return nil, c.src.atExpr(e, fmt.Sprintf("%s on its own is not a condition; compare it with a value", k.IdentExpr.GetName()))
+		}
+		return c.compare(k.IdentExpr.GetName(), f, query.Eq, e, &expr.Constant{ConstantKind: &expr.Constant_BoolValue{BoolValue: true}})
+	case *expr.Expr_SelectExpr:
+		return nil, c.src.atExpr(e, `fields have no parts to select with "."`)
+	case *expr.Expr_ConstExpr:
+		return nil, c.src.atExpr(e, `a value on its own is not a condition; compare a field with it, as in field = "value"`)
 	case *expr.Expr_CallExpr:
 		call := k.CallExpr
 		args := call.GetArgs()
@@ -156,24 +251,42 @@ func (c *converter) convert(e *expr.Expr) (query.Expr, error) {
 			}
 			x, err := c.convert(args[0])
 			return query.Not{X: x}, err
+		case filtering.FunctionHas:
+			return nil, c.src.atExpr(e, `the ":" (has) operator is not supported; compare with = or !=`)
 		default:
 			op, ok := ops[fn]
 			if !ok || len(args) != 2 {
 				break
 			}
-			field, value := args[0].GetIdentExpr(), literal(args[1])
-			if field == nil || value == nil {
-				return nil, invalid("comparisons must have a field on the left and a literal on the right")
+			if args[0].GetSelectExpr() != nil {
+				return nil, c.src.atExpr(args[0], `fields have no parts to select with "."`)
 			}
-			return c.compare(field.GetName(), op, value)
+			if args[0].GetIdentExpr() == nil || literal(args[0]) != nil {
+				return nil, c.src.atExpr(args[0], "a comparison needs a field on the left and a value on the right")
+			}
+			f, err := c.field(args[0])
+			if err != nil {
+				return nil, err
+			}
+			return c.compare(args[0].GetIdentExpr().GetName(), f, op, args[1], literal(args[1]))
 		}
-		return nil, invalid(fmt.Sprintf("the %q operator is not supported", call.GetFunction()))
+		return nil, c.src.atExpr(e, "functions are not supported; use comparisons joined by AND, OR and NOT")
 	}
-	return nil, invalid("the filter must be made of comparisons joined by AND, OR and NOT")
+	return nil, c.src.atExpr(e, "the filter must be made of comparisons joined by AND, OR and NOT")
+}
+
+// field returns the field a name expression names. An unknown name is not repeated: it
+// may be a value written without quotes.
+func (c *converter) field(e *expr.Expr) (Field, error) {
+	f, ok := c.fields[e.GetIdentExpr().GetName()]
+	if !ok {
+		return Field{}, c.src.atExpr(e, "not a field you can filter on; the fields are "+strings.Join(slices.Sorted(maps.Keys(c.fields)), ", "))
+	}
+	return f, nil
 }
 
 // literal returns the constant e stands for, reading the identifiers true and false as
-// booleans.
+// booleans; nil if e is not a constant.
 func literal(e *expr.Expr) *expr.Constant {
 	if id := e.GetIdentExpr(); id != nil && (id.GetName() == "true" || id.GetName() == "false") {
 		return &expr.Constant{ConstantKind: &expr.Constant_BoolValue{BoolValue: id.GetName() == "true"}}
@@ -200,32 +313,39 @@ func (c *converter) fold(fn string, args []*expr.Expr) (query.Expr, error) {
 	return out, nil
 }
 
-func (c *converter) compare(name string, op query.Op, lit *expr.Constant) (query.Expr, error) {
+// compare builds the comparison of field name with the literal lit (nil when the value
+// expression at is not a literal).
+func (c *converter) compare(name string, f Field, op query.Op, at *expr.Expr, lit *expr.Constant) (query.Expr, error) {
 	c.comparisons++
-	f, ok := c.fields[name]
-	if !ok {
-		return nil, invalid(fmt.Sprintf("%q is not a field you can filter on", name))
-	}
 	if f.Type != query.Date && op != query.Eq && op != query.Ne {
-		return nil, invalid(fmt.Sprintf("%s can only be compared with = and !=", name))
+		return nil, c.src.atExpr(at, fmt.Sprintf("%s can only be compared with = and !=", name))
 	}
 	switch f.Type {
 	case query.Bool:
-		if f.Expand != nil {
-			return f.Expand(lit.GetBoolValue() == (op == query.Eq)), nil
+		b, ok := lit.GetConstantKind().(*expr.Constant_BoolValue)
+		if !ok {
+			return nil, c.src.atExpr(at, fmt.Sprintf("%s must be compared with true or false", name))
 		}
-		return query.Compare{Field: name, Op: op, Value: lit.GetBoolValue()}, nil
+		if f.Expand != nil {
+			return f.Expand(b.BoolValue == (op == query.Eq)), nil
+		}
+		return query.Compare{Field: name, Op: op, Value: b.BoolValue}, nil
 	case query.Date:
+		_, ok := lit.GetConstantKind().(*expr.Constant_StringValue)
 		d, err := civil.Parse(lit.GetStringValue())
-		if err != nil || !d.Valid() {
-			return nil, invalid(fmt.Sprintf("%s must be compared with a date written as \"YYYY-MM-DD\"", name))
+		if !ok || err != nil || !d.Valid() {
+			return nil, c.src.atExpr(at, fmt.Sprintf("%s must be compared with a date written as \"YYYY-MM-DD\"", name))
 		}
 		return query.Compare{Field: name, Op: op, Value: d}, nil
 	default:
-		v := lit.GetStringValue()
+		s, ok := lit.GetConstantKind().(*expr.Constant_StringValue)
+		if !ok {
+			return nil, c.src.atExpr(at, fmt.Sprintf("%s must be compared with a value in double quotes", name))
+		}
+		v := s.StringValue
 		if f.Value != nil {
 			if v, ok = f.Value(v); !ok {
-				return nil, invalid(fmt.Sprintf("%s is not compared with a valid value", name))
+				return nil, c.src.atExpr(at, fmt.Sprintf("%s is not compared with a valid value", name))
 			}
 		}
 		return query.Compare{Field: name, Op: op, Value: v}, nil

@@ -1,6 +1,7 @@
 package listing
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,63 @@ func TestAfterIDRefusesCraftedCursors(t *testing.T) {
 	for _, bad := range []string{"zzz", strings.ToUpper(id), id + "x", "' OR 1=1 --"} {
 		if _, err := AfterID(pagetoken.Encode(bad, "q"), "q"); errs.ReasonOf(err) != errs.ReasonPageTokenInvalid {
 			t.Errorf("AfterID(%q) = %v, want PAGE_TOKEN_INVALID", bad, err)
+		}
+	}
+}
+
+// description returns the one field violation of a FILTER_INVALID error.
+func description(t *testing.T, filter string, err error) string {
+	t.Helper()
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Reason != errs.ReasonFilterInvalid || len(e.Violations) != 1 || e.Violations[0].Field != "filter" {
+		t.Fatalf("Filter(%q) error = %v, want FILTER_INVALID on the field filter", filter, err)
+	}
+	return e.Violations[0].Description
+}
+
+// A filter may carry personal data: an invalid one is described by where and what, in the
+// filter language, and no part of it comes back, not even a name written without quotes.
+func TestFilterErrorsNeverRepeatTheFilter(t *testing.T) {
+	fields := map[string]Field{
+		"family_name":   {Type: query.String},
+		"date_of_birth": {Type: query.Date},
+		"ehc_plan":      {Type: query.Bool},
+		"council":       {Type: query.String, Value: NameValue("organisations/")},
+	}
+	const name = "Zebedee"
+	for filter, want := range map[string]string{
+		`family_name = "Zebedee`:                          `at character 15: a quoted value is not closed`,
+		`family_name = "Zebedee" AND`:                     `at character 24: the filter does not continue as expected`,
+		`family_name = "Zebedee" OR`:                      `at character 25: unexpected OR`,
+		`family_name = "Zebedee" )`:                       `at character 25: unexpected ")"`,
+		`family_name == "Zebedee"`:                        `at character 14: unexpected "="`,
+		`family_name = "Zeb\edee"`:                        `at character 15: a quoted value holds an escape sequence that is not valid`,
+		`family_name = Zebedee`:                           `at character 15: family_name must be compared with a value in double quotes`,
+		`Zebedee = "x" AND ehc_plan`:                      `at character 1: not a field you can filter on; the fields are council, date_of_birth, ehc_plan, family_name`,
+		`Zebedee = "x"`:                                   `at character 1: not a field you can filter on`,
+		`family_name : "Zebedee"`:                         `at character 1: the ":" (has) operator is not supported`,
+		`family_name = 42`:                                `at character 15: family_name must be compared with a value in double quotes`,
+		`family_name < "Zebedee"`:                         `at character 15: family_name can only be compared with = and !=`,
+		`family_name = "Zebedee" AND date_of_birth`:       `at character 29: date_of_birth on its own is not a condition`,
+		`family_name = "x" AND date_of_birth = "Zebedee"`: `at character 39: date_of_birth must be compared with a date written as "YYYY-MM-DD"`,
+		`family_name = "x" ehc_plan = "Zebedee"`:          `at character 30: ehc_plan must be compared with true or false`,
+		`council = "Zebedee"`:                             `at character 11: council is not compared with a valid value`,
+		`Zebedee.family_name = "x"`:                       `fields have no parts to select with "."`,
+		`Zebedee("x")`:                                    `at character 1: functions are not supported`,
+		`"Zebedee"`:                                       `at character 1: a value on its own is not a condition`,
+		`  "Zebedee" = family_name`:                       `at character 3: a comparison needs a field on the left`,
+		`NOT "Zebedee"`:                                   `a value on its own is not a condition`,
+	} {
+		_, err := Filter(filter, fields)
+		d := description(t, filter, err)
+		if !strings.HasPrefix(d, want) && !strings.Contains(d, want) {
+			t.Errorf("Filter(%q) = %q, want %q", filter, d, want)
+		}
+		all := err.Error() + " " + d
+		for _, leak := range []string{name, "Zeb", "edee", "^", "expr", "overload", "primitive", "undeclared", "identifier", "token"} {
+			if strings.Contains(all, leak) {
+				t.Errorf("Filter(%q) error %q contains %q", filter, all, leak)
+			}
 		}
 	}
 }
