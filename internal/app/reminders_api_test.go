@@ -310,6 +310,9 @@ func TestWatchReminders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if _, err := stream.Header(); err != nil { // the watch has started
+				t.Fatal(err)
+			}
 			// Someone else's young person first (sam-okoro's, created by his team manager),
 			// then the watcher's own.
 			if r := s.as(tokenFor(t, "tess-manager")).do(t, "POST", "/v1/youngPeople",

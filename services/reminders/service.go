@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/carepath/carepath/internal/access"
@@ -352,6 +353,10 @@ func (s *Server) WatchReminders(req *pb.WatchRemindersRequest, stream grpc.Serve
 		cursor = idFloor(time.Now()) // ids are minted from the real clock
 	}
 	floor := cursor
+	// The headers tell the client the watch has started: what is raised from now on is sent.
+	if err := stream.SendHeader(metadata.MD{}); err != nil {
+		return err
+	}
 	sent := map[string]bool{}
 	t := time.NewTicker(s.hooks.Poll)
 	defer t.Stop()

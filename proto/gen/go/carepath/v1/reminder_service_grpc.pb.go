@@ -47,7 +47,8 @@ type ReminderServiceClient interface {
 	// Hides an open reminder from the inbox until a time.
 	SnoozeReminder(ctx context.Context, in *SnoozeReminderRequest, opts ...grpc.CallOption) (*Reminder, error)
 	// Streams reminders addressed to the caller or the caller's organisation as they are
-	// raised, starting after a given reminder (or now). For internal consumers over gRPC.
+	// raised, starting after a given reminder (or now). For internal consumers over gRPC. The
+	// response headers arrive once the watch has started: from then on nothing is missed.
 	WatchReminders(ctx context.Context, in *WatchRemindersRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Reminder], error)
 	// Registers a webhook endpoint for an organisation; the response holds its secret, once.
 	CreateWebhookEndpoint(ctx context.Context, in *CreateWebhookEndpointRequest, opts ...grpc.CallOption) (*WebhookEndpoint, error)
@@ -213,7 +214,8 @@ type ReminderServiceServer interface {
 	// Hides an open reminder from the inbox until a time.
 	SnoozeReminder(context.Context, *SnoozeReminderRequest) (*Reminder, error)
 	// Streams reminders addressed to the caller or the caller's organisation as they are
-	// raised, starting after a given reminder (or now). For internal consumers over gRPC.
+	// raised, starting after a given reminder (or now). For internal consumers over gRPC. The
+	// response headers arrive once the watch has started: from then on nothing is missed.
 	WatchReminders(*WatchRemindersRequest, grpc.ServerStreamingServer[Reminder]) error
 	// Registers a webhook endpoint for an organisation; the response holds its secret, once.
 	CreateWebhookEndpoint(context.Context, *CreateWebhookEndpointRequest) (*WebhookEndpoint, error)
