@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -142,6 +143,30 @@ func Seal(prev *Record, r Record) Record {
 	h := sum(r)
 	r.Hash = h[:]
 	return r
+}
+
+// SealBatch seals records, in the order given, each as the next record of its chain: after
+// the chain's last sealed record (last, by chain; absent for a chain with none) or the record
+// sealed before it in the batch. It returns the sealed records and, by chain, the new head of
+// each chain extended, stamped with now.
+func SealBatch(last map[string]Head, records []Record, now time.Time) ([]Record, []Head) {
+	prev := make(map[string]*Record, len(last))
+	for chain, h := range last {
+		prev[chain] = &Record{Chain: chain, Seq: h.Seq, Hash: h.Hash}
+	}
+	sealed := make([]Record, len(records))
+	for i, r := range records {
+		sealed[i] = Seal(prev[r.Chain], r)
+		prev[r.Chain] = &sealed[i]
+	}
+	var heads []Head
+	for i := range sealed {
+		if r := sealed[i]; prev[r.Chain] == &sealed[i] {
+			heads = append(heads, Head{Chain: r.Chain, Seq: r.Seq, Hash: slices.Clone(r.Hash), Time: now.UTC().Truncate(time.Microsecond)})
+		}
+	}
+	slices.SortFunc(heads, func(a, b Head) int { return strings.Compare(a.Chain, b.Chain) })
+	return sealed, heads
 }
 
 // Reasons a chain stops being trustworthy.

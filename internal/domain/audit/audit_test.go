@@ -732,3 +732,26 @@ func TestNormalizeUnseals(t *testing.T) {
 		t.Error("a sealed record does not say so")
 	}
 }
+
+// SealBatch seals interleaved chains as sealing each record in turn would, going on from
+// each chain's last sealed record, and reports the new head of each chain it extended.
+func TestSealBatch(t *testing.T) {
+	recs := sealedChain(t)
+	other := Seal(nil, Record{Chain: "org-other", Time: epoch, Actor: "person-9"})
+	batch := []Record{Normalize(recs[10]), {Chain: "org-other", Time: epoch.Add(time.Second), Actor: "person-9"},
+		Normalize(recs[11]), Normalize(recs[12])}
+	now := epoch.Add(time.Hour + 500*time.Nanosecond)
+	sealed, heads := SealBatch(map[string]Head{chain: headOf(recs[:10]), "org-other": {Chain: "org-other", Seq: 1, Hash: other.Hash}}, batch, now)
+	want := []Record{recs[10], Seal(&other, batch[1]), recs[11], recs[12]}
+	if !reflect.DeepEqual(sealed, want) {
+		t.Errorf("SealBatch sealed\n%+v\nwant\n%+v", sealed, want)
+	}
+	wantHeads := []Head{{Chain: chain, Seq: 13, Hash: recs[12].Hash, Time: now.Truncate(time.Microsecond)},
+		{Chain: "org-other", Seq: 2, Hash: want[1].Hash, Time: now.Truncate(time.Microsecond)}}
+	if !reflect.DeepEqual(heads, wantHeads) {
+		t.Errorf("heads %+v, want %+v", heads, wantHeads)
+	}
+	if sealed, heads := SealBatch(nil, []Record{batch[1]}, now); sealed[0].Seq != 1 || len(heads) != 1 {
+		t.Errorf("a chain with nothing sealed starts at 1: %+v %+v", sealed, heads)
+	}
+}
