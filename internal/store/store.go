@@ -368,6 +368,14 @@ type AuditBacklog struct {
 	Oldest   time.Time // the Time of the oldest unsealed record; zero when there is none
 }
 
+// Lag is how long the oldest record not yet sealed has waited at now (0 when none waits).
+func (b AuditBacklog) Lag(now time.Time) time.Duration {
+	if b.Unsealed == 0 || b.Oldest.IsZero() {
+		return 0
+	}
+	return max(now.Sub(b.Oldest), 0)
+}
+
 // AuditQuery selects audit records.
 type AuditQuery struct {
 	// Council limits the query to records about the council's young people or made by its

@@ -345,11 +345,20 @@ func (s *Server) SummarizeCliffEdge(ctx context.Context, req *pb.SummarizeCliffE
 	var counts store.ReadinessCounts
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		q, ok, err := s.query(ctx, tx, req.GetParent(), req.GetView(), today)
-		if err != nil || !ok {
+		if err != nil {
 			return err
 		}
-		counts, err = tx.CountReadiness(ctx, q)
-		return err
+		if ok {
+			if counts, err = tx.CountReadiness(ctx, q); err != nil {
+				return err
+			}
+		}
+		// Counts name no one but are read from young people's data: recorded, naming none.
+		purpose := access.DirectCare
+		if !access.Caller(ctx).Has(access.PA, access.Manager) {
+			purpose = access.Reporting
+		}
+		return access.AuditSummary(ctx, tx, s.now(), purpose, q.Scope.CouncilID)
 	})
 	if err != nil {
 		return nil, err

@@ -322,6 +322,9 @@ func (v *Verifier) Finish(head Head) *Problem {
 	return nil
 }
 
+// Chain is the chain the verifier checks.
+func (v *Verifier) Chain() string { return v.chain }
+
 // Records returns how many records were added and found sound.
 func (v *Verifier) Records() int64 { return v.next - 1 }
 

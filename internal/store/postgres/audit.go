@@ -226,3 +226,11 @@ func (t *tx) AuditBacklog(ctx context.Context, council string) (store.AuditBackl
 	}
 	return b, err
 }
+
+// InSnapshot runs fn in a read-only transaction that sees one snapshot of the database
+// throughout (REPEATABLE READ), as verifying the audit trail needs: records sealed while it
+// reads must not look like tampering.
+func (s *Store) InSnapshot(ctx context.Context, fn func(store.Tx) error) error {
+	return classify(pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+		func(ptx pgx.Tx) error { return fn(&tx{tx: ptx, river: s.river}) }))
+}
