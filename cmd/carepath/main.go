@@ -257,6 +257,9 @@ func checkpointAudit(ctx context.Context, args []string, stdout, stderr io.Write
 	if !intact {
 		return errTampered
 	}
+	if cp.Len() == 0 {
+		fmt.Fprintln(stderr, "the audit trail has no sealed chain yet: nothing to checkpoint")
+	}
 	if *outFile != "" {
 		return os.WriteFile(*outFile, cp.Bytes(), 0o600)
 	}
