@@ -18,6 +18,7 @@ import (
 	"github.com/carepath/carepath/internal/app"
 	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/store"
+	"github.com/carepath/carepath/internal/store/pgtest"
 	"github.com/carepath/carepath/internal/store/postgres"
 	"github.com/carepath/carepath/internal/testclock"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
@@ -54,6 +55,7 @@ func actions(records []*pb.AuditRecord) []string {
 // gateway's word; and that auditors search by young person, person and time, in their own
 // council only.
 func TestAuditTrail(t *testing.T) {
+	t.Parallel() // slow (servers, databases, waiting for the sealer): run after the sequential tests
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) { testAuditTrail(t, b) })
 	}
@@ -292,8 +294,21 @@ func TestAuditRecordsAreAppendOnly(t *testing.T) {
 // expects `audit verify` to name the first bad record. The chain holds records 1 to 5, with
 // seals at 3 and 5; a checkpoint was taken before the tampering.
 func TestAuditTamperingIsDetected(t *testing.T) {
+	t.Parallel() // slow (servers, databases, waiting for the sealer): run after the sequential tests
 	const where = "chain = 'nottinghamshire' AND seq = "
 	const seals = "DELETE FROM audit_seals WHERE chain = 'nottinghamshire'"
+	// One chain made through the API, copied for each case.
+	s := auditedServer(t, 5, 3)
+	fixture := s.config.DatabaseURL
+	var out, cp bytes.Buffer
+	if intact, err := app.WriteCheckpoint(context.Background(), fixture, &out, &cp); err != nil || !intact {
+		t.Fatalf("before tampering: intact=%v err=%v\n%s", intact, err, out.String())
+	}
+	checkpoint, err := app.ReadCheckpoint(&cp)
+	if err != nil || len(checkpoint) != 1 || checkpoint[0].Seq != 5 {
+		t.Fatalf("checkpoint %+v (%v), want the nottinghamshire chain at 5", checkpoint, err)
+	}
+	s.stop()
 	for _, c := range []struct {
 		name    string
 		tamper  []string
@@ -348,17 +363,10 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 		{name: "last record rewritten and re-sealed", rewrite: resealLast, at: 5, reason: audit.ReasonCheckpointMismatch},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := auditedServer(t, 5, 3)
+			t.Parallel()
 			ctx := context.Background()
-			url := s.config.DatabaseURL
-			var out, cp bytes.Buffer
-			if intact, err := app.WriteCheckpoint(ctx, url, &out, &cp); err != nil || !intact {
-				t.Fatalf("before tampering: intact=%v err=%v\n%s", intact, err, out.String())
-			}
-			checkpoint, err := app.ReadCheckpoint(&cp)
-			if err != nil || len(checkpoint) != 1 || checkpoint[0].Seq != 5 {
-				t.Fatalf("checkpoint %+v (%v), want the nottinghamshire chain at 5", checkpoint, err)
-			}
+			url := pgtest.CopyDatabase(t, fixture)
+			var out bytes.Buffer
 			if c.rewrite != nil {
 				c.rewrite(t, url)
 			}

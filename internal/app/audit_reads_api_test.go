@@ -40,6 +40,7 @@ var notAboutYoungPeople = map[string]string{
 // that caller may see; each must leave an audit record of that call, unless it is listed in
 // notAboutYoungPeople. A new read fails here until it is audited or listed, with a reason.
 func TestEveryReadOfYoungPeoplesDataIsAudited(t *testing.T) {
+	t.Parallel() // slow (servers, databases, waiting for the sealer): run after the sequential tests
 	ctx := context.Background()
 	s := start(t, memoryBackend().configure(t))
 

@@ -22,6 +22,7 @@ import (
 // gRPC and REST. The council whose young person it was sees the attempt; another council's
 // auditor sees its own staff's attempt without learning whose young person it was.
 func TestRefusedCallsAreAudited(t *testing.T) {
+	t.Parallel() // slow (servers, databases, waiting for the sealer): run after the sequential tests
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) { testRefusedCallsAreAudited(t, b) })
 	}
@@ -123,6 +124,7 @@ func pgxQueryRow(t *testing.T, url, sql string, dest ...any) error {
 // TestRefusalStandsWhenItCannotBeRecorded: with the audit trail refusing writes, a refused
 // call gets the same refusal, not another answer, and the failure is logged.
 func TestRefusalStandsWhenItCannotBeRecorded(t *testing.T) {
+	t.Parallel() // slow (servers, databases, waiting for the sealer): run after the sequential tests
 	s := auditedServer(t, 1)
 	ctx := context.Background()
 	created, err := s.yp.ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{})
@@ -157,6 +159,7 @@ func TestRefusalStandsWhenItCannotBeRecorded(t *testing.T) {
 // TestAuditStatusShowsTheSealingLag: auditors see how many records of theirs wait to be
 // sealed and for how long, and the sealer's metrics say the same for the whole service.
 func TestAuditStatusShowsTheSealingLag(t *testing.T) {
+	t.Parallel() // slow (servers, databases, waiting for the sealer): run after the sequential tests
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -207,6 +210,7 @@ func TestAuditStatusShowsTheSealingLag(t *testing.T) {
 // the records are sealed and verify, and the server does not warn that its role is too
 // mighty, as it does when run as the owner.
 func TestAPIAsTheAppRole(t *testing.T) {
+	t.Parallel() // slow (servers, databases, waiting for the sealer): run after the sequential tests
 	roles := pgtest.NewRoles(t)
 	seedAccess(t, roles.AppURL)
 	cfg := testConfig()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,4 +68,16 @@ func withUser(server, user string) string {
 	}
 	u.User = url.User(user)
 	return u.String()
+}
+
+// CopyDatabase creates a copy of the database at from (which nothing may be connected to)
+// for the test, and returns its URL; the copy is dropped when the test ends. Tests that each
+// damage the same fixture build it once and copy it.
+func CopyDatabase(t testing.TB, from string) string {
+	t.Helper()
+	u, err := url.Parse(from)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return create(t, strings.TrimPrefix(u.Path, "/"))
 }
