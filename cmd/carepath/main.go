@@ -4,11 +4,13 @@
 //	carepath migrate        apply the database migrations
 //	carepath setup          register a council and its first administrator, or load the demo
 //	carepath audit verify   check the audit trail's hash chains
+//	carepath audit checkpoint  verify, then print the chains' heads to keep outside the database
 //	carepath dev-token ROLE print a development token for a demo person
 //	carepath version        print the version
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -44,10 +46,12 @@ const usage = `carepath plans the move to adulthood of children in care and care
 
 Usage:
   carepath serve [flags]          run the gRPC API and its REST gateway
-  carepath migrate [flags]        apply the database migrations and exit
+  carepath migrate [flags]        apply the database migrations and exit; with --app-role, grant
+                                  the service's own database role what it needs
   carepath setup [flags]          register a council and its first administrator, or load
                                   the demo (--demo), into a database
   carepath audit verify [flags]   check that no audit record was changed, removed or reordered
+  carepath audit checkpoint       verify, then print each chain's head: keep it outside the database
   carepath dev-token ROLE [--ttl] print a development-issuer token for a demo person
                                   ("carepath dev-token -h" lists the roles)
   carepath version                print the version
@@ -71,11 +75,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	case "setup":
 		err = setup(ctx, args, stderr, lookupEnv)
 	case "audit":
-		if len(args) == 0 || args[0] != "verify" {
-			fmt.Fprintf(stderr, "carepath audit: the only subcommand is verify\n")
+		switch {
+		case len(args) > 0 && args[0] == "verify":
+			err = verifyAudit(ctx, args[1:], stdout, stderr, lookupEnv)
+		case len(args) > 0 && args[0] == "checkpoint":
+			err = checkpointAudit(ctx, args[1:], stdout, stderr, lookupEnv)
+		default:
+			fmt.Fprintf(stderr, "carepath audit: the subcommands are verify and checkpoint\n")
 			return 2
 		}
-		err = verifyAudit(ctx, args[1:], stdout, stderr, lookupEnv)
 	case "dev-token":
 		err = devToken(args, stdout, stderr)
 	case "version":
@@ -157,6 +165,8 @@ var errNoDatabase = errors.New("--database-url (or CAREPATH_DATABASE_URL) is req
 
 func migrate(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
 	fs, databaseURL := databaseCommand("carepath migrate", "Applies the database migrations and exits; safe to run from several replicas at once.", stderr)
+	appRole := fs.String("app-role", "", "the database role `carepath serve` connects as: granted what the service needs and "+
+		"no more (run migrate as the role that owns the tables; the app role must own nothing)")
 	if err := parse(fs, args, lookupEnv); err != nil {
 		return err
 	}
@@ -168,6 +178,12 @@ func migrate(ctx context.Context, args []string, stderr io.Writer, lookupEnv fun
 		return err
 	}
 	log.Info("database is up to date")
+	if *appRole != "" {
+		if err := app.GrantApp(ctx, *databaseURL, *appRole); err != nil {
+			return err
+		}
+		log.Info("granted the service's role what it needs", "app_role", *appRole)
+	}
 	return nil
 }
 
@@ -242,13 +258,18 @@ var errTampered = errors.New("the audit trail has been tampered with")
 func verifyAudit(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
 	fs, databaseURL := databaseCommand("carepath audit verify",
 		"Recomputes every audit chain; exits 1 and names the first record changed, removed or reordered if one was.", stderr)
+	checkpoint := checkpointFlag(fs)
 	if err := parse(fs, args, lookupEnv); err != nil {
 		return err
 	}
 	if *databaseURL == "" {
 		return errNoDatabase
 	}
-	intact, err := app.VerifyAudit(ctx, *databaseURL, stdout)
+	heads, err := readCheckpoint(*checkpoint)
+	if err != nil {
+		return err
+	}
+	intact, err := app.VerifyAudit(ctx, *databaseURL, stdout, heads...)
 	if err != nil {
 		return err
 	}
@@ -256,6 +277,62 @@ func verifyAudit(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		return errTampered
 	}
 	return nil
+}
+
+// checkpointAudit verifies the trail and, if it is intact, prints every chain's head as a
+// checkpoint (to stdout, or --out); the report goes to stderr.
+func checkpointAudit(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	fs, databaseURL := databaseCommand("carepath audit checkpoint",
+		"Verifies every audit chain and, if intact, prints each chain's head: keep it outside the database.", stderr)
+	checkpoint := checkpointFlag(fs)
+	outFile := fs.String("out", "", "write the checkpoint to this file instead of stdout")
+	if err := parse(fs, args, lookupEnv); err != nil {
+		return err
+	}
+	if *databaseURL == "" {
+		return errNoDatabase
+	}
+	heads, err := readCheckpoint(*checkpoint)
+	if err != nil {
+		return err
+	}
+	var cp bytes.Buffer
+	intact, err := app.WriteCheckpoint(ctx, *databaseURL, stderr, &cp, heads...)
+	if err != nil {
+		return err
+	}
+	if !intact {
+		return errTampered
+	}
+	if cp.Len() == 0 {
+		fmt.Fprintln(stderr, "the audit trail has no sealed chain yet: nothing to checkpoint")
+	}
+	if *outFile != "" {
+		return os.WriteFile(*outFile, cp.Bytes(), 0o600)
+	}
+	_, err = stdout.Write(cp.Bytes())
+	return err
+}
+
+func checkpointFlag(fs *flag.FlagSet) *string {
+	return fs.String("checkpoint", "", "a checkpoint kept outside the database (from `carepath audit checkpoint`, or the "+
+		"service's log): the chains must still hold the heads it names, so a tail cut off with its seals is found")
+}
+
+func readCheckpoint(path string) (app.Checkpoint, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	heads, err := app.ReadCheckpoint(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return heads, nil
 }
 
 func devToken(args []string, stdout, stderr io.Writer) error {

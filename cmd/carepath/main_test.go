@@ -256,6 +256,12 @@ func TestCommands(t *testing.T) {
 	if code := run(ctx, []string{"serve", "--grpc-addr", "nonsense"}, &stdout, &stderr, noEnv); code != 1 {
 		t.Errorf("serve with a bad address: exit %d, want 1", code)
 	}
+	if code := run(ctx, []string{"audit", "rewrite"}, &stdout, &stderr, noEnv); code != 2 || !strings.Contains(stderr.String(), "verify and checkpoint") {
+		t.Errorf("audit with an unknown subcommand: exit %d, %q", code, stderr.String())
+	}
+	if code := run(ctx, []string{"audit", "verify", "--database-url", "postgres://x/y", "--checkpoint", "/no/such/file"}, &stdout, &stderr, noEnv); code != 1 {
+		t.Errorf("audit verify with a missing checkpoint: exit %d, want 1", code)
+	}
 	if code := run(ctx, []string{"serve", "--no-such-flag"}, &stdout, &stderr, noEnv); code != 2 {
 		t.Errorf("serve with an unknown flag: exit %d, want 2", code)
 	}

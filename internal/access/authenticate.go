@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -31,17 +32,19 @@ const (
 
 // Authenticator turns a call's credentials into a principal: a bearer token of a person
 // carepath knows, or the client certificate of a partner organisation's system.
+// It also records, in the audit trail, every call it or the service refuses to a known caller.
 type Authenticator struct {
 	store         store.Store
 	verifier      authn.Verifier
 	gatewaySecret string
+	now           func() time.Time // the service's clock, for the records of refusals
 	log           *slog.Logger
 }
 
 // NewAuthenticator returns an authenticator. gatewaySecret is what the in-process REST
 // gateway sends to vouch for a client's address and certificate.
-func NewAuthenticator(s store.Store, v authn.Verifier, gatewaySecret string, log *slog.Logger) *Authenticator {
-	return &Authenticator{store: s, verifier: v, gatewaySecret: gatewaySecret, log: log}
+func NewAuthenticator(s store.Store, v authn.Verifier, gatewaySecret string, now func() time.Time, log *slog.Logger) *Authenticator {
+	return &Authenticator{store: s, verifier: v, gatewaySecret: gatewaySecret, now: now, log: log}
 }
 
 var (
@@ -55,22 +58,30 @@ var (
 		"your role may not call this method")
 )
 
-// Unary authenticates and authorises the method of every unary call but public ones.
+// Unary authenticates and authorises the method of every unary call but public ones, and
+// records the refusal of a known caller, by the method's policy or by the service.
 func (a *Authenticator) Unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	ctx, err := a.check(ctx, info.FullMethod)
-	if err != nil {
-		return nil, err
+	ctx, p, err := a.check(ctx, info.FullMethod)
+	if err == nil {
+		var resp any
+		if resp, err = handler(ctx, req); err == nil {
+			return resp, nil
+		}
 	}
-	return handler(ctx, req)
+	a.recordRefusal(ctx, p, info.FullMethod, req, err)
+	return nil, err
 }
 
 // Stream does the same for streams.
 func (a *Authenticator) Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	ctx, err := a.check(ss.Context(), info.FullMethod)
-	if err != nil {
-		return err
+	ctx, p, err := a.check(ss.Context(), info.FullMethod)
+	if err == nil {
+		err = handler(srv, &stream{ServerStream: ss, ctx: ctx})
 	}
-	return handler(srv, &stream{ServerStream: ss, ctx: ctx})
+	if err != nil {
+		a.recordRefusal(ctx, p, info.FullMethod, nil, err)
+	}
+	return err
 }
 
 type stream struct {
@@ -80,26 +91,30 @@ type stream struct {
 
 func (s *stream) Context() context.Context { return s.ctx }
 
-func (a *Authenticator) check(ctx context.Context, method string) (context.Context, error) {
+// check returns the context of the call with its principal, and the principal as far as it
+// is known even when the call is refused (a registered person whose role may not call the
+// method; the subject of a verified token of someone not registered).
+func (a *Authenticator) check(ctx context.Context, method string) (context.Context, principal.Principal, error) {
 	policy, ok := PolicyFor(method)
 	if !ok {
 		a.log.ErrorContext(ctx, "refused a call to a method with no access policy", "grpc.method", method)
-		return ctx, errNoPolicy
+		return ctx, principal.Principal{}, errNoPolicy
 	}
 	if policy.Public {
-		return ctx, nil
+		return ctx, principal.Principal{}, nil
 	}
 	p, err := a.principal(ctx)
 	if err != nil {
-		return ctx, err
+		return ctx, p, err
 	}
 	if !p.Has(policy.Roles...) {
-		return ctx, errRole
+		return ctx, p, errRole
 	}
-	return principal.With(ctx, p), nil
+	return principal.With(ctx, p), p, nil
 }
 
-// principal resolves the caller.
+// principal resolves the caller. A verified token of someone not registered (or disabled)
+// yields errNotRegistered with the principal's subject and address only.
 func (a *Authenticator) principal(ctx context.Context) (principal.Principal, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	address, certSubject := a.transport(ctx, md)
@@ -154,6 +169,7 @@ func (a *Authenticator) person(ctx context.Context, id, address string) (princip
 		if errors.Is(err, store.ErrPersonNotFound) || err == nil && person.Disabled {
 			return errNotRegistered
 		} else if err != nil {
+			p.Subject = "" // not known to be refused: nothing to record
 			return err
 		}
 		org, err := tx.GetOrganisation(ctx, person.OrganisationID)

@@ -65,30 +65,46 @@ func checked(ctx context.Context, id string, load func() (domain.YoungPerson, er
 }
 
 // DirectCare is the purpose of access the audit trail records for the council's staff;
-// partners' is the purpose of their share.
-const DirectCare = "DIRECT_CARE"
+// partners' is the purpose of their share; AuditPurpose is auditors' reading of the trail;
+// Reporting an administrator's counts for the partnership board.
+const (
+	DirectCare   = "DIRECT_CARE"
+	AuditPurpose = "AUDIT"
+	Reporting    = "REPORTING"
+)
 
 // Audit records, in tx, that the caller read or wrote the personal data of the young
 // people, for the purpose, under the council. If recording fails, so does the call: the
-// caller returns the error and the transaction rolls back.
+// caller returns the error and the transaction rolls back. The record is one INSERT that
+// takes no lock; it is sealed into its chain after the transaction commits.
 func Audit(ctx context.Context, tx store.Tx, now time.Time, purpose, council string, youngPeople ...string) error {
 	if len(youngPeople) == 0 {
 		return nil
 	}
-	p := Caller(ctx)
+	return AuditSummary(ctx, tx, now, purpose, council, youngPeople...)
+}
+
+// AuditSummary records, as Audit does, a read of data derived from young people that may
+// name none of them: counts for the partnership board, a search of the audit trail.
+func AuditSummary(ctx context.Context, tx store.Tx, now time.Time, purpose, council string, youngPeople ...string) error {
 	method, _ := grpc.Method(ctx)
+	r := record(ctx, Caller(ctx), method, now)
+	r.Purpose, r.Outcome, r.Council = purpose, audit.OutcomeOK, council
+	ids := slices.Clone(youngPeople)
+	sort.Strings(ids)
+	r.YoungPeople = slices.Compact(ids)
+	_, err := tx.AppendAudit(ctx, r)
+	return err
+}
+
+// record is the audit record of a call by p: who, from where, what, when.
+func record(ctx context.Context, p principal.Principal, method string, now time.Time) audit.Record {
 	chain := p.Organisation
 	if chain == "" {
 		chain = audit.AnonymousChain
 	}
-	ids := slices.Clone(youngPeople)
-	sort.Strings(ids)
-	_, err := tx.AppendAudit(ctx, audit.Record{
-		Chain: chain, Time: now, Actor: p.Subject, Organisation: p.Organisation, Roles: p.Roles,
-		Purpose: purpose, Action: trimSlash(method), Outcome: "OK", Council: council,
-		YoungPeople: slices.Compact(ids), RequestID: requestid.From(ctx), ClientAddress: p.ClientAddress,
-	})
-	return err
+	return audit.Record{Chain: chain, Time: now, Actor: p.Subject, Organisation: p.Organisation, Roles: p.Roles,
+		Action: trimSlash(method), RequestID: requestid.From(ctx), ClientAddress: p.ClientAddress}
 }
 
 func trimSlash(method string) string {

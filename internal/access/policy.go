@@ -114,6 +114,7 @@ var Policies = map[string]Policy{
 	"/carepath.v1.ReadinessService/SummarizeCliffEdge": {Roles: []string{PA, Manager, Admin}},
 
 	"/carepath.v1.AuditService/ListAuditRecords": {Roles: []string{Auditor}},
+	"/carepath.v1.AuditService/GetAuditStatus":   {Roles: []string{Auditor}},
 
 	// Reminders go to people and organisations; the service lets each see only its own.
 	"/carepath.v1.ReminderService/ListReminders":       recipients,

@@ -89,6 +89,7 @@ type App struct {
 	// Deliveries run on River with PostgreSQL, or in-process with the memory store.
 	river      *river.Client[pgx.Tx]
 	dispatcher *delivery.Dispatcher
+	sealer     *sealer
 	stopBG     context.CancelFunc // stops background work tied to the app's life (key set refresh)
 }
 
@@ -170,7 +171,8 @@ func (a *App) open(ctx context.Context) error {
 		return err
 	}
 	a.calls = callStore{Store: a.store, timeout: cfg.DatabaseTimeout}
-	guard := access.NewAuthenticator(a.calls, verifier, gatewaySecret, log)
+	a.sealer = newSealer(a.store, a.now, a.ready.Load, log, registry)
+	guard := access.NewAuthenticator(a.calls, verifier, gatewaySecret, a.now, log)
 	a.health = health.NewServer()
 	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
 		s := grpcx.NewServer(log, metrics, validator, guard, opts...)
@@ -426,6 +428,7 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { a.watchReadiness(gctx); return nil })
 	g.Go(func() error { a.refreshPathways(gctx); return nil })
 	g.Go(func() error { a.raiseReminders(gctx); return nil })
+	g.Go(func() error { a.sealer.run(gctx, a.cfg.AuditSealInterval); return nil })
 	a.runDelivery(gctx, g)
 	a.log.Info("carepath is serving", "grpc_addr", a.GRPCAddr(), "http_addr", a.HTTPAddr(),
 		"admin_addr", a.AdminAddr(), "admin_grpc_addr", a.AdminGRPCAddr())

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
@@ -14,6 +16,10 @@ import (
 
 	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/app"
+	"github.com/carepath/carepath/internal/domain/audit"
+	"github.com/carepath/carepath/internal/store"
+	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/store/postgres"
 	"github.com/carepath/carepath/internal/testclock"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
@@ -49,6 +55,7 @@ func actions(records []*pb.AuditRecord) []string {
 // gateway's word; and that auditors search by young person, person and time, in their own
 // council only.
 func TestAuditTrail(t *testing.T) {
+	t.Parallel() // slow (servers, databases, waiting for the sealer): run after the sequential tests
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) { testAuditTrail(t, b) })
 	}
@@ -88,17 +95,28 @@ func testAuditTrail(t *testing.T, b backend) {
 	if _, err := housing.GetSharedYoungPerson(ctx, sharedRequest("framework-housing", name)); err != nil {
 		t.Fatal(err)
 	}
-	// A refused attempt reads nothing, so it records nothing.
+	// A refused attempt reads nothing, and is recorded as refused: who, what, whom and why.
 	nosy := pb.NewYoungPeopleServiceClient(s.dial(t, s.newPerson(t, "audit-nosy", "nottinghamshire", "west", "PERSONAL_ADVISER")))
 	if _, err := nosy.GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: name}); err == nil {
 		t.Fatal("another adviser read the young person")
 	}
 
-	trail := auditTrail(t, s, "aud-auditor", &pb.ListAuditRecordsRequest{YoungPerson: name})
+	all := auditTrail(t, s, "aud-auditor", &pb.ListAuditRecordsRequest{YoungPerson: name})
+	if len(all) == 0 || all[0].GetActor() != "people/audit-nosy" || all[0].GetOutcome() != "PERMISSION_DENIED" ||
+		all[0].GetReason() == "" || all[0].GetAction() != "carepath.v1.YoungPeopleService/GetYoungPerson" ||
+		all[0].GetCouncil() != "organisations/nottinghamshire" || len(all[0].GetYoungPeople()) != 1 {
+		t.Fatalf("the refused attempt was not recorded as such: %v", all)
+	}
+	trail := all[1:]
 	want := []string{"PartnerService/GetSharedYoungPerson", "SharingService/CreateShare",
 		"YoungPeopleService/GetYoungPerson", "YoungPeopleService/CreateYoungPerson"}
 	if got := actions(trail); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("audit trail of the young person, newest first: %v, want %v", got, want)
+	}
+	for _, rec := range trail {
+		if rec.GetOutcome() != "OK" || rec.GetReason() != "" {
+			t.Errorf("%s recorded outcome %q (%q), want OK", rec.GetAction(), rec.GetOutcome(), rec.GetReason())
+		}
 	}
 	partner, create := trail[0], trail[3]
 	adviser := create.GetActor()
@@ -132,8 +150,8 @@ func testAuditTrail(t *testing.T, b backend) {
 	}
 	since := actions(auditTrail(t, s, "aud-auditor", &pb.ListAuditRecordsRequest{YoungPerson: name,
 		StartTime: timestamppb.New(beforeShare)}))
-	if strings.Join(since, " ") != strings.Join(want[:2], " ") {
-		t.Errorf("records since the share: %v, want %v", since, want[:2])
+	if strings.Join(since, " ") != strings.Join(append([]string{"YoungPeopleService/GetYoungPerson"}, want[:2]...), " ") {
+		t.Errorf("records since the share: %v, want the refusal then %v", since, want[:2])
 	}
 	until := actions(auditTrail(t, s, "aud-auditor", &pb.ListAuditRecordsRequest{YoungPerson: name,
 		EndTime: timestamppb.New(beforeShare)}))
@@ -149,6 +167,13 @@ func testAuditTrail(t *testing.T, b backend) {
 	_, err := pb.NewAuditServiceClient(s.conn).ListAuditRecords(ctx, &pb.ListAuditRecordsRequest{})
 	wantGRPCError(t, err, codes.PermissionDenied, "ACCESS_DENIED")
 
+	// The sealer seals it all shortly, and auditors can see that it has.
+	waitSealed(t, s, "aud-auditor", "nottinghamshire")
+	for _, rec := range auditTrail(t, s, "aud-auditor", &pb.ListAuditRecordsRequest{YoungPerson: name}) {
+		if !rec.GetSealed() || rec.GetSequence() < 1 || rec.GetSealTime() == nil {
+			t.Errorf("%s is not sealed: %v", rec.GetAction(), rec)
+		}
+	}
 	if b.name == "postgres" {
 		var out bytes.Buffer
 		if intact, err := app.VerifyAudit(ctx, s.config.DatabaseURL, &out); err != nil || !intact {
@@ -160,6 +185,21 @@ func testAuditTrail(t *testing.T, b backend) {
 			}
 		}
 	}
+}
+
+// waitSealed waits until the auditor sees every record of their organisation sealed.
+func waitSealed(t *testing.T, s *server, auditor, org string) *pb.AuditStatus {
+	t.Helper()
+	client := pb.NewAuditServiceClient(s.dial(t, tokenFor(t, auditor)))
+	var st *pb.AuditStatus
+	eventually(t, "the audit trail to be sealed", func() bool {
+		var err error
+		if st, err = client.GetAuditStatus(context.Background(), &pb.GetAuditStatusRequest{Name: "organisations/" + org + "/auditStatus"}); err != nil {
+			t.Fatal(err)
+		}
+		return st.GetUnsealedRecords() == 0
+	})
+	return st
 }
 
 // superuser runs statements on the test database with triggers off, as a database superuser
@@ -182,19 +222,50 @@ func superuser(t *testing.T, url string, statements ...string) {
 	}
 }
 
-// auditedServer is a PostgreSQL-backed server whose council chain holds records 1 to n.
-func auditedServer(t *testing.T, n int) *server {
+// sealNow seals every record written so far, as the sealer does.
+func sealNow(t *testing.T, url string) {
 	t.Helper()
-	s := start(t, postgresBackend().configure(t))
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for {
+		var done store.AuditSealing
+		if err := st.InTx(ctx, func(tx store.Tx) (err error) {
+			done, err = tx.SealAudit(ctx, testclock.Now(), 1000)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if done.Sealed == 0 {
+			return
+		}
+	}
+}
+
+// auditedServer is a PostgreSQL-backed server whose council chain holds records 1 to n,
+// sealed by the test (its own sealer waits an hour) after each record numbered in sealAt
+// and after the last: so the seal log holds the heads sealAt and n.
+func auditedServer(t *testing.T, n int, sealAt ...int) *server {
+	t.Helper()
+	cfg := postgresBackend().configure(t)
+	cfg.AuditSealInterval = time.Hour
+	s := start(t, cfg)
 	created, err := s.yp.CreateYoungPerson(context.Background(), &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("TAMPER-1")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range n - 1 {
+	for i := 2; i <= n; i++ {
+		if slices.Contains(sealAt, i-1) {
+			sealNow(t, cfg.DatabaseURL)
+		}
 		if _, err := s.yp.GetYoungPerson(context.Background(), &pb.GetYoungPersonRequest{Name: created.GetName()}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	sealNow(t, cfg.DatabaseURL)
 	return s
 }
 
@@ -209,6 +280,8 @@ func TestAuditRecordsAreAppendOnly(t *testing.T) {
 	for _, stmt := range []string{
 		"UPDATE audit_records SET actor = 'someone-else' WHERE chain = 'nottinghamshire' AND seq = 2",
 		"DELETE FROM audit_records WHERE chain = 'nottinghamshire' AND seq = 2",
+		"UPDATE audit_seals SET hash = sha256(hash) WHERE chain = 'nottinghamshire'",
+		"DELETE FROM audit_seals WHERE chain = 'nottinghamshire'",
 	} {
 		if _, err := c.Exec(ctx, stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: %v, want the append-only trigger to refuse it", stmt, err)
@@ -216,47 +289,138 @@ func TestAuditRecordsAreAppendOnly(t *testing.T) {
 	}
 }
 
-// TestAuditTamperingIsDetected changes, removes and reorders records behind the
-// application's back and expects `audit verify` to name the first bad record.
+// TestAuditTamperingIsDetected changes, removes and reorders sealed records, and changes,
+// removes and forges seals, behind the application's back as a database superuser, and
+// expects `audit verify` to name the first bad record. The chain holds records 1 to 5, with
+// seals at 3 and 5; a checkpoint was taken before the tampering.
 func TestAuditTamperingIsDetected(t *testing.T) {
+	t.Parallel() // slow (servers, databases, waiting for the sealer): run after the sequential tests
 	const where = "chain = 'nottinghamshire' AND seq = "
+	const seals = "DELETE FROM audit_seals WHERE chain = 'nottinghamshire'"
+	// One chain made through the API, copied for each case.
+	s := auditedServer(t, 5, 3)
+	fixture := s.config.DatabaseURL
+	var out, cp bytes.Buffer
+	if intact, err := app.WriteCheckpoint(context.Background(), fixture, &out, &cp); err != nil || !intact {
+		t.Fatalf("before tampering: intact=%v err=%v\n%s", intact, err, out.String())
+	}
+	checkpoint, err := app.ReadCheckpoint(&cp)
+	if err != nil || len(checkpoint) != 1 || checkpoint[0].Seq != 5 {
+		t.Fatalf("checkpoint %+v (%v), want the nottinghamshire chain at 5", checkpoint, err)
+	}
+	s.stop()
 	for _, c := range []struct {
-		name   string
-		tamper []string
-		at     int
+		name    string
+		tamper  []string
+		rewrite func(t *testing.T, url string) // a rewrite the database cannot tell: records re-sealed in Go
+		at      int
+		reason  string
+		// Without the checkpoint: found there too (the same record), or missed (0).
+		withoutCheckpoint int
 	}{
-		{"changed actor", []string{"UPDATE audit_records SET actor = 'someone-else' WHERE " + where + "3"}, 3},
-		{"changed young people", []string{"UPDATE audit_records SET young_people = '{}' WHERE " + where + "4"}, 4},
-		{"changed time", []string{"UPDATE audit_records SET time = time - interval '1 day' WHERE " + where + "2"}, 2},
-		{"removed record", []string{"DELETE FROM audit_records WHERE " + where + "3"}, 3},
-		{"removed last record", []string{"DELETE FROM audit_records WHERE " + where + "5"}, 5},
-		{"removed and renumbered", []string{
+		{name: "changed actor", tamper: []string{"UPDATE audit_records SET actor = 'someone-else' WHERE " + where + "3"},
+			at: 3, reason: audit.ReasonHashMismatch, withoutCheckpoint: 3},
+		{name: "changed young people", tamper: []string{"UPDATE audit_records SET young_people = '{}' WHERE " + where + "4"},
+			at: 4, reason: audit.ReasonHashMismatch, withoutCheckpoint: 4},
+		{name: "changed time", tamper: []string{"UPDATE audit_records SET time = time - interval '1 day' WHERE " + where + "2"},
+			at: 2, reason: audit.ReasonHashMismatch, withoutCheckpoint: 2},
+		{name: "removed record", tamper: []string{"DELETE FROM audit_records WHERE " + where + "3"},
+			at: 3, reason: audit.ReasonSequenceGap, withoutCheckpoint: 3},
+		{name: "removed last record", tamper: []string{"DELETE FROM audit_records WHERE " + where + "5"},
+			at: 5, reason: audit.ReasonTruncated, withoutCheckpoint: 5},
+		{name: "removed and renumbered, seals forged to match", tamper: []string{
 			"DELETE FROM audit_records WHERE " + where + "3",
 			"UPDATE audit_records SET seq = seq - 1 WHERE chain = 'nottinghamshire' AND seq > 3",
-			"UPDATE audit_heads SET seq = seq - 1 WHERE chain = 'nottinghamshire'"}, 3},
-		{"reordered", []string{
-			"UPDATE audit_records SET seq = -2 WHERE " + where + "2",
+			seals,
+			"INSERT INTO audit_seals SELECT chain, seq, hash, now() FROM audit_records WHERE " + where + "4"},
+			at: 3, reason: audit.ReasonBrokenLink, withoutCheckpoint: 3},
+		{name: "reordered", tamper: []string{
+			"UPDATE audit_records SET seq = 1000 WHERE " + where + "2",
 			"UPDATE audit_records SET seq = 2 WHERE " + where + "3",
-			"UPDATE audit_records SET seq = 3 WHERE " + where + "-2"}, 2},
-		{"rehashed last record", []string{
-			"UPDATE audit_records SET actor = 'someone-else', hash = sha256(hash) WHERE " + where + "5"}, 5},
+			"UPDATE audit_records SET seq = 3 WHERE " + where + "1000"},
+			at: 2, reason: audit.ReasonBrokenLink, withoutCheckpoint: 2},
+		{name: "rehashed last record", tamper: []string{
+			"UPDATE audit_records SET actor = 'someone-else', hash = sha256(hash) WHERE " + where + "5"},
+			at: 5, reason: audit.ReasonHashMismatch, withoutCheckpoint: 5},
+		// Issue 18: a changed record whose chain's head is deleted must not verify clean.
+		{name: "changed record, every seal deleted", tamper: []string{
+			"UPDATE audit_records SET actor = 'someone-else' WHERE " + where + "3", seals},
+			at: 3, reason: audit.ReasonHashMismatch, withoutCheckpoint: 3},
+		{name: "every seal deleted", tamper: []string{seals}, at: 1, reason: audit.ReasonBeyondHead, withoutCheckpoint: 1},
+		{name: "latest seal deleted", tamper: []string{seals + " AND seq = 5"}, at: 4, reason: audit.ReasonBeyondHead, withoutCheckpoint: 4},
+		{name: "a seal changed", tamper: []string{"UPDATE audit_seals SET hash = sha256(hash) WHERE " + where + "3"},
+			at: 3, reason: audit.ReasonSealMismatch, withoutCheckpoint: 3},
+		{name: "the latest seal changed", tamper: []string{"UPDATE audit_seals SET hash = sha256(hash) WHERE " + where + "5"},
+			at: 5, reason: audit.ReasonSealMismatch, withoutCheckpoint: 5},
+		{name: "tail cut off, its seal kept", tamper: []string{"DELETE FROM audit_records WHERE chain = 'nottinghamshire' AND seq > 3"},
+			at: 4, reason: audit.ReasonTruncated, withoutCheckpoint: 4},
+		{name: "tail cut off with its seal", tamper: []string{
+			"DELETE FROM audit_records WHERE chain = 'nottinghamshire' AND seq > 3", seals + " AND seq > 3"},
+			at: 4, reason: audit.ReasonTruncated, withoutCheckpoint: 0},
+		{name: "chain removed with its seals", tamper: []string{
+			"DELETE FROM audit_records WHERE chain = 'nottinghamshire'", seals},
+			at: 1, reason: audit.ReasonTruncated, withoutCheckpoint: 0},
+		{name: "last record rewritten and re-sealed", rewrite: resealLast, at: 5, reason: audit.ReasonCheckpointMismatch},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := auditedServer(t, 5)
+			t.Parallel()
+			ctx := context.Background()
+			url := pgtest.CopyDatabase(t, fixture)
 			var out bytes.Buffer
-			if intact, err := app.VerifyAudit(context.Background(), s.config.DatabaseURL, &out); err != nil || !intact {
-				t.Fatalf("before tampering: intact=%v err=%v\n%s", intact, err, out.String())
+			if c.rewrite != nil {
+				c.rewrite(t, url)
 			}
-			superuser(t, s.config.DatabaseURL, c.tamper...)
+			superuser(t, url, c.tamper...)
+
 			out.Reset()
-			intact, err := app.VerifyAudit(context.Background(), s.config.DatabaseURL, &out)
+			intact, err := app.VerifyAudit(ctx, url, &out, checkpoint...)
 			if err != nil || intact {
-				t.Fatalf("after tampering: intact=%v err=%v\n%s", intact, err, out.String())
+				t.Fatalf("after tampering, with the checkpoint: intact=%v err=%v\n%s", intact, err, out.String())
 			}
-			if want := fmt.Sprintf("chain nottinghamshire: TAMPERED at record %d:", c.at); !strings.Contains(out.String(), want) {
-				t.Errorf("verify said:\n%s\nwant %q", out.String(), want)
+			if want := fmt.Sprintf("chain nottinghamshire: TAMPERED at record %d: %s", c.at, c.reason); !strings.Contains(out.String(), want) {
+				t.Errorf("verify with the checkpoint said:\n%s\nwant %q", out.String(), want)
+			}
+			out.Reset()
+			intact, err = app.VerifyAudit(ctx, url, &out)
+			switch {
+			case err != nil:
+				t.Fatal(err)
+			case c.withoutCheckpoint == 0 && !intact:
+				t.Errorf("without a checkpoint, this rewrite is expected to look consistent; verify said:\n%s", out.String())
+			case c.withoutCheckpoint > 0 && (intact || !strings.Contains(out.String(),
+				fmt.Sprintf("chain nottinghamshire: TAMPERED at record %d:", c.withoutCheckpoint))):
+				t.Errorf("verify without the checkpoint said:\n%s\nwant record %d named", out.String(), c.withoutCheckpoint)
 			}
 		})
+	}
+}
+
+// resealLast rewrites the actor of the chain's last record and seals it again, hash and seal
+// included, exactly as the sealer would have: the database alone cannot tell.
+func resealLast(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var recs []audit.Record
+	if err := st.InTx(ctx, func(tx store.Tx) (err error) {
+		recs, err = tx.ReadAuditChain(ctx, "nottinghamshire", 3, 10)
+		return err
+	}); err != nil || len(recs) != 2 {
+		t.Fatalf("records 4 and 5: %d (%v)", len(recs), err)
+	}
+	forged := recs[1]
+	forged.Actor = "someone-else"
+	forged = audit.Seal(&recs[0], forged)
+	superuser(t, url,
+		fmt.Sprintf("UPDATE audit_records SET actor = 'someone-else', hash = '\\x%x' WHERE chain = 'nottinghamshire' AND seq = 5", forged.Hash),
+		fmt.Sprintf("UPDATE audit_seals SET hash = '\\x%x' WHERE chain = 'nottinghamshire' AND seq = 5", forged.Hash))
+	var out bytes.Buffer
+	if intact, err := app.VerifyAudit(ctx, url, &out); err != nil || !intact {
+		t.Fatalf("the re-sealed chain should look consistent without a checkpoint: intact=%v err=%v\n%s", intact, err, out.String())
 	}
 }
 

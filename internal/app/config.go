@@ -63,6 +63,10 @@ type Config struct {
 	JobRescueAfter       time.Duration
 	ReminderInterval     time.Duration
 
+	// AuditSealInterval is how often the audit trail's new records are sealed into their
+	// chains.
+	AuditSealInterval time.Duration
+
 	// ClockStart, for tests and demonstrations, runs the service's clock as if it had been
 	// this instant when the service started; zero is the real time. Clock, set only in
 	// code (the tests' clock seam), overrides it.
@@ -87,6 +91,8 @@ func Defaults() Config {
 		WebhookTimeout:     15 * time.Second,
 		JobRescueAfter:     time.Hour,
 		ReminderInterval:   time.Minute,
+
+		AuditSealInterval: time.Second,
 	}
 }
 
@@ -136,6 +142,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		"how long a delivery job may run before it is taken for lost (its worker crashed) and run again (PostgreSQL)")
 	fs.DurationVar(&c.ReminderInterval, "reminder-interval", c.ReminderInterval,
 		"how often due reminders are looked for, besides whenever a young person, episode or milestone changes")
+	fs.DurationVar(&c.AuditSealInterval, "audit-seal-interval", c.AuditSealInterval,
+		"how often new audit records are sealed into their hash chains (each replica tries; one seals at a time)")
 	c.RegisterClockFlag(fs)
 }
 
@@ -256,6 +264,9 @@ func (c Config) Validate() error {
 	if c.WebhookTimeout <= 0 || c.ReminderInterval <= 0 {
 		errs = append(errs, errors.New("--webhook-timeout and --reminder-interval must be positive"))
 	}
+	if c.AuditSealInterval <= 0 {
+		errs = append(errs, errors.New("--audit-seal-interval must be positive"))
+	}
 	if c.JobRescueAfter <= c.WebhookTimeout+jobMargin {
 		errs = append(errs, fmt.Errorf("--job-rescue-after must exceed --webhook-timeout by more than %s", jobMargin))
 	}
@@ -289,7 +300,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("webhook_timeout", c.WebhookTimeout.String()), slog.String("job_rescue_after", c.JobRescueAfter.String()),
 		slog.String("webhook_retry_schedule", c.WebhookRetrySchedule), slog.String("reminder_interval", c.ReminderInterval.String()),
 		slog.String("auth_audience", c.AuthAudience), slog.Bool("dev_issuer_force", c.DevIssuerForce),
-		slog.Time("clock_start", c.ClockStart),
+		slog.Time("clock_start", c.ClockStart), slog.String("audit_seal_interval", c.AuditSealInterval.String()),
 	)
 }
 

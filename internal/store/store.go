@@ -353,24 +353,64 @@ type SharedQuery struct {
 	Limit          int
 }
 
-// Audit keeps the audit trail: append-only, hash-chained per chain (audit.Record).
+// Audit keeps the audit trail: append-only, hash-chained per chain (audit.Record). A record
+// is appended unsealed, in the transaction of the access it records and without a lock, so
+// that no call waits for another's commit; SealAudit later gives records their places in
+// their chains, in the order their transactions ended, and logs a seal for each chain it
+// extends.
 type Audit interface {
-	// AppendAudit seals r as the next record of its chain and stores it, in this
-	// transaction: if the transaction rolls back, so does the record, and concurrent
-	// appends to one chain are serialised.
+	// AppendAudit stores r normalized and unsealed (whatever Seq and hashes it carries), in
+	// this transaction: if the transaction rolls back, so does the record. It takes no lock.
 	AppendAudit(ctx context.Context, r audit.Record) (AuditEntry, error)
-	// ListAuditRecords returns up to q.Limit records matching q, newest first.
+	// ListAuditRecords returns up to q.Limit records matching q, sealed or not, newest first.
 	ListAuditRecords(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
-	// AuditHeads returns the head of every chain.
+	// SealAudit seals up to limit committed unsealed records, in id order, each as the next
+	// record of its chain (after the last one sealed), stamps them with now, and appends to
+	// the seal log the new head of each chain it extended. A record committed later takes a
+	// later place, so none can ever come before one already sealed. One transaction seals at
+	// a time: another gets Busy at once and seals nothing.
+	SealAudit(ctx context.Context, now time.Time, limit int) (AuditSealing, error)
+	// AuditHeads returns the latest seal of every chain, by chain.
 	AuditHeads(ctx context.Context) ([]audit.Head, error)
-	// ReadAuditChain returns up to limit records of a chain after afterSeq, by sequence.
+	// AuditChains returns every chain with sealed records or seals, sorted.
+	AuditChains(ctx context.Context) ([]string, error)
+	// ReadAuditChain returns up to limit sealed records of a chain after afterSeq, by sequence.
 	ReadAuditChain(ctx context.Context, chain string, afterSeq int64, limit int) ([]audit.Record, error)
+	// ReadAuditSeals returns up to limit seals of a chain after afterSeq, by sequence.
+	ReadAuditSeals(ctx context.Context, chain string, afterSeq int64, limit int) ([]audit.Head, error)
+	// AuditBacklog counts the records not yet sealed, with the time of the oldest: of every
+	// chain, or with council set, of the records ListAuditRecords would find for it.
+	AuditBacklog(ctx context.Context, council string) (AuditBacklog, error)
 }
 
 // AuditEntry is a stored audit record; ID orders all records by when they were stored.
 type AuditEntry struct {
 	ID int64
 	audit.Record
+	// SealTime is when the record was sealed: zero until then, and for records sealed as they
+	// were written, before sealing was done apart.
+	SealTime time.Time
+}
+
+// AuditSealing is what one SealAudit did.
+type AuditSealing struct {
+	Busy   bool         // another transaction was sealing: nothing was done
+	Sealed int          // records sealed
+	Heads  []audit.Head // the seals appended, one per chain extended, by chain
+}
+
+// AuditBacklog is what is waiting to be sealed.
+type AuditBacklog struct {
+	Unsealed int64
+	Oldest   time.Time // the Time of the oldest unsealed record; zero when there is none
+}
+
+// Lag is how long the oldest record not yet sealed has waited at now (0 when none waits).
+func (b AuditBacklog) Lag(now time.Time) time.Duration {
+	if b.Unsealed == 0 || b.Oldest.IsZero() {
+		return 0
+	}
+	return max(now.Sub(b.Oldest), 0)
 }
 
 // AuditQuery selects audit records.

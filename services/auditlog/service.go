@@ -1,5 +1,5 @@
 // Package auditlog implements carepath.v1.AuditService: auditors search their council's
-// audit trail.
+// audit trail and see how far its sealing has got. Their searches are audited too.
 package auditlog
 
 import (
@@ -8,9 +8,12 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/carepath/carepath/internal/access"
+	"github.com/carepath/carepath/internal/domain/audit"
+	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/platform/pagetoken"
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
@@ -35,10 +38,13 @@ func orgName(id string) string {
 	return "organisations/" + id
 }
 
-func recordToProto(e store.AuditEntry) *pb.AuditRecord {
+// recordToProto shows a record to an auditor of org. A refused attempt by the auditor's own
+// organisation on another council's young person shows no council: that the young person is
+// known there is that council's to know.
+func recordToProto(e store.AuditEntry, org string) *pb.AuditRecord {
 	r := e.Record
 	out := &pb.AuditRecord{
-		Name:          "auditChains/" + r.Chain + "/records/" + strconv.FormatInt(r.Seq, 10),
+		Name:          "auditChains/" + r.Chain + "/records/" + strconv.FormatInt(e.ID, 10),
 		Time:          timestamppb.New(r.Time),
 		Actor:         convert.ActorName(r.Actor),
 		Organisation:  orgName(r.Organisation),
@@ -47,6 +53,16 @@ func recordToProto(e store.AuditEntry) *pb.AuditRecord {
 		Council:       orgName(r.Council),
 		RequestId:     r.RequestID,
 		ClientAddress: r.ClientAddress,
+		Outcome:       r.Outcome,
+		Reason:        r.Reason,
+		Sealed:        r.Sealed(),
+		Sequence:      r.Seq,
+	}
+	if r.Outcome != audit.OutcomeOK && r.Council != org {
+		out.Council = ""
+	}
+	if !e.SealTime.IsZero() {
+		out.SealTime = timestamppb.New(e.SealTime)
 	}
 	for _, role := range r.Roles {
 		out.Roles = append(out.Roles, pb.Person_Role(pb.Person_Role_value[role]))
@@ -82,8 +98,11 @@ func (s *Server) ListAuditRecords(ctx context.Context, req *pb.ListAuditRecordsR
 	}
 	var page []store.AuditEntry
 	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
-		page, err = tx.ListAuditRecords(ctx, q)
-		return err
+		if page, err = tx.ListAuditRecords(ctx, q); err != nil {
+			return err
+		}
+		// The trail is data about young people: reading it is recorded, naming no one.
+		return access.AuditSummary(ctx, tx, s.now(), access.AuditPurpose, q.Council)
 	})
 	if err != nil {
 		return nil, err
@@ -92,7 +111,40 @@ func (s *Server) ListAuditRecords(ctx context.Context, req *pb.ListAuditRecordsR
 	page, resp.NextPageToken = listing.Next(page, q.Limit-1,
 		func(e store.AuditEntry) string { return strconv.FormatInt(e.ID, 10) }, fingerprint)
 	for _, e := range page {
-		resp.AuditRecords = append(resp.AuditRecords, recordToProto(e))
+		resp.AuditRecords = append(resp.AuditRecords, recordToProto(e, q.Council))
 	}
 	return resp, nil
+}
+
+func (s *Server) GetAuditStatus(ctx context.Context, req *pb.GetAuditStatusRequest) (*pb.AuditStatus, error) {
+	org := strings.TrimSuffix(strings.TrimPrefix(req.GetName(), "organisations/"), "/auditStatus")
+	if org != access.Caller(ctx).Organisation {
+		return nil, errs.New(errs.PermissionDenied, errs.ReasonAccessDenied, "you may see your own organisation's audit status only")
+	}
+	var backlog store.AuditBacklog
+	var heads []audit.Head
+	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+		if backlog, err = tx.AuditBacklog(ctx, org); err != nil {
+			return err
+		}
+		heads, err = tx.AuditHeads(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.AuditStatus{Name: req.GetName(), UnsealedRecords: backlog.Unsealed,
+		SealingLag: durationpb.New(backlog.Lag(s.now()))}
+	if !backlog.Oldest.IsZero() {
+		out.OldestUnsealedTime = timestamppb.New(backlog.Oldest)
+	}
+	for _, h := range heads {
+		if h.Chain == org {
+			out.SealedRecords = h.Seq
+			if !h.Time.IsZero() {
+				out.LastSealTime = timestamppb.New(h.Time)
+			}
+		}
+	}
+	return out, nil
 }

@@ -348,11 +348,20 @@ func (s *Server) SummarizeCliffEdge(ctx context.Context, req *pb.SummarizeCliffE
 		if err != nil {
 			return err
 		}
-		if council, err = s.planner.Council(ctx, tx, access.Caller(ctx).Organisation); err != nil || !ok {
+		if council, err = s.planner.Council(ctx, tx, access.Caller(ctx).Organisation); err != nil {
 			return err
 		}
-		counts, err = tx.CountReadiness(ctx, q)
-		return err
+		if ok {
+			if counts, err = tx.CountReadiness(ctx, q); err != nil {
+				return err
+			}
+		}
+		// Counts name no one but are read from young people's data: recorded, naming none.
+		purpose := access.DirectCare
+		if !access.Caller(ctx).Has(access.PA, access.Manager) {
+			purpose = access.Reporting
+		}
+		return access.AuditSummary(ctx, tx, s.now(), purpose, q.Scope.CouncilID)
 	})
 	if err != nil {
 		return nil, err

@@ -40,7 +40,8 @@ func (s *Server) ListReminderRoutingGaps(ctx context.Context, req *pb.ListRemind
 			return err
 		}
 		gaps = reminder.RoutingGaps(people, caseloads)
-		return nil
+		// Counts of young people per adviser name none but are read from their data.
+		return access.AuditSummary(ctx, tx, s.now(), access.Reporting, org)
 	})
 	if err != nil {
 		return nil, err

@@ -47,7 +47,7 @@ func sealedChain(t testing.TB) []Record {
 			r.Roles = append(r.Roles, "TEAM_MANAGER")
 			r.YoungPeople = append(r.YoungPeople, "yp-900", "yp-901")
 		case 2:
-			r.Outcome, r.YoungPeople = "PERMISSION_DENIED", nil
+			r.Outcome, r.Reason, r.YoungPeople = "PERMISSION_DENIED", "your role may not call this method", nil
 		case 3:
 			r.Actor, r.Organisation, r.Roles, r.Council = "system:reminders", "", nil, ""
 		case 4:
@@ -191,6 +191,10 @@ var trickyPairs = []struct {
 	{"same instant, other zone", Record{Time: epoch}, Record{Time: epoch.In(time.FixedZone("BST", 3600))}, true},
 	{"nil and empty list", Record{Roles: nil, PrevHash: nil}, Record{Roles: []string{}, PrevHash: []byte{}}, true},
 	{"hash is not covered", Record{Hash: []byte("a")}, Record{Hash: []byte("b")}, true},
+	{"a reason against none", Record{Outcome: "PERMISSION_DENIED", Reason: "role"}, Record{Outcome: "PERMISSION_DENIED"}, false},
+	{"reason split from the client address", Record{ClientAddress: "ab"}, Record{ClientAddress: "a", Reason: "b"}, false},
+	{"reason as a length-prefixed tail of the address", Record{ClientAddress: "a\x00\x00\x00\x00\x00\x00\x00\x01b"},
+		Record{ClientAddress: "a", Reason: "b"}, false},
 }
 
 func TestCanonicalTrickyPairs(t *testing.T) {
@@ -443,7 +447,7 @@ func same(a, b Record) bool {
 		a.Actor == b.Actor && a.Organisation == b.Organisation && slices.Equal(a.Roles, b.Roles) &&
 		a.Purpose == b.Purpose && a.Action == b.Action && a.Outcome == b.Outcome &&
 		a.Council == b.Council && slices.Equal(a.YoungPeople, b.YoungPeople) &&
-		a.RequestID == b.RequestID && a.ClientAddress == b.ClientAddress &&
+		a.RequestID == b.RequestID && a.ClientAddress == b.ClientAddress && a.Reason == b.Reason &&
 		bytes.Equal(a.PrevHash, b.PrevHash)
 }
 
@@ -501,6 +505,7 @@ func pack(r Record) []byte {
 	list(r.YoungPeople)
 	str(r.RequestID)
 	str(r.ClientAddress)
+	str(r.Reason)
 	str(string(r.PrevHash))
 	str(string(r.Hash))
 	return b
@@ -547,6 +552,7 @@ func unpack(b []byte) Record {
 	r.YoungPeople = list()
 	r.RequestID = str()
 	r.ClientAddress = str()
+	r.Reason = str()
 	if p := next(int(num(1))); len(p) > 0 {
 		r.PrevHash = p
 	}
@@ -613,5 +619,139 @@ func parseCanonical(b []byte) (Record, bool) {
 	r.YoungPeople = list()
 	r.RequestID = str()
 	r.ClientAddress = str()
+	if len(b) > 0 { // the reason, present only when there is one
+		if r.Reason = str(); r.Reason == "" {
+			ok = false
+		}
+	}
 	return r, ok && len(b) == 0
+}
+
+// TestCanonicalGoldenWithReason pins the encoding of a refusal, whose reason follows every
+// field of the first layout.
+func TestCanonicalGoldenWithReason(t *testing.T) {
+	r := Seal(nil, Record{
+		Chain: "org-1", Time: time.Date(2026, time.January, 2, 3, 4, 5, 6000, time.UTC),
+		Actor: "person-1", Organisation: "org-1", Roles: []string{"PARTNER_OFFICER"},
+		Purpose: "HOUSING", Action: "carepath.v1.PartnerService/GetSharedYoungPerson",
+		Outcome: "PERMISSION_DENIED", Reason: "not shared", YoungPeople: []string{"yp-1"},
+		RequestID: "req-1", ClientAddress: "192.0.2.1",
+	})
+	const want = "fc340e4009b7d5918e6724c7061fa5db4f1984cf90f416d58dd7c1ef769b69fd" // agrees with an independent Python implementation of the layout
+	if got := hex.EncodeToString(r.Hash); got != want {
+		t.Errorf("Hash of the golden refusal = %s, want %s", got, want)
+	}
+}
+
+// TestVerifierAnchors checks records against the seal log and against checkpoints kept
+// outside the database.
+func TestVerifierAnchors(t *testing.T) {
+	type anchored struct {
+		seq    int64
+		source Source
+		forged bool // the anchor's hash is not the record's
+	}
+	for _, tc := range []struct {
+		name    string
+		recs    int // the chain as read: its first recs records
+		head    int // the latest seal: record head (0: none)
+		anchors []anchored
+		want    *Problem
+	}{
+		{"seals and checkpoint agree", 20, 20, []anchored{{5, FromSeal, false}, {12, FromSeal, false}, {20, FromSeal, false},
+			{12, FromCheckpoint, false}}, nil},
+		{"a seal of the log changed", 20, 20, []anchored{{5, FromSeal, false}, {12, FromSeal, true}, {20, FromSeal, false}},
+			&Problem{chain, 12, ReasonSealMismatch}},
+		{"the latest seal changed", 20, 20, []anchored{{20, FromSeal, true}}, &Problem{chain, 20, ReasonSealMismatch}},
+		{"the checkpoint disagrees: the chain was rewritten", 20, 20, []anchored{{15, FromSeal, false}, {15, FromCheckpoint, true}},
+			&Problem{chain, 15, ReasonCheckpointMismatch}},
+		{"records cut off, their seals kept", 16, 16, []anchored{{16, FromSeal, false}, {20, FromSeal, false}},
+			&Problem{chain, 17, ReasonTailMissing}},
+		{"records cut off with their seals: only the checkpoint can tell", 16, 16,
+			[]anchored{{16, FromSeal, false}, {18, FromCheckpoint, false}}, &Problem{chain, 17, ReasonTruncated}},
+		{"every record and seal removed, a checkpoint kept", 0, 0, []anchored{{3, FromCheckpoint, false}},
+			&Problem{chain, 1, ReasonTruncated}},
+		{"no seal at all", 20, 0, nil, &Problem{chain, 1, ReasonBeyondHead}},
+		{"the latest seal removed", 20, 12, []anchored{{12, FromSeal, false}}, &Problem{chain, 13, ReasonBeyondHead}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recs := sealedChain(t)[:tc.recs]
+			full := sealedChain(t)
+			v := NewVerifier(chain)
+			for _, a := range tc.anchors {
+				h := Head{Chain: chain, Seq: a.seq, Hash: slices.Clone(full[a.seq-1].Hash)}
+				if a.forged {
+					h.Hash[0] ^= 1
+				}
+				if p := v.Anchor(h, a.source); p != nil {
+					t.Fatalf("Anchor: %v", p)
+				}
+			}
+			var got *Problem
+			for _, r := range recs {
+				if got = v.Add(r); got != nil {
+					break
+				}
+			}
+			if got == nil {
+				head := Head{Chain: chain}
+				if tc.head > 0 {
+					head = headOf(full[:tc.head])
+				}
+				got = v.Finish(head)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			if got == nil && v.Records() != int64(tc.recs) {
+				t.Errorf("Records() = %d, want %d", v.Records(), tc.recs)
+			}
+		})
+	}
+
+	v := NewVerifier(chain)
+	if p := v.Anchor(Head{Chain: "org-other", Seq: 3}, FromCheckpoint); !reflect.DeepEqual(p, &Problem{chain, 1, ReasonOutOfOrder}) {
+		t.Errorf("an anchor of another chain: %v", p)
+	}
+	v = NewVerifier(chain)
+	v.Add(sealedChain(t)[0])
+	defer func() {
+		if recover() == nil {
+			t.Error("an anchor behind the records added was accepted without being checked")
+		}
+	}()
+	v.Anchor(Head{Chain: chain, Seq: 1}, FromSeal)
+}
+
+func TestNormalizeUnseals(t *testing.T) {
+	r := Normalize(sealedChain(t)[4])
+	if r.Sealed() || r.Seq != 0 || r.PrevHash != nil || r.Hash != nil {
+		t.Errorf("Normalize kept the seal: %+v", r)
+	}
+	if !sealedChain(t)[4].Sealed() {
+		t.Error("a sealed record does not say so")
+	}
+}
+
+// SealBatch seals interleaved chains as sealing each record in turn would, going on from
+// each chain's last sealed record, and reports the new head of each chain it extended.
+func TestSealBatch(t *testing.T) {
+	recs := sealedChain(t)
+	other := Seal(nil, Record{Chain: "org-other", Time: epoch, Actor: "person-9"})
+	batch := []Record{Normalize(recs[10]), {Chain: "org-other", Time: epoch.Add(time.Second), Actor: "person-9"},
+		Normalize(recs[11]), Normalize(recs[12])}
+	now := epoch.Add(time.Hour + 500*time.Nanosecond)
+	sealed, heads := SealBatch(map[string]Head{chain: headOf(recs[:10]), "org-other": {Chain: "org-other", Seq: 1, Hash: other.Hash}}, batch, now)
+	want := []Record{recs[10], Seal(&other, batch[1]), recs[11], recs[12]}
+	if !reflect.DeepEqual(sealed, want) {
+		t.Errorf("SealBatch sealed\n%+v\nwant\n%+v", sealed, want)
+	}
+	wantHeads := []Head{{Chain: chain, Seq: 13, Hash: recs[12].Hash, Time: now.Truncate(time.Microsecond)},
+		{Chain: "org-other", Seq: 2, Hash: want[1].Hash, Time: now.Truncate(time.Microsecond)}}
+	if !reflect.DeepEqual(heads, wantHeads) {
+		t.Errorf("heads %+v, want %+v", heads, wantHeads)
+	}
+	if sealed, heads := SealBatch(nil, []Record{batch[1]}, now); sealed[0].Seq != 1 || len(heads) != 1 {
+		t.Errorf("a chain with nothing sealed starts at 1: %+v %+v", sealed, heads)
+	}
 }

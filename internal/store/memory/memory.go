@@ -26,7 +26,7 @@ const (
 	tableAgreements  = "sharing_agreements"
 	tableShares      = "shares"
 	tableAudit       = "audit_records"
-	tableAuditHeads  = "audit_heads"
+	tableAuditSeals  = "audit_seals"
 	tableFacts       = "facts"
 	tableReadiness   = "readiness"
 	tableReminders   = "reminders"
@@ -75,16 +75,6 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		"id":           {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
 		"young_person": {Name: "young_person", Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
 		"partner":      {Name: "partner", Indexer: &memdb.StringFieldIndex{Field: "PartnerID"}},
-	}},
-	tableAudit: {Name: tableAudit, Indexes: map[string]*memdb.IndexSchema{
-		"id": {Name: "id", Unique: true, Indexer: &memdb.IntFieldIndex{Field: "ID"}},
-		"chain": {Name: "chain", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
-			&memdb.StringFieldIndex{Field: "Chain"},
-			&memdb.IntFieldIndex{Field: "Seq"},
-		}}},
-	}},
-	tableAuditHeads: {Name: tableAuditHeads, Indexes: map[string]*memdb.IndexSchema{
-		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Chain"}},
 	}},
 	tableFacts: {Name: tableFacts, Indexes: map[string]*memdb.IndexSchema{
 		"id":           {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},

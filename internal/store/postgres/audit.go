@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -9,15 +10,19 @@ import (
 	"github.com/carepath/carepath/internal/store"
 )
 
-const auditColumns = `id, chain, seq, time, actor, organisation, roles, purpose, action, outcome, council,
-	young_people::text[], request_id, client_address, prev_hash, hash`
+const auditColumns = `id, chain, coalesce(seq, 0), time, actor, organisation, roles, purpose, action, outcome, reason,
+	council, young_people::text[], request_id, client_address, prev_hash, hash, seal_time`
 
 func scanAudit(row pgx.Row) (store.AuditEntry, error) {
 	var e store.AuditEntry
+	var sealTime *time.Time
 	r := &e.Record
 	err := row.Scan(&e.ID, &r.Chain, &r.Seq, &r.Time, &r.Actor, &r.Organisation, &r.Roles, &r.Purpose, &r.Action,
-		&r.Outcome, &r.Council, &r.YoungPeople, &r.RequestID, &r.ClientAddress, &r.PrevHash, &r.Hash)
+		&r.Outcome, &r.Reason, &r.Council, &r.YoungPeople, &r.RequestID, &r.ClientAddress, &r.PrevHash, &r.Hash, &sealTime)
 	r.Time = r.Time.UTC()
+	if sealTime != nil {
+		e.SealTime = sealTime.UTC()
+	}
 	if len(r.Roles) == 0 {
 		r.Roles = nil
 	}
@@ -27,44 +32,34 @@ func scanAudit(row pgx.Row) (store.AuditEntry, error) {
 	return e, err
 }
 
-// AppendAudit locks the chain's head row (creating it for a new chain), seals the record
-// after the last one and stores both, so appends to one chain are serialised. Sealing needs
-// only the last record's seq and hash, which the head holds.
+func collectAudit(rows pgx.Rows, err error) ([]store.AuditEntry, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.AuditEntry, error) { return scanAudit(r) })
+}
+
+// AppendAudit is one INSERT of an unsealed record: it takes no lock, so concurrent calls of a
+// council do not wait for each other's commits (the sealer orders them afterwards).
 func (t *tx) AppendAudit(ctx context.Context, r audit.Record) (store.AuditEntry, error) {
-	// The no-op update takes the row lock and returns the latest committed head.
-	var head audit.Head
-	if err := t.tx.QueryRow(ctx, `INSERT INTO audit_heads AS h (chain, seq, hash) VALUES ($1, 0, '')
-		ON CONFLICT (chain) DO UPDATE SET seq = h.seq RETURNING seq, hash`, r.Chain).Scan(&head.Seq, &head.Hash); err != nil {
-		return store.AuditEntry{}, err
-	}
-	var prev *audit.Record
-	if head.Seq > 0 {
-		prev = &audit.Record{Chain: r.Chain, Seq: head.Seq, Hash: head.Hash}
-	}
-	sealed := audit.Seal(prev, r)
-	youngPeople := sealed.YoungPeople
+	r = audit.Normalize(r)
+	youngPeople, roles := r.YoungPeople, r.Roles
 	if youngPeople == nil {
 		youngPeople = []string{}
 	}
-	roles := sealed.Roles
 	if roles == nil {
 		roles = []string{}
 	}
 	var id int64
-	err := t.tx.QueryRow(ctx, `INSERT INTO audit_records (chain, seq, time, actor, organisation, roles, purpose,
-		action, outcome, council, young_people, request_id, client_address, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::uuid[], $12, $13, $14, $15) RETURNING id`,
-		sealed.Chain, sealed.Seq, sealed.Time, sealed.Actor, sealed.Organisation, roles, sealed.Purpose, sealed.Action,
-		sealed.Outcome, sealed.Council, youngPeople, sealed.RequestID, sealed.ClientAddress, sealed.PrevHash,
-		sealed.Hash).Scan(&id)
+	err := t.tx.QueryRow(ctx, `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose,
+		action, outcome, reason, council, young_people, request_id, client_address)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::uuid[], $12, $13) RETURNING id`,
+		r.Chain, r.Time, r.Actor, r.Organisation, roles, r.Purpose, r.Action, r.Outcome, r.Reason, r.Council,
+		youngPeople, r.RequestID, r.ClientAddress).Scan(&id)
 	if err != nil {
 		return store.AuditEntry{}, err
 	}
-	if _, err := t.tx.Exec(ctx, `UPDATE audit_heads SET seq = $2, hash = $3 WHERE chain = $1`,
-		sealed.Chain, sealed.Seq, sealed.Hash); err != nil {
-		return store.AuditEntry{}, err
-	}
-	return store.AuditEntry{ID: id, Record: sealed}, nil
+	return store.AuditEntry{ID: id, Record: r}, nil
 }
 
 func (t *tx) ListAuditRecords(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
@@ -76,39 +71,166 @@ func (t *tx) ListAuditRecords(ctx context.Context, q store.AuditQuery) ([]store.
 	if q.YoungPersonID != "" {
 		ypFilter = []string{q.YoungPersonID}
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_records
+	return collectAudit(t.tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_records
 		WHERE id < $1 AND ($2 = '' OR council = $2 OR chain = $2)
 		AND ($3::uuid[] IS NULL OR young_people @> $3::uuid[]) AND ($4 = '' OR actor = $4)
 		AND ($5::timestamptz IS NULL OR time >= $5) AND ($6::timestamptz IS NULL OR time < $6)
-		ORDER BY id DESC LIMIT $7`, before, q.Council, ypFilter, q.Actor, timestampArg(q.Start), timestampArg(q.End), q.Limit)
+		ORDER BY id DESC LIMIT $7`, before, q.Council, ypFilter, q.Actor, timestampArg(q.Start), timestampArg(q.End), q.Limit))
+}
+
+// sealLock is the advisory lock of the transaction that seals: one at a time, across replicas.
+const sealLock = "carepath-audit-seal"
+
+// SealAudit takes the sealing lock if it is free, reads a batch of committed unsealed records
+// and the last sealed record of each of their chains, seals them in Go, and writes the seals
+// back in one UPDATE and the new heads in one INSERT.
+func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.AuditSealing, error) {
+	var locked bool
+	if err := t.tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`, sealLock).Scan(&locked); err != nil {
+		return store.AuditSealing{}, err
+	}
+	if !locked {
+		return store.AuditSealing{Busy: true}, nil
+	}
+	batch, err := collectAudit(t.tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE seq IS NULL
+		ORDER BY id LIMIT $1`, limit))
+	if err != nil || len(batch) == 0 {
+		return store.AuditSealing{}, err
+	}
+	records := make([]audit.Record, len(batch))
+	chains := map[string]bool{}
+	for i, e := range batch {
+		records[i] = e.Record
+		chains[e.Chain] = true
+	}
+	heads, err := t.lastSealed(ctx, chains)
+	if err != nil {
+		return store.AuditSealing{}, err
+	}
+	sealed, newHeads := audit.SealBatch(heads, records, now)
+	ids, seqs, prevs, hashes := make([]int64, len(batch)), make([]int64, len(batch)), make([][]byte, len(batch)), make([][]byte, len(batch))
+	for i, r := range sealed {
+		ids[i], seqs[i], prevs[i], hashes[i] = batch[i].ID, r.Seq, r.PrevHash, r.Hash
+	}
+	if _, err := t.tx.Exec(ctx, `UPDATE audit_records r SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash, seal_time = $5
+		FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(id, seq, prev_hash, hash)
+		WHERE r.id = u.id`, ids, seqs, prevs, hashes, now); err != nil {
+		return store.AuditSealing{}, err
+	}
+	hc, hs, hh := make([]string, len(newHeads)), make([]int64, len(newHeads)), make([][]byte, len(newHeads))
+	for i, h := range newHeads {
+		hc[i], hs[i], hh[i] = h.Chain, h.Seq, h.Hash
+	}
+	if _, err := t.tx.Exec(ctx, `INSERT INTO audit_seals (chain, seq, hash, time)
+		SELECT chain, seq, hash, $4 FROM unnest($1::text[], $2::bigint[], $3::bytea[]) AS h(chain, seq, hash)`,
+		hc, hs, hh, now); err != nil {
+		return store.AuditSealing{}, err
+	}
+	return store.AuditSealing{Sealed: len(sealed), Heads: newHeads}, nil
+}
+
+// lastSealed returns the last sealed record (seq and hash) of each chain that has one. The
+// records, not the seal log, say where a chain goes on: a chain whose seals were removed
+// still grows where it ends (and verification reports the missing seals).
+func (t *tx) lastSealed(ctx context.Context, chains map[string]bool) (map[string]audit.Head, error) {
+	names := make([]string, 0, len(chains))
+	for c := range chains {
+		names = append(names, c)
+	}
+	rows, err := t.tx.Query(ctx, `SELECT c.chain, l.seq, l.hash FROM unnest($1::text[]) AS c(chain)
+		CROSS JOIN LATERAL (SELECT seq, hash FROM audit_records r WHERE r.chain = c.chain AND r.seq IS NOT NULL
+			ORDER BY r.seq DESC LIMIT 1) l`, names)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.AuditEntry, error) { return scanAudit(r) })
+	heads, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Head, error) {
+		var h audit.Head
+		err := r.Scan(&h.Chain, &h.Seq, &h.Hash)
+		return h, err
+	})
+	out := make(map[string]audit.Head, len(heads))
+	for _, h := range heads {
+		out[h.Chain] = h
+	}
+	return out, err
 }
 
-func (t *tx) AuditHeads(ctx context.Context) ([]audit.Head, error) {
-	rows, err := t.tx.Query(ctx, `SELECT chain, seq, hash FROM audit_heads WHERE seq > 0 ORDER BY chain`)
+func scanHeads(rows pgx.Rows, err error) ([]audit.Head, error) {
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Head, error) {
 		var h audit.Head
-		err := r.Scan(&h.Chain, &h.Seq, &h.Hash)
+		err := r.Scan(&h.Chain, &h.Seq, &h.Hash, &h.Time)
+		h.Time = h.Time.UTC()
 		return h, err
 	})
 }
 
-func (t *tx) ReadAuditChain(ctx context.Context, chain string, afterSeq int64, limit int) ([]audit.Record, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE chain = $1 AND seq > $2
-		ORDER BY seq LIMIT $3`, chain, afterSeq, limit)
+// AuditHeads skips from chain to chain down the seal log's primary key (a loose index scan),
+// so it reads one seal per chain however long the log.
+func (t *tx) AuditHeads(ctx context.Context) ([]audit.Head, error) {
+	return scanHeads(t.tx.Query(ctx, `WITH RECURSIVE chains AS (
+			(SELECT chain FROM audit_seals ORDER BY chain LIMIT 1)
+			UNION ALL
+			SELECT (SELECT s.chain FROM audit_seals s WHERE s.chain > c.chain ORDER BY s.chain LIMIT 1)
+			FROM chains c WHERE c.chain IS NOT NULL)
+		SELECT c.chain, l.seq, l.hash, l.time FROM chains c
+		CROSS JOIN LATERAL (SELECT seq, hash, time FROM audit_seals s WHERE s.chain = c.chain ORDER BY seq DESC LIMIT 1) l
+		ORDER BY c.chain`))
+}
+
+// AuditChains skips from chain to chain down the records' (chain, seq) index and the seal
+// log's key.
+func (t *tx) AuditChains(ctx context.Context) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `WITH RECURSIVE sealed AS (
+			(SELECT chain FROM audit_records WHERE seq IS NOT NULL ORDER BY chain LIMIT 1)
+			UNION ALL
+			SELECT (SELECT r.chain FROM audit_records r WHERE r.chain > c.chain AND r.seq IS NOT NULL ORDER BY r.chain LIMIT 1)
+			FROM sealed c WHERE c.chain IS NOT NULL),
+		logged AS (
+			(SELECT chain FROM audit_seals ORDER BY chain LIMIT 1)
+			UNION ALL
+			SELECT (SELECT s.chain FROM audit_seals s WHERE s.chain > c.chain ORDER BY s.chain LIMIT 1)
+			FROM logged c WHERE c.chain IS NOT NULL)
+		SELECT chain FROM sealed WHERE chain IS NOT NULL UNION SELECT chain FROM logged WHERE chain IS NOT NULL
+		ORDER BY chain`)
 	if err != nil {
 		return nil, err
 	}
-	entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.AuditEntry, error) { return scanAudit(r) })
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+func (t *tx) ReadAuditChain(ctx context.Context, chain string, afterSeq int64, limit int) ([]audit.Record, error) {
+	entries, err := collectAudit(t.tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE chain = $1 AND seq > $2
+		ORDER BY seq LIMIT $3`, chain, afterSeq, limit))
 	out := make([]audit.Record, len(entries))
 	for i, e := range entries {
 		out[i] = e.Record
 	}
 	return out, err
+}
+
+func (t *tx) ReadAuditSeals(ctx context.Context, chain string, afterSeq int64, limit int) ([]audit.Head, error) {
+	return scanHeads(t.tx.Query(ctx, `SELECT chain, seq, hash, time FROM audit_seals WHERE chain = $1 AND seq > $2
+		ORDER BY seq LIMIT $3`, chain, afterSeq, limit))
+}
+
+func (t *tx) AuditBacklog(ctx context.Context, council string) (store.AuditBacklog, error) {
+	var b store.AuditBacklog
+	var oldest *time.Time
+	err := t.tx.QueryRow(ctx, `SELECT count(*), min(time) FROM audit_records
+		WHERE seq IS NULL AND ($1 = '' OR council = $1 OR chain = $1)`, council).Scan(&b.Unsealed, &oldest)
+	if oldest != nil {
+		b.Oldest = oldest.UTC()
+	}
+	return b, err
+}
+
+// InSnapshot runs fn in a read-only transaction that sees one snapshot of the database
+// throughout (REPEATABLE READ), as verifying the audit trail needs: records sealed while it
+// reads must not look like tampering.
+func (s *Store) InSnapshot(ctx context.Context, fn func(store.Tx) error) error {
+	return classify(pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+		func(ptx pgx.Tx) error { return fn(&tx{tx: ptx, river: s.river}) }))
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,6 +31,35 @@ func appendAudit(t *testing.T, s store.Store, rs ...audit.Record) []store.AuditE
 	return createEach(t, s, store.Tx.AppendAudit, rs...)
 }
 
+// sealedAt is the sealer's clock in these tests: with sub-microsecond digits, which stores
+// must drop.
+var sealedAt = at.Add(time.Hour)
+
+// sealAudit runs one SealAudit.
+func sealAudit(t *testing.T, s store.Store, limit int) (out store.AuditSealing) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) (err error) {
+		out, err = tx.SealAudit(context.Background(), sealedAt, limit)
+		return err
+	})
+	return out
+}
+
+// sealAll seals in batches of limit until nothing is left, and returns the heads appended.
+func sealAll(t *testing.T, s store.Store, limit int) (heads []audit.Head) {
+	t.Helper()
+	for {
+		done := sealAudit(t, s, limit)
+		if done.Busy {
+			t.Fatal("SealAudit found another sealing, though none runs")
+		}
+		heads = append(heads, done.Heads...)
+		if done.Sealed < limit {
+			return heads
+		}
+	}
+}
+
 func auditHeads(t *testing.T, s store.Store) (heads []audit.Head) {
 	t.Helper()
 	inTx(t, s, func(tx store.Tx) (err error) {
@@ -41,6 +69,24 @@ func auditHeads(t *testing.T, s store.Store) (heads []audit.Head) {
 	return heads
 }
 
+func auditChains(t *testing.T, s store.Store) (chains []string) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) (err error) {
+		chains, err = tx.AuditChains(context.Background())
+		return err
+	})
+	return chains
+}
+
+func auditBacklog(t *testing.T, s store.Store, council string) (b store.AuditBacklog) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) (err error) {
+		b, err = tx.AuditBacklog(context.Background(), council)
+		return err
+	})
+	return b
+}
+
 func readAuditChain(t *testing.T, s store.Store, chain string, afterSeq int64, limit int) (rs []audit.Record) {
 	t.Helper()
 	inTx(t, s, func(tx store.Tx) (err error) {
@@ -48,6 +94,17 @@ func readAuditChain(t *testing.T, s store.Store, chain string, afterSeq int64, l
 		return err
 	})
 	return rs
+}
+
+func readAuditSeals(t *testing.T, s store.Store, chain string) []audit.Head {
+	t.Helper()
+	return allPages(t, 2, int64(0), func(after int64) (hs []audit.Head) {
+		inTx(t, s, func(tx store.Tx) (err error) {
+			hs, err = tx.ReadAuditSeals(context.Background(), chain, after, 2)
+			return err
+		})
+		return hs
+	}, func(h audit.Head) int64 { return h.Seq })
 }
 
 func listAudit(t *testing.T, s store.Store, q store.AuditQuery) (es []store.AuditEntry) {
@@ -67,8 +124,8 @@ func requestIDs(es []store.AuditEntry) []string {
 	return out
 }
 
-// verifyChain reads the chain and its head in one transaction and checks them with an
-// audit.Verifier, reading in pages of three so that paging by afterSeq is used; it
+// verifyChain reads the chain, its seal log and its head in one transaction and checks them
+// with an audit.Verifier, reading in pages of three so that paging by afterSeq is used; it
 // returns the chain's records.
 func verifyChain(t *testing.T, s store.Store, chain string) []audit.Record {
 	t.Helper()
@@ -77,6 +134,15 @@ func verifyChain(t *testing.T, s store.Store, chain string) []audit.Record {
 		records = records[:0]
 		ctx := context.Background()
 		v := audit.NewVerifier(chain)
+		seals, err := tx.ReadAuditSeals(ctx, chain, 0, 1000)
+		if err != nil {
+			return err
+		}
+		for _, h := range seals {
+			if p := v.Anchor(h, audit.FromSeal); p != nil {
+				t.Fatalf("seal: %v", p)
+			}
+		}
 		for after := int64(0); ; {
 			page, err := tx.ReadAuditChain(ctx, chain, after, 3)
 			if err != nil {
@@ -101,6 +167,9 @@ func verifyChain(t *testing.T, s store.Store, chain string) []audit.Record {
 		if i < 0 {
 			t.Fatalf("AuditHeads has no head for chain %q: %+v", chain, heads)
 		}
+		if len(seals) == 0 || !cmp.Equal(heads[i], seals[len(seals)-1]) {
+			t.Fatalf("the head %+v is not the last seal of the log %+v", heads[i], seals)
+		}
 		if p := v.Finish(heads[i]); p != nil {
 			t.Fatalf("against the head: %v", p)
 		}
@@ -109,60 +178,139 @@ func verifyChain(t *testing.T, s store.Store, chain string) []audit.Record {
 	return records
 }
 
+// chainOf seals rs, in order, as a chain of their own.
+func chainOf(rs ...audit.Record) []audit.Record {
+	sealed, _ := audit.SealBatch(nil, rs, sealedAt)
+	return sealed
+}
+
 func testAudit(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
+	stored := sealedAt.UTC().Truncate(time.Microsecond)
 
-	t.Run("AppendSealsAndLinks", func(t *testing.T) {
+	t.Run("AppendIsUnsealed", func(t *testing.T) {
 		s := newStore(t)
 		bst := time.FixedZone("BST", 3600)
+		r := auditRecord("r1", "council-a", "pa-1", "council-a", 0, idOf("y2"), idOf("y1"), idOf("y2"))
+		r.Time = r.Time.In(bst)
+		r.Seq, r.PrevHash, r.Hash = 7, []byte("forged"), []byte("forged") // a caller cannot seal
+		denied := auditRecord("r2", "council-a", "pa-1", "", 1)
+		denied.Outcome, denied.Reason, denied.Roles = audit.OutcomeDenied, "your role may not call this method", nil
+		entries := appendAudit(t, s, r, denied)
+		for i, want := range []audit.Record{audit.Normalize(r), audit.Normalize(denied)} {
+			if diff := cmp.Diff(want, entries[i].Record, equateEmpty); diff != "" {
+				t.Fatalf("record %d: AppendAudit returned (-want +got):\n%s", i+1, diff)
+			}
+			if entries[i].Sealed() || !entries[i].SealTime.IsZero() {
+				t.Fatalf("record %d was sealed on append: %+v", i+1, entries[i])
+			}
+		}
+		if entries[1].ID <= entries[0].ID {
+			t.Fatalf("ids %d then %d do not follow the order of appends", entries[0].ID, entries[1].ID)
+		}
+		if got := entries[0].YoungPeople; !slices.Equal(got, sortedIDs("y1", "y2")) || entries[0].Time.Location() != time.UTC {
+			t.Fatalf("young people stored as %v, time as %v: want them sorted and unique, in UTC", got, entries[0].Time)
+		}
+		listed := listAudit(t, s, store.AuditQuery{Limit: 10})
+		slices.Reverse(listed)
+		if diff := cmp.Diff(entries, listed, equateEmpty); diff != "" {
+			t.Fatalf("ListAuditRecords (-appended +listed):\n%s", diff)
+		}
+		if got := readAuditChain(t, s, "council-a", 0, 10); len(got) != 0 {
+			t.Fatalf("unsealed records are read as the chain: %+v", got)
+		}
+		if heads, chains := auditHeads(t, s), auditChains(t, s); len(heads) != 0 || len(chains) != 0 {
+			t.Fatalf("before sealing: heads %+v, chains %v", heads, chains)
+		}
+		if b := auditBacklog(t, s, ""); b.Unsealed != 2 || !b.Oldest.Equal(entries[0].Time) {
+			t.Fatalf("backlog %+v, want 2 from %v", b, entries[0].Time)
+		}
+	})
+
+	t.Run("SealLinksInIDOrder", func(t *testing.T) {
+		s := newStore(t)
 		rs := []audit.Record{
-			auditRecord("r1", "council-a", "pa-1", "council-a", 0, idOf("y2"), idOf("y1"), idOf("y2")),
+			auditRecord("r1", "council-a", "pa-1", "council-a", 0, idOf("y1")),
 			auditRecord("r2", "council-a", "pa-1", "council-a", 1),
 			auditRecord("r3", "council-a", "pa-2", "council-a", 2, idOf("y1")),
 			auditRecord("r4", "council-a", "pa-2", "", 3),
 			auditRecord("r5", "council-a", "pa-1", "council-a", 4, idOf("y3")),
 		}
-		rs[1].Roles, rs[1].Time = nil, rs[1].Time.In(bst)
+		rs[1].Roles = nil
+		rs[3].Outcome, rs[3].Reason = audit.OutcomeDenied, "not yours"
 		// Two records in one transaction, then one per transaction.
 		entries := appendAudit(t, s, rs[0], rs[1])
 		for _, r := range rs[2:] {
 			entries = append(entries, appendAudit(t, s, r)...)
 		}
-		var prev *audit.Record
-		for i, e := range entries {
-			want := audit.Seal(prev, rs[i])
-			if diff := cmp.Diff(want, e.Record, equateEmpty); diff != "" {
-				t.Fatalf("record %d: AppendAudit returned (-want +got):\n%s", i+1, diff)
-			}
-			if i > 0 && e.ID <= entries[i-1].ID {
-				t.Fatalf("record %d has id %d, not after the previous one's %d", i+1, e.ID, entries[i-1].ID)
-			}
-			prev = &want
+		done := sealAudit(t, s, 100)
+		want := chainOf(rs...)
+		wantHead := audit.Head{Chain: "council-a", Seq: 5, Hash: want[4].Hash, Time: stored}
+		if done.Busy || done.Sealed != 5 || !cmp.Equal(done.Heads, []audit.Head{wantHead}) {
+			t.Fatalf("SealAudit = %+v, want 5 sealed and head %+v", done, wantHead)
 		}
-		if entries[0].Seq != 1 || len(entries[0].PrevHash) != 0 || entries[4].Seq != 5 ||
-			!bytes.Equal(entries[4].PrevHash, entries[3].Hash) {
-			t.Fatalf("the chain is not numbered from 1 and linked: %+v", entries)
-		}
-		if got := entries[0].YoungPeople; !slices.Equal(got, sortedIDs("y1", "y2")) {
-			t.Fatalf("young people sealed as %v, want them sorted and unique", got)
-		}
-
 		records := verifyChain(t, s, "council-a")
-		if len(records) != 5 {
-			t.Fatalf("the chain has %d records, want 5", len(records))
+		if diff := cmp.Diff(want, records, equateEmpty); diff != "" {
+			t.Fatalf("ReadAuditChain (-sealed in id order +read):\n%s", diff)
 		}
-		for i, r := range records {
-			if diff := cmp.Diff(entries[i].Record, r, equateEmpty); diff != "" {
-				t.Fatalf("record %d: ReadAuditChain (-appended +read):\n%s", i+1, diff)
-			}
-			if r.Time.Location() != time.UTC {
-				t.Fatalf("record %d: time %v is not in UTC", i+1, r.Time)
+		for i, e := range listAudit(t, s, store.AuditQuery{Limit: 10}) {
+			if !e.Sealed() || !e.SealTime.Equal(stored) || e.ID != entries[4-i].ID || !cmp.Equal(e.Record, want[4-i], equateEmpty) {
+				t.Fatalf("listed %+v, want record %d sealed at %v", e, 5-i, stored)
 			}
 		}
-		heads := auditHeads(t, s)
-		want := []audit.Head{{Chain: "council-a", Seq: 5, Hash: entries[4].Hash}}
-		if diff := cmp.Diff(want, heads); diff != "" {
+		if diff := cmp.Diff([]audit.Head{wantHead}, auditHeads(t, s)); diff != "" {
 			t.Fatalf("AuditHeads (-want +got):\n%s", diff)
+		}
+		if b := auditBacklog(t, s, ""); b.Unsealed != 0 || !b.Oldest.IsZero() {
+			t.Fatalf("backlog after sealing everything: %+v", b)
+		}
+		if again := sealAudit(t, s, 100); again.Sealed != 0 || len(again.Heads) != 0 {
+			t.Fatalf("sealing again sealed %+v", again)
+		}
+		// The chain goes on after its last record.
+		appendAudit(t, s, auditRecord("r6", "council-a", "pa-1", "council-a", 5))
+		sealAll(t, s, 100)
+		if got := verifyChain(t, s, "council-a"); len(got) != 6 || !bytes.Equal(got[5].PrevHash, want[4].Hash) {
+			t.Fatalf("record 6 does not follow record 5: %+v", got)
+		}
+	})
+
+	t.Run("SealInBatches", func(t *testing.T) {
+		s := newStore(t)
+		var rs []audit.Record
+		for i := range 7 {
+			rs = append(rs, auditRecord(fmt.Sprintf("r%d", i), []string{"council-a", "partner-h"}[i%3/2], "actor", "council-a", i))
+		}
+		appendAudit(t, s, rs...)
+		var sealed []int
+		for range 3 {
+			sealed = append(sealed, sealAudit(t, s, 3).Sealed)
+		}
+		if !slices.Equal(sealed, []int{3, 3, 1}) {
+			t.Fatalf("batches of 3 sealed %v records, want 3 3 1", sealed)
+		}
+		// The same chains as sealing all at once, with a seal per chain and batch: council-a
+		// holds r0 r1 r3 r4 r6, partner-h r2 r5.
+		for chain, seals := range map[string][]int64{"council-a": {2, 4, 5}, "partner-h": {1, 2}} {
+			var mine []audit.Record
+			for _, r := range rs {
+				if r.Chain == chain {
+					mine = append(mine, r)
+				}
+			}
+			if diff := cmp.Diff(chainOf(mine...), verifyChain(t, s, chain), equateEmpty); diff != "" {
+				t.Fatalf("chain %s (-sealed at once +in batches):\n%s", chain, diff)
+			}
+			var got []int64
+			for _, h := range readAuditSeals(t, s, chain) {
+				got = append(got, h.Seq)
+			}
+			if !slices.Equal(got, seals) {
+				t.Fatalf("chain %s: seals at %v, want %v", chain, got, seals)
+			}
+		}
+		if chains := auditChains(t, s); !slices.Equal(chains, []string{"council-a", "partner-h"}) {
+			t.Fatalf("AuditChains = %v", chains)
 		}
 	})
 
@@ -174,6 +322,8 @@ func testAudit(t *testing.T, newStore NewStore) {
 		}
 		appendAudit(t, s, rs...)
 		appendAudit(t, s, auditRecord("other", "council-b", "pb-1", "council-b", 0))
+		sealAll(t, s, 100)
+		appendAudit(t, s, auditRecord("unsealed", "council-a", "pa-1", "council-a", 9))
 		for _, tc := range []struct {
 			after int64
 			limit int
@@ -203,43 +353,34 @@ func testAudit(t *testing.T, newStore NewStore) {
 
 	t.Run("ChainsAreIndependent", func(t *testing.T) {
 		s := newStore(t)
-		if heads := auditHeads(t, s); len(heads) != 0 {
-			t.Fatalf("an empty store has heads %+v", heads)
-		}
 		chains := []string{"council-a", "partner-h", audit.AnonymousChain}
-		counts := map[string]int64{}
-		last := map[string][]byte{}
-		// Interleaved, some in one transaction.
+		byChain := map[string][]audit.Record{}
+		// Interleaved, some in one transaction, sealed now and then.
 		for i := range 7 {
 			var batch []audit.Record
 			for j, chain := range chains {
 				if (i+j)%3 != 0 {
-					batch = append(batch, auditRecord(fmt.Sprintf("r%d-%d", i, j), chain, "actor-"+chain, "", i))
+					r := auditRecord(fmt.Sprintf("r%d-%d", i, j), chain, "actor-"+chain, "", i)
+					batch = append(batch, r)
+					byChain[chain] = append(byChain[chain], r)
 				}
 			}
-			for _, e := range appendAudit(t, s, batch...) {
-				counts[e.Chain]++
-				if e.Seq != counts[e.Chain] {
-					t.Fatalf("record %d of chain %s was given seq %d", counts[e.Chain], e.Chain, e.Seq)
-				}
-				if counts[e.Chain] > 1 && !bytes.Equal(e.PrevHash, last[e.Chain]) {
-					t.Fatalf("record %d of chain %s does not link to the previous record of its chain", e.Seq, e.Chain)
-				}
-				last[e.Chain] = e.Hash
+			appendAudit(t, s, batch...)
+			if i%2 == 1 {
+				sealAll(t, s, 100)
 			}
 		}
-		for _, chain := range chains {
-			if got := verifyChain(t, s, chain); int64(len(got)) != counts[chain] {
-				t.Fatalf("chain %s has %d records, want %d", chain, len(got), counts[chain])
-			}
-		}
+		sealAll(t, s, 100)
 		var want []audit.Head
 		for _, chain := range slices.Sorted(slices.Values(chains)) {
-			want = append(want, audit.Head{Chain: chain, Seq: counts[chain], Hash: last[chain]})
+			sealed := chainOf(byChain[chain]...)
+			if diff := cmp.Diff(sealed, verifyChain(t, s, chain), equateEmpty); diff != "" {
+				t.Fatalf("chain %s (-want +got):\n%s", chain, diff)
+			}
+			last := sealed[len(sealed)-1]
+			want = append(want, audit.Head{Chain: chain, Seq: last.Seq, Hash: last.Hash, Time: stored})
 		}
-		heads := auditHeads(t, s)
-		slices.SortFunc(heads, func(a, b audit.Head) int { return strings.Compare(a.Chain, b.Chain) })
-		if diff := cmp.Diff(want, heads); diff != "" {
+		if diff := cmp.Diff(want, auditHeads(t, s)); diff != "" {
 			t.Fatalf("AuditHeads (-want +got):\n%s", diff)
 		}
 	})
@@ -247,7 +388,6 @@ func testAudit(t *testing.T, newStore NewStore) {
 	t.Run("RollbackLeavesNoRecord", func(t *testing.T) {
 		s := newStore(t)
 		appendAudit(t, s, auditRecord("r1", "council-a", "pa-1", "council-a", 0), auditRecord("r2", "council-a", "pa-1", "council-a", 1))
-		heads := auditHeads(t, s)
 		rollback := errors.New("rollback")
 		err := s.InTx(ctx, func(tx store.Tx) error {
 			for _, r := range []audit.Record{
@@ -264,51 +404,104 @@ func testAudit(t *testing.T, newStore NewStore) {
 		if !errors.Is(err, rollback) {
 			t.Fatalf("InTx = %v, want the rollback", err)
 		}
-		if diff := cmp.Diff(heads, auditHeads(t, s)); diff != "" {
-			t.Fatalf("a rolled-back append moved the heads (-before +after):\n%s", diff)
+		// A sealing that rolls back leaves the records unsealed.
+		err = s.InTx(ctx, func(tx store.Tx) error {
+			if done, err := tx.SealAudit(ctx, sealedAt, 100); err != nil || done.Sealed != 2 {
+				return fmt.Errorf("SealAudit = %+v, %v", done, err)
+			}
+			return rollback
+		})
+		if !errors.Is(err, rollback) {
+			t.Fatalf("InTx = %v, want the rollback", err)
 		}
-		if got := requestIDs(listAudit(t, s, store.AuditQuery{Limit: 100})); !slices.Equal(got, []string{"r2", "r1"}) {
-			t.Fatalf("after the rollback, records %v are listed, want r2 r1", got)
+		if b := auditBacklog(t, s, ""); b.Unsealed != 2 || len(auditHeads(t, s)) != 0 {
+			t.Fatalf("after a rolled-back sealing: backlog %+v, heads %+v", b, auditHeads(t, s))
 		}
-		if got := readAuditChain(t, s, "council-b", 0, 10); len(got) != 0 {
-			t.Fatalf("the rolled-back chain has records: %+v", got)
-		}
-		// The chain goes on from its committed head.
-		e := appendAudit(t, s, auditRecord("r3", "council-a", "pa-1", "council-a", 4))[0]
-		if e.Seq != 3 || !bytes.Equal(e.PrevHash, heads[0].Hash) {
-			t.Fatalf("the append after the rollback has seq %d and links to %x, want 3 and %x", e.Seq, e.PrevHash, heads[0].Hash)
+		appendAudit(t, s, auditRecord("r3", "council-a", "pa-1", "council-a", 4))
+		sealAll(t, s, 100)
+		if got := requestIDs(listAudit(t, s, store.AuditQuery{Limit: 100})); !slices.Equal(got, []string{"r3", "r2", "r1"}) {
+			t.Fatalf("records %v are listed, want r3 r2 r1", got)
 		}
 		if got := verifyChain(t, s, "council-a"); len(got) != 3 {
 			t.Fatalf("the chain has %d records, want 3", len(got))
 		}
-		if got := requestIDs(listAudit(t, s, store.AuditQuery{Limit: 100})); !slices.Equal(got, []string{"r3", "r2", "r1"}) {
-			t.Fatalf("records %v are listed, want r3 r2 r1", got)
+		if chains := auditChains(t, s); !slices.Equal(chains, []string{"council-a"}) {
+			t.Fatalf("chains %v, want council-a only", chains)
 		}
 	})
 
-	t.Run("ConcurrentAppendsAreSerialised", func(t *testing.T) {
+	// Appends do not wait for one another; sealers running alongside them seal every
+	// record once, wherever its transaction ends.
+	t.Run("ConcurrentAppendsAndSealers", func(t *testing.T) {
 		s := newStore(t)
-		const n = 12
-		warmUp(s, n)
-		appendAudit(t, s, auditRecord("first", "council-a", "pa-1", "council-a", 0))
+		const writers, each, sealers = 8, 6, 3
+		warmUp(s, writers+sealers)
 		var wg sync.WaitGroup
-		results := make([]error, n)
-		for i := range n {
+		errs := make(chan error, writers*each+sealers)
+		stop := make(chan struct{})
+		for w := range writers {
 			wg.Go(func() {
-				results[i] = s.InTx(ctx, func(tx store.Tx) error {
-					_, err := tx.AppendAudit(ctx, auditRecord(fmt.Sprintf("c%d", i), "council-a", "pa-1", "council-a", i+1))
-					return err
-				})
+				for i := range each {
+					errs <- s.InTx(ctx, func(tx store.Tx) error {
+						_, err := tx.AppendAudit(ctx, auditRecord(fmt.Sprintf("w%d-%d", w, i), "council-a", "pa-1", "council-a", i))
+						return err
+					})
+				}
+			})
+		}
+		var sg sync.WaitGroup
+		for range sealers {
+			sg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if err := s.InTx(ctx, func(tx store.Tx) error { _, err := tx.SealAudit(ctx, sealedAt, 4); return err }); err != nil {
+						errs <- err
+						return
+					}
+					time.Sleep(time.Millisecond) // let the writers in
+				}
 			})
 		}
 		wg.Wait()
-		for i, err := range results {
+		close(stop)
+		sg.Wait()
+		close(errs)
+		for err := range errs {
 			if err != nil {
-				t.Fatalf("concurrent append %d: %v", i, err)
+				t.Fatal(err)
 			}
 		}
-		if got := verifyChain(t, s, "council-a"); len(got) != n+1 {
-			t.Fatalf("after %d concurrent appends the chain has %d records, want %d", n, len(got), n+1)
+		sealAll(t, s, 100)
+		records := verifyChain(t, s, "council-a")
+		seen := map[string]int{}
+		for _, r := range records {
+			seen[r.RequestID]++
+		}
+		if len(records) != writers*each || len(seen) != writers*each {
+			t.Fatalf("the chain holds %d records of %d requests, want %d once each", len(records), len(seen), writers*each)
+		}
+	})
+
+	t.Run("Backlog", func(t *testing.T) {
+		s := newStore(t)
+		appendAudit(t, s,
+			auditRecord("a", "council-a", "pa-1", "council-a", 5),
+			auditRecord("b", "partner-h", "ph-1", "council-a", 3), // about council-a's young person
+			auditRecord("c", "council-b", "pb-1", "council-b", 1),
+			auditRecord("d", "council-a", "pa-1", "", 7))
+		for council, want := range map[string]store.AuditBacklog{
+			"":          {Unsealed: 4, Oldest: at.Add(time.Minute).Truncate(time.Microsecond)},
+			"council-a": {Unsealed: 3, Oldest: at.Add(3 * time.Minute).Truncate(time.Microsecond)},
+			"partner-h": {Unsealed: 1, Oldest: at.Add(3 * time.Minute).Truncate(time.Microsecond)},
+			"council-z": {},
+		} {
+			if got := auditBacklog(t, s, council); !cmp.Equal(got, want) {
+				t.Errorf("backlog of %q = %+v, want %+v", council, got, want)
+			}
 		}
 	})
 
@@ -316,7 +509,7 @@ func testAudit(t *testing.T, newStore NewStore) {
 }
 
 // testListAudit lists records of this fixture, appended in this order (so with increasing
-// ids), each a number of minutes after `at`:
+// ids), each a number of minutes after `at`; the first four are sealed:
 //
 //	rid  chain      actor  council    young people  minutes
 //	r0   council-a  pa-1   council-a  y1            0
@@ -339,14 +532,18 @@ func testListAudit(t *testing.T, s store.Store) {
 		auditRecord("r6", "council-b", "pb-1", "council-a", 60, y1),
 		auditRecord("r7", "council-a", "pa-1", "council-a", 70, y2),
 	}
-	fixture[5].Organisation, fixture[5].Roles, fixture[5].Outcome = "", nil, "UNAUTHENTICATED"
-	entries := appendAudit(t, s, fixture[:4]...)
+	fixture[5].Organisation, fixture[5].Roles, fixture[5].Outcome, fixture[5].Reason = "", nil, audit.OutcomeDenied, "not registered"
+	appendAudit(t, s, fixture[:4]...)
+	sealAll(t, s, 100)
 	for _, r := range fixture[4:] {
-		entries = append(entries, appendAudit(t, s, r)...)
+		appendAudit(t, s, r)
 	}
 	byID := map[string]store.AuditEntry{}
-	for _, e := range entries {
+	for _, e := range listAudit(t, s, store.AuditQuery{Limit: 100}) {
 		byID[e.RequestID] = e
+	}
+	if len(byID) != len(fixture) || !byID["r3"].Sealed() || byID["r4"].Sealed() {
+		t.Fatalf("the fixture is not as described: %+v", byID)
 	}
 	minutes := func(n int) time.Time { return at.Add(time.Duration(n) * time.Minute) }
 
@@ -384,7 +581,7 @@ func testListAudit(t *testing.T, s store.Store) {
 			}
 			for _, e := range got {
 				if diff := cmp.Diff(byID[e.RequestID], e, equateEmpty); diff != "" {
-					t.Fatalf("%s: ListAuditRecords and AppendAudit disagree (-appended +listed):\n%s", e.RequestID, diff)
+					t.Fatalf("%s: listings disagree (-everything +filtered):\n%s", e.RequestID, diff)
 				}
 			}
 			// Pages of 1 and 3, each before the last id of the page before.

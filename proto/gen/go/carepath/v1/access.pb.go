@@ -927,7 +927,8 @@ func (x *SharedYoungPerson) GetPlannedMoveDate() *date.Date {
 // One audited access to young people's personal data.
 type AuditRecord struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// `auditChains/{chain}/records/{seq}`: the chain is the acting organisation.
+	// `auditChains/{chain}/records/{record}`: the chain is the acting organisation, the record
+	// a number given when it was written (its place in the chain is `sequence`).
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// When.
 	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
@@ -950,6 +951,18 @@ type AuditRecord struct {
 	RequestId string `protobuf:"bytes,10,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The client's network address as the server saw it.
 	ClientAddress string `protobuf:"bytes,11,opt,name=client_address,json=clientAddress,proto3" json:"client_address,omitempty"`
+	// `OK`, or `PERMISSION_DENIED` for a refused attempt (who tried, what, on whom, and why).
+	Outcome string `protobuf:"bytes,12,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	// Why a refused attempt was refused; empty otherwise.
+	Reason string `protobuf:"bytes,13,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Whether the record has been sealed into its organisation's hash chain. Records are
+	// written with the access they record and sealed shortly after (see GetAuditStatus).
+	Sealed bool `protobuf:"varint,14,opt,name=sealed,proto3" json:"sealed,omitempty"`
+	// The record's place in its chain, from 1; 0 until it is sealed.
+	Sequence int64 `protobuf:"varint,15,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// When it was sealed; unset until then (and for records sealed as they were written,
+	// before sealing was done apart).
+	SealTime      *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=seal_time,json=sealTime,proto3" json:"seal_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1059,6 +1072,41 @@ func (x *AuditRecord) GetClientAddress() string {
 		return x.ClientAddress
 	}
 	return ""
+}
+
+func (x *AuditRecord) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *AuditRecord) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *AuditRecord) GetSealed() bool {
+	if x != nil {
+		return x.Sealed
+	}
+	return false
+}
+
+func (x *AuditRecord) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *AuditRecord) GetSealTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SealTime
+	}
+	return nil
 }
 
 var File_carepath_v1_access_proto protoreflect.FileDescriptor
@@ -1177,7 +1225,7 @@ const file_carepath_v1_access_proto_rawDesc = "" +
 	" \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x0fshareExpiryDate\x12C\n" +
 	"\x10readiness_rating\x18\v \x01(\x0e2\x13.carepath.v1.RatingB\x03\xe0A\x03R\x0freadinessRating\x12B\n" +
 	"\x11planned_move_date\x18\f \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x0fplannedMoveDate:\x89\x01\xeaA\x85\x01\n" +
-	"\x1ecarepath.api/SharedYoungPerson\x12=organisations/{organisation}/sharedYoungPeople/{young_person}*\x11sharedYoungPeople2\x11sharedYoungPerson\"\x87\x04\n" +
+	"\x1ecarepath.api/SharedYoungPerson\x12=organisations/{organisation}/sharedYoungPeople/{young_person}*\x11sharedYoungPeople2\x11sharedYoungPerson\"\xbf\x05\n" +
 	"\vAuditRecord\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x123\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\x12\x19\n" +
@@ -1191,7 +1239,12 @@ const file_carepath_v1_access_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\n" +
 	" \x01(\tB\x03\xe0A\x03R\trequestId\x12*\n" +
-	"\x0eclient_address\x18\v \x01(\tB\x03\xe0A\x03R\rclientAddress:^\xeaA[\n" +
+	"\x0eclient_address\x18\v \x01(\tB\x03\xe0A\x03R\rclientAddress\x12\x1d\n" +
+	"\aoutcome\x18\f \x01(\tB\x03\xe0A\x03R\aoutcome\x12\x1b\n" +
+	"\x06reason\x18\r \x01(\tB\x03\xe0A\x03R\x06reason\x12\x1b\n" +
+	"\x06sealed\x18\x0e \x01(\bB\x03\xe0A\x03R\x06sealed\x12\x1f\n" +
+	"\bsequence\x18\x0f \x01(\x03B\x03\xe0A\x03R\bsequence\x12<\n" +
+	"\tseal_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bsealTime:^\xeaA[\n" +
 	"\x18carepath.api/AuditRecord\x12$auditChains/{chain}/records/{record}*\fauditRecords2\vauditRecordB\xad\x01\n" +
 	"\x0fcom.carepath.v1B\vAccessProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
@@ -1249,11 +1302,12 @@ var file_carepath_v1_access_proto_depIdxs = []int32{
 	11, // 21: carepath.v1.SharedYoungPerson.planned_move_date:type_name -> google.type.Date
 	10, // 22: carepath.v1.AuditRecord.time:type_name -> google.protobuf.Timestamp
 	1,  // 23: carepath.v1.AuditRecord.roles:type_name -> carepath.v1.Person.Role
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	10, // 24: carepath.v1.AuditRecord.seal_time:type_name -> google.protobuf.Timestamp
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_access_proto_init() }

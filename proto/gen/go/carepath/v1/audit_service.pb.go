@@ -11,6 +11,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -23,6 +24,145 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// Request for GetAuditStatus.
+type GetAuditStatusRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}/auditStatus`: the auditor's own organisation.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAuditStatusRequest) Reset() {
+	*x = GetAuditStatusRequest{}
+	mi := &file_carepath_v1_audit_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAuditStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAuditStatusRequest) ProtoMessage() {}
+
+func (x *GetAuditStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_audit_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAuditStatusRequest.ProtoReflect.Descriptor instead.
+func (*GetAuditStatusRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_audit_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetAuditStatusRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// How far the sealing of an organisation's audit trail has got: of the records its auditors
+// see (its own chain, and other organisations' accesses to its young people), how many are
+// not sealed yet and for how long; and how long its own chain is.
+type AuditStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}/auditStatus`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Records written but not yet sealed.
+	UnsealedRecords int64 `protobuf:"varint,2,opt,name=unsealed_records,json=unsealedRecords,proto3" json:"unsealed_records,omitempty"`
+	// When the oldest of them was written; unset when there is none.
+	OldestUnsealedTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=oldest_unsealed_time,json=oldestUnsealedTime,proto3" json:"oldest_unsealed_time,omitempty"`
+	// How long the oldest of them has waited: the sealing lag (zero when there is none).
+	SealingLag *durationpb.Duration `protobuf:"bytes,4,opt,name=sealing_lag,json=sealingLag,proto3" json:"sealing_lag,omitempty"`
+	// Records sealed into the organisation's own chain.
+	SealedRecords int64 `protobuf:"varint,5,opt,name=sealed_records,json=sealedRecords,proto3" json:"sealed_records,omitempty"`
+	// When the organisation's chain was last sealed; unset if never.
+	LastSealTime  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_seal_time,json=lastSealTime,proto3" json:"last_seal_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditStatus) Reset() {
+	*x = AuditStatus{}
+	mi := &file_carepath_v1_audit_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditStatus) ProtoMessage() {}
+
+func (x *AuditStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_audit_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditStatus.ProtoReflect.Descriptor instead.
+func (*AuditStatus) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_audit_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AuditStatus) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AuditStatus) GetUnsealedRecords() int64 {
+	if x != nil {
+		return x.UnsealedRecords
+	}
+	return 0
+}
+
+func (x *AuditStatus) GetOldestUnsealedTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OldestUnsealedTime
+	}
+	return nil
+}
+
+func (x *AuditStatus) GetSealingLag() *durationpb.Duration {
+	if x != nil {
+		return x.SealingLag
+	}
+	return nil
+}
+
+func (x *AuditStatus) GetSealedRecords() int64 {
+	if x != nil {
+		return x.SealedRecords
+	}
+	return 0
+}
+
+func (x *AuditStatus) GetLastSealTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastSealTime
+	}
+	return nil
+}
 
 // Request for ListAuditRecords.
 type ListAuditRecordsRequest struct {
@@ -45,7 +185,7 @@ type ListAuditRecordsRequest struct {
 
 func (x *ListAuditRecordsRequest) Reset() {
 	*x = ListAuditRecordsRequest{}
-	mi := &file_carepath_v1_audit_service_proto_msgTypes[0]
+	mi := &file_carepath_v1_audit_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -57,7 +197,7 @@ func (x *ListAuditRecordsRequest) String() string {
 func (*ListAuditRecordsRequest) ProtoMessage() {}
 
 func (x *ListAuditRecordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_audit_service_proto_msgTypes[0]
+	mi := &file_carepath_v1_audit_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -70,7 +210,7 @@ func (x *ListAuditRecordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditRecordsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditRecordsRequest) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_audit_service_proto_rawDescGZIP(), []int{0}
+	return file_carepath_v1_audit_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ListAuditRecordsRequest) GetYoungPerson() string {
@@ -128,7 +268,7 @@ type ListAuditRecordsResponse struct {
 
 func (x *ListAuditRecordsResponse) Reset() {
 	*x = ListAuditRecordsResponse{}
-	mi := &file_carepath_v1_audit_service_proto_msgTypes[1]
+	mi := &file_carepath_v1_audit_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -140,7 +280,7 @@ func (x *ListAuditRecordsResponse) String() string {
 func (*ListAuditRecordsResponse) ProtoMessage() {}
 
 func (x *ListAuditRecordsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_audit_service_proto_msgTypes[1]
+	mi := &file_carepath_v1_audit_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -153,7 +293,7 @@ func (x *ListAuditRecordsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditRecordsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditRecordsResponse) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_audit_service_proto_rawDescGZIP(), []int{1}
+	return file_carepath_v1_audit_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListAuditRecordsResponse) GetAuditRecords() []*AuditRecord {
@@ -174,7 +314,19 @@ var File_carepath_v1_audit_service_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_audit_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fcarepath/v1/audit_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x03\n" +
+	"\x1fcarepath/v1/audit_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8f\x01\n" +
+	"\x15GetAuditStatusRequest\x12v\n" +
+	"\x04name\x18\x01 \x01(\tBb\xe0A\x02\xfaA\x1a\n" +
+	"\x18carepath.api/AuditStatus\xbaH?r=2;^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/auditStatus$R\x04name\"\xc2\x03\n" +
+	"\vAuditStatus\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12.\n" +
+	"\x10unsealed_records\x18\x02 \x01(\x03B\x03\xe0A\x03R\x0funsealedRecords\x12Q\n" +
+	"\x14oldest_unsealed_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x12oldestUnsealedTime\x12?\n" +
+	"\vsealing_lag\x18\x04 \x01(\v2\x19.google.protobuf.DurationB\x03\xe0A\x03R\n" +
+	"sealingLag\x12*\n" +
+	"\x0esealed_records\x18\x05 \x01(\x03B\x03\xe0A\x03R\rsealedRecords\x12E\n" +
+	"\x0elast_seal_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\flastSealTime:c\xeaA`\n" +
+	"\x18carepath.api/AuditStatus\x12(organisations/{organisation}/auditStatus*\rauditStatuses2\vauditStatus\"\x8c\x03\n" +
 	"\x17ListAuditRecordsRequest\x12z\n" +
 	"\fyoung_person\x18\x01 \x01(\tBW\xe0A\x01\xbaHQ\xd8\x01\x01rL2J^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\vyoungPerson\x12$\n" +
 	"\x05actor\x18\x02 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\x18\xc8\x01R\x05actor\x12>\n" +
@@ -187,9 +339,10 @@ const file_carepath_v1_audit_service_proto_rawDesc = "" +
 	"page_token\x18\x06 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x81\x01\n" +
 	"\x18ListAuditRecordsResponse\x12=\n" +
 	"\raudit_records\x18\x01 \x03(\v2\x18.carepath.v1.AuditRecordR\fauditRecords\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x8c\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x94\x02\n" +
 	"\fAuditService\x12|\n" +
-	"\x10ListAuditRecords\x12$.carepath.v1.ListAuditRecordsRequest\x1a%.carepath.v1.ListAuditRecordsResponse\"\x1b\xdaA\x00\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/auditRecordsB\xb3\x01\n" +
+	"\x10ListAuditRecords\x12$.carepath.v1.ListAuditRecordsRequest\x1a%.carepath.v1.ListAuditRecordsResponse\"\x1b\xdaA\x00\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/auditRecords\x12\x85\x01\n" +
+	"\x0eGetAuditStatus\x12\".carepath.v1.GetAuditStatusRequest\x1a\x18.carepath.v1.AuditStatus\"5\xdaA\x04name\x82\xd3\xe4\x93\x02(\x12&/v1/{name=organisations/*/auditStatus}B\xb3\x01\n" +
 	"\x0fcom.carepath.v1B\x11AuditServiceProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (
@@ -204,24 +357,32 @@ func file_carepath_v1_audit_service_proto_rawDescGZIP() []byte {
 	return file_carepath_v1_audit_service_proto_rawDescData
 }
 
-var file_carepath_v1_audit_service_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_carepath_v1_audit_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_carepath_v1_audit_service_proto_goTypes = []any{
-	(*ListAuditRecordsRequest)(nil),  // 0: carepath.v1.ListAuditRecordsRequest
-	(*ListAuditRecordsResponse)(nil), // 1: carepath.v1.ListAuditRecordsResponse
-	(*timestamppb.Timestamp)(nil),    // 2: google.protobuf.Timestamp
-	(*AuditRecord)(nil),              // 3: carepath.v1.AuditRecord
+	(*GetAuditStatusRequest)(nil),    // 0: carepath.v1.GetAuditStatusRequest
+	(*AuditStatus)(nil),              // 1: carepath.v1.AuditStatus
+	(*ListAuditRecordsRequest)(nil),  // 2: carepath.v1.ListAuditRecordsRequest
+	(*ListAuditRecordsResponse)(nil), // 3: carepath.v1.ListAuditRecordsResponse
+	(*timestamppb.Timestamp)(nil),    // 4: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 5: google.protobuf.Duration
+	(*AuditRecord)(nil),              // 6: carepath.v1.AuditRecord
 }
 var file_carepath_v1_audit_service_proto_depIdxs = []int32{
-	2, // 0: carepath.v1.ListAuditRecordsRequest.start_time:type_name -> google.protobuf.Timestamp
-	2, // 1: carepath.v1.ListAuditRecordsRequest.end_time:type_name -> google.protobuf.Timestamp
-	3, // 2: carepath.v1.ListAuditRecordsResponse.audit_records:type_name -> carepath.v1.AuditRecord
-	0, // 3: carepath.v1.AuditService.ListAuditRecords:input_type -> carepath.v1.ListAuditRecordsRequest
-	1, // 4: carepath.v1.AuditService.ListAuditRecords:output_type -> carepath.v1.ListAuditRecordsResponse
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	4, // 0: carepath.v1.AuditStatus.oldest_unsealed_time:type_name -> google.protobuf.Timestamp
+	5, // 1: carepath.v1.AuditStatus.sealing_lag:type_name -> google.protobuf.Duration
+	4, // 2: carepath.v1.AuditStatus.last_seal_time:type_name -> google.protobuf.Timestamp
+	4, // 3: carepath.v1.ListAuditRecordsRequest.start_time:type_name -> google.protobuf.Timestamp
+	4, // 4: carepath.v1.ListAuditRecordsRequest.end_time:type_name -> google.protobuf.Timestamp
+	6, // 5: carepath.v1.ListAuditRecordsResponse.audit_records:type_name -> carepath.v1.AuditRecord
+	2, // 6: carepath.v1.AuditService.ListAuditRecords:input_type -> carepath.v1.ListAuditRecordsRequest
+	0, // 7: carepath.v1.AuditService.GetAuditStatus:input_type -> carepath.v1.GetAuditStatusRequest
+	3, // 8: carepath.v1.AuditService.ListAuditRecords:output_type -> carepath.v1.ListAuditRecordsResponse
+	1, // 9: carepath.v1.AuditService.GetAuditStatus:output_type -> carepath.v1.AuditStatus
+	8, // [8:10] is the sub-list for method output_type
+	6, // [6:8] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_audit_service_proto_init() }
@@ -236,7 +397,7 @@ func file_carepath_v1_audit_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_audit_service_proto_rawDesc), len(file_carepath_v1_audit_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	AuditService_ListAuditRecords_FullMethodName = "/carepath.v1.AuditService/ListAuditRecords"
+	AuditService_GetAuditStatus_FullMethodName   = "/carepath.v1.AuditService/GetAuditStatus"
 )
 
 // AuditServiceClient is the client API for AuditService service.
@@ -27,10 +28,15 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // Auditors search the audit trail of their council: every read and write of young people's
-// personal data, append-only and hash-chained (`carepath audit verify` checks the chains).
+// personal data, and every refused attempt, append-only and hash-chained (`carepath audit
+// verify` checks the chains).
 type AuditServiceClient interface {
 	// Lists audit records, newest first, by young person, person and time.
 	ListAuditRecords(ctx context.Context, in *ListAuditRecordsRequest, opts ...grpc.CallOption) (*ListAuditRecordsResponse, error)
+	// Says how far sealing has got: records are written with the access they record and
+	// sealed into their hash chain shortly after; until then they are listed but not yet
+	// tamper-evident.
+	GetAuditStatus(ctx context.Context, in *GetAuditStatusRequest, opts ...grpc.CallOption) (*AuditStatus, error)
 }
 
 type auditServiceClient struct {
@@ -51,15 +57,30 @@ func (c *auditServiceClient) ListAuditRecords(ctx context.Context, in *ListAudit
 	return out, nil
 }
 
+func (c *auditServiceClient) GetAuditStatus(ctx context.Context, in *GetAuditStatusRequest, opts ...grpc.CallOption) (*AuditStatus, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AuditStatus)
+	err := c.cc.Invoke(ctx, AuditService_GetAuditStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuditServiceServer is the server API for AuditService service.
 // All implementations must embed UnimplementedAuditServiceServer
 // for forward compatibility.
 //
 // Auditors search the audit trail of their council: every read and write of young people's
-// personal data, append-only and hash-chained (`carepath audit verify` checks the chains).
+// personal data, and every refused attempt, append-only and hash-chained (`carepath audit
+// verify` checks the chains).
 type AuditServiceServer interface {
 	// Lists audit records, newest first, by young person, person and time.
 	ListAuditRecords(context.Context, *ListAuditRecordsRequest) (*ListAuditRecordsResponse, error)
+	// Says how far sealing has got: records are written with the access they record and
+	// sealed into their hash chain shortly after; until then they are listed but not yet
+	// tamper-evident.
+	GetAuditStatus(context.Context, *GetAuditStatusRequest) (*AuditStatus, error)
 	mustEmbedUnimplementedAuditServiceServer()
 }
 
@@ -72,6 +93,9 @@ type UnimplementedAuditServiceServer struct{}
 
 func (UnimplementedAuditServiceServer) ListAuditRecords(context.Context, *ListAuditRecordsRequest) (*ListAuditRecordsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditRecords not implemented")
+}
+func (UnimplementedAuditServiceServer) GetAuditStatus(context.Context, *GetAuditStatusRequest) (*AuditStatus, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAuditStatus not implemented")
 }
 func (UnimplementedAuditServiceServer) mustEmbedUnimplementedAuditServiceServer() {}
 func (UnimplementedAuditServiceServer) testEmbeddedByValue()                      {}
@@ -112,6 +136,24 @@ func _AuditService_ListAuditRecords_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuditService_GetAuditStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAuditStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuditServiceServer).GetAuditStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuditService_GetAuditStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuditServiceServer).GetAuditStatus(ctx, req.(*GetAuditStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuditService_ServiceDesc is the grpc.ServiceDesc for AuditService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -122,6 +164,10 @@ var AuditService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAuditRecords",
 			Handler:    _AuditService_ListAuditRecords_Handler,
+		},
+		{
+			MethodName: "GetAuditStatus",
+			Handler:    _AuditService_GetAuditStatus_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

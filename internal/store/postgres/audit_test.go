@@ -1,0 +1,214 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/carepath/carepath/internal/domain/audit"
+	"github.com/carepath/carepath/internal/store"
+	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/store/postgres"
+	"github.com/carepath/carepath/internal/testclock"
+)
+
+func auditRecord(requestID string) audit.Record {
+	return audit.Record{Chain: "council-a", Time: testclock.Now(), Actor: "pa-1", Organisation: "council-a",
+		Roles: []string{"PERSONAL_ADVISER"}, Purpose: "DIRECT_CARE", Action: "carepath.v1.YoungPeopleService/GetYoungPerson",
+		Outcome: "OK", Council: "council-a", RequestID: requestID, ClientAddress: "192.0.2.1"}
+}
+
+func seal(t *testing.T, s store.Store) (out store.AuditSealing) {
+	t.Helper()
+	if err := s.InTx(context.Background(), func(tx store.Tx) (err error) {
+		out, err = tx.SealAudit(context.Background(), testclock.Now(), 100)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func appendOne(t *testing.T, s store.Store, requestID string) {
+	t.Helper()
+	if err := s.InTx(context.Background(), func(tx store.Tx) error {
+		_, err := tx.AppendAudit(context.Background(), auditRecord(requestID))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// One replica seals at a time: while a sealing transaction is open, another replica's finds
+// it busy at once rather than waiting, and seals nothing.
+func TestSealingIsOneAtATime(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	a, b := open2(t, url), open2(t, url)
+	ctx := context.Background()
+	appendOne(t, a, "r1")
+	sealing, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- a.InTx(ctx, func(tx store.Tx) error {
+			if got, err := tx.SealAudit(ctx, testclock.Now(), 100); err != nil || got.Sealed != 1 {
+				return fmt.Errorf("first sealer: %+v, %v", got, err)
+			}
+			close(sealing)
+			<-release
+			return nil
+		})
+	}()
+	<-sealing
+	appendOne(t, b, "r2")
+	if got := seal(t, b); !got.Busy || got.Sealed != 0 {
+		t.Fatalf("a second sealer while the first is open: %+v, want busy", got)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := seal(t, b); got.Busy || got.Sealed != 1 || got.Heads[0].Seq != 2 {
+		t.Fatalf("the second sealer after the first: %+v, want record 2 sealed", got)
+	}
+}
+
+// A record whose transaction is still open is not there to seal; when it commits it takes
+// the next place, after records sealed meanwhile, even though its id is smaller.
+func TestRecordsOfOpenTransactionsTakeLaterPlaces(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	inserted, commit := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	var slowID int64
+	go func() {
+		done <- s.InTx(ctx, func(tx store.Tx) error {
+			e, err := tx.AppendAudit(ctx, auditRecord("slow"))
+			slowID = e.ID
+			close(inserted)
+			<-commit
+			return err
+		})
+	}()
+	<-inserted
+	appendOne(t, s, "quick")
+	if got := seal(t, s); got.Sealed != 1 {
+		t.Fatalf("sealed %d records while one transaction is open, want the committed one", got.Sealed)
+	}
+	close(commit)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := seal(t, s); got.Sealed != 1 || got.Heads[0].Seq != 2 {
+		t.Fatalf("after the commit: %+v, want the slow record sealed second", got)
+	}
+	var chain []audit.Record
+	var entries []store.AuditEntry
+	if err := s.InTx(ctx, func(tx store.Tx) (err error) {
+		if chain, err = tx.ReadAuditChain(ctx, "council-a", 0, 10); err != nil {
+			return err
+		}
+		entries, err = tx.ListAuditRecords(ctx, store.AuditQuery{Limit: 10})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(chain) != 2 || chain[0].RequestID != "quick" || chain[1].RequestID != "slow" || entries[1].ID != slowID {
+		t.Fatalf("chain %+v, entries %+v: want quick then slow, slow with the smaller id", chain, entries)
+	}
+}
+
+func open2(t *testing.T, url string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// The triggers hold against the role that owns the tables too (a superuser, or the owner,
+// can still switch them off: that is what the hash chain and checkpoints are for).
+func TestAuditTriggers(t *testing.T) {
+	s := open(t)
+	appendOne(t, s, "sealed")
+	seal(t, s)
+	appendOne(t, s, "unsealed")
+	ctx := context.Background()
+	for _, c := range []struct{ stmt, refusal string }{
+		{"UPDATE audit_records SET actor = 'x' WHERE request_id = 'sealed'", "append-only"},
+		{"UPDATE audit_records SET hash = sha256(hash) WHERE request_id = 'sealed'", "append-only"},
+		{"UPDATE audit_records SET seq = NULL, hash = NULL, prev_hash = NULL WHERE request_id = 'sealed'", "append-only"},
+		{"UPDATE audit_records SET actor = 'x' WHERE request_id = 'unsealed'", "append-only"},
+		{"UPDATE audit_records SET seq = 2, hash = 'h', actor = 'x' WHERE request_id = 'unsealed'", "append-only"},
+		{"DELETE FROM audit_records WHERE request_id = 'unsealed'", "append-only"},
+		{"TRUNCATE audit_records", "append-only"},
+		{"UPDATE audit_seals SET hash = 'x'", "append-only"},
+		{"DELETE FROM audit_seals", "append-only"},
+		{"TRUNCATE audit_seals", "append-only"},
+		{"INSERT INTO audit_seals (chain, seq, hash, time) VALUES ('council-a', 2, 'forged', now())", "must extend its chain and match"},
+		{"INSERT INTO audit_seals (chain, seq, hash, time) SELECT chain, seq, hash, now() FROM audit_records WHERE seq = 1", "must extend its chain and match"},
+		{"DELETE FROM audit_heads", "cannot delete from view"},
+	} {
+		_, err := s.Pool().Exec(ctx, c.stmt)
+		if err == nil || !strings.Contains(err.Error(), c.refusal) {
+			t.Errorf("%s: %v, want it refused (%s)", c.stmt, err, c.refusal)
+		}
+	}
+	// What the sealer does is allowed, once.
+	if got := seal(t, s); got.Sealed != 1 {
+		t.Fatalf("sealing the unsealed record: %+v", got)
+	}
+}
+
+// The service's role, set up by GrantApp, does its work and nothing more.
+func TestAppRoleOwnsNothing(t *testing.T) {
+	roles := pgtest.NewRoles(t)
+	app := open2(t, roles.AppURL)
+	ctx := context.Background()
+	if err := app.Ready(ctx); err != nil {
+		t.Fatalf("Ready as the app role: %v", err)
+	}
+	appendOne(t, app, "r1")
+	appendOne(t, app, "r2")
+	if got := seal(t, app); got.Sealed != 2 {
+		t.Fatalf("the app role sealed %+v", got)
+	}
+	appendOne(t, app, "r3")
+	for _, stmt := range []string{
+		"ALTER TABLE audit_records DISABLE TRIGGER audit_records_append_only",
+		"ALTER TABLE audit_seals DISABLE TRIGGER USER",
+		"DROP TRIGGER audit_records_append_only ON audit_records",
+		"SET session_replication_role = replica",
+		"DELETE FROM audit_records",
+		"DELETE FROM audit_seals",
+		"UPDATE audit_records SET actor = 'x' WHERE request_id = 'r3'",
+		"UPDATE audit_seals SET hash = 'x'",
+		"TRUNCATE audit_records",
+		"TRUNCATE audit_seals",
+		"INSERT INTO audit_records (chain, seq, time, actor, organisation, roles, purpose, action, outcome, council, young_people, request_id, client_address, hash) VALUES ('council-a', 9, now(), '', '', '{}', '', '', '', '', '{}', '', '', 'h')",
+		"DROP TABLE audit_seals",
+		"CREATE OR REPLACE FUNCTION audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END; $$",
+		"ALTER TABLE young_people DISABLE TRIGGER ALL",
+	} {
+		if _, err := app.Pool().Exec(ctx, stmt); err == nil {
+			t.Errorf("the app role may %s", stmt)
+		}
+	}
+	if err := postgres.GrantApp(ctx, roles.OwnerURL, "carepath_no_such_role"); err == nil {
+		t.Error("GrantApp accepted a role that does not exist")
+	}
+	var owner string
+	if err := app.Pool().QueryRow(ctx, "SELECT tableowner FROM pg_tables WHERE tablename = 'audit_records'").Scan(&owner); err != nil || owner == roles.App {
+		t.Fatalf("audit_records is owned by %q (%v)", owner, err)
+	}
+	// Refused for a role that owns the tables.
+	if err := postgres.GrantApp(ctx, roles.OwnerURL, owner); err == nil || !strings.Contains(err.Error(), "must not") {
+		t.Errorf("GrantApp to the owner: %v, want a refusal", err)
+	}
+	var n int
+	if err := app.Pool().QueryRow(ctx, "SELECT count(*) FROM audit_records WHERE seq IS NOT NULL").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("sealed records after the attempts: %d (%v)", n, err)
+	}
+}
