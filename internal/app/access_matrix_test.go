@@ -65,7 +65,7 @@ func testAccessMatrix(t *testing.T, b backend) {
 	trent := s.newPerson(t, "mx-trent", "trent-homes", "", "PARTNER_OFFICER")
 	trentISA := mustREST(t, admin.do(t, "POST", "/v1/sharingAgreements", fmt.Sprintf(
 		`{"council": "organisations/nottinghamshire", "partner": "organisations/trent-homes", "purpose": "HOUSING",
-		  "startDate": %s}`, jsonDate(today.AddDays(-30))))).json(t)["name"].(string)
+		  "startDate": %s}`, jsonDate(today().AddDays(-30))))).json(t)["name"].(string)
 
 	conn := func(token string) *grpc.ClientConn { return s.dial(t, token) }
 	create := func(token, council, ref string, dob civil.Date) string {
@@ -99,13 +99,13 @@ func testAccessMatrix(t *testing.T, b backend) {
 		"gone15":  create(paGone, "nottinghamshire", "MX-4", agedToday(15, 200)),
 		"derby18": create(paDerby, "derbyshire", "MX-1", agedToday(18, 5)),
 	}
-	share(paEast, ids["east17"], "framework-housing", housing, referral, today)
-	share(paEast, ids["east17"], "notts-futures", employment, referral, today)
-	withdrawn := share(paWest, ids["west19"], "framework-housing", housing, consent, today)
-	share(paWest, ids["west19"], "trent-homes", housing, consent, today)
-	share(tmEast, ids["unalloc"], "framework-housing", housing, referral, today.AddDays(1)) // not yet started
-	share(paGone, ids["gone15"], "notts-futures", employment, referral, today)
-	share(paDerby, ids["derby18"], "framework-housing", housing, consent, today)
+	share(paEast, ids["east17"], "framework-housing", housing, referral, today())
+	share(paEast, ids["east17"], "notts-futures", employment, referral, today())
+	withdrawn := share(paWest, ids["west19"], "framework-housing", housing, consent, today())
+	share(paWest, ids["west19"], "trent-homes", housing, consent, today())
+	share(tmEast, ids["unalloc"], "framework-housing", housing, referral, today().AddDays(1)) // not yet started
+	share(paGone, ids["gone15"], "notts-futures", employment, referral, today())
+	share(paDerby, ids["derby18"], "framework-housing", housing, consent, today())
 
 	hana := &actor{name: "housing partner", token: tokenFor(t, "hana-housing"), org: "framework-housing",
 		partnerRole: true, partner: []string{"east17", "derby18"}}
@@ -123,7 +123,7 @@ func testAccessMatrix(t *testing.T, b backend) {
 		Name: withdrawn.GetName(), Reason: "consent withdrawn", Etag: withdrawn.GetEtag()}); err != nil {
 		t.Fatal(err)
 	}
-	mustREST(t, admin.do(t, "PATCH", "/v1/"+trentISA+"?updateMask=endDate", `{"endDate": `+jsonDate(today)+`}`))
+	mustREST(t, admin.do(t, "PATCH", "/v1/"+trentISA+"?updateMask=endDate", `{"endDate": `+jsonDate(today())+`}`))
 	mustREST(t, admin.do(t, "PATCH", "/v1/people/mx-pa-gone?updateMask=disabled", `{"disabled": true}`))
 
 	east := []string{"east17"}
@@ -131,8 +131,8 @@ func testAccessMatrix(t *testing.T, b backend) {
 		// An expired share cannot be made through the API (shares start today or later), so
 		// age one in the database.
 		ids["expired20"] = create(paEast, "nottinghamshire", "MX-5", agedToday(20, 3))
-		sh := share(paEast, ids["expired20"], "framework-housing", housing, consent, today)
-		ageShare(t, s.config.DatabaseURL, sh.GetName(), today)
+		sh := share(paEast, ids["expired20"], "framework-housing", housing, consent, today())
+		ageShare(t, s.config.DatabaseURL, sh.GetName(), today())
 		east = append(east, "expired20")
 	}
 	ids["nobody"] = "youngPeople/" + uuid.NewString() // never existed

@@ -314,7 +314,7 @@ func testAdministrationMatrix(t *testing.T, s *server) {
 		for _, council := range []string{"nottinghamshire", "derbyshire"} {
 			own := p.council && slices.Contains(p.manages, council)
 			r := as.do(t, "POST", "/v1/sharingAgreements", fmt.Sprintf(`{"council": "organisations/%s",
-				"partner": "organisations/framework-housing", "purpose": "HOUSING", "startDate": %s}`, council, jsonDate(today)))
+				"partner": "organisations/framework-housing", "purpose": "HOUSING", "startDate": %s}`, council, jsonDate(today())))
 			wantAllowed("CreateSharingAgreement for "+council, r.code, own)
 		}
 	}
@@ -352,14 +352,14 @@ func TestStewardshipEndsWhenASecondCouncilShares(t *testing.T) {
 				t.Fatalf("a registered partner's steward is %v", org["steward"])
 			}
 			mustREST(t, ada.do(t, "POST", "/v1/sharingAgreements", `{"council": "organisations/nottinghamshire",
-				"partner": "organisations/trent-homes", "purpose": "HOUSING", "startDate": `+jsonDate(today)+`}`))
+				"partner": "organisations/trent-homes", "purpose": "HOUSING", "startDate": `+jsonDate(today())+`}`))
 			officer := func(as *server, id string) restResponse {
 				return as.do(t, "POST", "/v1/people?personId="+id,
 					`{"displayName": "Officer", "organisation": "organisations/trent-homes", "roles": ["PARTNER_OFFICER"]}`)
 			}
 			mustREST(t, officer(ada, "mx-trent-1"))
 			agreement := `{"council": "organisations/derbyshire", "partner": "organisations/trent-homes", "purpose": "HOUSING",
-				"startDate": ` + jsonDate(today) + `}`
+				"startDate": ` + jsonDate(today()) + `}`
 			wantRESTError(t, dara.do(t, "POST", "/v1/sharingAgreements", agreement), 400, "FAILED_PRECONDITION", "PARTNER_HAS_NO_ADMINISTRATOR")
 			mustREST(t, ada.do(t, "POST", "/v1/people?personId=mx-trent-admin",
 				`{"displayName": "Trent admin", "organisation": "organisations/trent-homes", "roles": ["PARTNER_ADMINISTRATOR"]}`))
@@ -457,14 +457,14 @@ func TestEveryCreateIsIdempotent(t *testing.T) {
 					`{"displayName": "Idem", "organisation": "organisations/nottinghamshire", "team": "east", "roles": ["PERSONAL_ADVISER"]}`,
 					`{"displayName": "Other", "organisation": "organisations/nottinghamshire", "team": "east", "roles": ["PERSONAL_ADVISER"]}`, nil},
 				{"CreateSharingAgreement", ada, "/v1/sharingAgreements?",
-					`{"council": "organisations/nottinghamshire", "partner": "organisations/framework-housing", "purpose": "HOUSING", "startDate": ` + jsonDate(today) + `, "reference": "IDEM-1"}`,
-					`{"council": "organisations/nottinghamshire", "partner": "organisations/framework-housing", "purpose": "HOUSING", "startDate": ` + jsonDate(today) + `, "reference": "IDEM-2"}`,
+					`{"council": "organisations/nottinghamshire", "partner": "organisations/framework-housing", "purpose": "HOUSING", "startDate": ` + jsonDate(today()) + `, "reference": "IDEM-1"}`,
+					`{"council": "organisations/nottinghamshire", "partner": "organisations/framework-housing", "purpose": "HOUSING", "startDate": ` + jsonDate(today()) + `, "reference": "IDEM-2"}`,
 					func() int {
 						return len(listOf(t, ada.do(t, "GET", "/v1/sharingAgreements?pageSize=500", ""), "sharingAgreements"))
 					}},
 				{"CreateShare", s, "/v1/" + yp.GetName() + "/shares?",
-					`{"partner": "organisations/framework-housing", "purpose": "HOUSING", "basis": "REFERRAL", "expiryDate": ` + jsonDate(today.AddDays(90)) + `}`,
-					`{"partner": "organisations/framework-housing", "purpose": "HOUSING", "basis": "REFERRAL", "expiryDate": ` + jsonDate(today.AddDays(91)) + `}`,
+					`{"partner": "organisations/framework-housing", "purpose": "HOUSING", "basis": "REFERRAL", "expiryDate": ` + jsonDate(today().AddDays(90)) + `}`,
+					`{"partner": "organisations/framework-housing", "purpose": "HOUSING", "basis": "REFERRAL", "expiryDate": ` + jsonDate(today().AddDays(91)) + `}`,
 					func() int { return len(listOf(t, s.do(t, "GET", "/v1/"+yp.GetName()+"/shares", ""), "shares")) }},
 				{"CreateWebhookEndpoint", ada, "/v1/organisations/nottinghamshire/webhookEndpoints?",
 					`{"url": "http://127.0.0.1:9/idem", "disabled": true}`, `{"url": "http://127.0.0.1:9/other", "disabled": true}`,
@@ -522,18 +522,18 @@ func TestPartnerCaseSystemReceivesItsReminders(t *testing.T) {
 			ctx := context.Background()
 			yp := youngPersonInCare(t, s, "PARTNER-HOOK", agedToday(17, 0), civil.Period{Years: 12}, "U4")
 			share := mustREST(t, s.do(t, "POST", "/v1/"+yp.GetName()+"/shares", `{"partner": "organisations/framework-housing",
-				"purpose": "HOUSING", "basis": "REFERRAL", "expiryDate": `+jsonDate(today.AddDays(90))+`}`)).json(t)
+				"purpose": "HOUSING", "basis": "REFERRAL", "expiryDate": `+jsonDate(today().AddDays(90))+`}`)).json(t)
 			// A milestone given to the partner, due two days ago: its reminder is raised at
 			// once, before the partner has an endpoint.
 			pathways := pb.NewPathwaysServiceClient(s.conn)
 			m, err := pathways.CreateMilestone(ctx, &pb.CreateMilestoneRequest{Parent: yp.GetName(), Milestone: &pb.Milestone{
 				Title: "Housing referral", Area: pb.MilestoneDefinition_ACCOMMODATION, OwnerAgencyType: pb.MilestoneDefinition_HOUSING,
-				DueDate: pbDate(today.AddDays(-2))}})
+				DueDate: pbDate(today().AddDays(-2))}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if _, err := pathways.ScheduleMilestone(ctx, &pb.ScheduleMilestoneRequest{Name: m.GetName(), Etag: m.GetEtag(),
-				ScheduledDate: pbDate(today.AddDays(-2)), OwnerOrganisation: "organisations/framework-housing", Reason: "referred"}); err != nil {
+				ScheduledDate: pbDate(today().AddDays(-2)), OwnerOrganisation: "organisations/framework-housing", Reason: "referred"}); err != nil {
 				t.Fatal(err)
 			}
 			hal := s.as(tokenFor(t, "hal-housing-admin"))

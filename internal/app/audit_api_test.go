@@ -88,7 +88,7 @@ func testAuditTrail(t *testing.T, b backend) {
 	beforeShare := testclock.Now()
 	if _, err := pb.NewSharingServiceClient(s.conn).CreateShare(ctx, &pb.CreateShareRequest{Parent: name, Share: &pb.Share{
 		Partner: "organisations/framework-housing", Purpose: pb.SharingAgreement_HOUSING, Basis: pb.Share_REFERRAL,
-		ExpiryDate: pbDate(today.AddDays(90))}}); err != nil {
+		ExpiryDate: pbDate(today().AddDays(90))}}); err != nil {
 		t.Fatal(err)
 	}
 	housing := pb.NewPartnerServiceClient(s.dial(t, tokenFor(t, "hana-housing")))

@@ -58,7 +58,7 @@ func TestEveryReadOfYoungPeoplesDataIsAudited(t *testing.T) {
 		"notts-futures": pb.SharingAgreement_EMPLOYMENT} {
 		if _, err := pb.NewSharingServiceClient(s.conn).CreateShare(ctx, &pb.CreateShareRequest{Parent: adult,
 			Share: &pb.Share{Partner: "organisations/" + partner, Purpose: purpose, Basis: pb.Share_CONSENT,
-				ExpiryDate: pbDate(today.AddDays(180))}}); err != nil {
+				ExpiryDate: pbDate(today().AddDays(180))}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -31,7 +31,7 @@ func TestEscalationReachesSomeoneWhoMaySeeTheYoungPerson(t *testing.T) {
 			// A milestone due eight days ago: escalated yesterday.
 			mustREST(t, pa.do(t, "POST", "/v1/"+yp+"/milestones", fmt.Sprintf(`{"title": "Book the review",
 				"area": "CONTACT_AND_SUPPORT", "ownerAgencyType": "CHILDRENS_SOCIAL_CARE", "dueDate": %s}`,
-				jsonDate(today.AddDays(-8)))))
+				jsonDate(today().AddDays(-8)))))
 
 			escalations := func(inbox *server, path string) int {
 				n := 0

@@ -20,7 +20,7 @@ func TestOneOffMilestoneRemindsAtOnce(t *testing.T) {
 			created, err := pb.NewPathwaysServiceClient(s.conn).CreateMilestone(ctx, &pb.CreateMilestoneRequest{
 				Parent: yp.GetName(), Milestone: &pb.Milestone{Title: "Meet the college's transition worker",
 					Area: pb.MilestoneDefinition_EDUCATION_AND_TRAINING, OwnerAgencyType: pb.MilestoneDefinition_CHILDRENS_SOCIAL_CARE,
-					DueDate: pbDate(today.AddDays(-1))}})
+					DueDate: pbDate(today().AddDays(-1))}})
 			if err != nil {
 				t.Fatal(err)
 			}

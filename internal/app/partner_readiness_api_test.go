@@ -18,7 +18,7 @@ func shareWith(t *testing.T, s *server, yp, partner string, purpose pb.SharingAg
 	t.Helper()
 	if _, err := pb.NewSharingServiceClient(s.conn).CreateShare(context.Background(), &pb.CreateShareRequest{Parent: yp,
 		Share: &pb.Share{Partner: "organisations/" + partner, Purpose: purpose, Basis: pb.Share_REFERRAL,
-			ExpiryDate: pbDate(today.AddDays(180))}}); err != nil {
+			ExpiryDate: pbDate(today().AddDays(180))}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -171,8 +171,8 @@ func testPartnerReadiness(t *testing.T, s *server) {
 	if got := list(housing, &pb.ListSharedYoungPeopleRequest{Parent: parent, Ratings: []pb.Rating{pb.Rating_RATING_RED}}); has(got, ready) {
 		t.Errorf("red: %v", got)
 	}
-	days := today.DaysUntil(eighteenth)
-	if got := list(housing, &pb.ListSharedYoungPeopleRequest{Parent: parent, Turning_18To: pbDate(today.AddDays(days - 1))}); has(got, ready) {
+	days := today().DaysUntil(eighteenth)
+	if got := list(housing, &pb.ListSharedYoungPeopleRequest{Parent: parent, Turning_18To: pbDate(today().AddDays(days - 1))}); has(got, ready) {
 		t.Errorf("turning 18 before the day: %v", got)
 	}
 	if got := list(housing, &pb.ListSharedYoungPeopleRequest{Parent: parent, Turning_18From: pbDate(eighteenth), Turning_18To: pbDate(eighteenth)}); !has(got, ready) {
@@ -181,7 +181,7 @@ func testPartnerReadiness(t *testing.T, s *server) {
 	if got := list(housing, &pb.ListSharedYoungPeopleRequest{Parent: parent, MovingBy: pbDate(eighteenth)}); !has(got, ready) {
 		t.Errorf("moving by the 18th birthday: %v", got)
 	}
-	if got := list(housing, &pb.ListSharedYoungPeopleRequest{Parent: parent, MovingBy: pbDate(today)}); has(got, ready) {
+	if got := list(housing, &pb.ListSharedYoungPeopleRequest{Parent: parent, MovingBy: pbDate(today())}); has(got, ready) {
 		t.Errorf("moving by today: %v", got)
 	}
 	all := list(employment, &pb.ListSharedYoungPeopleRequest{Parent: "organisations/notts-futures", PageSize: 50})

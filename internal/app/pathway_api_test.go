@@ -27,12 +27,14 @@ func fromPB(d *date.Date) civil.Date {
 	return civil.Date{Year: int(d.GetYear()), Month: time.Month(d.GetMonth()), Day: int(d.GetDay())}
 }
 
-var today = civil.Today(testclock.Now())
+// today is the suite's today, read afresh at each use: a test that runs across midnight
+// agrees with the server on the date.
+func today() civil.Date { return civil.Today(testclock.Now()) }
 
 // agedToday returns a date of birth for someone aged years and days today: on 29 February,
 // of a year with no such day, the 28th (born on 1 March, they would be a day short).
 func agedToday(years, days int) civil.Date {
-	return today.Sub(civil.Period{Years: years, Days: days}, civil.FebruaryTwentyEighth)
+	return today().Sub(civil.Period{Years: years, Days: days}, civil.FebruaryTwentyEighth)
 }
 
 // youngPersonInCare creates a young person born on dob, in a placement since an age.
@@ -96,7 +98,7 @@ func TestDemoPathwayOfAFifteenYearOld(t *testing.T) {
 		if m.GetOverdue() {
 			overdue++
 		}
-		if fromPB(m.GetDueDate()).After(today) {
+		if fromPB(m.GetDueDate()).After(today()) {
 			future++
 		}
 		if i > 0 && fromPB(m.GetDueDate()).Before(fromPB(p.GetTimeline()[i-1].GetDueDate())) {
@@ -161,18 +163,18 @@ func testPathwayFollowsCircumstances(t *testing.T, s *server) {
 	wex := milestone(t, p, "y9.pep.options", 1)
 	r := s.do(t, "POST", "/v1/"+wex.GetName()+":complete", fmt.Sprintf(
 		`{"achievedDate": {"year": %d, "month": %d, "day": %d}, "evidence": [{"description": "Taster week", "reference": "DOC-7"}], "reason": "done at school"}`,
-		today.Year, today.Month, today.Day))
+		today().Year, today().Month, today().Day))
 	if r.code != 200 || r.json(t)["state"] != "ACHIEVED" {
 		t.Fatalf("complete: HTTP %d %s", r.code, r.body)
 	}
 	scheduled, err := pathways.ScheduleMilestone(ctx, &pb.ScheduleMilestoneRequest{
-		Name: needs.GetName(), ScheduledDate: pbDate(today.AddDays(30)), OwnerOrganisation: "organisations/nottinghamshire",
+		Name: needs.GetName(), ScheduledDate: pbDate(today().AddDays(30)), OwnerOrganisation: "organisations/nottinghamshire",
 		OwnerPerson: "people/sam-okoro", Etag: needs.GetEtag(), Reason: "booked with the young person"})
 	if err != nil || scheduled.GetState() != pb.Milestone_SCHEDULED {
 		t.Fatalf("schedule: %v, %v", scheduled, err)
 	}
 	_, err = pathways.ScheduleMilestone(ctx, &pb.ScheduleMilestoneRequest{Name: needs.GetName(),
-		ScheduledDate: pbDate(today.AddDays(40)), OwnerPerson: "people/sam-okoro", Etag: needs.GetEtag()})
+		ScheduledDate: pbDate(today().AddDays(40)), OwnerPerson: "people/sam-okoro", Etag: needs.GetEtag()})
 	wantGRPCError(t, err, codes.Aborted, "ETAG_MISMATCH")
 	wantRESTError(t, s.do(t, "POST", "/v1/"+wex.GetName()+":start", `{}`), 400, "FAILED_PRECONDITION", "INVALID_TRANSITION")
 	wantRESTError(t, s.do(t, "POST", "/v1/"+needs.GetName()+":waive", `{"reason": ""}`), 400, "INVALID_ARGUMENT", "REQUEST_INVALID", "reason")
@@ -193,7 +195,7 @@ func testPathwayFollowsCircumstances(t *testing.T, s *server) {
 	if movedNeeds.GetName() != needs.GetName() || fromPB(movedNeeds.GetDueDate()) != civil.Attains(newDOB, civil.Period{Years: 16, Months: 3}, civil.MarchFirst) {
 		t.Fatalf("after the change the needs assessment is %v", movedNeeds)
 	}
-	if movedNeeds.GetState() != pb.Milestone_SCHEDULED || movedNeeds.GetOwnerPerson() != "people/sam-okoro" || fromPB(movedNeeds.GetScheduledDate()) != today.AddDays(30) {
+	if movedNeeds.GetState() != pb.Milestone_SCHEDULED || movedNeeds.GetOwnerPerson() != "people/sam-okoro" || fromPB(movedNeeds.GetScheduledDate()) != today().AddDays(30) {
 		t.Fatalf("the schedule recorded was lost: %v", movedNeeds)
 	}
 	if done := milestone(t, after, "y9.pep.options", 1); done.GetState() != pb.Milestone_ACHIEVED ||
@@ -244,7 +246,7 @@ func testPathwayFollowsCircumstances(t *testing.T, s *server) {
 
 	// A personal adviser adds a one-off milestone; it survives replanning.
 	custom, err := pathways.CreateMilestone(ctx, &pb.CreateMilestoneRequest{Parent: yp.GetName(), Milestone: &pb.Milestone{
-		Title: "Visit the college open day", DueDate: pbDate(today.AddDays(60)),
+		Title: "Visit the college open day", DueDate: pbDate(today().AddDays(60)),
 		Area: pb.MilestoneDefinition_EDUCATION_AND_TRAINING, OwnerAgencyType: pb.MilestoneDefinition_CHILDRENS_SOCIAL_CARE}})
 	if err != nil || custom.GetDefinition() != "" || custom.GetState() != pb.Milestone_PLANNED {
 		t.Fatalf("create milestone: %v, %v", custom, err)
@@ -275,7 +277,7 @@ func TestCareEpisodesAndStatus(t *testing.T) {
 			ep := list.GetCareEpisodes()[0]
 
 			// An overlapping episode is refused and nothing is stored.
-			overlap := fmt.Sprintf(`{"startDate": {"year": %d, "month": 1, "day": 1}, "legalStatus": "V2", "placementType": "U1"}`, today.Year)
+			overlap := fmt.Sprintf(`{"startDate": {"year": %d, "month": 1, "day": 1}, "legalStatus": "V2", "placementType": "U1"}`, today().Year)
 			wantRESTError(t, s.do(t, "POST", "/v1/"+yp.GetName()+"/careEpisodes", overlap), 400, "FAILED_PRECONDITION", "EPISODES_OVERLAP")
 			wantRESTError(t, s.do(t, "POST", "/v1/"+yp.GetName()+"/careEpisodes", `{"startDate": {"year": 2020, "month": 2, "day": 30}, "legalStatus": "Q1", "placementType": "U1"}`),
 				400, "INVALID_ARGUMENT", "REQUEST_INVALID", "care_episode.start_date", "care_episode.legal_status")
@@ -291,7 +293,7 @@ func TestCareEpisodesAndStatus(t *testing.T) {
 				}
 				return st
 			}
-			if st := status(today); st.GetCategory() != pb.CareLeaverStatus_ELIGIBLE || !st.GetLookedAfter() || st.GetAge().GetYears() != 17 {
+			if st := status(today()); st.GetCategory() != pb.CareLeaverStatus_ELIGIBLE || !st.GetLookedAfter() || st.GetAge().GetYears() != 17 {
 				t.Fatalf("today: %v", st)
 			}
 			if st := status(civil.Attains(dob, civil.Period{Years: 18}, civil.MarchFirst)); st.GetCategory() != pb.CareLeaverStatus_FORMER_RELEVANT {
@@ -303,12 +305,12 @@ func TestCareEpisodesAndStatus(t *testing.T) {
 				t.Fatalf("ten days into care at 15: %v", st)
 			}
 			// Leaving care today, after two years: relevant. The pathway replans.
-			leave := fmt.Sprintf(`{"endDate": {"year": %d, "month": %d, "day": %d}, "reasonEnded": "E6", "etag": %q}`, today.Year, today.Month, today.Day, ep.GetEtag())
+			leave := fmt.Sprintf(`{"endDate": {"year": %d, "month": %d, "day": %d}, "reasonEnded": "E6", "etag": %q}`, today().Year, today().Month, today().Day, ep.GetEtag())
 			r := s.do(t, "PATCH", "/v1/"+ep.GetName(), leave)
 			if r.code != 200 {
 				t.Fatalf("close the episode: HTTP %d %s", r.code, r.body)
 			}
-			if st := status(today.AddDays(1)); st.GetCategory() != pb.CareLeaverStatus_RELEVANT || st.GetRule() == "" || st.GetExplanation() == "" {
+			if st := status(today().AddDays(1)); st.GetCategory() != pb.CareLeaverStatus_RELEVANT || st.GetRule() == "" || st.GetExplanation() == "" {
 				t.Fatalf("after leaving care: %v", st)
 			}
 			p := pathwayOf(t, s, yp.GetName())
@@ -391,7 +393,7 @@ func TestListMilestonesAcrossYoungPeople(t *testing.T) {
 			for _, f := range []string{`state = "FINISHED"`, `area = "NOWHERE"`, `council = "nottinghamshire"`, `overdue > true`} {
 				wantRESTError(t, s.do(t, "GET", "/v1/youngPeople/-/milestones?filter="+url.QueryEscape(f), ""), 400, "INVALID_ARGUMENT", "FILTER_INVALID", "filter")
 			}
-			r := s.do(t, "GET", "/v1/youngPeople/-/milestones?filter="+url.QueryEscape(`area = "HEALTH" AND due_date >= "`+today.String()+`"`), "")
+			r := s.do(t, "GET", "/v1/youngPeople/-/milestones?filter="+url.QueryEscape(`area = "HEALTH" AND due_date >= "`+today().String()+`"`), "")
 			for _, m := range r.json(t)["milestones"].([]any) {
 				if m.(map[string]any)["area"] != "HEALTH" {
 					t.Fatalf("area filter returned %v", m)

@@ -18,7 +18,7 @@ import (
 )
 
 // bornAged returns the date of birth of someone of the age today.
-func bornAged(p civil.Period) civil.Date { return today.Sub(p, civil.MarchFirst) }
+func bornAged(p civil.Period) civil.Date { return today().Sub(p, civil.MarchFirst) }
 
 var (
 	age17y10m = civil.Period{Years: 17, Months: 10}
@@ -54,12 +54,12 @@ func prepare(t *testing.T, s *server, yp *pb.YoungPerson, skip ...string) {
 			key := strings.TrimPrefix(m.GetDefinition(), "milestoneDefinitions/")
 			due := fromPB(m.GetDueDate())
 			open := m.GetState() == pb.Milestone_PLANNED || m.GetState() == pb.Milestone_SCHEDULED || m.GetState() == pb.Milestone_IN_PROGRESS
-			if !open || slices.Contains(skip, key) || due.After(today) && !(slices.Contains(early, key) && !due.After(eighteenth)) {
+			if !open || slices.Contains(skip, key) || due.After(today()) && !(slices.Contains(early, key) && !due.After(eighteenth)) {
 				continue
 			}
 			on := due
-			if on.After(today) {
-				on = today
+			if on.After(today()) {
+				on = today()
 			}
 			if _, err := pathways.CompleteMilestone(ctx, &pb.CompleteMilestoneRequest{Name: m.GetName(), AchievedDate: pbDate(on),
 				Etag: m.GetEtag(), Evidence: []*pb.Milestone_Evidence{{Description: "seen"}}}); err != nil {
@@ -207,7 +207,7 @@ func TestCliffEdgeOverTheAPI(t *testing.T) {
 			// As of another day: a month ago the ready young person's accommodation was not
 			// yet confirmed (it was completed today).
 			past, err := pb.NewReadinessServiceClient(s.conn).GetCliffEdgeAssessment(context.Background(), &pb.GetCliffEdgeAssessmentRequest{
-				Name: fixtures[0].yp.GetName() + "/cliffEdgeAssessment", AsOf: pbDate(today.AddDays(-40))})
+				Name: fixtures[0].yp.GetName() + "/cliffEdgeAssessment", AsOf: pbDate(today().AddDays(-40))})
 			if err != nil || past.GetRating() == pb.Rating_RATING_GREEN {
 				t.Errorf("forty days ago: %v %v", past.GetRating(), err)
 			}
@@ -219,7 +219,7 @@ func TestCliffEdgeOverTheAPI(t *testing.T) {
 			for _, m := range pathwayOf(t, s, gap).GetTimeline() {
 				if m.GetDefinition() == "milestoneDefinitions/age17_9.accommodation.confirmed" {
 					if _, err := pb.NewPathwaysServiceClient(s.conn).CompleteMilestone(context.Background(), &pb.CompleteMilestoneRequest{
-						Name: m.GetName(), AchievedDate: pbDate(today), Etag: m.GetEtag(),
+						Name: m.GetName(), AchievedDate: pbDate(today()), Etag: m.GetEtag(),
 						Evidence: []*pb.Milestone_Evidence{{Description: "tenancy agreement seen"}}}); err != nil {
 						t.Fatal(err)
 					}
@@ -278,7 +278,7 @@ func testCouncilView(t *testing.T, s *server, fixtures []cliffFixture) {
 	var turning []string // the fixtures turning 18 in the next 90 days
 	for _, f := range fixtures {
 		byName[f.yp.GetName()] = f
-		if e := civil.Attains(fromPB(f.yp.GetDateOfBirth()), civil.Period{Years: 18}, civil.MarchFirst); !e.After(today.AddDays(89)) && !e.Before(today) {
+		if e := civil.Attains(fromPB(f.yp.GetDateOfBirth()), civil.Period{Years: 18}, civil.MarchFirst); !e.After(today().AddDays(89)) && !e.Before(today()) {
 			turning = append(turning, f.yp.GetName())
 		}
 	}
@@ -340,7 +340,7 @@ func testCouncilView(t *testing.T, s *server, fixtures []cliffFixture) {
 	}
 	// Adults with gaps: the over-21 fixture is green, so not there.
 	for _, e := range councilView(t, s, s.token, &pb.CliffEdgeView{Population: pb.CliffEdgeView_ADULTS_WITH_GAPS}, "", 50) {
-		if e.GetRating() == pb.Rating_RATING_GREEN || !fromPB(e.GetEighteenthBirthday()).Before(today.AddDays(1)) {
+		if e.GetRating() == pb.Rating_RATING_GREEN || !fromPB(e.GetEighteenthBirthday()).Before(today().AddDays(1)) {
 			t.Errorf("adults with gaps holds %v", e)
 		}
 	}
@@ -423,7 +423,7 @@ func TestFactsOverTheAPI(t *testing.T) {
 		"unknown kind":   `{"value": true, "evidenceType": "EVIDENCE_TYPE_OTHER"}`,
 		"no value":       `{"evidenceType": "EVIDENCE_TYPE_OTHER"}`,
 		"no evidence":    `{"value": true}`,
-		"in the future":  fmt.Sprintf(`{"value": true, "evidenceType": "EVIDENCE_TYPE_OTHER", "effectiveDate": %s}`, jsonDate(today.AddDays(1))),
+		"in the future":  fmt.Sprintf(`{"value": true, "evidenceType": "EVIDENCE_TYPE_OTHER", "effectiveDate": %s}`, jsonDate(today().AddDays(1))),
 		"not a real day": `{"value": true, "evidenceType": "EVIDENCE_TYPE_OTHER", "effectiveDate": {"year": 2026, "month": 2, "day": 30}}`,
 	} {
 		key := readiness.FactTenancyTraining

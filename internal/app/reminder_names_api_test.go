@@ -51,8 +51,8 @@ func TestReminderInboxesNameTheYoungPerson(t *testing.T) {
 				fmt.Sprintf(`{"url": %q}`, hook.URL)); r.code != 200 {
 				t.Fatalf("create endpoint: HTTP %d %s", r.code, r.body)
 			}
-			today := civil.Today(testclock.Now())
-			dob := today.AddDays(-20).Sub(civil.Period{Years: 17}, civil.MarchFirst)
+			day := civil.Today(testclock.Now())
+			dob := day.AddDays(-20).Sub(civil.Period{Years: 17}, civil.MarchFirst)
 			r := s.do(t, "POST", "/v1/youngPeople", fmt.Sprintf(`{"givenName": "Quenby", "preferredName": "Quen", "familyName": "Marlow",
 				"dateOfBirth": %s, "council": "organisations/nottinghamshire", "caseReference": "NAME-1", "personalAdviser": "people/%s"}`,
 				dateJSON(dob), s.person))
@@ -61,20 +61,20 @@ func TestReminderInboxesNameTheYoungPerson(t *testing.T) {
 			}
 			yp := r.json(t)["name"].(string)
 			r = s.do(t, "POST", "/v1/"+yp+"/shares", fmt.Sprintf(`{"partner": "organisations/framework-housing", "purpose": "HOUSING",
-				"basis": "REFERRAL", "expiryDate": %s}`, dateJSON(today.AddDays(100))))
+				"basis": "REFERRAL", "expiryDate": %s}`, dateJSON(day.AddDays(100))))
 			if r.code != 200 {
 				t.Fatalf("share: HTTP %d %s", r.code, r.body)
 			}
 			share := r.json(t)["name"].(string)
 			// A milestone given to the partner that fell due two days ago.
 			r = s.do(t, "POST", "/v1/"+yp+"/milestones", fmt.Sprintf(`{"title": "Housing referral", "area": "ACCOMMODATION",
-				"ownerAgencyType": "HOUSING", "dueDate": %s}`, dateJSON(today.AddDays(-2))))
+				"ownerAgencyType": "HOUSING", "dueDate": %s}`, dateJSON(day.AddDays(-2))))
 			if r.code != 200 {
 				t.Fatalf("create milestone: HTTP %d %s", r.code, r.body)
 			}
 			m := r.json(t)
 			if r := s.do(t, "POST", "/v1/"+m["name"].(string)+":schedule", fmt.Sprintf(`{"scheduledDate": %s,
-				"ownerOrganisation": "organisations/framework-housing", "etag": %q}`, dateJSON(today.AddDays(-2)), m["etag"])); r.code != 200 {
+				"ownerOrganisation": "organisations/framework-housing", "etag": %q}`, dateJSON(day.AddDays(-2)), m["etag"])); r.code != 200 {
 				t.Fatalf("schedule: HTTP %d %s", r.code, r.body)
 			}
 
@@ -135,8 +135,8 @@ func TestSnoozeToADay(t *testing.T) {
 				t.Fatalf("create young person: HTTP %d %s", r.code, r.body)
 			}
 			rem := reminderOf(t, s, "people/me", "", r.json(t)["name"].(string))
-			today := civil.Today(testclock.Now())
-			tomorrow, later := today.AddDays(1), today.AddDays(5)
+			day := civil.Today(testclock.Now())
+			tomorrow, later := day.AddDays(1), day.AddDays(5)
 			r = s.do(t, "POST", "/v1/"+rem["name"].(string)+":snooze", `{"snoozeUntilDate": `+dateJSON(tomorrow)+`}`)
 			want := reminder.SendTime(tomorrow, catalogue.DefaultSendAt).UTC()
 			if r.code != 200 || r.json(t)["snoozeUntil"] != want.Format(time.RFC3339) {
@@ -144,7 +144,7 @@ func TestSnoozeToADay(t *testing.T) {
 			}
 			wantRESTError(t, s.do(t, "POST", "/v1/"+rem["name"].(string)+":snooze", `{"snoozeUntilDate": {"year": 2027, "month": 2, "day": 30}}`),
 				400, "INVALID_ARGUMENT", "REQUEST_INVALID", "snooze_until_date")
-			wantRESTError(t, s.do(t, "POST", "/v1/"+rem["name"].(string)+":snooze", `{"snoozeUntilDate": `+dateJSON(today.AddDays(-1))+`}`),
+			wantRESTError(t, s.do(t, "POST", "/v1/"+rem["name"].(string)+":snooze", `{"snoozeUntilDate": `+dateJSON(day.AddDays(-1))+`}`),
 				400, "INVALID_ARGUMENT", "REQUEST_INVALID", "snooze_until_date")
 			reminders := pb.NewReminderServiceClient(s.conn)
 			got, err := reminders.SnoozeReminder(context.Background(), &pb.SnoozeReminderRequest{Name: rem["name"].(string),

@@ -37,12 +37,12 @@ func TestDemoData(t *testing.T) {
 	if len(body.YoungPeople) < 4 {
 		t.Fatalf("demo data has %d young people, want a handful", len(body.YoungPeople))
 	}
-	today := civil.Today(testclock.Now())
+	day := civil.Today(testclock.Now())
 	ages := map[int]bool{}
 	for _, yp := range body.YoungPeople {
 		dob := yp.DateOfBirth
-		age := today.Year - dob.Year
-		if today.Before(civil.New(today.Year, time.Month(dob.Month), dob.Day)) {
+		age := day.Year - dob.Year
+		if day.Before(civil.New(day.Year, time.Month(dob.Month), dob.Day)) {
 			age--
 		}
 		if age < 13 || age > 24 {
