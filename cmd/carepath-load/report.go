@@ -87,7 +87,7 @@ func checkTargets(r *results) []targetCheck {
 	soak := targetCheck{Target: "10 minutes of load shows no growth in memory", Result: notMeasured,
 		Value: "run with --soak 10m"}
 	if s := r.Soak; s != nil && len(s.SamplesMiB) >= 2 {
-		soak.Value = fmt.Sprintf("%+.1f MiB over the second half of %.0f s (%.1f to %.1f MiB; growth is more than 5%% or 2 MiB)",
+		soak.Value = fmt.Sprintf("%+.1f MiB over the second half of %.0f s (%.1f MiB first, %.1f MiB last; growth means more than 5%% or 2 MiB)",
 			s.GrowthMiB, s.Seconds, s.SamplesMiB[0], s.SamplesMiB[len(s.SamplesMiB)-1])
 		if s.Seconds >= 600 {
 			soak.Result = verdict(!s.grows())
@@ -103,8 +103,11 @@ func report(w io.Writer, r *results) {
 	fmt.Fprintf(w, "\n%s built from %s; %d CPUs; %s\n", r.CarepathVersion, r.Source, r.CPUs, r.Time.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "Seeded: %d young people of one council (%d shared with the housing partner), %.1f milestones a pathway\n",
 		r.Seeded.YoungPeople, r.Seeded.Shared, r.Seeded.Milestones)
-	fmt.Fprintf(w, "Each cell: %s of warm-up, then %s measured. carepath RSS: %.1f MiB idle, %.1f MiB after\n\n",
-		r.Settings.Warmup, r.Settings.Duration, r.IdleRSSMiB, r.RSSAfterMiB)
+	what := fmt.Sprintf("Each cell: %s of warm-up, then %s measured", r.Settings.Warmup, r.Settings.Duration)
+	if r.Soak != nil {
+		what = fmt.Sprintf("Soak: %s of warm-up, then %s measured", r.Settings.Warmup, r.Settings.Soak)
+	}
+	fmt.Fprintf(w, "%s. carepath RSS: %.1f MiB idle, %.1f MiB after\n\n", what, r.IdleRSSMiB, r.RSSAfterMiB)
 	if len(r.Bare)+len(r.Cells) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "server\tcall\tprotocol\tcallers\tcalls/s\tp50 ms\tp99 ms\tserver CPU/call µs\tclient CPU/call µs\terrors\tx bare get\t")

@@ -45,10 +45,7 @@ func soakRun(ctx context.Context, cfg config, bin string, env []string, dir stri
 	}
 	defer srv.stop()
 	callers := slices.Max(cfg.concurrency)
-	type pair struct {
-		invoke func(context.Context, int, *worker) error
-	}
-	var pairs []pair
+	var pairs []func(context.Context, int, *worker) error // each call over each protocol
 	for _, name := range cfg.calls {
 		for _, protocol := range cfg.protocols {
 			p := plan
@@ -58,20 +55,16 @@ func soakRun(ctx context.Context, cfg config, bin string, env []string, dir stri
 				return err
 			}
 			defer closeClients()
-			pairs = append(pairs, pair{invoke})
+			pairs = append(pairs, invoke)
 		}
 	}
-	if err := sleep(ctx, plan.warmup); err != nil {
-		return err
-	}
 	var (
-		stop     atomic.Bool
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		ok, bad  int
-		firstErr error
+		measuring, stop atomic.Bool
+		wg              sync.WaitGroup
+		mu              sync.Mutex
+		ok, bad         int
+		firstErr        error
 	)
-	begin := time.Now()
 	for i := range callers {
 		wg.Add(1)
 		go func() {
@@ -81,9 +74,10 @@ func soakRun(ctx context.Context, cfg config, bin string, env []string, dir stri
 			var first error
 			for j := i; ctx.Err() == nil && !stop.Load(); j++ {
 				callCtx, cancel := context.WithTimeout(ctx, callTimeout)
-				err := pairs[j%len(pairs)].invoke(callCtx, i, w)
+				err := pairs[j%len(pairs)](callCtx, i, w)
 				cancel()
 				switch {
+				case !measuring.Load():
 				case err == nil:
 					good++
 				case first == nil:
@@ -102,9 +96,13 @@ func soakRun(ctx context.Context, cfg config, bin string, env []string, dir stri
 	}
 	soak := &soakResult{Callers: callers, EverySeconds: cfg.soakEvery.Seconds()}
 	res.Soak = soak
+	var begin time.Time
 	defer func() {
 		stop.Store(true)
 		wg.Wait()
+		if begin.IsZero() {
+			return
+		}
 		soak.Seconds = time.Since(begin).Seconds()
 		soak.Calls, soak.Errors = ok, bad
 		soak.CallsPerSecond = float64(ok) / soak.Seconds
@@ -118,6 +116,11 @@ func soakRun(ctx context.Context, cfg config, bin string, env []string, dir stri
 			res.RSSAfterMiB = soak.SamplesMiB[n-1]
 		}
 	}()
+	if err := sleep(ctx, plan.warmup); err != nil {
+		return err
+	}
+	begin = time.Now()
+	measuring.Store(true)
 	tick := time.NewTicker(cfg.soakEvery)
 	defer tick.Stop()
 	end := time.After(cfg.soak)
