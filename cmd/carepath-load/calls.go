@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+)
+
+const (
+	grpcProtocol = "grpc"
+	restProtocol = "rest"
+)
+
+// callNames are the calls that can be measured, in the order they run: creates last, since
+// they grow the council the reads read.
+var callNames = []string{"get", "list", "pathway", "cliffedge", "housing", "create"}
+
+// callSpec is one named call: the method it measures, whose token it carries and how to
+// make it over each protocol.
+type callSpec struct {
+	name   string
+	method string
+	role   string // `carepath dev-token` role of the caller
+	grpc   func(ctx context.Context, conn *grpc.ClientConn, w *worker) error
+	rest   func(w *worker) (method, path string, body []byte, err error)
+}
+
+// worker is one caller's state: its own random numbers, and what created young people's
+// case references are made of (this run's id and a count shared by every caller of the run).
+type worker struct {
+	rng     *rand.Rand
+	id      int
+	run     string
+	created *atomic.Int64
+	data    *seeded
+	today   time.Time
+}
+
+func (w *worker) youngPerson() string { return w.data.ids[w.rng.IntN(len(w.data.ids))] }
+func (w *worker) sharedOne() string   { return w.data.shared[w.rng.IntN(len(w.data.shared))] }
+
+var calls = map[string]*callSpec{
+	"get": {
+		name: "get", method: "GetYoungPerson", role: roleTeamManager,
+		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
+			_, err := pb.NewYoungPeopleServiceClient(conn).GetYoungPerson(ctx,
+				&pb.GetYoungPersonRequest{Name: "youngPeople/" + w.youngPerson()})
+			return err
+		},
+		rest: func(w *worker) (string, string, []byte, error) {
+			return http.MethodGet, "/v1/youngPeople/" + w.youngPerson(), nil, nil
+		},
+	},
+	"list": {
+		name: "list", method: "ListYoungPeople (page of 50)", role: roleTeamManager,
+		grpc: func(ctx context.Context, conn *grpc.ClientConn, _ *worker) error {
+			_, err := pb.NewYoungPeopleServiceClient(conn).ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{PageSize: 50})
+			return err
+		},
+		rest: func(*worker) (string, string, []byte, error) {
+			return http.MethodGet, "/v1/youngPeople?page_size=50", nil, nil
+		},
+	},
+	"pathway": {
+		name: "pathway", method: "GetPathway", role: roleTeamManager,
+		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
+			_, err := pb.NewPathwaysServiceClient(conn).GetPathway(ctx,
+				&pb.GetPathwayRequest{Name: "youngPeople/" + w.youngPerson() + "/pathway"})
+			return err
+		},
+		rest: func(w *worker) (string, string, []byte, error) {
+			return http.MethodGet, "/v1/youngPeople/" + w.youngPerson() + "/pathway", nil, nil
+		},
+	},
+	"cliffedge": {
+		name: "cliffedge", method: "ListCliffEdgeAssessments (the council's view)", role: roleTeamManager,
+		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
+			_, err := pb.NewReadinessServiceClient(conn).ListCliffEdgeAssessments(ctx,
+				&pb.ListCliffEdgeAssessmentsRequest{Parent: "organisations/" + w.data.council})
+			return err
+		},
+		rest: func(w *worker) (string, string, []byte, error) {
+			return http.MethodGet, "/v1/organisations/" + w.data.council + "/cliffEdgeAssessments", nil, nil
+		},
+	},
+	"housing": {
+		name: "housing", method: "GetHousingReadiness (a partner)", role: roleHousing,
+		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
+			_, err := pb.NewPartnerServiceClient(conn).GetHousingReadiness(ctx, &pb.GetHousingReadinessRequest{
+				Name: "organisations/" + w.data.partner + "/sharedYoungPeople/" + w.sharedOne() + "/housingReadiness"})
+			return err
+		},
+		rest: func(w *worker) (string, string, []byte, error) {
+			return http.MethodGet, "/v1/organisations/" + w.data.partner + "/sharedYoungPeople/" + w.sharedOne() +
+				"/housingReadiness", nil, nil
+		},
+	},
+	"create": {
+		name: "create", method: "CreateYoungPerson", role: roleAdviser,
+		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
+			_, err := pb.NewYoungPeopleServiceClient(conn).CreateYoungPerson(ctx,
+				&pb.CreateYoungPersonRequest{YoungPerson: w.newYoungPerson(), RequestId: uuid.NewString()})
+			return err
+		},
+		rest: func(w *worker) (string, string, []byte, error) {
+			body, err := protojson.Marshal(w.newYoungPerson())
+			return http.MethodPost, "/v1/youngPeople?request_id=" + url.QueryEscape(uuid.NewString()), body, err
+		},
+	},
+}
+
+// newYoungPerson is a young person for a create call, with a case reference unique to the
+// run: a personal adviser adds them to their own caseload. They are 13 or 14, so that on a
+// database reused for another run they join no one's view of who turns 18 soon, and list
+// after the seeded young people (ids are time-ordered): the reads read what was seeded.
+func (w *worker) newYoungPerson() *pb.YoungPerson {
+	n := w.created.Add(1)
+	dob := w.today.AddDate(-13, 0, -w.rng.IntN(2*365))
+	return &pb.YoungPerson{
+		GivenName: "Load", FamilyName: fmt.Sprintf("Create %d", n), DateOfBirth: civilDate(dob),
+		Council: "organisations/" + w.data.council, CaseReference: fmt.Sprintf("LOADC-%s-%d", w.run, n),
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/testclock"
+)
+
+// TestMain lets the test binary be the bare reference server too: the tool starts it by
+// re-executing itself.
+func TestMain(m *testing.M) {
+	if os.Getenv(roleEnv) == roleBare {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := bareMain(ctx, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// loadArgs runs the tool briefly on a database, on the tests' clock. The durations only
+// keep the test short: nothing here asserts how fast anything is.
+func loadArgs(db string, more ...string) []string {
+	args := []string{"--database-url", db, "--young-people", "12", "--seed-callers", "4",
+		"--duration", "300ms", "--warmup", "50ms"}
+	if testclock.Set() {
+		args = append(args, "--clock-start", testclock.Now().Format(time.RFC3339Nano))
+	}
+	return append(args, more...)
+}
+
+func runTool(t *testing.T, args []string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func readResults(t *testing.T, path string) results {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r results
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Every call over both protocols against a real carepath and the bare server: seeded,
+// measured without errors, each with its ratio to the bare server; then the same database
+// reused for a short soak.
+func TestLoadToolMeasuresEveryCallAndSoaks(t *testing.T) {
+	db := pgtest.NewEmptyDatabase(t)
+	out := filepath.Join(t.TempDir(), "load.json")
+	code, stdout, stderr := runTool(t, loadArgs(db, "--protocols", "grpc,rest", "--concurrency", "2", "--json", out))
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	r := readResults(t, out)
+	if r.Seeded.YoungPeople != 12 || r.Seeded.Shared == 0 || r.Seeded.Milestones == 0 {
+		t.Errorf("seeded %+v, want 12 young people with pathways, some shared", r.Seeded)
+	}
+	if r.IdleRSSMiB <= 0 || r.RSSAfterMiB <= 0 {
+		t.Errorf("RSS idle %.1f, after %.1f MiB: want both read", r.IdleRSSMiB, r.RSSAfterMiB)
+	}
+	if len(r.Bare) != 2 || len(r.Cells) != len(callNames)*2 {
+		t.Fatalf("%d bare and %d carepath cells, want 2 and %d", len(r.Bare), len(r.Cells), len(callNames)*2)
+	}
+	for _, c := range append(r.Bare, r.Cells...) {
+		if c.Calls == 0 || c.Errors != 0 || c.ServerCPUMicros <= 0 || c.P99Millis < c.P50Millis {
+			t.Errorf("%s: %d calls, %d errors (%s), %.0f µs server CPU a call, p50 %.2f p99 %.2f ms",
+				c.label(), c.Calls, c.Errors, c.FirstError, c.ServerCPUMicros, c.P50Millis, c.P99Millis)
+		}
+		if (c.Server == "carepath") != (c.Ratio != nil) {
+			t.Errorf("%s: ratio %v: want one for each carepath cell only", c.label(), c.Ratio)
+		}
+	}
+	if len(r.Targets) != 8 {
+		t.Errorf("%d targets, want the issue's 8", len(r.Targets))
+	}
+	for _, want := range []string{"x bare get", "GetYoungPerson over gRPC, 32 callers", "NOT MEASURED"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the report lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	// Again on the seeded database: nothing seeded twice, and a soak.
+	code, stdout, stderr = runTool(t, loadArgs(db, "--calls", "get,housing", "--concurrency", "2",
+		"--soak", "1s", "--soak-every", "250ms", "--json", out))
+	if code != 0 {
+		t.Fatalf("soak: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "reusing the 12 young people already seeded") {
+		t.Errorf("the second run should reuse the seeded council:\n%s", stderr)
+	}
+	r = readResults(t, out)
+	if r.Soak == nil || len(r.Soak.SamplesMiB) < 2 || r.Soak.Calls == 0 || r.Soak.Errors != 0 || len(r.Cells) != 0 {
+		t.Errorf("soak: %+v, %d cells; want samples and calls without errors, and no cells", r.Soak, len(r.Cells))
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--calls", "get,frobnicate"},
+		{"--protocols", "grpc,soap"},
+		{"--concurrency", "0"},
+		{"--duration", "0s"},
+		{"surplus"},
+	} {
+		if code, _, stderr := runTool(t, args); code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s", args, code, stderr)
+		}
+	}
+	cfg, err := parseFlags([]string{"--calls", "create,get", "--concurrency", "32,1,32"}, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(cfg.calls, ",") != "get,create" || len(cfg.concurrency) != 2 || cfg.concurrency[0] != 1 {
+		t.Errorf("calls %v, concurrency %v: want creates last and callers sorted once each", cfg.calls, cfg.concurrency)
+	}
+}
