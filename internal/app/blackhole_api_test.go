@@ -130,6 +130,7 @@ func TestUnansweringDatabaseFailsCallsAndReadiness(t *testing.T) {
 	cfg.DevIssuer, cfg.DevIssuerForce = "true", true
 	cfg.DatabaseTimeout = 3 * time.Second
 	s := start(t, cfg)
+	t.Cleanup(func() { proxy.hold(false) }) // runs before the server stops, even when a check fails
 	eventually(t, "readiness", func() bool { return s.do(t, "GET", "/readyz", "").code == 200 })
 	ctx := context.Background()
 	if _, err := s.yp.ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{}); err != nil {

@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/carepath/carepath/internal/errs"
 
 	"github.com/carepath/carepath/internal/store"
 )
@@ -17,7 +20,13 @@ type callStore struct {
 }
 
 func (s callStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	limited, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return s.Store.InTx(ctx, fn)
+	err := s.Store.InTx(limited, fn)
+	// The store keeps back a little of the time to answer; under load that may not be enough
+	// and the database timeout passes too. Still the database's fault, not the caller's.
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return errs.Wrap(err, errs.Unavailable, errs.ReasonStoreUnavailable, "the database did not answer in time; retry with backoff")
+	}
+	return err
 }
