@@ -31,7 +31,7 @@ func TestMethodWithoutPolicyIsRefused(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a := access.NewAuthenticator(s, authn.DevVerifier(time.Now) /* token lifetimes: the real clock */, "", testclock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := access.NewAuthenticator(s, authn.DevVerifier(time.Now) /* token lifetimes: the real clock */, "", access.CacheConfig{}, testclock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	token, err := authn.DevToken("ada-admin", time.Hour, time.Now()) // token lifetimes: the real clock
 	if err != nil {
 		t.Fatal(err)

@@ -33,18 +33,25 @@ const (
 // Authenticator turns a call's credentials into a principal: a bearer token of a person
 // carepath knows, or the client certificate of a partner organisation's system.
 // It also records, in the audit trail, every call it or the service refuses to a known caller.
+//
+// Who a token or certificate stands for is cached for a short time (CacheConfig), so that a
+// caller's token is verified, and they are looked up, once in a while rather than on every
+// call; changes to people and organisations made through Watch's store forget it at once.
 type Authenticator struct {
 	store         store.Store
 	verifier      authn.Verifier
 	gatewaySecret string
+	cache         *principalCache
 	now           func() time.Time // the service's clock, for the records of refusals
 	log           *slog.Logger
 }
 
 // NewAuthenticator returns an authenticator. gatewaySecret is what the in-process REST
-// gateway sends to vouch for a client's address and certificate.
-func NewAuthenticator(s store.Store, v authn.Verifier, gatewaySecret string, now func() time.Time, log *slog.Logger) *Authenticator {
-	return &Authenticator{store: s, verifier: v, gatewaySecret: gatewaySecret, now: now, log: log}
+// gateway sends to vouch for a client's address and certificate; cache bounds the principal
+// cache (its clock must be the verifier's).
+func NewAuthenticator(s store.Store, v authn.Verifier, gatewaySecret string, cache CacheConfig, now func() time.Time,
+	log *slog.Logger) *Authenticator {
+	return &Authenticator{store: s, verifier: v, gatewaySecret: gatewaySecret, cache: newPrincipalCache(cache), now: now, log: log}
 }
 
 var (
@@ -113,8 +120,9 @@ func (a *Authenticator) check(ctx context.Context, method string) (context.Conte
 	return principal.With(ctx, p), p, nil
 }
 
-// principal resolves the caller. A verified token of someone not registered (or disabled)
-// yields errNotRegistered with the principal's subject and address only.
+// principal resolves the caller, from the cache or else from the credential and the store.
+// A verified token of someone not registered (or disabled) yields errNotRegistered with the
+// principal's subject and address only. The client address is always the call's own.
 func (a *Authenticator) principal(ctx context.Context) (principal.Principal, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	address, certSubject := a.transport(ctx, md)
@@ -123,14 +131,20 @@ func (a *Authenticator) principal(ctx context.Context) (principal.Principal, err
 		if err != nil {
 			return principal.Principal{}, err
 		}
-		claims, err := a.verifier.Verify(ctx, token)
-		if err != nil {
-			return principal.Principal{}, err
-		}
-		return a.person(ctx, claims.Subject, address)
+		return a.cached(tokenCredential(token), address, func() (principal.Principal, time.Time, error) {
+			claims, err := a.verifier.Verify(ctx, token)
+			if err != nil {
+				return principal.Principal{}, time.Time{}, err
+			}
+			p, err := a.person(ctx, claims.Subject, address)
+			return p, claims.Expiry, err
+		})
 	}
 	if certSubject != "" {
-		return a.system(ctx, certSubject, address)
+		return a.cached(certificateCredential(certSubject), address, func() (principal.Principal, time.Time, error) {
+			p, err := a.system(ctx, certSubject, address)
+			return p, time.Time{}, err // the TLS handshake checks the certificate's validity
+		})
 	}
 	return principal.Principal{}, errNoCredentials
 }

@@ -170,9 +170,14 @@ func (a *App) open(ctx context.Context) error {
 	if err := a.startDelivery(cfg, registry); err != nil {
 		return err
 	}
-	a.calls = callStore{Store: a.store, timeout: cfg.DatabaseTimeout}
+	calls := callStore{Store: a.store, timeout: cfg.DatabaseTimeout}
 	a.sealer = newSealer(a.store, a.now, a.ready.Load, log, registry)
-	guard := access.NewAuthenticator(a.calls, verifier, gatewaySecret, a.now, log)
+	guard := access.NewAuthenticator(calls, verifier, gatewaySecret,
+		access.CacheConfig{TTL: cfg.PrincipalCacheTTL, Now: cfg.tokenClock()}, a.now, log)
+	// The services change people and organisations through a store that forgets the cached
+	// principals whenever they do (demo data and `carepath setup` are loaded before any
+	// call, or by another process, which the cache's TTL bounds like another replica).
+	a.calls = guard.Watch(calls)
 	a.health = health.NewServer()
 	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
 		s := grpcx.NewServer(log, metrics, validator, guard, opts...)
@@ -314,9 +319,10 @@ func gatewayMetadata(secret string) func(context.Context, *http.Request) metadat
 func newVerifier(bg context.Context, cfg Config) (authn.Verifier, error) {
 	if cfg.DevIssuerOn() {
 		// Token lifetimes run on the real clock, whatever the service's clock says.
-		return authn.DevVerifier(time.Now), nil
+		return authn.DevVerifier(cfg.tokenClock()), nil
 	}
-	return authn.NewJWKSVerifier(bg, authn.Config{Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, JWKSURL: cfg.AuthJWKSURL})
+	return authn.NewJWKSVerifier(bg, authn.Config{Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, JWKSURL: cfg.AuthJWKSURL,
+		Now: cfg.tokenClock()})
 }
 
 // openStore picks the backend: PostgreSQL when a database URL is given, else memory with

@@ -50,6 +50,11 @@ type Config struct {
 	AuthJWKSURL    string
 	DevIssuer      string
 	DevIssuerForce bool
+	// PrincipalCacheTTL is how long who a token or client certificate stands for is used
+	// before the caller is looked up again, never past the token's expiry; zero looks them
+	// up on every call. Changes to people and organisations made through this replica take
+	// effect at once, through another replica within this time.
+	PrincipalCacheTTL time.Duration
 
 	// TLS for both listeners; with a client CA, partner systems may present certificates.
 	TLSCertFile     string
@@ -72,6 +77,9 @@ type Config struct {
 	// code (the tests' clock seam), overrides it.
 	ClockStart time.Time
 	Clock      func() time.Time
+	// TokenClock, set only in code (the tests' seam), is the clock of token lifetimes and of
+	// the principal cache; nil is the real time. The service's clock never applies to them.
+	TokenClock func() time.Time
 }
 
 // Defaults returns the zero-setup configuration.
@@ -88,6 +96,7 @@ func Defaults() Config {
 		DatabaseTimeout:    15 * time.Second,
 		MaxBodyBytes:       1 << 20,
 		DevIssuer:          "auto",
+		PrincipalCacheTTL:  30 * time.Second,
 		WebhookTimeout:     15 * time.Second,
 		JobRescueAfter:     time.Hour,
 		ReminderInterval:   time.Minute,
@@ -129,6 +138,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.DevIssuerForce, "dev-issuer-force", c.DevIssuerForce,
 		"run the development issuer with a database too, to try carepath on your own machine "+
 			"(never in production: anyone can mint its tokens)")
+	fs.DurationVar(&c.PrincipalCacheTTL, "principal-cache-ttl", c.PrincipalCacheTTL,
+		"how long who a token or client certificate stands for (the person, organisation, roles and team) is remembered, "+
+			"never past the token's expiry; changes made through this replica apply at once, through another replica "+
+			"within this time (disabling a person included); 0 looks the caller up on every call; at most 5m")
 	fs.StringVar(&c.TLSCertFile, "tls-cert-file", c.TLSCertFile, "PEM certificate for both listeners (TLS)")
 	fs.StringVar(&c.TLSKeyFile, "tls-key-file", c.TLSKeyFile, "PEM private key of --tls-cert-file")
 	fs.StringVar(&c.TLSClientCAFile, "tls-client-ca-file", c.TLSClientCAFile,
@@ -175,6 +188,14 @@ func (c Config) now() func() time.Time {
 	default:
 		return time.Now
 	}
+}
+
+// tokenClock returns the clock of token lifetimes: TokenClock, or the real time.
+func (c Config) tokenClock() func() time.Time {
+	if c.TokenClock != nil {
+		return c.TokenClock
+	}
+	return time.Now
 }
 
 // DevIssuerOn reports whether the development issuer runs: when asked for, or when no
@@ -264,6 +285,10 @@ func (c Config) Validate() error {
 	if c.WebhookTimeout <= 0 || c.ReminderInterval <= 0 {
 		errs = append(errs, errors.New("--webhook-timeout and --reminder-interval must be positive"))
 	}
+	if c.PrincipalCacheTTL < 0 || c.PrincipalCacheTTL > maxPrincipalCacheTTL {
+		errs = append(errs, fmt.Errorf("--principal-cache-ttl must be between 0 and %s: it bounds how long a "+
+			"disabled person may go on being served by another replica", maxPrincipalCacheTTL))
+	}
 	if c.AuditSealInterval <= 0 {
 		errs = append(errs, errors.New("--audit-seal-interval must be positive"))
 	}
@@ -301,6 +326,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("webhook_retry_schedule", c.WebhookRetrySchedule), slog.String("reminder_interval", c.ReminderInterval.String()),
 		slog.String("auth_audience", c.AuthAudience), slog.Bool("dev_issuer_force", c.DevIssuerForce),
 		slog.Time("clock_start", c.ClockStart), slog.String("audit_seal_interval", c.AuditSealInterval.String()),
+		slog.String("principal_cache_ttl", c.PrincipalCacheTTL.String()),
 	)
 }
 
@@ -315,6 +341,9 @@ func redact(databaseURL string) string {
 	}
 	return u.Redacted()
 }
+
+// maxPrincipalCacheTTL bounds --principal-cache-ttl.
+const maxPrincipalCacheTTL = 5 * time.Minute
 
 // jobMargin is what a delivery job needs besides its HTTP attempt: two short transactions.
 const jobMargin = 10 * time.Second

@@ -74,6 +74,8 @@ func TestValidate(t *testing.T) {
 		"no database timeout":     func(c *Config) { c.DatabaseTimeout = 0 },
 		"key without certificate": func(c *Config) { c.TLSKeyFile = "key.pem" },
 		"client CA without TLS":   func(c *Config) { c.TLSClientCAFile = "ca.pem" },
+		"negative cache TTL":      func(c *Config) { c.PrincipalCacheTTL = -time.Second },
+		"cache TTL over 5m":       func(c *Config) { c.PrincipalCacheTTL = 5*time.Minute + time.Second },
 	} {
 		cfg := Defaults()
 		mutate(&cfg)
