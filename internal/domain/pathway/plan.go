@@ -89,7 +89,7 @@ type planner struct {
 func (p *planner) statusOn(d civil.Date) carestatus.Status {
 	s, ok := p.status[d]
 	if !ok {
-		s = carestatus.Derive(p.in.YoungPerson.DateOfBirth, p.episodes, d, p.in.Rule)
+		s = carestatus.Derive(p.in.YoungPerson.DateOfBirth, p.episodes, d, p.in.Rule, p.in.YoungPerson.StatusCircumstances())
 		p.status[d] = s
 	}
 	return s
