@@ -44,7 +44,7 @@ func toProto(yp domain.YoungPerson, today civil.Date, rule civil.LeaplingRule) *
 		Disability:                      yp.Disability,
 		OpenToCamhs:                     yp.OpenToCAMHS,
 		InEducationOrTraining:           yp.InEducationOrTraining,
-		DetainedOrInHospitalAtSixteen:       yp.DetainedOrInHospitalAt16,
+		DetainedOrInHospitalAtSixteen:   yp.DetainedOrInHospitalAt16,
 		RelevantStudent:                 yp.RelevantStudent,
 		Age:                             convert.Age(yp.DateOfBirth, today, rule),
 		KeyDates:                        convert.KeyDates(yp.DateOfBirth, rule),
