@@ -201,6 +201,26 @@ func Derive(dob civil.Date, episodes []Episode, asOf civil.Date, rule civil.Leap
 	return h.entitlements(h.statusOn(asOf), asOf)
 }
 
+// BecameEligible returns the day the young person became eligible, the 13-week test met while
+// looked after (CPPCR reg 40), or else became relevant without having been eligible, detained
+// or in hospital on the 16th birthday (CLR reg 3(2)); false if neither happens before 18. Open
+// episodes are taken to continue. The leaving-care duties run from this day (CPPCR reg 42:
+// three months from the 16th birthday or from becoming eligible after it).
+func BecameEligible(dob civil.Date, episodes []Episode, rule civil.LeaplingRule, c Circumstances) (civil.Date, bool) {
+	if !dob.Valid() {
+		return civil.Date{}, false
+	}
+	h := newHistory(dob, episodes, rule, c)
+	if met := h.testMet(h.spells(h.b18.AddDays(-1))); !met.IsZero() {
+		return met, true
+	}
+	before16 := h.spells(h.b16.AddDays(-1))
+	if c.DetainedOrInHospitalAt16 && daysFrom(before16, h.b14) >= daysNeeded && daysFrom(h.spells(h.b18.AddDays(-1)), h.b16) == 0 {
+		return h.b16, true
+	}
+	return civil.Date{}, false
+}
+
 // history is a young person's birthdays and the episodes that count as looked after.
 type history struct {
 	b14, b16, b18, b21, b25 civil.Date
