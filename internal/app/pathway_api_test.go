@@ -426,7 +426,7 @@ func TestCatalogueAndCouncilSettings(t *testing.T) {
 				t.Fatalf("the catalogue lists %d definitions", n)
 			}
 			def := s.do(t, "GET", "/v1/milestoneDefinitions/age16.needs_assessment", "").json(t)
-			if def["dueRule"] != "age 16y + 3m until age 18y" || def["statutory"] != true || len(def["sources"].([]any)) == 0 {
+			if def["dueRule"] != "eligible + 3m until age 18y" || def["statutory"] != true || len(def["sources"].([]any)) == 0 {
 				t.Fatalf("definition %v", def)
 			}
 			wantRESTError(t, s.do(t, "GET", "/v1/milestoneDefinitions/no.such.thing", ""), 404, "NOT_FOUND", "RESOURCE_NOT_FOUND")

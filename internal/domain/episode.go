@@ -36,6 +36,13 @@ func StatusEpisodes(eps []CareEpisode) []carestatus.Episode {
 	return out
 }
 
+// StatusCircumstances returns what the care-leaver status needs of the young person beyond
+// their episodes.
+func (yp YoungPerson) StatusCircumstances() carestatus.Circumstances {
+	return carestatus.Circumstances{DetainedOrInHospitalAt16: yp.DetainedOrInHospitalAt16,
+		InEducationOrTraining: yp.InEducationOrTraining, RelevantStudent: yp.RelevantStudent}
+}
+
 // Open reports whether the episode has not ended.
 func (e CareEpisode) Open() bool { return e.End.IsZero() }
 

@@ -25,6 +25,9 @@ type YoungPerson struct {
 	Disability                      bool
 	OpenToCAMHS                     bool
 	InEducationOrTraining           bool
+	// Circumstances the care-leaver status needs beyond the episodes (carestatus.Circumstances).
+	DetainedOrInHospitalAt16 bool
+	RelevantStudent          bool
 	// PersonalAdviserID is the person id of the young person's personal adviser, if any.
 	PersonalAdviserID string
 

@@ -93,6 +93,14 @@ func TestRemindersThroughThe17thAnd18thYears(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The pathway plan was written on 29 May 2024, so its six-monthly reviews fall on the
+			// 29th of November and of May.
+			for _, id := range milestonesOf(t, s, "age16.pathway_plan") {
+				completeReview(t, s, p, id, civil.New(2024, 5, 29), start)
+			}
+			if err := s.InTx(ctx, func(tx store.Tx) error { return p.Replan(ctx, tx, ypID) }); err != nil {
+				t.Fatal(err)
+			}
 			reviews := milestonesOf(t, s, "plan.review")
 			completeOn := civil.New(2026, 5, 1)
 			for step := 0; clk.Now().Before(end); step++ {

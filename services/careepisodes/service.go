@@ -298,20 +298,23 @@ func (s *Server) GetCareLeaverStatus(ctx context.Context, req *pb.GetCareLeaverS
 	if err != nil {
 		return nil, err
 	}
-	st := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), asOf, settings.LeaplingRule)
+	st := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), asOf, settings.LeaplingRule, yp.StatusCircumstances())
 	return &pb.CareLeaverStatus{
-		Name:                    req.GetName(),
-		AsOf:                    convert.Date(asOf),
-		Category:                convert.Category(st.Category),
-		Rule:                    st.Rule,
-		Explanation:             st.Explanation,
-		FromDate:                convert.Date(st.From),
-		ToDate:                  convert.Date(st.To),
-		DaysLookedAfterSince_14: int32(st.DaysSince14),
-		DaysLookedAfterSince_16: int32(st.DaysSince16),
-		LookedAfter:             st.LookedAfter,
-		StayingPut:              st.StayingPut,
-		Age:                     convert.Age(yp.DateOfBirth, asOf, settings.LeaplingRule),
-		KeyDates:                convert.KeyDates(yp.DateOfBirth, settings.LeaplingRule),
+		Name:                        req.GetName(),
+		AsOf:                        convert.Date(asOf),
+		Category:                    convert.Category(st.Category),
+		Rule:                        st.Rule,
+		Explanation:                 st.Explanation,
+		FromDate:                    convert.Date(st.From),
+		ToDate:                      convert.Date(st.To),
+		DaysLookedAfterSince_14:     int32(st.DaysSince14),
+		DaysLookedAfterSince_16:     int32(st.DaysSince16),
+		LookedAfter:                 st.LookedAfter,
+		StayingPut:                  st.StayingPut,
+		PersonalAdviserOnRequest:    st.AdviserOnRequest,
+		EducationOrTrainingAfter_21: st.EducationAfter21,
+		VacationAccommodation:       st.VacationAccommodation,
+		Age:                         convert.Age(yp.DateOfBirth, asOf, settings.LeaplingRule),
+		KeyDates:                    convert.KeyDates(yp.DateOfBirth, settings.LeaplingRule),
 	}, nil
 }

@@ -89,7 +89,7 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 	if err != nil {
 		return nil, err
 	}
-	status := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), today, settings.LeaplingRule)
+	status := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), today, settings.LeaplingRule, yp.StatusCircumstances())
 	out := &pb.Pathway{
 		Name:               req.GetName(),
 		AsOf:               convert.Date(today),

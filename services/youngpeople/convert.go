@@ -44,6 +44,8 @@ func toProto(yp domain.YoungPerson, today civil.Date, rule civil.LeaplingRule) *
 		Disability:                      yp.Disability,
 		OpenToCamhs:                     yp.OpenToCAMHS,
 		InEducationOrTraining:           yp.InEducationOrTraining,
+		DetainedOrInHospitalAtSixteen:   yp.DetainedOrInHospitalAt16,
+		RelevantStudent:                 yp.RelevantStudent,
 		Age:                             convert.Age(yp.DateOfBirth, today, rule),
 		KeyDates:                        convert.KeyDates(yp.DateOfBirth, rule),
 		CreateTime:                      timestamppb.New(yp.CreateTime),
@@ -71,6 +73,8 @@ func fromProto(in *pb.YoungPerson) domain.YoungPerson {
 		Disability:                      in.GetDisability(),
 		OpenToCAMHS:                     in.GetOpenToCamhs(),
 		InEducationOrTraining:           in.GetInEducationOrTraining(),
+		DetainedOrInHospitalAt16:        in.GetDetainedOrInHospitalAtSixteen(),
+		RelevantStudent:                 in.GetRelevantStudent(),
 		PersonalAdviserID:               strings.TrimPrefix(in.GetPersonalAdviser(), personPrefix),
 	}
 }

@@ -9,14 +9,21 @@
 // left out, and the 13-week test is met with at least 91 days looked after on or after the
 // 14th birthday and at least one of them on or after the 16th.
 //
-// Not modelled, because carepath does not hold the data they need:
-//   - CLR reg 3(1)(b): a 16- or 17-year-old detained or in hospital on their 16th birthday who
-//     had 13 weeks looked after before it is relevant without having been eligible;
-//   - CA89 s24(1A): qualifying through a special guardianship order;
-//   - qualifying young people and former relevant children in education or training after 21
-//     (s23CA, s24B), and relevant students;
-//   - a return home that breaks down after care has ended (carepath assumes the young person
-//     is still at home), and short breaks recorded under any code other than V3 or V4.
+// Beyond the episodes, three facts recorded on the young person count (Circumstances): being
+// detained or in hospital on the 16th birthday (CLR reg 3), being in education or training
+// (s23CA, s24B(3)), and being a student who needs vacation accommodation (s24B(5)).
+//
+// Decisions where the law leaves a choice to the reader:
+//   - A relevant child who has lived at home with a parent or someone with parental
+//     responsibility for six continuous months stops being relevant (CLR reg 3(3)); having been
+//     looked after since 16, they are then qualifying under s24(1B) until 21.
+//   - An eligible child who leaves care to a special guardian is still relevant under s23A
+//     (no regulation excludes them); s24(1A) is what covers those who never became eligible.
+//   - A special guardianship order is taken to remain in force: carepath holds no revocation.
+//
+// Not modelled, because carepath does not hold the data they need: a return home that breaks
+// down after care has ended (carepath assumes the young person is still at home), and short
+// breaks recorded under any code other than V3 or V4.
 //
 // A 29 February birth reaches 18 on a day that depends on the council's leapling rule; a
 // status that changes on that ambiguous day should be confirmed by a person.
@@ -46,7 +53,9 @@ const (
 	Relevant
 	// FormerRelevant: 18 to 24, and was relevant at 18 or eligible when care ended at 18.
 	FormerRelevant
-	// Qualifying: under 21 and looked after at some time since 16, but never eligible.
+	// Qualifying (s24): 16 to 20, and looked after at some time since 16 but not eligible or
+	// relevant now, or under a special guardianship order made while looked after; to 25 while
+	// in education or training (s24B(3)).
 	Qualifying
 )
 
@@ -88,8 +97,18 @@ const (
 	// RuleRelevant: 16 or 17 and left care after meeting the 13-week test.
 	RuleRelevant = "RELEVANT_LEFT_CARE_ELIGIBLE"
 	// RuleReturnedHome: left care eligible by returning home to a parent or someone with
-	// parental responsibility (REC E4A or E4B) six months or more ago.
-	RuleReturnedHome = "NONE_RETURNED_HOME"
+	// parental responsibility (REC E4A or E4B) six months or more ago, so no longer relevant
+	// (CLR reg 3(3)) but qualifying until 21, having been looked after since 16 (s24(1B)).
+	RuleReturnedHome = "QUALIFYING_RETURNED_HOME"
+	// RuleRelevantDetainedAt16: detained or in hospital on the 16th birthday, and looked after
+	// for 13 weeks since the 14th birthday immediately before (CLR reg 3(2)).
+	RuleRelevantDetainedAt16 = "RELEVANT_DETAINED_OR_IN_HOSPITAL_AT_16"
+	// RuleQualifyingSpecialGuardianship: 16 to 20, and care last ended with a special
+	// guardianship order (REC E45 to E48), so looked after immediately before it (s24(1A)).
+	RuleQualifyingSpecialGuardianship = "QUALIFYING_SPECIAL_GUARDIANSHIP"
+	// RuleQualifyingInEducation: 21 to 24, qualifying at 21 and in education or training, so
+	// help with its costs may continue to 25 (s24B(3)).
+	RuleQualifyingInEducation = "QUALIFYING_IN_EDUCATION_AFTER_21"
 	// RuleQualifying: under 21 and looked after on a day since 16, but never eligible.
 	RuleQualifying = "QUALIFYING_LOOKED_AFTER_AFTER_16"
 	// RuleQualifyingEnded: 21 or over and was qualifying, not former relevant.
@@ -140,6 +159,26 @@ type Status struct {
 	// StayingPut: former relevant and under 21, fostered immediately before 18 and stayed
 	// with the carers (REC E17 ending a foster placement on or after the 18th birthday).
 	StayingPut bool
+	// AdviserOnRequest: former relevant and 21 to 24, so a personal adviser, needs assessment
+	// and pathway plan are owed whenever the young person asks (s23CZB).
+	AdviserOnRequest bool
+	// EducationAfter21: former relevant, 21 to 24 and in education or training (or wishing to
+	// be), so an assessment, a personal adviser and a pathway plan are owed (s23CA).
+	EducationAfter21 bool
+	// VacationAccommodation: former relevant or qualifying, under 25, and a student whose
+	// term-time accommodation is not available in a vacation (a relevant student, s24B(5)).
+	VacationAccommodation bool
+}
+
+// Circumstances are what the status needs beyond the episodes, recorded on the young person.
+type Circumstances struct {
+	// DetainedOrInHospitalAt16: detained (custody, remand) or in hospital on the 16th birthday.
+	DetainedOrInHospitalAt16 bool
+	// InEducationOrTraining: in, or wishing to pursue, education or training.
+	InEducationOrTraining bool
+	// RelevantStudent: in full-time further or higher education and without term-time
+	// accommodation in a vacation.
+	RelevantStudent bool
 }
 
 // daysNeeded is the 13 weeks of the 13-week test (CPPCR reg 40), counted from the 14th
@@ -153,12 +192,33 @@ const daysNeeded = 91
 // Episodes that are not well formed (a start that is not a real date, an end before the
 // start) and episodes starting on or after the 18th birthday are ignored: validate episodes
 // where they are entered.
-func Derive(dob civil.Date, episodes []Episode, asOf civil.Date, rule civil.LeaplingRule) Status {
+func Derive(dob civil.Date, episodes []Episode, asOf civil.Date, rule civil.LeaplingRule, c Circumstances) Status {
 	if !dob.Valid() || !asOf.Valid() {
 		return Status{Category: None, Rule: RuleInvalidInput,
 			Explanation: "The date of birth or the date asked about is not a real calendar date, so no status can be worked out."}
 	}
-	return newHistory(dob, episodes, rule).statusOn(asOf)
+	h := newHistory(dob, episodes, rule, c)
+	return h.entitlements(h.statusOn(asOf), asOf)
+}
+
+// BecameEligible returns the day the young person became eligible, the 13-week test met while
+// looked after (CPPCR reg 40), or else became relevant without having been eligible, detained
+// or in hospital on the 16th birthday (CLR reg 3(2)); false if neither happens before 18. Open
+// episodes are taken to continue. The leaving-care duties run from this day (CPPCR reg 42:
+// three months from the 16th birthday or from becoming eligible after it).
+func BecameEligible(dob civil.Date, episodes []Episode, rule civil.LeaplingRule, c Circumstances) (civil.Date, bool) {
+	if !dob.Valid() {
+		return civil.Date{}, false
+	}
+	h := newHistory(dob, episodes, rule, c)
+	if met := h.testMet(h.spells(h.b18.AddDays(-1))); !met.IsZero() {
+		return met, true
+	}
+	before16 := h.spells(h.b16.AddDays(-1))
+	if c.DetainedOrInHospitalAt16 && daysFrom(before16, h.b14) >= daysNeeded && daysFrom(h.spells(h.b18.AddDays(-1)), h.b16) == 0 {
+		return h.b16, true
+	}
+	return civil.Date{}, false
 }
 
 // history is a young person's birthdays and the episodes that count as looked after.
@@ -166,11 +226,12 @@ type history struct {
 	b14, b16, b18, b21, b25 civil.Date
 	rule                    civil.LeaplingRule
 	episodes                []Episode
+	c                       Circumstances
 }
 
-func newHistory(dob civil.Date, episodes []Episode, rule civil.LeaplingRule) *history {
+func newHistory(dob civil.Date, episodes []Episode, rule civil.LeaplingRule, c Circumstances) *history {
 	at := func(years int) civil.Date { return civil.Attains(dob, civil.Period{Years: years}, rule) }
-	h := &history{b14: at(14), b16: at(16), b18: at(18), b21: at(21), b25: at(25), rule: rule}
+	h := &history{b14: at(14), b16: at(16), b18: at(18), b21: at(21), b25: at(25), rule: rule, c: c}
 	for _, e := range episodes {
 		wellFormed := e.Start.Valid() && (e.End.IsZero() || e.End.Valid() && !e.End.Before(e.Start))
 		if wellFormed && e.Start.Before(h.b18) && !ssda903.IsShortBreak(e.LegalStatus) {
@@ -354,11 +415,15 @@ func (h *history) statusOn(asOf civil.Date) Status {
 				st.DaysSince14, daysNeeded, st.DaysSince16)
 		case !met.IsZero():
 			if home, ok := h.sixMonthsHome(asOf); ok && !asOf.Before(home) {
-				return h.returnedHome(st, home)
+				return h.returnedHome(st, home, asOf)
 			}
 			return set(Relevant, RuleRelevant, leftOn, h.b18,
 				"Left care on %s after meeting the 13-week test (%d days looked after since the 14th birthday), so a relevant child until the 18th birthday.",
 				leftOn, st.DaysSince14)
+		case h.c.DetainedOrInHospitalAt16 && st.DaysSince16 == 0 && st.DaysSince14 >= daysNeeded:
+			return set(Relevant, RuleRelevantDetainedAt16, h.b16, h.b18,
+				"Detained or in hospital on the 16th birthday after %d days looked after since the 14th birthday, so a relevant child until the 18th birthday.",
+				st.DaysSince14)
 		}
 		return h.notFormerRelevant(st, asOf, leftOn)
 	}
@@ -373,7 +438,7 @@ func (h *history) statusOn(asOf civil.Date) Status {
 		return st
 	case before.Category == Relevant || before.Rule == RuleReturnedHome:
 		if home, ok := h.sixMonthsHome(asOf); ok && !asOf.Before(home) {
-			return h.returnedHome(st, home)
+			return h.returnedHome(st, home, asOf)
 		}
 		return set(FormerRelevant, RuleWasRelevant, h.b18, h.b25,
 			"A relevant child on reaching 18 (care last ended on %s), so a former relevant child until the 25th birthday.", leftOn)
@@ -381,31 +446,65 @@ func (h *history) statusOn(asOf civil.Date) Status {
 	return h.notFormerRelevant(st, asOf, leftOn)
 }
 
+// entitlements adds what a former relevant or qualifying young person may ask for.
+func (h *history) entitlements(st Status, asOf civil.Date) Status {
+	switch st.Category {
+	case FormerRelevant:
+		st.AdviserOnRequest = !asOf.Before(h.b21)
+		st.EducationAfter21 = st.AdviserOnRequest && h.c.InEducationOrTraining
+		if st.EducationAfter21 {
+			st.Explanation += " In education or training after 21, so owed an assessment, a personal adviser and a pathway plan (s23CA)."
+		} else if st.AdviserOnRequest {
+			st.Explanation += " From 21 a personal adviser, needs assessment and pathway plan are owed on request (s23CZB)."
+		}
+		fallthrough
+	case Qualifying:
+		if st.VacationAccommodation = h.c.RelevantStudent; st.VacationAccommodation {
+			st.Explanation += " A student without term-time accommodation in the vacations, so owed vacation accommodation (s24B(5))."
+		}
+	}
+	return st
+}
+
 // notFormerRelevant is the status of someone 16 or over, not looked after, who never met the
-// 13-week test while in care: qualifying until 21 if looked after at all since 16.
+// 13-week test while in care: qualifying until 21 if looked after at all since 16 or placed
+// with a special guardian from care, and to 25 while in education or training.
 func (h *history) notFormerRelevant(st Status, asOf, leftOn civil.Date) Status {
+	last, ended := h.lastEnded(asOf)
+	sgo := ended && ssda903.IsSpecialGuardianship(last.ReasonEnded)
 	switch {
-	case st.DaysSince16 == 0:
+	case !sgo && st.DaysSince16 == 0:
 		st.Category, st.Rule = None, RuleNotLookedAfterAfter16
 		st.Explanation = "Not looked after on any day since the 16th birthday, so not a care leaver."
+	case sgo && asOf.Before(h.b21):
+		st.Category, st.Rule, st.From, st.To = Qualifying, RuleQualifyingSpecialGuardianship, later(last.End, h.b16), h.b21
+		st.Explanation = fmt.Sprintf(
+			"Care ended on %s with a special guardianship order, so a qualifying young person from 16 until the 21st birthday (s24(1A)).", last.End)
 	case asOf.Before(h.b21):
 		st.Category, st.Rule, st.From, st.To = Qualifying, RuleQualifying, leftOn, h.b21
 		st.Explanation = fmt.Sprintf(
 			"Looked after on %d days since the 16th birthday but never met the 13-week test (%d of %d days since the 14th), so a qualifying young person until the 21st birthday.",
 			st.DaysSince16, st.DaysSince14, daysNeeded)
+	case h.c.InEducationOrTraining:
+		st.Category, st.Rule, st.From, st.To = Qualifying, RuleQualifyingInEducation, h.b21, h.b25
+		st.Explanation = "A qualifying young person at 21 and in education or training, so help with its costs may continue until the 25th birthday (s24B(3))."
 	default:
 		st.Category, st.Rule, st.From = None, RuleQualifyingEnded, h.b21
-		st.Explanation = "A qualifying young person until the 21st birthday, not a former relevant child, so the council's duties have ended (help with education or training to 25 is not worked out here)."
+		st.Explanation = "A qualifying young person until the 21st birthday, not a former relevant child and not in education or training, so the council's duties have ended."
 	}
 	return st
 }
 
 // returnedHome is the status of someone who left care eligible to live with a parent or
-// someone with parental responsibility, and has been there six months: no longer relevant.
-func (h *history) returnedHome(st Status, home civil.Date) Status {
-	st.Category, st.Rule, st.From = None, RuleReturnedHome, home
+// someone with parental responsibility, and has been there six months: no longer relevant
+// (CLR reg 3(3)), but looked after since 16 and so qualifying until 21 (s24(1B)).
+func (h *history) returnedHome(st Status, home, asOf civil.Date) Status {
+	if !asOf.Before(h.b21) {
+		return h.notFormerRelevant(st, asOf, civil.Date{})
+	}
+	st.Category, st.Rule, st.From, st.To = Qualifying, RuleReturnedHome, home, h.b21
 	st.Explanation = fmt.Sprintf(
-		"Left care eligible to live at home with a parent or someone with parental responsibility, and had been there six months on %s, so no longer a relevant child unless the return home breaks down.",
+		"Left care eligible to live at home with a parent or someone with parental responsibility, and had been there six months on %s, so no longer a relevant child (unless the return home breaks down) but a qualifying young person until the 21st birthday.",
 		home)
 	return st
 }

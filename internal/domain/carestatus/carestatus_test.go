@@ -41,6 +41,7 @@ type deriveCase struct {
 	episodes []Episode
 	asOf     civil.Date
 	rule     civil.LeaplingRule
+	circ     Circumstances
 	want     Status // Explanation is checked for being present and free of the date of birth
 }
 
@@ -52,7 +53,7 @@ func run(t *testing.T, cases []deriveCase) {
 			if born.IsZero() {
 				born = dob
 			}
-			got := Derive(born, tc.episodes, tc.asOf, tc.rule)
+			got := Derive(born, tc.episodes, tc.asOf, tc.rule, tc.circ)
 			explanation := got.Explanation
 			got.Explanation = ""
 			if got != tc.want {
@@ -234,14 +235,17 @@ func TestReturnHomeUnder18(t *testing.T) {
 	}
 	days14, days16 := b14.DaysUntil(b17), b16.DaysUntil(b17)
 	relevant := Status{Category: Relevant, Rule: RuleRelevant, From: b17, To: b18, DaysSince14: days14, DaysSince16: days16}
-	returned := Status{Category: None, Rule: RuleReturnedHome, From: months(b17, 6), DaysSince14: days14, DaysSince16: days16}
+	// No longer relevant (CLR reg 3(3)) but qualifying until 21, looked after since 16 (s24(1B)).
+	returned := Status{Category: Qualifying, Rule: RuleReturnedHome, From: months(b17, 6), To: b21, DaysSince14: days14, DaysSince16: days16}
 	run(t, []deriveCase{
 		{name: "E4A, 5 months on: still relevant", episodes: home("E4A"), asOf: months(b17, 5), want: relevant},
 		{name: "E4A, a day short of 6 months: still relevant", episodes: home("E4A"), asOf: months(b17, 6).AddDays(-1), want: relevant},
 		{name: "E4A, 6 months on: no longer relevant", episodes: home("E4A"), asOf: months(b17, 6), want: returned},
 		{name: "E4B, 6 months on: no longer relevant", episodes: home("E4B"), asOf: months(b17, 6), want: returned},
 		{name: "E13 (no parental responsibility), 6 months on: still relevant", episodes: home("E13"), asOf: months(b17, 6), want: relevant},
-		{name: "E4A, then 18: still not a care leaver", episodes: home("E4A"), asOf: b18, want: returned},
+		{name: "E4A, then 18: still qualifying, not former relevant", episodes: home("E4A"), asOf: b18, want: returned},
+		{name: "E4A, then 21: qualifying ends", episodes: home("E4A"), asOf: b21,
+			want: Status{Category: None, Rule: RuleQualifyingEnded, From: b21, DaysSince14: days14, DaysSince16: days16}},
 		{
 			name:     "E4A, then back in care for a week and out again (E8): relevant again",
 			episodes: append(home("E4A"), spell(months(b17, 8), months(b17, 8).AddDays(7), "E8")),
@@ -264,7 +268,7 @@ func TestReturnHomeShortlyBefore18(t *testing.T) {
 		{name: "18", episodes: episodes, asOf: b18,
 			want: Status{Category: FormerRelevant, Rule: RuleWasRelevant, From: b18, To: b25, DaysSince14: days14, DaysSince16: days16}},
 		{name: "six months at home", episodes: episodes, asOf: months(left, 6),
-			want: Status{Category: None, Rule: RuleReturnedHome, From: months(left, 6), DaysSince14: days14, DaysSince16: days16}},
+			want: Status{Category: Qualifying, Rule: RuleReturnedHome, From: months(left, 6), To: b21, DaysSince14: days14, DaysSince16: days16}},
 	})
 }
 
@@ -284,6 +288,9 @@ func TestBirthdays18_21_25(t *testing.T) {
 	formerRelevant := Status{Category: FormerRelevant, Rule: RuleEligibleAt18, From: b18, To: b25, DaysSince14: days14, DaysSince16: days16}
 	stayingPut := formerRelevant
 	stayingPut.StayingPut = true
+	// From 21 a personal adviser is owed on request (s23CZB).
+	after21 := formerRelevant
+	after21.AdviserOnRequest = true
 	aged25 := Status{Category: None, Rule: RuleAged25, From: b25, DaysSince14: days14, DaysSince16: days16}
 	qualifying := Status{Category: Qualifying, Rule: RuleQualifying, From: b18, To: b21, DaysSince14: 30, DaysSince16: 30}
 	l14, l16 := b14.DaysUntil(b17), b16.DaysUntil(b17)
@@ -292,8 +299,8 @@ func TestBirthdays18_21_25(t *testing.T) {
 		{name: "left at 18: the day before 18", episodes: leftAt18, asOf: b18.AddDays(-1), want: eligible},
 		{name: "left at 18: 18", episodes: leftAt18, asOf: b18, want: formerRelevant},
 		{name: "left at 18: the day before 21", episodes: leftAt18, asOf: b21.AddDays(-1), want: formerRelevant},
-		{name: "left at 18: 21", episodes: leftAt18, asOf: b21, want: formerRelevant},
-		{name: "left at 18: the day before 25", episodes: leftAt18, asOf: b25.AddDays(-1), want: formerRelevant},
+		{name: "left at 18: 21", episodes: leftAt18, asOf: b21, want: after21},
+		{name: "left at 18: the day before 25", episodes: leftAt18, asOf: b25.AddDays(-1), want: after21},
 		{name: "left at 18: 25", episodes: leftAt18, asOf: b25, want: aged25},
 
 		{name: "open episode, asked after 18: it ends at 18", episodes: stillOpen, asOf: b18.AddDays(1), want: formerRelevant},
@@ -301,7 +308,7 @@ func TestBirthdays18_21_25(t *testing.T) {
 		{name: "Staying Put: the day before 18", episodes: fosteredAt18, asOf: b18.AddDays(-1), want: eligible},
 		{name: "Staying Put: 18", episodes: fosteredAt18, asOf: b18, want: stayingPut},
 		{name: "Staying Put: the day before 21", episodes: fosteredAt18, asOf: b21.AddDays(-1), want: stayingPut},
-		{name: "Staying Put: 21 ends it", episodes: fosteredAt18, asOf: b21, want: formerRelevant},
+		{name: "Staying Put: 21 ends it", episodes: fosteredAt18, asOf: b21, want: after21},
 		{name: "Staying Put: 25", episodes: fosteredAt18, asOf: b25, want: aged25},
 		{
 			name:     "E17 from a children's home is not Staying Put",
@@ -326,6 +333,84 @@ func TestBirthdays18_21_25(t *testing.T) {
 	})
 }
 
+// The categories that turn on more than the episodes, each with its source.
+func TestStatutoryCategoriesBeyondTheEpisodes(t *testing.T) {
+	inCare := civil.New(2022, 1, 1)
+	leftAt18 := []Episode{spell(inCare, b18, "E5")}
+	days14, days16 := b14.DaysUntil(b18), b16.DaysUntil(b18)
+	formerRelevant := Status{Category: FormerRelevant, Rule: RuleEligibleAt18, From: b18, To: b25, DaysSince14: days14, DaysSince16: days16}
+	with := func(st Status, f func(*Status)) Status { f(&st); return st }
+
+	// Looked after from 14 until three weeks before 16, then detained (E9: custody) over it.
+	detained := []Episode{spell(b14, b16.AddDays(-21), "E9")}
+	d14 := b14.DaysUntil(b16.AddDays(-21))
+	// Care ended with a special guardianship order at 12, at 15 and at 17 (never eligible).
+	sgoAt := func(end civil.Date) []Episode {
+		return []Episode{{Start: end.AddDays(-60), End: end, LegalStatus: "C2", PlacementType: "U1", ReasonEnded: "E45"}}
+	}
+	// A short stay after 16: qualifying at 16 to 21 under s24(1B).
+	shortStay := []Episode{spell(b17, b17.AddDays(30), "E13")}
+
+	run(t, []deriveCase{
+		// CLR 2010 reg 3(2): detained or in hospital on the 16th birthday after 13 weeks looked after.
+		{name: "reg 3: detained at 16 after 13 weeks since 14 is relevant", episodes: detained, asOf: b16.AddDays(10),
+			circ: Circumstances{DetainedOrInHospitalAt16: true},
+			want: Status{Category: Relevant, Rule: RuleRelevantDetainedAt16, From: b16, To: b18, DaysSince14: d14}},
+		{name: "reg 3: and so former relevant at 18 (s23C)", episodes: detained, asOf: b18,
+			circ: Circumstances{DetainedOrInHospitalAt16: true},
+			want: Status{Category: FormerRelevant, Rule: RuleWasRelevant, From: b18, To: b25, DaysSince14: d14}},
+		{name: "reg 3: the same history without detention is not a care leaver", episodes: detained, asOf: b16.AddDays(10),
+			want: Status{Category: None, Rule: RuleNotLookedAfterAfter16, DaysSince14: d14}},
+		{name: "reg 3: detained, but under 13 weeks since 14, is not relevant",
+			episodes: []Episode{spell(b16.AddDays(-60), b16.AddDays(-1), "E9")}, asOf: b16.AddDays(10),
+			circ: Circumstances{DetainedOrInHospitalAt16: true},
+			want: Status{Category: None, Rule: RuleNotLookedAfterAfter16, DaysSince14: 59}},
+
+		// CA89 s24(1A): 16 to 21, under a special guardianship order made while looked after.
+		{name: "s24(1A): SGO at 12, aged 15: not yet", episodes: sgoAt(b14.AddDays(-700)), asOf: b16.AddDays(-1),
+			want: Status{Category: None, Rule: RuleNotLookedAfterUnder16}},
+		{name: "s24(1A): SGO at 12, aged 16: qualifying", episodes: sgoAt(b14.AddDays(-700)), asOf: b16,
+			want: Status{Category: Qualifying, Rule: RuleQualifyingSpecialGuardianship, From: b16, To: b21}},
+		{name: "s24(1A): SGO at 17 before eligibility: qualifying from the order", episodes: sgoAt(b17), asOf: b17.AddDays(1),
+			want: Status{Category: Qualifying, Rule: RuleQualifyingSpecialGuardianship, From: b17, To: b21, DaysSince14: 60, DaysSince16: 60}},
+		{name: "s24(1A): 21 ends it", episodes: sgoAt(b14.AddDays(-700)), asOf: b21,
+			want: Status{Category: None, Rule: RuleQualifyingEnded, From: b21}},
+		{name: "s24(1A): an adoption is not a special guardianship order", asOf: b16,
+			episodes: []Episode{{Start: civil.New(2019, 1, 1), End: civil.New(2020, 1, 1), LegalStatus: "E1", PlacementType: "A4", ReasonEnded: "E11"}},
+			want:     Status{Category: None, Rule: RuleAdoptedDiedOrTransferred, From: civil.New(2020, 1, 1)}},
+
+		// CA89 s24B(3): a qualifying young person in education or training may be helped to 25.
+		{name: "s24B(3): qualifying at 21 in education continues to 25", episodes: shortStay, asOf: b21,
+			circ: Circumstances{InEducationOrTraining: true},
+			want: Status{Category: Qualifying, Rule: RuleQualifyingInEducation, From: b21, To: b25, DaysSince14: 30, DaysSince16: 30}},
+		{name: "s24B(3): not in education, 21 ends it", episodes: shortStay, asOf: b21,
+			want: Status{Category: None, Rule: RuleQualifyingEnded, From: b21, DaysSince14: 30, DaysSince16: 30}},
+		{name: "s24B(3): in education before 21 is plain qualifying", episodes: shortStay, asOf: b18,
+			circ: Circumstances{InEducationOrTraining: true},
+			want: Status{Category: Qualifying, Rule: RuleQualifying, From: b17.AddDays(30), To: b21, DaysSince14: 30, DaysSince16: 30}},
+
+		// CA89 s23CZB (CSWA 2017 s3): former relevant 21 to 24, a personal adviser on request.
+		{name: "s23CZB: former relevant at 20 has an adviser as of right", episodes: leftAt18, asOf: b21.AddDays(-1), want: formerRelevant},
+		{name: "s23CZB: at 21, on request", episodes: leftAt18, asOf: b21,
+			want: with(formerRelevant, func(s *Status) { s.AdviserOnRequest = true })},
+		// CA89 s23CA: former relevant returning to education or training after 21.
+		{name: "s23CA: at 22 in education or training", episodes: leftAt18, asOf: b21.AddDays(400),
+			circ: Circumstances{InEducationOrTraining: true},
+			want: with(formerRelevant, func(s *Status) { s.AdviserOnRequest, s.EducationAfter21 = true, true })},
+		{name: "s23CA: in education at 19 changes nothing", episodes: leftAt18, asOf: b18.AddDays(400),
+			circ: Circumstances{InEducationOrTraining: true}, want: formerRelevant},
+		// CA89 s24B(5), CLR reg 9(4): relevant students are owed vacation accommodation.
+		{name: "s24B(5): a former relevant student", episodes: leftAt18, asOf: b18.AddDays(100),
+			circ: Circumstances{RelevantStudent: true},
+			want: with(formerRelevant, func(s *Status) { s.VacationAccommodation = true })},
+		{name: "s24B(5): a qualifying student", episodes: shortStay, asOf: b18,
+			circ: Circumstances{RelevantStudent: true},
+			want: Status{Category: Qualifying, Rule: RuleQualifying, From: b17.AddDays(30), To: b21, DaysSince14: 30, DaysSince16: 30, VacationAccommodation: true}},
+		{name: "s24B(5): not for someone who is not a care leaver", episodes: nil, asOf: b18,
+			circ: Circumstances{RelevantStudent: true}, want: Status{Category: None, Rule: RuleNeverLookedAfter}},
+	})
+}
+
 // Someone born on 29 February 2008 and in care throughout is 18 on 28 February 2026 under
 // one rule and on 1 March under the other.
 func TestLeapDayBirth18thByRule(t *testing.T) {
@@ -344,7 +429,7 @@ func TestLeapDayBirth18thByRule(t *testing.T) {
 		{civil.New(2026, 3, 1), civil.MarchFirst, FormerRelevant, civil.New(2026, 3, 1)},
 		{civil.New(2026, 3, 1), civil.FebruaryTwentyEighth, FormerRelevant, civil.New(2026, 2, 28)},
 	} {
-		got := Derive(leapDOB, episodes, tc.asOf, tc.rule)
+		got := Derive(leapDOB, episodes, tc.asOf, tc.rule, Circumstances{})
 		if got.Category != tc.want || got.From != tc.from {
 			t.Errorf("Derive on %v under %v = %v from %v (%s), want %v from %v",
 				tc.asOf, tc.rule, got.Category, got.From, got.Rule, tc.want, tc.from)
@@ -437,7 +522,7 @@ func TestBadInput(t *testing.T) {
 		{"30 February", civil.New(2008, 2, 30), b16},
 		{"zero date asked about", dob, zero},
 	} {
-		if got := Derive(tc.dob, []Episode{ongoing(b14)}, tc.asOf, civil.MarchFirst); got.Category != None || got.Rule != RuleInvalidInput {
+		if got := Derive(tc.dob, []Episode{ongoing(b14)}, tc.asOf, civil.MarchFirst, Circumstances{}); got.Category != None || got.Rule != RuleInvalidInput {
 			t.Errorf("%s: %+v", tc.name, got)
 		}
 	}
@@ -476,9 +561,9 @@ func TestOrderDoesNotMatter(t *testing.T) {
 	slices.Reverse(orders[1])
 	orders[2] = append(orders[2][3:], orders[2][:3]...)
 	for d := dob; d.Before(b25.AddDays(10)); d = d.AddDays(3) {
-		want := Derive(dob, orders[0], d, civil.MarchFirst)
+		want := Derive(dob, orders[0], d, civil.MarchFirst, Circumstances{})
 		for _, eps := range orders[1:] {
-			if got := Derive(dob, eps, d, civil.MarchFirst); got != want {
+			if got := Derive(dob, eps, d, civil.MarchFirst, Circumstances{}); got != want {
 				t.Fatalf("on %v the order of episodes changed the answer:\n%+v\n%+v", d, got, want)
 			}
 		}
@@ -491,7 +576,7 @@ func TestEveryDay(t *testing.T) {
 	var prev Status
 	seen := map[Category]bool{}
 	for d := dob; d.Before(b25.AddDays(3)); d = d.AddDays(1) {
-		st := Derive(dob, eps, d, civil.MarchFirst)
+		st := Derive(dob, eps, d, civil.MarchFirst, Circumstances{})
 		seen[st.Category] = true
 		switch {
 		case st.Rule == "" || st.Explanation == "" || strings.Contains(st.Explanation, dob.String()):
@@ -507,7 +592,7 @@ func TestEveryDay(t *testing.T) {
 		case !st.From.IsZero() && st.From.After(d), !st.To.IsZero() && !st.To.After(d) && st.Category != None:
 			t.Fatalf("%v: %v runs from %v to %v", d, st.Category, st.From, st.To)
 		}
-		if got := Derive(dob, eps, d, civil.MarchFirst); got != st {
+		if got := Derive(dob, eps, d, civil.MarchFirst, Circumstances{}); got != st {
 			t.Fatalf("%v: a second call gave %+v", d, got)
 		}
 		prev = st

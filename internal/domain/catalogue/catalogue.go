@@ -75,11 +75,12 @@ const (
 	CondLookedAfter    = "looked_after"
 	CondCareLeaver     = "care_leaver"
 	CondFormerRelevant = "former_relevant"
+	CondRelevant       = "relevant"
 	CondInEducation    = "in_education"
 )
 
 // Conditions lists them.
-var Conditions = []string{CondUASC, CondEHCPlan, CondDisability, CondFostered, CondOpenToCAMHS,
+var Conditions = []string{CondUASC, CondEHCPlan, CondDisability, CondFostered, CondOpenToCAMHS, CondRelevant,
 	CondLookedAfter, CondCareLeaver, CondFormerRelevant, CondInEducation}
 
 func (c Condition) String() string {

@@ -18,6 +18,9 @@ const (
 	AnchorAfter
 	// AnchorLeftCare is the day the young person ceased to be looked after.
 	AnchorLeftCare
+	// AnchorEligible is the day the young person became eligible (or relevant without having
+	// been eligible): the leaving-care duties run from it, not from the 16th birthday alone.
+	AnchorEligible
 )
 
 // DueRule says when a milestone is due. The language, one rule per milestone:
@@ -27,6 +30,8 @@ const (
 //	age P - Q          Q before it                               age 18 - 6m
 //	after KEY [+ Q]    Q after milestone KEY was achieved        after housing.tenancy.start + 7d
 //	left_care [+ Q]    Q after the young person left care        left_care + 3m
+//	eligible [+ Q]     Q after the young person became eligible  eligible + 3m
+//	                   (or relevant without being eligible)
 //
 // Any of these may go on with "every Q" (recurring, first due at the anchor), and then with
 // "until age P": a recurring milestone has no occurrence from that age, and any milestone
@@ -47,7 +52,7 @@ type DueRule struct {
 var (
 	keyPattern  = `[a-z0-9_]+(?:\.[a-z0-9_]+)*`
 	periodRE    = `[0-9]+[ymwd]?(?:[0-9]+[ymwd])*`
-	dueRuleExpr = regexp.MustCompile(`^(?:age (?P<age>` + periodRE + `)|after (?P<after>` + keyPattern + `)|(?P<left>left_care))` +
+	dueRuleExpr = regexp.MustCompile(`^(?:age (?P<age>` + periodRE + `)|after (?P<after>` + keyPattern + `)|(?P<left>left_care)|(?P<eligible>eligible))` +
 		`(?: (?P<sign>[+-]) (?P<offset>` + periodRE + `))?` +
 		`(?: every (?P<every>` + periodRE + `))?(?: until age (?P<until>` + periodRE + `))?$`)
 	keyRE = regexp.MustCompile(`^` + keyPattern + `$`)
@@ -57,7 +62,7 @@ var (
 func ParseDueRule(s string) (DueRule, error) {
 	m := dueRuleExpr.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
-		return DueRule{}, fmt.Errorf("due rule %q is not of the form `age P [+|- Q] [every Q [until age P]]`, `after KEY [+ Q] ...` or `left_care [+ Q] ...`", s)
+		return DueRule{}, fmt.Errorf("due rule %q is not of the form `age P [+|- Q] [every Q [until age P]]`, `after KEY [+ Q] ...`, `left_care [+ Q] ...` or `eligible [+ Q] ...`", s)
 	}
 	part := func(name string) string { return m[dueRuleExpr.SubexpIndex(name)] }
 	var r DueRule
@@ -75,6 +80,8 @@ func ParseDueRule(s string) (DueRule, error) {
 		r.Anchor, r.Age = AnchorAge, period("age")
 	case part("after") != "":
 		r.Anchor, r.After = AnchorAfter, part("after")
+	case part("eligible") != "":
+		r.Anchor = AnchorEligible
 	default:
 		r.Anchor = AnchorLeftCare
 	}
@@ -101,6 +108,8 @@ func (r DueRule) String() string {
 		b.WriteString("after " + r.After)
 	case AnchorLeftCare:
 		b.WriteString("left_care")
+	case AnchorEligible:
+		b.WriteString("eligible")
 	}
 	if !r.Offset.IsZero() {
 		sign := " + "

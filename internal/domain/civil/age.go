@@ -173,6 +173,11 @@ func (p Period) String() string {
 // IsZero reports whether p has no length.
 func (p Period) IsZero() bool { return p == Period{} }
 
+// Plus returns the period p and then q.
+func (p Period) Plus(q Period) Period {
+	return Period{Years: p.Years + q.Years, Months: p.Months + q.Months, Days: p.Days + q.Days}
+}
+
 // Add returns d moved forward by p: first the years and months (the day of the month kept;
 // a day the target month lacks is resolved by rule), then the days.
 func (d Date) Add(p Period, rule LeaplingRule) Date {

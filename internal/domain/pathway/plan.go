@@ -89,7 +89,7 @@ type planner struct {
 func (p *planner) statusOn(d civil.Date) carestatus.Status {
 	s, ok := p.status[d]
 	if !ok {
-		s = carestatus.Derive(p.in.YoungPerson.DateOfBirth, p.episodes, d, p.in.Rule)
+		s = carestatus.Derive(p.in.YoungPerson.DateOfBirth, p.episodes, d, p.in.Rule, p.in.YoungPerson.StatusCircumstances())
 		p.status[d] = s
 	}
 	return s
@@ -105,6 +105,8 @@ func (p *planner) anchor(r catalogue.DueRule) (civil.Date, bool) {
 		return d, ok
 	case catalogue.AnchorLeftCare:
 		return p.leftCare()
+	case catalogue.AnchorEligible:
+		return carestatus.BecameEligible(p.in.YoungPerson.DateOfBirth, p.episodes, p.in.Rule, p.in.YoungPerson.StatusCircumstances())
 	}
 	return civil.Date{}, false
 }
@@ -126,24 +128,34 @@ func (p *planner) leftCare() (civil.Date, bool) {
 	return last, !last.IsZero()
 }
 
-// dueDates returns the due date of each occurrence of a rule.
+// dueDates returns the due date of each occurrence of a rule. An age rule's occurrences are
+// the ages themselves (age 17, 18, ...), so a 29 February birthday falls on the 29th in a
+// leap year rather than drifting to the day the first occurrence fell on.
 func (p *planner) dueDates(r catalogue.DueRule) []civil.Date {
 	start, ok := p.anchor(r)
 	if !ok {
 		return nil
 	}
-	if r.Before {
-		start = start.Sub(r.Offset, p.in.Rule)
-	} else {
-		start = start.Add(r.Offset, p.in.Rule)
+	shift := func(d civil.Date) civil.Date {
+		if r.Before {
+			return d.Sub(r.Offset, p.in.Rule)
+		}
+		return d.Add(r.Offset, p.in.Rule)
+	}
+	first := shift(start)
+	occurrence := func(k int) civil.Date {
+		if r.Anchor == catalogue.AnchorAge {
+			return shift(civil.Attains(p.in.YoungPerson.DateOfBirth, r.Age.Plus(times(r.Every, k)), p.in.Rule))
+		}
+		return first.Add(times(r.Every, k), p.in.Rule)
 	}
 	if !r.Recurring() {
-		return []civil.Date{start}
+		return []civil.Date{occurrence(0)}
 	}
 	end := p.until(r)
 	var dates []civil.Date
 	for k := 0; k < maxOccurrences; k++ {
-		due := start.Add(times(r.Every, k), p.in.Rule)
+		due := occurrence(k)
 		if !due.Before(end) {
 			break
 		}
@@ -190,6 +202,8 @@ func (p *planner) holds(condition string, st carestatus.Status, on civil.Date) b
 			carestatus.FormerRelevant, carestatus.Qualifying}, st.Category)
 	case catalogue.CondFormerRelevant:
 		return st.Category == carestatus.FormerRelevant
+	case catalogue.CondRelevant:
+		return st.Category == carestatus.Relevant
 	case catalogue.CondFostered:
 		return st.LookedAfter && p.fosteredOn(on)
 	}

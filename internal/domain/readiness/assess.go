@@ -137,7 +137,8 @@ func (a *assessor) attains(p civil.Period) civil.Date {
 
 func newAssessor(in Input, horizon civil.Date) *assessor {
 	return &assessor{in: in, asOf: in.AsOf, horizon: horizon,
-		status: carestatus.Derive(in.YoungPerson.DateOfBirth, domain.StatusEpisodes(in.Episodes), in.AsOf, in.Rule)}
+		status: carestatus.Derive(in.YoungPerson.DateOfBirth, domain.StatusEpisodes(in.Episodes), in.AsOf, in.Rule,
+			in.YoungPerson.StatusCircumstances())}
 }
 
 // when notes days on which an answer may change.

@@ -65,17 +65,23 @@ func (p *person) plan() {
 func (p *person) everything() *person { return p.everythingBy(asOf) }
 
 // everythingBy achieves every milestone due by the 18th birthday, on its due date or, for
-// those due later, early on day; and records every fact as true a month before asOf.
+// those due later, early on day; and records every fact as true a month before asOf. It
+// replans after each round, since milestones timed from others (the plan's reviews) are
+// planned only once those are done.
 func (p *person) everythingBy(day civil.Date) *person {
 	eighteenth := civil.Attains(p.in.YoungPerson.DateOfBirth, eighteen, rule)
-	for i := range p.in.Milestones {
-		m := &p.in.Milestones[i]
-		if !m.DueDate.After(eighteenth) {
-			m.State, m.AchievedDate = domain.Achieved, m.DueDate
-			if m.DueDate.After(day) {
-				m.AchievedDate = day
+	for planned := -1; planned != len(p.in.Milestones); {
+		planned = len(p.in.Milestones)
+		for i := range p.in.Milestones {
+			m := &p.in.Milestones[i]
+			if !m.DueDate.After(eighteenth) && m.State != domain.Achieved {
+				m.State, m.AchievedDate = domain.Achieved, m.DueDate
+				if m.DueDate.After(day) {
+					m.AchievedDate = day
+				}
 			}
 		}
+		p.plan()
 	}
 	for _, k := range FactKinds {
 		p.fact(k.Key, true, asOf.AddDays(-30))

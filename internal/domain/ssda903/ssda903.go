@@ -121,6 +121,16 @@ func IsFosterPlacement(placement string) bool {
 // with parental responsibility: after six months there a child is no longer relevant.
 func IsReturnHome(reasonEnded string) bool { return reasonEnded == "E4A" || reasonEnded == "E4B" }
 
+// IsSpecialGuardianship reports whether care ended with a special guardianship order (REC E45
+// to E48), to former foster carers or other carers, relatives or not.
+func IsSpecialGuardianship(reasonEnded string) bool {
+	switch reasonEnded {
+	case "E45", "E46", "E47", "E48":
+		return true
+	}
+	return false
+}
+
 // EndsCareLeaverStatus reports whether an episode ended in a way that means the council owes
 // no leaving-care duties: adoption (E11, E12), death (E2) or care taken over by another
 // authority (E3), as DfE rules 1001, 1000 and 1011 exclude them.

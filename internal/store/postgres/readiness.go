@@ -24,7 +24,8 @@ const readinessColumns = `r.young_person_id, r.council_id, r.eighteenth_birthday
 // order scanYoungPerson reads them.
 const joinedYoungPersonColumns = `y.id, y.council_id, y.case_reference, y.given_name, y.family_name,
 	y.preferred_name, y.date_of_birth, y.unaccompanied_asylum_seeking_child, y.ehc_plan, y.disability,
-	y.open_to_camhs, y.in_education_or_training, coalesce(y.personal_adviser_id, ''), y.revision,
+	y.open_to_camhs, y.in_education_or_training, y.detained_or_in_hospital_at_16, y.relevant_student,
+	coalesce(y.personal_adviser_id, ''), y.revision,
 	y.create_time, y.update_time`
 
 // fixByOrderExpr is what the fix-by order sorts by: a summary with no fix-by date as (and

@@ -15,7 +15,8 @@ import (
 
 const youngPersonColumns = `id, council_id, case_reference, given_name, family_name, preferred_name,
 	date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability, open_to_camhs,
-	in_education_or_training, coalesce(personal_adviser_id, ''), revision, create_time, update_time`
+	in_education_or_training, detained_or_in_hospital_at_16, relevant_student,
+	coalesce(personal_adviser_id, ''), revision, create_time, update_time`
 
 // youngPersonFilterColumns maps store.YoungPersonFields to columns.
 var youngPersonFilterColumns = map[string]string{
@@ -34,7 +35,8 @@ func scanYoungPerson(row pgx.Row) (domain.YoungPerson, error) {
 	)
 	err := row.Scan(&yp.ID, &yp.CouncilID, &yp.CaseReference, &yp.GivenName, &yp.FamilyName,
 		&yp.PreferredName, &dob, &yp.UnaccompaniedAsylumSeekingChild, &yp.EHCPlan, &yp.Disability,
-		&yp.OpenToCAMHS, &yp.InEducationOrTraining, &yp.PersonalAdviserID,
+		&yp.OpenToCAMHS, &yp.InEducationOrTraining, &yp.DetainedOrInHospitalAt16, &yp.RelevantStudent,
+		&yp.PersonalAdviserID,
 		&yp.Revision, &yp.CreateTime, &yp.UpdateTime)
 	yp.DateOfBirth = civil.New(dob.Date())
 	yp.CreateTime, yp.UpdateTime = yp.CreateTime.UTC(), yp.UpdateTime.UTC()
@@ -101,12 +103,14 @@ func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (doma
 	created, err := scanYoungPerson(t.tx.QueryRow(ctx, `
 		INSERT INTO young_people (id, council_id, case_reference, given_name, family_name,
 			preferred_name, date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability,
-			open_to_camhs, in_education_or_training, personal_adviser_id, revision, create_time, update_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, $11, $12, nullif($13, ''), 1, $14, $15)
+			open_to_camhs, in_education_or_training, personal_adviser_id, revision, create_time, update_time,
+			detained_or_in_hospital_at_16, relevant_student)
+		VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, $11, $12, nullif($13, ''), 1, $14, $15, $16, $17)
 		RETURNING `+youngPersonColumns,
 		yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
 		yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability,
-		yp.OpenToCAMHS, yp.InEducationOrTraining, yp.PersonalAdviserID, yp.CreateTime, yp.UpdateTime))
+		yp.OpenToCAMHS, yp.InEducationOrTraining, yp.PersonalAdviserID, yp.CreateTime, yp.UpdateTime,
+		yp.DetainedOrInHospitalAt16, yp.RelevantStudent))
 	return created, youngPersonWriteError(err)
 }
 
@@ -116,12 +120,14 @@ func (t *tx) UpdateYoungPerson(ctx context.Context, yp domain.YoungPerson, ifRev
 			family_name = $5, preferred_name = $6, date_of_birth = $7::date,
 			unaccompanied_asylum_seeking_child = $8, ehc_plan = $9, disability = $10,
 			open_to_camhs = $11, in_education_or_training = $12, personal_adviser_id = nullif($13, ''),
+			detained_or_in_hospital_at_16 = $16, relevant_student = $17,
 			revision = revision + 1, update_time = $14
 		WHERE id = $1 AND ($15::bigint = 0 OR revision = $15)
 		RETURNING `+youngPersonColumns,
 		yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
 		yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability,
-		yp.OpenToCAMHS, yp.InEducationOrTraining, yp.PersonalAdviserID, yp.UpdateTime, ifRevision))
+		yp.OpenToCAMHS, yp.InEducationOrTraining, yp.PersonalAdviserID, yp.UpdateTime, ifRevision,
+		yp.DetainedOrInHospitalAt16, yp.RelevantStudent))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return updated, t.missingOrStale(ctx, "young_people", yp.ID, store.ErrYoungPersonNotFound)
 	}

@@ -31,8 +31,8 @@ type CareLeaverStatus_Category int32
 const (
 	// Not used.
 	CareLeaverStatus_CATEGORY_UNSPECIFIED CareLeaverStatus_Category = 0
-	// Not a care leaver of this council (never looked after after 16, adopted, returned
-	// home for 6 months or more, aged 25 or over, ...).
+	// Not a care leaver of this council (never looked after after 16, adopted, qualifying
+	// and 21 without education or training, aged 25 or over, ...).
 	CareLeaverStatus_NONE CareLeaverStatus_Category = 1
 	// Looked after, but the 13-week test is not (yet) met.
 	CareLeaverStatus_NOT_YET_ELIGIBLE CareLeaverStatus_Category = 2
@@ -42,7 +42,9 @@ const (
 	CareLeaverStatus_RELEVANT CareLeaverStatus_Category = 4
 	// 18 to 24, and relevant or eligible when care ended.
 	CareLeaverStatus_FORMER_RELEVANT CareLeaverStatus_Category = 5
-	// Under 21, looked after at some time after 16 but never eligible (section 24).
+	// Section 24: 16 to 20 and looked after at some time after 16 but not eligible or relevant
+	// (never eligible, or home with a parent for six months), or under a special
+	// guardianship order made while looked after; to 25 in education or training.
 	CareLeaverStatus_QUALIFYING CareLeaverStatus_Category = 6
 )
 
@@ -245,6 +247,15 @@ type CareLeaverStatus struct {
 	LookedAfter bool `protobuf:"varint,10,opt,name=looked_after,json=lookedAfter,proto3" json:"looked_after,omitempty"`
 	// Former relevant and Staying Put with their former foster carer (to 21).
 	StayingPut bool `protobuf:"varint,11,opt,name=staying_put,json=stayingPut,proto3" json:"staying_put,omitempty"`
+	// Former relevant and 21 to 24: a personal adviser, needs assessment and pathway plan are
+	// owed whenever the young person asks (s23CZB).
+	PersonalAdviserOnRequest bool `protobuf:"varint,14,opt,name=personal_adviser_on_request,json=personalAdviserOnRequest,proto3" json:"personal_adviser_on_request,omitempty"`
+	// Former relevant, 21 to 24 and in (or wishing to return to) education or training: an
+	// assessment, a personal adviser and a pathway plan are owed (s23CA).
+	EducationOrTrainingAfter_21 bool `protobuf:"varint,15,opt,name=education_or_training_after_21,json=educationOrTrainingAfter21,proto3" json:"education_or_training_after_21,omitempty"`
+	// Former relevant or qualifying and a relevant student: owed accommodation in the
+	// vacations (s24B(5)).
+	VacationAccommodation bool `protobuf:"varint,16,opt,name=vacation_accommodation,json=vacationAccommodation,proto3" json:"vacation_accommodation,omitempty"`
 	// The young person's age on the date.
 	Age *Age `protobuf:"bytes,12,opt,name=age,proto3" json:"age,omitempty"`
 	// The dates the young person attains the ages that matter.
@@ -360,6 +371,27 @@ func (x *CareLeaverStatus) GetStayingPut() bool {
 	return false
 }
 
+func (x *CareLeaverStatus) GetPersonalAdviserOnRequest() bool {
+	if x != nil {
+		return x.PersonalAdviserOnRequest
+	}
+	return false
+}
+
+func (x *CareLeaverStatus) GetEducationOrTrainingAfter_21() bool {
+	if x != nil {
+		return x.EducationOrTrainingAfter_21
+	}
+	return false
+}
+
+func (x *CareLeaverStatus) GetVacationAccommodation() bool {
+	if x != nil {
+		return x.VacationAccommodation
+	}
+	return false
+}
+
 func (x *CareLeaverStatus) GetAge() *Age {
 	if x != nil {
 		return x.Age
@@ -393,7 +425,7 @@ const file_carepath_v1_care_episode_proto_rawDesc = "" +
 	"updateTime\x12\x1e\n" +
 	"\x04etag\x18\t \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag:p\xeaAm\n" +
-	"\x18carepath.api/CareEpisode\x126youngPeople/{young_person}/careEpisodes/{care_episode}*\fcareEpisodes2\vcareEpisode\"\x8b\a\n" +
+	"\x18carepath.api/CareEpisode\x126youngPeople/{young_person}/careEpisodes/{care_episode}*\fcareEpisodes2\vcareEpisode\"\xe0\b\n" +
 	"\x10CareLeaverStatus\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
 	"\x05as_of\x18\x02 \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x04asOf\x12K\n" +
@@ -407,7 +439,10 @@ const file_carepath_v1_care_episode_proto_rawDesc = "" +
 	"\flooked_after\x18\n" +
 	" \x01(\bB\a\xe0A\x03\x88\xce\x18\x02R\vlookedAfter\x12(\n" +
 	"\vstaying_put\x18\v \x01(\bB\a\xe0A\x03\x88\xce\x18\x02R\n" +
-	"stayingPut\x12'\n" +
+	"stayingPut\x12F\n" +
+	"\x1bpersonal_adviser_on_request\x18\x0e \x01(\bB\a\xe0A\x03\x88\xce\x18\x02R\x18personalAdviserOnRequest\x12K\n" +
+	"\x1eeducation_or_training_after_21\x18\x0f \x01(\bB\a\xe0A\x03\x88\xce\x18\x02R\x1aeducationOrTrainingAfter21\x12>\n" +
+	"\x16vacation_accommodation\x18\x10 \x01(\bB\a\xe0A\x03\x88\xce\x18\x02R\x15vacationAccommodation\x12'\n" +
 	"\x03age\x18\f \x01(\v2\x10.carepath.v1.AgeB\x03\xe0A\x03R\x03age\x126\n" +
 	"\tkey_dates\x18\r \x03(\v2\x14.carepath.v1.KeyDateB\x03\xe0A\x03R\bkeyDates\"\x85\x01\n" +
 	"\bCategory\x12\x18\n" +

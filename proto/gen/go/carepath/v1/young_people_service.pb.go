@@ -499,12 +499,12 @@ const file_carepath_v1_young_people_service_proto_rawDesc = "" +
 	"\x18CreateYoungPersonRequest\x12F\n" +
 	"\fyoung_person\x18\x01 \x01(\v2\x18.carepath.v1.YoungPersonB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vyoungPerson\x12-\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xad\x03\n" +
+	"request_id\x18\x02 \x01(\tB\x0e\xe0A\x01\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xe3\x03\n" +
 	"\x18UpdateYoungPersonRequest\x12F\n" +
-	"\fyoung_person\x18\x01 \x01(\v2\x18.carepath.v1.YoungPersonB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vyoungPerson\x12\xc8\x02\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x8a\x02\xe0A\x01\xbaH\x83\x02\xe2\x01\xff\x01\x12\x01*\x12\x04name\x12\n" +
+	"\fyoung_person\x18\x01 \x01(\v2\x18.carepath.v1.YoungPersonB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vyoungPerson\x12\xfe\x02\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xc0\x02\xe0A\x01\xbaH\xb9\x02\xe2\x01\xb5\x02\x12\x01*\x12\x04name\x12\n" +
 	"given_name\x12\vfamily_name\x12\x0epreferred_name\x12\rdate_of_birth\x12\acouncil\x12\x0ecase_reference\x12\"unaccompanied_asylum_seeking_child\x12\behc_plan\x12\n" +
-	"disability\x12\ropen_to_camhs\x12\x18in_education_or_training\x12\x10personal_adviser\x12\x03age\x12\tkey_dates\x12\vcreate_time\x12\vupdate_time\x12\x04etagR\n" +
+	"disability\x12\ropen_to_camhs\x12\x18in_education_or_training\x12\"detained_or_in_hospital_at_sixteen\x12\x10relevant_student\x12\x10personal_adviser\x12\x03age\x12\tkey_dates\x12\vcreate_time\x12\vupdate_time\x12\x04etagR\n" +
 	"updateMask\"\xc2\x01\n" +
 	"\x18DeleteYoungPersonRequest\x12\x85\x01\n" +
 	"\x04name\x18\x01 \x01(\tBq\xe0A\x02\xfaA\x1a\n" +

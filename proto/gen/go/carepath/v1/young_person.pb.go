@@ -59,9 +59,18 @@ type YoungPerson struct {
 	// The young person is open to child and adolescent mental health services. Adds the
 	// CAMHS to adult mental health transfer plan to the pathway.
 	OpenToCamhs bool `protobuf:"varint,14,opt,name=open_to_camhs,json=openToCamhs,proto3" json:"open_to_camhs,omitempty"`
-	// The young person is in education or training (relevant after 21, when support
-	// continues for those in education).
+	// The young person is in education or training, or wishes to be (after 21 a former relevant
+	// young person is then owed a personal adviser and a plan, s23CA; a qualifying one may be
+	// helped to 25, s24B(3)).
 	InEducationOrTraining bool `protobuf:"varint,15,opt,name=in_education_or_training,json=inEducationOrTraining,proto3" json:"in_education_or_training,omitempty"`
+	// On their 16th birthday the young person was detained (custody or remand) or in hospital,
+	// having been looked after for 13 weeks since 14 just before: a relevant child (CLR 2010
+	// reg 3(2)).
+	DetainedOrInHospitalAtSixteen bool `protobuf:"varint,19,opt,name=detained_or_in_hospital_at_sixteen,json=detainedOrInHospitalAtSixteen,proto3" json:"detained_or_in_hospital_at_sixteen,omitempty"`
+	// The young person is in full-time further or higher education and has no term-time
+	// accommodation in the vacations: a relevant student, owed vacation accommodation
+	// (s24B(5)).
+	RelevantStudent bool `protobuf:"varint,20,opt,name=relevant_student,json=relevantStudent,proto3" json:"relevant_student,omitempty"`
 	// The young person's personal adviser, `people/{person}`.
 	PersonalAdviser string `protobuf:"bytes,16,opt,name=personal_adviser,json=personalAdviser,proto3" json:"personal_adviser,omitempty"`
 	// The young person's age today (in London).
@@ -194,6 +203,20 @@ func (x *YoungPerson) GetInEducationOrTraining() bool {
 	return false
 }
 
+func (x *YoungPerson) GetDetainedOrInHospitalAtSixteen() bool {
+	if x != nil {
+		return x.DetainedOrInHospitalAtSixteen
+	}
+	return false
+}
+
+func (x *YoungPerson) GetRelevantStudent() bool {
+	if x != nil {
+		return x.RelevantStudent
+	}
+	return false
+}
+
 func (x *YoungPerson) GetPersonalAdviser() string {
 	if x != nil {
 		return x.PersonalAdviser
@@ -240,7 +263,7 @@ var File_carepath_v1_young_person_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_young_person_proto_rawDesc = "" +
 	"\n" +
-	"\x1ecarepath/v1/young_person.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1dcarepath/v1/sensitivity.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x83\f\n" +
+	"\x1ecarepath/v1/young_person.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a\x1dcarepath/v1/sensitivity.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x87\r\n" +
 	"\vYoungPerson\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12S\n" +
 	"\n" +
@@ -260,7 +283,9 @@ const file_carepath_v1_young_person_proto_rawDesc = "" +
 	" \x01(\bB\a\xe0A\x01\x88\xce\x18\x01R\n" +
 	"disability\x12+\n" +
 	"\ropen_to_camhs\x18\x0e \x01(\bB\a\xe0A\x01\x88\xce\x18\x01R\vopenToCamhs\x12<\n" +
-	"\x18in_education_or_training\x18\x0f \x01(\bB\x03\xe0A\x01R\x15inEducationOrTraining\x12{\n" +
+	"\x18in_education_or_training\x18\x0f \x01(\bB\x03\xe0A\x01R\x15inEducationOrTraining\x12R\n" +
+	"\"detained_or_in_hospital_at_sixteen\x18\x13 \x01(\bB\a\xe0A\x01\x88\xce\x18\x02R\x1ddetainedOrInHospitalAtSixteen\x12.\n" +
+	"\x10relevant_student\x18\x14 \x01(\bB\x03\xe0A\x01R\x0frelevantStudent\x12{\n" +
 	"\x10personal_adviser\x18\x10 \x01(\tBP\xe0A\x01\xfaA\x15\n" +
 	"\x13carepath.api/Person\xbaH2\xd8\x01\x01r-2+^people/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$R\x0fpersonalAdviser\x12'\n" +
 	"\x03age\x18\x11 \x01(\v2\x10.carepath.v1.AgeB\x03\xe0A\x03R\x03age\x126\n" +
