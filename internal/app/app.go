@@ -176,6 +176,10 @@ func (a *App) open(ctx context.Context) error {
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	registry.MustRegister(metrics, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	countReminders(a.planner, registry)
+	if pg, ok := a.store.(*postgres.Store); ok {
+		registry.MustRegister(newPoolCollector(pg.Pool()), newQueueCollector(pg.Pool(), log))
+	}
 	if err := a.startDelivery(cfg, registry); err != nil {
 		return err
 	}
