@@ -5,10 +5,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -79,9 +81,16 @@ func TestTracingFollowsARESTCallToTheDatabaseWithoutPersonalData(t *testing.T) {
 	collector := newOTLPCollector(t)
 	cfg := postgresBackend().configure(t)
 	cfg.OTLPEndpoint = "http://" + collector.addr
+	cfg.WebhookAllowPrivate = true
+	cfg.AuditSealInterval = 20 * time.Millisecond // background work, which must stay out of the traces
 	s := start(t, cfg)
+	// The young person turned 16y3m five days ago: creating them raises a reminder, delivered
+	// by a River job to the council's endpoint.
+	hook := newReceiver(t, http.StatusNoContent)
+	mustREST(t, s.as(tokenFor(t, "ada-admin")).do(t, "POST", "/v1/organisations/nottinghamshire/webhookEndpoints",
+		fmt.Sprintf(`{"url": %q, "description": "case system"}`, hook.URL)))
 
-	dob := civil.Today(testclock.Now()).Sub(civil.Period{Years: 16, Months: 2}, civil.FebruaryTwentyEighth)
+	dob := civil.Today(testclock.Now()).AddDays(-5).Sub(civil.Period{Years: 16, Months: 3}, civil.FebruaryTwentyEighth)
 	const given, family, caseRef = "Zephyrine", "Quillfeather", "TRACE-77231"
 	r := mustREST(t, s.do(t, "POST", "/v1/youngPeople", fmt.Sprintf(`{"givenName": %q, "familyName": %q,
 		"dateOfBirth": {"year": %d, "month": %d, "day": %d}, "council": "organisations/nottinghamshire",
@@ -95,10 +104,10 @@ func TestTracingFollowsARESTCallToTheDatabaseWithoutPersonalData(t *testing.T) {
 	if list := mustREST(t, s.do(t, "GET", "/v1/youngPeople?filter="+filter, "")); !strings.Contains(string(list.body), family) {
 		t.Fatalf("the filtered list misses the young person: %s", list.body)
 	}
+	eventually(t, "the reminder's webhook delivery", func() bool { return len(hook.got()) > 0 })
 	s.stop() // flushes the spans still buffered
 
 	spans, resources := collector.all()
-	t.Logf("%d spans exported", len(spans))
 	// The GET: the gateway's server span, then down the call.
 	var httpSpan span
 	for _, sp := range spans {
@@ -131,8 +140,33 @@ func TestTracingFollowsARESTCallToTheDatabaseWithoutPersonalData(t *testing.T) {
 			inTrace++
 		}
 	}
+	for _, sp := range spans {
+		if strings.Contains(sp.scope, "otelpgx") && len(sp.GetParentSpanId()) == 0 {
+			t.Errorf("database span %q belongs to no call or job (background work is not traced)", sp.GetName())
+		}
+	}
 	if inTrace == 0 {
 		t.Errorf("no database span in the GET's trace; spans: %v", spanNames(spans))
+	}
+
+	// The POST queued the delivery job; River's run of it is linked to the POST's trace.
+	var post span
+	for _, sp := range spans {
+		if strings.Contains(sp.scope, "otelhttp") && sp.GetName() == "POST /v1/youngPeople" {
+			post = sp
+		}
+	}
+	worked := false
+	for _, sp := range spans {
+		if !strings.Contains(sp.scope, "otelriver") || !strings.Contains(sp.GetName(), "work") || post.Span == nil {
+			continue
+		}
+		for _, l := range sp.GetLinks() {
+			worked = worked || string(l.GetTraceId()) == string(post.GetTraceId())
+		}
+	}
+	if !worked {
+		t.Errorf("no River job run linked to the POST's trace; spans: %v", spanNames(spans))
 	}
 
 	traceID := hex.EncodeToString(server.GetTraceId())

@@ -149,7 +149,9 @@ func (t *Tracing) PgxTracer() pgx.QueryTracer {
 }
 
 // pgxTracer is otelpgx's tracer with database errors reduced to their SQLSTATE before they
-// reach a span: PostgreSQL's messages and details may quote the values of a row.
+// reach a span: PostgreSQL's messages and details may quote the values of a row. (otelpgx
+// traces only queries made under a recording span, a call's or a job's: background work,
+// such as the audit sealer's every second, stays out of the traces.)
 type pgxTracer struct{ t *otelpgx.Tracer }
 
 func (p *pgxTracer) TraceQueryStart(ctx context.Context, c *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
@@ -195,8 +197,8 @@ func redact(err error) error {
 	}
 }
 
-// RiverMiddleware traces River's job inserts and runs, the trace passed from the insert to
-// the job in its metadata; nil when off. Spans carry the job's kind, queue and attempt (a
+// RiverMiddleware traces River's job inserts and runs; a run is linked to the span that
+// inserted its job (through the job's metadata); nil when off. Spans carry the job's kind, queue and attempt (a
 // job's arguments are ids only, and are not recorded).
 func (t *Tracing) RiverMiddleware() []rivertype.Middleware {
 	if !t.On() {
