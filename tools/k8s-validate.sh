@@ -30,9 +30,22 @@ trap 'rm -rf "$schemas"' EXIT
   "$cnpg"/config/crd/bases/postgresql.cnpg.io_{clusters,scheduledbackups}.yaml \
   "$barman"/config/crd/bases/barmancloud.cnpg.io_objectstores.yaml)
 
+kubeconform() {
+  (cd tools && go tool kubeconform -strict -summary -output text \
+    -schema-location "$schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json")
+}
+
 for k in "${KUSTOMIZATIONS[@]}"; do
   echo "k8s-validate: $k"
-  (cd tools && go tool kustomize build "../$k") |
-    (cd tools && go tool kubeconform -strict -summary -output text \
-      -schema-location "$schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json")
+  manifests=$(cd tools && go tool kustomize build "../$k")
+  kubeconform <<<"$manifests"
 done
+
+# The check can fail: a misspelt field of a Deployment or of a CloudNativePG Cluster is refused.
+for typo in 's/^  replicas:/  replicaz:/' 's/^  instances:/  instancez:/'; do
+  if sed "$typo" <<<"$manifests" | kubeconform >/dev/null 2>&1; then
+    echo "k8s-validate: kubeconform accepted a misspelt field ($typo): the schemas are not strict" >&2
+    exit 1
+  fi
+done
+echo "k8s-validate: misspelt fields are refused"
