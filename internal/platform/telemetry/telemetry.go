@@ -102,8 +102,9 @@ func (t *Tracing) DialOptions() []grpc.DialOption {
 		otelgrpc.WithPropagators(propagator), otelgrpc.WithMeterProvider(noMeter)))}
 }
 
-// HTTP traces the API requests h serves (those under /v1/: not probes or metrics). A span is named after the method and the route, and
-// its url.path is the route too: a path's ids (people's included) stay out of the trace.
+// HTTP traces the API requests h serves (those under /v1/: not probes or metrics). A span is
+// named after the method and the route, and its url.path is the route too: a path's ids
+// (people's included) stay out of the trace.
 func (t *Tracing) HTTP(h http.Handler) http.Handler {
 	if !t.On() {
 		return h
@@ -119,9 +120,10 @@ func (t *Tracing) HTTP(h http.Handler) http.Handler {
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + Route(r.URL.Path) }))
 }
 
-// Route is an API path with its resource ids replaced by *: /v1/youngPeople/{id}/milestones/{id}:complete
-// becomes /v1/youngPeople/*/milestones/*:complete. In AIP paths ids follow collection names,
-// so every other segment after the version is an id; other paths are kept as they are.
+// Route is an API path with its resource ids replaced by *:
+// /v1/youngPeople/{id}/milestones/{id}:complete becomes /v1/youngPeople/*/milestones/*:complete.
+// In AIP paths ids follow collection names, so every other segment after the version is an
+// id; other paths are kept as they are.
 func Route(path string) string {
 	if !strings.HasPrefix(path, "/v1/") {
 		return path
