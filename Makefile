@@ -3,7 +3,7 @@
 
 BUF := tools/node_modules/.bin/buf
 
-.PHONY: run test test-clock bench generate lint tools vendor-protos build
+.PHONY: run test test-clock bench generate lint tools vendor-protos build k8s-validate
 
 # The service in memory with demo data. A first build prints nothing for a minute or two, so
 # say what is happening; --webhook-allow-private lets webhooks reach a receiver on this
@@ -45,3 +45,7 @@ lint: $(BUF)
 
 vendor-protos:
 	tools/vendor-protos.sh
+
+# deploy/k8s through kustomize and kubeconform -strict, with schemas from the Go module proxy.
+k8s-validate:
+	tools/k8s-validate.sh

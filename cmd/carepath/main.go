@@ -136,6 +136,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(
 	if err := parse(fs, args, lookupEnv); err != nil {
 		return err
 	}
+	// OpenTelemetry's own variables, as every instrumented service reads them.
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
+		if v, ok := lookupEnv(name); ok && v != "" && cfg.OTLPEndpoint == "" {
+			cfg.OTLPEndpoint = v
+		}
+	}
 	log := newLogger(stderr, cfg.LogLevel)
 	log.Info("starting carepath", "version", version, "config", cfg)
 	a, err := app.New(ctx, cfg, log)

@@ -44,6 +44,7 @@ import (
 	"github.com/carepath/carepath/internal/platform/authn"
 	"github.com/carepath/carepath/internal/platform/gateway"
 	"github.com/carepath/carepath/internal/platform/grpcx"
+	"github.com/carepath/carepath/internal/platform/telemetry"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/memory"
 	"github.com/carepath/carepath/internal/store/postgres"
@@ -90,6 +91,7 @@ type App struct {
 	river      *river.Client[pgx.Tx]
 	dispatcher *delivery.Dispatcher
 	sealer     *sealer
+	tracing    *telemetry.Tracing // OpenTelemetry, off unless an OTLP endpoint is configured
 	stopBG     context.CancelFunc // stops background work tied to the app's life (key set refresh)
 }
 
@@ -102,6 +104,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// Log lines of a traced call carry its trace and span ids.
+	log = slog.New(telemetry.LogHandler(log.Handler()))
 	a := &App{cfg: cfg, now: cfg.now(), log: log, replan: make(chan struct{}, 1)}
 	if cfg.DevIssuerOn() && cfg.DatabaseURL != "" {
 		log.Warn("the development issuer runs with a database: anyone can mint a token for anyone registered in it; " +
@@ -144,8 +148,13 @@ func (a *App) open(ctx context.Context) error {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	a.stopBG = stop
+	if a.tracing, err = telemetry.New(ctx, cfg.OTLPEndpoint); err != nil {
+		return err
+	}
 	a.planner = planner.New(catalogue.Default(), a.now)
-	if a.store, err = openStore(ctx, cfg, a.planner, civil.Today(a.now()), log); err != nil {
+	a.store, err = openStore(ctx, cfg, a.planner, civil.Today(a.now()), log,
+		postgres.Options{Tracer: a.tracing.PgxTracer(), RiverMiddleware: a.tracing.RiverMiddleware()})
+	if err != nil {
 		return err
 	}
 	verifier, err := newVerifier(bg, cfg)
@@ -167,6 +176,10 @@ func (a *App) open(ctx context.Context) error {
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	registry.MustRegister(metrics, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	countReminders(a.planner, registry)
+	if pg, ok := a.store.(*postgres.Store); ok {
+		registry.MustRegister(newPoolCollector(pg.Pool()), newQueueCollector(pg.Pool(), log))
+	}
 	if err := a.startDelivery(cfg, registry); err != nil {
 		return err
 	}
@@ -180,7 +193,7 @@ func (a *App) open(ctx context.Context) error {
 	a.calls = guard.Watch(calls)
 	a.health = health.NewServer()
 	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
-		s := grpcx.NewServer(log, metrics, validator, guard, opts...)
+		s := grpcx.NewServer(log, metrics, validator, guard, append(opts, a.tracing.ServerOptions()...)...)
 		a.register(s)
 		if cfg.Reflection {
 			reflection.Register(s)
@@ -208,8 +221,9 @@ func (a *App) open(ctx context.Context) error {
 		}
 		target = a.gwLis.Addr().String()
 	}
-	if a.gwConn, err = grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithChainUnaryInterceptor(gateway.CheckQuery)); err != nil {
+	gwOpts := append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithChainUnaryInterceptor(gateway.CheckQuery)}, a.tracing.DialOptions()...)
+	if a.gwConn, err = grpc.NewClient(target, gwOpts...); err != nil {
 		return fmt.Errorf("gateway connection: %w", err)
 	}
 	gw := gateway.NewServeMux(runtime.WithMetadata(gatewayMetadata(gatewaySecret)))
@@ -218,7 +232,7 @@ func (a *App) open(ctx context.Context) error {
 			return fmt.Errorf("gateway: %w", err)
 		}
 	}
-	a.http = a.httpServer(handler(a.publicRoutes(gw, registry)))
+	a.http = a.httpServer(a.tracing.HTTP(handler(a.publicRoutes(gw, registry))))
 	a.http.TLSConfig = a.tls
 	if a.adminLis != nil {
 		a.adminHTTP = a.httpServer(handler(a.adminRoutes(registry)))
@@ -327,7 +341,8 @@ func newVerifier(bg context.Context, cfg Config) (authn.Verifier, error) {
 
 // openStore picks the backend: PostgreSQL when a database URL is given, else memory with
 // the demo data.
-func openStore(ctx context.Context, cfg Config, p *planner.Planner, today civil.Date, log *slog.Logger) (store.Store, error) {
+func openStore(ctx context.Context, cfg Config, p *planner.Planner, today civil.Date, log *slog.Logger,
+	opts postgres.Options) (store.Store, error) {
 	if cfg.DatabaseURL == "" {
 		s := memory.New()
 		if cfg.DemoData {
@@ -344,7 +359,7 @@ func openStore(ctx context.Context, cfg Config, p *planner.Planner, today civil.
 			return nil, err
 		}
 	}
-	return postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{})
+	return postgres.Open(ctx, cfg.DatabaseURL, opts)
 }
 
 // requestMessages returns the request message of every carepath RPC.
@@ -494,6 +509,11 @@ func (a *App) close() {
 	}
 	if a.store != nil {
 		a.store.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.tracing.Shutdown(ctx); err != nil {
+		a.log.Warn("exporting the last spans failed", "error", err)
 	}
 }
 

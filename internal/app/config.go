@@ -72,6 +72,9 @@ type Config struct {
 	// chains.
 	AuditSealInterval time.Duration
 
+	// OTLPEndpoint, an OTLP/gRPC URL, turns tracing on; empty is off.
+	OTLPEndpoint string
+
 	// ClockStart, for tests and demonstrations, runs the service's clock as if it had been
 	// this instant when the service started; zero is the real time. Clock, set only in
 	// code (the tests' clock seam), overrides it.
@@ -157,6 +160,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		"how often due reminders are looked for, besides whenever a young person, episode or milestone changes")
 	fs.DurationVar(&c.AuditSealInterval, "audit-seal-interval", c.AuditSealInterval,
 		"how often new audit records are sealed into their hash chains (each replica tries; one seals at a time)")
+	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", c.OTLPEndpoint,
+		"OpenTelemetry collector to send traces to over OTLP/gRPC, e.g. http://otel-collector:4317; empty for no tracing "+
+			"(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT are used when this is not set)")
 	c.RegisterClockFlag(fs)
 }
 
@@ -295,6 +301,11 @@ func (c Config) Validate() error {
 	if c.JobRescueAfter <= c.WebhookTimeout+jobMargin {
 		errs = append(errs, fmt.Errorf("--job-rescue-after must exceed --webhook-timeout by more than %s", jobMargin))
 	}
+	if c.OTLPEndpoint != "" {
+		if u, err := url.Parse(c.OTLPEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, errors.New("--otlp-endpoint must be an http:// or https:// URL such as http://otel-collector:4317"))
+		}
+	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		errs = append(errs, errors.New("--tls-cert-file and --tls-key-file go together"))
 	}
@@ -327,6 +338,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("auth_audience", c.AuthAudience), slog.Bool("dev_issuer_force", c.DevIssuerForce),
 		slog.Time("clock_start", c.ClockStart), slog.String("audit_seal_interval", c.AuditSealInterval.String()),
 		slog.String("principal_cache_ttl", c.PrincipalCacheTTL.String()),
+		slog.String("otlp_endpoint", c.OTLPEndpoint),
 	)
 }
 

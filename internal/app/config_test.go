@@ -68,14 +68,15 @@ func TestValidate(t *testing.T) {
 		"half an identity provider": func(c *Config) {
 			c.DevIssuer, c.AuthJWKSURL = "false", "https://idp.example/jwks.json"
 		},
-		"admin addr":              func(c *Config) { c.AdminAddr = "9091" },
-		"admin gRPC addr":         func(c *Config) { c.AdminGRPCAddr = "localhost" },
-		"negative drain delay":    func(c *Config) { c.ShutdownDrainDelay = -time.Second },
-		"no database timeout":     func(c *Config) { c.DatabaseTimeout = 0 },
-		"key without certificate": func(c *Config) { c.TLSKeyFile = "key.pem" },
-		"client CA without TLS":   func(c *Config) { c.TLSClientCAFile = "ca.pem" },
-		"negative cache TTL":      func(c *Config) { c.PrincipalCacheTTL = -time.Second },
-		"cache TTL over 5m":       func(c *Config) { c.PrincipalCacheTTL = 5*time.Minute + time.Second },
+		"admin addr":               func(c *Config) { c.AdminAddr = "9091" },
+		"admin gRPC addr":          func(c *Config) { c.AdminGRPCAddr = "localhost" },
+		"negative drain delay":     func(c *Config) { c.ShutdownDrainDelay = -time.Second },
+		"no database timeout":      func(c *Config) { c.DatabaseTimeout = 0 },
+		"key without certificate":  func(c *Config) { c.TLSKeyFile = "key.pem" },
+		"client CA without TLS":    func(c *Config) { c.TLSClientCAFile = "ca.pem" },
+		"negative cache TTL":       func(c *Config) { c.PrincipalCacheTTL = -time.Second },
+		"cache TTL over 5m":        func(c *Config) { c.PrincipalCacheTTL = 5*time.Minute + time.Second },
+		"OTLP endpoint, no scheme": func(c *Config) { c.OTLPEndpoint = "otel-collector:4317" },
 	} {
 		cfg := Defaults()
 		mutate(&cfg)
@@ -85,6 +86,11 @@ func TestValidate(t *testing.T) {
 	}
 	if err := Defaults().Validate(); err != nil {
 		t.Fatalf("defaults are invalid: %v", err)
+	}
+	traced := Defaults()
+	traced.OTLPEndpoint = "http://otel-collector.monitoring:4317"
+	if err := traced.Validate(); err != nil {
+		t.Errorf("an OTLP endpoint URL: %v", err)
 	}
 }
 

@@ -29,7 +29,8 @@ func (a *App) startDelivery(cfg Config, reg prometheus.Registerer) error {
 		return nil
 	}
 	a.river, err = delivery.NewRiver(pg.Pool(), sender, delivery.RiverOptions{Workers: 10,
-		JobTimeout: cfg.WebhookTimeout + jobMargin, RescueAfter: cfg.JobRescueAfter}, a.log)
+		JobTimeout: cfg.WebhookTimeout + jobMargin, RescueAfter: cfg.JobRescueAfter,
+		Middleware: a.tracing.RiverMiddleware()}, a.log)
 	if err != nil {
 		return fmt.Errorf("river: %w", err)
 	}

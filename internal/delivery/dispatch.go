@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/jobs"
@@ -44,6 +45,8 @@ type RiverOptions struct {
 	// RescueAfter is how long a job may be running before River takes it for lost (its
 	// worker crashed) and runs it again. It must exceed JobTimeout.
 	RescueAfter time.Duration
+	// Middleware wraps job runs (tracing).
+	Middleware []rivertype.Middleware
 }
 
 // NewRiver returns a River client that works delivery jobs from the pool's database; Start
@@ -59,6 +62,7 @@ func NewRiver(pool *pgxpool.Pool, sender *Sender, opts RiverOptions, log *slog.L
 		JobTimeout:           opts.JobTimeout,
 		RescueStuckJobsAfter: opts.RescueAfter,
 		Logger:               log,
+		Middleware:           opts.Middleware,
 	})
 }
 

@@ -30,12 +30,19 @@ type Planner struct {
 	// never change without a new revision, and applying them is work every change would
 	// otherwise repeat.
 	applied sync.Map
+	// raised, if set, is told how many reminders each Remind stored (see OnRaised).
+	raised func(n int)
 }
 
 // New returns a planner for the catalogue.
 func New(cat *catalogue.Catalogue, now func() time.Time) *Planner {
 	return &Planner{catalogue: cat, now: now}
 }
+
+// OnRaised has f told how many new reminders each transaction of the planner stored, for
+// metrics. It is told when they are stored, before the transaction commits: one that then
+// fails and is retried tells again.
+func (p *Planner) OnRaised(f func(n int)) { p.raised = f }
 
 // Catalogue returns the shipped catalogue the planner uses.
 func (p *Planner) Catalogue() *catalogue.Catalogue { return p.catalogue }

@@ -35,7 +35,7 @@ func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error 
 
 func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
 	now := p.now()
-	r := reminders{tx: tx, now: now, councils: map[string]Council{}, people: map[string]domain.Person{},
+	r := reminders{tx: tx, now: now, raised: p.raised, councils: map[string]Council{}, people: map[string]domain.Person{},
 		endpoints: map[string][]domain.WebhookEndpoint{}, managers: map[string][]string{},
 		agreementsOf: map[string][]domain.SharingAgreement{}}
 	for _, st := range states {
@@ -50,6 +50,7 @@ func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.Pathwa
 type reminders struct {
 	tx        store.Tx
 	now       time.Time
+	raised    func(n int) // the planner's OnRaised, or nil
 	councils  map[string]Council
 	people    map[string]domain.Person // by id; the zero Person for one who has gone
 	endpoints map[string][]domain.WebhookEndpoint
@@ -258,6 +259,9 @@ func (r *reminders) raise(ctx context.Context, yp domain.YoungPerson, due []remi
 	added, err := r.tx.AddReminders(ctx, rows)
 	if err != nil {
 		return err
+	}
+	if r.raised != nil && len(added) > 0 {
+		r.raised(len(added))
 	}
 	var deliveries []domain.Delivery
 	for _, rem := range added {

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/store"
@@ -40,6 +41,10 @@ type Options struct {
 	MaxConns int32
 	// MaxTx bounds every transaction, background work's included; 0 means DefaultMaxTx.
 	MaxTx time.Duration
+	// Tracer, if set, traces every query; RiverMiddleware wraps the delivery jobs the
+	// store inserts (tracing passes the trace on to the job).
+	Tracer          pgx.QueryTracer
+	RiverMiddleware []rivertype.Middleware
 }
 
 // Time limits. A database that stops answering (a network partition, a hung server) must
@@ -72,6 +77,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
+	if opts.Tracer != nil {
+		cfg.ConnConfig.Tracer = opts.Tracer
+	}
 	maxTx := opts.MaxTx
 	if maxTx <= 0 {
 		maxTx = DefaultMaxTx
@@ -80,7 +88,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: pool: %w", err)
 	}
-	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Middleware: opts.RiverMiddleware})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: river client: %w", err)
