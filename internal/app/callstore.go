@@ -20,9 +20,17 @@ type callStore struct {
 }
 
 func (s callStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	return s.bounded(ctx, fn, s.Store.InTx)
+}
+
+func (s callStore) InRead(ctx context.Context, fn func(store.Tx) error) error {
+	return s.bounded(ctx, fn, s.Store.InRead)
+}
+
+func (s callStore) bounded(ctx context.Context, fn func(store.Tx) error, run func(context.Context, func(store.Tx) error) error) error {
 	limited, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := s.Store.InTx(limited, fn)
+	err := run(limited, fn)
 	// The store keeps back a little of the time to answer; under load that may not be enough
 	// and the database timeout passes too. Still the database's fault, not the caller's.
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {

@@ -27,6 +27,10 @@ type Store interface {
 	// fn may be run again when the transaction conflicts with another, so it must not have
 	// effects outside the transaction.
 	InTx(ctx context.Context, fn func(Tx) error) error
+	// InRead runs fn, which only reads and appends audit records, as cheaply as the backend
+	// allows: the audit records are written, all or none, when fn returns nil, and if they
+	// cannot be the call fails. fn must not write anything else.
+	InRead(ctx context.Context, fn func(Tx) error) error
 	// Ready returns nil when the store can serve requests: reachable and fully migrated.
 	Ready(ctx context.Context) error
 	// Close releases the store's resources.

@@ -75,7 +75,7 @@ func personToProto(p domain.Person) *pb.Person {
 // need it to record agreements with partners.
 func (s *Server) GetOrganisation(ctx context.Context, req *pb.GetOrganisationRequest) (*pb.Organisation, error) {
 	var o domain.Organisation
-	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err := s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		o, err = tx.GetOrganisation(ctx, strings.TrimPrefix(req.GetName(), orgPrefix))
 		return err
 	})
@@ -92,7 +92,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *pb.ListOrganisation
 	}
 	size := listing.PageSize(req.GetPageSize())
 	var page []domain.Organisation
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		page, err = tx.ListOrganisations(ctx, after, size+1)
 		return err
 	})
@@ -255,7 +255,7 @@ func person(ctx context.Context, tx store.Tx, id string) (domain.Person, domain.
 
 func (s *Server) GetPerson(ctx context.Context, req *pb.GetPersonRequest) (*pb.Person, error) {
 	var p domain.Person
-	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err := s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		p, _, err = person(ctx, tx, strings.TrimPrefix(req.GetName(), personPrefix))
 		return err
 	})
@@ -272,7 +272,7 @@ func (s *Server) ListPeople(ctx context.Context, req *pb.ListPeopleRequest) (*pb
 	}
 	size := listing.PageSize(req.GetPageSize())
 	var page []domain.Person
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		orgs, err := managedOrganisations(ctx, tx)
 		if err != nil || len(orgs) == 0 {
 			return err

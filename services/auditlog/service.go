@@ -97,7 +97,7 @@ func (s *Server) ListAuditRecords(ctx context.Context, req *pb.ListAuditRecordsR
 		}
 	}
 	var page []store.AuditEntry
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		if page, err = tx.ListAuditRecords(ctx, q); err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (s *Server) GetAuditStatus(ctx context.Context, req *pb.GetAuditStatusReque
 	}
 	var backlog store.AuditBacklog
 	var heads []audit.Head
-	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err := s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		if backlog, err = tx.AuditBacklog(ctx, org); err != nil {
 			return err
 		}

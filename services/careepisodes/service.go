@@ -73,7 +73,7 @@ func (s *Server) GetCareEpisode(ctx context.Context, req *pb.GetCareEpisodeReque
 		return nil, err
 	}
 	var e domain.CareEpisode
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		yp, err := access.YoungPerson(ctx, tx, ids[0])
 		if err != nil {
 			return err
@@ -101,7 +101,7 @@ func (s *Server) ListCareEpisodes(ctx context.Context, req *pb.ListCareEpisodesR
 		return nil, err
 	}
 	var all []domain.CareEpisode
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		yp, err := access.YoungPerson(ctx, tx, ids[0])
 		if err != nil {
 			return err
@@ -282,7 +282,7 @@ func (s *Server) GetCareLeaverStatus(ctx context.Context, req *pb.GetCareLeaverS
 		episodes []domain.CareEpisode
 		settings domain.PathwaySettings
 	)
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		if yp, err = access.YoungPerson(ctx, tx, ids[0]); err != nil {
 			return err
 		}

@@ -232,7 +232,7 @@ func (s *Server) GetPathwaySettings(ctx context.Context, req *pb.GetPathwaySetti
 		return nil, errNotYourCouncil
 	}
 	var out domain.PathwaySettings
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		out, err = tx.GetPathwaySettings(ctx, ids[0])
 		return err
 	})

@@ -152,7 +152,7 @@ func (s *Server) GetSharedYoungPerson(ctx context.Context, req *pb.GetSharedYoun
 	now := s.now()
 	day := civil.Today(now)
 	var out *pb.SharedYoungPerson
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		yp, view, err := s.shared(ctx, tx, ids[0], ids[1], p, day)
 		if err != nil {
 			return err
@@ -190,7 +190,7 @@ func (s *Server) readiness(ctx context.Context, name, singleton string, p domain
 	now := s.now()
 	day := civil.Today(now)
 	var out *pb.Readiness
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		yp, _, err := s.shared(ctx, tx, ids[0], ids[1], p, day)
 		if err != nil {
 			return err
@@ -312,7 +312,7 @@ func (s *Server) ListSharedYoungPeople(ctx context.Context, req *pb.ListSharedYo
 	}
 	var page []kept
 	resp := &pb.ListSharedYoungPeopleResponse{}
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		rules := store.NewLeaplingRules(tx)
 		// Filters other than the share are applied here, so a page is filled by examining
 		// batches until it is full or the shared young people run out.

@@ -155,7 +155,7 @@ func (s *Server) ListMilestoneChanges(ctx context.Context, req *pb.ListMilestone
 	}
 	size := listing.PageSize(req.GetPageSize())
 	var page []domain.MilestoneChange
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		yp, err := access.YoungPerson(ctx, tx, ids[0])
 		if err != nil {
 			return err

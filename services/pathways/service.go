@@ -70,7 +70,7 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 		episodes   []domain.CareEpisode
 		milestones []domain.Milestone
 	)
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		if yp, err = access.YoungPerson(ctx, tx, ids[0]); err != nil {
 			return err
 		}
@@ -124,7 +124,7 @@ func (s *Server) GetMilestone(ctx context.Context, req *pb.GetMilestoneRequest) 
 		return nil, err
 	}
 	var m domain.Milestone
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		yp, err := access.YoungPerson(ctx, tx, ids[0])
 		if err != nil {
 			return err
@@ -208,7 +208,7 @@ func (s *Server) ListMilestones(ctx context.Context, req *pb.ListMilestonesReque
 	}
 	size := listing.PageSize(req.GetPageSize())
 	var page []domain.Milestone
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		scope := access.Scope(ctx)
 		if youngPersonID != "" {
 			if _, err = access.YoungPerson(ctx, tx, youngPersonID); err != nil {

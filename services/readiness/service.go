@@ -75,7 +75,7 @@ func (s *Server) ListFacts(ctx context.Context, req *pb.ListFactsRequest) (*pb.L
 		return nil, err
 	}
 	var records []domain.Fact
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		yp, err := access.YoungPerson(ctx, tx, ids[0])
 		if err != nil {
 			return err
@@ -144,7 +144,7 @@ func (s *Server) GetCliffEdgeAssessment(ctx context.Context, req *pb.GetCliffEdg
 		return nil, err
 	}
 	var a rd.Assessment
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		yp, err := access.YoungPerson(ctx, tx, ids[0])
 		if err != nil {
 			return err
@@ -290,7 +290,7 @@ func (s *Server) ListCliffEdgeAssessments(ctx context.Context, req *pb.ListCliff
 	today := civil.Today(now)
 	size := listing.PageSize(req.GetPageSize())
 	resp := &pb.ListCliffEdgeAssessmentsResponse{AsOf: convert.Date(today)}
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		q, ok, err := s.query(ctx, tx, req.GetParent(), req.GetView(), today)
 		if err != nil || !ok {
 			return err
@@ -343,7 +343,7 @@ func (s *Server) SummarizeCliffEdge(ctx context.Context, req *pb.SummarizeCliffE
 		counts  store.ReadinessCounts
 		council planner.Council
 	)
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	err := s.store.InRead(ctx, func(tx store.Tx) error {
 		q, ok, err := s.query(ctx, tx, req.GetParent(), req.GetView(), today)
 		if err != nil {
 			return err

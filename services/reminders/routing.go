@@ -30,7 +30,7 @@ func (s *Server) ListReminderRoutingGaps(ctx context.Context, req *pb.ListRemind
 		return nil, errs.New(errs.PermissionDenied, errs.ReasonAccessDenied, "you may see your own council's routing gaps only")
 	}
 	var gaps []reminder.Gap
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		people, err := councilPeople(ctx, tx, org)
 		if err != nil {
 			return err

@@ -220,7 +220,7 @@ func (s *Server) ListReminders(ctx context.Context, req *pb.ListRemindersRequest
 		next  string
 		known map[string]string
 	)
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		if page, err = tx.ListReminders(ctx, q); err != nil {
 			return err
 		}

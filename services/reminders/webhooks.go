@@ -170,7 +170,7 @@ func endpoint(ctx context.Context, tx store.Tx, field, name string) (domain.Webh
 
 func (s *Server) GetWebhookEndpoint(ctx context.Context, req *pb.GetWebhookEndpointRequest) (*pb.WebhookEndpoint, error) {
 	var out domain.WebhookEndpoint
-	err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err := s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		out, err = endpoint(ctx, tx, "name", req.GetName())
 		return err
 	})
@@ -187,7 +187,7 @@ func (s *Server) ListWebhookEndpoints(ctx context.Context, req *pb.ListWebhookEn
 	}
 	size := listing.PageSize(req.GetPageSize())
 	var page []domain.WebhookEndpoint
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		org, err := managedOrganisation(ctx, tx, "parent", req.GetParent())
 		if err != nil {
 			return err
@@ -323,7 +323,7 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req *pb.ListWebhookD
 		return nil, err
 	}
 	var page []domain.Delivery
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		if all {
 			if q.OrganisationID, err = managedOrganisation(ctx, tx, "parent", org); err != nil {
 				return err

@@ -75,7 +75,7 @@ func (s *Server) GetSharingAgreement(ctx context.Context, req *pb.GetSharingAgre
 		return nil, err
 	}
 	var a domain.SharingAgreement
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		a, err = tx.GetSharingAgreement(ctx, ids[0])
 		if err == store.ErrSharingAgreementNotFound || err == nil && a.CouncilID != access.Caller(ctx).Organisation {
 			return errAgreementDenied
@@ -95,7 +95,7 @@ func (s *Server) ListSharingAgreements(ctx context.Context, req *pb.ListSharingA
 	}
 	size := listing.PageSize(req.GetPageSize())
 	var page []domain.SharingAgreement
-	err = s.store.InTx(ctx, func(tx store.Tx) (err error) {
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		page, err = tx.ListSharingAgreements(ctx, access.Caller(ctx).Organisation, after, size+1)
 		return err
 	})
@@ -263,7 +263,7 @@ func (s *Server) ListShares(ctx context.Context, req *pb.ListSharesRequest) (*pb
 		return nil, err
 	}
 	var all []domain.Share
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		yp, err := access.YoungPerson(ctx, tx, ids[0])
 		if err != nil {
 			return err

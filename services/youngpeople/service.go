@@ -68,7 +68,7 @@ func (s *Server) GetYoungPerson(ctx context.Context, req *pb.GetYoungPersonReque
 		return nil, err
 	}
 	var out []*pb.YoungPerson
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		yp, err := access.YoungPerson(ctx, tx, id)
 		if err != nil {
 			return err
@@ -97,7 +97,7 @@ func (s *Server) ListYoungPeople(ctx context.Context, req *pb.ListYoungPeopleReq
 	}
 	size := listing.PageSize(req.GetPageSize())
 	resp := &pb.ListYoungPeopleResponse{}
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		scope := access.Scope(ctx)
 		page, err := tx.ListYoungPeople(ctx, store.YoungPeopleQuery{Filter: filter, AfterID: after, Limit: size + 1, Scope: scope})
 		if err != nil {

@@ -158,6 +158,9 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	return nil
 }
 
+// InRead is InTx: memory has no round trips to save.
+func (s *Store) InRead(ctx context.Context, fn func(store.Tx) error) error { return s.InTx(ctx, fn) }
+
 // Ready always succeeds: memory is always there.
 func (s *Store) Ready(context.Context) error { return nil }
 

@@ -27,7 +27,7 @@ func scanOrganisation(row pgx.Row) (domain.Organisation, error) {
 }
 
 func (t *tx) GetOrganisation(ctx context.Context, id string) (domain.Organisation, error) {
-	o, err := scanOrganisation(t.tx.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisations o WHERE o.id = $1`, id))
+	o, err := scanOrganisation(t.q.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisations o WHERE o.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, store.ErrOrganisationNotFound
 	}
@@ -35,7 +35,7 @@ func (t *tx) GetOrganisation(ctx context.Context, id string) (domain.Organisatio
 }
 
 func (t *tx) ListOrganisations(ctx context.Context, afterID string, limit int) ([]domain.Organisation, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+organisationColumns+` FROM organisations o
+	rows, err := t.q.Query(ctx, `SELECT `+organisationColumns+` FROM organisations o
 		WHERE o.id > $1 ORDER BY o.id LIMIT $2`, afterID, limit)
 	if err != nil {
 		return nil, err
@@ -44,7 +44,7 @@ func (t *tx) ListOrganisations(ctx context.Context, afterID string, limit int) (
 }
 
 func (t *tx) CreateOrganisation(ctx context.Context, o domain.Organisation) (domain.Organisation, error) {
-	_, err := t.tx.Exec(ctx, `INSERT INTO organisations (id, display_name, type, steward_id, revision, create_time, update_time)
+	_, err := t.q.Exec(ctx, `INSERT INTO organisations (id, display_name, type, steward_id, revision, create_time, update_time)
 		VALUES ($1, $2, $3, nullif($4, ''), 1, $5, $6)`, o.ID, o.DisplayName, string(o.Type), o.Steward, o.CreateTime, o.UpdateTime)
 	if err != nil {
 		return o, writeError(err)
@@ -58,16 +58,16 @@ func (t *tx) CreateOrganisation(ctx context.Context, o domain.Organisation) (dom
 // setCertificates replaces an organisation's certificate subjects; one used by another
 // organisation is refused.
 func (t *tx) setCertificates(ctx context.Context, o domain.Organisation) error {
-	if _, err := t.tx.Exec(ctx, `DELETE FROM organisation_certificates WHERE organisation_id = $1`, o.ID); err != nil {
+	if _, err := t.q.Exec(ctx, `DELETE FROM organisation_certificates WHERE organisation_id = $1`, o.ID); err != nil {
 		return err
 	}
-	_, err := t.tx.Exec(ctx, `INSERT INTO organisation_certificates (subject, organisation_id)
+	_, err := t.q.Exec(ctx, `INSERT INTO organisation_certificates (subject, organisation_id)
 		SELECT unnest($2::text[]), $1`, o.ID, o.CertificateSubjects)
 	return writeError(err)
 }
 
 func (t *tx) UpdateOrganisation(ctx context.Context, o domain.Organisation, ifRevision int64) (domain.Organisation, error) {
-	tag, err := t.tx.Exec(ctx, `UPDATE organisations SET display_name = $2, revision = revision + 1, update_time = $3
+	tag, err := t.q.Exec(ctx, `UPDATE organisations SET display_name = $2, revision = revision + 1, update_time = $3
 		WHERE id = $1 AND ($4::bigint = 0 OR revision = $4)`, o.ID, o.DisplayName, o.UpdateTime, ifRevision)
 	if err != nil {
 		return o, err
@@ -82,7 +82,7 @@ func (t *tx) UpdateOrganisation(ctx context.Context, o domain.Organisation, ifRe
 }
 
 func (t *tx) OrganisationByCertificateSubject(ctx context.Context, subject string) (domain.Organisation, error) {
-	o, err := scanOrganisation(t.tx.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisations o
+	o, err := scanOrganisation(t.q.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisations o
 		JOIN organisation_certificates c ON c.organisation_id = o.id WHERE c.subject = $1`, subject))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, store.ErrOrganisationNotFound
@@ -104,7 +104,7 @@ func scanPerson(row pgx.Row) (domain.Person, error) {
 }
 
 func (t *tx) GetPerson(ctx context.Context, id string) (domain.Person, error) {
-	p, err := scanPerson(t.tx.QueryRow(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1`, id))
+	p, err := scanPerson(t.q.QueryRow(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, store.ErrPersonNotFound
 	}
@@ -112,7 +112,7 @@ func (t *tx) GetPerson(ctx context.Context, id string) (domain.Person, error) {
 }
 
 func (t *tx) ListPeople(ctx context.Context, q store.PeopleQuery) ([]domain.Person, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+personColumns+` FROM people
+	rows, err := t.q.Query(ctx, `SELECT `+personColumns+` FROM people
 		WHERE id > $1 AND (coalesce(cardinality($2::text[]), 0) = 0 OR organisation_id = ANY($2)) AND ($3 = '' OR team = $3)
 		ORDER BY id LIMIT $4`, q.AfterID, q.OrganisationIDs, q.Team, q.Limit)
 	if err != nil {
@@ -122,7 +122,7 @@ func (t *tx) ListPeople(ctx context.Context, q store.PeopleQuery) ([]domain.Pers
 }
 
 func (t *tx) CreatePerson(ctx context.Context, p domain.Person) (domain.Person, error) {
-	created, err := scanPerson(t.tx.QueryRow(ctx, `INSERT INTO people (id, display_name, organisation_id, team, roles,
+	created, err := scanPerson(t.q.QueryRow(ctx, `INSERT INTO people (id, display_name, organisation_id, team, roles,
 		disabled, revision, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)
 		RETURNING `+personColumns, p.ID, p.DisplayName, p.OrganisationID, p.Team, strs(p.Roles), p.Disabled,
 		p.CreateTime, p.UpdateTime))
@@ -130,7 +130,7 @@ func (t *tx) CreatePerson(ctx context.Context, p domain.Person) (domain.Person, 
 }
 
 func (t *tx) UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64) (domain.Person, error) {
-	updated, err := scanPerson(t.tx.QueryRow(ctx, `UPDATE people SET display_name = $2, team = $3, roles = $4,
+	updated, err := scanPerson(t.q.QueryRow(ctx, `UPDATE people SET display_name = $2, team = $3, roles = $4,
 		disabled = $5, revision = revision + 1, update_time = $6
 		WHERE id = $1 AND ($7::bigint = 0 OR revision = $7) RETURNING `+personColumns,
 		p.ID, p.DisplayName, p.Team, strs(p.Roles), p.Disabled, p.UpdateTime, ifRevision))

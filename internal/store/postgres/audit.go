@@ -43,6 +43,23 @@ func collectAudit(rows pgx.Rows, err error) ([]store.AuditEntry, error) {
 // council do not wait for each other's commits (the sealer orders them afterwards).
 func (t *tx) AppendAudit(ctx context.Context, r audit.Record) (store.AuditEntry, error) {
 	r = audit.Normalize(r)
+	if t.audits != nil { // InRead: written when the read ends
+		*t.audits = append(*t.audits, r)
+		return store.AuditEntry{Record: r}, nil
+	}
+	var id int64
+	if err := t.q.QueryRow(ctx, insertAudit+" RETURNING id", auditArgs(r)...).Scan(&id); err != nil {
+		return store.AuditEntry{}, err
+	}
+	return store.AuditEntry{ID: id, Record: r}, nil
+}
+
+const insertAudit = `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose,
+		action, outcome, reason, council, young_people, request_id, client_address)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::uuid[], $12, $13)`
+
+// auditArgs are insertAudit's arguments for a normalised record.
+func auditArgs(r audit.Record) []any {
 	youngPeople, roles := r.YoungPeople, r.Roles
 	if youngPeople == nil {
 		youngPeople = []string{}
@@ -50,17 +67,12 @@ func (t *tx) AppendAudit(ctx context.Context, r audit.Record) (store.AuditEntry,
 	if roles == nil {
 		roles = []string{}
 	}
-	var id int64
-	err := t.tx.QueryRow(ctx, `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose,
-		action, outcome, reason, council, young_people, request_id, client_address)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::uuid[], $12, $13) RETURNING id`,
-		r.Chain, r.Time, r.Actor, r.Organisation, roles, r.Purpose, r.Action, r.Outcome, r.Reason, r.Council,
-		youngPeople, r.RequestID, r.ClientAddress).Scan(&id)
-	if err != nil {
-		return store.AuditEntry{}, err
-	}
-	return store.AuditEntry{ID: id, Record: r}, nil
+	return []any{r.Chain, r.Time, r.Actor, r.Organisation, roles, r.Purpose, r.Action, r.Outcome, r.Reason, r.Council,
+		youngPeople, r.RequestID, r.ClientAddress}
 }
+
+// queueAudit queues the insert of a normalised record.
+func queueAudit(b *pgx.Batch, r audit.Record) { b.Queue(insertAudit, auditArgs(r)...) }
 
 func (t *tx) ListAuditRecords(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
 	before := q.BeforeID
@@ -71,7 +83,7 @@ func (t *tx) ListAuditRecords(ctx context.Context, q store.AuditQuery) ([]store.
 	if q.YoungPersonID != "" {
 		ypFilter = []string{q.YoungPersonID}
 	}
-	return collectAudit(t.tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_records
+	return collectAudit(t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_records
 		WHERE id < $1 AND ($2 = '' OR council = $2 OR chain = $2)
 		AND ($3::uuid[] IS NULL OR young_people @> $3::uuid[]) AND ($4 = '' OR actor = $4)
 		AND ($5::timestamptz IS NULL OR time >= $5) AND ($6::timestamptz IS NULL OR time < $6)
@@ -86,13 +98,13 @@ const sealLock = "carepath-audit-seal"
 // back in one UPDATE and the new heads in one INSERT.
 func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.AuditSealing, error) {
 	var locked bool
-	if err := t.tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`, sealLock).Scan(&locked); err != nil {
+	if err := t.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`, sealLock).Scan(&locked); err != nil {
 		return store.AuditSealing{}, err
 	}
 	if !locked {
 		return store.AuditSealing{Busy: true}, nil
 	}
-	batch, err := collectAudit(t.tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE seq IS NULL
+	batch, err := collectAudit(t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE seq IS NULL
 		ORDER BY id LIMIT $1`, limit))
 	if err != nil || len(batch) == 0 {
 		return store.AuditSealing{}, err
@@ -112,7 +124,7 @@ func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.Aud
 	for i, r := range sealed {
 		ids[i], seqs[i], prevs[i], hashes[i] = batch[i].ID, r.Seq, r.PrevHash, r.Hash
 	}
-	if _, err := t.tx.Exec(ctx, `UPDATE audit_records r SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash, seal_time = $5
+	if _, err := t.q.Exec(ctx, `UPDATE audit_records r SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash, seal_time = $5
 		FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(id, seq, prev_hash, hash)
 		WHERE r.id = u.id`, ids, seqs, prevs, hashes, now); err != nil {
 		return store.AuditSealing{}, err
@@ -121,7 +133,7 @@ func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.Aud
 	for i, h := range newHeads {
 		hc[i], hs[i], hh[i] = h.Chain, h.Seq, h.Hash
 	}
-	if _, err := t.tx.Exec(ctx, `INSERT INTO audit_seals (chain, seq, hash, time)
+	if _, err := t.q.Exec(ctx, `INSERT INTO audit_seals (chain, seq, hash, time)
 		SELECT chain, seq, hash, $4 FROM unnest($1::text[], $2::bigint[], $3::bytea[]) AS h(chain, seq, hash)`,
 		hc, hs, hh, now); err != nil {
 		return store.AuditSealing{}, err
@@ -137,7 +149,7 @@ func (t *tx) lastSealed(ctx context.Context, chains map[string]bool) (map[string
 	for c := range chains {
 		names = append(names, c)
 	}
-	rows, err := t.tx.Query(ctx, `SELECT c.chain, l.seq, l.hash FROM unnest($1::text[]) AS c(chain)
+	rows, err := t.q.Query(ctx, `SELECT c.chain, l.seq, l.hash FROM unnest($1::text[]) AS c(chain)
 		CROSS JOIN LATERAL (SELECT seq, hash FROM audit_records r WHERE r.chain = c.chain AND r.seq IS NOT NULL
 			ORDER BY r.seq DESC LIMIT 1) l`, names)
 	if err != nil {
@@ -170,7 +182,7 @@ func scanHeads(rows pgx.Rows, err error) ([]audit.Head, error) {
 // AuditHeads skips from chain to chain down the seal log's primary key (a loose index scan),
 // so it reads one seal per chain however long the log.
 func (t *tx) AuditHeads(ctx context.Context) ([]audit.Head, error) {
-	return scanHeads(t.tx.Query(ctx, `WITH RECURSIVE chains AS (
+	return scanHeads(t.q.Query(ctx, `WITH RECURSIVE chains AS (
 			(SELECT chain FROM audit_seals ORDER BY chain LIMIT 1)
 			UNION ALL
 			SELECT (SELECT s.chain FROM audit_seals s WHERE s.chain > c.chain ORDER BY s.chain LIMIT 1)
@@ -183,7 +195,7 @@ func (t *tx) AuditHeads(ctx context.Context) ([]audit.Head, error) {
 // AuditChains skips from chain to chain down the records' (chain, seq) index and the seal
 // log's key.
 func (t *tx) AuditChains(ctx context.Context) ([]string, error) {
-	rows, err := t.tx.Query(ctx, `WITH RECURSIVE sealed AS (
+	rows, err := t.q.Query(ctx, `WITH RECURSIVE sealed AS (
 			(SELECT chain FROM audit_records WHERE seq IS NOT NULL ORDER BY chain LIMIT 1)
 			UNION ALL
 			SELECT (SELECT r.chain FROM audit_records r WHERE r.chain > c.chain AND r.seq IS NOT NULL ORDER BY r.chain LIMIT 1)
@@ -202,7 +214,7 @@ func (t *tx) AuditChains(ctx context.Context) ([]string, error) {
 }
 
 func (t *tx) ReadAuditChain(ctx context.Context, chain string, afterSeq int64, limit int) ([]audit.Record, error) {
-	entries, err := collectAudit(t.tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE chain = $1 AND seq > $2
+	entries, err := collectAudit(t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE chain = $1 AND seq > $2
 		ORDER BY seq LIMIT $3`, chain, afterSeq, limit))
 	out := make([]audit.Record, len(entries))
 	for i, e := range entries {
@@ -212,14 +224,14 @@ func (t *tx) ReadAuditChain(ctx context.Context, chain string, afterSeq int64, l
 }
 
 func (t *tx) ReadAuditSeals(ctx context.Context, chain string, afterSeq int64, limit int) ([]audit.Head, error) {
-	return scanHeads(t.tx.Query(ctx, `SELECT chain, seq, hash, time FROM audit_seals WHERE chain = $1 AND seq > $2
+	return scanHeads(t.q.Query(ctx, `SELECT chain, seq, hash, time FROM audit_seals WHERE chain = $1 AND seq > $2
 		ORDER BY seq LIMIT $3`, chain, afterSeq, limit))
 }
 
 func (t *tx) AuditBacklog(ctx context.Context, council string) (store.AuditBacklog, error) {
 	var b store.AuditBacklog
 	var oldest *time.Time
-	err := t.tx.QueryRow(ctx, `SELECT count(*), min(time) FROM audit_records
+	err := t.q.QueryRow(ctx, `SELECT count(*), min(time) FROM audit_records
 		WHERE seq IS NULL AND ($1 = '' OR council = $1 OR chain = $1)`, council).Scan(&b.Unsealed, &oldest)
 	if oldest != nil {
 		b.Oldest = oldest.UTC()
@@ -232,5 +244,5 @@ func (t *tx) AuditBacklog(ctx context.Context, council string) (store.AuditBackl
 // reads must not look like tampering.
 func (s *Store) InSnapshot(ctx context.Context, fn func(store.Tx) error) error {
 	return classify(pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-		func(ptx pgx.Tx) error { return fn(&tx{tx: ptx, river: s.river}) }))
+		func(ptx pgx.Tx) error { return fn(newTx(ctx, ptx, s.river)) }))
 }

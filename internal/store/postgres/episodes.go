@@ -28,7 +28,7 @@ func scanEpisode(row pgx.Row) (domain.CareEpisode, error) {
 }
 
 func (t *tx) ListCareEpisodes(ctx context.Context, youngPersonID string) ([]domain.CareEpisode, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+episodeColumns+` FROM care_episodes
+	rows, err := t.q.Query(ctx, `SELECT `+episodeColumns+` FROM care_episodes
 		WHERE young_person_id = $1 ORDER BY start_date, id`, youngPersonID)
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func (t *tx) ListCareEpisodes(ctx context.Context, youngPersonID string) ([]doma
 }
 
 func (t *tx) GetCareEpisode(ctx context.Context, youngPersonID, id string) (domain.CareEpisode, error) {
-	e, err := scanEpisode(t.tx.QueryRow(ctx, `SELECT `+episodeColumns+` FROM care_episodes
+	e, err := scanEpisode(t.q.QueryRow(ctx, `SELECT `+episodeColumns+` FROM care_episodes
 		WHERE id = $1 AND young_person_id = $2`, id, youngPersonID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, store.ErrCareEpisodeNotFound
@@ -46,7 +46,7 @@ func (t *tx) GetCareEpisode(ctx context.Context, youngPersonID, id string) (doma
 }
 
 func (t *tx) CreateCareEpisode(ctx context.Context, e domain.CareEpisode) (domain.CareEpisode, error) {
-	created, err := scanEpisode(t.tx.QueryRow(ctx, `
+	created, err := scanEpisode(t.q.QueryRow(ctx, `
 		INSERT INTO care_episodes (id, young_person_id, start_date, end_date, legal_status,
 			placement_type, reason_ended, revision, create_time, update_time)
 		SELECT $1, id, $3::date, $4::date, $5, $6, $7, 1, $8, $9 FROM young_people WHERE id = $2
@@ -61,7 +61,7 @@ func (t *tx) CreateCareEpisode(ctx context.Context, e domain.CareEpisode) (domai
 }
 
 func (t *tx) UpdateCareEpisode(ctx context.Context, e domain.CareEpisode, ifRevision int64) (domain.CareEpisode, error) {
-	updated, err := scanEpisode(t.tx.QueryRow(ctx, `
+	updated, err := scanEpisode(t.q.QueryRow(ctx, `
 		UPDATE care_episodes SET start_date = $3::date, end_date = $4::date, legal_status = $5,
 			placement_type = $6, reason_ended = $7, revision = revision + 1, update_time = $8
 		WHERE id = $1 AND young_person_id = $2 AND ($9::bigint = 0 OR revision = $9)
@@ -78,7 +78,7 @@ func (t *tx) UpdateCareEpisode(ctx context.Context, e domain.CareEpisode, ifRevi
 }
 
 func (t *tx) DeleteCareEpisode(ctx context.Context, youngPersonID, id string, ifRevision int64) error {
-	tag, err := t.tx.Exec(ctx, `DELETE FROM care_episodes
+	tag, err := t.q.Exec(ctx, `DELETE FROM care_episodes
 		WHERE id = $1 AND young_person_id = $2 AND ($3::bigint = 0 OR revision = $3)`, id, youngPersonID, ifRevision)
 	if err != nil || tag.RowsAffected() == 1 {
 		return err

@@ -28,7 +28,7 @@ func scanFact(row pgx.Row) (domain.Fact, error) {
 
 // AddFact inserts the record only if the young person exists, in one statement.
 func (t *tx) AddFact(ctx context.Context, f domain.Fact) (domain.Fact, error) {
-	added, err := scanFact(t.tx.QueryRow(ctx, `
+	added, err := scanFact(t.q.QueryRow(ctx, `
 		INSERT INTO facts (id, young_person_id, key, value, effective_date, evidence_type, note, recorded_by,
 			organisation_id, record_time)
 		SELECT $1, y.id, $3, $4, $5::date, $6, $7, $8, $9, $10 FROM young_people y WHERE y.id = $2
@@ -43,7 +43,7 @@ func (t *tx) AddFact(ctx context.Context, f domain.Fact) (domain.Fact, error) {
 }
 
 func (t *tx) ListFacts(ctx context.Context, youngPersonID string) ([]domain.Fact, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+factColumns+` FROM facts WHERE young_person_id = $1
+	rows, err := t.q.Query(ctx, `SELECT `+factColumns+` FROM facts WHERE young_person_id = $1
 		ORDER BY record_time, id`, youngPersonID)
 	if err != nil {
 		return nil, err

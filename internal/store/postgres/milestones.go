@@ -79,7 +79,7 @@ func scanMilestone(row pgx.Row) (domain.Milestone, error) {
 }
 
 func (t *tx) GetMilestone(ctx context.Context, youngPersonID, id string) (domain.Milestone, error) {
-	m, err := scanMilestone(t.tx.QueryRow(ctx, `SELECT `+milestoneColumns+` FROM milestones m
+	m, err := scanMilestone(t.q.QueryRow(ctx, `SELECT `+milestoneColumns+` FROM milestones m
 		WHERE m.id = $1 AND m.young_person_id = $2`, id, youngPersonID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, store.ErrMilestoneNotFound
@@ -99,7 +99,7 @@ func (t *tx) ListMilestones(ctx context.Context, q store.MilestoneQuery) ([]doma
 	if q.After.ID != "" {
 		cond += " AND (m.due_date, m.id) > (" + args.add(dateArg(q.After.DueDate)) + "::date, " + args.add(q.After.ID) + "::uuid)"
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+milestoneColumns+` FROM milestones m
+	rows, err := t.q.Query(ctx, `SELECT `+milestoneColumns+` FROM milestones m
 		JOIN young_people yp ON yp.id = m.young_person_id
 		WHERE `+cond+` ORDER BY m.due_date, m.id LIMIT `+args.add(q.Limit), args...)
 	if err != nil {
@@ -113,7 +113,7 @@ func (t *tx) CreateMilestone(ctx context.Context, m domain.Milestone) (domain.Mi
 	if err != nil {
 		return m, err
 	}
-	created, err := scanMilestone(t.tx.QueryRow(ctx, `
+	created, err := scanMilestone(t.q.QueryRow(ctx, `
 		WITH m AS (
 			INSERT INTO milestones (id, young_person_id, council_id, key, occurrence, title, description,
 				area, owner_agency, statutory, due_date, lapse_date, applicable, state, evidence, recorded,
@@ -136,7 +136,7 @@ func (t *tx) UpdateMilestone(ctx context.Context, m domain.Milestone, ifRevision
 	if err != nil {
 		return m, err
 	}
-	updated, err := scanMilestone(t.tx.QueryRow(ctx, `
+	updated, err := scanMilestone(t.q.QueryRow(ctx, `
 		WITH m AS (
 			UPDATE milestones SET state = $3, scheduled_date = $4::date,
 				owner_organisation_id = nullif($5, ''), owner_person_id = nullif($6, ''),
@@ -174,7 +174,7 @@ func scanChange(row pgx.Row) (domain.MilestoneChange, error) {
 }
 
 func (t *tx) AddMilestoneChange(ctx context.Context, c domain.MilestoneChange) (domain.MilestoneChange, error) {
-	return scanChange(t.tx.QueryRow(ctx, `
+	return scanChange(t.q.QueryRow(ctx, `
 		INSERT INTO milestone_changes (milestone_id, young_person_id, action, from_state, to_state,
 			actor, reason, change_time, scheduled_date, achieved_date, owner_organisation_id, owner_person_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::date, $10::date, nullif($11, ''), nullif($12, ''))
@@ -187,7 +187,7 @@ func (t *tx) ListMilestoneChanges(ctx context.Context, milestoneID, after string
 	if after == "" {
 		after = "0"
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+changeColumns+` FROM milestone_changes
+	rows, err := t.q.Query(ctx, `SELECT `+changeColumns+` FROM milestone_changes
 		WHERE milestone_id = $1 AND milestone_changes.id > $2::bigint
 		ORDER BY milestone_changes.id LIMIT $3`, milestoneID, after, limit)
 	if err != nil {

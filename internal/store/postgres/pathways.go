@@ -14,7 +14,7 @@ import (
 // LoadPathways reads the young people, their episodes, their milestones and their fact
 // records in four statements, however many young people are asked for.
 func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwayState, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people
+	rows, err := t.q.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people
 		WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
 	if err != nil {
 		return nil, err
@@ -28,7 +28,7 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 	for i, yp := range yps {
 		out[i].YoungPerson, index[yp.ID] = yp, i
 	}
-	rows, err = t.tx.Query(ctx, `SELECT `+episodeColumns+` FROM care_episodes
+	rows, err = t.q.Query(ctx, `SELECT `+episodeColumns+` FROM care_episodes
 		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 			out[i].Episodes = append(out[i].Episodes, e)
 		}
 	}
-	rows, err = t.tx.Query(ctx, `SELECT `+milestoneColumns+` FROM milestones m
+	rows, err = t.q.Query(ctx, `SELECT `+milestoneColumns+` FROM milestones m
 		WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, ids)
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 			out[i].Milestones = append(out[i].Milestones, m)
 		}
 	}
-	rows, err = t.tx.Query(ctx, `SELECT `+factColumns+` FROM facts
+	rows, err = t.q.Query(ctx, `SELECT `+factColumns+` FROM facts
 		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, ids)
 	if err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 	// One statement, so the planned rows travel once: data-modifying CTEs all see the same
 	// snapshot, and the insert touches only planned rows while the delete and the update
 	// touch only unplanned ones.
-	_, err := t.tx.Exec(ctx, `
+	_, err := t.q.Exec(ctx, `
 		WITH p AS (
 			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
 				$7::text[], $8::bool[], $9::date[], $10::date[], $14::uuid[]) AS p(young_person_id, council_id,
@@ -147,7 +147,7 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 // StalePathways finds young people planned with another catalogue or settings revision.
 // The version is built as store.PathwayVersion builds it.
 func (t *tx) StalePathways(ctx context.Context, catalogueVersion string, limit int) ([]string, error) {
-	rows, err := t.tx.Query(ctx, `
+	rows, err := t.q.Query(ctx, `
 		SELECT y.id FROM young_people y
 		LEFT JOIN pathway_settings s ON s.council_id = y.council_id
 		WHERE y.pathway_version IS DISTINCT FROM $1 || ':' || coalesce(s.revision, 0)::text

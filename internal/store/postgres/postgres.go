@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/store"
 )
@@ -143,7 +144,7 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	defer cancel()
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = pgx.BeginFunc(txCtx, s.pool, func(ptx pgx.Tx) error { return fn(&tx{tx: ptx, river: s.river}) })
+		err = pgx.BeginFunc(txCtx, s.pool, func(ptx pgx.Tx) error { return fn(newTx(txCtx, ptx, s.river)) })
 		if err == nil || !isConflict(err) {
 			break
 		}
@@ -154,6 +155,109 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	return classify(err)
 }
+
+// InRead runs fn, which only reads and records audit entries, without a transaction: its
+// statements run in turn on one connection, each in its own snapshot as they would in a
+// READ COMMITTED transaction, and its audit records are written in one round trip after fn
+// returns nil, atomically. If they cannot be written the call fails and answers nothing
+// (fail closed). A read so pays for its statements and its audit insert, not for BEGIN and
+// COMMIT.
+func (s *Store) InRead(ctx context.Context, fn func(store.Tx) error) error {
+	rCtx, cancel := context.WithTimeout(ctx, txBudget(ctx, s.maxTx))
+	defer cancel()
+	err := s.inRead(rCtx, fn)
+	if err != nil && rCtx.Err() != nil && ctx.Err() == nil {
+		return errs.Wrap(err, errs.Unavailable, errs.ReasonStoreUnavailable,
+			"the database did not answer in time; retry with backoff")
+	}
+	return classify(err)
+}
+
+func (s *Store) inRead(ctx context.Context, fn func(store.Tx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	var audits []audit.Record
+	if err := fn(&tx{q: readOnly{within{conn, ctx}}, river: s.river, audits: &audits}); err != nil {
+		return err
+	}
+	if len(audits) == 0 {
+		return nil
+	}
+	// One batch is one implicit transaction: every record or none.
+	b := &pgx.Batch{}
+	for _, r := range audits {
+		queueAudit(b, r)
+	}
+	return conn.SendBatch(ctx, b).Close()
+}
+
+// readOnly refuses, before sending it, a statement that would write: in InRead each runs in
+// autocommit, so a write would commit on its own, whatever became of the call.
+type readOnly struct{ q querier }
+
+// ErrWriteInRead is a store method that writes called within InRead: a programming error.
+var ErrWriteInRead = errors.New("postgres: a statement that writes was run in a read (InRead)")
+
+func writes(sql string) bool {
+	word, rest, _ := strings.Cut(strings.TrimSpace(sql), " ")
+	for _, w := range []string{"INSERT", "UPDATE", "DELETE", "MERGE", "LOCK", "TRUNCATE", "CALL", "SET"} {
+		if strings.EqualFold(word, w) {
+			return true
+		}
+	}
+	upper := strings.ToUpper(rest)
+	return strings.EqualFold(word, "WITH") && (strings.Contains(upper, "INSERT ") || strings.Contains(upper, "UPDATE ") ||
+		strings.Contains(upper, "DELETE ")) || strings.Contains(upper, " FOR UPDATE") || strings.Contains(upper, " FOR SHARE") ||
+		strings.Contains(upper, " FOR NO KEY UPDATE")
+}
+
+func (r readOnly) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if writes(sql) {
+		return pgconn.CommandTag{}, ErrWriteInRead
+	}
+	return r.q.Exec(ctx, sql, args...)
+}
+
+func (r readOnly) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if writes(sql) {
+		return nil, ErrWriteInRead
+	}
+	return r.q.Query(ctx, sql, args...)
+}
+
+func (r readOnly) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if writes(sql) {
+		return errRow{ErrWriteInRead}
+	}
+	return r.q.QueryRow(ctx, sql, args...)
+}
+
+func (r readOnly) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	for _, q := range b.QueuedQueries {
+		if writes(q.SQL) {
+			return errBatch{err: ErrWriteInRead}
+		}
+	}
+	return r.q.SendBatch(ctx, b)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// errBatch answers every result of a refused batch with its error.
+type errBatch struct {
+	pgx.BatchResults // the methods not overridden here are not called on a refused batch
+	err              error
+}
+
+func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
+func (b errBatch) Close() error                     { return b.err }
 
 // txBudget is how long a transaction may take: what is left of ctx's time less a reserve
 // for answering (a tenth, at most a second), and at most maxTx.
@@ -166,9 +270,51 @@ func txBudget(ctx context.Context, maxTx time.Duration) time.Duration {
 	return min(maxTx, left-min(left/10, time.Second))
 }
 
+// querier is what a store method sends statements to: a transaction, or, for InRead, one
+// connection in autocommit.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
 type tx struct {
-	tx    pgx.Tx
+	q     querier
+	tx    pgx.Tx // nil in InRead, which queues no jobs
 	river *river.Client[pgx.Tx]
+	// audits, when not nil, collects the audit records of an InRead to write when it ends.
+	audits *[]audit.Record
+}
+
+// newTx is the store's view of ptx, begun with ctx: its statements run within ctx's deadline,
+// whatever context the caller passes them, so that a database that stops answering in the
+// middle of a transaction fails it in time too.
+func newTx(ctx context.Context, ptx pgx.Tx, r *river.Client[pgx.Tx]) *tx {
+	return &tx{q: within{ptx, ctx}, tx: ptx, river: r}
+}
+
+// within runs statements under ctx: the transaction's or read's deadline, which derives from
+// the call's context, so a caller's cancellation reaches them too.
+type within struct {
+	q   querier
+	ctx context.Context
+}
+
+func (w within) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return w.q.Exec(w.ctx, sql, args...)
+}
+
+func (w within) Query(_ context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return w.q.Query(w.ctx, sql, args...)
+}
+
+func (w within) QueryRow(_ context.Context, sql string, args ...any) pgx.Row {
+	return w.q.QueryRow(w.ctx, sql, args...)
+}
+
+func (w within) SendBatch(_ context.Context, b *pgx.Batch) pgx.BatchResults {
+	return w.q.SendBatch(w.ctx, b)
 }
 
 func isConflict(err error) bool {

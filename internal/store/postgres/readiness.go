@@ -109,7 +109,7 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 		born, fixBy = append(born, r.EighteenthBirthday.String()), append(fixBy, fix)
 		assessed, valid = append(assessed, r.AssessedOn.String()), append(valid, r.ValidUntil.String())
 	}
-	_, err := t.tx.Exec(ctx, `
+	_, err := t.q.Exec(ctx, `
 		INSERT INTO readiness AS r (young_person_id, council_id, eighteenth_birthday, rating, rating_rank,
 			failing_checks, failing_ambitions, fix_by, assessed_on, valid_until, version)
 		SELECT p.young_person_id, p.council_id, p.eighteenth_birthday, p.rating, p.rating_rank,
@@ -143,7 +143,7 @@ func (t *tx) StaleReadiness(ctx context.Context, q store.StaleReadinessQuery) ([
 		if q.CouncilID != "" {
 			cond += " AND y.council_id = " + args.add(q.CouncilID)
 		}
-		rows, err := t.tx.Query(ctx, `SELECT y.id FROM young_people y WHERE `+cond+`
+		rows, err := t.q.Query(ctx, `SELECT y.id FROM young_people y WHERE `+cond+`
 			ORDER BY y.id LIMIT `+args.add(q.Limit)+` FOR UPDATE OF y SKIP LOCKED`, args...)
 		if err != nil {
 			return nil, err
@@ -153,7 +153,7 @@ func (t *tx) StaleReadiness(ctx context.Context, q store.StaleReadinessQuery) ([
 			return locked, err
 		}
 		args = sqlArgs{locked}
-		rows, err = t.tx.Query(ctx, `SELECT y.id FROM unnest($1::uuid[]) AS y(id)
+		rows, err = t.q.Query(ctx, `SELECT y.id FROM unnest($1::uuid[]) AS y(id)
 			WHERE `+noFreshReadiness(q, &args)+` ORDER BY y.id`, args...)
 		if err != nil {
 			return nil, err
@@ -263,7 +263,7 @@ func (t *tx) ListReadiness(ctx context.Context, q store.ReadinessQuery) ([]store
 		}
 		cond += " AND (" + expr + ", r.young_person_id) > (" + args.add(v) + "::" + typ + ", " + args.add(id) + "::uuid)"
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+readinessColumns+`, `+joinedYoungPersonColumns+`
+	rows, err := t.q.Query(ctx, `SELECT `+readinessColumns+`, `+joinedYoungPersonColumns+`
 		FROM readiness r JOIN young_people y ON y.id = r.young_person_id
 		WHERE `+cond+` ORDER BY `+expr+`, r.young_person_id LIMIT `+args.add(q.Limit), args...)
 	if err != nil {
@@ -296,7 +296,7 @@ func (t *tx) CountReadiness(ctx context.Context, q store.ReadinessQuery) (store.
 	if err != nil {
 		return store.ReadinessCounts{}, err
 	}
-	rows, err := t.tx.Query(ctx, `SELECT k.kind, k.key, count(*)
+	rows, err := t.q.Query(ctx, `SELECT k.kind, k.key, count(*)
 		FROM readiness r JOIN young_people y ON y.id = r.young_person_id
 		CROSS JOIN LATERAL unnest(ARRAY[r.rating] || r.failing_checks || r.failing_ambitions,
 			ARRAY[0] || array_fill(1, ARRAY[cardinality(r.failing_checks)])

@@ -55,7 +55,7 @@ func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.R
 		states[i], reasons[i], snoozes[i] = string(r.State), r.CancelReason, timestampArg(r.SnoozeUntil)
 		creates[i], updates[i] = r.CreateTime, r.UpdateTime
 	}
-	rows, err := t.tx.Query(ctx, `
+	rows, err := t.q.Query(ctx, `
 		WITH p AS (
 			SELECT DISTINCT ON (young_person_id, rule, milestone_id, due_on, recipient) *
 			FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[],
@@ -93,7 +93,7 @@ func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.R
 }
 
 func (t *tx) GetReminder(ctx context.Context, id string) (domain.Reminder, error) {
-	r, err := scanReminder(t.tx.QueryRow(ctx, `SELECT `+reminderColumns+` FROM reminders WHERE id = $1`, id))
+	r, err := scanReminder(t.q.QueryRow(ctx, `SELECT `+reminderColumns+` FROM reminders WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, store.ErrReminderNotFound
 	}
@@ -125,7 +125,7 @@ func (t *tx) ListReminders(ctx context.Context, q store.ReminderQuery) ([]domain
 	if q.Oldest {
 		order = "id"
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+reminderColumns+` FROM reminders WHERE `+cond+
+	rows, err := t.q.Query(ctx, `SELECT `+reminderColumns+` FROM reminders WHERE `+cond+
 		` ORDER BY `+order+` LIMIT `+args.add(q.Limit), args...)
 	if err != nil {
 		return nil, err
@@ -135,7 +135,7 @@ func (t *tx) ListReminders(ctx context.Context, q store.ReminderQuery) ([]domain
 
 // UpdateReminder changes what can change of a reminder: its state, snooze and cancel reason.
 func (t *tx) UpdateReminder(ctx context.Context, r domain.Reminder, ifRevision int64) (domain.Reminder, error) {
-	updated, err := scanReminder(t.tx.QueryRow(ctx, `UPDATE reminders SET state = $2, snooze_until = $3,
+	updated, err := scanReminder(t.q.QueryRow(ctx, `UPDATE reminders SET state = $2, snooze_until = $3,
 		cancel_reason = $4, update_time = $5, revision = revision + 1
 		WHERE id = $1 AND ($6::bigint = 0 OR revision = $6) RETURNING `+reminderColumns,
 		r.ID, string(r.State), timestampArg(r.SnoozeUntil), r.CancelReason, r.UpdateTime, ifRevision))
@@ -150,7 +150,7 @@ func (t *tx) CancelReminders(ctx context.Context, ids []string, reason string, n
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := t.tx.Exec(ctx, `
+	_, err := t.q.Exec(ctx, `
 		WITH cancelled AS (
 			UPDATE reminders SET state = 'CANCELLED', cancel_reason = $2, update_time = $3, revision = revision + 1
 			WHERE id = ANY($1::uuid[]) AND state = 'OPEN'
@@ -164,13 +164,13 @@ func (t *tx) CancelReminders(ctx context.Context, ids []string, reason string, n
 // zero time.
 func (t *tx) SetReminderSchedule(ctx context.Context, youngPersonID string, next time.Time) error {
 	if next.IsZero() {
-		_, err := t.tx.Exec(ctx, `DELETE FROM reminder_schedules WHERE young_person_id = $1`, youngPersonID)
+		_, err := t.q.Exec(ctx, `DELETE FROM reminder_schedules WHERE young_person_id = $1`, youngPersonID)
 		return err
 	}
 	// Inserted only if the young person exists, so that a missing one does not abort the
 	// transaction with a key violation.
 	var id string
-	err := t.tx.QueryRow(ctx, `INSERT INTO reminder_schedules (young_person_id, next_time)
+	err := t.q.QueryRow(ctx, `INSERT INTO reminder_schedules (young_person_id, next_time)
 		SELECT y.id, $2 FROM young_people y WHERE y.id = $1
 		ON CONFLICT (young_person_id) DO UPDATE SET next_time = excluded.next_time
 		RETURNING young_person_id`, youngPersonID, next).Scan(&id)
@@ -183,7 +183,7 @@ func (t *tx) SetReminderSchedule(ctx context.Context, youngPersonID string, next
 // HastenReminderSchedules locks the rows it moves in young-person order, so that two of
 // it, or it and the sweep, never wait on each other in a cycle.
 func (t *tx) HastenReminderSchedules(ctx context.Context, councilID, partnerID string, at time.Time) error {
-	_, err := t.tx.Exec(ctx, `UPDATE reminder_schedules SET next_time = $3
+	_, err := t.q.Exec(ctx, `UPDATE reminder_schedules SET next_time = $3
 		WHERE young_person_id IN (
 			SELECT s.young_person_id FROM reminder_schedules s
 			JOIN young_people y ON y.id = s.young_person_id
@@ -197,7 +197,7 @@ func (t *tx) HastenCaseloads(ctx context.Context, councilID string, adviserIDs [
 	if len(adviserIDs) == 0 {
 		return nil
 	}
-	_, err := t.tx.Exec(ctx, `UPDATE reminder_schedules SET next_time = $3
+	_, err := t.q.Exec(ctx, `UPDATE reminder_schedules SET next_time = $3
 		WHERE young_person_id IN (
 			SELECT s.young_person_id FROM reminder_schedules s
 			JOIN young_people y ON y.id = s.young_person_id
@@ -213,7 +213,7 @@ func (t *tx) HastenCaseloads(ctx context.Context, councilID string, adviserIDs [
 // is skipped without the schedule row being touched. next_time is in a row locked, so a row
 // another transaction moved on meanwhile is checked again and left out.
 func (t *tx) DueReminderSchedules(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	rows, err := t.tx.Query(ctx, `SELECT s.young_person_id FROM reminder_schedules s
+	rows, err := t.q.Query(ctx, `SELECT s.young_person_id FROM reminder_schedules s
 		JOIN young_people y ON y.id = s.young_person_id
 		WHERE s.next_time <= $1
 		ORDER BY s.next_time, s.young_person_id LIMIT $2

@@ -9,7 +9,7 @@ import (
 
 func (t *tx) ClaimRequest(ctx context.Context, r store.Request) (store.Request, bool, error) {
 	// ON CONFLICT waits for a concurrent claim of the same id to commit or roll back.
-	tag, err := t.tx.Exec(ctx, `
+	tag, err := t.q.Exec(ctx, `
 		INSERT INTO client_requests (scope, request_id, request_hash, resource_id, create_time)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
 		r.Scope, r.ID, r.Hash, r.ResourceID, r.CreateTime)
@@ -21,7 +21,7 @@ func (t *tx) ClaimRequest(ctx context.Context, r store.Request) (store.Request, 
 		return r, true, nil
 	}
 	var existing store.Request
-	err = t.tx.QueryRow(ctx, `
+	err = t.q.QueryRow(ctx, `
 		SELECT scope, request_id, request_hash, resource_id, create_time
 		FROM client_requests WHERE scope = $1 AND request_id = $2`, r.Scope, r.ID).
 		Scan(&existing.Scope, &existing.ID, &existing.Hash, &existing.ResourceID, &existing.CreateTime)

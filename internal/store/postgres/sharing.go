@@ -29,7 +29,7 @@ func scanAgreement(row pgx.Row) (domain.SharingAgreement, error) {
 }
 
 func (t *tx) GetSharingAgreement(ctx context.Context, id string) (domain.SharingAgreement, error) {
-	a, err := scanAgreement(t.tx.QueryRow(ctx, `SELECT `+agreementColumns+` FROM sharing_agreements WHERE id = $1`, id))
+	a, err := scanAgreement(t.q.QueryRow(ctx, `SELECT `+agreementColumns+` FROM sharing_agreements WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, store.ErrSharingAgreementNotFound
 	}
@@ -40,7 +40,7 @@ func (t *tx) ListSharingAgreements(ctx context.Context, councilID, afterID strin
 	if afterID == "" {
 		afterID = zeroUUID
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+agreementColumns+` FROM sharing_agreements
+	rows, err := t.q.Query(ctx, `SELECT `+agreementColumns+` FROM sharing_agreements
 		WHERE council_id = $1 AND id > $2::uuid ORDER BY id LIMIT $3`, councilID, afterID, limit)
 	if err != nil {
 		return nil, err
@@ -49,7 +49,7 @@ func (t *tx) ListSharingAgreements(ctx context.Context, councilID, afterID strin
 }
 
 func (t *tx) PartnerCouncils(ctx context.Context, partnerID string) ([]string, error) {
-	rows, err := t.tx.Query(ctx, `SELECT DISTINCT council_id FROM sharing_agreements WHERE partner_id = $1
+	rows, err := t.q.Query(ctx, `SELECT DISTINCT council_id FROM sharing_agreements WHERE partner_id = $1
 		ORDER BY council_id`, partnerID)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func (t *tx) PartnerCouncils(ctx context.Context, partnerID string) ([]string, e
 }
 
 func (t *tx) CreateSharingAgreement(ctx context.Context, a domain.SharingAgreement) (domain.SharingAgreement, error) {
-	created, err := scanAgreement(t.tx.QueryRow(ctx, `INSERT INTO sharing_agreements (id, council_id, partner_id,
+	created, err := scanAgreement(t.q.QueryRow(ctx, `INSERT INTO sharing_agreements (id, council_id, partner_id,
 		purpose, start_date, end_date, reference, revision, create_time, update_time)
 		VALUES ($1, $2, $3, $4, $5::date, $6::date, $7, 1, $8, $9) RETURNING `+agreementColumns,
 		a.ID, a.CouncilID, a.PartnerID, string(a.Purpose), dateArg(a.Start), dateArg(a.End), a.Reference,
@@ -67,7 +67,7 @@ func (t *tx) CreateSharingAgreement(ctx context.Context, a domain.SharingAgreeme
 }
 
 func (t *tx) UpdateSharingAgreement(ctx context.Context, a domain.SharingAgreement, ifRevision int64) (domain.SharingAgreement, error) {
-	updated, err := scanAgreement(t.tx.QueryRow(ctx, `UPDATE sharing_agreements SET start_date = $2::date,
+	updated, err := scanAgreement(t.q.QueryRow(ctx, `UPDATE sharing_agreements SET start_date = $2::date,
 		end_date = $3::date, reference = $4, revision = revision + 1, update_time = $5
 		WHERE id = $1 AND ($6::bigint = 0 OR revision = $6) RETURNING `+agreementColumns,
 		a.ID, dateArg(a.Start), dateArg(a.End), a.Reference, a.UpdateTime, ifRevision))
@@ -95,7 +95,7 @@ func scanShare(row pgx.Row) (domain.Share, error) {
 }
 
 func (t *tx) ListShares(ctx context.Context, youngPersonID string) ([]domain.Share, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+shareColumns+` FROM shares WHERE young_person_id = $1
+	rows, err := t.q.Query(ctx, `SELECT `+shareColumns+` FROM shares WHERE young_person_id = $1
 		ORDER BY create_time DESC, id DESC`, youngPersonID)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (t *tx) ListShares(ctx context.Context, youngPersonID string) ([]domain.Sha
 }
 
 func (t *tx) GetShare(ctx context.Context, youngPersonID, id string) (domain.Share, error) {
-	s, err := scanShare(t.tx.QueryRow(ctx, `SELECT `+shareColumns+` FROM shares WHERE id = $1 AND young_person_id = $2`,
+	s, err := scanShare(t.q.QueryRow(ctx, `SELECT `+shareColumns+` FROM shares WHERE id = $1 AND young_person_id = $2`,
 		id, youngPersonID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, store.ErrShareNotFound
@@ -114,7 +114,7 @@ func (t *tx) GetShare(ctx context.Context, youngPersonID, id string) (domain.Sha
 
 // CreateShare inserts the share only if the young person exists, in one statement.
 func (t *tx) CreateShare(ctx context.Context, s domain.Share) (domain.Share, error) {
-	created, err := scanShare(t.tx.QueryRow(ctx, `INSERT INTO shares (id, young_person_id, partner_id, purpose,
+	created, err := scanShare(t.q.QueryRow(ctx, `INSERT INTO shares (id, young_person_id, partner_id, purpose,
 		basis, start_date, expiry_date, withdraw_time, withdraw_reason, recorded_by, revision, create_time)
 		SELECT $1, y.id, $3, $4, $5, $6::date, $7::date, $8::timestamptz, $9, $10, 1, $11
 		FROM young_people y WHERE y.id = $2
@@ -128,7 +128,7 @@ func (t *tx) CreateShare(ctx context.Context, s domain.Share) (domain.Share, err
 }
 
 func (t *tx) UpdateShare(ctx context.Context, s domain.Share, ifRevision int64) (domain.Share, error) {
-	updated, err := scanShare(t.tx.QueryRow(ctx, `UPDATE shares SET withdraw_time = $3, withdraw_reason = $4,
+	updated, err := scanShare(t.q.QueryRow(ctx, `UPDATE shares SET withdraw_time = $3, withdraw_reason = $4,
 		revision = revision + 1 WHERE id = $1 AND young_person_id = $2 AND ($5::bigint = 0 OR revision = $5)
 		RETURNING `+shareColumns, s.ID, s.YoungPersonID, timestampArg(s.WithdrawTime), s.WithdrawReason, ifRevision))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -151,7 +151,7 @@ func (t *tx) ListSharedYoungPeople(ctx context.Context, q store.SharedQuery) ([]
 	if len(q.YoungPersonIDs) > 0 {
 		ids = q.YoungPersonIDs
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people y
+	rows, err := t.q.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people y
 		WHERE y.id > $5::uuid AND ($4::date IS NULL OR y.date_of_birth > $4::date) AND ($7 = '' OR y.id = nullif($7, '')::uuid)
 		AND ($8::uuid[] IS NULL OR y.id = ANY($8::uuid[]))
 		AND EXISTS (SELECT 1 FROM shares s WHERE s.young_person_id = y.id AND s.partner_id = $1

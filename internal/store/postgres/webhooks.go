@@ -69,7 +69,7 @@ func scanEndpoint(row pgx.Row) (domain.WebhookEndpoint, error) {
 }
 
 func (t *tx) CreateWebhookEndpoint(ctx context.Context, e domain.WebhookEndpoint) (domain.WebhookEndpoint, error) {
-	created, err := scanEndpoint(t.tx.QueryRow(ctx, `INSERT INTO webhook_endpoints AS e (id, organisation_id, url,
+	created, err := scanEndpoint(t.q.QueryRow(ctx, `INSERT INTO webhook_endpoints AS e (id, organisation_id, url,
 		description, disabled, disabled_reason, secrets, revision, create_time, update_time)
 		VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 1, $8, $9) RETURNING `+endpointColumns,
 		e.ID, e.OrganisationID, e.URL, e.Description, e.Disabled, e.DisabledReason, secretsArg(e.Secrets),
@@ -78,7 +78,7 @@ func (t *tx) CreateWebhookEndpoint(ctx context.Context, e domain.WebhookEndpoint
 }
 
 func (t *tx) GetWebhookEndpoint(ctx context.Context, id string) (domain.WebhookEndpoint, error) {
-	e, err := scanEndpoint(t.tx.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints e WHERE e.id = $1`, id))
+	e, err := scanEndpoint(t.q.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints e WHERE e.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, store.ErrWebhookEndpointNotFound
 	}
@@ -86,7 +86,7 @@ func (t *tx) GetWebhookEndpoint(ctx context.Context, id string) (domain.WebhookE
 }
 
 func (t *tx) ListWebhookEndpoints(ctx context.Context, organisationID, afterID string, limit int) ([]domain.WebhookEndpoint, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints e
+	rows, err := t.q.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints e
 		WHERE ($1 = '' OR e.organisation_id = $1) AND e.id > $2 ORDER BY e.id LIMIT $3`, organisationID, afterID, limit)
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func (t *tx) ListWebhookEndpoints(ctx context.Context, organisationID, afterID s
 
 // UpdateWebhookEndpoint changes everything but the organisation and create time.
 func (t *tx) UpdateWebhookEndpoint(ctx context.Context, e domain.WebhookEndpoint, ifRevision int64) (domain.WebhookEndpoint, error) {
-	updated, err := scanEndpoint(t.tx.QueryRow(ctx, `UPDATE webhook_endpoints e SET url = $2, description = $3,
+	updated, err := scanEndpoint(t.q.QueryRow(ctx, `UPDATE webhook_endpoints e SET url = $2, description = $3,
 		disabled = $4, disabled_reason = $5, secrets = $6::jsonb, update_time = $7, revision = e.revision + 1
 		WHERE e.id = $1 AND ($8::bigint = 0 OR e.revision = $8) RETURNING `+endpointColumns,
 		e.ID, e.URL, e.Description, e.Disabled, e.DisabledReason, secretsArg(e.Secrets), e.UpdateTime, ifRevision))
@@ -145,7 +145,7 @@ func (t *tx) AddDeliveries(ctx context.Context, ds []domain.Delivery) ([]domain.
 		webhookIDs[i], states[i], lastErrors[i], attempts[i] = d.WebhookID, string(d.State), d.LastError, int32(d.Attempts)
 		nexts[i], delivered[i], creates[i], updates[i] = timestampArg(d.NextAttemptTime), timestampArg(d.DeliverTime), d.CreateTime, d.UpdateTime
 	}
-	rows, err := t.tx.Query(ctx, `
+	rows, err := t.q.Query(ctx, `
 		WITH p AS (
 			SELECT DISTINCT ON (reminder_id, endpoint_id) *
 			FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
@@ -197,7 +197,7 @@ func (t *tx) AddDeliveries(ctx context.Context, ds []domain.Delivery) ([]domain.
 }
 
 func (t *tx) GetDelivery(ctx context.Context, id string) (domain.Delivery, error) {
-	d, err := scanDelivery(t.tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))
+	d, err := scanDelivery(t.q.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, store.ErrDeliveryNotFound
 	}
@@ -206,7 +206,7 @@ func (t *tx) GetDelivery(ctx context.Context, id string) (domain.Delivery, error
 
 // UpdateDelivery stores the outcome of an attempt; the rest of the delivery never changes.
 func (t *tx) UpdateDelivery(ctx context.Context, d domain.Delivery) (domain.Delivery, error) {
-	updated, err := scanDelivery(t.tx.QueryRow(ctx, `UPDATE webhook_deliveries SET state = $2, attempts = $3,
+	updated, err := scanDelivery(t.q.QueryRow(ctx, `UPDATE webhook_deliveries SET state = $2, attempts = $3,
 		next_attempt_time = $4, last_error = $5, update_time = $6, deliver_time = $7
 		WHERE id = $1 RETURNING `+deliveryColumns,
 		d.ID, string(d.State), d.Attempts, timestampArg(d.NextAttemptTime), d.LastError, d.UpdateTime,
@@ -235,7 +235,7 @@ func (t *tx) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]domai
 	if q.BeforeID != "" {
 		cond += " AND id < " + args.add(q.BeforeID) + "::uuid"
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+cond+
+	rows, err := t.q.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+cond+
 		` ORDER BY id DESC LIMIT `+args.add(q.Limit), args...)
 	if err != nil {
 		return nil, err
@@ -244,7 +244,7 @@ func (t *tx) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]domai
 }
 
 func (t *tx) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]domain.Delivery, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries
+	rows, err := t.q.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries
 		WHERE state = 'PENDING' AND next_attempt_time <= $1
 		ORDER BY next_attempt_time, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
 	if err != nil {

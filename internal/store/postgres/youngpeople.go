@@ -52,7 +52,7 @@ func (t *tx) LockYoungPerson(ctx context.Context, id string) (domain.YoungPerson
 }
 
 func (t *tx) LockYoungPeople(ctx context.Context, ids []string) ([]domain.YoungPerson, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people
+	rows, err := t.q.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people
 		WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (t *tx) LockYoungPeople(ctx context.Context, ids []string) ([]domain.YoungP
 }
 
 func (t *tx) AllocateYoungPeople(ctx context.Context, ids []string, adviserID string, at time.Time) ([]domain.YoungPerson, error) {
-	rows, err := t.tx.Query(ctx, `
+	rows, err := t.q.Query(ctx, `
 		WITH allocated AS (
 			UPDATE young_people SET personal_adviser_id = nullif($2, ''), revision = revision + 1, update_time = $3
 			WHERE id = ANY($1::uuid[])
@@ -74,7 +74,7 @@ func (t *tx) AllocateYoungPeople(ctx context.Context, ids []string, adviserID st
 }
 
 func (t *tx) getYoungPerson(ctx context.Context, id, lock string) (domain.YoungPerson, error) {
-	yp, err := scanYoungPerson(t.tx.QueryRow(ctx,
+	yp, err := scanYoungPerson(t.q.QueryRow(ctx,
 		`SELECT `+youngPersonColumns+` FROM young_people WHERE id = $1`+lock, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return yp, store.ErrYoungPersonNotFound
@@ -91,7 +91,7 @@ func (t *tx) ListYoungPeople(ctx context.Context, q store.YoungPeopleQuery) ([]d
 	if len(q.IDs) > 0 {
 		cond += " AND id = ANY(" + args.add(q.IDs) + "::uuid[])"
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people WHERE `+cond+
+	rows, err := t.q.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people WHERE `+cond+
 		` ORDER BY id LIMIT `+args.add(q.Limit), args...)
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (t *tx) ListYoungPeople(ctx context.Context, q store.YoungPeopleQuery) ([]d
 }
 
 func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (domain.YoungPerson, error) {
-	created, err := scanYoungPerson(t.tx.QueryRow(ctx, `
+	created, err := scanYoungPerson(t.q.QueryRow(ctx, `
 		INSERT INTO young_people (id, council_id, case_reference, given_name, family_name,
 			preferred_name, date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability,
 			open_to_camhs, in_education_or_training, personal_adviser_id, revision, create_time, update_time,
@@ -115,7 +115,7 @@ func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (doma
 }
 
 func (t *tx) UpdateYoungPerson(ctx context.Context, yp domain.YoungPerson, ifRevision int64) (domain.YoungPerson, error) {
-	updated, err := scanYoungPerson(t.tx.QueryRow(ctx, `
+	updated, err := scanYoungPerson(t.q.QueryRow(ctx, `
 		UPDATE young_people SET council_id = $2, case_reference = $3, given_name = $4,
 			family_name = $5, preferred_name = $6, date_of_birth = $7::date,
 			unaccompanied_asylum_seeking_child = $8, ehc_plan = $9, disability = $10,
@@ -135,7 +135,7 @@ func (t *tx) UpdateYoungPerson(ctx context.Context, yp domain.YoungPerson, ifRev
 }
 
 func (t *tx) DeleteYoungPerson(ctx context.Context, id string, ifRevision int64) error {
-	tag, err := t.tx.Exec(ctx,
+	tag, err := t.q.Exec(ctx,
 		`DELETE FROM young_people WHERE id = $1 AND ($2::bigint = 0 OR revision = $2)`, id, ifRevision)
 	if err != nil {
 		return err
@@ -150,7 +150,7 @@ func (t *tx) DeleteYoungPerson(ctx context.Context, id string, ifRevision int64)
 // row is missing (notFound) or its revision has moved on.
 func (t *tx) missingOrStale(ctx context.Context, table, id string, notFound error) error {
 	var exists bool
-	if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists); err != nil {
+	if err := t.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists); err != nil {
 		return err
 	}
 	if exists {

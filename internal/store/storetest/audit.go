@@ -385,6 +385,41 @@ func testAudit(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("ReadsRecordTheirAuditAllOrNone", func(t *testing.T) {
+		s := newStore(t)
+		yp := createEach(t, s, store.Tx.CreateYoungPerson, youngPerson("read-1"))[0]
+		err := s.InRead(ctx, func(tx store.Tx) error {
+			if _, err := tx.GetYoungPerson(ctx, yp.ID); err != nil {
+				return err
+			}
+			for i, id := range []string{"read-a", "read-b"} {
+				if _, err := tx.AppendAudit(ctx, auditRecord(id, "council-a", "pa-1", "council-a", i, yp.ID)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("InRead = %v", err)
+		}
+		failed := errors.New("the read failed")
+		err = s.InRead(ctx, func(tx store.Tx) error {
+			if _, err := tx.AppendAudit(ctx, auditRecord("read-lost", "council-a", "pa-1", "council-a", 2, yp.ID)); err != nil {
+				return err
+			}
+			return failed
+		})
+		if !errors.Is(err, failed) {
+			t.Fatalf("InRead = %v, want the read's error", err)
+		}
+		if got := requestIDs(listAudit(t, s, store.AuditQuery{Limit: 10})); !slices.Equal(got, []string{"read-b", "read-a"}) {
+			t.Fatalf("audit records after two reads, one failed: %v", got)
+		}
+		if b := auditBacklog(t, s, ""); b.Unsealed != 2 {
+			t.Fatalf("the read's records are not waiting to be sealed: %+v", b)
+		}
+	})
+
 	t.Run("RollbackLeavesNoRecord", func(t *testing.T) {
 		s := newStore(t)
 		appendAudit(t, s, auditRecord("r1", "council-a", "pa-1", "council-a", 0), auditRecord("r2", "council-a", "pa-1", "council-a", 1))
