@@ -44,6 +44,7 @@ import (
 	"github.com/carepath/carepath/internal/platform/authn"
 	"github.com/carepath/carepath/internal/platform/gateway"
 	"github.com/carepath/carepath/internal/platform/grpcx"
+	"github.com/carepath/carepath/internal/platform/ratelimit"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/memory"
 	"github.com/carepath/carepath/internal/store/postgres"
@@ -179,8 +180,10 @@ func (a *App) open(ctx context.Context) error {
 	// call, or by another process, which the cache's TTL bounds like another replica).
 	a.calls = guard.Watch(calls)
 	a.health = health.NewServer()
+	// One limiter for both gRPC servers, so REST and gRPC calls count together.
+	limited := ratelimit.New(cfg.rateLimits()).Guarded(guard)
 	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
-		s := grpcx.NewServer(log, metrics, validator, guard, opts...)
+		s := grpcx.NewServer(log, metrics, validator, limited, opts...)
 		a.register(s)
 		if cfg.Reflection {
 			reflection.Register(s)
