@@ -76,6 +76,8 @@ func TestValidate(t *testing.T) {
 		"client CA without TLS":   func(c *Config) { c.TLSClientCAFile = "ca.pem" },
 		"negative cache TTL":      func(c *Config) { c.PrincipalCacheTTL = -time.Second },
 		"cache TTL over 5m":       func(c *Config) { c.PrincipalCacheTTL = 5*time.Minute + time.Second },
+		"negative rate limit":     func(c *Config) { c.RateLimitPrincipal = -1 },
+		"rate limit, no burst":    func(c *Config) { c.RateLimitOrganisationBurst = 0 },
 	} {
 		cfg := Defaults()
 		mutate(&cfg)
@@ -85,6 +87,11 @@ func TestValidate(t *testing.T) {
 	}
 	if err := Defaults().Validate(); err != nil {
 		t.Fatalf("defaults are invalid: %v", err)
+	}
+	off := Defaults()
+	off.RateLimitPrincipal, off.RateLimitPrincipalBurst = 0, 0 // no limit needs no burst
+	if err := off.Validate(); err != nil {
+		t.Fatalf("rate limits off are invalid: %v", err)
 	}
 }
 

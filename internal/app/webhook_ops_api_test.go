@@ -80,6 +80,11 @@ func TestWebhookRedeliveryAndReplay(t *testing.T) {
 			}
 			eventually(t, "the redelivery", func() bool { return delivered(first["webhookId"].(string)) })
 
+			for _, bad := range []time.Time{testclock.Now().Add(time.Hour), testclock.Now().Add(-91 * 24 * time.Hour)} {
+				wantRESTError(t, admin.do(t, "POST", "/v1/"+ep+":replay", fmt.Sprintf(`{"since": %q}`, bad.Format(time.RFC3339))),
+					400, "INVALID_ARGUMENT", "REQUEST_INVALID", "since")
+			}
+
 			// Replay since an hour ago, one delivery a call: each failed one once, and the
 			// one just redelivered again, oldest first.
 			replayed := map[string]bool{}
