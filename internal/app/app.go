@@ -181,7 +181,7 @@ func (a *App) open(ctx context.Context) error {
 	a.calls = guard.Watch(calls)
 	a.health = health.NewServer()
 	// One limiter for both gRPC servers, so REST and gRPC calls count together.
-	limited := ratelimit.New(cfg.rateLimits()).Guarded(guard)
+	limited := ratelimit.New(cfg.rateLimits(rateLimited(registry))).Guarded(guard)
 	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
 		s := grpcx.NewServer(log, metrics, validator, limited, opts...)
 		a.register(s)
@@ -585,4 +585,18 @@ func (a *App) setServing(ok bool) {
 	for _, name := range a.services {
 		a.health.SetServingStatus(name, st)
 	}
+}
+
+// rateLimited counts the calls the rate limits refused, by the limit reached
+// (carepath_rate_limited_total{limit}): a partner's script hitting its limit shows here.
+func rateLimited(reg prometheus.Registerer) func(kind string) {
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "carepath_rate_limited_total",
+		Help: "Calls refused with RESOURCE_EXHAUSTED by the rate limits, by the limit reached: principal or organisation.",
+	}, []string{"limit"})
+	for _, kind := range []string{ratelimit.KindPrincipal, ratelimit.KindOrganisation} {
+		refused.WithLabelValues(kind)
+	}
+	reg.MustRegister(refused)
+	return func(kind string) { refused.WithLabelValues(kind).Inc() }
 }

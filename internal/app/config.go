@@ -378,11 +378,12 @@ func redact(databaseURL string) string {
 
 // rateLimits are the limits the configuration sets. Buckets fill on the real time, like
 // token lifetimes (TokenClock, the tests' seam), never on a shifted service clock.
-func (c Config) rateLimits() ratelimit.Config {
+func (c Config) rateLimits(refused func(kind string)) ratelimit.Config {
 	return ratelimit.Config{
 		Principal:    ratelimit.Limit{Rate: c.RateLimitPrincipal, Burst: c.RateLimitPrincipalBurst},
 		Organisation: ratelimit.Limit{Rate: c.RateLimitOrganisation, Burst: c.RateLimitOrganisationBurst},
 		Now:          c.tokenClock(),
+		Refused:      refused,
 	}
 }
 

@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +65,14 @@ func TestRateLimits(t *testing.T) {
 	// Nottinghamshire has used 5 of its 6 (refused calls cost nothing): its administrator
 	// is still served, untouched by Framework Housing's limit.
 	mustREST(t, s.as(tokenFor(t, "ada-admin")).do(t, "GET", "/v1/people", ""))
+
+	// /metrics is never limited, and counts the refusals by the limit reached.
+	metrics := string(mustREST(t, pa.rest.do(t, "GET", "/metrics", "")).body)
+	for _, want := range []string{`carepath_rate_limited_total{limit="principal"} 2`, `carepath_rate_limited_total{limit="organisation"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 
 	// 101 s later the adviser has one call again, and then none.
 	clk.advance(101 * time.Second)

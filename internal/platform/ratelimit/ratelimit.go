@@ -46,6 +46,8 @@ type Config struct {
 	MaxBuckets int
 	// Now is the clock; nil is the real time. Tests move it instead of sleeping.
 	Now func() time.Time
+	// Refused, if set, is told of each refusal and the kind of limit reached (for metrics).
+	Refused func(kind string)
 }
 
 // DefaultMaxBuckets is enough for every person and organisation of a large council many
@@ -181,6 +183,9 @@ func (l *Limiter) check(ctx context.Context) error {
 	kind, wait, ok := l.Allow(p)
 	if ok {
 		return nil
+	}
+	if l.cfg.Refused != nil {
+		l.cfg.Refused(kind)
 	}
 	e := errs.New(errs.ResourceExhausted, errs.ReasonResourceExhausted,
 		"too many requests from this %s; retry after the delay given", kind).With("limit", kind)
