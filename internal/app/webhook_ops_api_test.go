@@ -39,6 +39,9 @@ func TestWebhookRedeliveryAndReplay(t *testing.T) {
 			if got := mustREST(t, admin.do(t, "GET", "/v1/"+ep, "")).json(t)["publicKey"]; got != pub {
 				t.Fatalf("the endpoint reads with public key %v, created with %s", got, pub)
 			}
+			// The kind of key changes only with the key (rotation), never by an update.
+			wantRESTError(t, admin.do(t, "PATCH", "/v1/"+ep+"?updateMask=signingAlgorithm", `{"signingAlgorithm": "HMAC_SHA256"}`),
+				400, "INVALID_ARGUMENT", "REQUEST_INVALID", "webhook_endpoint.signing_algorithm")
 			for i := range 2 { // two at least: the replay takes pages of one
 				mustREST(t, s.do(t, "POST", "/v1/youngPeople", youngPersonTurned(civil.Period{Years: 18}, 2+i, fmt.Sprint("REM-OPS-", i), s.person)))
 			}
