@@ -129,6 +129,8 @@ var Policies = map[string]Policy{
 	"/carepath.v1.ReminderService/UpdateWebhookEndpoint":       orgAdmins,
 	"/carepath.v1.ReminderService/RotateWebhookEndpointSecret": orgAdmins,
 	"/carepath.v1.ReminderService/ListWebhookDeliveries":       orgAdmins,
+	"/carepath.v1.ReminderService/RedeliverWebhookDelivery":    orgAdmins,
+	"/carepath.v1.ReminderService/ReplayWebhookDeliveries":     orgAdmins,
 	// Where the council's reminders fall back for want of a team manager: people, and
 	// counts that name no young person.
 	"/carepath.v1.ReminderService/ListReminderRoutingGaps": admin,

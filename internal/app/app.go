@@ -44,6 +44,7 @@ import (
 	"github.com/carepath/carepath/internal/platform/authn"
 	"github.com/carepath/carepath/internal/platform/gateway"
 	"github.com/carepath/carepath/internal/platform/grpcx"
+	"github.com/carepath/carepath/internal/platform/ratelimit"
 	"github.com/carepath/carepath/internal/platform/telemetry"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/memory"
@@ -192,8 +193,10 @@ func (a *App) open(ctx context.Context) error {
 	// call, or by another process, which the cache's TTL bounds like another replica).
 	a.calls = guard.Watch(calls)
 	a.health = health.NewServer()
+	// One limiter for both gRPC servers, so REST and gRPC calls count together.
+	limited := ratelimit.New(cfg.rateLimits(rateLimited(registry))).Guarded(guard)
 	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
-		s := grpcx.NewServer(log, metrics, validator, guard, append(opts, a.tracing.ServerOptions()...)...)
+		s := grpcx.NewServer(log, metrics, validator, limited, append(opts, a.tracing.ServerOptions()...)...)
 		a.register(s)
 		if cfg.Reflection {
 			reflection.Register(s)
@@ -602,4 +605,18 @@ func (a *App) setServing(ok bool) {
 	for _, name := range a.services {
 		a.health.SetServingStatus(name, st)
 	}
+}
+
+// rateLimited counts the calls the rate limits refused, by the limit reached
+// (carepath_rate_limited_total{limit}): a partner's script hitting its limit shows here.
+func rateLimited(reg prometheus.Registerer) func(kind string) {
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "carepath_rate_limited_total",
+		Help: "Calls refused with RESOURCE_EXHAUSTED by the rate limits, by the limit reached: principal or organisation.",
+	}, []string{"limit"})
+	for _, kind := range []string{ratelimit.KindPrincipal, ratelimit.KindOrganisation} {
+		refused.WithLabelValues(kind)
+	}
+	reg.MustRegister(refused)
+	return func(kind string) { refused.WithLabelValues(kind).Inc() }
 }

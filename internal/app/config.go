@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carepath/carepath/internal/platform/ratelimit"
 	"github.com/carepath/carepath/internal/platform/webhook"
 )
 
@@ -68,6 +69,13 @@ type Config struct {
 	JobRescueAfter       time.Duration
 	ReminderInterval     time.Duration
 
+	// Rate limits, per process: calls a second and burst, for each principal and for each
+	// organisation (all its people and systems together); a zero rate is no limit.
+	RateLimitPrincipal         float64
+	RateLimitPrincipalBurst    int
+	RateLimitOrganisation      float64
+	RateLimitOrganisationBurst int
+
 	// AuditSealInterval is how often the audit trail's new records are sealed into their
 	// chains.
 	AuditSealInterval time.Duration
@@ -103,6 +111,11 @@ func Defaults() Config {
 		WebhookTimeout:     15 * time.Second,
 		JobRescueAfter:     time.Hour,
 		ReminderInterval:   time.Minute,
+
+		RateLimitPrincipal:         20,
+		RateLimitPrincipalBurst:    40,
+		RateLimitOrganisation:      100,
+		RateLimitOrganisationBurst: 200,
 
 		AuditSealInterval: time.Second,
 	}
@@ -163,6 +176,14 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", c.OTLPEndpoint,
 		"OpenTelemetry collector to send traces to over OTLP/gRPC, e.g. http://otel-collector:4317; empty for no tracing "+
 			"(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT are used when this is not set)")
+	fs.Float64Var(&c.RateLimitPrincipal, "rate-limit-principal", c.RateLimitPrincipal,
+		"calls a second one person or partner system may make to this replica, sustained; 0 for no limit")
+	fs.IntVar(&c.RateLimitPrincipalBurst, "rate-limit-principal-burst", c.RateLimitPrincipalBurst,
+		"calls one person or partner system may make at once above --rate-limit-principal")
+	fs.Float64Var(&c.RateLimitOrganisation, "rate-limit-organisation", c.RateLimitOrganisation,
+		"calls a second all the people and systems of one organisation may make to this replica, sustained; 0 for no limit")
+	fs.IntVar(&c.RateLimitOrganisationBurst, "rate-limit-organisation-burst", c.RateLimitOrganisationBurst,
+		"calls one organisation may make at once above --rate-limit-organisation")
 	c.RegisterClockFlag(fs)
 }
 
@@ -295,6 +316,16 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--principal-cache-ttl must be between 0 and %s: it bounds how long a "+
 			"disabled person may go on being served by another replica", maxPrincipalCacheTTL))
 	}
+	for _, l := range []struct {
+		name  string
+		rate  float64
+		burst int
+	}{{"principal", c.RateLimitPrincipal, c.RateLimitPrincipalBurst}, {"organisation", c.RateLimitOrganisation, c.RateLimitOrganisationBurst}} {
+		if l.rate < 0 || l.rate > 1e6 || l.rate > 0 && (l.burst < 1 || l.burst > 1e6) {
+			errs = append(errs, fmt.Errorf("--rate-limit-%s must be between 0 (no limit) and 1000000, and its burst "+
+				"between 1 and 1000000", l.name))
+		}
+	}
 	if c.AuditSealInterval <= 0 {
 		errs = append(errs, errors.New("--audit-seal-interval must be positive"))
 	}
@@ -339,6 +370,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Time("clock_start", c.ClockStart), slog.String("audit_seal_interval", c.AuditSealInterval.String()),
 		slog.String("principal_cache_ttl", c.PrincipalCacheTTL.String()),
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
+		slog.Float64("rate_limit_principal", c.RateLimitPrincipal), slog.Int("rate_limit_principal_burst", c.RateLimitPrincipalBurst),
+		slog.Float64("rate_limit_organisation", c.RateLimitOrganisation),
+		slog.Int("rate_limit_organisation_burst", c.RateLimitOrganisationBurst),
 	)
 }
 
@@ -352,6 +386,17 @@ func redact(databaseURL string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// rateLimits are the limits the configuration sets. Buckets fill on the real time, like
+// token lifetimes (TokenClock, the tests' seam), never on a shifted service clock.
+func (c Config) rateLimits(refused func(kind string)) ratelimit.Config {
+	return ratelimit.Config{
+		Principal:    ratelimit.Limit{Rate: c.RateLimitPrincipal, Burst: c.RateLimitPrincipalBurst},
+		Organisation: ratelimit.Limit{Rate: c.RateLimitOrganisation, Burst: c.RateLimitOrganisationBurst},
+		Now:          c.tokenClock(),
+		Refused:      refused,
+	}
 }
 
 // maxPrincipalCacheTTL bounds --principal-cache-ttl.

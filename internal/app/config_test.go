@@ -77,6 +77,8 @@ func TestValidate(t *testing.T) {
 		"negative cache TTL":       func(c *Config) { c.PrincipalCacheTTL = -time.Second },
 		"cache TTL over 5m":        func(c *Config) { c.PrincipalCacheTTL = 5*time.Minute + time.Second },
 		"OTLP endpoint, no scheme": func(c *Config) { c.OTLPEndpoint = "otel-collector:4317" },
+		"negative rate limit":      func(c *Config) { c.RateLimitPrincipal = -1 },
+		"rate limit, no burst":     func(c *Config) { c.RateLimitOrganisationBurst = 0 },
 	} {
 		cfg := Defaults()
 		mutate(&cfg)
@@ -91,6 +93,11 @@ func TestValidate(t *testing.T) {
 	traced.OTLPEndpoint = "http://otel-collector.monitoring:4317"
 	if err := traced.Validate(); err != nil {
 		t.Errorf("an OTLP endpoint URL: %v", err)
+	}
+	off := Defaults()
+	off.RateLimitPrincipal, off.RateLimitPrincipalBurst = 0, 0 // no limit needs no burst
+	if err := off.Validate(); err != nil {
+		t.Fatalf("rate limits off are invalid: %v", err)
 	}
 }
 

@@ -116,6 +116,9 @@ func testConfig() app.Config {
 	cfg.ShutdownTimeout = 5 * time.Second
 	cfg.ShutdownDrainDelay = 0 // tests that stop servers need not wait for load balancers
 	cfg.Clock = testclock.Now
+	// Tests call as fast as they can as a few people; ratelimit_api_test.go turns the limits
+	// on.
+	cfg.RateLimitPrincipal, cfg.RateLimitOrganisation = 0, 0
 	return cfg
 }
 

@@ -73,9 +73,10 @@ func (a *App) runDelivery(ctx context.Context, g *errgroup.Group) {
 // webhooks is what the reminder service needs to manage endpoints.
 func (a *App) webhooks() reminders.Webhooks {
 	return reminders.Webhooks{
-		CheckURL:  func(ctx context.Context, u string) error { return webhook.CheckURL(ctx, u, a.cfg.WebhookAllowPrivate) },
-		NewSecret: webhook.NewSecret,
-		Poll:      time.Second,
+		CheckURL:      func(ctx context.Context, u string) error { return webhook.CheckURL(ctx, u, a.cfg.WebhookAllowPrivate) },
+		NewSecret:     webhook.NewSecret,
+		NewSigningKey: webhook.NewSigningKey,
+		Poll:          time.Second,
 	}
 }
 

@@ -31,6 +31,14 @@ type receiver struct {
 type attempt struct {
 	header http.Header
 	body   []byte
+	status int // the answer
+}
+
+// answer makes the receiver answer status from now on (a receiver back from an outage).
+func (r *receiver) answer(status int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.status = status
 }
 
 func newReceiver(t *testing.T, status int) *receiver {
@@ -38,12 +46,13 @@ func newReceiver(t *testing.T, status int) *receiver {
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
-		r.attempts = append(r.attempts, attempt{req.Header.Clone(), body})
+		r.attempts = append(r.attempts, attempt{req.Header.Clone(), body, r.status})
+		status := r.status
 		r.mu.Unlock()
-		if r.status == http.StatusServiceUnavailable {
+		if status == http.StatusServiceUnavailable {
 			w.Header().Set("Retry-After", "3600")
 		}
-		w.WriteHeader(r.status)
+		w.WriteHeader(status)
 	}))
 	t.Cleanup(r.Close)
 	return r

@@ -10,6 +10,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the class of a failure; each maps to one canonical gRPC code.
@@ -77,7 +78,10 @@ type Error struct {
 	Violations []Violation
 	// Metadata goes into ErrorInfo.metadata; keys are lowerCamelCase. No personal data.
 	Metadata map[string]string
-	cause    error
+	// RetryDelay, when set, tells the caller how long to wait before trying again
+	// (google.rpc.RetryInfo; Retry-After over REST).
+	RetryDelay time.Duration
+	cause      error
 }
 
 func (e *Error) Error() string {

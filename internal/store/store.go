@@ -604,6 +604,32 @@ type Webhooks interface {
 	// now, earliest first, locked for this transaction (others skip them). The in-process
 	// dispatcher of the memory store uses it; on PostgreSQL River does this work.
 	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]domain.Delivery, error)
+	// RequeueDeliveries makes the deliveries q selects pending again, due at now with a
+	// fresh retry schedule (no attempts, no error, no deliver time), each keeping its id and
+	// webhook id so that receivers drop what they already have. It returns them in id order
+	// with whom each one's reminder is about. On PostgreSQL it queues a River job for each,
+	// in the transaction.
+	RequeueDeliveries(ctx context.Context, q RequeueQuery, now time.Time) ([]Requeued, error)
+}
+
+// RequeueQuery selects deliveries of one endpoint to send again: those in States, created
+// at or after Since, with ids after AfterID (and among IDs, if any), the first Limit in id
+// (so creation) order.
+type RequeueQuery struct {
+	EndpointID string
+	IDs        []string
+	States     []domain.DeliveryState
+	Since      time.Time
+	AfterID    string
+	Limit      int
+}
+
+// Requeued is a delivery made pending again, with the young person its reminder is about
+// and their council, for the audit trail.
+type Requeued struct {
+	Delivery      domain.Delivery
+	YoungPersonID string
+	CouncilID     string
 }
 
 // DeliveryQuery selects deliveries.

@@ -40,8 +40,9 @@ type Webhooks struct {
 	// CheckURL refuses URLs that are not https or resolve to private, loopback or link-local
 	// addresses (unless a development flag allows them).
 	CheckURL func(ctx context.Context, url string) error
-	// NewSecret makes a signing secret.
-	NewSecret func() string
+	// NewSecret makes an HMAC signing secret; NewSigningKey an Ed25519 signing key.
+	NewSecret     func() string
+	NewSigningKey func() string
 	// Poll is how often WatchReminders looks for new reminders.
 	Poll time.Duration
 }

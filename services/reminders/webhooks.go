@@ -12,6 +12,7 @@ import (
 	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/errs"
+	"github.com/carepath/carepath/internal/platform/webhook"
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
@@ -43,14 +44,40 @@ func managedOrganisation(ctx context.Context, tx store.Tx, field, name string) (
 	return org.ID, err
 }
 
-// endpointToProto never includes a secret; Create and Rotate add the new one.
+// endpointToProto never includes a secret; Create and Rotate add a new HMAC one. Ed25519
+// public keys are not secret and always shown.
 func endpointToProto(e domain.WebhookEndpoint) *pb.WebhookEndpoint {
 	out := &pb.WebhookEndpoint{Name: "organisations/" + e.OrganisationID + "/webhookEndpoints/" + e.ID, Url: e.URL,
 		Description: e.Description, Disabled: e.Disabled, DisabledReason: e.DisabledReason,
 		FailedDeliveries: int32(e.FailedDeliveries), CreateTime: timestamppb.New(e.CreateTime),
-		UpdateTime: timestamppb.New(e.UpdateTime), Etag: convert.Etag(e.Revision)}
+		UpdateTime: timestamppb.New(e.UpdateTime), Etag: convert.Etag(e.Revision),
+		SigningAlgorithm: pb.WebhookEndpoint_HMAC_SHA256}
+	if len(e.Secrets) > 0 {
+		if pub, ok := webhook.PublicKey(e.Secrets[0].Secret); ok {
+			out.SigningAlgorithm, out.PublicKey = pb.WebhookEndpoint_ED25519, pub
+		}
+	}
 	if len(e.Secrets) > 1 && !e.Secrets[1].Expires.IsZero() {
 		out.PreviousSecretExpireTime = timestamppb.New(e.Secrets[1].Expires)
+		out.PreviousPublicKey, _ = webhook.PublicKey(e.Secrets[1].Secret)
+	}
+	return out
+}
+
+// newKey makes a signing key of the algorithm: an Ed25519 key, or an HMAC secret.
+func (s *Server) newKey(alg pb.WebhookEndpoint_SigningAlgorithm) string {
+	if alg == pb.WebhookEndpoint_ED25519 {
+		return s.hooks.NewSigningKey()
+	}
+	return s.hooks.NewSecret()
+}
+
+// withSecret is the endpoint as Create and Rotate answer: with its new HMAC secret, shown
+// this once; an Ed25519 signing key never leaves carepath.
+func withSecret(e domain.WebhookEndpoint) *pb.WebhookEndpoint {
+	out := endpointToProto(e)
+	if !webhook.IsSigningKey(e.Secrets[0].Secret) {
+		out.Secret = e.Secrets[0].Secret
 	}
 	return out
 }
@@ -78,7 +105,7 @@ func (s *Server) CreateWebhookEndpoint(ctx context.Context, req *pb.CreateWebhoo
 	}
 	now := s.now()
 	e := domain.WebhookEndpoint{ID: uuid.NewString(), OrganisationID: ids[0], URL: in.GetUrl(), Description: in.GetDescription(),
-		Disabled: in.GetDisabled(), Secrets: []domain.WebhookSecret{{Secret: s.hooks.NewSecret(), CreateTime: now}},
+		Disabled: in.GetDisabled(), Secrets: []domain.WebhookSecret{{Secret: s.newKey(in.GetSigningAlgorithm()), CreateTime: now}},
 		CreateTime: now, UpdateTime: now, Revision: 1}
 	if e.Disabled {
 		e.DisabledReason = "disabled by " + access.Caller(ctx).Subject
@@ -109,9 +136,7 @@ func (s *Server) CreateWebhookEndpoint(ctx context.Context, req *pb.CreateWebhoo
 	if err != nil {
 		return nil, err
 	}
-	resp := endpointToProto(out)
-	resp.Secret = out.Secrets[0].Secret
-	return resp, nil
+	return withSecret(out), nil
 }
 
 // deliverOpenReminders gives a new endpoint a delivery of every open reminder to its
@@ -242,8 +267,14 @@ func (s *Server) UpdateWebhookEndpoint(ctx context.Context, req *pb.UpdateWebhoo
 				if next.Disabled {
 					next.DisabledReason = "disabled by " + access.Caller(ctx).Subject
 				}
+			case "signing_algorithm": // changed only by rotating the key
+				if alg := in.GetSigningAlgorithm(); alg != pb.WebhookEndpoint_SIGNING_ALGORITHM_UNSPECIFIED &&
+					alg != endpointToProto(cur).GetSigningAlgorithm() {
+					return errs.Invalid(errs.Violation{Field: "webhook_endpoint.signing_algorithm",
+						Description: "is changed by rotating the endpoint's key (:rotateSecret), not by an update"})
+				}
 			case "name", "etag", "disabled_reason", "secret", "previous_secret_expire_time", "failed_deliveries",
-				"create_time", "update_time": // identity and output only: REST clients echo them back
+				"create_time", "update_time", "public_key", "previous_public_key": // identity and output only: REST clients echo them back
 			default:
 				return errs.Invalid(errs.Violation{Field: "update_mask", Description: "may name url, description and disabled only"})
 			}
@@ -266,13 +297,17 @@ func (s *Server) RotateWebhookEndpointSecret(ctx context.Context, req *pb.Rotate
 	if h := req.GetGracePeriodHours(); h > 0 {
 		grace = time.Duration(h) * time.Hour
 	}
-	secret := s.hooks.NewSecret()
 	var out domain.WebhookEndpoint
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := endpoint(ctx, tx, "name", req.GetName())
 		if err != nil {
 			return err
 		}
+		alg := req.GetSigningAlgorithm()
+		if alg == pb.WebhookEndpoint_SIGNING_ALGORITHM_UNSPECIFIED {
+			alg = endpointToProto(cur).GetSigningAlgorithm()
+		}
+		secret := s.newKey(alg)
 		now := s.now()
 		// The newest secret first, the one it replaces signing until the grace ends; older
 		// ones are dropped, so there are never more than two.
@@ -287,9 +322,7 @@ func (s *Server) RotateWebhookEndpointSecret(ctx context.Context, req *pb.Rotate
 	if err != nil {
 		return nil, err
 	}
-	resp := endpointToProto(out)
-	resp.Secret = secret
-	return resp, nil
+	return withSecret(out), nil
 }
 
 var deliveryStates = map[domain.DeliveryState]pb.WebhookDelivery_State{domain.DeliveryPending: pb.WebhookDelivery_PENDING,

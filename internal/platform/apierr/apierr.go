@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/carepath/carepath/internal/errs"
 )
@@ -87,6 +88,9 @@ func fromError(e *errs.Error) *status.Status {
 			})
 		}
 		details = append(details, br)
+	}
+	if e.RetryDelay > 0 {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(e.RetryDelay)})
 	}
 	return mustDetails(st, details...)
 }

@@ -3,10 +3,14 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"regexp"
+	"strconv"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -43,6 +47,10 @@ func WriteStatus(w http.ResponseWriter, st *status.Status, httpCode int) {
 			body.Error.Details = append(body.Error.Details, b)
 		}
 	}
+	if wait := retryDelay(st); wait > 0 {
+		// RFC 9110 delay-seconds, rounded up so a client that waits that long gets in.
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(wait.Seconds())), 10))
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Del("Grpc-Metadata-Content-Type")
@@ -51,6 +59,16 @@ func WriteStatus(w http.ResponseWriter, st *status.Status, httpCode int) {
 	}
 	w.WriteHeader(httpCode)
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+// retryDelay is the delay of st's google.rpc.RetryInfo, or 0.
+func retryDelay(st *status.Status) time.Duration {
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			return ri.GetRetryDelay().AsDuration()
+		}
+	}
+	return 0
 }
 
 // codeName is the google.rpc.Code name of c, such as INVALID_ARGUMENT.

@@ -3,6 +3,9 @@
 //
 //	request id -> logging -> metrics -> panic recovery -> error mapping -> access -> validation -> handler
 //
+// (internal/app passes an access guard with the rate limits inside it, which so run once the
+// caller is known and before validation.)
+//
 // Error mapping sits outside access, validation and the handlers so that every error
 // leaving the server is an AIP-193 status; recovery sits outside it and builds its own.
 // Access (authentication and the method's policy) runs before validation, so that callers

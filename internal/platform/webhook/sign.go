@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -23,9 +24,61 @@ func NewSecret() string {
 	return secretPrefix + base64.StdEncoding.EncodeToString(key)
 }
 
+// Asymmetric keys, as the Standard Webhooks specification names them: carepath keeps the
+// "whsk_" signing key and gives the receiver the "whpk_" public key, each the standard
+// base64 of the Ed25519 key's bytes (the signing key in the 64-byte form of Go and
+// libsodium: seed and public key).
+const (
+	signingKeyPrefix = "whsk_"
+	publicKeyPrefix  = "whpk_"
+)
+
+// NewSigningKey returns a fresh Ed25519 signing key, "whsk_" and the standard base64 of
+// its 64 bytes.
+func NewSigningKey() string {
+	_, priv, _ := ed25519.GenerateKey(nil) // crypto/rand; never fails
+	return signingKeyPrefix + base64.StdEncoding.EncodeToString(priv)
+}
+
+// IsSigningKey reports whether s is an Ed25519 signing key rather than an HMAC secret.
+func IsSigningKey(s string) bool { return strings.HasPrefix(s, signingKeyPrefix) }
+
+// PublicKey returns the "whpk_" public key of an Ed25519 signing key, and false for
+// anything else (an HMAC secret has no public half).
+func PublicKey(s string) (string, bool) {
+	priv, err := signingKey(s)
+	if err != nil {
+		return "", false
+	}
+	return publicKeyPrefix + base64.StdEncoding.EncodeToString(priv.Public().(ed25519.PublicKey)), true
+}
+
+func signingKey(s string) (ed25519.PrivateKey, error) {
+	enc, ok := strings.CutPrefix(s, signingKeyPrefix)
+	if !ok {
+		return nil, errors.New("signing key lacks the whsk_ prefix")
+	}
+	key, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil || base64.StdEncoding.EncodeToString(key) != enc || len(key) != ed25519.PrivateKeySize {
+		return nil, errors.New("signing key is not the standard base64 of 64 bytes")
+	}
+	priv := ed25519.PrivateKey(key)
+	// The second half must be the public key of the first: a mismatched key would sign
+	// what its advertised public key cannot verify.
+	if !ed25519.NewKeyFromSeed(priv.Seed()).Equal(priv) {
+		return nil, errors.New("signing key's halves do not match")
+	}
+	return priv, nil
+}
+
 // ValidSecret reports whether s is a signing secret: "whsec_" and the canonical standard
-// base64 of 24 to 64 bytes, the range the specification allows.
+// base64 of 24 to 64 bytes, the range the specification allows; or an Ed25519 signing key
+// from NewSigningKey.
 func ValidSecret(s string) bool {
+	if IsSigningKey(s) {
+		_, err := signingKey(s)
+		return err == nil
+	}
 	_, err := secretKey(s)
 	return err == nil
 }
@@ -47,11 +100,13 @@ func secretKey(s string) ([]byte, error) {
 	return key, nil
 }
 
-// Sign returns the webhook-signature header value for a message: one "v1,<signature>"
-// per secret, separated by spaces. Signing with both the old and new secret while a
-// receiver rotates lets it verify with either one. The signatures are made by the
-// Standard Webhooks reference library, the one receivers (and our tests) verify with, so
-// signing and verifying share one implementation.
+// Sign returns the webhook-signature header value for a message: one signature per
+// secret, separated by spaces. Signing with both the old and new secret while a receiver
+// rotates lets it verify with either one. An HMAC secret ("whsec_") gives "v1,<signature>",
+// made by the Standard Webhooks reference library, the one receivers (and our tests)
+// verify with; an Ed25519 key ("whsk_") gives "v1a,<signature>", the Ed25519 signature of
+// the same signed content, "{id}.{timestamp}.{body}" (the reference library has no v1a,
+// so crypto/ed25519 makes it).
 func Sign(secrets []string, id string, ts time.Time, body []byte) (string, error) {
 	if len(secrets) == 0 {
 		return "", errors.New("webhook: no signing secret")
@@ -61,6 +116,14 @@ func Sign(secrets []string, id string, ts time.Time, body []byte) (string, error
 	}
 	sigs := make([]string, len(secrets))
 	for i, s := range secrets {
+		if IsSigningKey(s) {
+			priv, err := signingKey(s)
+			if err != nil {
+				return "", fmt.Errorf("webhook: secret %d: %w", i+1, err)
+			}
+			sigs[i] = "v1a," + base64.StdEncoding.EncodeToString(ed25519.Sign(priv, signedContent(id, ts, body)))
+			continue
+		}
 		key, err := secretKey(s)
 		if err != nil {
 			// The secret itself never appears in the error.
@@ -75,6 +138,12 @@ func Sign(secrets []string, id string, ts time.Time, body []byte) (string, error
 		}
 	}
 	return strings.Join(sigs, " "), nil
+}
+
+// signedContent is what a Standard Webhooks signature covers: the message id, the
+// timestamp in Unix seconds and the body, joined by dots.
+func signedContent(id string, ts time.Time, body []byte) []byte {
+	return fmt.Appendf(nil, "%s.%d.%s", id, ts.Unix(), body)
 }
 
 // checkID refuses ids that would make the signed content ambiguous ('.' separates its

@@ -244,3 +244,45 @@ func (t *tx) DueDeliveries(_ context.Context, now time.Time, limit int) ([]domai
 	})
 	return due[:min(max(limit, 0), len(due))], nil
 }
+
+// RequeueDeliveries picks from the endpoint's deliveries, in id order; the in-process
+// dispatcher finds them with DueDeliveries.
+func (t *tx) RequeueDeliveries(_ context.Context, q store.RequeueQuery, now time.Time) ([]store.Requeued, error) {
+	if q.Limit <= 0 || len(q.States) == 0 {
+		return nil, nil
+	}
+	objs, err := t.all(tableDeliveries, "endpoint", q.EndpointID)
+	if err != nil {
+		return nil, err
+	}
+	var picked []domain.Delivery
+	for _, o := range objs {
+		d := o.(*domain.Delivery)
+		switch {
+		case !slices.Contains(q.States, d.State),
+			!q.Since.IsZero() && d.CreateTime.Before(q.Since),
+			q.AfterID != "" && d.ID <= q.AfterID,
+			q.IDs != nil && !slices.Contains(q.IDs, d.ID):
+			continue
+		}
+		picked = append(picked, *d)
+	}
+	slices.SortFunc(picked, func(a, b domain.Delivery) int { return strings.Compare(a.ID, b.ID) })
+	picked = picked[:min(q.Limit, len(picked))]
+	out := make([]store.Requeued, len(picked))
+	now = storedTime(now)
+	for i, d := range picked {
+		r, err := t.getReminder(d.ReminderID)
+		if err != nil {
+			return nil, err
+		}
+		d.State, d.Attempts, d.LastError = domain.DeliveryPending, 0, ""
+		d.NextAttemptTime, d.UpdateTime, d.DeliverTime = now, now, time.Time{}
+		stored := d
+		if err := t.insert(tableDeliveries, &stored); err != nil {
+			return nil, err
+		}
+		out[i] = store.Requeued{Delivery: d, YoungPersonID: r.YoungPersonID, CouncilID: r.CouncilID}
+	}
+	return out, nil
+}

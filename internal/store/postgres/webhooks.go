@@ -252,3 +252,63 @@ func (t *tx) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]dom
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Delivery, error) { return scanDelivery(r) })
 }
+
+// RequeueDeliveries selects and reopens the deliveries in one statement, then queues their
+// jobs in the transaction, as AddDeliveries does.
+func (t *tx) RequeueDeliveries(ctx context.Context, q store.RequeueQuery, now time.Time) ([]store.Requeued, error) {
+	if q.Limit <= 0 || len(q.States) == 0 {
+		return nil, nil
+	}
+	var ids []string
+	if q.IDs != nil {
+		ids = q.IDs
+		if len(ids) == 0 {
+			return nil, nil
+		}
+	}
+	rows, err := t.tx.Query(ctx, `
+		WITH picked AS (
+			SELECT id FROM webhook_deliveries
+			WHERE endpoint_id = $1 AND state = ANY($2::text[]) AND ($3::timestamptz IS NULL OR create_time >= $3)
+				AND ($4 = '' OR id > $4::uuid) AND ($5::uuid[] IS NULL OR id = ANY($5::uuid[]))
+			ORDER BY id LIMIT $6
+			FOR UPDATE
+		), requeued AS (
+			UPDATE webhook_deliveries d SET state = 'PENDING', attempts = 0, last_error = '',
+				next_attempt_time = $7, update_time = $7, deliver_time = NULL
+			FROM picked WHERE d.id = picked.id
+			RETURNING `+prefixed("d", deliveryColumns)+`
+		)
+		SELECT `+prefixed("q", deliveryColumns)+`, r.young_person_id, r.council_id
+		FROM requeued q JOIN reminders r ON r.id = q.reminder_id
+		ORDER BY q.id`,
+		q.EndpointID, strs(q.States), timestampArg(q.Since), q.AfterID, ids, q.Limit, now)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Requeued, error) {
+		var x store.Requeued
+		var (
+			state           string
+			next, delivered *time.Time
+		)
+		d := &x.Delivery
+		err := r.Scan(&d.ID, &d.ReminderID, &d.EndpointID, &d.OrganisationID, &d.WebhookID, &state, &d.Attempts,
+			&next, &d.LastError, &d.CreateTime, &d.UpdateTime, &delivered, &x.YoungPersonID, &x.CouncilID)
+		d.State, d.NextAttemptTime, d.DeliverTime = domain.DeliveryState(state), fromTimestamp(next), fromTimestamp(delivered)
+		d.CreateTime, d.UpdateTime = d.CreateTime.UTC(), d.UpdateTime.UTC()
+		return x, err
+	})
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	params := make([]river.InsertManyParams, len(out))
+	for i, x := range out {
+		params[i] = river.InsertManyParams{Args: jobs.Deliver{DeliveryID: x.Delivery.ID},
+			InsertOpts: &river.InsertOpts{Queue: jobs.Queue, MaxAttempts: jobs.MaxAttempts}}
+	}
+	if _, err := t.river.InsertManyTx(ctx, t.tx, params); err != nil {
+		return nil, fmt.Errorf("postgres: queue deliveries: %w", err)
+	}
+	return out, nil
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
@@ -933,6 +934,96 @@ func testReminderCascade(t *testing.T, newStore NewStore) {
 func testWebhooks(t *testing.T, newStore NewStore) {
 	t.Run("Endpoints", func(t *testing.T) { testWebhookEndpoints(t, newStore) })
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, newStore) })
+	t.Run("Requeue", func(t *testing.T) { testRequeue(t, newStore) })
+}
+
+// testRequeue covers redelivery (one failed delivery by id) and replay (an endpoint's
+// delivered and failed deliveries since a time, in pages): each delivery keeps its id and
+// webhook id and starts a fresh schedule; nothing else changes.
+func testRequeue(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	rs, es := deliveriesFixture(t, s, 7)
+	states := []domain.DeliveryState{domain.DeliveryDelivered, domain.DeliveryFailed, domain.DeliveryPending,
+		domain.DeliveryCancelled, domain.DeliveryDelivered, domain.DeliveryFailed}
+	var ds []domain.Delivery
+	for i := range states {
+		d := delivery(i+1, rs[i], es[0], at)
+		d.CreateTime = at.Add(time.Duration(i+1) * time.Minute)
+		ds = append(ds, d)
+	}
+	other := delivery(7, rs[6], es[1], at) // another endpoint's
+	addDeliveries(t, s, append(slices.Clone(ds), other)...)
+	for i, st := range states {
+		d := ds[i]
+		d.State, d.Attempts, d.LastError, d.UpdateTime = st, 3, "HTTP 503", at.Add(time.Hour)
+		if st == domain.DeliveryDelivered {
+			d.LastError, d.DeliverTime = "", at.Add(time.Hour)
+		}
+		if st != domain.DeliveryPending {
+			d.NextAttemptTime = time.Time{}
+		}
+		ds[i] = updateDelivery(t, s, d)
+	}
+	other.State, other.NextAttemptTime = domain.DeliveryFailed, time.Time{}
+	other = updateDelivery(t, s, other)
+
+	now := at.Add(48 * time.Hour)
+	requeue := func(q store.RequeueQuery) (out []store.Requeued) {
+		t.Helper()
+		inTx(t, s, func(tx store.Tx) (err error) {
+			out, err = tx.RequeueDeliveries(ctx, q, now)
+			return err
+		})
+		return out
+	}
+	requeued := func(d domain.Delivery) domain.Delivery {
+		d.State, d.Attempts, d.LastError, d.DeliverTime = domain.DeliveryPending, 0, "", time.Time{}
+		d.NextAttemptTime, d.UpdateTime = now, now
+		return storedDelivery(d)
+	}
+	check := func(got []store.Requeued, want ...domain.Delivery) {
+		t.Helper()
+		var gotDs []domain.Delivery
+		for _, x := range got {
+			if x.YoungPersonID != idOf("y1") || x.CouncilID != "council-a" {
+				t.Errorf("delivery %s is about %q of %q, want y1 of council-a", x.Delivery.ID, x.YoungPersonID, x.CouncilID)
+			}
+			gotDs = append(gotDs, x.Delivery)
+		}
+		if diff := cmp.Diff(want, gotDs, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("requeued (-want +got):\n%s", diff)
+		}
+		for _, w := range want {
+			if stored, err := getDelivery(t, s, w.ID); err != nil || !cmp.Equal(stored, w) {
+				t.Fatalf("stored %+v (%v), want %+v", stored, err, w)
+			}
+		}
+	}
+	failed := []domain.DeliveryState{domain.DeliveryFailed}
+
+	// Redelivery: one failed delivery, by id; not a delivered one, nor another endpoint's.
+	check(requeue(store.RequeueQuery{EndpointID: es[0].ID, IDs: []string{ds[0].ID}, States: failed, Limit: 1}))
+	check(requeue(store.RequeueQuery{EndpointID: es[0].ID, IDs: []string{other.ID}, States: failed, Limit: 1}))
+	check(requeue(store.RequeueQuery{EndpointID: es[0].ID, IDs: []string{ds[1].ID}, States: failed, Limit: 1}), requeued(ds[1]))
+
+	// Replay since the third minute, a page at a time: the fifth and sixth (delivered and
+	// failed); not the first (too old), the third (pending) or the fourth (cancelled).
+	replay := store.RequeueQuery{EndpointID: es[0].ID, Since: at.Add(3 * time.Minute),
+		States: []domain.DeliveryState{domain.DeliveryDelivered, domain.DeliveryFailed}, Limit: 1}
+	check(requeue(replay), requeued(ds[4]))
+	replay.AfterID = ds[4].ID
+	check(requeue(replay), requeued(ds[5]))
+	replay.AfterID = ds[5].ID
+	check(requeue(replay))
+	for _, d := range []domain.Delivery{ds[0], ds[2], ds[3], other} {
+		if got, err := getDelivery(t, s, d.ID); err != nil || !cmp.Equal(got, d) {
+			t.Fatalf("delivery %s changed: %+v (%v), want %+v", d.ID, got, err, d)
+		}
+	}
+	// With no time, from the start: the first, now that the rest are pending.
+	replay.Since, replay.AfterID, replay.Limit = time.Time{}, "", 10
+	check(requeue(replay), requeued(ds[0]))
 }
 
 func testWebhookEndpoints(t *testing.T, newStore NewStore) {

@@ -83,6 +83,60 @@ func (Reminder_State) EnumDescriptor() ([]byte, []int) {
 	return file_carepath_v1_reminder_proto_rawDescGZIP(), []int{0, 0}
 }
 
+// How deliveries are signed.
+type WebhookEndpoint_SigningAlgorithm int32
+
+const (
+	// Not set: HMAC_SHA256 on create; on rotation, the endpoint's current one.
+	WebhookEndpoint_SIGNING_ALGORITHM_UNSPECIFIED WebhookEndpoint_SigningAlgorithm = 0
+	// Standard Webhooks `v1`: HMAC-SHA256 with a secret both sides hold (`whsec_...`).
+	WebhookEndpoint_HMAC_SHA256 WebhookEndpoint_SigningAlgorithm = 1
+	// Standard Webhooks `v1a`: Ed25519. carepath keeps the private key; the receiver
+	// verifies with the public key (`whpk_...`), which cannot sign.
+	WebhookEndpoint_ED25519 WebhookEndpoint_SigningAlgorithm = 2
+)
+
+// Enum value maps for WebhookEndpoint_SigningAlgorithm.
+var (
+	WebhookEndpoint_SigningAlgorithm_name = map[int32]string{
+		0: "SIGNING_ALGORITHM_UNSPECIFIED",
+		1: "HMAC_SHA256",
+		2: "ED25519",
+	}
+	WebhookEndpoint_SigningAlgorithm_value = map[string]int32{
+		"SIGNING_ALGORITHM_UNSPECIFIED": 0,
+		"HMAC_SHA256":                   1,
+		"ED25519":                       2,
+	}
+)
+
+func (x WebhookEndpoint_SigningAlgorithm) Enum() *WebhookEndpoint_SigningAlgorithm {
+	p := new(WebhookEndpoint_SigningAlgorithm)
+	*p = x
+	return p
+}
+
+func (x WebhookEndpoint_SigningAlgorithm) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WebhookEndpoint_SigningAlgorithm) Descriptor() protoreflect.EnumDescriptor {
+	return file_carepath_v1_reminder_proto_enumTypes[1].Descriptor()
+}
+
+func (WebhookEndpoint_SigningAlgorithm) Type() protoreflect.EnumType {
+	return &file_carepath_v1_reminder_proto_enumTypes[1]
+}
+
+func (x WebhookEndpoint_SigningAlgorithm) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WebhookEndpoint_SigningAlgorithm.Descriptor instead.
+func (WebhookEndpoint_SigningAlgorithm) EnumDescriptor() ([]byte, []int) {
+	return file_carepath_v1_reminder_proto_rawDescGZIP(), []int{2, 0}
+}
+
 // States of a delivery.
 type WebhookDelivery_State int32
 
@@ -129,11 +183,11 @@ func (x WebhookDelivery_State) String() string {
 }
 
 func (WebhookDelivery_State) Descriptor() protoreflect.EnumDescriptor {
-	return file_carepath_v1_reminder_proto_enumTypes[1].Descriptor()
+	return file_carepath_v1_reminder_proto_enumTypes[2].Descriptor()
 }
 
 func (WebhookDelivery_State) Type() protoreflect.EnumType {
-	return &file_carepath_v1_reminder_proto_enumTypes[1]
+	return &file_carepath_v1_reminder_proto_enumTypes[2]
 }
 
 func (x WebhookDelivery_State) Number() protoreflect.EnumNumber {
@@ -404,7 +458,9 @@ func (x *ReminderRules) GetSendAt() string {
 // Where an organisation's system receives its reminders, by Standard Webhooks
 // (https://www.standardwebhooks.com): each delivery has a `webhook-id` that stays the same
 // on every attempt, a `webhook-timestamp`, and a `webhook-signature` made with the
-// endpoint's secret (two while a rotation is under way).
+// endpoint's key (two while a rotation is under way): an HMAC-SHA256 `v1` signature with a
+// shared `whsec_` secret, or an Ed25519 `v1a` signature that the receiver checks with the
+// endpoint's `whpk_` public key.
 type WebhookEndpoint struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// `organisations/{organisation}/webhookEndpoints/{webhook_endpoint}`.
@@ -418,7 +474,8 @@ type WebhookEndpoint struct {
 	Disabled bool `protobuf:"varint,4,opt,name=disabled,proto3" json:"disabled,omitempty"`
 	// Why it was disabled: by an administrator, or because the receiver answered 410 Gone.
 	DisabledReason string `protobuf:"bytes,5,opt,name=disabled_reason,json=disabledReason,proto3" json:"disabled_reason,omitempty"`
-	// The signing secret (`whsec_...`), returned once: on creation and on rotation.
+	// With HMAC_SHA256, the signing secret (`whsec_...`), returned once: on creation and on
+	// rotation. Never set for ED25519, whose private key never leaves carepath.
 	Secret string `protobuf:"bytes,6,opt,name=secret,proto3" json:"secret,omitempty"`
 	// When the previous secret stops signing, during a rotation.
 	PreviousSecretExpireTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=previous_secret_expire_time,json=previousSecretExpireTime,proto3" json:"previous_secret_expire_time,omitempty"`
@@ -429,9 +486,18 @@ type WebhookEndpoint struct {
 	// When it last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Send it back on update to refuse the change if the endpoint changed meanwhile.
-	Etag          string `protobuf:"bytes,11,opt,name=etag,proto3" json:"etag,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Etag string `protobuf:"bytes,11,opt,name=etag,proto3" json:"etag,omitempty"`
+	// How deliveries are signed; chosen on create (HMAC_SHA256 when unset) and changed only
+	// by rotating the key.
+	SigningAlgorithm WebhookEndpoint_SigningAlgorithm `protobuf:"varint,12,opt,name=signing_algorithm,json=signingAlgorithm,proto3,enum=carepath.v1.WebhookEndpoint_SigningAlgorithm" json:"signing_algorithm,omitempty"`
+	// With ED25519, the public key (`whpk_...`) that verifies the `v1a` signatures; not
+	// secret, so shown on every read.
+	PublicKey string `protobuf:"bytes,13,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	// During a rotation from an ED25519 key, the previous public key, which signs too until
+	// `previous_secret_expire_time`.
+	PreviousPublicKey string `protobuf:"bytes,14,opt,name=previous_public_key,json=previousPublicKey,proto3" json:"previous_public_key,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *WebhookEndpoint) Reset() {
@@ -537,6 +603,27 @@ func (x *WebhookEndpoint) GetUpdateTime() *timestamppb.Timestamp {
 func (x *WebhookEndpoint) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *WebhookEndpoint) GetSigningAlgorithm() WebhookEndpoint_SigningAlgorithm {
+	if x != nil {
+		return x.SigningAlgorithm
+	}
+	return WebhookEndpoint_SIGNING_ALGORITHM_UNSPECIFIED
+}
+
+func (x *WebhookEndpoint) GetPublicKey() string {
+	if x != nil {
+		return x.PublicKey
+	}
+	return ""
+}
+
+func (x *WebhookEndpoint) GetPreviousPublicKey() string {
+	if x != nil {
+		return x.PreviousPublicKey
 	}
 	return ""
 }
@@ -694,7 +781,7 @@ const file_carepath_v1_reminder_proto_rawDesc = "" +
 	"\x13escalate_after_days\x18\x03 \x01(\x05B\f\xe0A\x01\xbaH\x06\x1a\x04\x18Z(\x00R\x11escalateAfterDays\x122\n" +
 	"\vage_notices\x18\x04 \x03(\tB\x11\xe0A\x01\xbaH\v\x92\x01\b\x10\x18\"\x04r\x02\x18\x10R\n" +
 	"ageNotices\x12E\n" +
-	"\asend_at\x18\x05 \x01(\tB,\xe0A\x01\xbaH&r$2\"^$|^([01][0-9]|2[0-3]):[0-5][0-9]$R\x06sendAt\"\xaa\x05\n" +
+	"\asend_at\x18\x05 \x01(\tB,\xe0A\x01\xbaH&r$2\"^$|^([01][0-9]|2[0-3]):[0-5][0-9]$R\x06sendAt\"\xc1\a\n" +
 	"\x0fWebhookEndpoint\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12#\n" +
 	"\x03url\x18\x02 \x01(\tB\x11\xe0A\x02\xbaH\v\xd8\x01\x01r\x06\x18\xd0\x0f\x88\x01\x01R\x03url\x12-\n" +
@@ -710,7 +797,15 @@ const file_carepath_v1_reminder_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x1e\n" +
 	"\x04etag\x18\v \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag:\x87\x01\xeaA\x83\x01\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12g\n" +
+	"\x11signing_algorithm\x18\f \x01(\x0e2-.carepath.v1.WebhookEndpoint.SigningAlgorithmB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x10signingAlgorithm\x12\"\n" +
+	"\n" +
+	"public_key\x18\r \x01(\tB\x03\xe0A\x03R\tpublicKey\x123\n" +
+	"\x13previous_public_key\x18\x0e \x01(\tB\x03\xe0A\x03R\x11previousPublicKey\"S\n" +
+	"\x10SigningAlgorithm\x12!\n" +
+	"\x1dSIGNING_ALGORITHM_UNSPECIFIED\x10\x00\x12\x0f\n" +
+	"\vHMAC_SHA256\x10\x01\x12\v\n" +
+	"\aED25519\x10\x02:\x87\x01\xeaA\x83\x01\n" +
 	"\x1ccarepath.api/WebhookEndpoint\x12@organisations/{organisation}/webhookEndpoints/{webhook_endpoint}*\x10webhookEndpoints2\x0fwebhookEndpoint\"\xbe\x05\n" +
 	"\x0fWebhookDelivery\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1f\n" +
@@ -747,36 +842,38 @@ func file_carepath_v1_reminder_proto_rawDescGZIP() []byte {
 	return file_carepath_v1_reminder_proto_rawDescData
 }
 
-var file_carepath_v1_reminder_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_carepath_v1_reminder_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_carepath_v1_reminder_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_carepath_v1_reminder_proto_goTypes = []any{
-	(Reminder_State)(0),           // 0: carepath.v1.Reminder.State
-	(WebhookDelivery_State)(0),    // 1: carepath.v1.WebhookDelivery.State
-	(*Reminder)(nil),              // 2: carepath.v1.Reminder
-	(*ReminderRules)(nil),         // 3: carepath.v1.ReminderRules
-	(*WebhookEndpoint)(nil),       // 4: carepath.v1.WebhookEndpoint
-	(*WebhookDelivery)(nil),       // 5: carepath.v1.WebhookDelivery
-	(*date.Date)(nil),             // 6: google.type.Date
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(Reminder_State)(0),                   // 0: carepath.v1.Reminder.State
+	(WebhookEndpoint_SigningAlgorithm)(0), // 1: carepath.v1.WebhookEndpoint.SigningAlgorithm
+	(WebhookDelivery_State)(0),            // 2: carepath.v1.WebhookDelivery.State
+	(*Reminder)(nil),                      // 3: carepath.v1.Reminder
+	(*ReminderRules)(nil),                 // 4: carepath.v1.ReminderRules
+	(*WebhookEndpoint)(nil),               // 5: carepath.v1.WebhookEndpoint
+	(*WebhookDelivery)(nil),               // 6: carepath.v1.WebhookDelivery
+	(*date.Date)(nil),                     // 7: google.type.Date
+	(*timestamppb.Timestamp)(nil),         // 8: google.protobuf.Timestamp
 }
 var file_carepath_v1_reminder_proto_depIdxs = []int32{
-	6,  // 0: carepath.v1.Reminder.due_date:type_name -> google.type.Date
+	7,  // 0: carepath.v1.Reminder.due_date:type_name -> google.type.Date
 	0,  // 1: carepath.v1.Reminder.state:type_name -> carepath.v1.Reminder.State
-	7,  // 2: carepath.v1.Reminder.snooze_until:type_name -> google.protobuf.Timestamp
-	7,  // 3: carepath.v1.Reminder.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 4: carepath.v1.Reminder.update_time:type_name -> google.protobuf.Timestamp
-	7,  // 5: carepath.v1.WebhookEndpoint.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
-	7,  // 6: carepath.v1.WebhookEndpoint.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 7: carepath.v1.WebhookEndpoint.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 8: carepath.v1.WebhookDelivery.state:type_name -> carepath.v1.WebhookDelivery.State
-	7,  // 9: carepath.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	7,  // 10: carepath.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 11: carepath.v1.WebhookDelivery.deliver_time:type_name -> google.protobuf.Timestamp
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	8,  // 2: carepath.v1.Reminder.snooze_until:type_name -> google.protobuf.Timestamp
+	8,  // 3: carepath.v1.Reminder.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 4: carepath.v1.Reminder.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 5: carepath.v1.WebhookEndpoint.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
+	8,  // 6: carepath.v1.WebhookEndpoint.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 7: carepath.v1.WebhookEndpoint.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 8: carepath.v1.WebhookEndpoint.signing_algorithm:type_name -> carepath.v1.WebhookEndpoint.SigningAlgorithm
+	2,  // 9: carepath.v1.WebhookDelivery.state:type_name -> carepath.v1.WebhookDelivery.State
+	8,  // 10: carepath.v1.WebhookDelivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	8,  // 11: carepath.v1.WebhookDelivery.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 12: carepath.v1.WebhookDelivery.deliver_time:type_name -> google.protobuf.Timestamp
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_reminder_proto_init() }
@@ -789,7 +886,7 @@ func file_carepath_v1_reminder_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_reminder_proto_rawDesc), len(file_carepath_v1_reminder_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -77,7 +77,7 @@ func (x ReminderRoutingGap_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReminderRoutingGap_Kind.Descriptor instead.
 func (ReminderRoutingGap_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{15, 0}
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{18, 0}
 }
 
 // Request for ListReminders.
@@ -728,6 +728,10 @@ type RotateWebhookEndpointSecretRequest struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// How long the old secret keeps signing; 24 hours when unset, at most 7 days.
 	GracePeriodHours int32 `protobuf:"varint,2,opt,name=grace_period_hours,json=gracePeriodHours,proto3" json:"grace_period_hours,omitempty"`
+	// The kind of the new key; the endpoint's current one when unset. Rotating from
+	// HMAC_SHA256 to ED25519 (or back) signs with both kinds during the grace period, so a
+	// receiver can move to public-key verification without losing a delivery.
+	SigningAlgorithm WebhookEndpoint_SigningAlgorithm `protobuf:"varint,3,opt,name=signing_algorithm,json=signingAlgorithm,proto3,enum=carepath.v1.WebhookEndpoint_SigningAlgorithm" json:"signing_algorithm,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -776,6 +780,190 @@ func (x *RotateWebhookEndpointSecretRequest) GetGracePeriodHours() int32 {
 	return 0
 }
 
+func (x *RotateWebhookEndpointSecretRequest) GetSigningAlgorithm() WebhookEndpoint_SigningAlgorithm {
+	if x != nil {
+		return x.SigningAlgorithm
+	}
+	return WebhookEndpoint_SIGNING_ALGORITHM_UNSPECIFIED
+}
+
+// Request for RedeliverWebhookDelivery.
+type RedeliverWebhookDeliveryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}/webhookEndpoints/{webhook_endpoint}/deliveries/{delivery}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedeliverWebhookDeliveryRequest) Reset() {
+	*x = RedeliverWebhookDeliveryRequest{}
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedeliverWebhookDeliveryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedeliverWebhookDeliveryRequest) ProtoMessage() {}
+
+func (x *RedeliverWebhookDeliveryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedeliverWebhookDeliveryRequest.ProtoReflect.Descriptor instead.
+func (*RedeliverWebhookDeliveryRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RedeliverWebhookDeliveryRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ReplayWebhookDeliveries.
+type ReplayWebhookDeliveriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}/webhookEndpoints/{webhook_endpoint}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Replay deliveries created at or after this time: not in the future, at most 90 days
+	// ago.
+	Since *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=since,proto3" json:"since,omitempty"`
+	// The most deliveries to send again in this call; 0 means 500, values above 500 are
+	// treated as 500.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A `next_page_token` from the previous call of the same replay.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayWebhookDeliveriesRequest) Reset() {
+	*x = ReplayWebhookDeliveriesRequest{}
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayWebhookDeliveriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayWebhookDeliveriesRequest) ProtoMessage() {}
+
+func (x *ReplayWebhookDeliveriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayWebhookDeliveriesRequest.ProtoReflect.Descriptor instead.
+func (*ReplayWebhookDeliveriesRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ReplayWebhookDeliveriesRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReplayWebhookDeliveriesRequest) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *ReplayWebhookDeliveriesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ReplayWebhookDeliveriesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response for ReplayWebhookDeliveries.
+type ReplayWebhookDeliveriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The deliveries sent again by this call, oldest first, now pending.
+	WebhookDeliveries []*WebhookDelivery `protobuf:"bytes,1,rep,name=webhook_deliveries,json=webhookDeliveries,proto3" json:"webhook_deliveries,omitempty"`
+	// Set when there may be more to replay: pass it, with the same `name` and `since`, to
+	// the next call. Empty when the replay is complete.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayWebhookDeliveriesResponse) Reset() {
+	*x = ReplayWebhookDeliveriesResponse{}
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayWebhookDeliveriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayWebhookDeliveriesResponse) ProtoMessage() {}
+
+func (x *ReplayWebhookDeliveriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayWebhookDeliveriesResponse.ProtoReflect.Descriptor instead.
+func (*ReplayWebhookDeliveriesResponse) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ReplayWebhookDeliveriesResponse) GetWebhookDeliveries() []*WebhookDelivery {
+	if x != nil {
+		return x.WebhookDeliveries
+	}
+	return nil
+}
+
+func (x *ReplayWebhookDeliveriesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // Request for ListWebhookDeliveries.
 type ListWebhookDeliveriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -794,7 +982,7 @@ type ListWebhookDeliveriesRequest struct {
 
 func (x *ListWebhookDeliveriesRequest) Reset() {
 	*x = ListWebhookDeliveriesRequest{}
-	mi := &file_carepath_v1_reminder_service_proto_msgTypes[11]
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -806,7 +994,7 @@ func (x *ListWebhookDeliveriesRequest) String() string {
 func (*ListWebhookDeliveriesRequest) ProtoMessage() {}
 
 func (x *ListWebhookDeliveriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_reminder_service_proto_msgTypes[11]
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -819,7 +1007,7 @@ func (x *ListWebhookDeliveriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookDeliveriesRequest.ProtoReflect.Descriptor instead.
 func (*ListWebhookDeliveriesRequest) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{11}
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListWebhookDeliveriesRequest) GetParent() string {
@@ -863,7 +1051,7 @@ type ListWebhookDeliveriesResponse struct {
 
 func (x *ListWebhookDeliveriesResponse) Reset() {
 	*x = ListWebhookDeliveriesResponse{}
-	mi := &file_carepath_v1_reminder_service_proto_msgTypes[12]
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +1063,7 @@ func (x *ListWebhookDeliveriesResponse) String() string {
 func (*ListWebhookDeliveriesResponse) ProtoMessage() {}
 
 func (x *ListWebhookDeliveriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_reminder_service_proto_msgTypes[12]
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +1076,7 @@ func (x *ListWebhookDeliveriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookDeliveriesResponse.ProtoReflect.Descriptor instead.
 func (*ListWebhookDeliveriesResponse) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{12}
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListWebhookDeliveriesResponse) GetWebhookDeliveries() []*WebhookDelivery {
@@ -916,7 +1104,7 @@ type ListReminderRoutingGapsRequest struct {
 
 func (x *ListReminderRoutingGapsRequest) Reset() {
 	*x = ListReminderRoutingGapsRequest{}
-	mi := &file_carepath_v1_reminder_service_proto_msgTypes[13]
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -928,7 +1116,7 @@ func (x *ListReminderRoutingGapsRequest) String() string {
 func (*ListReminderRoutingGapsRequest) ProtoMessage() {}
 
 func (x *ListReminderRoutingGapsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_reminder_service_proto_msgTypes[13]
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -941,7 +1129,7 @@ func (x *ListReminderRoutingGapsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReminderRoutingGapsRequest.ProtoReflect.Descriptor instead.
 func (*ListReminderRoutingGapsRequest) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{13}
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListReminderRoutingGapsRequest) GetParent() string {
@@ -962,7 +1150,7 @@ type ListReminderRoutingGapsResponse struct {
 
 func (x *ListReminderRoutingGapsResponse) Reset() {
 	*x = ListReminderRoutingGapsResponse{}
-	mi := &file_carepath_v1_reminder_service_proto_msgTypes[14]
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -974,7 +1162,7 @@ func (x *ListReminderRoutingGapsResponse) String() string {
 func (*ListReminderRoutingGapsResponse) ProtoMessage() {}
 
 func (x *ListReminderRoutingGapsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_reminder_service_proto_msgTypes[14]
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -987,7 +1175,7 @@ func (x *ListReminderRoutingGapsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReminderRoutingGapsResponse.ProtoReflect.Descriptor instead.
 func (*ListReminderRoutingGapsResponse) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{14}
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListReminderRoutingGapsResponse) GetGaps() []*ReminderRoutingGap {
@@ -1016,7 +1204,7 @@ type ReminderRoutingGap struct {
 
 func (x *ReminderRoutingGap) Reset() {
 	*x = ReminderRoutingGap{}
-	mi := &file_carepath_v1_reminder_service_proto_msgTypes[15]
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1028,7 +1216,7 @@ func (x *ReminderRoutingGap) String() string {
 func (*ReminderRoutingGap) ProtoMessage() {}
 
 func (x *ReminderRoutingGap) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_reminder_service_proto_msgTypes[15]
+	mi := &file_carepath_v1_reminder_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1041,7 +1229,7 @@ func (x *ReminderRoutingGap) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReminderRoutingGap.ProtoReflect.Descriptor instead.
 func (*ReminderRoutingGap) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{15}
+	return file_carepath_v1_reminder_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ReminderRoutingGap) GetKind() ReminderRoutingGap_Kind {
@@ -1134,11 +1322,26 @@ const file_carepath_v1_reminder_service_proto_rawDesc = "" +
 	"\x1cUpdateWebhookEndpointRequest\x12R\n" +
 	"\x10webhook_endpoint\x18\x01 \x01(\v2\x1c.carepath.v1.WebhookEndpointB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x0fwebhookEndpoint\x12@\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
-	"updateMask\"\xa2\x02\n" +
+	"updateMask\"\x8b\x03\n" +
 	"\"RotateWebhookEndpointSecretRequest\x12\xbe\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xa9\x01\xe0A\x02\xfaA\x1e\n" +
 	"\x1ccarepath.api/WebhookEndpoint\xbaH\x81\x01r\x7f2}^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/webhookEndpoints/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12;\n" +
-	"\x12grace_period_hours\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xa8\x01(\x00R\x10gracePeriodHours\"\x90\x03\n" +
+	"\x12grace_period_hours\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xa8\x01(\x00R\x10gracePeriodHours\x12g\n" +
+	"\x11signing_algorithm\x18\x03 \x01(\x0e2-.carepath.v1.WebhookEndpoint.SigningAlgorithmB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x10signingAlgorithm\"\xac\x02\n" +
+	"\x1fRedeliverWebhookDeliveryRequest\x12\x88\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\xf3\x01\xe0A\x02\xfaA\x1e\n" +
+	"\x1ccarepath.api/WebhookDelivery\xbaH\xcb\x01r\xc8\x012\xc5\x01^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/webhookEndpoints/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/deliveries/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\"\xf3\x02\n" +
+	"\x1eReplayWebhookDeliveriesRequest\x12\xbe\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xa9\x01\xe0A\x02\xfaA\x1e\n" +
+	"\x1ccarepath.api/WebhookEndpoint\xbaH\x81\x01r\x7f2}^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/webhookEndpoints/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12;\n" +
+	"\x05since\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05since\x12'\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\n" +
+	"\xe0A\x01\xbaH\x04\x1a\x02(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x96\x01\n" +
+	"\x1fReplayWebhookDeliveriesResponse\x12K\n" +
+	"\x12webhook_deliveries\x18\x01 \x03(\v2\x1c.carepath.v1.WebhookDeliveryR\x11webhookDeliveries\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x90\x03\n" +
 	"\x1cListWebhookDeliveriesRequest\x12\xc8\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\xaf\x01\xe0A\x02\xfaA\x1e\n" +
 	"\x1ccarepath.api/WebhookEndpoint\xbaH\x87\x01r\x84\x012\x81\x01^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/webhookEndpoints/(-|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$R\x06parent\x12P\n" +
@@ -1164,7 +1367,7 @@ const file_carepath_v1_reminder_service_proto_rawDesc = "" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14TEAM_WITHOUT_MANAGER\x10\x01\x12\x18\n" +
-	"\x14ADVISER_WITHOUT_TEAM\x10\x022\xcf\x0e\n" +
+	"\x14ADVISER_WITHOUT_TEAM\x10\x022\xd5\x11\n" +
 	"\x0fReminderService\x12\xb2\x01\n" +
 	"\rListReminders\x12!.carepath.v1.ListRemindersRequest\x1a\".carepath.v1.ListRemindersResponse\"Z\xdaA\x06parent\x82\xd3\xe4\x93\x02KZ(\x12&/v1/{parent=organisations/*}/reminders\x12\x1f/v1/{parent=people/*}/reminders\x12\x8b\x01\n" +
 	"\x13AcknowledgeReminder\x12'.carepath.v1.AcknowledgeReminderRequest\x1a\x15.carepath.v1.Reminder\"4\xdaA\x04name\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=reminders/*}:acknowledge\x12\x89\x01\n" +
@@ -1175,7 +1378,10 @@ const file_carepath_v1_reminder_service_proto_rawDesc = "" +
 	"\x14ListWebhookEndpoints\x12(.carepath.v1.ListWebhookEndpointsRequest\x1a).carepath.v1.ListWebhookEndpointsResponse\">\xdaA\x06parent\x82\xd3\xe4\x93\x02/\x12-/v1/{parent=organisations/*}/webhookEndpoints\x12\xd9\x01\n" +
 	"\x15UpdateWebhookEndpoint\x12).carepath.v1.UpdateWebhookEndpointRequest\x1a\x1c.carepath.v1.WebhookEndpoint\"w\xdaA\x1cwebhook_endpoint,update_mask\x82\xd3\xe4\x93\x02R:\x10webhook_endpoint2>/v1/{webhook_endpoint.name=organisations/*/webhookEndpoints/*}\x12\xba\x01\n" +
 	"\x1bRotateWebhookEndpointSecret\x12/.carepath.v1.RotateWebhookEndpointSecretRequest\x1a\x1c.carepath.v1.WebhookEndpoint\"L\xdaA\x04name\x82\xd3\xe4\x93\x02?:\x01*\":/v1/{name=organisations/*/webhookEndpoints/*}:rotateSecret\x12\xbb\x01\n" +
-	"\x15ListWebhookDeliveries\x12).carepath.v1.ListWebhookDeliveriesRequest\x1a*.carepath.v1.ListWebhookDeliveriesResponse\"K\xdaA\x06parent\x82\xd3\xe4\x93\x02<\x12:/v1/{parent=organisations/*/webhookEndpoints/*}/deliveries\x12\xb7\x01\n" +
+	"\x15ListWebhookDeliveries\x12).carepath.v1.ListWebhookDeliveriesRequest\x1a*.carepath.v1.ListWebhookDeliveriesResponse\"K\xdaA\x06parent\x82\xd3\xe4\x93\x02<\x12:/v1/{parent=organisations/*/webhookEndpoints/*}/deliveries\x12\xbe\x01\n" +
+	"\x18RedeliverWebhookDelivery\x12,.carepath.v1.RedeliverWebhookDeliveryRequest\x1a\x1c.carepath.v1.WebhookDelivery\"V\xdaA\x04name\x82\xd3\xe4\x93\x02I:\x01*\"D/v1/{name=organisations/*/webhookEndpoints/*/deliveries/*}:redeliver\x12\xc2\x01\n" +
+	"\x17ReplayWebhookDeliveries\x12+.carepath.v1.ReplayWebhookDeliveriesRequest\x1a,.carepath.v1.ReplayWebhookDeliveriesResponse\"L\xdaA\n" +
+	"name,since\x82\xd3\xe4\x93\x029:\x01*\"4/v1/{name=organisations/*/webhookEndpoints/*}:replay\x12\xb7\x01\n" +
 	"\x17ListReminderRoutingGaps\x12+.carepath.v1.ListReminderRoutingGapsRequest\x1a,.carepath.v1.ListReminderRoutingGapsResponse\"A\xdaA\x06parent\x82\xd3\xe4\x93\x022\x120/v1/{parent=organisations/*}/reminderRoutingGapsB\xb6\x01\n" +
 	"\x0fcom.carepath.v1B\x14ReminderServiceProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
@@ -1192,7 +1398,7 @@ func file_carepath_v1_reminder_service_proto_rawDescGZIP() []byte {
 }
 
 var file_carepath_v1_reminder_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_carepath_v1_reminder_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_carepath_v1_reminder_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_carepath_v1_reminder_service_proto_goTypes = []any{
 	(ReminderRoutingGap_Kind)(0),               // 0: carepath.v1.ReminderRoutingGap.Kind
 	(*ListRemindersRequest)(nil),               // 1: carepath.v1.ListRemindersRequest
@@ -1206,60 +1412,71 @@ var file_carepath_v1_reminder_service_proto_goTypes = []any{
 	(*ListWebhookEndpointsResponse)(nil),       // 9: carepath.v1.ListWebhookEndpointsResponse
 	(*UpdateWebhookEndpointRequest)(nil),       // 10: carepath.v1.UpdateWebhookEndpointRequest
 	(*RotateWebhookEndpointSecretRequest)(nil), // 11: carepath.v1.RotateWebhookEndpointSecretRequest
-	(*ListWebhookDeliveriesRequest)(nil),       // 12: carepath.v1.ListWebhookDeliveriesRequest
-	(*ListWebhookDeliveriesResponse)(nil),      // 13: carepath.v1.ListWebhookDeliveriesResponse
-	(*ListReminderRoutingGapsRequest)(nil),     // 14: carepath.v1.ListReminderRoutingGapsRequest
-	(*ListReminderRoutingGapsResponse)(nil),    // 15: carepath.v1.ListReminderRoutingGapsResponse
-	(*ReminderRoutingGap)(nil),                 // 16: carepath.v1.ReminderRoutingGap
-	(Reminder_State)(0),                        // 17: carepath.v1.Reminder.State
-	(*Reminder)(nil),                           // 18: carepath.v1.Reminder
-	(*date.Date)(nil),                          // 19: google.type.Date
-	(*timestamppb.Timestamp)(nil),              // 20: google.protobuf.Timestamp
-	(*WebhookEndpoint)(nil),                    // 21: carepath.v1.WebhookEndpoint
-	(*fieldmaskpb.FieldMask)(nil),              // 22: google.protobuf.FieldMask
-	(WebhookDelivery_State)(0),                 // 23: carepath.v1.WebhookDelivery.State
-	(*WebhookDelivery)(nil),                    // 24: carepath.v1.WebhookDelivery
+	(*RedeliverWebhookDeliveryRequest)(nil),    // 12: carepath.v1.RedeliverWebhookDeliveryRequest
+	(*ReplayWebhookDeliveriesRequest)(nil),     // 13: carepath.v1.ReplayWebhookDeliveriesRequest
+	(*ReplayWebhookDeliveriesResponse)(nil),    // 14: carepath.v1.ReplayWebhookDeliveriesResponse
+	(*ListWebhookDeliveriesRequest)(nil),       // 15: carepath.v1.ListWebhookDeliveriesRequest
+	(*ListWebhookDeliveriesResponse)(nil),      // 16: carepath.v1.ListWebhookDeliveriesResponse
+	(*ListReminderRoutingGapsRequest)(nil),     // 17: carepath.v1.ListReminderRoutingGapsRequest
+	(*ListReminderRoutingGapsResponse)(nil),    // 18: carepath.v1.ListReminderRoutingGapsResponse
+	(*ReminderRoutingGap)(nil),                 // 19: carepath.v1.ReminderRoutingGap
+	(Reminder_State)(0),                        // 20: carepath.v1.Reminder.State
+	(*Reminder)(nil),                           // 21: carepath.v1.Reminder
+	(*date.Date)(nil),                          // 22: google.type.Date
+	(*timestamppb.Timestamp)(nil),              // 23: google.protobuf.Timestamp
+	(*WebhookEndpoint)(nil),                    // 24: carepath.v1.WebhookEndpoint
+	(*fieldmaskpb.FieldMask)(nil),              // 25: google.protobuf.FieldMask
+	(WebhookEndpoint_SigningAlgorithm)(0),      // 26: carepath.v1.WebhookEndpoint.SigningAlgorithm
+	(*WebhookDelivery)(nil),                    // 27: carepath.v1.WebhookDelivery
+	(WebhookDelivery_State)(0),                 // 28: carepath.v1.WebhookDelivery.State
 }
 var file_carepath_v1_reminder_service_proto_depIdxs = []int32{
-	17, // 0: carepath.v1.ListRemindersRequest.states:type_name -> carepath.v1.Reminder.State
-	18, // 1: carepath.v1.ListRemindersResponse.reminders:type_name -> carepath.v1.Reminder
-	19, // 2: carepath.v1.SnoozeReminderRequest.snooze_until_date:type_name -> google.type.Date
-	20, // 3: carepath.v1.SnoozeReminderRequest.snooze_until:type_name -> google.protobuf.Timestamp
-	21, // 4: carepath.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
-	21, // 5: carepath.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> carepath.v1.WebhookEndpoint
-	21, // 6: carepath.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
-	22, // 7: carepath.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
-	23, // 8: carepath.v1.ListWebhookDeliveriesRequest.states:type_name -> carepath.v1.WebhookDelivery.State
-	24, // 9: carepath.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> carepath.v1.WebhookDelivery
-	16, // 10: carepath.v1.ListReminderRoutingGapsResponse.gaps:type_name -> carepath.v1.ReminderRoutingGap
-	0,  // 11: carepath.v1.ReminderRoutingGap.kind:type_name -> carepath.v1.ReminderRoutingGap.Kind
-	1,  // 12: carepath.v1.ReminderService.ListReminders:input_type -> carepath.v1.ListRemindersRequest
-	3,  // 13: carepath.v1.ReminderService.AcknowledgeReminder:input_type -> carepath.v1.AcknowledgeReminderRequest
-	4,  // 14: carepath.v1.ReminderService.SnoozeReminder:input_type -> carepath.v1.SnoozeReminderRequest
-	5,  // 15: carepath.v1.ReminderService.WatchReminders:input_type -> carepath.v1.WatchRemindersRequest
-	6,  // 16: carepath.v1.ReminderService.CreateWebhookEndpoint:input_type -> carepath.v1.CreateWebhookEndpointRequest
-	7,  // 17: carepath.v1.ReminderService.GetWebhookEndpoint:input_type -> carepath.v1.GetWebhookEndpointRequest
-	8,  // 18: carepath.v1.ReminderService.ListWebhookEndpoints:input_type -> carepath.v1.ListWebhookEndpointsRequest
-	10, // 19: carepath.v1.ReminderService.UpdateWebhookEndpoint:input_type -> carepath.v1.UpdateWebhookEndpointRequest
-	11, // 20: carepath.v1.ReminderService.RotateWebhookEndpointSecret:input_type -> carepath.v1.RotateWebhookEndpointSecretRequest
-	12, // 21: carepath.v1.ReminderService.ListWebhookDeliveries:input_type -> carepath.v1.ListWebhookDeliveriesRequest
-	14, // 22: carepath.v1.ReminderService.ListReminderRoutingGaps:input_type -> carepath.v1.ListReminderRoutingGapsRequest
-	2,  // 23: carepath.v1.ReminderService.ListReminders:output_type -> carepath.v1.ListRemindersResponse
-	18, // 24: carepath.v1.ReminderService.AcknowledgeReminder:output_type -> carepath.v1.Reminder
-	18, // 25: carepath.v1.ReminderService.SnoozeReminder:output_type -> carepath.v1.Reminder
-	18, // 26: carepath.v1.ReminderService.WatchReminders:output_type -> carepath.v1.Reminder
-	21, // 27: carepath.v1.ReminderService.CreateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
-	21, // 28: carepath.v1.ReminderService.GetWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
-	9,  // 29: carepath.v1.ReminderService.ListWebhookEndpoints:output_type -> carepath.v1.ListWebhookEndpointsResponse
-	21, // 30: carepath.v1.ReminderService.UpdateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
-	21, // 31: carepath.v1.ReminderService.RotateWebhookEndpointSecret:output_type -> carepath.v1.WebhookEndpoint
-	13, // 32: carepath.v1.ReminderService.ListWebhookDeliveries:output_type -> carepath.v1.ListWebhookDeliveriesResponse
-	15, // 33: carepath.v1.ReminderService.ListReminderRoutingGaps:output_type -> carepath.v1.ListReminderRoutingGapsResponse
-	23, // [23:34] is the sub-list for method output_type
-	12, // [12:23] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	20, // 0: carepath.v1.ListRemindersRequest.states:type_name -> carepath.v1.Reminder.State
+	21, // 1: carepath.v1.ListRemindersResponse.reminders:type_name -> carepath.v1.Reminder
+	22, // 2: carepath.v1.SnoozeReminderRequest.snooze_until_date:type_name -> google.type.Date
+	23, // 3: carepath.v1.SnoozeReminderRequest.snooze_until:type_name -> google.protobuf.Timestamp
+	24, // 4: carepath.v1.CreateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
+	24, // 5: carepath.v1.ListWebhookEndpointsResponse.webhook_endpoints:type_name -> carepath.v1.WebhookEndpoint
+	24, // 6: carepath.v1.UpdateWebhookEndpointRequest.webhook_endpoint:type_name -> carepath.v1.WebhookEndpoint
+	25, // 7: carepath.v1.UpdateWebhookEndpointRequest.update_mask:type_name -> google.protobuf.FieldMask
+	26, // 8: carepath.v1.RotateWebhookEndpointSecretRequest.signing_algorithm:type_name -> carepath.v1.WebhookEndpoint.SigningAlgorithm
+	23, // 9: carepath.v1.ReplayWebhookDeliveriesRequest.since:type_name -> google.protobuf.Timestamp
+	27, // 10: carepath.v1.ReplayWebhookDeliveriesResponse.webhook_deliveries:type_name -> carepath.v1.WebhookDelivery
+	28, // 11: carepath.v1.ListWebhookDeliveriesRequest.states:type_name -> carepath.v1.WebhookDelivery.State
+	27, // 12: carepath.v1.ListWebhookDeliveriesResponse.webhook_deliveries:type_name -> carepath.v1.WebhookDelivery
+	19, // 13: carepath.v1.ListReminderRoutingGapsResponse.gaps:type_name -> carepath.v1.ReminderRoutingGap
+	0,  // 14: carepath.v1.ReminderRoutingGap.kind:type_name -> carepath.v1.ReminderRoutingGap.Kind
+	1,  // 15: carepath.v1.ReminderService.ListReminders:input_type -> carepath.v1.ListRemindersRequest
+	3,  // 16: carepath.v1.ReminderService.AcknowledgeReminder:input_type -> carepath.v1.AcknowledgeReminderRequest
+	4,  // 17: carepath.v1.ReminderService.SnoozeReminder:input_type -> carepath.v1.SnoozeReminderRequest
+	5,  // 18: carepath.v1.ReminderService.WatchReminders:input_type -> carepath.v1.WatchRemindersRequest
+	6,  // 19: carepath.v1.ReminderService.CreateWebhookEndpoint:input_type -> carepath.v1.CreateWebhookEndpointRequest
+	7,  // 20: carepath.v1.ReminderService.GetWebhookEndpoint:input_type -> carepath.v1.GetWebhookEndpointRequest
+	8,  // 21: carepath.v1.ReminderService.ListWebhookEndpoints:input_type -> carepath.v1.ListWebhookEndpointsRequest
+	10, // 22: carepath.v1.ReminderService.UpdateWebhookEndpoint:input_type -> carepath.v1.UpdateWebhookEndpointRequest
+	11, // 23: carepath.v1.ReminderService.RotateWebhookEndpointSecret:input_type -> carepath.v1.RotateWebhookEndpointSecretRequest
+	15, // 24: carepath.v1.ReminderService.ListWebhookDeliveries:input_type -> carepath.v1.ListWebhookDeliveriesRequest
+	12, // 25: carepath.v1.ReminderService.RedeliverWebhookDelivery:input_type -> carepath.v1.RedeliverWebhookDeliveryRequest
+	13, // 26: carepath.v1.ReminderService.ReplayWebhookDeliveries:input_type -> carepath.v1.ReplayWebhookDeliveriesRequest
+	17, // 27: carepath.v1.ReminderService.ListReminderRoutingGaps:input_type -> carepath.v1.ListReminderRoutingGapsRequest
+	2,  // 28: carepath.v1.ReminderService.ListReminders:output_type -> carepath.v1.ListRemindersResponse
+	21, // 29: carepath.v1.ReminderService.AcknowledgeReminder:output_type -> carepath.v1.Reminder
+	21, // 30: carepath.v1.ReminderService.SnoozeReminder:output_type -> carepath.v1.Reminder
+	21, // 31: carepath.v1.ReminderService.WatchReminders:output_type -> carepath.v1.Reminder
+	24, // 32: carepath.v1.ReminderService.CreateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
+	24, // 33: carepath.v1.ReminderService.GetWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
+	9,  // 34: carepath.v1.ReminderService.ListWebhookEndpoints:output_type -> carepath.v1.ListWebhookEndpointsResponse
+	24, // 35: carepath.v1.ReminderService.UpdateWebhookEndpoint:output_type -> carepath.v1.WebhookEndpoint
+	24, // 36: carepath.v1.ReminderService.RotateWebhookEndpointSecret:output_type -> carepath.v1.WebhookEndpoint
+	16, // 37: carepath.v1.ReminderService.ListWebhookDeliveries:output_type -> carepath.v1.ListWebhookDeliveriesResponse
+	27, // 38: carepath.v1.ReminderService.RedeliverWebhookDelivery:output_type -> carepath.v1.WebhookDelivery
+	14, // 39: carepath.v1.ReminderService.ReplayWebhookDeliveries:output_type -> carepath.v1.ReplayWebhookDeliveriesResponse
+	18, // 40: carepath.v1.ReminderService.ListReminderRoutingGaps:output_type -> carepath.v1.ListReminderRoutingGapsResponse
+	28, // [28:41] is the sub-list for method output_type
+	15, // [15:28] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_reminder_service_proto_init() }
@@ -1278,7 +1495,7 @@ func file_carepath_v1_reminder_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_reminder_service_proto_rawDesc), len(file_carepath_v1_reminder_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

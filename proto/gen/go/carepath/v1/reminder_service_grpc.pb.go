@@ -29,6 +29,8 @@ const (
 	ReminderService_UpdateWebhookEndpoint_FullMethodName       = "/carepath.v1.ReminderService/UpdateWebhookEndpoint"
 	ReminderService_RotateWebhookEndpointSecret_FullMethodName = "/carepath.v1.ReminderService/RotateWebhookEndpointSecret"
 	ReminderService_ListWebhookDeliveries_FullMethodName       = "/carepath.v1.ReminderService/ListWebhookDeliveries"
+	ReminderService_RedeliverWebhookDelivery_FullMethodName    = "/carepath.v1.ReminderService/RedeliverWebhookDelivery"
+	ReminderService_ReplayWebhookDeliveries_FullMethodName     = "/carepath.v1.ReminderService/ReplayWebhookDeliveries"
 	ReminderService_ListReminderRoutingGaps_FullMethodName     = "/carepath.v1.ReminderService/ListReminderRoutingGaps"
 )
 
@@ -64,6 +66,16 @@ type ReminderServiceClient interface {
 	// Lists the deliveries to an endpoint (`-` for all of the organisation's), newest first;
 	// filter by state to see the failed ones.
 	ListWebhookDeliveries(ctx context.Context, in *ListWebhookDeliveriesRequest, opts ...grpc.CallOption) (*ListWebhookDeliveriesResponse, error)
+	// Sends a FAILED delivery again, under the same `webhook-id`, with a fresh retry
+	// schedule. The endpoint must be enabled. Audited.
+	RedeliverWebhookDelivery(ctx context.Context, in *RedeliverWebhookDeliveryRequest, opts ...grpc.CallOption) (*WebhookDelivery, error)
+	// Sends again an endpoint's delivered and failed deliveries created since a time, oldest
+	// first, each under its own `webhook-id` (so a receiver drops what it already has): for a
+	// receiver back from an outage or restored from a backup. Pending deliveries are on their
+	// way already and cancelled ones no longer apply, so they are left alone. At most
+	// `page_size` deliveries a call; call again with `next_page_token` for the rest. The
+	// endpoint must be enabled. Audited.
+	ReplayWebhookDeliveries(ctx context.Context, in *ReplayWebhookDeliveriesRequest, opts ...grpc.CallOption) (*ReplayWebhookDeliveriesResponse, error)
 	// Lists the gaps in who the council's reminders reach: teams whose personal advisers have
 	// no enabled team manager, and advisers in no team. Until the administrator gives the team
 	// a manager (or the adviser a team), escalations about their young people go back to the
@@ -189,6 +201,26 @@ func (c *reminderServiceClient) ListWebhookDeliveries(ctx context.Context, in *L
 	return out, nil
 }
 
+func (c *reminderServiceClient) RedeliverWebhookDelivery(ctx context.Context, in *RedeliverWebhookDeliveryRequest, opts ...grpc.CallOption) (*WebhookDelivery, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WebhookDelivery)
+	err := c.cc.Invoke(ctx, ReminderService_RedeliverWebhookDelivery_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reminderServiceClient) ReplayWebhookDeliveries(ctx context.Context, in *ReplayWebhookDeliveriesRequest, opts ...grpc.CallOption) (*ReplayWebhookDeliveriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReplayWebhookDeliveriesResponse)
+	err := c.cc.Invoke(ctx, ReminderService_ReplayWebhookDeliveries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *reminderServiceClient) ListReminderRoutingGaps(ctx context.Context, in *ListReminderRoutingGapsRequest, opts ...grpc.CallOption) (*ListReminderRoutingGapsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListReminderRoutingGapsResponse)
@@ -231,6 +263,16 @@ type ReminderServiceServer interface {
 	// Lists the deliveries to an endpoint (`-` for all of the organisation's), newest first;
 	// filter by state to see the failed ones.
 	ListWebhookDeliveries(context.Context, *ListWebhookDeliveriesRequest) (*ListWebhookDeliveriesResponse, error)
+	// Sends a FAILED delivery again, under the same `webhook-id`, with a fresh retry
+	// schedule. The endpoint must be enabled. Audited.
+	RedeliverWebhookDelivery(context.Context, *RedeliverWebhookDeliveryRequest) (*WebhookDelivery, error)
+	// Sends again an endpoint's delivered and failed deliveries created since a time, oldest
+	// first, each under its own `webhook-id` (so a receiver drops what it already has): for a
+	// receiver back from an outage or restored from a backup. Pending deliveries are on their
+	// way already and cancelled ones no longer apply, so they are left alone. At most
+	// `page_size` deliveries a call; call again with `next_page_token` for the rest. The
+	// endpoint must be enabled. Audited.
+	ReplayWebhookDeliveries(context.Context, *ReplayWebhookDeliveriesRequest) (*ReplayWebhookDeliveriesResponse, error)
 	// Lists the gaps in who the council's reminders reach: teams whose personal advisers have
 	// no enabled team manager, and advisers in no team. Until the administrator gives the team
 	// a manager (or the adviser a team), escalations about their young people go back to the
@@ -276,6 +318,12 @@ func (UnimplementedReminderServiceServer) RotateWebhookEndpointSecret(context.Co
 }
 func (UnimplementedReminderServiceServer) ListWebhookDeliveries(context.Context, *ListWebhookDeliveriesRequest) (*ListWebhookDeliveriesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListWebhookDeliveries not implemented")
+}
+func (UnimplementedReminderServiceServer) RedeliverWebhookDelivery(context.Context, *RedeliverWebhookDeliveryRequest) (*WebhookDelivery, error) {
+	return nil, status.Error(codes.Unimplemented, "method RedeliverWebhookDelivery not implemented")
+}
+func (UnimplementedReminderServiceServer) ReplayWebhookDeliveries(context.Context, *ReplayWebhookDeliveriesRequest) (*ReplayWebhookDeliveriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReplayWebhookDeliveries not implemented")
 }
 func (UnimplementedReminderServiceServer) ListReminderRoutingGaps(context.Context, *ListReminderRoutingGapsRequest) (*ListReminderRoutingGapsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListReminderRoutingGaps not implemented")
@@ -474,6 +522,42 @@ func _ReminderService_ListWebhookDeliveries_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReminderService_RedeliverWebhookDelivery_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RedeliverWebhookDeliveryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReminderServiceServer).RedeliverWebhookDelivery(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReminderService_RedeliverWebhookDelivery_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReminderServiceServer).RedeliverWebhookDelivery(ctx, req.(*RedeliverWebhookDeliveryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReminderService_ReplayWebhookDeliveries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReplayWebhookDeliveriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReminderServiceServer).ReplayWebhookDeliveries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReminderService_ReplayWebhookDeliveries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReminderServiceServer).ReplayWebhookDeliveries(ctx, req.(*ReplayWebhookDeliveriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReminderService_ListReminderRoutingGaps_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListReminderRoutingGapsRequest)
 	if err := dec(in); err != nil {
@@ -534,6 +618,14 @@ var ReminderService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListWebhookDeliveries",
 			Handler:    _ReminderService_ListWebhookDeliveries_Handler,
+		},
+		{
+			MethodName: "RedeliverWebhookDelivery",
+			Handler:    _ReminderService_RedeliverWebhookDelivery_Handler,
+		},
+		{
+			MethodName: "ReplayWebhookDeliveries",
+			Handler:    _ReminderService_ReplayWebhookDeliveries_Handler,
 		},
 		{
 			MethodName: "ListReminderRoutingGaps",
