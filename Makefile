@@ -3,7 +3,7 @@
 
 BUF := tools/node_modules/.bin/buf
 
-.PHONY: run test test-clock bench generate lint tools vendor-protos build
+.PHONY: run test test-clock bench generate lint lint-openapi tools vendor-protos build
 
 # The service in memory with demo data. A first build prints nothing for a minute or two, so
 # say what is happening; --webhook-allow-private lets webhooks reach a receiver on this
@@ -34,13 +34,20 @@ $(BUF): tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $(BUF)
 
+# The OpenAPI 3.1 document is converted from the Swagger 2.0 one that buf writes.
 generate: $(BUF)
 	rm -rf proto/gen/go
 	$(BUF) generate
+	node tools/openapi3.mjs proto/gen/openapi/carepath.swagger.json proto/gen/openapi/carepath.openapi.json
+
+# Redocly's recommended rules on both OpenAPI documents (redocly.yaml); any error fails.
+lint-openapi: $(BUF)
+	tools/node_modules/.bin/redocly lint --format=stylish
 
 lint: $(BUF)
 	$(BUF) format -d --exit-code
 	$(BUF) lint
+	tools/node_modules/.bin/redocly lint --format=stylish
 	go vet ./...
 
 vendor-protos:
