@@ -2,6 +2,7 @@
 # and `make test` runs every test, PostgreSQL included.
 
 BUF := tools/node_modules/.bin/buf
+PARTNER_CLIENTS := examples/partner-clients/node_modules/.package-lock.json
 
 .PHONY: run test test-clock bench generate lint lint-openapi tools vendor-protos build
 
@@ -28,11 +29,16 @@ bench:
 build:
 	go build -o bin/carepath ./cmd/carepath
 
-tools: $(BUF)
+tools: $(BUF) $(PARTNER_CLIENTS)
 
 $(BUF): tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $(BUF)
+
+# The partner clients' packages, for TestPartnerClients (cmd/carepath) and the README.
+$(PARTNER_CLIENTS): examples/partner-clients/package.json examples/partner-clients/package-lock.json
+	npm ci --prefix examples/partner-clients --no-audit --no-fund --loglevel=error
+	touch $(PARTNER_CLIENTS)
 
 # The OpenAPI 3.1 document is converted from the Swagger 2.0 one that buf writes.
 generate: $(BUF)
