@@ -40,11 +40,12 @@ $(PARTNER_CLIENTS): examples/partner-clients/package.json examples/partner-clien
 	npm ci --prefix examples/partner-clients --no-audit --no-fund --loglevel=error
 	touch $(PARTNER_CLIENTS)
 
-# The OpenAPI 3.1 document is converted from the Swagger 2.0 one that buf writes.
+# tools/openapi.mjs names path parameters for their resource and converts the Swagger 2.0
+# document that buf writes to OpenAPI 3.1.
 generate: $(BUF)
 	rm -rf proto/gen/go
 	$(BUF) generate
-	node tools/openapi3.mjs proto/gen/openapi/carepath.swagger.json proto/gen/openapi/carepath.openapi.json
+	node tools/openapi.mjs proto/gen/openapi
 
 # Redocly's recommended rules on both OpenAPI documents (redocly.yaml); any error fails.
 lint-openapi: $(BUF)

@@ -47,6 +47,9 @@ func TestOpenAPIDocuments(t *testing.T) {
 	if b := v31.Components.SecuritySchemes["bearer"]; b.Type != "http" || b.Scheme != "bearer" {
 		t.Errorf("OpenAPI 3.1 bearer scheme %+v, want HTTP bearer", b)
 	}
+	if _, ok := v31.Paths["/v1/youngPeople/{youngPerson}/milestones/{milestone}:complete"]; !ok {
+		t.Error("the OpenAPI 3.1 document has no /v1/youngPeople/{youngPerson}/milestones/{milestone}:complete")
+	}
 	if len(v31.Paths) != len(swagger.Paths) {
 		t.Errorf("the OpenAPI 3.1 document has %d paths, the Swagger one %d", len(v31.Paths), len(swagger.Paths))
 	}
@@ -54,6 +57,9 @@ func TestOpenAPIDocuments(t *testing.T) {
 	for path, ops := range swagger.Paths {
 		if strings.Contains(path, "=") || strings.Contains(path, "{name}") || strings.Contains(path, "{parent}") {
 			t.Errorf("path %s is not expanded", path)
+		}
+		if strings.Contains(strings.ToLower(path), "people}") {
+			t.Errorf("path %s names a parameter for the collection, not the resource", path)
 		}
 		for method, op := range ops {
 			if ids[op.OperationID] {

@@ -28,8 +28,8 @@ console.log(`listed ${youngPeople.length} young people`);
 const youngPerson = id(youngPeople[0]?.name);
 
 // 2. Their pathway: every milestone from 13 to 25, each with its etag.
-const pathway = await client.GET('/v1/youngPeople/{youngPeople}/pathway', {
-  params: { path: { youngPeople: youngPerson } },
+const pathway = await client.GET('/v1/youngPeople/{youngPerson}/pathway', {
+  params: { path: { youngPerson } },
 });
 check(pathway.data, `read pathway: HTTP ${pathway.response.status} ${pathway.error?.error?.message}`);
 const today = pathway.data.asOf;
@@ -40,8 +40,8 @@ console.log(`read the pathway of ${youngPerson}: ${pathway.data.counts?.total} m
 
 // 3. Complete a milestone, sending the etag read with it.
 const first = planned[0]!;
-const completed = await client.POST('/v1/youngPeople/{youngPeople}/milestones/{milestone}:complete', {
-  params: { path: { youngPeople: youngPerson, milestone: id(first.name) } },
+const completed = await client.POST('/v1/youngPeople/{youngPerson}/milestones/{milestone}:complete', {
+  params: { path: { youngPerson, milestone: id(first.name) } },
   body: { achievedDate: today, evidence: [{ description: 'Letter seen' }], etag: first.etag },
 });
 check(completed.data?.state === 'ACHIEVED', `complete: HTTP ${completed.response.status} ${completed.error?.error?.message}`);
@@ -50,23 +50,23 @@ console.log(`completed ${first.name} with etag ${first.etag}`);
 // 4. A stale etag: someone else starts the next milestone after we read it, so completing it
 // with the etag we hold is refused with 409 ETAG_MISMATCH; read it again and retry.
 const second = planned[1]!;
-const path = { youngPeople: youngPerson, milestone: id(second.name) };
-const started = await client.POST('/v1/youngPeople/{youngPeople}/milestones/{milestone}:start', {
+const path = { youngPerson, milestone: id(second.name) };
+const started = await client.POST('/v1/youngPeople/{youngPerson}/milestones/{milestone}:start', {
   params: { path },
   body: { etag: second.etag, reason: 'a colleague started it' },
 });
 check(started.data, `start: HTTP ${started.response.status} ${started.error?.error?.message}`);
 const body = { achievedDate: today, evidence: [{ description: 'Letter seen' }] };
-const stale = await client.POST('/v1/youngPeople/{youngPeople}/milestones/{milestone}:complete', {
+const stale = await client.POST('/v1/youngPeople/{youngPerson}/milestones/{milestone}:complete', {
   params: { path },
   body: { ...body, etag: second.etag },
 });
 check(stale.response.status === 409 && stale.error, `stale etag: HTTP ${stale.response.status}, want 409`);
 check(reason(stale.error) === 'ETAG_MISMATCH', `stale etag: reason ${reason(stale.error)}, want ETAG_MISMATCH`);
 console.log(`stale etag ${second.etag}: HTTP 409 ${reason(stale.error)}; reading it again`);
-const fresh = await client.GET('/v1/youngPeople/{youngPeople}/milestones/{milestone}', { params: { path } });
+const fresh = await client.GET('/v1/youngPeople/{youngPerson}/milestones/{milestone}', { params: { path } });
 check(fresh.data, `read milestone: HTTP ${fresh.response.status} ${fresh.error?.error?.message}`);
-const retried = await client.POST('/v1/youngPeople/{youngPeople}/milestones/{milestone}:complete', {
+const retried = await client.POST('/v1/youngPeople/{youngPerson}/milestones/{milestone}:complete', {
   params: { path },
   body: { ...body, etag: fresh.data.etag },
 });
