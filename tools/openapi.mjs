@@ -5,7 +5,8 @@
 //    expand_slashed_path_patterns names the parameter after a collection by dropping a final
 //    "s", which gives `/v1/youngPeople/{youngPeople}`; the irregular plural "people" is made
 //    singular here, so `{youngPerson}`, `{person}` and `{sharedYoungPerson}`, as in the
-//    protos' resource patterns. carepath.swagger.json is rewritten in place.
+//    protos' resource patterns, and each says what it holds (the plugin leaves them
+//    undescribed). carepath.swagger.json is rewritten in place.
 // 2. carepath.openapi.json, the same API as OpenAPI 3.1, converted by the pinned
 //    @scalar/openapi-upgrader. Swagger 2.0 cannot declare HTTP bearer authentication, so
 //    api.proto declares an API key in the Authorization header; the 3.1 document declares
@@ -25,12 +26,18 @@ const singular = (name) => name.replace(/([pP])eople$/, '$1erson');
 const swagger = JSON.parse(readFileSync(join(dir, 'carepath.swagger.json'), 'utf8'));
 swagger.paths = Object.fromEntries(
   Object.entries(swagger.paths).map(([path, item]) => {
+    const expanded = path.replace(/\{(\w+)\}/g, (_, name) => `{${singular(name)}}`);
     for (const op of Object.values(item)) {
       for (const param of op.parameters ?? []) {
-        if (param.in === 'path') param.name = singular(param.name);
+        if (param.in !== 'path') continue;
+        param.name = singular(param.name);
+        // The resource name up to this parameter: /v1/youngPeople/{youngPerson}/milestones/{milestone}
+        // gives `youngPeople/{youngPerson}/milestones/{milestone}` for `milestone`.
+        const end = expanded.indexOf(`{${param.name}}`) + param.name.length + 2;
+        param.description ??= `The last segment of the resource name \`${expanded.slice('/v1/'.length, end)}\`.`;
       }
     }
-    return [path.replace(/\{(\w+)\}/g, (_, name) => `{${singular(name)}}`), item];
+    return [expanded, item];
   }),
 );
 write('carepath.swagger.json', swagger);
