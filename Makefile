@@ -2,8 +2,11 @@
 # and `make test` runs every test, PostgreSQL included.
 
 BUF := tools/node_modules/.bin/buf
+# Redocly CLI, without its usage reports and update checks (CI has no business calling out).
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_NOTIFICATIONS=true tools/node_modules/.bin/redocly
+PARTNER_CLIENTS := examples/partner-clients/node_modules/.package-lock.json
 
-.PHONY: run test test-clock bench generate lint tools vendor-protos build k8s-validate
+.PHONY: run test test-clock bench generate lint lint-openapi tools vendor-protos build k8s-validate
 
 # The service in memory with demo data. A first build prints nothing for a minute or two, so
 # say what is happening; --webhook-allow-private lets webhooks reach a receiver on this
@@ -28,19 +31,32 @@ bench:
 build:
 	go build -o bin/carepath ./cmd/carepath
 
-tools: $(BUF)
+tools: $(BUF) $(PARTNER_CLIENTS)
 
 $(BUF): tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $(BUF)
 
+# The partner clients' packages, for TestPartnerClients (cmd/carepath) and the README.
+$(PARTNER_CLIENTS): examples/partner-clients/package.json examples/partner-clients/package-lock.json
+	npm ci --prefix examples/partner-clients --no-audit --no-fund --loglevel=error
+	touch $(PARTNER_CLIENTS)
+
+# tools/openapi.mjs names path parameters for their resource and converts the Swagger 2.0
+# document that buf writes to OpenAPI 3.1.
 generate: $(BUF)
 	rm -rf proto/gen/go
 	$(BUF) generate
+	node tools/openapi.mjs proto/gen/openapi
+
+# Redocly's recommended rules on both OpenAPI documents (redocly.yaml); any error fails.
+lint-openapi: $(BUF)
+	$(REDOCLY) lint --format=stylish
 
 lint: $(BUF)
 	$(BUF) format -d --exit-code
 	$(BUF) lint
+	$(REDOCLY) lint --format=stylish
 	go vet ./...
 
 vendor-protos:

@@ -61,8 +61,12 @@ func startBinary(t *testing.T, bin string, env ...string) (string, *exec.Cmd, *l
 	return "", nil, nil
 }
 
-// logLines collects JSON log lines and reports the HTTP address once it is serving.
-type logLines struct{ lines chan string }
+// logLines collects JSON log lines and reports the HTTP address once it is serving; the
+// gRPC address is then in grpcAddr.
+type logLines struct {
+	lines    chan string
+	grpcAddr string
+}
 
 func (l *logLines) read(r io.Reader, addr chan<- string) {
 	sc := bufio.NewScanner(r)
@@ -75,8 +79,10 @@ func (l *logLines) read(r io.Reader, addr chan<- string) {
 		var entry struct {
 			Msg      string `json:"msg"`
 			HTTPAddr string `json:"http_addr"`
+			GRPCAddr string `json:"grpc_addr"`
 		}
 		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "carepath is serving" {
+			l.grpcAddr = entry.GRPCAddr // written before the send, so read safely after it
 			addr <- entry.HTTPAddr
 		}
 	}

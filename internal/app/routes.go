@@ -20,7 +20,7 @@ type route struct {
 }
 
 // publicRoutes are the public HTTP listener's: the REST API under /v1/, probes, the OpenAPI
-// document, and /metrics and the development issuer's keys when they are on.
+// documents, and /metrics and the development issuer's keys when they are on.
 func (a *App) publicRoutes(gw http.Handler, registry *prometheus.Registry) []route {
 	routes := []route{{"/", gateway.LimitBody(a.cfg.MaxBodyBytes, gw)}} // /v1/... and AIP-style 404s
 	routes = append(routes, a.probeRoutes()...)
@@ -33,10 +33,15 @@ func (a *App) publicRoutes(gw http.Handler, registry *prometheus.Registry) []rou
 			writeJSON(w, http.StatusOK, authn.DevKeySet())
 		})})
 	}
-	return append(routes, route{"GET /openapi.json", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	return append(routes, documentRoute("GET /openapi.json", openapi.Spec), documentRoute("GET /openapi-3.1.json", openapi.Spec31))
+}
+
+// documentRoute serves an embedded OpenAPI document.
+func documentRoute(pattern string, doc []byte) route {
+	return route{pattern, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openapi.Spec)
-	})})
+		_, _ = w.Write(doc)
+	})}
 }
 
 // adminRoutes are the operators' listener's (--admin-addr): metrics and the probes.

@@ -25,8 +25,37 @@ var File_carepath_v1_api_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_api_proto_rawDesc = "" +
 	"\n" +
-	"\x15carepath/v1/api.proto\x12\vcarepath.v1\x1a.protoc-gen-openapiv2/options/annotations.protoB\xeb\x03\x92A\xbd\x02\x12\xb6\x02\n" +
-	"\fcarepath API\x12\xa1\x02Plans the move to adulthood of children in care and care leavers in England, from age 13 to 25, as a pathway of milestones. Resource names are full paths such as `youngPeople/{young_person}`. Errors follow AIP-193: every error carries a google.rpc.ErrorInfo whose domain is `carepath.api`.2\x02v1*\x02\x01\x02\n" +
+	"\x15carepath/v1/api.proto\x12\vcarepath.v1\x1a.protoc-gen-openapiv2/options/annotations.protoB\xc3\r\x92A\x95\f\x12\xb6\x02\n" +
+	"\fcarepath API\x12\xa1\x02Plans the move to adulthood of children in care and care leavers in England, from age 13 to 25, as a pathway of milestones. Resource names are full paths such as `youngPeople/{young_person}`. Errors follow AIP-193: every error carries a google.rpc.ErrorInfo whose domain is `carepath.api`.2\x02v1\"\x01/R\xa4\x01\n" +
+	"\x03400\x12\x9c\x01\n" +
+	"zINVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE: the request cannot be carried out as sent; details name the fields.\x12\x1e\n" +
+	"\x1c\x1a\x1a.carepath.v1.ErrorResponseR\x8a\x01\n" +
+	"\x03401\x12\x82\x01\n" +
+	"`UNAUTHENTICATED: no bearer token, or one that is expired, malformed or from an untrusted issuer.\x12\x1e\n" +
+	"\x1c\x1a\x1a.carepath.v1.ErrorResponseR\x7f\n" +
+	"\x03403\x12x\n" +
+	"VPERMISSION_DENIED: the caller's role or organisation may not do this to this resource.\x12\x1e\n" +
+	"\x1c\x1a\x1a.carepath.v1.ErrorResponseRa\n" +
+	"\x03404\x12Z\n" +
+	"8NOT_FOUND: no such resource, or none the caller may see.\x12\x1e\n" +
+	"\x1c\x1a\x1a.carepath.v1.ErrorResponseR\xa0\x01\n" +
+	"\x03409\x12\x98\x01\n" +
+	"vABORTED or ALREADY_EXISTS: the etag sent is stale (read the resource again and retry), or the resource already exists.\x12\x1e\n" +
+	"\x1c\x1a\x1a.carepath.v1.ErrorResponseRs\n" +
+	"\x03429\x12l\n" +
+	"JRESOURCE_EXHAUSTED: too many requests or too large a request; retry later.\x12\x1e\n" +
+	"\x1c\x1a\x1a.carepath.v1.ErrorResponseRh\n" +
+	"\x03503\x12a\n" +
+	"?UNAVAILABLE: the service cannot answer now; retry with backoff.\x12\x1e\n" +
+	"\x1c\x1a\x1a.carepath.v1.ErrorResponseR\x99\x01\n" +
+	"\adefault\x12\x8d\x01\n" +
+	"kINTERNAL, DEADLINE_EXCEEDED, CANCELLED or another error: retry INTERNAL and DEADLINE_EXCEEDED with backoff.\x12\x1e\n" +
+	"\x1c\x1a\x1a.carepath.v1.ErrorResponseZ\x92\x01\n" +
+	"\x8f\x01\n" +
+	"\x06bearer\x12\x84\x01\b\x02\x12o`Bearer <token>`: a JWT from the council's identity provider, or `carepath dev-token` on a developer's machine.\x1a\rAuthorization \x02b\f\n" +
+	"\n" +
+	"\n" +
+	"\x06bearer\x12\x00\n" +
 	"\x0fcom.carepath.v1B\bApiProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var file_carepath_v1_api_proto_goTypes = []any{}

@@ -7,8 +7,10 @@
 package carepathv1
 
 import (
+	code "google.golang.org/genproto/googleapis/rpc/code"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	anypb "google.golang.org/protobuf/types/known/anypb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -171,11 +173,142 @@ func (ErrorReason) EnumDescriptor() ([]byte, []int) {
 	return file_carepath_v1_errors_proto_rawDescGZIP(), []int{0}
 }
 
+// ErrorResponse is the JSON body of every REST error (AIP-193), for example
+// `{"error": {"code": 409, "status": "ABORTED", "message": "...", "details":
+// [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "ETAG_MISMATCH",
+// "domain": "carepath.api"}]}}`. It documents the body in the OpenAPI document; over gRPC the
+// same error is the call's google.rpc.Status.
+type ErrorResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The error.
+	Error         *Error `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErrorResponse) Reset() {
+	*x = ErrorResponse{}
+	mi := &file_carepath_v1_errors_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErrorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErrorResponse) ProtoMessage() {}
+
+func (x *ErrorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_errors_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErrorResponse.ProtoReflect.Descriptor instead.
+func (*ErrorResponse) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_errors_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ErrorResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// Error is an AIP-193 error: the code, a message for people and the machine-readable details.
+type Error struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The HTTP status code, such as 409.
+	Code int32 `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The canonical gRPC code, such as `ABORTED`.
+	Status code.Code `protobuf:"varint,2,opt,name=status,proto3,enum=google.rpc.Code" json:"status,omitempty"`
+	// What went wrong, for people; never branch on it.
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// A google.rpc.ErrorInfo (domain `carepath.api`, the reason to branch on), and a
+	// google.rpc.BadRequest naming the invalid fields or other google.rpc details as needed.
+	Details       []*anypb.Any `protobuf:"bytes,4,rep,name=details,proto3" json:"details,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Error) Reset() {
+	*x = Error{}
+	mi := &file_carepath_v1_errors_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Error) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Error) ProtoMessage() {}
+
+func (x *Error) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_errors_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Error.ProtoReflect.Descriptor instead.
+func (*Error) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_errors_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Error) GetCode() int32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *Error) GetStatus() code.Code {
+	if x != nil {
+		return x.Status
+	}
+	return code.Code(0)
+}
+
+func (x *Error) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Error) GetDetails() []*anypb.Any {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
 var File_carepath_v1_errors_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18carepath/v1/errors.proto\x12\vcarepath.v1*\x85\a\n" +
+	"\x18carepath/v1/errors.proto\x12\vcarepath.v1\x1a\x19google/protobuf/any.proto\x1a\x15google/rpc/code.proto\"9\n" +
+	"\rErrorResponse\x12(\n" +
+	"\x05error\x18\x01 \x01(\v2\x12.carepath.v1.ErrorR\x05error\"\x8f\x01\n" +
+	"\x05Error\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\x05R\x04code\x12(\n" +
+	"\x06status\x18\x02 \x01(\x0e2\x10.google.rpc.CodeR\x06status\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12.\n" +
+	"\adetails\x18\x04 \x03(\v2\x14.google.protobuf.AnyR\adetails*\x85\a\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_REQUEST_INVALID\x10\x01\x12\"\n" +
@@ -217,15 +350,23 @@ func file_carepath_v1_errors_proto_rawDescGZIP() []byte {
 }
 
 var file_carepath_v1_errors_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_carepath_v1_errors_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_carepath_v1_errors_proto_goTypes = []any{
-	(ErrorReason)(0), // 0: carepath.v1.ErrorReason
+	(ErrorReason)(0),      // 0: carepath.v1.ErrorReason
+	(*ErrorResponse)(nil), // 1: carepath.v1.ErrorResponse
+	(*Error)(nil),         // 2: carepath.v1.Error
+	(code.Code)(0),        // 3: google.rpc.Code
+	(*anypb.Any)(nil),     // 4: google.protobuf.Any
 }
 var file_carepath_v1_errors_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	2, // 0: carepath.v1.ErrorResponse.error:type_name -> carepath.v1.Error
+	3, // 1: carepath.v1.Error.status:type_name -> google.rpc.Code
+	4, // 2: carepath.v1.Error.details:type_name -> google.protobuf.Any
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_errors_proto_init() }
@@ -239,13 +380,14 @@ func file_carepath_v1_errors_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_errors_proto_rawDesc), len(file_carepath_v1_errors_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   0,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_carepath_v1_errors_proto_goTypes,
 		DependencyIndexes: file_carepath_v1_errors_proto_depIdxs,
 		EnumInfos:         file_carepath_v1_errors_proto_enumTypes,
+		MessageInfos:      file_carepath_v1_errors_proto_msgTypes,
 	}.Build()
 	File_carepath_v1_errors_proto = out.File
 	file_carepath_v1_errors_proto_goTypes = nil
