@@ -3,6 +3,7 @@ package catalogue
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/carepath/carepath/internal/domain/civil"
@@ -26,6 +27,33 @@ type Settings struct {
 	// Ambitions are the council's own strategy ambitions, with the milestones and checks
 	// that serve each.
 	Ambitions []Ambition
+}
+
+// Clone copies everything the settings share by reference, so that neither the copy nor the
+// original can change the other (a cache hands out copies).
+func (s Settings) Clone() Settings {
+	s.Overrides = slices.Clone(s.Overrides)
+	for i, o := range s.Overrides {
+		if o.Due != nil {
+			due := *o.Due
+			s.Overrides[i].Due = &due
+		}
+	}
+	s.Local = slices.Clone(s.Local)
+	for i, d := range s.Local {
+		s.Local[i].Ambitions, s.Local[i].Applies = slices.Clone(d.Ambitions), slices.Clone(d.Applies)
+		s.Local[i].Sources = slices.Clone(d.Sources)
+	}
+	if s.Reminders != nil {
+		r := *s.Reminders
+		r.LeadDays, r.AgeNotices = slices.Clone(r.LeadDays), slices.Clone(r.AgeNotices)
+		s.Reminders = &r
+	}
+	s.Ambitions = slices.Clone(s.Ambitions)
+	for i, a := range s.Ambitions {
+		s.Ambitions[i].Milestones, s.Ambitions[i].Checks = slices.Clone(a.Milestones), slices.Clone(a.Checks)
+	}
+	return s
 }
 
 // Override changes one shipped milestone for a council.

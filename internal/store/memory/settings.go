@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"slices"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/store"
@@ -19,21 +18,9 @@ func (t *tx) GetPathwaySettings(_ context.Context, councilID string) (domain.Pat
 // copySettings copies everything settings share by reference, so that neither a caller nor
 // the stored copy can change the other.
 func copySettings(s domain.PathwaySettings) domain.PathwaySettings {
-	s.Overrides = slices.Clone(s.Overrides)
-	for i, o := range s.Overrides {
-		if o.Due != nil {
-			due := *o.Due
-			s.Overrides[i].Due = &due
-		}
-	}
-	s.Local = slices.Clone(s.Local)
-	for i, d := range s.Local {
-		s.Local[i].Ambitions, s.Local[i].Applies = slices.Clone(d.Ambitions), slices.Clone(d.Applies)
-		s.Local[i].Sources, s.Local[i].Local = slices.Clone(d.Sources), true
-	}
-	s.Ambitions = slices.Clone(s.Ambitions)
-	for i, a := range s.Ambitions {
-		s.Ambitions[i].Milestones, s.Ambitions[i].Checks = slices.Clone(a.Milestones), slices.Clone(a.Checks)
+	s.Settings = s.Settings.Clone()
+	for i := range s.Local {
+		s.Local[i].Local = true
 	}
 	return s
 }

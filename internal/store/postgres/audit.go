@@ -244,5 +244,5 @@ func (t *tx) AuditBacklog(ctx context.Context, council string) (store.AuditBackl
 // reads must not look like tampering.
 func (s *Store) InSnapshot(ctx context.Context, fn func(store.Tx) error) error {
 	return classify(pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-		func(ptx pgx.Tx) error { return fn(newTx(ctx, ptx, s.river)) }))
+		func(ptx pgx.Tx) error { return fn(s.newTx(ctx, ptx)) }))
 }

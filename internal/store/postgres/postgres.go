@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/store"
@@ -32,6 +33,7 @@ type Store struct {
 	url      string
 	maxTx    time.Duration
 	migrated atomic.Bool
+	settings *settingsCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -94,7 +96,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: river client: %w", err)
 	}
-	return &Store{pool: pool, river: rc, url: url, maxTx: maxTx}, nil
+	return &Store{pool: pool, river: rc, url: url, maxTx: maxTx,
+		settings: &settingsCache{m: map[string]domain.PathwaySettings{}}}, nil
 }
 
 func setDefault(m map[string]string, k, v string) {
@@ -144,7 +147,7 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	defer cancel()
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = pgx.BeginFunc(txCtx, s.pool, func(ptx pgx.Tx) error { return fn(newTx(txCtx, ptx, s.river)) })
+		err = pgx.BeginFunc(txCtx, s.pool, func(ptx pgx.Tx) error { return fn(s.newTx(txCtx, ptx)) })
 		if err == nil || !isConflict(err) {
 			break
 		}
@@ -180,7 +183,7 @@ func (s *Store) inRead(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	defer conn.Release()
 	var audits []audit.Record
-	if err := fn(&tx{q: readOnly{within{conn, ctx}}, river: s.river, audits: &audits}); err != nil {
+	if err := fn(&tx{q: readOnly{within{conn, ctx}}, river: s.river, audits: &audits, settings: s.settings}); err != nil {
 		return err
 	}
 	if len(audits) == 0 {
@@ -285,13 +288,15 @@ type tx struct {
 	river *river.Client[pgx.Tx]
 	// audits, when not nil, collects the audit records of an InRead to write when it ends.
 	audits *[]audit.Record
+	// settings is the store's cache of decoded council settings.
+	settings *settingsCache
 }
 
 // newTx is the store's view of ptx, begun with ctx: its statements run within ctx's deadline,
 // whatever context the caller passes them, so that a database that stops answering in the
 // middle of a transaction fails it in time too.
-func newTx(ctx context.Context, ptx pgx.Tx, r *river.Client[pgx.Tx]) *tx {
-	return &tx{q: within{ptx, ctx}, tx: ptx, river: r}
+func (s *Store) newTx(ctx context.Context, ptx pgx.Tx) *tx {
+	return &tx{q: within{ptx, ctx}, tx: ptx, river: s.river, settings: s.settings}
 }
 
 // within runs statements under ctx: the transaction's or read's deadline, which derives from

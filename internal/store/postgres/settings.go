@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,9 +14,12 @@ import (
 
 func (t *tx) GetPathwaySettings(ctx context.Context, councilID string) (domain.PathwaySettings, error) {
 	s := domain.PathwaySettings{CouncilID: councilID}
+	cached, hit := t.settings.get(councilID)
 	var raw []byte
-	err := t.q.QueryRow(ctx, `SELECT settings, revision, update_time FROM pathway_settings
-		WHERE council_id = $1`, councilID).Scan(&raw, &s.Revision, &s.UpdateTime)
+	// The settings travel and are decoded only when their revision is not the one cached:
+	// every call still reads the revision, so a change by another replica shows at once.
+	err := t.q.QueryRow(ctx, `SELECT CASE WHEN revision = $2 THEN NULL ELSE settings END, revision, update_time
+		FROM pathway_settings WHERE council_id = $1`, councilID, cached.Revision).Scan(&raw, &s.Revision, &s.UpdateTime)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, nil
 	}
@@ -23,8 +27,47 @@ func (t *tx) GetPathwaySettings(ctx context.Context, councilID string) (domain.P
 		return s, err
 	}
 	s.UpdateTime = s.UpdateTime.UTC()
-	s.Settings, err = catalogue.DecodeSettings(raw)
-	return s, err
+	if raw == nil && hit {
+		s.Settings = cached.Settings.Clone()
+		return s, nil
+	}
+	if s.Settings, err = catalogue.DecodeSettings(raw); err != nil {
+		return s, err
+	}
+	t.settings.put(s)
+	return s, nil
+}
+
+// settingsCache holds the decoded settings of each council at a revision. Decoding is most
+// of what reading the settings costs, and every call that shows a young person's age reads
+// them (their council's leap-day rule). Entries are never stale, only superseded: a read
+// compares the revision first. A council has one entry, so it holds one per council.
+type settingsCache struct {
+	mu sync.RWMutex
+	m  map[string]domain.PathwaySettings
+}
+
+// get returns the cached settings of a council; Revision 0 matches no stored row.
+func (c *settingsCache) get(council string) (domain.PathwaySettings, bool) {
+	if c == nil {
+		return domain.PathwaySettings{}, false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.m[council]
+	return s, ok
+}
+
+func (c *settingsCache) put(s domain.PathwaySettings) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[s.CouncilID]; !ok || old.Revision < s.Revision {
+		s.Settings = s.Settings.Clone()
+		c.m[s.CouncilID] = s
+	}
 }
 
 func (t *tx) PutPathwaySettings(ctx context.Context, s domain.PathwaySettings, ifRevision int64) (domain.PathwaySettings, error) {

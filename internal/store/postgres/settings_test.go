@@ -1,0 +1,55 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/store"
+	"github.com/carepath/carepath/internal/store/pgtest"
+)
+
+// Each store caches councils' decoded settings by revision. A replica that cached them sees
+// another replica's change on its next read, and a caller that changes what it was given
+// changes nothing in the cache.
+func TestSettingsCacheFollowsTheRevision(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	a, b := open2(t, url), open2(t, url)
+	ctx := context.Background()
+	put := func(rule civil.LeaplingRule, ambition string) {
+		t.Helper()
+		err := a.InTx(ctx, func(tx store.Tx) error {
+			s := domain.PathwaySettings{CouncilID: "council-a", UpdateTime: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+			s.LeaplingRule = rule
+			s.Ambitions = []catalogue.Ambition{{Key: ambition, Title: "An ambition", Milestones: []string{"age16.pathway_plan"}}}
+			_, err := tx.PutPathwaySettings(ctx, s, 0)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func() (s domain.PathwaySettings) {
+		t.Helper()
+		if err := b.InRead(ctx, func(tx store.Tx) (err error) { s, err = tx.GetPathwaySettings(ctx, "council-a"); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	put(civil.FebruaryTwentyEighth, "A1")
+	for range 2 { // the first read fills the cache, the second is served from it
+		mine := get()
+		mine.Ambitions[0].Key, mine.Ambitions[0].Milestones[0] = "changed", "changed" // the caller's own copy
+	}
+	if again := get(); again.Revision != 1 || again.LeaplingRule != civil.FebruaryTwentyEighth ||
+		again.Ambitions[0].Key != "A1" || again.Ambitions[0].Milestones[0] != "age16.pathway_plan" {
+		t.Fatalf("cached settings: %+v", again)
+	}
+	put(civil.MarchFirst, "A2")
+	if s := get(); s.Revision != 2 || s.LeaplingRule != civil.MarchFirst || s.Ambitions[0].Key != "A2" {
+		t.Fatalf("after the other replica's change: %+v", s)
+	}
+}
