@@ -17,6 +17,7 @@ import (
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/measure"
 	"github.com/carepath/carepath/internal/domain/pathway"
 	"github.com/carepath/carepath/internal/domain/query"
 )
@@ -48,6 +49,7 @@ type Tx interface {
 	Readiness
 	Reminders
 	Webhooks
+	Measures
 }
 
 // YoungPeople stores young people.
@@ -610,4 +612,33 @@ type DeliveryQuery struct {
 	States         []domain.DeliveryState
 	BeforeID       string
 	Limit          int
+}
+
+// Measures computes a council's outcome measures (domain/measure) over all its young
+// people at once, as of past dates too: from achieved dates, due and lapse dates and fact
+// records, never from a loop over young people.
+type Measures interface {
+	// CountMeasures returns, for each of q.Measures, each of q.Dates and each team (the
+	// team of the young person's personal adviser now, "" for none), the size
+	// of the measure's cohort and how many of it its count holds for. Groups whose cohort is
+	// empty are left out; the order is unspecified.
+	CountMeasures(ctx context.Context, q MeasureQuery) ([]MeasureCount, error)
+}
+
+// MeasureQuery asks for measures of one council.
+type MeasureQuery struct {
+	CouncilID string
+	Measures  []measure.Measure
+	Dates     []civil.Date
+	// Rule is the council's leap-day rule, by which ages are attained.
+	Rule civil.LeaplingRule
+}
+
+// MeasureCount is one measure on one date for one team.
+type MeasureCount struct {
+	Measure string
+	AsOf    civil.Date
+	Team    string
+	// Cohort is the denominator, Count the numerator.
+	Cohort, Count int
 }

@@ -280,3 +280,20 @@ func parseAge(s string) (civil.Period, error) {
 func Months(p civil.Period) int { return months(p) }
 
 func months(p civil.Period) int { return 12*p.Years + p.Months }
+
+// MonthEnds returns the last day of each month from from's month to to's, the last capped
+// at to: the dates of a monthly series.
+func MonthEnds(from, to civil.Date) []civil.Date {
+	var out []civil.Date
+	for y, m := from.Year, from.Month; y < to.Year || y == to.Year && m <= to.Month; {
+		d := civil.New(y, m, civil.DaysIn(y, m))
+		if d.After(to) {
+			d = to
+		}
+		out = append(out, d)
+		if m++; m > 12 {
+			y, m = y+1, 1
+		}
+	}
+	return out
+}
