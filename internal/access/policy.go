@@ -113,6 +113,12 @@ var Policies = map[string]Policy{
 	// Counts name no one: administrators count the whole council for the partnership board.
 	"/carepath.v1.ReadinessService/SummarizeCliffEdge": {Roles: []string{PA, Manager, Admin}},
 
+	// The board report is counts of the whole council, every one from 1 to 4 withheld and no
+	// young person named: for its team managers and administrators, who sit on or serve the
+	// partnership board (the same people SummarizeCliffEdge counts for).
+	"/carepath.v1.BoardService/ListMeasureDefinitions": anyone,
+	"/carepath.v1.BoardService/GetBoardReport":         {Roles: []string{Manager, Admin}},
+
 	"/carepath.v1.AuditService/ListAuditRecords": {Roles: []string{Auditor}},
 	"/carepath.v1.AuditService/GetAuditStatus":   {Roles: []string{Auditor}},
 

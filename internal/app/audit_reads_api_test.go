@@ -33,6 +33,7 @@ var notAboutYoungPeople = map[string]string{
 	"/carepath.v1.ReminderService/ListWebhookEndpoints":      "an organisation's endpoints",
 	"/carepath.v1.ReminderService/ListWebhookDeliveries":     "delivery attempts, naming reminders by id only",
 	"/carepath.v1.AuditService/GetAuditStatus":               "counts of the trail's records",
+	"/carepath.v1.BoardService/ListMeasureDefinitions":       "the national measure catalogue",
 }
 
 // TestEveryReadOfYoungPeoplesDataIsAudited walks every read the API serves (each GET route,

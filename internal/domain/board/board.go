@@ -5,6 +5,7 @@ package board
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/measure"
@@ -18,6 +19,9 @@ const Threshold = 5
 type Count struct {
 	Value    int
 	Withheld bool
+	// Display is how it is printed: the number, "<5" for one from 1 to 4, or "c" for one
+	// withheld because it would give away another from 1 to 4.
+	Display string
 }
 
 // Value is a measure's value for a group, made safe to publish.
@@ -34,9 +38,9 @@ func small(n int) bool { return n > 0 && n < Threshold }
 // Suppress makes a count safe to publish.
 func Suppress(n int) Count {
 	if small(n) {
-		return Count{Withheld: true}
+		return Count{Withheld: true, Display: "<5"}
 	}
-	return Count{Value: n}
+	return Count{Value: n, Display: strconv.Itoa(n)}
 }
 
 // Publish makes a measure's numerator and denominator safe to leave the council: a count
@@ -45,8 +49,8 @@ func Suppress(n int) Count {
 // are and the cohort is not empty.
 func Publish(count, cohort int) Value {
 	v := Value{Count: Suppress(count), Cohort: Suppress(cohort)}
-	if small(cohort - count) {
-		v.Count = Count{Withheld: true}
+	if small(cohort-count) && !v.Count.Withheld {
+		v.Count = Count{Withheld: true, Display: "c"}
 	}
 	if v.Count.Withheld || v.Cohort.Withheld || cohort == 0 {
 		v.RateWithheld = true

@@ -1,6 +1,7 @@
 package board_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -11,21 +12,22 @@ import (
 )
 
 func TestPublish(t *testing.T) {
-	withheld := board.Count{Withheld: true}
+	withheld, c := board.Count{Withheld: true, Display: "<5"}, board.Count{Withheld: true, Display: "c"}
+	n := func(v int) board.Count { return board.Count{Value: v, Display: strconv.Itoa(v)} }
 	for _, c := range []struct {
 		count, cohort int
 		want          board.Value
 	}{
-		{0, 0, board.Value{RateWithheld: true}},
-		{0, 12, board.Value{Cohort: board.Count{Value: 12}}},
-		{3, 12, board.Value{Count: withheld, Cohort: board.Count{Value: 12}, RateWithheld: true}},
+		{0, 0, board.Value{Count: n(0), Cohort: n(0), RateWithheld: true}},
+		{0, 12, board.Value{Count: n(0), Cohort: n(12)}},
+		{3, 12, board.Value{Count: withheld, Cohort: n(12), RateWithheld: true}},
 		{4, 4, board.Value{Count: withheld, Cohort: withheld, RateWithheld: true}},
-		{5, 5, board.Value{Count: board.Count{Value: 5}, Cohort: board.Count{Value: 5}, Rate: 1}},
+		{5, 5, board.Value{Count: n(5), Cohort: n(5), Rate: 1}},
 		// 9 of 12 would give away the 3 not counted.
-		{9, 12, board.Value{Count: withheld, Cohort: board.Count{Value: 12}, RateWithheld: true}},
-		{6, 12, board.Value{Count: board.Count{Value: 6}, Cohort: board.Count{Value: 12}, Rate: 0.5}},
+		{9, 12, board.Value{Count: c, Cohort: n(12), RateWithheld: true}},
+		{6, 12, board.Value{Count: n(6), Cohort: n(12), Rate: 0.5}},
 		// None of a small cohort would say something of each of them.
-		{0, 1, board.Value{Count: withheld, Cohort: withheld, RateWithheld: true}},
+		{0, 1, board.Value{Count: c, Cohort: withheld, RateWithheld: true}},
 	} {
 		if diff := cmp.Diff(c.want, board.Publish(c.count, c.cohort)); diff != "" {
 			t.Errorf("Publish(%d, %d) (-want +got):\n%s", c.count, c.cohort, diff)

@@ -377,7 +377,10 @@ type BoardCount struct {
 	// The number; 0 when withheld.
 	Value int32 `protobuf:"varint,1,opt,name=value,proto3" json:"value,omitempty"`
 	// Set when the number is from 1 to 4 (or can be worked out to be), and so not given.
-	Withheld      bool `protobuf:"varint,2,opt,name=withheld,proto3" json:"withheld,omitempty"`
+	Withheld bool `protobuf:"varint,2,opt,name=withheld,proto3" json:"withheld,omitempty"`
+	// How to print it: the number, "<5" for one from 1 to 4, or "c" for one withheld
+	// because it would give away a count from 1 to 4 (the cohort less it).
+	Display       string `protobuf:"bytes,3,opt,name=display,proto3" json:"display,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -424,6 +427,13 @@ func (x *BoardCount) GetWithheld() bool {
 		return x.Withheld
 	}
 	return false
+}
+
+func (x *BoardCount) GetDisplay() string {
+	if x != nil {
+		return x.Display
+	}
+	return ""
 }
 
 // A measure's value for a group of young people on a date.
@@ -956,11 +966,12 @@ const file_carepath_v1_board_service_proto_rawDesc = "" +
 	"\x15GetBoardReportRequest\x12Y\n" +
 	"\x04name\x18\x01 \x01(\tBE\xe0A\x02\xbaH?r=2;^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/boardReport$R\x04name\x12+\n" +
 	"\x05as_of\x18\x02 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\x04asOf\x129\n" +
-	"\fperiod_start\x18\x03 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\vperiodStart\"H\n" +
+	"\fperiod_start\x18\x03 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\vperiodStart\"g\n" +
 	"\n" +
 	"BoardCount\x12\x19\n" +
 	"\x05value\x18\x01 \x01(\x05B\x03\xe0A\x03R\x05value\x12\x1f\n" +
-	"\bwithheld\x18\x02 \x01(\bB\x03\xe0A\x03R\bwithheld\"\xbb\x01\n" +
+	"\bwithheld\x18\x02 \x01(\bB\x03\xe0A\x03R\bwithheld\x12\x1d\n" +
+	"\adisplay\x18\x03 \x01(\tB\x03\xe0A\x03R\adisplay\"\xbb\x01\n" +
 	"\fMeasureValue\x122\n" +
 	"\x05count\x18\x01 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x05count\x124\n" +
 	"\x06cohort\x18\x02 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x06cohort\x12\x17\n" +

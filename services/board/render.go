@@ -1,0 +1,218 @@
+package board
+
+import (
+	"bytes"
+	"embed"
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/carepath/carepath/internal/platform/gateway"
+
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+)
+
+// CSV writes a board report as one table: a row per measure and group (the council, each
+// team, each month of the trend), with the counts as the report gives them ("<5" and "c"
+// for those withheld, no rate where it is withheld).
+func CSV(r *pb.BoardReport) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"council", "as_of", "measure", "title", "ofsted_group", "ambitions", "group", "team", "date", "count", "cohort", "rate"})
+	row := func(m *pb.BoardMeasure, group, team string, d *date.Date, v *pb.MeasureValue) {
+		_ = w.Write([]string{r.GetCouncilDisplayName(), day(r.GetAsOf()), m.GetDefinition().GetKey(), m.GetDefinition().GetTitle(),
+			ofsted(m.GetDefinition().GetOfstedGroup()), strings.Join(m.GetAmbitions(), " "), group, team, day(d),
+			v.GetCount().GetDisplay(), v.GetCohort().GetDisplay(), rate(v)})
+	}
+	for _, m := range r.GetMeasures() {
+		row(m, "council", "", r.GetAsOf(), m.GetValue())
+		for _, t := range m.GetByTeam() {
+			row(m, "team", teamName(t.GetTeam()), r.GetAsOf(), t.GetValue())
+		}
+		for _, p := range m.GetTrend() {
+			row(m, "month", "", p.GetAsOf(), p.GetValue())
+		}
+	}
+	c := r.GetCliffEdge()
+	for _, x := range []struct {
+		name string
+		n    *pb.BoardCount
+	}{{"total", c.GetTotal()}, {"red", c.GetRed()}, {"amber", c.GetAmber()}, {"green", c.GetGreen()}} {
+		_ = w.Write([]string{r.GetCouncilDisplayName(), day(r.GetAsOf()), "cliff_edge." + x.name, "Turning 18 in the next six months: " + x.name,
+			"", "", "council", "", day(c.GetAsOf()), x.n.GetDisplay(), "", ""})
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+func day(d *date.Date) string {
+	if d == nil {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.GetYear(), d.GetMonth(), d.GetDay())
+}
+
+func rate(v *pb.MeasureValue) string {
+	if v.GetRateWithheld() {
+		return ""
+	}
+	return strconv.FormatFloat(v.GetRate(), 'f', 3, 64)
+}
+
+func ofsted(g pb.OfstedGroup) string { return strings.TrimPrefix(g.String(), "OFSTED_GROUP_") }
+
+var ofstedTitles = map[pb.OfstedGroup]string{
+	pb.OfstedGroup_OFSTED_GROUP_RELATIONSHIPS:     "Relationships",
+	pb.OfstedGroup_OFSTED_GROUP_VOICE:             "Voice",
+	pb.OfstedGroup_OFSTED_GROUP_HEALTH:            "Health",
+	pb.OfstedGroup_OFSTED_GROUP_LEARNING_AND_WORK: "Learning and work",
+	pb.OfstedGroup_OFSTED_GROUP_DECISION_MAKING:   "Decision-making",
+}
+
+func teamName(t string) string {
+	if t == "" {
+		return "no personal adviser"
+	}
+	return t
+}
+
+//go:embed report.html.tmpl
+var templates embed.FS
+
+var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+	"day": day, "rate": rate, "ofstedTitle": func(g pb.OfstedGroup) string { return ofstedTitles[g] },
+	"team": teamName, "trend": trendChart, "percent": percent,
+	"rows": func(m *pb.BoardMeasure) int { return 1 + len(m.GetByTeam()) },
+}).ParseFS(templates, "report.html.tmpl"))
+
+// pageData is what the page template reads: the report, its measures grouped by Ofsted
+// group, and the bars of each ambition.
+type pageData struct {
+	R         *pb.BoardReport
+	Groups    []group
+	Ambitions []ambitionBars
+}
+
+type group struct {
+	Title    string
+	Measures []*pb.BoardMeasure
+}
+
+type ambitionBars struct {
+	Key, Title string
+	Bars       []bar
+	Height     int
+}
+
+// bar is one measure's rate in an ambition's chart, as SVG coordinates.
+type bar struct {
+	Label    string
+	Width    float64
+	Y        int
+	Text     string
+	Withheld bool
+}
+
+// HTML writes a board report as a printable page (GOV.UK Design System look, plain CSS)
+// with server-drawn SVG charts: each measure's monthly trend, and its latest rate in bars
+// under each of the council's ambitions.
+func HTML(r *pb.BoardReport) ([]byte, error) {
+	d := pageData{R: r}
+	for _, m := range r.GetMeasures() {
+		title := ofstedTitles[m.GetDefinition().GetOfstedGroup()]
+		if n := len(d.Groups); n == 0 || d.Groups[n-1].Title != title {
+			d.Groups = append(d.Groups, group{Title: title})
+		}
+		d.Groups[len(d.Groups)-1].Measures = append(d.Groups[len(d.Groups)-1].Measures, m)
+	}
+	for _, a := range r.GetAmbitions() {
+		ab := ambitionBars{Key: a.GetKey(), Title: a.GetTitle()}
+		for _, m := range r.GetMeasures() {
+			if !contains(m.GetAmbitions(), a.GetKey()) {
+				continue
+			}
+			v := m.GetValue()
+			b := bar{Label: m.GetDefinition().GetTitle(), Y: 24 * len(ab.Bars), Withheld: v.GetRateWithheld(), Text: "withheld or none"}
+			if !b.Withheld {
+				b.Width, b.Text = 300*v.GetRate(), percent(v)
+			}
+			ab.Bars = append(ab.Bars, b)
+		}
+		ab.Height = 24 * len(ab.Bars)
+		d.Ambitions = append(d.Ambitions, ab)
+	}
+	var buf bytes.Buffer
+	err := page.Execute(&buf, d)
+	return buf.Bytes(), err
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func percent(v *pb.MeasureValue) string {
+	if v.GetRateWithheld() {
+		return "–"
+	}
+	return strconv.FormatFloat(100*v.GetRate(), 'f', 0, 64) + "%"
+}
+
+// trend is a measure's monthly line as SVG: the points of the months whose rate is given
+// (a withheld month is a gap), on a 0-100% scale.
+type trend struct {
+	Segments []string // polyline points, one per run of given months
+	Dots     []dot
+	Width    int
+}
+
+type dot struct{ X, Y float64 }
+
+const (
+	chartW, chartH = 240, 60
+)
+
+func trendChart(m *pb.BoardMeasure) trend {
+	ps := m.GetTrend()
+	t := trend{Width: chartW}
+	step := float64(chartW-10) / float64(max(len(ps)-1, 1))
+	var run []string
+	for i, p := range ps {
+		if p.GetValue().GetRateWithheld() {
+			if len(run) > 0 {
+				t.Segments, run = append(t.Segments, strings.Join(run, " ")), nil
+			}
+			continue
+		}
+		x, y := 5+step*float64(i), 5+float64(chartH-10)*(1-p.GetValue().GetRate())
+		run = append(run, fmt.Sprintf("%.1f,%.1f", x, y))
+		t.Dots = append(t.Dots, dot{x, y})
+	}
+	if len(run) > 0 {
+		t.Segments = append(t.Segments, strings.Join(run, " "))
+	}
+	return t
+}
+
+// ReportPath matches the REST path of a board report, to which Formats' suffixes may be
+// added.
+var ReportPath = regexp.MustCompile(`^/v1/organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/boardReport$`)
+
+// Formats are the board report's other forms over REST: CSV and the printable page.
+func Formats() []gateway.Format {
+	name := (&pb.BoardReport{}).ProtoReflect().Descriptor().FullName()
+	return []gateway.Format{
+		{MIME: "text/csv", Suffix: ".csv", Message: name, Render: func(m proto.Message) ([]byte, error) { return CSV(m.(*pb.BoardReport)) }},
+		{MIME: "text/html", Suffix: ".html", Message: name, Render: func(m proto.Message) ([]byte, error) { return HTML(m.(*pb.BoardReport)) }},
+	}
+}
