@@ -171,21 +171,25 @@ func percent(v *pb.MeasureValue) string {
 // trend is a measure's monthly line as SVG: the points of the months whose rate is given
 // (a withheld month is a gap), on a 0-100% scale.
 type trend struct {
-	Segments []string // polyline points, one per run of given months
-	Dots     []dot
-	Width    int
+	Segments    []string // polyline points, one per run of given months
+	Dots        []dot
+	First, Last string // the first and last months' dates, under the axis
 }
 
 type dot struct{ X, Y float64 }
 
+// The plot area of a trend chart, inside its 300 by 90 box (labels around it).
 const (
-	chartW, chartH = 240, 60
+	plotX, plotW, plotY, plotH = 40, 250, 5, 60
 )
 
 func trendChart(m *pb.BoardMeasure) trend {
 	ps := m.GetTrend()
-	t := trend{Width: chartW}
-	step := float64(chartW-10) / float64(max(len(ps)-1, 1))
+	var t trend
+	if len(ps) > 0 {
+		t.First, t.Last = day(ps[0].GetAsOf()), day(ps[len(ps)-1].GetAsOf())
+	}
+	step := float64(plotW) / float64(max(len(ps)-1, 1))
 	var run []string
 	for i, p := range ps {
 		if p.GetValue().GetRateWithheld() {
@@ -194,7 +198,7 @@ func trendChart(m *pb.BoardMeasure) trend {
 			}
 			continue
 		}
-		x, y := 5+step*float64(i), 5+float64(chartH-10)*(1-p.GetValue().GetRate())
+		x, y := plotX+step*float64(i), plotY+plotH*(1-p.GetValue().GetRate())
 		run = append(run, fmt.Sprintf("%.1f,%.1f", x, y))
 		t.Dots = append(t.Dots, dot{x, y})
 	}
