@@ -37,7 +37,9 @@ func sample() *pb.BoardReport {
 	}
 }
 
-func countOf(count, cohort int) store.MeasureCount { return store.MeasureCount{Count: count, Cohort: cohort} }
+func countOf(count, cohort int) store.MeasureCount {
+	return store.MeasureCount{Count: count, Cohort: cohort}
+}
 
 func TestCSVWithholdsSmallCounts(t *testing.T) {
 	b, err := CSV(sample())
