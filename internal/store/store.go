@@ -50,6 +50,7 @@ type Tx interface {
 	Reminders
 	Webhooks
 	Measures
+	DeliveryPlans
 }
 
 // YoungPeople stores young people.
@@ -641,4 +642,41 @@ type MeasureCount struct {
 	Team    string
 	// Cohort is the denominator, Count the numerator.
 	Cohort, Count int
+}
+
+// DeliveryPlans stores councils' partnership delivery plans, their actions and every change
+// of an action.
+type DeliveryPlans interface {
+	// CreateDeliveryPlan stores a new plan with Revision 1; AlreadyExists (ErrExists) if the
+	// council has a plan with the id.
+	CreateDeliveryPlan(ctx context.Context, p domain.DeliveryPlan) (domain.DeliveryPlan, error)
+	GetDeliveryPlan(ctx context.Context, councilID, id string) (domain.DeliveryPlan, error)
+	// ListDeliveryPlans returns up to limit plans of the council with ids after afterID, in
+	// id order.
+	ListDeliveryPlans(ctx context.Context, councilID, afterID string, limit int) ([]domain.DeliveryPlan, error)
+	// UpdateDeliveryPlan replaces a plan's title and year, guarded by ifRevision.
+	UpdateDeliveryPlan(ctx context.Context, p domain.DeliveryPlan, ifRevision int64) (domain.DeliveryPlan, error)
+
+	// CreatePlanAction stores a new action (ID set by the caller) with Revision 1; NotFound
+	// if its plan does not exist.
+	CreatePlanAction(ctx context.Context, a domain.PlanAction) (domain.PlanAction, error)
+	GetPlanAction(ctx context.Context, councilID, planID, id string) (domain.PlanAction, error)
+	// ListPlanActions returns up to q.Limit actions matching q after q.AfterID, in id order.
+	ListPlanActions(ctx context.Context, q PlanActionQuery) ([]domain.PlanAction, error)
+	// UpdatePlanAction replaces an action, guarded by ifRevision, and increments its revision.
+	UpdatePlanAction(ctx context.Context, a domain.PlanAction, ifRevision int64) (domain.PlanAction, error)
+	// AddActionChange appends a change (ID set by the caller) to an action's history.
+	AddActionChange(ctx context.Context, c domain.ActionChange) (domain.ActionChange, error)
+	// ListActionChanges returns up to limit changes of an action after the change with id
+	// after ("" for the first), oldest first.
+	ListActionChanges(ctx context.Context, actionID, after string, limit int) ([]domain.ActionChange, error)
+}
+
+// PlanActionQuery selects a council's plan actions.
+type PlanActionQuery struct {
+	CouncilID string
+	// PlanID, if set, limits the query to one plan.
+	PlanID  string
+	AfterID string
+	Limit   int
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Reminders", func(t *testing.T) { testReminders(t, newStore) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, newStore) })
 	t.Run("Measures", func(t *testing.T) { testMeasures(t, newStore) })
+	t.Run("DeliveryPlans", func(t *testing.T) { testDeliveryPlans(t, newStore) })
 }
 
 // inTx runs fn in a transaction and fails the test on error.
