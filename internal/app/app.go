@@ -53,6 +53,7 @@ import (
 	"github.com/carepath/carepath/services/board"
 	"github.com/carepath/carepath/services/careepisodes"
 	catalogueservice "github.com/carepath/carepath/services/catalogue"
+	"github.com/carepath/carepath/services/deliveryplans"
 	"github.com/carepath/carepath/services/partner"
 	"github.com/carepath/carepath/services/pathways"
 	readinessservice "github.com/carepath/carepath/services/readiness"
@@ -286,6 +287,10 @@ func (a *App) apis() []service {
 			pb.RegisterReadinessServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterBoardServiceServer(s, board.New(a.calls, a.planner, now)) },
 			pb.RegisterBoardServiceHandler},
+		{func(s *grpc.Server) {
+			pb.RegisterDeliveryPlanServiceServer(s, deliveryplans.New(a.calls, a.planner, now))
+		},
+			pb.RegisterDeliveryPlanServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterAuditServiceServer(s, auditlog.New(a.calls, now)) },
 			pb.RegisterAuditServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterReminderServiceServer(s, reminders.New(a.calls, now, a.webhooks())) },
