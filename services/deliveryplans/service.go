@@ -6,7 +6,7 @@
 // Who may do what is a capability of existing roles, not a role of its own: the board's
 // members are the council's team managers and administrators and the people of the
 // partners the council has an information-sharing agreement with (the agencies that sit on
-// the board). They see every action of the council's plans; an action is changed by its
+// the board) while an agreement is in force. They see every action of the council's plans; an action is changed by its
 // lead organisation's people, and by the council's administrators, who also create plans
 // and actions. Nothing here is about a young person, so nothing needs an audit record of
 // access to personal data; the actions' history is their own record.
@@ -63,19 +63,38 @@ var (
 )
 
 // member reports whether the caller sits on the council's board: its managers and
-// administrators, and the people of partners it has an agreement with.
-func member(ctx context.Context, tx store.Tx, council string) error {
+// administrators, and the people of partners it has an agreement in force with today.
+func (s *Server) member(ctx context.Context, tx store.Tx, council string) error {
 	c := access.Caller(ctx)
 	if c.Organisation == council && c.Has(access.Manager, access.Admin) {
 		return nil
 	}
 	if c.Has(access.Partner, access.PartnerAdmin) {
-		councils, err := tx.PartnerCouncils(ctx, c.Organisation)
-		if err != nil || slices.Contains(councils, council) {
+		ok, err := s.partnerOf(ctx, tx, c.Organisation, council)
+		if err != nil || ok {
 			return err
 		}
 	}
 	return errNotMember
+}
+
+// partnerOf reports whether the organisation has an agreement in force today with the
+// council (a council has a handful of agreements).
+func (s *Server) partnerOf(ctx context.Context, tx store.Tx, org, council string) (bool, error) {
+	today := civil.Today(s.now())
+	for after := ""; ; {
+		page, err := tx.ListSharingAgreements(ctx, council, after, 500)
+		if err != nil {
+			return false, err
+		}
+		if slices.ContainsFunc(page, func(a domain.SharingAgreement) bool { return a.PartnerID == org && a.InForce(today) }) {
+			return true, nil
+		}
+		if len(page) < 500 {
+			return false, nil
+		}
+		after = page[len(page)-1].ID
+	}
 }
 
 func councilAdmin(ctx context.Context, council string) error {
@@ -87,11 +106,11 @@ func councilAdmin(ctx context.Context, council string) error {
 
 // mayChange reports whether the caller may change an action: a board member of its lead
 // organisation, or the council's administrator.
-func mayChange(ctx context.Context, tx store.Tx, a domain.PlanAction) error {
+func (s *Server) mayChange(ctx context.Context, tx store.Tx, a domain.PlanAction) error {
 	if councilAdmin(ctx, a.CouncilID) == nil {
 		return nil
 	}
-	if err := member(ctx, tx, a.CouncilID); err != nil {
+	if err := s.member(ctx, tx, a.CouncilID); err != nil {
 		return err
 	}
 	if access.Caller(ctx).Organisation != a.LeadOrganisationID {
@@ -184,12 +203,12 @@ func (s *Server) check(ctx context.Context, tx store.Tx, a domain.PlanAction) er
 	if a.LeadOrganisationID == "" {
 		v.Add("action.lead_organisation", "is required")
 	} else if a.LeadOrganisationID != a.CouncilID {
-		partners, err := tx.PartnerCouncils(ctx, a.LeadOrganisationID)
+		ok, err := s.partnerOf(ctx, tx, a.LeadOrganisationID, a.CouncilID)
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(partners, a.CouncilID) {
-			v.Add("action.lead_organisation", "must be the council or a partner it has an information-sharing agreement with")
+		if !ok {
+			v.Add("action.lead_organisation", "must be the council or a partner it has an information-sharing agreement in force with")
 		}
 	}
 	return v.Err()
@@ -234,7 +253,7 @@ func (s *Server) GetDeliveryPlan(ctx context.Context, req *pb.GetDeliveryPlanReq
 	}
 	var out domain.DeliveryPlan
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := member(ctx, tx, ids[0]); err != nil {
+		if err := s.member(ctx, tx, ids[0]); err != nil {
 			return err
 		}
 		out, err = tx.GetDeliveryPlan(ctx, ids[0], ids[1])
@@ -255,7 +274,7 @@ func (s *Server) ListDeliveryPlans(ctx context.Context, req *pb.ListDeliveryPlan
 	size := listing.PageSize(req.GetPageSize())
 	var plans []domain.DeliveryPlan
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := member(ctx, tx, council); err != nil {
+		if err := s.member(ctx, tx, council); err != nil {
 			return err
 		}
 		plans, err = tx.ListDeliveryPlans(ctx, council, after, size+1)
@@ -373,7 +392,7 @@ func (s *Server) GetPlanAction(ctx context.Context, req *pb.GetPlanActionRequest
 	}
 	var out domain.PlanAction
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := member(ctx, tx, ids[0]); err != nil {
+		if err := s.member(ctx, tx, ids[0]); err != nil {
 			return err
 		}
 		out, err = tx.GetPlanAction(ctx, ids[0], ids[1], ids[2])
@@ -397,7 +416,7 @@ func (s *Server) ListPlanActions(ctx context.Context, req *pb.ListPlanActionsReq
 	size := listing.PageSize(req.GetPageSize())
 	var actions []domain.PlanAction
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := member(ctx, tx, ids[0]); err != nil {
+		if err := s.member(ctx, tx, ids[0]); err != nil {
 			return err
 		}
 		actions, err = tx.ListPlanActions(ctx, store.PlanActionQuery{CouncilID: ids[0], PlanID: ids[1], AfterID: after, Limit: size + 1})
@@ -426,14 +445,14 @@ func (s *Server) UpdatePlanAction(ctx context.Context, req *pb.UpdatePlanActionR
 	}
 	var out domain.PlanAction
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := member(ctx, tx, ids[0]); err != nil { // the same refusal whether or not the action exists
+		if err := s.member(ctx, tx, ids[0]); err != nil { // the same refusal whether or not the action exists
 			return err
 		}
 		cur, err := tx.GetPlanAction(ctx, ids[0], ids[1], ids[2])
 		if err != nil {
 			return err
 		}
-		if err := mayChange(ctx, tx, cur); err != nil {
+		if err := s.mayChange(ctx, tx, cur); err != nil {
 			return err
 		}
 		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
@@ -484,14 +503,14 @@ func (s *Server) AddPlanActionProgress(ctx context.Context, req *pb.AddPlanActio
 	}
 	var out domain.PlanAction
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := member(ctx, tx, ids[0]); err != nil { // the same refusal whether or not the action exists
+		if err := s.member(ctx, tx, ids[0]); err != nil { // the same refusal whether or not the action exists
 			return err
 		}
 		cur, err := tx.GetPlanAction(ctx, ids[0], ids[1], ids[2])
 		if err != nil {
 			return err
 		}
-		if err := mayChange(ctx, tx, cur); err != nil {
+		if err := s.mayChange(ctx, tx, cur); err != nil {
 			return err
 		}
 		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {
@@ -527,7 +546,7 @@ func (s *Server) ListPlanActionChanges(ctx context.Context, req *pb.ListPlanActi
 	size := listing.PageSize(req.GetPageSize())
 	var changes []domain.ActionChange
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := member(ctx, tx, ids[0]); err != nil {
+		if err := s.member(ctx, tx, ids[0]); err != nil {
 			return err
 		}
 		if _, err := tx.GetPlanAction(ctx, ids[0], ids[1], ids[2]); err != nil {
