@@ -624,6 +624,20 @@ type Measures interface {
 	// of the measure's cohort and how many of it its count holds for. Groups whose cohort is
 	// empty are left out; the order is unspecified.
 	CountMeasures(ctx context.Context, q MeasureQuery) ([]MeasureCount, error)
+	// CountAgencies returns, for each organisation that owns applicable milestones of the
+	// council's young people due on or before asOf (the one they were given to; the council
+	// for those given to no one) or recorded facts about them effective by then, in
+	// organisation order: those milestones, how many were achieved by asOf, how many were
+	// overdue on asOf (as the overdue measure counts), and by how many days in all and at
+	// most, and the fact records.
+	CountAgencies(ctx context.Context, councilID string, asOf civil.Date) ([]AgencyCount, error)
+}
+
+// AgencyCount is one organisation's share of a council's work on a date.
+type AgencyCount struct {
+	OrganisationID                     string
+	Due, Done, Overdue                 int
+	DaysOverdue, MaxDaysOverdue, Facts int
 }
 
 // MeasureQuery asks for measures of one council.

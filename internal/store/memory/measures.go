@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -117,11 +118,68 @@ func counted(m measure.Measure, yp domain.YoungPerson, ms, facts []any, d civil.
 		}
 		return latest != nil && latest.Value
 	case measure.Overdue:
-		return slices.ContainsFunc(ms, func(o any) bool {
-			x := o.(*domain.Milestone)
-			openThen := x.State.Open() || x.State == domain.Achieved && x.AchievedDate.After(d)
-			return x.Applicable && openThen && x.DueDate.Before(d) && d.Before(x.LapseDate)
-		})
+		return slices.ContainsFunc(ms, func(o any) bool { return overdueOn(o.(*domain.Milestone), d) })
 	}
 	return false
+}
+
+func (t *tx) CountAgencies(_ context.Context, councilID string, asOf civil.Date) ([]store.AgencyCount, error) {
+	it, err := t.txn.Get(tableYoungPeople, "id")
+	if err != nil {
+		return nil, err
+	}
+	byOrg := map[string]*store.AgencyCount{}
+	get := func(org string) *store.AgencyCount {
+		if byOrg[org] == nil {
+			byOrg[org] = &store.AgencyCount{OrganisationID: org}
+		}
+		return byOrg[org]
+	}
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		yp := obj.(*youngPerson).YoungPerson
+		if yp.CouncilID != councilID {
+			continue
+		}
+		ms, err := t.all(tableMilestones, "young_person", yp.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range ms {
+			m := o.(*domain.Milestone)
+			if !m.Applicable || m.DueDate.After(asOf) {
+				continue
+			}
+			c := get(cmp.Or(m.OwnerOrganisation, councilID))
+			c.Due++
+			if m.State == domain.Achieved && !m.AchievedDate.After(asOf) {
+				c.Done++
+			}
+			if overdueOn(m, asOf) {
+				days := m.DueDate.DaysUntil(asOf)
+				c.Overdue, c.DaysOverdue, c.MaxDaysOverdue = c.Overdue+1, c.DaysOverdue+days, max(c.MaxDaysOverdue, days)
+			}
+		}
+		facts, err := t.all(tableFacts, "young_person", yp.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range facts {
+			if f := o.(*domain.Fact); !f.EffectiveDate.After(asOf) {
+				get(f.OrganisationID).Facts++
+			}
+		}
+	}
+	out := make([]store.AgencyCount, 0, len(byOrg))
+	for _, c := range byOrg {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b store.AgencyCount) int { return cmp.Compare(a.OrganisationID, b.OrganisationID) })
+	return out, nil
+}
+
+// overdueOn is whether a milestone was overdue on a day, as far as what is kept tells: due
+// before it, not lapsed, and open then (open now, or achieved later).
+func overdueOn(x *domain.Milestone, d civil.Date) bool {
+	openThen := x.State.Open() || x.State == domain.Achieved && x.AchievedDate.After(d)
+	return x.Applicable && openThen && x.DueDate.Before(d) && d.Before(x.LapseDate)
 }

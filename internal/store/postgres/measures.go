@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"strconv"
 	"time"
 
@@ -137,4 +139,57 @@ func maxDate(a, b civil.Date) civil.Date {
 		return b
 	}
 	return a
+}
+
+// CountAgencies is two statements: the council's milestones due by the date grouped by
+// owner, and its young people's fact records grouped by the organisation that made them.
+func (t *tx) CountAgencies(ctx context.Context, councilID string, asOf civil.Date) ([]store.AgencyCount, error) {
+	byOrg := map[string]*store.AgencyCount{}
+	get := func(org string) *store.AgencyCount {
+		if byOrg[org] == nil {
+			byOrg[org] = &store.AgencyCount{OrganisationID: org}
+		}
+		return byOrg[org]
+	}
+	rows, err := t.tx.Query(ctx, `SELECT coalesce(m.owner_organisation_id, $1), count(*),
+			count(*) FILTER (WHERE m.state = 'ACHIEVED' AND m.achieved_date <= $2::date),
+			count(*) FILTER (WHERE o.overdue), coalesce(sum($2::date - m.due_date) FILTER (WHERE o.overdue), 0),
+			coalesce(max($2::date - m.due_date) FILTER (WHERE o.overdue), 0)
+		FROM milestones m CROSS JOIN LATERAL (SELECT m.due_date < $2::date AND $2::date < m.lapse_date
+			AND (m.state = ANY($3::text[]) OR m.state = 'ACHIEVED' AND m.achieved_date > $2::date) AS overdue) o
+		WHERE m.council_id = $1 AND m.applicable AND m.due_date <= $2::date
+		GROUP BY 1`, councilID, asOf.String(), openStates)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		org                                  string
+		due, done, overdue, days, maxOverdue int
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&org, &due, &done, &overdue, &days, &maxOverdue}, func() error {
+		c := get(org)
+		c.Due, c.Done, c.Overdue, c.DaysOverdue, c.MaxDaysOverdue = due, done, overdue, days, maxOverdue
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	rows, err = t.tx.Query(ctx, `SELECT f.organisation_id, count(*) FROM facts f JOIN young_people y ON y.id = f.young_person_id
+		WHERE y.council_id = $1 AND f.effective_date <= $2::date GROUP BY 1`, councilID, asOf.String())
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&org, &n}, func() error { get(org).Facts = n; return nil }); err != nil {
+		return nil, err
+	}
+	return sortedAgencies(byOrg), nil
+}
+
+func sortedAgencies(byOrg map[string]*store.AgencyCount) []store.AgencyCount {
+	out := make([]store.AgencyCount, 0, len(byOrg))
+	for _, c := range byOrg {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b store.AgencyCount) int { return strings.Compare(a.OrganisationID, b.OrganisationID) })
+	return out
 }

@@ -523,7 +523,9 @@ type BoardMeasure struct {
 	ByTeam []*BoardMeasure_Team `protobuf:"bytes,4,rep,name=by_team,json=byTeam,proto3" json:"by_team,omitempty"`
 	// The whole council at the end of each month of the period (the last on the report's
 	// date).
-	Trend         []*BoardMeasure_Point `protobuf:"bytes,5,rep,name=trend,proto3" json:"trend,omitempty"`
+	Trend []*BoardMeasure_Point `protobuf:"bytes,5,rep,name=trend,proto3" json:"trend,omitempty"`
+	// The targets the plan's actions set for it.
+	Targets       []*BoardMeasure_Target `protobuf:"bytes,6,rep,name=targets,proto3" json:"targets,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -593,6 +595,290 @@ func (x *BoardMeasure) GetTrend() []*BoardMeasure_Point {
 	return nil
 }
 
+func (x *BoardMeasure) GetTargets() []*BoardMeasure_Target {
+	if x != nil {
+		return x.Targets
+	}
+	return nil
+}
+
+// A delivery-plan action as the board sees it.
+type BoardAction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The action, `organisations/{council}/deliveryPlans/{plan}/actions/{action}`.
+	Name      string   `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Title     string   `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Ambitions []string `protobuf:"bytes,3,rep,name=ambitions,proto3" json:"ambitions,omitempty"`
+	// The lead organisation, `organisations/{organisation}`, and its display name.
+	LeadOrganisation            string       `protobuf:"bytes,4,opt,name=lead_organisation,json=leadOrganisation,proto3" json:"lead_organisation,omitempty"`
+	LeadOrganisationDisplayName string       `protobuf:"bytes,5,opt,name=lead_organisation_display_name,json=leadOrganisationDisplayName,proto3" json:"lead_organisation_display_name,omitempty"`
+	DueDate                     *date.Date   `protobuf:"bytes,6,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	Status                      ActionStatus `protobuf:"varint,7,opt,name=status,proto3,enum=carepath.v1.ActionStatus" json:"status,omitempty"`
+	Rating                      Rating       `protobuf:"varint,8,opt,name=rating,proto3,enum=carepath.v1.Rating" json:"rating,omitempty"`
+	RatingReason                string       `protobuf:"bytes,9,opt,name=rating_reason,json=ratingReason,proto3" json:"rating_reason,omitempty"`
+	// The measure of its intended outcome, `measureDefinitions/{key}`, if any.
+	Measure       string  `protobuf:"bytes,10,opt,name=measure,proto3" json:"measure,omitempty"`
+	Baseline      float64 `protobuf:"fixed64,11,opt,name=baseline,proto3" json:"baseline,omitempty"`
+	Target        float64 `protobuf:"fixed64,12,opt,name=target,proto3" json:"target,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BoardAction) Reset() {
+	*x = BoardAction{}
+	mi := &file_carepath_v1_board_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BoardAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BoardAction) ProtoMessage() {}
+
+func (x *BoardAction) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_board_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BoardAction.ProtoReflect.Descriptor instead.
+func (*BoardAction) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_board_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *BoardAction) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *BoardAction) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *BoardAction) GetAmbitions() []string {
+	if x != nil {
+		return x.Ambitions
+	}
+	return nil
+}
+
+func (x *BoardAction) GetLeadOrganisation() string {
+	if x != nil {
+		return x.LeadOrganisation
+	}
+	return ""
+}
+
+func (x *BoardAction) GetLeadOrganisationDisplayName() string {
+	if x != nil {
+		return x.LeadOrganisationDisplayName
+	}
+	return ""
+}
+
+func (x *BoardAction) GetDueDate() *date.Date {
+	if x != nil {
+		return x.DueDate
+	}
+	return nil
+}
+
+func (x *BoardAction) GetStatus() ActionStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ActionStatus_ACTION_STATUS_UNSPECIFIED
+}
+
+func (x *BoardAction) GetRating() Rating {
+	if x != nil {
+		return x.Rating
+	}
+	return Rating_RATING_UNSPECIFIED
+}
+
+func (x *BoardAction) GetRatingReason() string {
+	if x != nil {
+		return x.RatingReason
+	}
+	return ""
+}
+
+func (x *BoardAction) GetMeasure() string {
+	if x != nil {
+		return x.Measure
+	}
+	return ""
+}
+
+func (x *BoardAction) GetBaseline() float64 {
+	if x != nil {
+		return x.Baseline
+	}
+	return 0
+}
+
+func (x *BoardAction) GetTarget() float64 {
+	if x != nil {
+		return x.Target
+	}
+	return 0
+}
+
+// One agency's share of the work, the same table for every agency, the council included.
+type BoardAgency struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `organisations/{organisation}`, and its display name.
+	Organisation string `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	DisplayName  string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Milestones it owns that were due by the report's date (given to it; the council owns
+	// those given to no one), how many of them were done by then, and how many were overdue
+	// then.
+	MilestonesDue     *BoardCount `protobuf:"bytes,3,opt,name=milestones_due,json=milestonesDue,proto3" json:"milestones_due,omitempty"`
+	MilestonesDone    *BoardCount `protobuf:"bytes,4,opt,name=milestones_done,json=milestonesDone,proto3" json:"milestones_done,omitempty"`
+	MilestonesOverdue *BoardCount `protobuf:"bytes,5,opt,name=milestones_overdue,json=milestonesOverdue,proto3" json:"milestones_overdue,omitempty"`
+	// How long the longest overdue had been overdue, and the average, in days; 0 when the
+	// overdue count is withheld or none.
+	MaxDaysOverdue  int32 `protobuf:"varint,6,opt,name=max_days_overdue,json=maxDaysOverdue,proto3" json:"max_days_overdue,omitempty"`
+	MeanDaysOverdue int32 `protobuf:"varint,7,opt,name=mean_days_overdue,json=meanDaysOverdue,proto3" json:"mean_days_overdue,omitempty"`
+	// Facts and readiness it recorded for the council's young people, effective by the date.
+	FactsRecorded *BoardCount `protobuf:"bytes,8,opt,name=facts_recorded,json=factsRecorded,proto3" json:"facts_recorded,omitempty"`
+	// The delivery-plan actions it leads, by rating.
+	Actions       int32 `protobuf:"varint,9,opt,name=actions,proto3" json:"actions,omitempty"`
+	ActionsRed    int32 `protobuf:"varint,10,opt,name=actions_red,json=actionsRed,proto3" json:"actions_red,omitempty"`
+	ActionsAmber  int32 `protobuf:"varint,11,opt,name=actions_amber,json=actionsAmber,proto3" json:"actions_amber,omitempty"`
+	ActionsGreen  int32 `protobuf:"varint,12,opt,name=actions_green,json=actionsGreen,proto3" json:"actions_green,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BoardAgency) Reset() {
+	*x = BoardAgency{}
+	mi := &file_carepath_v1_board_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BoardAgency) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BoardAgency) ProtoMessage() {}
+
+func (x *BoardAgency) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_board_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BoardAgency.ProtoReflect.Descriptor instead.
+func (*BoardAgency) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_board_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *BoardAgency) GetOrganisation() string {
+	if x != nil {
+		return x.Organisation
+	}
+	return ""
+}
+
+func (x *BoardAgency) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *BoardAgency) GetMilestonesDue() *BoardCount {
+	if x != nil {
+		return x.MilestonesDue
+	}
+	return nil
+}
+
+func (x *BoardAgency) GetMilestonesDone() *BoardCount {
+	if x != nil {
+		return x.MilestonesDone
+	}
+	return nil
+}
+
+func (x *BoardAgency) GetMilestonesOverdue() *BoardCount {
+	if x != nil {
+		return x.MilestonesOverdue
+	}
+	return nil
+}
+
+func (x *BoardAgency) GetMaxDaysOverdue() int32 {
+	if x != nil {
+		return x.MaxDaysOverdue
+	}
+	return 0
+}
+
+func (x *BoardAgency) GetMeanDaysOverdue() int32 {
+	if x != nil {
+		return x.MeanDaysOverdue
+	}
+	return 0
+}
+
+func (x *BoardAgency) GetFactsRecorded() *BoardCount {
+	if x != nil {
+		return x.FactsRecorded
+	}
+	return nil
+}
+
+func (x *BoardAgency) GetActions() int32 {
+	if x != nil {
+		return x.Actions
+	}
+	return 0
+}
+
+func (x *BoardAgency) GetActionsRed() int32 {
+	if x != nil {
+		return x.ActionsRed
+	}
+	return 0
+}
+
+func (x *BoardAgency) GetActionsAmber() int32 {
+	if x != nil {
+		return x.ActionsAmber
+	}
+	return 0
+}
+
+func (x *BoardAgency) GetActionsGreen() int32 {
+	if x != nil {
+		return x.ActionsGreen
+	}
+	return 0
+}
+
 // A council's ambition, as its pathway settings name it.
 type BoardAmbition struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -604,7 +890,7 @@ type BoardAmbition struct {
 
 func (x *BoardAmbition) Reset() {
 	*x = BoardAmbition{}
-	mi := &file_carepath_v1_board_service_proto_msgTypes[7]
+	mi := &file_carepath_v1_board_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +902,7 @@ func (x *BoardAmbition) String() string {
 func (*BoardAmbition) ProtoMessage() {}
 
 func (x *BoardAmbition) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_board_service_proto_msgTypes[7]
+	mi := &file_carepath_v1_board_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +915,7 @@ func (x *BoardAmbition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BoardAmbition.ProtoReflect.Descriptor instead.
 func (*BoardAmbition) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_board_service_proto_rawDescGZIP(), []int{7}
+	return file_carepath_v1_board_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BoardAmbition) GetKey() string {
@@ -660,7 +946,7 @@ type BoardCliffEdge struct {
 
 func (x *BoardCliffEdge) Reset() {
 	*x = BoardCliffEdge{}
-	mi := &file_carepath_v1_board_service_proto_msgTypes[8]
+	mi := &file_carepath_v1_board_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -672,7 +958,7 @@ func (x *BoardCliffEdge) String() string {
 func (*BoardCliffEdge) ProtoMessage() {}
 
 func (x *BoardCliffEdge) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_board_service_proto_msgTypes[8]
+	mi := &file_carepath_v1_board_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -685,7 +971,7 @@ func (x *BoardCliffEdge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BoardCliffEdge.ProtoReflect.Descriptor instead.
 func (*BoardCliffEdge) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_board_service_proto_rawDescGZIP(), []int{8}
+	return file_carepath_v1_board_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BoardCliffEdge) GetAsOf() *date.Date {
@@ -739,14 +1025,21 @@ type BoardReport struct {
 	// Every measure, grouped by Ofsted group in the order of the enum, then the catalogue's.
 	Measures []*BoardMeasure `protobuf:"bytes,7,rep,name=measures,proto3" json:"measures,omitempty"`
 	// The cliff-edge summary (today's: readiness is kept as it is now).
-	CliffEdge     *BoardCliffEdge `protobuf:"bytes,8,opt,name=cliff_edge,json=cliffEdge,proto3" json:"cliff_edge,omitempty"`
+	CliffEdge *BoardCliffEdge `protobuf:"bytes,8,opt,name=cliff_edge,json=cliffEdge,proto3" json:"cliff_edge,omitempty"`
+	// The delivery plan shown, `organisations/{council}/deliveryPlans/{plan}`; "" if the
+	// council has none.
+	DeliveryPlan string `protobuf:"bytes,9,opt,name=delivery_plan,json=deliveryPlan,proto3" json:"delivery_plan,omitempty"`
+	// Its actions, in the plan's order.
+	Actions []*BoardAction `protobuf:"bytes,10,rep,name=actions,proto3" json:"actions,omitempty"`
+	// Every agency that owns milestones, records facts or leads actions, the council first.
+	Agencies      []*BoardAgency `protobuf:"bytes,11,rep,name=agencies,proto3" json:"agencies,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BoardReport) Reset() {
 	*x = BoardReport{}
-	mi := &file_carepath_v1_board_service_proto_msgTypes[9]
+	mi := &file_carepath_v1_board_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -758,7 +1051,7 @@ func (x *BoardReport) String() string {
 func (*BoardReport) ProtoMessage() {}
 
 func (x *BoardReport) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_board_service_proto_msgTypes[9]
+	mi := &file_carepath_v1_board_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -771,7 +1064,7 @@ func (x *BoardReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BoardReport.ProtoReflect.Descriptor instead.
 func (*BoardReport) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_board_service_proto_rawDescGZIP(), []int{9}
+	return file_carepath_v1_board_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BoardReport) GetName() string {
@@ -830,6 +1123,27 @@ func (x *BoardReport) GetCliffEdge() *BoardCliffEdge {
 	return nil
 }
 
+func (x *BoardReport) GetDeliveryPlan() string {
+	if x != nil {
+		return x.DeliveryPlan
+	}
+	return ""
+}
+
+func (x *BoardReport) GetActions() []*BoardAction {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
+}
+
+func (x *BoardReport) GetAgencies() []*BoardAgency {
+	if x != nil {
+		return x.Agencies
+	}
+	return nil
+}
+
 // A team's value.
 type BoardMeasure_Team struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -842,7 +1156,7 @@ type BoardMeasure_Team struct {
 
 func (x *BoardMeasure_Team) Reset() {
 	*x = BoardMeasure_Team{}
-	mi := &file_carepath_v1_board_service_proto_msgTypes[10]
+	mi := &file_carepath_v1_board_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -854,7 +1168,7 @@ func (x *BoardMeasure_Team) String() string {
 func (*BoardMeasure_Team) ProtoMessage() {}
 
 func (x *BoardMeasure_Team) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_board_service_proto_msgTypes[10]
+	mi := &file_carepath_v1_board_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -895,7 +1209,7 @@ type BoardMeasure_Point struct {
 
 func (x *BoardMeasure_Point) Reset() {
 	*x = BoardMeasure_Point{}
-	mi := &file_carepath_v1_board_service_proto_msgTypes[11]
+	mi := &file_carepath_v1_board_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1221,7 @@ func (x *BoardMeasure_Point) String() string {
 func (*BoardMeasure_Point) ProtoMessage() {}
 
 func (x *BoardMeasure_Point) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_board_service_proto_msgTypes[11]
+	mi := &file_carepath_v1_board_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,11 +1251,81 @@ func (x *BoardMeasure_Point) GetValue() *MeasureValue {
 	return nil
 }
 
+// A target a delivery-plan action sets for the measure.
+type BoardMeasure_Target struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The action, `organisations/{council}/deliveryPlans/{plan}/actions/{action}`.
+	Action        string     `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
+	Baseline      float64    `protobuf:"fixed64,2,opt,name=baseline,proto3" json:"baseline,omitempty"`
+	Target        float64    `protobuf:"fixed64,3,opt,name=target,proto3" json:"target,omitempty"`
+	DueDate       *date.Date `protobuf:"bytes,4,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BoardMeasure_Target) Reset() {
+	*x = BoardMeasure_Target{}
+	mi := &file_carepath_v1_board_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BoardMeasure_Target) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BoardMeasure_Target) ProtoMessage() {}
+
+func (x *BoardMeasure_Target) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_board_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BoardMeasure_Target.ProtoReflect.Descriptor instead.
+func (*BoardMeasure_Target) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_board_service_proto_rawDescGZIP(), []int{6, 2}
+}
+
+func (x *BoardMeasure_Target) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *BoardMeasure_Target) GetBaseline() float64 {
+	if x != nil {
+		return x.Baseline
+	}
+	return 0
+}
+
+func (x *BoardMeasure_Target) GetTarget() float64 {
+	if x != nil {
+		return x.Target
+	}
+	return 0
+}
+
+func (x *BoardMeasure_Target) GetDueDate() *date.Date {
+	if x != nil {
+		return x.DueDate
+	}
+	return nil
+}
+
 var File_carepath_v1_board_service_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_board_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fcarepath/v1/board_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x16google/type/date.proto\"\x1f\n" +
+	"\x1fcarepath/v1/board_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/common.proto\x1a'carepath/v1/delivery_plan_service.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x16google/type/date.proto\"\x1f\n" +
 	"\x1dListMeasureDefinitionsRequest\"\xa8\x01\n" +
 	"\x1eListMeasureDefinitionsResponse\x12T\n" +
 	"\x13measure_definitions\x18\x01 \x03(\v2\x1e.carepath.v1.MeasureDefinitionB\x03\xe0A\x03R\x12measureDefinitions\x120\n" +
@@ -976,7 +1360,7 @@ const file_carepath_v1_board_service_proto_rawDesc = "" +
 	"\x05count\x18\x01 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x05count\x124\n" +
 	"\x06cohort\x18\x02 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x06cohort\x12\x17\n" +
 	"\x04rate\x18\x03 \x01(\x01B\x03\xe0A\x03R\x04rate\x12(\n" +
-	"\rrate_withheld\x18\x04 \x01(\bB\x03\xe0A\x03R\frateWithheld\"\xe9\x03\n" +
+	"\rrate_withheld\x18\x04 \x01(\bB\x03\xe0A\x03R\frateWithheld\"\xc3\x05\n" +
 	"\fBoardMeasure\x12C\n" +
 	"\n" +
 	"definition\x18\x01 \x01(\v2\x1e.carepath.v1.MeasureDefinitionB\x03\xe0A\x03R\n" +
@@ -984,13 +1368,48 @@ const file_carepath_v1_board_service_proto_rawDesc = "" +
 	"\tambitions\x18\x02 \x03(\tB\x03\xe0A\x03R\tambitions\x124\n" +
 	"\x05value\x18\x03 \x01(\v2\x19.carepath.v1.MeasureValueB\x03\xe0A\x03R\x05value\x12<\n" +
 	"\aby_team\x18\x04 \x03(\v2\x1e.carepath.v1.BoardMeasure.TeamB\x03\xe0A\x03R\x06byTeam\x12:\n" +
-	"\x05trend\x18\x05 \x03(\v2\x1f.carepath.v1.BoardMeasure.PointB\x03\xe0A\x03R\x05trend\x1aU\n" +
+	"\x05trend\x18\x05 \x03(\v2\x1f.carepath.v1.BoardMeasure.PointB\x03\xe0A\x03R\x05trend\x12?\n" +
+	"\atargets\x18\x06 \x03(\v2 .carepath.v1.BoardMeasure.TargetB\x03\xe0A\x03R\atargets\x1aU\n" +
 	"\x04Team\x12\x17\n" +
 	"\x04team\x18\x01 \x01(\tB\x03\xe0A\x03R\x04team\x124\n" +
 	"\x05value\x18\x02 \x01(\v2\x19.carepath.v1.MeasureValueB\x03\xe0A\x03R\x05value\x1aj\n" +
 	"\x05Point\x12+\n" +
 	"\x05as_of\x18\x01 \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\x04asOf\x124\n" +
-	"\x05value\x18\x02 \x01(\v2\x19.carepath.v1.MeasureValueB\x03\xe0A\x03R\x05value\"A\n" +
+	"\x05value\x18\x02 \x01(\v2\x19.carepath.v1.MeasureValueB\x03\xe0A\x03R\x05value\x1a\x96\x01\n" +
+	"\x06Target\x12\x1b\n" +
+	"\x06action\x18\x01 \x01(\tB\x03\xe0A\x03R\x06action\x12\x1f\n" +
+	"\bbaseline\x18\x02 \x01(\x01B\x03\xe0A\x03R\bbaseline\x12\x1b\n" +
+	"\x06target\x18\x03 \x01(\x01B\x03\xe0A\x03R\x06target\x121\n" +
+	"\bdue_date\x18\x04 \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\adueDate\"\x84\x04\n" +
+	"\vBoardAction\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x03R\x04name\x12\x19\n" +
+	"\x05title\x18\x02 \x01(\tB\x03\xe0A\x03R\x05title\x12!\n" +
+	"\tambitions\x18\x03 \x03(\tB\x03\xe0A\x03R\tambitions\x120\n" +
+	"\x11lead_organisation\x18\x04 \x01(\tB\x03\xe0A\x03R\x10leadOrganisation\x12H\n" +
+	"\x1elead_organisation_display_name\x18\x05 \x01(\tB\x03\xe0A\x03R\x1bleadOrganisationDisplayName\x121\n" +
+	"\bdue_date\x18\x06 \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\adueDate\x126\n" +
+	"\x06status\x18\a \x01(\x0e2\x19.carepath.v1.ActionStatusB\x03\xe0A\x03R\x06status\x120\n" +
+	"\x06rating\x18\b \x01(\x0e2\x13.carepath.v1.RatingB\x03\xe0A\x03R\x06rating\x12(\n" +
+	"\rrating_reason\x18\t \x01(\tB\x03\xe0A\x03R\fratingReason\x12\x1d\n" +
+	"\ameasure\x18\n" +
+	" \x01(\tB\x03\xe0A\x03R\ameasure\x12\x1f\n" +
+	"\bbaseline\x18\v \x01(\x01B\x03\xe0A\x03R\bbaseline\x12\x1b\n" +
+	"\x06target\x18\f \x01(\x01B\x03\xe0A\x03R\x06target\"\xf5\x04\n" +
+	"\vBoardAgency\x12'\n" +
+	"\forganisation\x18\x01 \x01(\tB\x03\xe0A\x03R\forganisation\x12&\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\x03\xe0A\x03R\vdisplayName\x12C\n" +
+	"\x0emilestones_due\x18\x03 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\rmilestonesDue\x12E\n" +
+	"\x0fmilestones_done\x18\x04 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x0emilestonesDone\x12K\n" +
+	"\x12milestones_overdue\x18\x05 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x11milestonesOverdue\x12-\n" +
+	"\x10max_days_overdue\x18\x06 \x01(\x05B\x03\xe0A\x03R\x0emaxDaysOverdue\x12/\n" +
+	"\x11mean_days_overdue\x18\a \x01(\x05B\x03\xe0A\x03R\x0fmeanDaysOverdue\x12C\n" +
+	"\x0efacts_recorded\x18\b \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\rfactsRecorded\x12\x1d\n" +
+	"\aactions\x18\t \x01(\x05B\x03\xe0A\x03R\aactions\x12$\n" +
+	"\vactions_red\x18\n" +
+	" \x01(\x05B\x03\xe0A\x03R\n" +
+	"actionsRed\x12(\n" +
+	"\ractions_amber\x18\v \x01(\x05B\x03\xe0A\x03R\factionsAmber\x12(\n" +
+	"\ractions_green\x18\f \x01(\x05B\x03\xe0A\x03R\factionsGreen\"A\n" +
 	"\rBoardAmbition\x12\x15\n" +
 	"\x03key\x18\x01 \x01(\tB\x03\xe0A\x03R\x03key\x12\x19\n" +
 	"\x05title\x18\x02 \x01(\tB\x03\xe0A\x03R\x05title\"\x89\x02\n" +
@@ -999,7 +1418,7 @@ const file_carepath_v1_board_service_proto_rawDesc = "" +
 	"\x05total\x18\x02 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x05total\x12.\n" +
 	"\x03red\x18\x03 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x03red\x122\n" +
 	"\x05amber\x18\x04 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x05amber\x122\n" +
-	"\x05green\x18\x05 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x05green\"\x97\x04\n" +
+	"\x05green\x18\x05 \x01(\v2\x17.carepath.v1.BoardCountB\x03\xe0A\x03R\x05green\"\xb5\x05\n" +
 	"\vBoardReport\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x125\n" +
 	"\x14council_display_name\x18\x02 \x01(\tB\x03\xe0A\x03R\x12councilDisplayName\x12+\n" +
@@ -1009,7 +1428,11 @@ const file_carepath_v1_board_service_proto_rawDesc = "" +
 	"\tambitions\x18\x06 \x03(\v2\x1a.carepath.v1.BoardAmbitionB\x03\xe0A\x03R\tambitions\x12:\n" +
 	"\bmeasures\x18\a \x03(\v2\x19.carepath.v1.BoardMeasureB\x03\xe0A\x03R\bmeasures\x12?\n" +
 	"\n" +
-	"cliff_edge\x18\b \x01(\v2\x1b.carepath.v1.BoardCliffEdgeB\x03\xe0A\x03R\tcliffEdge:b\xeaA_\n" +
+	"cliff_edge\x18\b \x01(\v2\x1b.carepath.v1.BoardCliffEdgeB\x03\xe0A\x03R\tcliffEdge\x12(\n" +
+	"\rdelivery_plan\x18\t \x01(\tB\x03\xe0A\x03R\fdeliveryPlan\x127\n" +
+	"\aactions\x18\n" +
+	" \x03(\v2\x18.carepath.v1.BoardActionB\x03\xe0A\x03R\aactions\x129\n" +
+	"\bagencies\x18\v \x03(\v2\x18.carepath.v1.BoardAgencyB\x03\xe0A\x03R\bagencies:b\xeaA_\n" +
 	"\x18carepath.api/BoardReport\x12(organisations/{organisation}/boardReport*\fboardReports2\vboardReport*\xc2\x01\n" +
 	"\vOfstedGroup\x12\x1c\n" +
 	"\x18OFSTED_GROUP_UNSPECIFIED\x10\x00\x12\x1e\n" +
@@ -1036,7 +1459,7 @@ func file_carepath_v1_board_service_proto_rawDescGZIP() []byte {
 }
 
 var file_carepath_v1_board_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_carepath_v1_board_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_carepath_v1_board_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_carepath_v1_board_service_proto_goTypes = []any{
 	(OfstedGroup)(0),                       // 0: carepath.v1.OfstedGroup
 	(*ListMeasureDefinitionsRequest)(nil),  // 1: carepath.v1.ListMeasureDefinitionsRequest
@@ -1046,46 +1469,62 @@ var file_carepath_v1_board_service_proto_goTypes = []any{
 	(*BoardCount)(nil),                     // 5: carepath.v1.BoardCount
 	(*MeasureValue)(nil),                   // 6: carepath.v1.MeasureValue
 	(*BoardMeasure)(nil),                   // 7: carepath.v1.BoardMeasure
-	(*BoardAmbition)(nil),                  // 8: carepath.v1.BoardAmbition
-	(*BoardCliffEdge)(nil),                 // 9: carepath.v1.BoardCliffEdge
-	(*BoardReport)(nil),                    // 10: carepath.v1.BoardReport
-	(*BoardMeasure_Team)(nil),              // 11: carepath.v1.BoardMeasure.Team
-	(*BoardMeasure_Point)(nil),             // 12: carepath.v1.BoardMeasure.Point
-	(*date.Date)(nil),                      // 13: google.type.Date
+	(*BoardAction)(nil),                    // 8: carepath.v1.BoardAction
+	(*BoardAgency)(nil),                    // 9: carepath.v1.BoardAgency
+	(*BoardAmbition)(nil),                  // 10: carepath.v1.BoardAmbition
+	(*BoardCliffEdge)(nil),                 // 11: carepath.v1.BoardCliffEdge
+	(*BoardReport)(nil),                    // 12: carepath.v1.BoardReport
+	(*BoardMeasure_Team)(nil),              // 13: carepath.v1.BoardMeasure.Team
+	(*BoardMeasure_Point)(nil),             // 14: carepath.v1.BoardMeasure.Point
+	(*BoardMeasure_Target)(nil),            // 15: carepath.v1.BoardMeasure.Target
+	(*date.Date)(nil),                      // 16: google.type.Date
+	(ActionStatus)(0),                      // 17: carepath.v1.ActionStatus
+	(Rating)(0),                            // 18: carepath.v1.Rating
 }
 var file_carepath_v1_board_service_proto_depIdxs = []int32{
 	3,  // 0: carepath.v1.ListMeasureDefinitionsResponse.measure_definitions:type_name -> carepath.v1.MeasureDefinition
 	0,  // 1: carepath.v1.MeasureDefinition.ofsted_group:type_name -> carepath.v1.OfstedGroup
-	13, // 2: carepath.v1.GetBoardReportRequest.as_of:type_name -> google.type.Date
-	13, // 3: carepath.v1.GetBoardReportRequest.period_start:type_name -> google.type.Date
+	16, // 2: carepath.v1.GetBoardReportRequest.as_of:type_name -> google.type.Date
+	16, // 3: carepath.v1.GetBoardReportRequest.period_start:type_name -> google.type.Date
 	5,  // 4: carepath.v1.MeasureValue.count:type_name -> carepath.v1.BoardCount
 	5,  // 5: carepath.v1.MeasureValue.cohort:type_name -> carepath.v1.BoardCount
 	3,  // 6: carepath.v1.BoardMeasure.definition:type_name -> carepath.v1.MeasureDefinition
 	6,  // 7: carepath.v1.BoardMeasure.value:type_name -> carepath.v1.MeasureValue
-	11, // 8: carepath.v1.BoardMeasure.by_team:type_name -> carepath.v1.BoardMeasure.Team
-	12, // 9: carepath.v1.BoardMeasure.trend:type_name -> carepath.v1.BoardMeasure.Point
-	13, // 10: carepath.v1.BoardCliffEdge.as_of:type_name -> google.type.Date
-	5,  // 11: carepath.v1.BoardCliffEdge.total:type_name -> carepath.v1.BoardCount
-	5,  // 12: carepath.v1.BoardCliffEdge.red:type_name -> carepath.v1.BoardCount
-	5,  // 13: carepath.v1.BoardCliffEdge.amber:type_name -> carepath.v1.BoardCount
-	5,  // 14: carepath.v1.BoardCliffEdge.green:type_name -> carepath.v1.BoardCount
-	13, // 15: carepath.v1.BoardReport.as_of:type_name -> google.type.Date
-	13, // 16: carepath.v1.BoardReport.period_start:type_name -> google.type.Date
-	8,  // 17: carepath.v1.BoardReport.ambitions:type_name -> carepath.v1.BoardAmbition
-	7,  // 18: carepath.v1.BoardReport.measures:type_name -> carepath.v1.BoardMeasure
-	9,  // 19: carepath.v1.BoardReport.cliff_edge:type_name -> carepath.v1.BoardCliffEdge
-	6,  // 20: carepath.v1.BoardMeasure.Team.value:type_name -> carepath.v1.MeasureValue
-	13, // 21: carepath.v1.BoardMeasure.Point.as_of:type_name -> google.type.Date
-	6,  // 22: carepath.v1.BoardMeasure.Point.value:type_name -> carepath.v1.MeasureValue
-	1,  // 23: carepath.v1.BoardService.ListMeasureDefinitions:input_type -> carepath.v1.ListMeasureDefinitionsRequest
-	4,  // 24: carepath.v1.BoardService.GetBoardReport:input_type -> carepath.v1.GetBoardReportRequest
-	2,  // 25: carepath.v1.BoardService.ListMeasureDefinitions:output_type -> carepath.v1.ListMeasureDefinitionsResponse
-	10, // 26: carepath.v1.BoardService.GetBoardReport:output_type -> carepath.v1.BoardReport
-	25, // [25:27] is the sub-list for method output_type
-	23, // [23:25] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	13, // 8: carepath.v1.BoardMeasure.by_team:type_name -> carepath.v1.BoardMeasure.Team
+	14, // 9: carepath.v1.BoardMeasure.trend:type_name -> carepath.v1.BoardMeasure.Point
+	15, // 10: carepath.v1.BoardMeasure.targets:type_name -> carepath.v1.BoardMeasure.Target
+	16, // 11: carepath.v1.BoardAction.due_date:type_name -> google.type.Date
+	17, // 12: carepath.v1.BoardAction.status:type_name -> carepath.v1.ActionStatus
+	18, // 13: carepath.v1.BoardAction.rating:type_name -> carepath.v1.Rating
+	5,  // 14: carepath.v1.BoardAgency.milestones_due:type_name -> carepath.v1.BoardCount
+	5,  // 15: carepath.v1.BoardAgency.milestones_done:type_name -> carepath.v1.BoardCount
+	5,  // 16: carepath.v1.BoardAgency.milestones_overdue:type_name -> carepath.v1.BoardCount
+	5,  // 17: carepath.v1.BoardAgency.facts_recorded:type_name -> carepath.v1.BoardCount
+	16, // 18: carepath.v1.BoardCliffEdge.as_of:type_name -> google.type.Date
+	5,  // 19: carepath.v1.BoardCliffEdge.total:type_name -> carepath.v1.BoardCount
+	5,  // 20: carepath.v1.BoardCliffEdge.red:type_name -> carepath.v1.BoardCount
+	5,  // 21: carepath.v1.BoardCliffEdge.amber:type_name -> carepath.v1.BoardCount
+	5,  // 22: carepath.v1.BoardCliffEdge.green:type_name -> carepath.v1.BoardCount
+	16, // 23: carepath.v1.BoardReport.as_of:type_name -> google.type.Date
+	16, // 24: carepath.v1.BoardReport.period_start:type_name -> google.type.Date
+	10, // 25: carepath.v1.BoardReport.ambitions:type_name -> carepath.v1.BoardAmbition
+	7,  // 26: carepath.v1.BoardReport.measures:type_name -> carepath.v1.BoardMeasure
+	11, // 27: carepath.v1.BoardReport.cliff_edge:type_name -> carepath.v1.BoardCliffEdge
+	8,  // 28: carepath.v1.BoardReport.actions:type_name -> carepath.v1.BoardAction
+	9,  // 29: carepath.v1.BoardReport.agencies:type_name -> carepath.v1.BoardAgency
+	6,  // 30: carepath.v1.BoardMeasure.Team.value:type_name -> carepath.v1.MeasureValue
+	16, // 31: carepath.v1.BoardMeasure.Point.as_of:type_name -> google.type.Date
+	6,  // 32: carepath.v1.BoardMeasure.Point.value:type_name -> carepath.v1.MeasureValue
+	16, // 33: carepath.v1.BoardMeasure.Target.due_date:type_name -> google.type.Date
+	1,  // 34: carepath.v1.BoardService.ListMeasureDefinitions:input_type -> carepath.v1.ListMeasureDefinitionsRequest
+	4,  // 35: carepath.v1.BoardService.GetBoardReport:input_type -> carepath.v1.GetBoardReportRequest
+	2,  // 36: carepath.v1.BoardService.ListMeasureDefinitions:output_type -> carepath.v1.ListMeasureDefinitionsResponse
+	12, // 37: carepath.v1.BoardService.GetBoardReport:output_type -> carepath.v1.BoardReport
+	36, // [36:38] is the sub-list for method output_type
+	34, // [34:36] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_board_service_proto_init() }
@@ -1093,13 +1532,15 @@ func file_carepath_v1_board_service_proto_init() {
 	if File_carepath_v1_board_service_proto != nil {
 		return
 	}
+	file_carepath_v1_common_proto_init()
+	file_carepath_v1_delivery_plan_service_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_board_service_proto_rawDesc), len(file_carepath_v1_board_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
