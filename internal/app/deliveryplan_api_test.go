@@ -78,6 +78,36 @@ func TestDeliveryPlanOverTheAPI(t *testing.T) {
 				changes.GetChanges()[2].GetAction().GetTarget() != 0.6 || changes.GetChanges()[0].GetAction().GetTarget() != 0.5 {
 				t.Errorf("changes: %v %v %v", kinds, reasons, actors)
 			}
+
+			// The board report shows the plan: the action, its rating, the measure's target,
+			// and the same agency row for every agency, the council first.
+			report, err := pb.NewBoardServiceClient(s.dial(t, tokenFor(t, "ada-admin"))).GetBoardReport(ctx,
+				&pb.GetBoardReportRequest{Name: "organisations/nottinghamshire/boardReport"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if report.GetDeliveryPlan() != "organisations/nottinghamshire/deliveryPlans/2026-27" || len(report.GetActions()) != 1 ||
+				report.GetActions()[0].GetRating() != pb.Rating_RATING_GREEN || report.GetActions()[0].GetLeadOrganisationDisplayName() != "Nottinghamshire Futures" {
+				t.Errorf("the report's plan: %v %v", report.GetDeliveryPlan(), report.GetActions())
+			}
+			agencies := report.GetAgencies()
+			if len(agencies) < 2 || agencies[0].GetOrganisation() != "organisations/nottinghamshire" {
+				t.Fatalf("agencies: %v", agencies)
+			}
+			found := false
+			for _, a := range agencies {
+				if a.GetOrganisation() == "organisations/notts-futures" {
+					found = a.GetActions() == 1 && a.GetActionsGreen() == 1 && a.GetMilestonesDue() != nil
+				}
+			}
+			if !found {
+				t.Errorf("Nottinghamshire Futures' row: %v", agencies)
+			}
+			for _, m := range report.GetMeasures() {
+				if m.GetDefinition().GetKey() == "apprenticeship.offered" && (len(m.GetTargets()) != 1 || m.GetTargets()[0].GetTarget() != 0.6) {
+					t.Errorf("the measure's targets: %v", m.GetTargets())
+				}
+			}
 		})
 	}
 }

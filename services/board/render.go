@@ -18,25 +18,53 @@ import (
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
-// CSV writes a board report as one table: a row per measure and group (the council, each
-// team, each month of the trend), with the counts as the report gives them ("<5" and "c"
-// for those withheld, no rate where it is withheld).
+// CSV writes a board report as one long table, a row per number: section (measure,
+// action, agency, cliff_edge), item (the measure's key, the action's or agency's name),
+// title, Ofsted group, ambitions, group (council, a team, a month), date, metric and value.
+// Counts are as the report gives them ("<5" and "c" for those withheld); a withheld rate
+// has no row. A table of one shape is what spreadsheets and committee papers pivot best.
 func CSV(r *pb.BoardReport) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"council", "as_of", "measure", "title", "ofsted_group", "ambitions", "group", "team", "date", "count", "cohort", "rate"})
-	row := func(m *pb.BoardMeasure, group, team string, d *date.Date, v *pb.MeasureValue) {
-		_ = w.Write([]string{r.GetCouncilDisplayName(), day(r.GetAsOf()), m.GetDefinition().GetKey(), m.GetDefinition().GetTitle(),
-			ofsted(m.GetDefinition().GetOfstedGroup()), strings.Join(m.GetAmbitions(), " "), group, team, day(d),
-			v.GetCount().GetDisplay(), v.GetCohort().GetDisplay(), rate(v)})
+	_ = w.Write([]string{"council", "as_of", "section", "item", "title", "ofsted_group", "ambitions", "group", "date", "metric", "value"})
+	put := func(section, item, title, group, ambitions, group2 string, d *date.Date, metric, value string) {
+		_ = w.Write([]string{r.GetCouncilDisplayName(), day(r.GetAsOf()), section, item, title, group, ambitions, group2, day(d), metric, value})
 	}
 	for _, m := range r.GetMeasures() {
-		row(m, "council", "", r.GetAsOf(), m.GetValue())
+		def := m.GetDefinition()
+		value := func(group string, d *date.Date, v *pb.MeasureValue) {
+			put("measure", def.GetKey(), def.GetTitle(), ofsted(def.GetOfstedGroup()), strings.Join(m.GetAmbitions(), " "), group, d, "count", v.GetCount().GetDisplay())
+			put("measure", def.GetKey(), def.GetTitle(), ofsted(def.GetOfstedGroup()), strings.Join(m.GetAmbitions(), " "), group, d, "cohort", v.GetCohort().GetDisplay())
+			if !v.GetRateWithheld() {
+				put("measure", def.GetKey(), def.GetTitle(), ofsted(def.GetOfstedGroup()), strings.Join(m.GetAmbitions(), " "), group, d, "rate", rate(v))
+			}
+		}
+		value("council", r.GetAsOf(), m.GetValue())
 		for _, t := range m.GetByTeam() {
-			row(m, "team", teamName(t.GetTeam()), r.GetAsOf(), t.GetValue())
+			value("team "+teamName(t.GetTeam()), r.GetAsOf(), t.GetValue())
 		}
 		for _, p := range m.GetTrend() {
-			row(m, "month", "", p.GetAsOf(), p.GetValue())
+			value("month", p.GetAsOf(), p.GetValue())
+		}
+		for _, t := range m.GetTargets() {
+			put("measure", def.GetKey(), def.GetTitle(), ofsted(def.GetOfstedGroup()), strings.Join(m.GetAmbitions(), " "), "target of "+t.GetAction(),
+				t.GetDueDate(), "target", strconv.FormatFloat(t.GetTarget(), 'f', 3, 64))
+		}
+	}
+	for _, a := range r.GetActions() {
+		for _, kv := range [][2]string{{"lead", a.GetLeadOrganisationDisplayName()}, {"status", strings.TrimPrefix(a.GetStatus().String(), "ACTION_STATUS_")},
+			{"rating", ratingName(a.GetRating())}, {"rating_reason", a.GetRatingReason()}, {"measure", strings.TrimPrefix(a.GetMeasure(), "measureDefinitions/")},
+			{"baseline", strconv.FormatFloat(a.GetBaseline(), 'f', 3, 64)}, {"target", strconv.FormatFloat(a.GetTarget(), 'f', 3, 64)}} {
+			put("action", a.GetName(), a.GetTitle(), "", strings.Join(a.GetAmbitions(), " "), "", a.GetDueDate(), kv[0], kv[1])
+		}
+	}
+	for _, g := range r.GetAgencies() {
+		for _, kv := range [][2]string{{"milestones_due", g.GetMilestonesDue().GetDisplay()}, {"milestones_done", g.GetMilestonesDone().GetDisplay()},
+			{"milestones_overdue", g.GetMilestonesOverdue().GetDisplay()}, {"max_days_overdue", strconv.Itoa(int(g.GetMaxDaysOverdue()))},
+			{"mean_days_overdue", strconv.Itoa(int(g.GetMeanDaysOverdue()))}, {"facts_recorded", g.GetFactsRecorded().GetDisplay()},
+			{"actions", strconv.Itoa(int(g.GetActions()))}, {"actions_red", strconv.Itoa(int(g.GetActionsRed()))},
+			{"actions_amber", strconv.Itoa(int(g.GetActionsAmber()))}, {"actions_green", strconv.Itoa(int(g.GetActionsGreen()))}} {
+			put("agency", g.GetOrganisation(), g.GetDisplayName(), "", "", "", r.GetAsOf(), kv[0], kv[1])
 		}
 	}
 	c := r.GetCliffEdge()
@@ -44,12 +72,13 @@ func CSV(r *pb.BoardReport) ([]byte, error) {
 		name string
 		n    *pb.BoardCount
 	}{{"total", c.GetTotal()}, {"red", c.GetRed()}, {"amber", c.GetAmber()}, {"green", c.GetGreen()}} {
-		_ = w.Write([]string{r.GetCouncilDisplayName(), day(r.GetAsOf()), "cliff_edge." + x.name, "Turning 18 in the next six months: " + x.name,
-			"", "", "council", "", day(c.GetAsOf()), x.n.GetDisplay(), "", ""})
+		put("cliff_edge", "turning_18_in_6_months", "Turning 18 in the next six months", "", "", "council", c.GetAsOf(), x.name, x.n.GetDisplay())
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
 }
+
+func ratingName(r pb.Rating) string { return strings.TrimPrefix(r.String(), "RATING_") }
 
 func day(d *date.Date) string {
 	if d == nil {
@@ -88,7 +117,13 @@ var templates embed.FS
 var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
 	"day": day, "rate": rate, "ofstedTitle": func(g pb.OfstedGroup) string { return ofstedTitles[g] },
 	"team": teamName, "trend": trendChart, "percent": percent,
-	"rows": func(m *pb.BoardMeasure) int { return 1 + len(m.GetByTeam()) },
+	"rows":   func(m *pb.BoardMeasure) int { return 1 + len(m.GetByTeam()) },
+	"rating": ratingName, "status": func(st pb.ActionStatus) string {
+		return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(st.String(), "ACTION_STATUS_")), "_", " ")
+	},
+	"pct":    func(f float64) string { return strconv.FormatFloat(100*f, 'f', 0, 64) + "%" },
+	"add":    func(a, b int) int { return a + b },
+	"height": func(rs []ratingBar) int { return 24 * len(rs) },
 }).ParseFS(templates, "report.html.tmpl"))
 
 // pageData is what the page template reads: the report, its measures grouped by Ofsted
@@ -97,6 +132,16 @@ type pageData struct {
 	R         *pb.BoardReport
 	Groups    []group
 	Ambitions []ambitionBars
+	Ratings   []ratingBar
+}
+
+// ratingBar is one ambition's actions by rating, as a stacked SVG bar (widths in px, 30
+// each).
+type ratingBar struct {
+	Key, Title           string
+	Red, Amber, Green    int
+	RedW, AmberW, GreenW int
+	Y                    int
 }
 
 type group struct {
@@ -147,6 +192,30 @@ func HTML(r *pb.BoardReport) ([]byte, error) {
 		ab.Height = 24 * len(ab.Bars)
 		d.Ambitions = append(d.Ambitions, ab)
 	}
+	keys := []*pb.BoardAmbition{}
+	keys = append(keys, r.GetAmbitions()...)
+	keys = append(keys, &pb.BoardAmbition{Key: "", Title: "No ambition named"})
+	for _, a := range keys {
+		rb := ratingBar{Key: a.GetKey(), Title: a.GetTitle(), Y: 24 * len(d.Ratings)}
+		for _, act := range r.GetActions() {
+			if a.GetKey() == "" && len(act.GetAmbitions()) > 0 || a.GetKey() != "" && !contains(act.GetAmbitions(), a.GetKey()) {
+				continue
+			}
+			switch act.GetRating() {
+			case pb.Rating_RATING_RED:
+				rb.Red++
+			case pb.Rating_RATING_AMBER:
+				rb.Amber++
+			case pb.Rating_RATING_GREEN:
+				rb.Green++
+			}
+		}
+		if a.GetKey() == "" && rb.Red+rb.Amber+rb.Green == 0 {
+			continue
+		}
+		rb.RedW, rb.AmberW, rb.GreenW = 30*rb.Red, 30*rb.Amber, 30*rb.Green
+		d.Ratings = append(d.Ratings, rb)
+	}
 	var buf bytes.Buffer
 	err := page.Execute(&buf, d)
 	return buf.Bytes(), err
@@ -174,6 +243,8 @@ type trend struct {
 	Segments    []string // polyline points, one per run of given months
 	Dots        []dot
 	First, Last string // the first and last months' dates, under the axis
+	// Targets are the y of each target the plan sets for the measure.
+	Targets []float64
 }
 
 type dot struct{ X, Y float64 }
@@ -204,6 +275,9 @@ func trendChart(m *pb.BoardMeasure) trend {
 	}
 	if len(run) > 0 {
 		t.Segments = append(t.Segments, strings.Join(run, " "))
+	}
+	for _, x := range m.GetTargets() {
+		t.Targets = append(t.Targets, plotY+plotH*(1-x.GetTarget()))
 	}
 	return t
 }

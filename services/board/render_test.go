@@ -32,6 +32,12 @@ func sample() *pb.BoardReport {
 			{Definition: &pb.MeasureDefinition{Key: "in_touch.19_21", Title: "In touch", OfstedGroup: pb.OfstedGroup_OFSTED_GROUP_RELATIONSHIPS},
 				Value: v(2, 40)},
 		},
+		DeliveryPlan: "organisations/testshire/deliveryPlans/p",
+		Actions: []*pb.BoardAction{{Name: "organisations/testshire/deliveryPlans/p/actions/a", Title: "Apprenticeships", Ambitions: []string{"A6"},
+			LeadOrganisation: "organisations/futures", LeadOrganisationDisplayName: "Futures", DueDate: &date.Date{Year: 2027, Month: 3, Day: 31},
+			Status: pb.ActionStatus_ACTION_STATUS_IN_PROGRESS, Rating: pb.Rating_RATING_RED, RatingReason: "few employers"}},
+		Agencies: []*pb.BoardAgency{{Organisation: "organisations/testshire", DisplayName: "Testshire", MilestonesDue: boardCount(bd.Suppress(40)),
+			MilestonesDone: boardCount(bd.Suppress(36)), MilestonesOverdue: boardCount(bd.Suppress(3)), FactsRecorded: boardCount(bd.Suppress(9))}},
 		CliffEdge: &pb.BoardCliffEdge{Total: boardCount(bd.Suppress(12)), Red: boardCount(bd.Suppress(2)),
 			Amber: boardCount(bd.Suppress(5)), Green: boardCount(bd.Suppress(5))},
 	}
@@ -52,22 +58,32 @@ func TestCSVWithholdsSmallCounts(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, r := range rows[1:] {
-		got[r[2]+"|"+r[6]+"|"+r[7]+"|"+r[8]] = strings.Join(r[9:12], ",")
+		got[strings.Join([]string{r[2], r[3], r[7], r[8], r[9]}, "|")] = r[10]
 	}
 	for key, want := range map[string]string{
-		"eet.19_21|council||2026-12-04":                 "31,40,0.775",
-		"eet.19_21|team|north|2026-12-04":               "c,30,", // 28 of 30 would give away the 2 not
-		"eet.19_21|team|no personal adviser|2026-12-04": "<5,10,",
-		"eet.19_21|month||2026-09-28":                   "<5,40,",
-		"in_touch.19_21|council||2026-12-04":            "<5,40,",
-		"cliff_edge.red|council||":                      "<5,,",
-		"cliff_edge.total|council||":                    "12,,",
+		"measure|eet.19_21|council|2026-12-04|count":                                  "31",
+		"measure|eet.19_21|council|2026-12-04|rate":                                   "0.775",
+		"measure|eet.19_21|team north|2026-12-04|count":                               "c", // 28 of 30 would give away the 2 not
+		"measure|eet.19_21|team north|2026-12-04|cohort":                              "30",
+		"measure|eet.19_21|team no personal adviser|2026-12-04|count":                 "<5",
+		"measure|eet.19_21|month|2026-09-28|count":                                    "<5",
+		"measure|in_touch.19_21|council|2026-12-04|count":                             "<5",
+		"cliff_edge|turning_18_in_6_months|council||red":                              "<5",
+		"cliff_edge|turning_18_in_6_months|council||total":                            "12",
+		"action|organisations/testshire/deliveryPlans/p/actions/a||2027-03-31|rating": "RED",
+		"agency|organisations/testshire||2026-12-04|milestones_overdue":               "<5",
+		"agency|organisations/testshire||2026-12-04|milestones_due":                   "40",
 	} {
 		if got[key] != want {
 			t.Errorf("%s: %q, want %q", key, got[key], want)
 		}
 	}
-	if strings.Contains(string(b), ",3,") || strings.Contains(string(b), ",2,") {
+	for key := range got {
+		if strings.HasSuffix(key, "|rate") && (strings.Contains(key, "team north") || strings.Contains(key, "in_touch")) {
+			t.Errorf("a withheld rate is in the CSV: %s", key)
+		}
+	}
+	if strings.Contains(string(b), ",3\n") || strings.Contains(string(b), ",2\n") {
 		t.Errorf("a count under 5 is in the CSV:\n%s", b)
 	}
 }
@@ -83,6 +99,7 @@ func TestPage(t *testing.T) {
 		"<h2>Learning and work</h2>", "<h2>Relationships</h2>",
 		"A6: Work and independence", `aria-label="Monthly trend of In EET"`,
 		"Team: no personal adviser", "78%",
+		`<span class="rag rag-RED">RED</span>`, "red 1 · amber 0 · green 0", "<td>Testshire</td>",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)

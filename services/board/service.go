@@ -100,6 +100,10 @@ func (s *Server) GetBoardReport(ctx context.Context, req *pb.GetBoardReportReque
 		settings planner.Council
 		counts   []store.MeasureCount
 		cliff    store.ReadinessCounts
+		agencies []store.AgencyCount
+		plan     domain.DeliveryPlan
+		actions  []domain.PlanAction
+		names    = map[string]string{}
 	)
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		if org, err = tx.GetOrganisation(ctx, council); err != nil {
@@ -117,6 +121,15 @@ func (s *Server) GetBoardReport(ctx context.Context, req *pb.GetBoardReportReque
 			EighteenthFrom: today.AddDays(1), EighteenthTo: today.Add(civil.Period{Months: 6}, civil.MarchFirst)}); err != nil {
 			return err
 		}
+		if agencies, err = tx.CountAgencies(ctx, council, asOf); err != nil {
+			return err
+		}
+		if plan, actions, err = planOf(ctx, tx, council, req.GetDeliveryPlan(), asOf); err != nil {
+			return err
+		}
+		if err := displayNames(ctx, tx, names, agencies, actions); err != nil {
+			return err
+		}
 		// Counts name no one but are read from young people's data: recorded, naming none.
 		return access.AuditSummary(ctx, tx, s.now(), access.Reporting, council)
 	})
@@ -130,6 +143,16 @@ func (s *Server) GetBoardReport(ctx context.Context, req *pb.GetBoardReportReque
 	for _, a := range settings.Catalogue.Ambitions {
 		out.Ambitions = append(out.Ambitions, &pb.BoardAmbition{Key: a.Key, Title: a.Title})
 	}
+	if plan.ID != "" {
+		out.DeliveryPlan = "organisations/" + council + "/deliveryPlans/" + plan.ID
+	}
+	for _, a := range actions {
+		out.Actions = append(out.Actions, &pb.BoardAction{Name: actionName(a), Title: a.Title, Ambitions: a.Ambitions,
+			LeadOrganisation: "organisations/" + a.LeadOrganisationID, LeadOrganisationDisplayName: names[a.LeadOrganisationID],
+			DueDate: convert.Date(a.Due), Status: pb.ActionStatus(pb.ActionStatus_value["ACTION_STATUS_"+string(a.Status)]),
+			Rating: convert.Rating(a.Rating), RatingReason: a.RatingReason, Measure: measureName(a.Measure), Baseline: a.Baseline, Target: a.Target})
+	}
+	out.Agencies = agencyTable(council, agencies, actions, names)
 	totals, teams := sum(counts)
 	for _, m := range bd.Ordered(s.measures.Measures) {
 		bm := &pb.BoardMeasure{Definition: definition(m), Ambitions: bd.Ambitions(m, settings.Catalogue.Ambitions),
@@ -140,6 +163,12 @@ func (s *Server) GetBoardReport(ctx context.Context, req *pb.GetBoardReportReque
 		for _, c := range teams {
 			if c.Measure == m.Key && c.AsOf == asOf {
 				bm.ByTeam = append(bm.ByTeam, &pb.BoardMeasure_Team{Team: c.Team, Value: value(c)})
+			}
+		}
+		for _, a := range actions {
+			if a.Measure == m.Key {
+				bm.Targets = append(bm.Targets, &pb.BoardMeasure_Target{Action: actionName(a), Baseline: a.Baseline, Target: a.Target,
+					DueDate: convert.Date(a.Due)})
 			}
 		}
 		out.Measures = append(out.Measures, bm)
@@ -172,4 +201,137 @@ func value(c store.MeasureCount) *pb.MeasureValue {
 
 func boardCount(c bd.Count) *pb.BoardCount {
 	return &pb.BoardCount{Value: int32(c.Value), Withheld: c.Withheld, Display: c.Display}
+}
+
+func actionName(a domain.PlanAction) string {
+	return "organisations/" + a.CouncilID + "/deliveryPlans/" + a.PlanID + "/actions/" + a.ID
+}
+
+func measureName(key string) string {
+	if key == "" {
+		return ""
+	}
+	return "measureDefinitions/" + key
+}
+
+// planOf returns the delivery plan a report shows, with its actions: the one named, or
+// the council's plan of the latest year not after asOf's (none if it has none).
+func planOf(ctx context.Context, tx store.Tx, council, name string, asOf civil.Date) (domain.DeliveryPlan, []domain.PlanAction, error) {
+	var plan domain.DeliveryPlan
+	if name != "" {
+		c, id, _ := strings.Cut(strings.TrimPrefix(name, "organisations/"), "/deliveryPlans/")
+		if c != council {
+			return plan, nil, errs.Invalid(errs.Violation{Field: "delivery_plan", Description: "must be a plan of the report's council"})
+		}
+		p, err := tx.GetDeliveryPlan(ctx, council, id)
+		if err != nil {
+			return plan, nil, err
+		}
+		plan = p
+	} else {
+		for after := ""; ; {
+			page, err := tx.ListDeliveryPlans(ctx, council, after, 500)
+			if err != nil {
+				return plan, nil, err
+			}
+			for _, p := range page {
+				if p.Year <= asOf.Year && (plan.ID == "" || p.Year > plan.Year) {
+					plan = p
+				}
+			}
+			if len(page) < 500 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		if plan.ID == "" {
+			return plan, nil, nil
+		}
+	}
+	var actions []domain.PlanAction
+	for after := ""; ; {
+		page, err := tx.ListPlanActions(ctx, store.PlanActionQuery{CouncilID: council, PlanID: plan.ID, AfterID: after, Limit: 500})
+		if err != nil {
+			return plan, nil, err
+		}
+		actions = append(actions, page...)
+		if len(page) < 500 {
+			return plan, actions, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// displayNames reads the names of the organisations in the agency table.
+func displayNames(ctx context.Context, tx store.Tx, names map[string]string, agencies []store.AgencyCount, actions []domain.PlanAction) error {
+	ids := []string{}
+	for _, a := range agencies {
+		ids = append(ids, a.OrganisationID)
+	}
+	for _, a := range actions {
+		ids = append(ids, a.LeadOrganisationID)
+	}
+	for _, id := range ids {
+		if _, ok := names[id]; ok {
+			continue
+		}
+		o, err := tx.GetOrganisation(ctx, id)
+		if err == store.ErrOrganisationNotFound {
+			names[id] = id
+			continue
+		} else if err != nil {
+			return err
+		}
+		names[id] = o.DisplayName
+	}
+	return nil
+}
+
+// agencyTable is the same row for every agency, the council first, then by name: the
+// counts leave the council suppressed, and days overdue only with a count that is shown.
+func agencyTable(council string, counts []store.AgencyCount, actions []domain.PlanAction, names map[string]string) []*pb.BoardAgency {
+	rows := map[string]*pb.BoardAgency{}
+	row := func(org string) *pb.BoardAgency {
+		if rows[org] == nil {
+			zero := boardCount(bd.Suppress(0))
+			rows[org] = &pb.BoardAgency{Organisation: "organisations/" + org, DisplayName: names[org], MilestonesDue: zero,
+				MilestonesDone: zero, MilestonesOverdue: zero, FactsRecorded: zero}
+		}
+		return rows[org]
+	}
+	row(council)
+	for _, c := range counts {
+		r := row(c.OrganisationID)
+		r.MilestonesDue, r.MilestonesDone, r.FactsRecorded = boardCount(bd.Suppress(c.Due)), boardCount(bd.Suppress(c.Done)), boardCount(bd.Suppress(c.Facts))
+		r.MilestonesOverdue = boardCount(bd.Suppress(c.Overdue))
+		if !r.MilestonesOverdue.GetWithheld() && c.Overdue > 0 {
+			r.MaxDaysOverdue, r.MeanDaysOverdue = int32(c.MaxDaysOverdue), int32(c.DaysOverdue/c.Overdue)
+		}
+	}
+	for _, a := range actions {
+		r := row(a.LeadOrganisationID)
+		r.Actions++
+		switch a.Rating {
+		case domain.Red:
+			r.ActionsRed++
+		case domain.Amber:
+			r.ActionsAmber++
+		case domain.Green:
+			r.ActionsGreen++
+		}
+	}
+	out := make([]*pb.BoardAgency, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *pb.BoardAgency) int {
+		if (a.GetOrganisation() == "organisations/"+council) != (b.GetOrganisation() == "organisations/"+council) {
+			if a.GetOrganisation() == "organisations/"+council {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.GetDisplayName(), b.GetDisplayName()), cmp.Compare(a.GetOrganisation(), b.GetOrganisation()))
+	})
+	return out
 }

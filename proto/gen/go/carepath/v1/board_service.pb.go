@@ -314,7 +314,11 @@ type GetBoardReportRequest struct {
 	AsOf *date.Date `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	// The first day of the trend period; if not set, the first day of the month eleven
 	// months before as_of's (a year of months). At most five years before as_of.
-	PeriodStart   *date.Date `protobuf:"bytes,3,opt,name=period_start,json=periodStart,proto3" json:"period_start,omitempty"`
+	PeriodStart *date.Date `protobuf:"bytes,3,opt,name=period_start,json=periodStart,proto3" json:"period_start,omitempty"`
+	// The delivery plan whose actions the report shows,
+	// `organisations/{council}/deliveryPlans/{delivery_plan}`; if not set, the council's plan
+	// of the latest year not after as_of's.
+	DeliveryPlan  string `protobuf:"bytes,4,opt,name=delivery_plan,json=deliveryPlan,proto3" json:"delivery_plan,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -368,6 +372,13 @@ func (x *GetBoardReportRequest) GetPeriodStart() *date.Date {
 		return x.PeriodStart
 	}
 	return nil
+}
+
+func (x *GetBoardReportRequest) GetDeliveryPlan() string {
+	if x != nil {
+		return x.DeliveryPlan
+	}
+	return ""
 }
 
 // A count that may be withheld: counts from 1 to 4 leave the council as withheld, and so
@@ -1346,11 +1357,12 @@ const file_carepath_v1_board_service_proto_rawDesc = "" +
 	"milestones\x18\n" +
 	" \x03(\tB\x03\xe0A\x03R\n" +
 	"milestones:s\xeaAp\n" +
-	"\x1ecarepath.api/MeasureDefinition\x12'measureDefinitions/{measure_definition}*\x12measureDefinitions2\x11measureDefinition\"\xda\x01\n" +
+	"\x1ecarepath.api/MeasureDefinition\x12'measureDefinitions/{measure_definition}*\x12measureDefinitions2\x11measureDefinition\"\xef\x02\n" +
 	"\x15GetBoardReportRequest\x12Y\n" +
 	"\x04name\x18\x01 \x01(\tBE\xe0A\x02\xbaH?r=2;^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/boardReport$R\x04name\x12+\n" +
 	"\x05as_of\x18\x02 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\x04asOf\x129\n" +
-	"\fperiod_start\x18\x03 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\vperiodStart\"g\n" +
+	"\fperiod_start\x18\x03 \x01(\v2\x11.google.type.DateB\x03\xe0A\x01R\vperiodStart\x12\x92\x01\n" +
+	"\rdelivery_plan\x18\x04 \x01(\tBm\xe0A\x01\xbaHg\xd8\x01\x01rb2`^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/deliveryPlans/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$R\fdeliveryPlan\"g\n" +
 	"\n" +
 	"BoardCount\x12\x19\n" +
 	"\x05value\x18\x01 \x01(\x05B\x03\xe0A\x03R\x05value\x12\x1f\n" +
