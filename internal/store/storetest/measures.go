@@ -174,7 +174,10 @@ func testMeasures(t *testing.T, newStore NewStore) {
 
 	t.Run("Agencies", func(t *testing.T) {
 		agencies := func(day civil.Date) (out []store.AgencyCount) {
-			inTx(t, s, func(tx store.Tx) (err error) { out, err = tx.CountAgencies(context.Background(), "council-a", day); return err })
+			inTx(t, s, func(tx store.Tx) (err error) {
+				out, err = tx.CountAgencies(context.Background(), "council-a", day)
+				return err
+			})
 			return out
 		}
 		for _, c := range []struct {
