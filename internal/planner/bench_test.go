@@ -81,8 +81,6 @@ type benchCouncilDB struct {
 	once    sync.Once
 	store   *postgres.Store
 	planned bool
-	// measured is set once the measures benchmark has recorded achievements and facts.
-	measured bool
 }
 
 var benchDBs sync.Map // database name -> *benchCouncilDB

@@ -216,6 +216,11 @@ func (d measureDoc) measure() (Measure, error) {
 				return m, fmt.Errorf("within: %w", err)
 			}
 		}
+		if d.Count.ByAge != "" && d.Count.Within != "" {
+			// Stores check the earliest achievement against the age and the latest against
+			// the window: both at once would need one achievement to meet both.
+			return m, fmt.Errorf("by_age and within cannot be used together")
+		}
 	} else if d.Count.ByAge != "" || d.Count.Within != "" {
 		return m, fmt.Errorf("by_age and within go with achieved")
 	}

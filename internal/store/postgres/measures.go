@@ -40,71 +40,81 @@ var openStates = strs(domain.OpenStates)
 func (t *tx) countMeasure(ctx context.Context, q store.MeasureQuery, m measure.Measure) ([]store.MeasureCount, error) {
 	var args sqlArgs
 	council := args.add(q.CouncilID)
-	asOf, since := make([]string, len(q.Dates)), make([]string, len(q.Dates))
-	first, last := q.Dates[0], q.Dates[0]
+	n := len(q.Dates)
+	asOf, since, bornAfter, bornBy := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, d := range q.Dates {
-		asOf[i] = d.String()
-		since[i] = "0001-01-01"
+		asOf[i], since[i] = d.String(), "0001-01-01"
 		if !m.Count.Within.IsZero() {
 			since[i] = d.Sub(m.Count.Within, q.Rule).String()
 		}
-		first, last = minDate(first, d), maxDate(last, d)
+		// In the cohort on d: at least MinAge (born by bornBy) and under MaxAge (born after
+		// bornAfter), exactly, so that the birth-date index serves it.
+		bornBy[i], bornAfter[i] = lastBornAttaining(m.Cohort.MinAge, d, q.Rule).String(), lastBornAttaining(m.Cohort.MaxAge, d, q.Rule).String()
 	}
-	dates := "unnest(" + args.add(asOf) + "::date[], " + args.add(since) + "::date[]) AS d(as_of, since)"
-	// A coarse range of birth dates that may be in the cohort on some date (a few days
-	// wider than exact, for leap days), so that the birth-date index can serve it.
-	bornFrom := first.Sub(m.Cohort.MaxAge, q.Rule).AddDays(-3)
-	bornTo := last.Sub(m.Cohort.MinAge, q.Rule).AddDays(3)
-	rule := args.add(q.Rule == civil.MarchFirst)
+	dates := "unnest(" + args.add(asOf) + "::date[], " + args.add(since) + "::date[], " + args.add(bornAfter) + "::date[], " +
+		args.add(bornBy) + "::date[]) AS d(as_of, since, born_after, born_by)"
+	cohort := "y.date_of_birth > d.born_after AND y.date_of_birth <= d.born_by"
 
-	folded, join := "NULL::date AS first_due, NULL::date[] AS ach", ""
-	keys := m.Milestones()
-	if len(keys) > 0 && m.Count.Kind != measure.Overdue || m.Cohort.Milestone != "" {
+	// The milestones a measure reads, folded into one row per young person and date: the
+	// earliest due date of the cohort's milestone, and the earliest and latest achievement
+	// of a counted one by the date (an achievement before an age is the earliest's; one in
+	// a window before the date is the latest's).
+	from := "young_people y CROSS JOIN " + dates
+	var count string
+	if keys := m.Milestones(); m.Count.Kind != measure.Overdue || m.Cohort.Milestone != "" {
 		kind := "LEFT JOIN"
 		if m.Cohort.Milestone != "" {
 			kind = "JOIN"
+			cohort += " AND c.first_due <= d.as_of"
 		}
-		folded = "c.first_due, c.ach"
-		join = kind + ` (SELECT m.young_person_id,
+		from = `(SELECT m.young_person_id, d.as_of,
 				min(m.due_date) FILTER (WHERE m.key = ` + args.add(m.Cohort.Milestone) + ` AND m.applicable) AS first_due,
-				array_agg(m.achieved_date) FILTER (WHERE m.key = ANY(` + args.add(m.Count.Milestones) + `::text[])
-					AND m.state = 'ACHIEVED' AND m.achieved_date IS NOT NULL) AS ach
-			FROM milestones m WHERE m.council_id = ` + council + ` AND m.key = ANY(` + args.add(keys) + `::text[])
-			GROUP BY m.young_person_id) c ON c.young_person_id = y.id`
+				min(m.achieved_date) FILTER (WHERE m.key = ANY(` + args.add(m.Count.Milestones) + `::text[])
+					AND m.state = 'ACHIEVED' AND m.achieved_date <= d.as_of) AS first_done,
+				max(m.achieved_date) FILTER (WHERE m.key = ANY(` + args.add(m.Count.Milestones) + `::text[])
+					AND m.state = 'ACHIEVED' AND m.achieved_date <= d.as_of) AS last_done
+			FROM milestones m CROSS JOIN ` + dates + `
+			WHERE m.council_id = ` + council + ` AND m.key = ANY(` + args.add(keys) + `::text[])
+			GROUP BY m.young_person_id, d.as_of) c
+			` + kind + ` young_people y ON y.id = c.young_person_id JOIN ` + dates + ` ON d.as_of = c.as_of`
+		if kind == "LEFT JOIN" { // every young person, with their folded milestones if any
+			from = "young_people y CROSS JOIN " + dates + ` LEFT JOIN (SELECT m.young_person_id, d.as_of,
+				min(m.achieved_date) FILTER (WHERE m.state = 'ACHIEVED' AND m.achieved_date <= d.as_of) AS first_done,
+				max(m.achieved_date) FILTER (WHERE m.state = 'ACHIEVED' AND m.achieved_date <= d.as_of) AS last_done
+				FROM milestones m CROSS JOIN ` + dates + `
+				WHERE m.council_id = ` + council + ` AND m.key = ANY(` + args.add(m.Count.Milestones) + `::text[])
+				GROUP BY m.young_person_id, d.as_of) c ON c.young_person_id = y.id AND c.as_of = d.as_of`
+		}
 	}
-	cohort := attainsSQL("p.dob", m.Cohort.MinAge, rule) + " <= d.as_of AND " +
-		attainsSQL("p.dob", m.Cohort.MaxAge, rule) + " > d.as_of"
-	if m.Cohort.Milestone != "" {
-		cohort += " AND p.first_due <= d.as_of"
-	}
-	var count, extra string
 	switch m.Count.Kind {
 	case measure.Achieved:
-		cond := "a <= d.as_of AND a > d.since"
+		count = "c.first_done IS NOT NULL"
 		if !m.Count.ByAge.IsZero() {
-			cond += " AND a < " + attainsSQL("p.dob", m.Count.ByAge, rule)
+			count += " AND c.first_done < " + attainsSQL("y.date_of_birth", m.Count.ByAge, args.add(q.Rule == civil.MarchFirst))
 		}
-		count = "EXISTS (SELECT 1 FROM unnest(p.ach) AS a WHERE " + cond + ")"
+		if !m.Count.Within.IsZero() {
+			count += " AND c.last_done > d.since"
+		}
 	case measure.FactTrue:
 		// A fact's value on a day is its latest record (by record time) effective by then.
-		count = `coalesce((SELECT f.value FROM facts f WHERE f.young_person_id = p.id AND f.key = ` + args.add(m.Count.Fact) + `
-			AND f.effective_date <= d.as_of ORDER BY f.record_time DESC, f.id DESC LIMIT 1), false)`
+		from += ` LEFT JOIN (SELECT DISTINCT ON (f.young_person_id, d.as_of) f.young_person_id, d.as_of, f.value
+				FROM facts f JOIN young_people fy ON fy.id = f.young_person_id CROSS JOIN ` + dates + `
+				WHERE fy.council_id = ` + council + ` AND f.key = ` + args.add(m.Count.Fact) + ` AND f.effective_date <= d.as_of
+				ORDER BY f.young_person_id, d.as_of, f.record_time DESC, f.id DESC) f ON f.young_person_id = y.id AND f.as_of = d.as_of`
+		count = "coalesce(f.value, false)"
 	case measure.Overdue:
 		// Overdue on a day: due before it, not lapsed, and then still open (open now, or
 		// achieved later). Waived and not applicable are taken as closed.
-		extra = ` LEFT JOIN (SELECT DISTINCT m.young_person_id, d.as_of FROM milestones m JOIN ` + dates + `
+		from += ` LEFT JOIN (SELECT DISTINCT m.young_person_id, d.as_of FROM milestones m JOIN ` + dates + `
 				ON m.due_date < d.as_of AND d.as_of < m.lapse_date
 				AND (m.state = ANY(` + args.add(openStates) + `::text[]) OR m.state = 'ACHIEVED' AND m.achieved_date > d.as_of)
-			WHERE m.council_id = ` + council + ` AND m.applicable) o ON o.young_person_id = p.id AND o.as_of = d.as_of`
+			WHERE m.council_id = ` + council + ` AND m.applicable) o ON o.young_person_id = y.id AND o.as_of = d.as_of`
 		count = "o.young_person_id IS NOT NULL"
 	}
-	rows, err := t.tx.Query(ctx, `WITH p AS (
-			SELECT y.id, y.date_of_birth AS dob, coalesce(pp.team, '') AS team, `+folded+`
-			FROM young_people y LEFT JOIN people pp ON pp.id = y.personal_adviser_id `+join+`
-			WHERE y.council_id = `+council+` AND y.date_of_birth BETWEEN `+args.add(bornFrom.String())+`::date AND `+args.add(bornTo.String())+`::date)
-		SELECT d.as_of, p.team, count(*), count(*) FILTER (WHERE `+count+`)
-		FROM p JOIN `+dates+` ON `+cohort+extra+`
-		GROUP BY d.as_of, p.team`, args...)
+	rows, err := t.tx.Query(ctx, `SELECT d.as_of, coalesce(pp.team, ''), count(*), count(*) FILTER (WHERE `+count+`)
+		FROM `+from+` LEFT JOIN people pp ON pp.id = y.personal_adviser_id
+		WHERE y.council_id = `+council+` AND `+cohort+`
+		GROUP BY d.as_of, coalesce(pp.team, '')`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +127,19 @@ func (t *tx) countMeasure(ctx context.Context, q store.MeasureQuery, m measure.M
 	})
 }
 
+// lastBornAttaining is the latest birth date of someone who has attained age on d
+// (civil.Attains is monotonic in the birth date, so those born by it have, the others not).
+func lastBornAttaining(age civil.Period, d civil.Date, rule civil.LeaplingRule) civil.Date {
+	c := d.Sub(age, rule)
+	for civil.Attains(c, age, rule).After(d) {
+		c = c.AddDays(-1)
+	}
+	for !civil.Attains(c.AddDays(1), age, rule).After(d) {
+		c = c.AddDays(1)
+	}
+	return c
+}
+
 // attainsSQL is the day someone born on dob attains age, as civil.Attains gives it: PostgreSQL
 // adds months keeping the day or, where the month lacks it, taking the month's last (the
 // 28 February rule); under the 1 March rule such a day moves on to the next.
@@ -127,19 +150,6 @@ func attainsSQL(dob string, age civil.Period, marchFirst string) string {
 		shifted + ") THEN 1 ELSE 0 END)"
 }
 
-func minDate(a, b civil.Date) civil.Date {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxDate(a, b civil.Date) civil.Date {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
 
 // CountAgencies is two statements: the council's milestones due by the date grouped by
 // owner, and its young people's fact records grouped by the organisation that made them.
