@@ -150,7 +150,6 @@ func attainsSQL(dob string, age civil.Period, marchFirst string) string {
 		shifted + ") THEN 1 ELSE 0 END)"
 }
 
-
 // CountAgencies is two statements: the council's milestones due by the date grouped by
 // owner, and its young people's fact records grouped by the organisation that made them.
 func (t *tx) CountAgencies(ctx context.Context, councilID string, asOf civil.Date) ([]store.AgencyCount, error) {
