@@ -42,6 +42,8 @@ var (
 	anyone     = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor, PartnerAdmin}}
 	partners   = Policy{Roles: []string{Partner}}
 	recipients = Policy{Roles: []string{PA, Manager, Partner}}
+	// boardMembers may sit on a council's partnership board: which board is the service's.
+	boardMembers = Policy{Roles: []string{Manager, Admin, Partner, PartnerAdmin}}
 )
 
 // Policies gives the policy of every RPC by its full name. A test walks every registered
@@ -112,6 +114,26 @@ var Policies = map[string]Policy{
 	"/carepath.v1.ReadinessService/ListCliffEdgeAssessments": staff,
 	// Counts name no one: administrators count the whole council for the partnership board.
 	"/carepath.v1.ReadinessService/SummarizeCliffEdge": {Roles: []string{PA, Manager, Admin}},
+
+	// The board report is counts of the whole council, every one from 1 to 4 withheld and no
+	// young person named: for its team managers and administrators, who sit on or serve the
+	// partnership board (the same people SummarizeCliffEdge counts for).
+	"/carepath.v1.BoardService/ListMeasureDefinitions": anyone,
+	"/carepath.v1.BoardService/GetBoardReport":         {Roles: []string{Manager, Admin}},
+
+	// Delivery plans: the board's members (the council's managers and administrators, the
+	// people of its partners) read them; administrators make them; an action's lead
+	// organisation changes it. The service decides which council and which action.
+	"/carepath.v1.DeliveryPlanService/CreateDeliveryPlan":    admin,
+	"/carepath.v1.DeliveryPlanService/GetDeliveryPlan":       boardMembers,
+	"/carepath.v1.DeliveryPlanService/ListDeliveryPlans":     boardMembers,
+	"/carepath.v1.DeliveryPlanService/UpdateDeliveryPlan":    admin,
+	"/carepath.v1.DeliveryPlanService/CreatePlanAction":      admin,
+	"/carepath.v1.DeliveryPlanService/GetPlanAction":         boardMembers,
+	"/carepath.v1.DeliveryPlanService/ListPlanActions":       boardMembers,
+	"/carepath.v1.DeliveryPlanService/UpdatePlanAction":      boardMembers,
+	"/carepath.v1.DeliveryPlanService/AddPlanActionProgress": boardMembers,
+	"/carepath.v1.DeliveryPlanService/ListPlanActionChanges": boardMembers,
 
 	"/carepath.v1.AuditService/ListAuditRecords": {Roles: []string{Auditor}},
 	"/carepath.v1.AuditService/GetAuditStatus":   {Roles: []string{Auditor}},

@@ -165,6 +165,73 @@ func testAccessMatrix(t *testing.T, b backend) {
 			m.partnerAPIs()
 		})
 	}
+	boardMatrix(t, s, actors)
+}
+
+// boardMatrix holds the delivery plan's methods to the model: the board's members are the
+// council's managers and administrators and the people of partners with an agreement in
+// force (Trent Homes' ended today); an action is changed by its lead organisation's people
+// and the council's administrators. Every refusal is PERMISSION_DENIED, alike for an action
+// that does not exist.
+func boardMatrix(t *testing.T, s *server, actors []*actor) {
+	ctx := context.Background()
+	admin := pb.NewDeliveryPlanServiceClient(s.dial(t, tokenFor(t, "ada-admin")))
+	plan, err := admin.CreateDeliveryPlan(ctx, &pb.CreateDeliveryPlanRequest{Parent: "organisations/nottinghamshire",
+		DeliveryPlanId: "2026-27", DeliveryPlan: &pb.DeliveryPlan{Title: "Delivery plan 2026-27", Year: 2026}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	action := func(lead string) *pb.PlanAction {
+		a, err := admin.CreatePlanAction(ctx, &pb.CreatePlanActionRequest{Parent: plan.GetName(), Action: &pb.PlanAction{
+			Title: "Led by " + lead, LeadOrganisation: "organisations/" + lead, DueDate: pbDate(today().AddDays(200)), Ambitions: []string{"A6"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	actions := map[string]*pb.PlanAction{"framework-housing": action("framework-housing"), "notts-futures": action("notts-futures")}
+	members := map[string]bool{"team manager (east)": true, "administrator": true, "housing partner": true, "employment partner": true}
+	nobody := plan.GetName() + "/actions/" + uuid.NewString()
+	for _, a := range actors {
+		t.Run("delivery plan/"+a.name, func(t *testing.T) {
+			c := pb.NewDeliveryPlanServiceClient(a.conn)
+			member := members[a.name] && !a.disabled
+			denied := func(what string, err error, allowed bool) {
+				t.Helper()
+				if allowed && err != nil {
+					t.Errorf("%s: %v", what, err)
+				} else if !allowed && status.Code(err) != codes.PermissionDenied {
+					t.Errorf("%s: %v, want PERMISSION_DENIED", what, err)
+				}
+			}
+			_, err := c.ListPlanActions(ctx, &pb.ListPlanActionsRequest{Parent: plan.GetName()})
+			denied("ListPlanActions", err, member)
+			_, err = c.GetPlanAction(ctx, &pb.GetPlanActionRequest{Name: nobody})
+			if member {
+				wantGRPCError(t, err, codes.NotFound, "RESOURCE_NOT_FOUND")
+			} else {
+				denied("GetPlanAction of none", err, false)
+			}
+			r := s.as(a.token).do(t, "GET", "/v1/"+plan.GetName(), "")
+			if (r.code == 200) != member || !member && r.code != 403 {
+				t.Errorf("GET plan over REST: HTTP %d", r.code)
+			}
+			for lead, act := range actions {
+				may := a.name == "administrator" || member && a.org == lead
+				_, err := c.GetPlanAction(ctx, &pb.GetPlanActionRequest{Name: act.GetName()})
+				denied("GetPlanAction", err, member)
+				_, err = c.AddPlanActionProgress(ctx, &pb.AddPlanActionProgressRequest{Name: act.GetName(),
+					Note: "progress by " + a.name, Rating: pb.Rating_RATING_AMBER})
+				denied("AddPlanActionProgress of "+lead, err, may)
+				_, err = c.UpdatePlanAction(ctx, &pb.UpdatePlanActionRequest{Action: &pb.PlanAction{Name: act.GetName(),
+					RatingReason: "by " + a.name}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"rating_reason"}}, Reason: "matrix"})
+				denied("UpdatePlanAction of "+lead, err, may)
+			}
+			_, err = c.CreatePlanAction(ctx, &pb.CreatePlanActionRequest{Parent: plan.GetName(), Action: &pb.PlanAction{
+				Title: "x", LeadOrganisation: "organisations/nottinghamshire", DueDate: pbDate(today())}})
+			denied("CreatePlanAction", err, a.name == "administrator")
+		})
+	}
 }
 
 // matrix checks one actor against every young person.

@@ -52,8 +52,10 @@ import (
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/accessadmin"
 	"github.com/carepath/carepath/services/auditlog"
+	"github.com/carepath/carepath/services/board"
 	"github.com/carepath/carepath/services/careepisodes"
 	catalogueservice "github.com/carepath/carepath/services/catalogue"
+	"github.com/carepath/carepath/services/deliveryplans"
 	"github.com/carepath/carepath/services/partner"
 	"github.com/carepath/carepath/services/pathways"
 	readinessservice "github.com/carepath/carepath/services/readiness"
@@ -229,13 +231,13 @@ func (a *App) open(ctx context.Context) error {
 	if a.gwConn, err = grpc.NewClient(target, gwOpts...); err != nil {
 		return fmt.Errorf("gateway connection: %w", err)
 	}
-	gw := gateway.NewServeMux(runtime.WithMetadata(gatewayMetadata(gatewaySecret)))
+	gw := gateway.NewServeMux(runtime.WithMetadata(gatewayMetadata(gatewaySecret)), gateway.WithFormats(board.Formats()...))
 	for _, svc := range a.apis() {
 		if err := svc.gateway(ctx, gw, a.gwConn); err != nil {
 			return fmt.Errorf("gateway: %w", err)
 		}
 	}
-	a.http = a.httpServer(a.tracing.HTTP(handler(a.publicRoutes(gw, registry))))
+	a.http = a.httpServer(a.tracing.HTTP(handler(a.publicRoutes(gateway.Suffixes(gw, board.ReportPath, board.Formats()...), registry))))
 	a.http.TLSConfig = a.tls
 	if a.adminLis != nil {
 		a.adminHTTP = a.httpServer(handler(a.adminRoutes(registry)))
@@ -300,6 +302,12 @@ func (a *App) apis() []service {
 			pb.RegisterReadinessServiceServer(s, readinessservice.New(a.calls, a.planner, now))
 		},
 			pb.RegisterReadinessServiceHandler},
+		{func(s *grpc.Server) { pb.RegisterBoardServiceServer(s, board.New(a.calls, a.planner, now)) },
+			pb.RegisterBoardServiceHandler},
+		{func(s *grpc.Server) {
+			pb.RegisterDeliveryPlanServiceServer(s, deliveryplans.New(a.calls, a.planner, now))
+		},
+			pb.RegisterDeliveryPlanServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterAuditServiceServer(s, auditlog.New(a.calls, now)) },
 			pb.RegisterAuditServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterReminderServiceServer(s, reminders.New(a.calls, now, a.webhooks())) },

@@ -33,6 +33,12 @@ var notAboutYoungPeople = map[string]string{
 	"/carepath.v1.ReminderService/ListWebhookEndpoints":      "an organisation's endpoints",
 	"/carepath.v1.ReminderService/ListWebhookDeliveries":     "delivery attempts, naming reminders by id only",
 	"/carepath.v1.AuditService/GetAuditStatus":               "counts of the trail's records",
+	"/carepath.v1.BoardService/ListMeasureDefinitions":       "the national measure catalogue",
+	"/carepath.v1.DeliveryPlanService/GetDeliveryPlan":       "the board's plan, naming no young person",
+	"/carepath.v1.DeliveryPlanService/ListDeliveryPlans":     "the board's plan, naming no young person",
+	"/carepath.v1.DeliveryPlanService/GetPlanAction":         "the board's plan, naming no young person",
+	"/carepath.v1.DeliveryPlanService/ListPlanActions":       "the board's plan, naming no young person",
+	"/carepath.v1.DeliveryPlanService/ListPlanActionChanges": "the board's plan, naming no young person",
 }
 
 // TestEveryReadOfYoungPeoplesDataIsAudited walks every read the API serves (each GET route,

@@ -26,6 +26,10 @@ var (
 		"webhook endpoint not found")
 	ErrDeliveryNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
 		"webhook delivery not found")
+	ErrDeliveryPlanNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"delivery plan not found")
+	ErrPlanActionNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"delivery plan action not found")
 	ErrExists = errs.New(errs.AlreadyExists, errs.ReasonResourceExists,
 		"a resource with this id already exists")
 	ErrRevisionMismatch = errs.New(errs.Aborted, errs.ReasonEtagMismatch,

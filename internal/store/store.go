@@ -17,6 +17,7 @@ import (
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/measure"
 	"github.com/carepath/carepath/internal/domain/pathway"
 	"github.com/carepath/carepath/internal/domain/query"
 )
@@ -52,6 +53,8 @@ type Tx interface {
 	Readiness
 	Reminders
 	Webhooks
+	Measures
+	DeliveryPlans
 }
 
 // YoungPeople stores young people.
@@ -640,4 +643,84 @@ type DeliveryQuery struct {
 	States         []domain.DeliveryState
 	BeforeID       string
 	Limit          int
+}
+
+// Measures computes a council's outcome measures (domain/measure) over all its young
+// people at once, as of past dates too: from achieved dates, due and lapse dates and fact
+// records, never from a loop over young people.
+type Measures interface {
+	// CountMeasures returns, for each of q.Measures, each of q.Dates and each team (the
+	// team of the young person's personal adviser now, "" for none), the size
+	// of the measure's cohort and how many of it its count holds for. Groups whose cohort is
+	// empty are left out; the order is unspecified.
+	CountMeasures(ctx context.Context, q MeasureQuery) ([]MeasureCount, error)
+	// CountAgencies returns, for each organisation that owns applicable milestones of the
+	// council's young people due on or before asOf (the one they were given to; the council
+	// for those given to no one) or recorded facts about them effective by then, in
+	// organisation order: those milestones, how many were achieved by asOf, how many were
+	// overdue on asOf (as the overdue measure counts), and by how many days in all and at
+	// most, and the fact records.
+	CountAgencies(ctx context.Context, councilID string, asOf civil.Date) ([]AgencyCount, error)
+}
+
+// AgencyCount is one organisation's share of a council's work on a date.
+type AgencyCount struct {
+	OrganisationID                     string
+	Due, Done, Overdue                 int
+	DaysOverdue, MaxDaysOverdue, Facts int
+}
+
+// MeasureQuery asks for measures of one council.
+type MeasureQuery struct {
+	CouncilID string
+	Measures  []measure.Measure
+	Dates     []civil.Date
+	// Rule is the council's leap-day rule, by which ages are attained.
+	Rule civil.LeaplingRule
+}
+
+// MeasureCount is one measure on one date for one team.
+type MeasureCount struct {
+	Measure string
+	AsOf    civil.Date
+	Team    string
+	// Cohort is the denominator, Count the numerator.
+	Cohort, Count int
+}
+
+// DeliveryPlans stores councils' partnership delivery plans, their actions and every change
+// of an action.
+type DeliveryPlans interface {
+	// CreateDeliveryPlan stores a new plan with Revision 1; AlreadyExists (ErrExists) if the
+	// council has a plan with the id.
+	CreateDeliveryPlan(ctx context.Context, p domain.DeliveryPlan) (domain.DeliveryPlan, error)
+	GetDeliveryPlan(ctx context.Context, councilID, id string) (domain.DeliveryPlan, error)
+	// ListDeliveryPlans returns up to limit plans of the council with ids after afterID, in
+	// id order.
+	ListDeliveryPlans(ctx context.Context, councilID, afterID string, limit int) ([]domain.DeliveryPlan, error)
+	// UpdateDeliveryPlan replaces a plan's title and year, guarded by ifRevision.
+	UpdateDeliveryPlan(ctx context.Context, p domain.DeliveryPlan, ifRevision int64) (domain.DeliveryPlan, error)
+
+	// CreatePlanAction stores a new action (ID set by the caller) with Revision 1; NotFound
+	// if its plan does not exist.
+	CreatePlanAction(ctx context.Context, a domain.PlanAction) (domain.PlanAction, error)
+	GetPlanAction(ctx context.Context, councilID, planID, id string) (domain.PlanAction, error)
+	// ListPlanActions returns up to q.Limit actions matching q after q.AfterID, in id order.
+	ListPlanActions(ctx context.Context, q PlanActionQuery) ([]domain.PlanAction, error)
+	// UpdatePlanAction replaces an action, guarded by ifRevision, and increments its revision.
+	UpdatePlanAction(ctx context.Context, a domain.PlanAction, ifRevision int64) (domain.PlanAction, error)
+	// AddActionChange appends a change (ID set by the caller) to an action's history.
+	AddActionChange(ctx context.Context, c domain.ActionChange) (domain.ActionChange, error)
+	// ListActionChanges returns up to limit changes of an action after the change with id
+	// after ("" for the first), oldest first.
+	ListActionChanges(ctx context.Context, actionID, after string, limit int) ([]domain.ActionChange, error)
+}
+
+// PlanActionQuery selects a council's plan actions.
+type PlanActionQuery struct {
+	CouncilID string
+	// PlanID, if set, limits the query to one plan.
+	PlanID  string
+	AfterID string
+	Limit   int
 }

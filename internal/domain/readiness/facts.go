@@ -43,6 +43,11 @@ const (
 	FactDestination       = "education.destination_recorded"
 	FactRightToWork       = "employment.right_to_work_checked"
 	FactImmigrationStatus = "immigration.status_known"
+	// The three items of the SSDA903 OC3 return, recorded around each of a care leaver's
+	// 17th to 21st birthdays (milestone data.oc3.birthday); the board's measures read them.
+	FactOC3InTouch       = "oc3.in_touch"
+	FactOC3InEET         = "oc3.in_eet"
+	FactOC3Accommodation = "oc3.accommodation_suitable"
 )
 
 var (
@@ -71,6 +76,12 @@ var FactKinds = []FactKind{
 		Source: "Employers must check the right to work; yes or no only, immigration detail is never shared"},
 	{Key: FactImmigrationStatus, Title: "Immigration status and leave expiry known", Area: catalogue.Identity, Sensitive: true,
 		Source: "For unaccompanied asylum-seeking young people: their leave and when it expires, so an extension is applied for in time"},
+	{Key: FactOC3InTouch, Title: "The council is in touch with the young person (OC3 IN_TOUCH YES)", Area: catalogue.ContactAndSupport,
+		Source: "SSDA903 OC3 IN_TOUCH, recorded around each of the 17th to 21st birthdays; DfE publishes the share of 19 to 21 year olds in touch"},
+	{Key: FactOC3InEET, Title: "In education, employment or training (OC3 ACTIV F1/P1/F2/P2/F4/P4/F5/P5)", Area: catalogue.EducationAndTraining, Purposes: employmentPurpose,
+		Source: "SSDA903 OC3 ACTIV, recorded around each of the 17th to 21st birthdays; yes or no only, not the activity"},
+	{Key: FactOC3Accommodation, Title: "Accommodation suitable (OC3 ACCOM suitability 1)", Area: catalogue.Accommodation, Purposes: housingPurpose,
+		Source: "SSDA903 OC3 ACCOM suitability digit, recorded around each of the 17th to 21st birthdays; yes or no only, not the type"},
 }
 
 // LookupFact returns the kind of fact with the key.

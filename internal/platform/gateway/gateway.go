@@ -36,10 +36,7 @@ func NewServeMux(opts ...runtime.ServeMuxOption) *runtime.ServeMux {
 	// it once so that several muxes (tests start many servers) do not race on it.
 	strictQueries.Do(func() { opts = append(opts, runtime.SetQueryParameterParser(strictQueryParser{})) })
 	return runtime.NewServeMux(append([]runtime.ServeMuxOption{
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler()),
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
@@ -53,6 +50,14 @@ func NewServeMux(opts ...runtime.ServeMuxOption) *runtime.ServeMux {
 }
 
 var strictQueries sync.Once
+
+// jsonMarshaler is the API's JSON: default values written out, unknown fields refused.
+func jsonMarshaler() *runtime.JSONPb {
+	return &runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}
+}
 
 // incomingHeader passes only the request id on to gRPC. (The gateway itself always passes
 // Authorization, and sets x-forwarded-for from the connection.)

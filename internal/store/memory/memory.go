@@ -33,6 +33,9 @@ const (
 	tableSchedules   = "reminder_schedules"
 	tableEndpoints   = "webhook_endpoints"
 	tableDeliveries  = "webhook_deliveries"
+	tablePlans       = "delivery_plans"
+	tableActions     = "plan_actions"
+	tableActionLog   = "plan_action_changes"
 )
 
 var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
@@ -109,6 +112,19 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		// At most one per reminder and endpoint, and webhook ids are unique.
 		"key":        {Name: "key", Unique: true, Indexer: keyIndex(deliveryKey)},
 		"webhook_id": {Name: "webhook_id", Unique: true, Indexer: keyIndex(webhookIDKey)},
+	}},
+	tablePlans: {Name: tablePlans, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+			&memdb.StringFieldIndex{Field: "CouncilID"},
+			&memdb.StringFieldIndex{Field: "ID"},
+		}}},
+	}},
+	tableActions: {Name: tableActions, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+	}},
+	tableActionLog: {Name: tableActionLog, Indexes: map[string]*memdb.IndexSchema{
+		"id":     {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"action": {Name: "action", Indexer: &memdb.StringFieldIndex{Field: "ActionID"}},
 	}},
 	tableRequests: {Name: tableRequests, Indexes: map[string]*memdb.IndexSchema{
 		"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{

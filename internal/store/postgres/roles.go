@@ -74,7 +74,7 @@ func grantApp(ctx context.Context, tx pgx.Tx, role string) error {
 			stmts = append(stmts, `GRANT SELECT ON `+t+` TO `+role,
 				`GRANT INSERT (`+columns(auditRecordInsertColumns)+`) ON `+t+` TO `+role,
 				`GRANT UPDATE (`+columns(auditRecordSealColumns)+`) ON `+t+` TO `+role)
-		case table == "audit_seals":
+		case table == "audit_seals", table == "plan_action_changes": // appended, never changed
 			stmts = append(stmts, `GRANT SELECT, INSERT ON `+t+` TO `+role)
 		case readOnlyTables[table]:
 			stmts = append(stmts, `GRANT SELECT ON `+t+` TO `+role)

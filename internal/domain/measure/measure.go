@@ -1,0 +1,304 @@
+// Package measure is the catalogue of outcome measures a council's partnership board
+// watches: what share of a cohort of young people had something done, as of any date. The
+// catalogue is national, versioned data shipped in the binary (data/measures.yaml), like the
+// milestone catalogue. Measures are a small language over what carepath already records:
+// a cohort (ages on the date, and optionally having a milestone of a kind planned and due
+// by then) and a count (a milestone achieved by then, by an age or within a window; a
+// fact's value on the date; any milestone overdue on the date). Stores compute them set
+// based (store.Measures); this package only describes and checks them.
+package measure
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/carepath/carepath/internal/domain/civil"
+)
+
+// OfstedGroup is one of the parts of Ofsted's judgement of "the experiences and progress of
+// care leavers" (ILACS, from 2023), by which a board report groups measures.
+type OfstedGroup string
+
+const (
+	Relationships   OfstedGroup = "RELATIONSHIPS"
+	Voice           OfstedGroup = "VOICE"
+	Health          OfstedGroup = "HEALTH"
+	LearningAndWork OfstedGroup = "LEARNING_AND_WORK"
+	DecisionMaking  OfstedGroup = "DECISION_MAKING"
+)
+
+// OfstedGroups lists the groups in the order a report shows them.
+var OfstedGroups = []OfstedGroup{Relationships, Voice, Health, LearningAndWork, DecisionMaking}
+
+// Kind is what a measure counts among its cohort.
+type Kind string
+
+const (
+	// Achieved counts young people who achieved one of the milestones by the date (and by
+	// an age, or within a window before the date, if the measure says so).
+	Achieved Kind = "ACHIEVED"
+	// FactTrue counts young people whose latest record of a fact effective by the date says
+	// yes.
+	FactTrue Kind = "FACT"
+	// Overdue counts young people with a milestone overdue on the date.
+	Overdue Kind = "OVERDUE"
+)
+
+// Measure is one outcome measure.
+type Measure struct {
+	Key   string
+	Title string
+	// Ofsted is the part of the care-leaver judgement it informs.
+	Ofsted OfstedGroup
+	// Definition, Numerator and Denominator say in words what it counts; Source where it
+	// comes from (the SSDA903 item where DfE defines one).
+	Definition, Numerator, Denominator, Source string
+	// LowerIsBetter is set for measures of what went wrong (milestones overdue).
+	LowerIsBetter bool
+	Cohort        Cohort
+	Count         Count
+}
+
+// Cohort is who a measure is about on a date: young people of the council aged at least
+// MinAge and under MaxAge then, who, if Milestone is set, have an applicable milestone of
+// that key due on or before the date (so were looked after or care leavers when it was
+// planned for them).
+type Cohort struct {
+	MinAge, MaxAge civil.Period
+	Milestone      string
+}
+
+// Count is what a measure counts among its cohort.
+type Count struct {
+	Kind Kind
+	// Milestones (Achieved): any of these keys.
+	Milestones []string
+	// ByAge (Achieved), if set: achieved before the young person attained this age.
+	ByAge civil.Period
+	// Within (Achieved), if set: achieved after the date less this period.
+	Within civil.Period
+	// Fact (FactTrue) is the fact's key.
+	Fact string
+}
+
+// Milestones returns every milestone key the measure reads, cohort first: what ties it to
+// a council's ambitions.
+func (m Measure) Milestones() []string {
+	var keys []string
+	if m.Cohort.Milestone != "" {
+		keys = append(keys, m.Cohort.Milestone)
+	}
+	for _, k := range m.Count.Milestones {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// Catalogue is a versioned list of measures.
+type Catalogue struct {
+	Version  string
+	Measures []Measure
+}
+
+// Lookup returns the measure with the key.
+func (c *Catalogue) Lookup(key string) (Measure, bool) {
+	i := slices.IndexFunc(c.Measures, func(m Measure) bool { return m.Key == key })
+	if i < 0 {
+		return Measure{}, false
+	}
+	return c.Measures[i], true
+}
+
+//go:embed data/measures.yaml
+var defaultYAML []byte
+
+var defaultCatalogue = mustParse(defaultYAML)
+
+// Default returns the catalogue shipped in the binary.
+func Default() *Catalogue { return defaultCatalogue }
+
+func mustParse(data []byte) *Catalogue {
+	c, err := Parse(data)
+	if err != nil {
+		panic("measure: the shipped catalogue is invalid: " + err.Error()) // caught by tests
+	}
+	return c
+}
+
+type file struct {
+	Version  string       `yaml:"version"`
+	Measures []measureDoc `yaml:"measures"`
+}
+
+type measureDoc struct {
+	Key           string      `yaml:"key"`
+	Title         string      `yaml:"title"`
+	Ofsted        OfstedGroup `yaml:"ofsted"`
+	Definition    string      `yaml:"definition"`
+	Numerator     string      `yaml:"numerator"`
+	Denominator   string      `yaml:"denominator"`
+	Source        string      `yaml:"source"`
+	LowerIsBetter bool        `yaml:"lower_is_better"`
+	Cohort        struct {
+		Ages      string `yaml:"ages"`
+		Milestone string `yaml:"milestone"`
+	} `yaml:"cohort"`
+	Count struct {
+		Achieved []string `yaml:"achieved"`
+		ByAge    string   `yaml:"by_age"`
+		Within   string   `yaml:"within"`
+		Fact     string   `yaml:"fact"`
+		Overdue  bool     `yaml:"overdue"`
+	} `yaml:"count"`
+}
+
+// keyRE is what a measure's key may be: lower-case words joined by '.' or '_'.
+var keyRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.]{0,62}$`)
+
+// Parse reads and checks a measure catalogue in YAML. Unknown keys are errors.
+func Parse(data []byte) (*Catalogue, error) {
+	var f file
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("measure: %w", err)
+	}
+	if f.Version == "" {
+		return nil, fmt.Errorf("measure: no version")
+	}
+	c := &Catalogue{Version: f.Version}
+	for _, d := range f.Measures {
+		m, err := d.measure()
+		if err != nil {
+			return nil, fmt.Errorf("measure %q: %w", d.Key, err)
+		}
+		if _, dup := c.Lookup(m.Key); dup {
+			return nil, fmt.Errorf("measure %q: listed twice", m.Key)
+		}
+		c.Measures = append(c.Measures, m)
+	}
+	return c, nil
+}
+
+func (d measureDoc) measure() (Measure, error) {
+	m := Measure{Key: d.Key, Title: d.Title, Ofsted: d.Ofsted, Definition: d.Definition, Numerator: d.Numerator,
+		Denominator: d.Denominator, Source: d.Source, LowerIsBetter: d.LowerIsBetter}
+	switch {
+	case !keyRE.MatchString(d.Key):
+		return m, fmt.Errorf("the key must be lower-case letters, digits, '.' and '_'")
+	case d.Title == "" || d.Definition == "" || d.Numerator == "" || d.Denominator == "" || d.Source == "":
+		return m, fmt.Errorf("title, definition, numerator, denominator and source are required")
+	case !slices.Contains(OfstedGroups, d.Ofsted):
+		return m, fmt.Errorf("ofsted must be one of %v", OfstedGroups)
+	}
+	var err error
+	if m.Cohort.MinAge, m.Cohort.MaxAge, err = ParseAges(d.Cohort.Ages); err != nil {
+		return m, err
+	}
+	m.Cohort.Milestone = d.Cohort.Milestone
+	kinds := 0
+	if len(d.Count.Achieved) > 0 {
+		kinds++
+		m.Count.Kind, m.Count.Milestones = Achieved, d.Count.Achieved
+		if m.Count.ByAge, err = parseOptionalAge(d.Count.ByAge); err != nil {
+			return m, fmt.Errorf("by_age: %w", err)
+		}
+		if d.Count.Within != "" {
+			if m.Count.Within, err = civil.ParsePeriod(d.Count.Within); err != nil {
+				return m, fmt.Errorf("within: %w", err)
+			}
+		}
+		if d.Count.ByAge != "" && d.Count.Within != "" {
+			// Stores check the earliest achievement against the age and the latest against
+			// the window: both at once would need one achievement to meet both.
+			return m, fmt.Errorf("by_age and within cannot be used together")
+		}
+	} else if d.Count.ByAge != "" || d.Count.Within != "" {
+		return m, fmt.Errorf("by_age and within go with achieved")
+	}
+	if d.Count.Fact != "" {
+		kinds++
+		m.Count.Kind, m.Count.Fact = FactTrue, d.Count.Fact
+	}
+	if d.Count.Overdue {
+		kinds++
+		m.Count.Kind = Overdue
+	}
+	if kinds != 1 {
+		return m, fmt.Errorf("count must be exactly one of achieved, fact or overdue")
+	}
+	return m, nil
+}
+
+// ParseAges reads an age range "16 to 18" (at least 16, under 18), each age a period of
+// whole years and months such as "17y6m".
+func ParseAges(s string) (lo, hi civil.Period, err error) {
+	a, b, ok := strings.Cut(s, " to ")
+	if !ok {
+		return lo, hi, fmt.Errorf("ages must read \"MIN to MAX\", such as \"16 to 18\"")
+	}
+	if lo, err = parseAge(a); err != nil {
+		return lo, hi, err
+	}
+	if hi, err = parseAge(b); err != nil {
+		return lo, hi, err
+	}
+	if months(hi) <= months(lo) {
+		return lo, hi, fmt.Errorf("the ages %q are an empty range", s)
+	}
+	return lo, hi, nil
+}
+
+func parseOptionalAge(s string) (civil.Period, error) {
+	if s == "" {
+		return civil.Period{}, nil
+	}
+	return parseAge(s)
+}
+
+// parseAge reads an age of whole years and months ("16", "17y6m"), which is all stores
+// compare birthdays with.
+func parseAge(s string) (civil.Period, error) {
+	s = strings.TrimSpace(s)
+	if s != "" && !strings.ContainsAny(s, "ymwd") {
+		s += "y"
+	}
+	p, err := civil.ParsePeriod(s)
+	if err != nil {
+		return p, err
+	}
+	if p.Days != 0 || months(p) > 25*12 {
+		return p, fmt.Errorf("an age is whole years and months up to 25: %q", s)
+	}
+	return p, nil
+}
+
+// Months is the length of an age in months (ages here have no days).
+func Months(p civil.Period) int { return months(p) }
+
+func months(p civil.Period) int { return 12*p.Years + p.Months }
+
+// MonthEnds returns the last day of each month from from's month to to's, the last capped
+// at to: the dates of a monthly series.
+func MonthEnds(from, to civil.Date) []civil.Date {
+	var out []civil.Date
+	for y, m := from.Year, from.Month; y < to.Year || y == to.Year && m <= to.Month; {
+		d := civil.New(y, m, civil.DaysIn(y, m))
+		if d.After(to) {
+			d = to
+		}
+		out = append(out, d)
+		if m++; m > 12 {
+			y, m = y+1, 1
+		}
+	}
+	return out
+}
