@@ -95,13 +95,18 @@ func TestWebhookRedeliveryAndReplay(t *testing.T) {
 			// one just redelivered again, oldest first.
 			replayed := map[string]bool{}
 			var order []string
+			pages := 0
 			for token, calls := "", 0; ; calls++ {
-				if calls > len(failed)+1 {
+				if calls > len(failed)+10 { // deliveries raised meanwhile are replayed too
 					t.Fatalf("the replay did not end after %d calls", calls)
 				}
 				r := mustREST(t, admin.do(t, "POST", "/v1/"+ep+":replay",
 					fmt.Sprintf(`{"since": %q, "pageSize": 1, "pageToken": %q}`, since, token)))
+				pages++
 				page := r.json(t)
+				if len(listOf(t, r, "webhookDeliveries")) == 0 {
+					pages-- // a page with no delivery names no young person: nothing to audit
+				}
 				for _, d := range listOf(t, r, "webhookDeliveries") {
 					if d["state"] != "PENDING" || replayed[d["webhookId"].(string)] {
 						t.Fatalf("replayed %v", d)
@@ -113,8 +118,15 @@ func TestWebhookRedeliveryAndReplay(t *testing.T) {
 					break
 				}
 			}
-			if len(replayed) != len(failed) || order[0] != name {
-				t.Fatalf("replayed %d deliveries starting with %s; want the %d failed, oldest (%s) first", len(replayed), order[0], len(failed), name)
+			// Every failed one, the oldest first; a delivery the council's sweep raised since the
+			// failures were counted (to this council endpoint) is replayed too, later.
+			for _, f := range failed {
+				if !replayed[f["webhookId"].(string)] {
+					t.Fatalf("the replay left out the failed delivery %s", f["name"])
+				}
+			}
+			if order[0] != name {
+				t.Fatalf("the replay began with %s; want the oldest failed delivery, %s", order[0], name)
 			}
 			eventually(t, "every replayed delivery", func() bool {
 				for id := range replayed {
@@ -122,7 +134,7 @@ func TestWebhookRedeliveryAndReplay(t *testing.T) {
 						return false
 					}
 				}
-				return len(deliveries("DELIVERED")) == len(failed)
+				return len(deliveries("DELIVERED")) >= len(failed)
 			})
 			for _, a := range rcv.got() {
 				if a.status != http.StatusNoContent {
@@ -170,7 +182,8 @@ func TestWebhookRedeliveryAndReplay(t *testing.T) {
 					ops = append(ops, strings.TrimPrefix(r.GetAction(), "carepath.v1.ReminderService/"))
 				}
 			}
-			if want := 1 + len(failed) + 1; len(ops) != want || ops[len(ops)-1] != "RedeliverWebhookDelivery" {
+			// The redelivery, the replay's pages and the replay after rotation.
+			if want := 1 + pages + 1; len(ops) != want || ops[len(ops)-1] != "RedeliverWebhookDelivery" {
 				t.Fatalf("audit trail has %d webhook operations %v, want %d ending with the redelivery", len(ops), ops, want)
 			}
 		})

@@ -105,7 +105,7 @@ func (s *Server) GetBoardReport(ctx context.Context, req *pb.GetBoardReportReque
 		actions  []domain.PlanAction
 		names    = map[string]string{}
 	)
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		if org, err = tx.GetOrganisation(ctx, council); err != nil {
 			return err
 		}

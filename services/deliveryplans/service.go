@@ -252,7 +252,7 @@ func (s *Server) GetDeliveryPlan(ctx context.Context, req *pb.GetDeliveryPlanReq
 		return nil, err
 	}
 	var out domain.DeliveryPlan
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		if err := s.member(ctx, tx, ids[0]); err != nil {
 			return err
 		}
@@ -273,7 +273,7 @@ func (s *Server) ListDeliveryPlans(ctx context.Context, req *pb.ListDeliveryPlan
 	}
 	size := listing.PageSize(req.GetPageSize())
 	var plans []domain.DeliveryPlan
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		if err := s.member(ctx, tx, council); err != nil {
 			return err
 		}
@@ -391,7 +391,7 @@ func (s *Server) GetPlanAction(ctx context.Context, req *pb.GetPlanActionRequest
 		return nil, err
 	}
 	var out domain.PlanAction
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		if err := s.member(ctx, tx, ids[0]); err != nil {
 			return err
 		}
@@ -415,7 +415,7 @@ func (s *Server) ListPlanActions(ctx context.Context, req *pb.ListPlanActionsReq
 	}
 	size := listing.PageSize(req.GetPageSize())
 	var actions []domain.PlanAction
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		if err := s.member(ctx, tx, ids[0]); err != nil {
 			return err
 		}
@@ -545,7 +545,7 @@ func (s *Server) ListPlanActionChanges(ctx context.Context, req *pb.ListPlanActi
 	}
 	size := listing.PageSize(req.GetPageSize())
 	var changes []domain.ActionChange
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InRead(ctx, func(tx store.Tx) error {
 		if err := s.member(ctx, tx, ids[0]); err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ func isViolation(err error, code string) bool {
 }
 
 func (t *tx) CreateDeliveryPlan(ctx context.Context, p domain.DeliveryPlan) (domain.DeliveryPlan, error) {
-	out, err := scanPlan(t.tx.QueryRow(ctx, `INSERT INTO delivery_plans (council_id, id, title, year, create_time, update_time)
+	out, err := scanPlan(t.q.QueryRow(ctx, `INSERT INTO delivery_plans (council_id, id, title, year, create_time, update_time)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING `+planColumns,
 		p.CouncilID, p.ID, p.Title, p.Year, p.CreateTime, p.UpdateTime))
 	switch {
@@ -47,11 +47,11 @@ func (t *tx) CreateDeliveryPlan(ctx context.Context, p domain.DeliveryPlan) (dom
 }
 
 func (t *tx) GetDeliveryPlan(ctx context.Context, councilID, id string) (domain.DeliveryPlan, error) {
-	return scanPlan(t.tx.QueryRow(ctx, `SELECT `+planColumns+` FROM delivery_plans WHERE council_id = $1 AND id = $2`, councilID, id))
+	return scanPlan(t.q.QueryRow(ctx, `SELECT `+planColumns+` FROM delivery_plans WHERE council_id = $1 AND id = $2`, councilID, id))
 }
 
 func (t *tx) ListDeliveryPlans(ctx context.Context, councilID, afterID string, limit int) ([]domain.DeliveryPlan, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+planColumns+` FROM delivery_plans WHERE council_id = $1 AND id > $2
+	rows, err := t.q.Query(ctx, `SELECT `+planColumns+` FROM delivery_plans WHERE council_id = $1 AND id > $2
 		ORDER BY id LIMIT $3`, councilID, afterID, limit)
 	if err != nil {
 		return nil, err
@@ -60,7 +60,7 @@ func (t *tx) ListDeliveryPlans(ctx context.Context, councilID, afterID string, l
 }
 
 func (t *tx) UpdateDeliveryPlan(ctx context.Context, p domain.DeliveryPlan, ifRevision int64) (domain.DeliveryPlan, error) {
-	old, err := scanPlan(t.tx.QueryRow(ctx, `SELECT `+planColumns+` FROM delivery_plans WHERE council_id = $1 AND id = $2 FOR UPDATE`,
+	old, err := scanPlan(t.q.QueryRow(ctx, `SELECT `+planColumns+` FROM delivery_plans WHERE council_id = $1 AND id = $2 FOR UPDATE`,
 		p.CouncilID, p.ID))
 	if err != nil {
 		return p, err
@@ -68,7 +68,7 @@ func (t *tx) UpdateDeliveryPlan(ctx context.Context, p domain.DeliveryPlan, ifRe
 	if err := store.CheckRevision(ifRevision, old.Revision); err != nil {
 		return p, err
 	}
-	return scanPlan(t.tx.QueryRow(ctx, `UPDATE delivery_plans SET title = $3, year = $4, revision = revision + 1, update_time = $5
+	return scanPlan(t.q.QueryRow(ctx, `UPDATE delivery_plans SET title = $3, year = $4, revision = revision + 1, update_time = $5
 		WHERE council_id = $1 AND id = $2 RETURNING `+planColumns, p.CouncilID, p.ID, p.Title, p.Year, p.UpdateTime))
 }
 
@@ -160,7 +160,7 @@ func (t *tx) CreatePlanAction(ctx context.Context, a domain.PlanAction) (domain.
 	if err != nil {
 		return a, err
 	}
-	out, err := scanAction(t.tx.QueryRow(ctx, `INSERT INTO plan_actions (id, council_id, plan_id, lead_organisation_id, status,
+	out, err := scanAction(t.q.QueryRow(ctx, `INSERT INTO plan_actions (id, council_id, plan_id, lead_organisation_id, status,
 		rating, detail, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+actionColumns,
 		a.ID, a.CouncilID, a.PlanID, a.LeadOrganisationID, string(a.Status), string(a.Rating), doc, a.CreateTime, a.UpdateTime))
 	switch {
@@ -173,7 +173,7 @@ func (t *tx) CreatePlanAction(ctx context.Context, a domain.PlanAction) (domain.
 }
 
 func (t *tx) GetPlanAction(ctx context.Context, councilID, planID, id string) (domain.PlanAction, error) {
-	return scanAction(t.tx.QueryRow(ctx, `SELECT `+actionColumns+` FROM plan_actions
+	return scanAction(t.q.QueryRow(ctx, `SELECT `+actionColumns+` FROM plan_actions
 		WHERE id = $1 AND council_id = $2 AND plan_id = $3`, id, councilID, planID))
 }
 
@@ -182,7 +182,7 @@ func (t *tx) ListPlanActions(ctx context.Context, q store.PlanActionQuery) ([]do
 	if after == "" {
 		after = zeroUUID
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+actionColumns+` FROM plan_actions
+	rows, err := t.q.Query(ctx, `SELECT `+actionColumns+` FROM plan_actions
 		WHERE council_id = $1 AND ($2 = '' OR plan_id = $2) AND id > $3::uuid ORDER BY id LIMIT $4`, q.CouncilID, q.PlanID, after, q.Limit)
 	if err != nil {
 		return nil, err
@@ -191,7 +191,7 @@ func (t *tx) ListPlanActions(ctx context.Context, q store.PlanActionQuery) ([]do
 }
 
 func (t *tx) UpdatePlanAction(ctx context.Context, a domain.PlanAction, ifRevision int64) (domain.PlanAction, error) {
-	old, err := scanAction(t.tx.QueryRow(ctx, `SELECT `+actionColumns+` FROM plan_actions
+	old, err := scanAction(t.q.QueryRow(ctx, `SELECT `+actionColumns+` FROM plan_actions
 		WHERE id = $1 AND council_id = $2 AND plan_id = $3 FOR UPDATE`, a.ID, a.CouncilID, a.PlanID))
 	if err != nil {
 		return a, err
@@ -203,7 +203,7 @@ func (t *tx) UpdatePlanAction(ctx context.Context, a domain.PlanAction, ifRevisi
 	if err != nil {
 		return a, err
 	}
-	out, err := scanAction(t.tx.QueryRow(ctx, `UPDATE plan_actions SET lead_organisation_id = $2, status = $3, rating = $4,
+	out, err := scanAction(t.q.QueryRow(ctx, `UPDATE plan_actions SET lead_organisation_id = $2, status = $3, rating = $4,
 		detail = $5, revision = revision + 1, update_time = $6 WHERE id = $1 RETURNING `+actionColumns,
 		a.ID, a.LeadOrganisationID, string(a.Status), string(a.Rating), doc, a.UpdateTime))
 	if isViolation(err, "23503") {
@@ -240,7 +240,7 @@ func (t *tx) AddActionChange(ctx context.Context, c domain.ActionChange) (domain
 	if fields == nil {
 		fields = []string{}
 	}
-	_, err = t.tx.Exec(ctx, `INSERT INTO plan_action_changes (id, action_id, actor, organisation_id, change_time, kind, fields, reason, after)
+	_, err = t.q.Exec(ctx, `INSERT INTO plan_action_changes (id, action_id, actor, organisation_id, change_time, kind, fields, reason, after)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, c.ID, c.ActionID, c.Actor, c.OrganisationID, c.Time, c.Kind, fields, c.Reason, snapshot)
 	if err != nil {
 		return c, err
@@ -258,7 +258,7 @@ func (t *tx) ListActionChanges(ctx context.Context, actionID, after string, limi
 	if after == "" {
 		after = zeroUUID
 	}
-	rows, err := t.tx.Query(ctx, `SELECT `+actionChangeColumns+` FROM plan_action_changes c JOIN plan_actions a ON a.id = c.action_id
+	rows, err := t.q.Query(ctx, `SELECT `+actionChangeColumns+` FROM plan_action_changes c JOIN plan_actions a ON a.id = c.action_id
 		WHERE c.action_id = $1 AND c.id > $2::uuid ORDER BY c.id LIMIT $3`, actionID, after, limit)
 	if err != nil {
 		return nil, err

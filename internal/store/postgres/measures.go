@@ -111,7 +111,7 @@ func (t *tx) countMeasure(ctx context.Context, q store.MeasureQuery, m measure.M
 			WHERE m.council_id = ` + council + ` AND m.applicable) o ON o.young_person_id = y.id AND o.as_of = d.as_of`
 		count = "o.young_person_id IS NOT NULL"
 	}
-	rows, err := t.tx.Query(ctx, `SELECT d.as_of, coalesce(pp.team, ''), count(*), count(*) FILTER (WHERE `+count+`)
+	rows, err := t.q.Query(ctx, `SELECT d.as_of, coalesce(pp.team, ''), count(*), count(*) FILTER (WHERE `+count+`)
 		FROM `+from+` LEFT JOIN people pp ON pp.id = y.personal_adviser_id
 		WHERE y.council_id = `+council+` AND `+cohort+`
 		GROUP BY d.as_of, coalesce(pp.team, '')`, args...)
@@ -160,7 +160,7 @@ func (t *tx) CountAgencies(ctx context.Context, councilID string, asOf civil.Dat
 		}
 		return byOrg[org]
 	}
-	rows, err := t.tx.Query(ctx, `SELECT coalesce(m.owner_organisation_id, $1), count(*),
+	rows, err := t.q.Query(ctx, `SELECT coalesce(m.owner_organisation_id, $1), count(*),
 			count(*) FILTER (WHERE m.state = 'ACHIEVED' AND m.achieved_date <= $2::date),
 			count(*) FILTER (WHERE o.overdue), coalesce(sum($2::date - m.due_date) FILTER (WHERE o.overdue), 0),
 			coalesce(max($2::date - m.due_date) FILTER (WHERE o.overdue), 0)
@@ -182,7 +182,7 @@ func (t *tx) CountAgencies(ctx context.Context, councilID string, asOf civil.Dat
 	}); err != nil {
 		return nil, err
 	}
-	rows, err = t.tx.Query(ctx, `SELECT f.organisation_id, count(*) FROM facts f JOIN young_people y ON y.id = f.young_person_id
+	rows, err = t.q.Query(ctx, `SELECT f.organisation_id, count(*) FROM facts f JOIN young_people y ON y.id = f.young_person_id
 		WHERE y.council_id = $1 AND f.effective_date <= $2::date GROUP BY 1`, councilID, asOf.String())
 	if err != nil {
 		return nil, err

@@ -266,7 +266,7 @@ func (t *tx) RequeueDeliveries(ctx context.Context, q store.RequeueQuery, now ti
 			return nil, nil
 		}
 	}
-	rows, err := t.tx.Query(ctx, `
+	rows, err := t.q.Query(ctx, `
 		WITH picked AS (
 			SELECT id FROM webhook_deliveries
 			WHERE endpoint_id = $1 AND state = ANY($2::text[]) AND ($3::timestamptz IS NULL OR create_time >= $3)
