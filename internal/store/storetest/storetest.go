@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Readiness", func(t *testing.T) { testReadiness(t, newStore) })
 	t.Run("Reminders", func(t *testing.T) { testReminders(t, newStore) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, newStore) })
+	t.Run("SSDA903", func(t *testing.T) { testSSDA903(t, newStore) })
 }
 
 // inTx runs fn in a transaction and fails the test on error.
