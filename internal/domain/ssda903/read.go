@@ -101,7 +101,7 @@ type Child struct {
 
 // Episode is one Episodes row read.
 type Episode struct {
-	Start, End                               civil.Date
+	Start, End                              civil.Date
 	LegalStatus, PlacementType, ReasonEnded string
 	// Fields are the Episodes columns carepath keeps (Kept[Episodes]).
 	Fields map[string]string
