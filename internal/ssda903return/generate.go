@@ -62,7 +62,7 @@ func (g *Generated) child(r *rand.Rand, id string, year CollectionYear) {
 	}
 	for len(rows) == 0 {
 		// Not looked after in the year (18 before it began): a leaver at 18 during it instead.
-		dob = year.First().AddDays(1 + r.IntN(300)).Sub(civil.Period{Years: 18}, civil.MarchFirst)
+		dob = year.First().AddDays(1+r.IntN(300)).Sub(civil.Period{Years: 18}, civil.MarchFirst)
 		rows = careSpell(r, id, dob, year, uasc)
 	}
 	g.Tables[ssda903.Header] = append(g.Tables[ssda903.Header],
