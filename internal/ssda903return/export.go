@@ -37,12 +37,13 @@ func (y CollectionYear) lookedAfterIn(e domain.CareEpisode) bool {
 // Tables are the rows of a return's tables, by table, without their header rows.
 type Tables map[ssda903.Table][][]string
 
-// Export reads the council's return for a collection year from the store: a Header row for
-// every young person looked after at some time in the year, and an Episodes row for each
-// of their episodes with a day in it; an episode that ended after the year is written open,
-// as it was on 31 March.
+// Export reads the council's return for a collection year from the store: an Episodes row
+// for each episode with a day in the year (one that ended after the year is written open,
+// as it was on 31 March); an OC3 row for each care leaver's birthday milestone
+// (ssda903.OC3Milestone) due in the year, from what was recorded on completing it; and a
+// Header row for every young person with a row in either.
 func Export(ctx context.Context, s store.Store, councilID string, year CollectionYear) (Tables, error) {
-	out := Tables{ssda903.Header: nil, ssda903.Episodes: nil}
+	out := Tables{ssda903.Header: nil, ssda903.Episodes: nil, ssda903.OC3: nil}
 	const page = 500
 	after := ""
 	for {
@@ -100,11 +101,25 @@ func (t Tables) add(st store.PathwayState, year CollectionYear) {
 			eps = append(eps, e)
 		}
 	}
-	if len(eps) == 0 {
-		return
-	}
 	yp := st.YoungPerson
 	child := yp.CaseReference
+	oc3 := false
+	for _, m := range st.Milestones {
+		if m.Key != ssda903.OC3Milestone || !m.Applicable || m.DueDate.Before(year.First()) || m.DueDate.After(year.Last()) {
+			continue
+		}
+		// A care leaver's birthday in the year: the row is blank until the record is made
+		// (all three blank is allowed by rule 153).
+		values := map[string]string{"CHILD": child, "DOB": ssda903.FormatDate(yp.DateOfBirth)}
+		if c := m.CareLeaverContact; c != nil {
+			values["IN_TOUCH"], values["ACTIV"], values["ACCOM"] = c.InTouch, c.Activity, c.Accommodation
+		}
+		t[ssda903.OC3] = append(t[ssda903.OC3], row(ssda903.OC3, nil, values))
+		oc3 = true
+	}
+	if len(eps) == 0 && !oc3 {
+		return
+	}
 	t[ssda903.Header] = append(t[ssda903.Header], row(ssda903.Header, yp.SSDA903, map[string]string{
 		"CHILD": child, "DOB": ssda903.FormatDate(yp.DateOfBirth)}))
 	for _, e := range eps {

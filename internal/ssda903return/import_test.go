@@ -305,3 +305,68 @@ func recordProgress(t *testing.T, s store.Store, id string, today civil.Date) st
 	}
 	return mid
 }
+
+// TestExportOC3 writes a care leaver's OC3 row from what their personal adviser recorded at
+// the 18th birthday, with a Header row for them though they left care before the year.
+func TestExportOC3(t *testing.T) {
+	for name, newStore := range stores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			now := testclock.Now()
+			today := civil.Today(now)
+			s := newStore(t)
+			setup(t, s, now)
+			im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), func() time.Time { return now }),
+				Now: func() time.Time { return now }}
+			dob := today.AddDays(-60).Sub(civil.Period{Years: 18}, civil.MarchFirst)
+			birthday := dob.Add(civil.Period{Years: 18}, civil.MarchFirst)
+			year := ssda903return.CollectionYear{Ending: birthday.Year}
+			if birthday.Month > time.March {
+				year.Ending++
+			}
+			at := func(p civil.Period) string { return ssda903.FormatDate(dob.Add(p, civil.MarchFirst)) }
+			importText(t, im, "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nA1,2,"+ssda903.FormatDate(dob)+",WBRI,,,\n",
+				"CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"+
+					"A1,"+at(civil.Period{Years: 15})+",S,C2,N1,U4,PR1,"+at(civil.Period{Years: 17, Months: 3})+",E5,,NG5 1,NG7 2,XXXXXXX\n")
+			yp := only(t, s)
+			err := s.InTx(ctx, func(tx store.Tx) error {
+				ms, err := tx.ListMilestones(ctx, store.MilestoneQuery{YoungPersonID: yp.ID, Limit: 500})
+				if err != nil {
+					return err
+				}
+				for _, m := range ms {
+					if m.Key != ssda903.OC3Milestone || m.DueDate != birthday {
+						continue
+					}
+					if _, err := m.WithCareLeaverContact(&ssda903.CareLeaverContact{InTouch: "YES", Activity: "F5", Accommodation: "Z1"}, 17); err == nil {
+						t.Error("former foster carers at 17 were accepted (DfE rule 3001)")
+					}
+					m, err = m.Complete(birthday, today, []domain.Evidence{{Description: "visit"}})
+					if err != nil {
+						return err
+					}
+					if m, err = m.WithCareLeaverContact(&ssda903.CareLeaverContact{InTouch: "YES", Activity: "F5", Accommodation: "U1"}, 18); err != nil {
+						return err
+					}
+					_, err = tx.UpdateMilestone(ctx, m, m.Revision)
+					return err
+				}
+				t.Fatalf("no OC3 milestone on the 18th birthday %v among %d", birthday, len(ms))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := ssda903return.Export(ctx, s, council, year)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := [][]string{{"A1", ssda903.FormatDate(dob), "YES", "F5", "U1"}}; !cmp.Equal(out[ssda903.OC3], want) {
+				t.Fatalf("OC3 rows %v, want %v", out[ssda903.OC3], want)
+			}
+			if len(out[ssda903.Header]) != 1 || out[ssda903.Header][0][0] != "A1" {
+				t.Fatalf("Header rows %v, want A1's (INT06: every OC3 child is in Header)", out[ssda903.Header])
+			}
+		})
+	}
+}

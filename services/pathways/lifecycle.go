@@ -8,6 +8,7 @@ import (
 	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/ssda903"
 	"github.com/carepath/carepath/internal/platform/pagetoken"
 	"github.com/carepath/carepath/internal/platform/principal"
 	"github.com/carepath/carepath/internal/store"
@@ -21,6 +22,8 @@ type transition struct {
 	action, name, etag, reason string
 	// apply makes the change; today is the date in London.
 	apply func(m domain.Milestone, today civil.Date, actor string) (domain.Milestone, error)
+	// about, if set, finishes the change with what it needs of the young person.
+	about func(yp domain.YoungPerson, m domain.Milestone) (domain.Milestone, error)
 	// replan is set when milestones timed from this one may move (it was completed or
 	// reopened).
 	replan bool
@@ -57,6 +60,9 @@ func (s *Server) change(ctx context.Context, t transition) (*pb.Milestone, error
 			return err
 		}
 		next, err := t.apply(cur, today, actor)
+		if err == nil && t.about != nil {
+			next, err = t.about(yp, next)
+		}
 		if err != nil {
 			return err
 		}
@@ -117,6 +123,15 @@ func (s *Server) CompleteMilestone(ctx context.Context, req *pb.CompleteMileston
 				evidence[i] = domain.Evidence{Description: e.GetDescription(), Reference: e.GetReference(), RecordedBy: actor, RecordTime: s.now()}
 			}
 			return m.Complete(convert.FromDate(req.GetAchievedDate()), today, evidence)
+		},
+		about: func(yp domain.YoungPerson, m domain.Milestone) (domain.Milestone, error) {
+			var contact *ssda903.CareLeaverContact
+			if c := req.GetCareLeaverContact(); c != nil {
+				contact = &ssda903.CareLeaverContact{InTouch: c.GetInTouch(), Activity: c.GetActivity(), Accommodation: c.GetAccommodation()}
+			}
+			// The birthday milestone is due on the birthday, in the year the young person
+			// turns the age it records.
+			return m.WithCareLeaverContact(contact, m.DueDate.Year-yp.DateOfBirth.Year)
 		}})
 }
 
