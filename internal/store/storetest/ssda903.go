@@ -9,6 +9,7 @@ import (
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/ssda903"
 	"github.com/carepath/carepath/internal/store"
 )
 
@@ -46,6 +47,29 @@ func testSSDA903(t *testing.T, newStore NewStore) {
 		create(t, s, plain)
 		if got, _ := get(t, s, plain.ID); got.SSDA903 != nil {
 			t.Fatalf("a young person not imported has SSDA903 columns %v, want nil", got.SSDA903)
+		}
+	})
+
+	t.Run("CareLeaverContactKept", func(t *testing.T) {
+		s := newStore(t)
+		create(t, s, youngPerson("oc3"))
+		m := oneOff("oc3", "oc3-m", civil.New(2027, time.January, 15))
+		createMilestones(t, s, m)
+		m, _ = getMilestone(t, s, m.YoungPersonID, m.ID)
+		m.State, m.AchievedDate = domain.Achieved, civil.New(2027, time.January, 15)
+		m.CareLeaverContact = &ssda903.CareLeaverContact{InTouch: "YES", Activity: "F2", Accommodation: "D1"}
+		updateMilestone(t, s, m, m.Revision)
+		got, err := getMilestone(t, s, m.YoungPersonID, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(m.CareLeaverContact, got.CareLeaverContact); diff != "" {
+			t.Fatalf("care leaver contact (-want +got):\n%s", diff)
+		}
+		got.CareLeaverContact = nil
+		updateMilestone(t, s, got, got.Revision)
+		if again, _ := getMilestone(t, s, m.YoungPersonID, m.ID); again.CareLeaverContact != nil {
+			t.Fatalf("care leaver contact removed, then read as %+v", again.CareLeaverContact)
 		}
 	})
 
