@@ -56,6 +56,9 @@ func TestRecordOC3AtTheBirthday(t *testing.T) {
 	wantRESTError(t, s.do(t, "POST", "/v1/"+oc3.GetName()+":complete",
 		body(`, "careLeaverContact": {"inTouch": "YES", "activity": "0", "accommodation": "U1"}`)),
 		400, "INVALID_ARGUMENT", "REQUEST_INVALID", "care_leaver_contact.in_touch")
+	wantRESTError(t, s.do(t, "POST", "/v1/"+oc3.GetName()+":complete",
+		body(`, "careLeaverContact": {"inTouch": "RHOM", "activity": "0", "accommodation": "0"}`)),
+		400, "INVALID_ARGUMENT", "REQUEST_INVALID", "care_leaver_contact.in_touch")
 	wantRESTError(t, s.do(t, "POST", "/v1/"+other.GetName()+":complete",
 		body(`, "careLeaverContact": {"inTouch": "YES", "activity": "F5", "accommodation": "U1"}`)),
 		400, "INVALID_ARGUMENT", "REQUEST_INVALID", "care_leaver_contact")

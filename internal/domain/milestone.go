@@ -192,7 +192,9 @@ func (m Milestone) Reopen(reason string) (Milestone, error) {
 // WithCareLeaverContact adds what was recorded for the OC3 table to the SSDA903 birthday
 // milestone, checked by the DfE's rules for the birthday on which the young person turned
 // age; every other milestone refuses it. The birthday milestone cannot be completed without.
-func (m Milestone) WithCareLeaverContact(c *ssda903.CareLeaverContact, age int) (Milestone, error) {
+// RHOM (home for six months or more) needs the care-leaver status on the birthday to say so
+// (returnedHome: carestatus.RuleReturnedHome, CLR 2010 reg 3(3)).
+func (m Milestone) WithCareLeaverContact(c *ssda903.CareLeaverContact, age int, returnedHome bool) (Milestone, error) {
 	switch {
 	case m.Key != ssda903.OC3Milestone && c != nil:
 		return m, errs.Invalid(errs.Violation{Field: "care_leaver_contact",
@@ -205,6 +207,10 @@ func (m Milestone) WithCareLeaverContact(c *ssda903.CareLeaverContact, age int) 
 	}
 	if err := c.Validate("care_leaver_contact.", age); err != nil {
 		return m, err
+	}
+	if c.InTouch == "RHOM" && !returnedHome {
+		return m, errs.Invalid(errs.Violation{Field: "care_leaver_contact.in_touch", Description: "is RHOM, but the " +
+			"care episodes show no six continuous months at home with a parent since leaving care (CLR 2010 reg 3(3))"})
 	}
 	cc := *c
 	m.CareLeaverContact = &cc

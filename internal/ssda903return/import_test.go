@@ -338,14 +338,14 @@ func TestExportOC3(t *testing.T) {
 					if m.Key != ssda903.OC3Milestone || m.DueDate != birthday {
 						continue
 					}
-					if _, err := m.WithCareLeaverContact(&ssda903.CareLeaverContact{InTouch: "YES", Activity: "F5", Accommodation: "Z1"}, 17); err == nil {
+					if _, err := m.WithCareLeaverContact(&ssda903.CareLeaverContact{InTouch: "YES", Activity: "F5", Accommodation: "Z1"}, 17, false); err == nil {
 						t.Error("former foster carers at 17 were accepted (DfE rule 3001)")
 					}
 					m, err = m.Complete(birthday, today, []domain.Evidence{{Description: "visit"}})
 					if err != nil {
 						return err
 					}
-					if m, err = m.WithCareLeaverContact(&ssda903.CareLeaverContact{InTouch: "YES", Activity: "F5", Accommodation: "U1"}, 18); err != nil {
+					if m, err = m.WithCareLeaverContact(&ssda903.CareLeaverContact{InTouch: "YES", Activity: "F5", Accommodation: "U1"}, 18, false); err != nil {
 						return err
 					}
 					_, err = tx.UpdateMilestone(ctx, m, m.Revision)
