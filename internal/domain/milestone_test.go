@@ -1,11 +1,10 @@
 package domain
 
 import (
-	"github.com/carepath/carepath/internal/domain/ssda903"
-
 	"testing"
 
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/ssda903"
 	"github.com/carepath/carepath/internal/errs"
 )
 
