@@ -179,7 +179,10 @@ func (t Tables) WriteDir(dir string) ([]string, error) {
 		if err != nil {
 			return written, err
 		}
-		err = Write(f, table, rows)
+		err = f.Chmod(0o600) // a file that was there keeps its mode otherwise
+		if err == nil {
+			err = Write(f, table, rows)
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
