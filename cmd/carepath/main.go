@@ -5,6 +5,9 @@
 //	carepath setup          register a council and its first administrator, or load the demo
 //	carepath audit verify   check the audit trail's hash chains
 //	carepath audit checkpoint  verify, then print the chains' heads to keep outside the database
+//	carepath import ssda903 load a council's SSDA903 return
+//	carepath export ssda903 write a council's SSDA903 return for a collection year
+//	carepath generate ssda903 write a synthetic SSDA903 return
 //	carepath dev-token ROLE print a development token for a demo person
 //	carepath version        print the version
 package main
@@ -52,6 +55,13 @@ Usage:
                                   the demo (--demo), into a database
   carepath audit verify [flags]   check that no audit record was changed, removed or reordered
   carepath audit checkpoint       verify, then print each chain's head: keep it outside the database
+  carepath import ssda903 --council ID FILE...
+                                  load a council's SSDA903 return (CSV tables); exit 1 if
+                                  any row was rejected
+  carepath export ssda903 --council ID --year YYYY --out DIR
+                                  write the council's Header and Episodes tables for a year
+  carepath generate ssda903 --children N --year YYYY --out DIR
+                                  write a synthetic return, for trying and benchmarks
   carepath dev-token ROLE [--ttl] print a development-issuer token for a demo person
                                   ("carepath dev-token -h" lists the roles)
   carepath version                print the version
@@ -84,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 			fmt.Fprintf(stderr, "carepath audit: the subcommands are verify and checkpoint\n")
 			return 2
 		}
+	case "import", "export", "generate":
+		err = ssda903Command(ctx, cmd, args, stdout, stderr, lookupEnv)
 	case "dev-token":
 		err = devToken(args, stdout, stderr)
 	case "version":

@@ -61,8 +61,12 @@ func prepare(t *testing.T, s *server, yp *pb.YoungPerson, skip ...string) {
 			if on.After(today()) {
 				on = today()
 			}
-			if _, err := pathways.CompleteMilestone(ctx, &pb.CompleteMilestoneRequest{Name: m.GetName(), AchievedDate: pbDate(on),
-				Etag: m.GetEtag(), Evidence: []*pb.Milestone_Evidence{{Description: "seen"}}}); err != nil {
+			req := &pb.CompleteMilestoneRequest{Name: m.GetName(), AchievedDate: pbDate(on),
+				Etag: m.GetEtag(), Evidence: []*pb.Milestone_Evidence{{Description: "seen"}}}
+			if key == "data.oc3.birthday" { // the OC3 record is made with it
+				req.CareLeaverContact = &pb.CareLeaverContact{InTouch: "YES", Activity: "F5", Accommodation: "U1"}
+			}
+			if _, err := pathways.CompleteMilestone(ctx, req); err != nil {
 				t.Fatalf("complete %s: %v", key, err)
 			}
 			done++

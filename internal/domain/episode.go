@@ -20,6 +20,9 @@ type CareEpisode struct {
 	LegalStatus   string
 	PlacementType string
 	ReasonEnded   string
+	// SSDA903 holds the return's Episodes columns carepath keeps without using them
+	// (ssda903.Kept); nil for an episode not imported.
+	SSDA903 map[string]string
 
 	CreateTime time.Time
 	UpdateTime time.Time

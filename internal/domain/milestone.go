@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/ssda903"
 	"github.com/carepath/carepath/internal/errs"
 )
 
@@ -57,6 +58,9 @@ type Milestone struct {
 	OwnerPerson       string // person id
 	AchievedDate      civil.Date
 	Evidence          []Evidence
+	// CareLeaverContact is what was recorded for the OC3 table on completing the SSDA903
+	// birthday milestone (ssda903.OC3Milestone); nil for every other milestone.
+	CareLeaverContact *ssda903.CareLeaverContact
 	StateReason       string
 	// Recorded is set once a person has changed the milestone; planning never discards a
 	// recorded milestone.
@@ -182,5 +186,33 @@ func (m Milestone) Reopen(reason string) (Milestone, error) {
 	if !m.ScheduledDate.IsZero() {
 		m.State = Scheduled
 	}
+	return m, nil
+}
+
+// WithCareLeaverContact adds what was recorded for the OC3 table to the SSDA903 birthday
+// milestone, checked by the DfE's rules for the birthday on which the young person turned
+// age; every other milestone refuses it. The birthday milestone cannot be completed without.
+// RHOM (home for six months or more) needs the care-leaver status on the birthday to say so
+// (returnedHome: carestatus.RuleReturnedHome, CLR 2010 reg 3(3)).
+func (m Milestone) WithCareLeaverContact(c *ssda903.CareLeaverContact, age int, returnedHome bool) (Milestone, error) {
+	switch {
+	case m.Key != ssda903.OC3Milestone && c != nil:
+		return m, errs.Invalid(errs.Violation{Field: "care_leaver_contact",
+			Description: "is recorded only on the SSDA903 birthday milestone (" + ssda903.OC3Milestone + ")"})
+	case m.Key != ssda903.OC3Milestone:
+		return m, nil
+	case c == nil:
+		return m, errs.Invalid(errs.Violation{Field: "care_leaver_contact",
+			Description: "is required: in touch, main activity and accommodation for the OC3 table"})
+	}
+	if err := c.Validate("care_leaver_contact.", age); err != nil {
+		return m, err
+	}
+	if c.InTouch == "RHOM" && !returnedHome {
+		return m, errs.Invalid(errs.Violation{Field: "care_leaver_contact.in_touch", Description: "is RHOM, but the " +
+			"care episodes show no six continuous months at home with a parent since leaving care (CLR 2010 reg 3(3))"})
+	}
+	cc := *c
+	m.CareLeaverContact = &cc
 	return m, nil
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/ssda903"
 	"github.com/carepath/carepath/internal/errs"
 )
 
@@ -111,5 +112,27 @@ func TestCareEpisodes(t *testing.T) {
 	}
 	if !ok.Overlaps(CareEpisode{Start: ok.End.AddDays(-1)}) || !open.Overlaps(CareEpisode{Start: civil.New(2026, 1, 1), End: civil.New(2026, 2, 1)}) {
 		t.Error("overlapping episodes not detected")
+	}
+}
+
+func TestWithCareLeaverContact(t *testing.T) {
+	oc3 := Milestone{Key: ssda903.OC3Milestone}
+	home := &ssda903.CareLeaverContact{InTouch: "RHOM", Activity: "0", Accommodation: "0"}
+	if _, err := oc3.WithCareLeaverContact(home, 19, false); err == nil {
+		t.Error("RHOM accepted for a care leaver whose episodes show no six months at home")
+	}
+	got, err := oc3.WithCareLeaverContact(home, 19, true)
+	if err != nil || got.CareLeaverContact == nil || *got.CareLeaverContact != *home {
+		t.Errorf("RHOM after six months at home: %v, %v", got.CareLeaverContact, err)
+	}
+	if _, err := oc3.WithCareLeaverContact(nil, 19, false); err == nil {
+		t.Error("the birthday milestone was completed without its OC3 record")
+	}
+	other := Milestone{Key: "age18.bank_account"}
+	if _, err := other.WithCareLeaverContact(home, 19, true); err == nil {
+		t.Error("another milestone took an OC3 record")
+	}
+	if got, err := other.WithCareLeaverContact(nil, 19, false); err != nil || got.CareLeaverContact != nil {
+		t.Errorf("another milestone without a record: %v, %v", got.CareLeaverContact, err)
 	}
 }

@@ -30,6 +30,10 @@ type YoungPerson struct {
 	RelevantStudent          bool
 	// PersonalAdviserID is the person id of the young person's personal adviser, if any.
 	PersonalAdviserID string
+	// SSDA903 holds the return's Header columns carepath keeps without using them
+	// (ssda903.Kept), so that the return it writes gives back the rows it read; nil for a
+	// young person not imported.
+	SSDA903 map[string]string
 
 	CreateTime time.Time
 	UpdateTime time.Time

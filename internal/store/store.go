@@ -74,6 +74,9 @@ type YoungPeople interface {
 	// ListYoungPeople returns up to q.Limit young people matching q.Filter whose ids sort
 	// after q.AfterID, in id order.
 	ListYoungPeople(ctx context.Context, q YoungPeopleQuery) ([]domain.YoungPerson, error)
+	// YoungPeopleByCaseReference returns the council's young people whose case references
+	// are among refs, in id order: how a return's children (CHILD) are matched.
+	YoungPeopleByCaseReference(ctx context.Context, councilID string, refs []string) ([]domain.YoungPerson, error)
 	// CreateYoungPerson stores a new young person with Revision 1. It fails with
 	// AlreadyExists when the council already uses the case reference.
 	CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (domain.YoungPerson, error)

@@ -226,6 +226,7 @@ func (s *Server) UpdateCareEpisode(ctx context.Context, req *pb.UpdateCareEpisod
 		fieldmask.Update(mask, merged, in)
 		next := fromProto(merged)
 		next.ID, next.YoungPersonID, next.UpdateTime = cur.ID, cur.YoungPersonID, now
+		next.SSDA903 = cur.SSDA903 // the return's own columns are not in the API
 		if err := s.check(ctx, tx, yp, next, now); err != nil {
 			return err
 		}

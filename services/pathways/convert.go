@@ -49,6 +49,9 @@ func toProto(m domain.Milestone, today civil.Date) *pb.Milestone {
 		out.Evidence = append(out.Evidence, &pb.Milestone_Evidence{Description: e.Description, Reference: e.Reference,
 			RecordedBy: e.RecordedBy, RecordTime: timestamppb.New(e.RecordTime)})
 	}
+	if c := m.CareLeaverContact; c != nil {
+		out.CareLeaverContact = &pb.CareLeaverContact{InTouch: c.InTouch, Activity: c.Activity, Accommodation: c.Accommodation}
+	}
 	return out
 }
 

@@ -7,7 +7,9 @@ import (
 
 	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/carestatus"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/ssda903"
 	"github.com/carepath/carepath/internal/platform/pagetoken"
 	"github.com/carepath/carepath/internal/platform/principal"
 	"github.com/carepath/carepath/internal/store"
@@ -21,6 +23,8 @@ type transition struct {
 	action, name, etag, reason string
 	// apply makes the change; today is the date in London.
 	apply func(m domain.Milestone, today civil.Date, actor string) (domain.Milestone, error)
+	// about, if set, finishes the change with what it needs of the young person.
+	about func(ctx context.Context, tx store.Tx, yp domain.YoungPerson, m domain.Milestone) (domain.Milestone, error)
 	// replan is set when milestones timed from this one may move (it was completed or
 	// reopened).
 	replan bool
@@ -57,6 +61,9 @@ func (s *Server) change(ctx context.Context, t transition) (*pb.Milestone, error
 			return err
 		}
 		next, err := t.apply(cur, today, actor)
+		if err == nil && t.about != nil {
+			next, err = t.about(ctx, tx, yp, next)
+		}
 		if err != nil {
 			return err
 		}
@@ -117,6 +124,23 @@ func (s *Server) CompleteMilestone(ctx context.Context, req *pb.CompleteMileston
 				evidence[i] = domain.Evidence{Description: e.GetDescription(), Reference: e.GetReference(), RecordedBy: actor, RecordTime: s.now()}
 			}
 			return m.Complete(convert.FromDate(req.GetAchievedDate()), today, evidence)
+		},
+		about: func(ctx context.Context, tx store.Tx, yp domain.YoungPerson, m domain.Milestone) (domain.Milestone, error) {
+			var contact *ssda903.CareLeaverContact
+			returnedHome := false
+			if c := req.GetCareLeaverContact(); c != nil {
+				contact = &ssda903.CareLeaverContact{InTouch: c.GetInTouch(), Activity: c.GetActivity(), Accommodation: c.GetAccommodation()}
+				if contact.InTouch == "RHOM" {
+					st, err := statusOn(ctx, tx, yp, m.DueDate)
+					if err != nil {
+						return m, err
+					}
+					returnedHome = st.Rule == carestatus.RuleReturnedHome
+				}
+			}
+			// The birthday milestone is due on the birthday, in the year the young person
+			// turns the age it records.
+			return m.WithCareLeaverContact(contact, m.DueDate.Year-yp.DateOfBirth.Year, returnedHome)
 		}})
 }
 
@@ -177,4 +201,18 @@ func (s *Server) ListMilestoneChanges(ctx context.Context, req *pb.ListMilestone
 		resp.Changes = append(resp.Changes, changeToProto(c))
 	}
 	return resp, nil
+}
+
+// statusOn derives a young person's care-leaver status on a day, within tx.
+func statusOn(ctx context.Context, tx store.Tx, yp domain.YoungPerson, day civil.Date) (carestatus.Status, error) {
+	settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
+	if err != nil {
+		return carestatus.Status{}, err
+	}
+	episodes, err := tx.ListCareEpisodes(ctx, yp.ID)
+	if err != nil {
+		return carestatus.Status{}, err
+	}
+	return carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), day, settings.LeaplingRule,
+		yp.StatusCircumstances()), nil
 }

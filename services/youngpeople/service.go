@@ -208,6 +208,7 @@ func (s *Server) UpdateYoungPerson(ctx context.Context, req *pb.UpdateYoungPerso
 		fieldmask.Update(mask, merged, in)
 		next := fromProto(merged)
 		next.ID, next.CreateTime, next.UpdateTime = cur.ID, cur.CreateTime, now
+		next.SSDA903 = cur.SSDA903 // the return's own columns are not in the API
 		if err := next.Validate(civil.Of(now)); err != nil {
 			return errs.Prefixed(err, "young_person")
 		}

@@ -55,6 +55,7 @@ func (t *tx) CreateCareEpisode(_ context.Context, e domain.CareEpisode) (domain.
 	}
 	e.Revision = 1
 	e.CreateTime, e.UpdateTime = storedTime(e.CreateTime), storedTime(e.UpdateTime)
+	e.SSDA903 = storedMap(e.SSDA903)
 	return e, t.insert(tableEpisodes, &e)
 }
 
@@ -68,6 +69,7 @@ func (t *tx) UpdateCareEpisode(_ context.Context, e domain.CareEpisode, ifRevisi
 	}
 	e.Revision = old.Revision + 1
 	e.CreateTime, e.UpdateTime = old.CreateTime, storedTime(e.UpdateTime)
+	e.SSDA903 = storedMap(e.SSDA903)
 	return e, t.insert(tableEpisodes, &e)
 }
 

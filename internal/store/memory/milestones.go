@@ -184,6 +184,11 @@ func (t *tx) UpdateMilestone(_ context.Context, m domain.Milestone, ifRevision i
 	next := clone(old)
 	next.State, next.ScheduledDate, next.OwnerOrganisation, next.OwnerPerson = m.State, m.ScheduledDate, m.OwnerOrganisation, m.OwnerPerson
 	next.AchievedDate, next.Evidence, next.StateReason = m.AchievedDate, slices.Clone(m.Evidence), m.StateReason
+	next.CareLeaverContact = nil
+	if c := m.CareLeaverContact; c != nil {
+		cc := *c
+		next.CareLeaverContact = &cc
+	}
 	for i := range next.Evidence {
 		next.Evidence[i].RecordTime = storedTime(next.Evidence[i].RecordTime)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -134,6 +135,7 @@ func (t *tx) CreateYoungPerson(_ context.Context, yp domain.YoungPerson) (domain
 	}
 	yp.Revision = 1
 	yp.CreateTime, yp.UpdateTime = storedTime(yp.CreateTime), storedTime(yp.UpdateTime)
+	yp.SSDA903 = storedMap(yp.SSDA903)
 	return yp, t.insert(tableYoungPeople, &youngPerson{YoungPerson: yp})
 }
 
@@ -150,6 +152,7 @@ func (t *tx) UpdateYoungPerson(_ context.Context, yp domain.YoungPerson, ifRevis
 	}
 	yp.Revision = old.Revision + 1
 	yp.CreateTime, yp.UpdateTime = old.CreateTime, storedTime(yp.UpdateTime)
+	yp.SSDA903 = storedMap(yp.SSDA903)
 	return yp, t.insert(tableYoungPeople, &youngPerson{YoungPerson: yp, PathwayVersion: old.PathwayVersion})
 }
 
@@ -192,4 +195,28 @@ func (t *tx) insert(table string, obj any) error {
 		return fmt.Errorf("memory: insert into %s: %w", table, err)
 	}
 	return nil
+}
+
+// storedMap is a copy of m as the PostgreSQL store gives it back: nil when empty, and never
+// shared with the caller, who may change theirs.
+func storedMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
+}
+
+func (t *tx) YoungPeopleByCaseReference(_ context.Context, councilID string, refs []string) ([]domain.YoungPerson, error) {
+	var out []domain.YoungPerson
+	for _, ref := range refs {
+		obj, err := t.first(tableYoungPeople, "case_reference", councilID, ref)
+		if err != nil {
+			return nil, err
+		}
+		if obj != nil {
+			out = append(out, obj.(*youngPerson).YoungPerson)
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.YoungPerson) int { return strings.Compare(a.ID, b.ID) })
+	return slices.CompactFunc(out, func(a, b domain.YoungPerson) bool { return a.ID == b.ID }), nil
 }

@@ -12,7 +12,7 @@ import (
 )
 
 const episodeColumns = `id, young_person_id, start_date, end_date, legal_status, placement_type,
-	reason_ended, revision, create_time, update_time`
+	reason_ended, revision, create_time, update_time, ssda903`
 
 func scanEpisode(row pgx.Row) (domain.CareEpisode, error) {
 	var (
@@ -21,7 +21,10 @@ func scanEpisode(row pgx.Row) (domain.CareEpisode, error) {
 		end   *time.Time
 	)
 	err := row.Scan(&e.ID, &e.YoungPersonID, &start, &end, &e.LegalStatus, &e.PlacementType,
-		&e.ReasonEnded, &e.Revision, &e.CreateTime, &e.UpdateTime)
+		&e.ReasonEnded, &e.Revision, &e.CreateTime, &e.UpdateTime, &e.SSDA903)
+	if len(e.SSDA903) == 0 {
+		e.SSDA903 = nil
+	}
 	e.Start, e.End = fromDate(&start), fromDate(end)
 	e.CreateTime, e.UpdateTime = e.CreateTime.UTC(), e.UpdateTime.UTC()
 	return e, err
@@ -48,11 +51,11 @@ func (t *tx) GetCareEpisode(ctx context.Context, youngPersonID, id string) (doma
 func (t *tx) CreateCareEpisode(ctx context.Context, e domain.CareEpisode) (domain.CareEpisode, error) {
 	created, err := scanEpisode(t.q.QueryRow(ctx, `
 		INSERT INTO care_episodes (id, young_person_id, start_date, end_date, legal_status,
-			placement_type, reason_ended, revision, create_time, update_time)
-		SELECT $1, id, $3::date, $4::date, $5, $6, $7, 1, $8, $9 FROM young_people WHERE id = $2
+			placement_type, reason_ended, revision, create_time, update_time, ssda903)
+		SELECT $1, id, $3::date, $4::date, $5, $6, $7, 1, $8, $9, coalesce($10::jsonb, '{}') FROM young_people WHERE id = $2
 		RETURNING `+episodeColumns,
 		e.ID, e.YoungPersonID, dateArg(e.Start), dateArg(e.End), e.LegalStatus, e.PlacementType,
-		e.ReasonEnded, e.CreateTime, e.UpdateTime))
+		e.ReasonEnded, e.CreateTime, e.UpdateTime, e.SSDA903))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return created, store.ErrYoungPersonNotFound
 	}
@@ -63,11 +66,12 @@ func (t *tx) CreateCareEpisode(ctx context.Context, e domain.CareEpisode) (domai
 func (t *tx) UpdateCareEpisode(ctx context.Context, e domain.CareEpisode, ifRevision int64) (domain.CareEpisode, error) {
 	updated, err := scanEpisode(t.q.QueryRow(ctx, `
 		UPDATE care_episodes SET start_date = $3::date, end_date = $4::date, legal_status = $5,
-			placement_type = $6, reason_ended = $7, revision = revision + 1, update_time = $8
+			placement_type = $6, reason_ended = $7, revision = revision + 1, update_time = $8,
+			ssda903 = coalesce($10::jsonb, '{}')
 		WHERE id = $1 AND young_person_id = $2 AND ($9::bigint = 0 OR revision = $9)
 		RETURNING `+episodeColumns,
 		e.ID, e.YoungPersonID, dateArg(e.Start), dateArg(e.End), e.LegalStatus, e.PlacementType,
-		e.ReasonEnded, e.UpdateTime, ifRevision))
+		e.ReasonEnded, e.UpdateTime, ifRevision, e.SSDA903))
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, err := t.GetCareEpisode(ctx, e.YoungPersonID, e.ID); err != nil {
 			return updated, err

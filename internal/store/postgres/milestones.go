@@ -15,7 +15,8 @@ import (
 const milestoneColumns = `m.id, m.young_person_id, m.council_id, m.key, m.occurrence, m.title,
 	m.description, m.area, m.owner_agency, m.statutory, m.due_date, m.lapse_date, m.applicable, m.state,
 	m.scheduled_date, coalesce(m.owner_organisation_id, ''), coalesce(m.owner_person_id, ''),
-	m.achieved_date, m.evidence, m.state_reason, m.recorded, m.revision, m.create_time, m.update_time`
+	m.achieved_date, m.evidence, m.state_reason, m.recorded, m.revision, m.create_time, m.update_time,
+	m.care_leaver_contact`
 
 // milestoneFilterColumns maps store.MilestoneFields to columns; personal_adviser is the
 // young person's, joined as yp.
@@ -59,7 +60,7 @@ func scanMilestone(row pgx.Row) (domain.Milestone, error) {
 	err := row.Scan(&m.ID, &m.YoungPersonID, &m.CouncilID, &m.Key, &m.Occurrence, &m.Title,
 		&m.Description, &m.Area, &m.OwnerAgency, &m.Statutory, &due, &lapse, &m.Applicable, &state,
 		&scheduled, &m.OwnerOrganisation, &m.OwnerPerson, &achieved, &evidence, &m.StateReason,
-		&m.Recorded, &m.Revision, &m.CreateTime, &m.UpdateTime)
+		&m.Recorded, &m.Revision, &m.CreateTime, &m.UpdateTime, &m.CareLeaverContact)
 	if err != nil {
 		return m, err
 	}
@@ -141,12 +142,13 @@ func (t *tx) UpdateMilestone(ctx context.Context, m domain.Milestone, ifRevision
 			UPDATE milestones SET state = $3, scheduled_date = $4::date,
 				owner_organisation_id = nullif($5, ''), owner_person_id = nullif($6, ''),
 				achieved_date = $7::date, evidence = $8, state_reason = $9, recorded = true,
-				revision = revision + 1, update_time = $10
+				revision = revision + 1, update_time = $10, care_leaver_contact = $12::jsonb
 			WHERE id = $1 AND young_person_id = $2 AND ($11::bigint = 0 OR revision = $11)
 			RETURNING *)
 		SELECT `+milestoneColumns+` FROM m`,
 		m.ID, m.YoungPersonID, string(m.State), dateArg(m.ScheduledDate), m.OwnerOrganisation,
-		m.OwnerPerson, dateArg(m.AchievedDate), evidence, m.StateReason, m.UpdateTime, ifRevision))
+		m.OwnerPerson, dateArg(m.AchievedDate), evidence, m.StateReason, m.UpdateTime, ifRevision,
+		m.CareLeaverContact))
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, err := t.GetMilestone(ctx, m.YoungPersonID, m.ID); err != nil {
 			return updated, err

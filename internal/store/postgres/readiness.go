@@ -26,7 +26,7 @@ const joinedYoungPersonColumns = `y.id, y.council_id, y.case_reference, y.given_
 	y.preferred_name, y.date_of_birth, y.unaccompanied_asylum_seeking_child, y.ehc_plan, y.disability,
 	y.open_to_camhs, y.in_education_or_training, y.detained_or_in_hospital_at_16, y.relevant_student,
 	coalesce(y.personal_adviser_id, ''), y.revision,
-	y.create_time, y.update_time`
+	y.create_time, y.update_time, y.ssda903`
 
 // fixByOrderExpr is what the fix-by order sorts by: a summary with no fix-by date as (and
 // with the cursor value) 9999-12-31. It must match the readiness_council_fix_by_idx index.

@@ -16,7 +16,7 @@ import (
 const youngPersonColumns = `id, council_id, case_reference, given_name, family_name, preferred_name,
 	date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability, open_to_camhs,
 	in_education_or_training, detained_or_in_hospital_at_16, relevant_student,
-	coalesce(personal_adviser_id, ''), revision, create_time, update_time`
+	coalesce(personal_adviser_id, ''), revision, create_time, update_time, ssda903`
 
 // youngPersonFilterColumns maps store.YoungPersonFields to columns.
 var youngPersonFilterColumns = map[string]string{
@@ -37,7 +37,10 @@ func scanYoungPerson(row pgx.Row) (domain.YoungPerson, error) {
 		&yp.PreferredName, &dob, &yp.UnaccompaniedAsylumSeekingChild, &yp.EHCPlan, &yp.Disability,
 		&yp.OpenToCAMHS, &yp.InEducationOrTraining, &yp.DetainedOrInHospitalAt16, &yp.RelevantStudent,
 		&yp.PersonalAdviserID,
-		&yp.Revision, &yp.CreateTime, &yp.UpdateTime)
+		&yp.Revision, &yp.CreateTime, &yp.UpdateTime, &yp.SSDA903)
+	if len(yp.SSDA903) == 0 {
+		yp.SSDA903 = nil
+	}
 	yp.DateOfBirth = civil.New(dob.Date())
 	yp.CreateTime, yp.UpdateTime = yp.CreateTime.UTC(), yp.UpdateTime.UTC()
 	return yp, err
@@ -99,18 +102,28 @@ func (t *tx) ListYoungPeople(ctx context.Context, q store.YoungPeopleQuery) ([]d
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.YoungPerson, error) { return scanYoungPerson(r) })
 }
 
+func (t *tx) YoungPeopleByCaseReference(ctx context.Context, councilID string, refs []string) ([]domain.YoungPerson, error) {
+	rows, err := t.q.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people
+		WHERE council_id = $1 AND case_reference = ANY($2::text[]) ORDER BY id`, councilID, refs)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.YoungPerson, error) { return scanYoungPerson(r) })
+}
+
 func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (domain.YoungPerson, error) {
 	created, err := scanYoungPerson(t.q.QueryRow(ctx, `
 		INSERT INTO young_people (id, council_id, case_reference, given_name, family_name,
 			preferred_name, date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability,
 			open_to_camhs, in_education_or_training, personal_adviser_id, revision, create_time, update_time,
-			detained_or_in_hospital_at_16, relevant_student)
-		VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, $11, $12, nullif($13, ''), 1, $14, $15, $16, $17)
+			detained_or_in_hospital_at_16, relevant_student, ssda903)
+		VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, $11, $12, nullif($13, ''), 1, $14, $15, $16, $17,
+			coalesce($18::jsonb, '{}'))
 		RETURNING `+youngPersonColumns,
 		yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
 		yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability,
 		yp.OpenToCAMHS, yp.InEducationOrTraining, yp.PersonalAdviserID, yp.CreateTime, yp.UpdateTime,
-		yp.DetainedOrInHospitalAt16, yp.RelevantStudent))
+		yp.DetainedOrInHospitalAt16, yp.RelevantStudent, yp.SSDA903))
 	return created, youngPersonWriteError(err)
 }
 
@@ -120,14 +133,14 @@ func (t *tx) UpdateYoungPerson(ctx context.Context, yp domain.YoungPerson, ifRev
 			family_name = $5, preferred_name = $6, date_of_birth = $7::date,
 			unaccompanied_asylum_seeking_child = $8, ehc_plan = $9, disability = $10,
 			open_to_camhs = $11, in_education_or_training = $12, personal_adviser_id = nullif($13, ''),
-			detained_or_in_hospital_at_16 = $16, relevant_student = $17,
+			detained_or_in_hospital_at_16 = $16, relevant_student = $17, ssda903 = coalesce($18::jsonb, '{}'),
 			revision = revision + 1, update_time = $14
 		WHERE id = $1 AND ($15::bigint = 0 OR revision = $15)
 		RETURNING `+youngPersonColumns,
 		yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
 		yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability,
 		yp.OpenToCAMHS, yp.InEducationOrTraining, yp.PersonalAdviserID, yp.UpdateTime, ifRevision,
-		yp.DetainedOrInHospitalAt16, yp.RelevantStudent))
+		yp.DetainedOrInHospitalAt16, yp.RelevantStudent, yp.SSDA903))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return updated, t.missingOrStale(ctx, "young_people", yp.ID, store.ErrYoungPersonNotFound)
 	}

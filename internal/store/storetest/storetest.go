@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, newStore) })
 	t.Run("Measures", func(t *testing.T) { testMeasures(t, newStore) })
 	t.Run("DeliveryPlans", func(t *testing.T) { testDeliveryPlans(t, newStore) })
+	t.Run("SSDA903", func(t *testing.T) { testSSDA903(t, newStore) })
 }
 
 // inTx runs fn in a transaction and fails the test on error.

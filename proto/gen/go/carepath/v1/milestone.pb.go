@@ -149,6 +149,9 @@ type Milestone struct {
 	LapseDate *date.Date `protobuf:"bytes,22,opt,name=lapse_date,json=lapseDate,proto3" json:"lapse_date,omitempty"`
 	// Not done and lapsed.
 	Lapsed bool `protobuf:"varint,23,opt,name=lapsed,proto3" json:"lapsed,omitempty"`
+	// For the SSDA903 birthday milestone (data.oc3.birthday), what was recorded on completing
+	// it for the OC3 table.
+	CareLeaverContact *CareLeaverContact `protobuf:"bytes,24,opt,name=care_leaver_contact,json=careLeaverContact,proto3" json:"care_leaver_contact,omitempty"`
 	// Send it back with a change to refuse it if the milestone changed meanwhile.
 	Etag          string `protobuf:"bytes,21,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -337,6 +340,13 @@ func (x *Milestone) GetLapsed() bool {
 		return x.Lapsed
 	}
 	return false
+}
+
+func (x *Milestone) GetCareLeaverContact() *CareLeaverContact {
+	if x != nil {
+		return x.CareLeaverContact
+	}
+	return nil
 }
 
 func (x *Milestone) GetEtag() string {
@@ -600,6 +610,81 @@ func (x *Pathway) GetCatalogueVersion() string {
 	return ""
 }
 
+// What a personal adviser records around a care leaver's 17th to 21st birthday for the
+// SSDA903 OC3 table, in the DfE's codes. Beyond the codes, the DfE's rules are checked on
+// entry: DIED or RHOM with activity and accommodation 0 (rule 344), YES with both known (345),
+// no former foster carers (Z) at 17 (3001) and no foyer (T) under 18 (347).
+type CareLeaverContact struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// IN_TOUCH: YES, NO, DIED, REFU (refuses contact), NREQ (no longer needs services) or RHOM
+	// (home with parents for six months or more).
+	InTouch string `protobuf:"bytes,1,opt,name=in_touch,json=inTouch,proto3" json:"in_touch,omitempty"`
+	// ACTIV, the main activity: F1/P1 higher education, F2/P2 other education, F4/P4
+	// apprenticeship, F5/P5 other training or employment (full/part time), G4/G5/G6 not in
+	// education, employment or training (illness or disability, other, pregnancy or parenting),
+	// 0 not known.
+	Activity string `protobuf:"bytes,2,opt,name=activity,proto3" json:"activity,omitempty"`
+	// ACCOM: the type's letter (B with parents or relatives, C residential care, D
+	// semi-independent, E supported lodgings, G gone abroad, H deported, K ordinary lodgings,
+	// R not known, S homeless, T foyer, U independent living, V emergency, W bed and breakfast,
+	// X custody, Y other, Z with former foster carers) and 1 if suitable or 2 if not; 0 not
+	// known. Homelessness and custody are never suitable.
+	Accommodation string `protobuf:"bytes,3,opt,name=accommodation,proto3" json:"accommodation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CareLeaverContact) Reset() {
+	*x = CareLeaverContact{}
+	mi := &file_carepath_v1_milestone_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CareLeaverContact) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CareLeaverContact) ProtoMessage() {}
+
+func (x *CareLeaverContact) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_milestone_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CareLeaverContact.ProtoReflect.Descriptor instead.
+func (*CareLeaverContact) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_milestone_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CareLeaverContact) GetInTouch() string {
+	if x != nil {
+		return x.InTouch
+	}
+	return ""
+}
+
+func (x *CareLeaverContact) GetActivity() string {
+	if x != nil {
+		return x.Activity
+	}
+	return ""
+}
+
+func (x *CareLeaverContact) GetAccommodation() string {
+	if x != nil {
+		return x.Accommodation
+	}
+	return ""
+}
+
 // One piece of evidence that a milestone was achieved. Evidence identifies documents
 // held elsewhere; it never holds health detail.
 type Milestone_Evidence struct {
@@ -618,7 +703,7 @@ type Milestone_Evidence struct {
 
 func (x *Milestone_Evidence) Reset() {
 	*x = Milestone_Evidence{}
-	mi := &file_carepath_v1_milestone_proto_msgTypes[3]
+	mi := &file_carepath_v1_milestone_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -630,7 +715,7 @@ func (x *Milestone_Evidence) String() string {
 func (*Milestone_Evidence) ProtoMessage() {}
 
 func (x *Milestone_Evidence) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_milestone_proto_msgTypes[3]
+	mi := &file_carepath_v1_milestone_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +786,7 @@ type Pathway_Counts struct {
 
 func (x *Pathway_Counts) Reset() {
 	*x = Pathway_Counts{}
-	mi := &file_carepath_v1_milestone_proto_msgTypes[4]
+	mi := &file_carepath_v1_milestone_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -713,7 +798,7 @@ func (x *Pathway_Counts) String() string {
 func (*Pathway_Counts) ProtoMessage() {}
 
 func (x *Pathway_Counts) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_milestone_proto_msgTypes[4]
+	mi := &file_carepath_v1_milestone_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -807,7 +892,7 @@ type Pathway_AreaGroup struct {
 
 func (x *Pathway_AreaGroup) Reset() {
 	*x = Pathway_AreaGroup{}
-	mi := &file_carepath_v1_milestone_proto_msgTypes[5]
+	mi := &file_carepath_v1_milestone_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -819,7 +904,7 @@ func (x *Pathway_AreaGroup) String() string {
 func (*Pathway_AreaGroup) ProtoMessage() {}
 
 func (x *Pathway_AreaGroup) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_milestone_proto_msgTypes[5]
+	mi := &file_carepath_v1_milestone_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -860,7 +945,7 @@ var File_carepath_v1_milestone_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_milestone_proto_rawDesc = "" +
 	"\n" +
-	"\x1bcarepath/v1/milestone.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1ecarepath/v1/care_episode.proto\x1a\x18carepath/v1/common.proto\x1a&carepath/v1/milestone_definition.proto\x1a\x1dcarepath/v1/sensitivity.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xd5\f\n" +
+	"\x1bcarepath/v1/milestone.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1ecarepath/v1/care_episode.proto\x1a\x18carepath/v1/common.proto\x1a&carepath/v1/milestone_definition.proto\x1a\x1dcarepath/v1/sensitivity.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xaa\r\n" +
 	"\tMilestone\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12H\n" +
 	"\n" +
@@ -894,7 +979,8 @@ const file_carepath_v1_milestone_proto_rawDesc = "" +
 	"updateTime\x125\n" +
 	"\n" +
 	"lapse_date\x18\x16 \x01(\v2\x11.google.type.DateB\x03\xe0A\x03R\tlapseDate\x12\x1b\n" +
-	"\x06lapsed\x18\x17 \x01(\bB\x03\xe0A\x03R\x06lapsed\x12\x1e\n" +
+	"\x06lapsed\x18\x17 \x01(\bB\x03\xe0A\x03R\x06lapsed\x12S\n" +
+	"\x13care_leaver_contact\x18\x18 \x01(\v2\x1e.carepath.v1.CareLeaverContactB\x03\xe0A\x03R\x11careLeaverContact\x12\x1e\n" +
 	"\x04etag\x18\x15 \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x1a\xce\x01\n" +
 	"\bEvidence\x12/\n" +
@@ -958,7 +1044,11 @@ const file_carepath_v1_milestone_proto_rawDesc = "" +
 	"\n" +
 	"milestones\x18\x03 \x03(\tR\n" +
 	"milestones:P\xeaAM\n" +
-	"\x14carepath.api/Pathway\x12\"youngPeople/{young_person}/pathway*\bpathways2\apathwayB\xb0\x01\n" +
+	"\x14carepath.api/Pathway\x12\"youngPeople/{young_person}/pathway*\bpathways2\apathway\"\x80\x02\n" +
+	"\x11CareLeaverContact\x12D\n" +
+	"\bin_touch\x18\x01 \x01(\tB)\xe0A\x02\xbaH#r!R\x03YESR\x02NOR\x04DIEDR\x04REFUR\x04NREQR\x04RHOMR\ainTouch\x12S\n" +
+	"\bactivity\x18\x02 \x01(\tB7\xe0A\x02\xbaH1r/R\x02F1R\x02P1R\x02F2R\x02P2R\x02F4R\x02P4R\x02F5R\x02P5R\x02G4R\x02G5R\x02G6R\x010R\bactivity\x12P\n" +
+	"\raccommodation\x18\x03 \x01(\tB*\xe0A\x02\xbaH$r\"2 ^([BCDEGHKRTUVWYZ][12]|[SX]2|0)$R\raccommodationB\xb0\x01\n" +
 	"\x0fcom.carepath.v1B\x0eMilestoneProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (
@@ -974,54 +1064,56 @@ func file_carepath_v1_milestone_proto_rawDescGZIP() []byte {
 }
 
 var file_carepath_v1_milestone_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_carepath_v1_milestone_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_carepath_v1_milestone_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_carepath_v1_milestone_proto_goTypes = []any{
 	(Milestone_State)(0),                // 0: carepath.v1.Milestone.State
 	(*Milestone)(nil),                   // 1: carepath.v1.Milestone
 	(*MilestoneChange)(nil),             // 2: carepath.v1.MilestoneChange
 	(*Pathway)(nil),                     // 3: carepath.v1.Pathway
-	(*Milestone_Evidence)(nil),          // 4: carepath.v1.Milestone.Evidence
-	(*Pathway_Counts)(nil),              // 5: carepath.v1.Pathway.Counts
-	(*Pathway_AreaGroup)(nil),           // 6: carepath.v1.Pathway.AreaGroup
-	(MilestoneDefinition_Area)(0),       // 7: carepath.v1.MilestoneDefinition.Area
-	(MilestoneDefinition_AgencyType)(0), // 8: carepath.v1.MilestoneDefinition.AgencyType
-	(*date.Date)(nil),                   // 9: google.type.Date
-	(*timestamppb.Timestamp)(nil),       // 10: google.protobuf.Timestamp
-	(*Age)(nil),                         // 11: carepath.v1.Age
-	(*KeyDate)(nil),                     // 12: carepath.v1.KeyDate
-	(CareLeaverStatus_Category)(0),      // 13: carepath.v1.CareLeaverStatus.Category
+	(*CareLeaverContact)(nil),           // 4: carepath.v1.CareLeaverContact
+	(*Milestone_Evidence)(nil),          // 5: carepath.v1.Milestone.Evidence
+	(*Pathway_Counts)(nil),              // 6: carepath.v1.Pathway.Counts
+	(*Pathway_AreaGroup)(nil),           // 7: carepath.v1.Pathway.AreaGroup
+	(MilestoneDefinition_Area)(0),       // 8: carepath.v1.MilestoneDefinition.Area
+	(MilestoneDefinition_AgencyType)(0), // 9: carepath.v1.MilestoneDefinition.AgencyType
+	(*date.Date)(nil),                   // 10: google.type.Date
+	(*timestamppb.Timestamp)(nil),       // 11: google.protobuf.Timestamp
+	(*Age)(nil),                         // 12: carepath.v1.Age
+	(*KeyDate)(nil),                     // 13: carepath.v1.KeyDate
+	(CareLeaverStatus_Category)(0),      // 14: carepath.v1.CareLeaverStatus.Category
 }
 var file_carepath_v1_milestone_proto_depIdxs = []int32{
-	7,  // 0: carepath.v1.Milestone.area:type_name -> carepath.v1.MilestoneDefinition.Area
-	8,  // 1: carepath.v1.Milestone.owner_agency_type:type_name -> carepath.v1.MilestoneDefinition.AgencyType
-	9,  // 2: carepath.v1.Milestone.due_date:type_name -> google.type.Date
+	8,  // 0: carepath.v1.Milestone.area:type_name -> carepath.v1.MilestoneDefinition.Area
+	9,  // 1: carepath.v1.Milestone.owner_agency_type:type_name -> carepath.v1.MilestoneDefinition.AgencyType
+	10, // 2: carepath.v1.Milestone.due_date:type_name -> google.type.Date
 	0,  // 3: carepath.v1.Milestone.state:type_name -> carepath.v1.Milestone.State
-	9,  // 4: carepath.v1.Milestone.scheduled_date:type_name -> google.type.Date
-	9,  // 5: carepath.v1.Milestone.achieved_date:type_name -> google.type.Date
-	4,  // 6: carepath.v1.Milestone.evidence:type_name -> carepath.v1.Milestone.Evidence
-	10, // 7: carepath.v1.Milestone.create_time:type_name -> google.protobuf.Timestamp
-	10, // 8: carepath.v1.Milestone.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 9: carepath.v1.Milestone.lapse_date:type_name -> google.type.Date
-	0,  // 10: carepath.v1.MilestoneChange.from_state:type_name -> carepath.v1.Milestone.State
-	0,  // 11: carepath.v1.MilestoneChange.to_state:type_name -> carepath.v1.Milestone.State
-	10, // 12: carepath.v1.MilestoneChange.change_time:type_name -> google.protobuf.Timestamp
-	9,  // 13: carepath.v1.MilestoneChange.scheduled_date:type_name -> google.type.Date
-	9,  // 14: carepath.v1.MilestoneChange.achieved_date:type_name -> google.type.Date
-	9,  // 15: carepath.v1.Pathway.as_of:type_name -> google.type.Date
-	11, // 16: carepath.v1.Pathway.age:type_name -> carepath.v1.Age
-	12, // 17: carepath.v1.Pathway.key_dates:type_name -> carepath.v1.KeyDate
-	13, // 18: carepath.v1.Pathway.care_leaver_category:type_name -> carepath.v1.CareLeaverStatus.Category
-	1,  // 19: carepath.v1.Pathway.timeline:type_name -> carepath.v1.Milestone
-	6,  // 20: carepath.v1.Pathway.areas:type_name -> carepath.v1.Pathway.AreaGroup
-	5,  // 21: carepath.v1.Pathway.counts:type_name -> carepath.v1.Pathway.Counts
-	10, // 22: carepath.v1.Milestone.Evidence.record_time:type_name -> google.protobuf.Timestamp
-	7,  // 23: carepath.v1.Pathway.AreaGroup.area:type_name -> carepath.v1.MilestoneDefinition.Area
-	5,  // 24: carepath.v1.Pathway.AreaGroup.counts:type_name -> carepath.v1.Pathway.Counts
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	10, // 4: carepath.v1.Milestone.scheduled_date:type_name -> google.type.Date
+	10, // 5: carepath.v1.Milestone.achieved_date:type_name -> google.type.Date
+	5,  // 6: carepath.v1.Milestone.evidence:type_name -> carepath.v1.Milestone.Evidence
+	11, // 7: carepath.v1.Milestone.create_time:type_name -> google.protobuf.Timestamp
+	11, // 8: carepath.v1.Milestone.update_time:type_name -> google.protobuf.Timestamp
+	10, // 9: carepath.v1.Milestone.lapse_date:type_name -> google.type.Date
+	4,  // 10: carepath.v1.Milestone.care_leaver_contact:type_name -> carepath.v1.CareLeaverContact
+	0,  // 11: carepath.v1.MilestoneChange.from_state:type_name -> carepath.v1.Milestone.State
+	0,  // 12: carepath.v1.MilestoneChange.to_state:type_name -> carepath.v1.Milestone.State
+	11, // 13: carepath.v1.MilestoneChange.change_time:type_name -> google.protobuf.Timestamp
+	10, // 14: carepath.v1.MilestoneChange.scheduled_date:type_name -> google.type.Date
+	10, // 15: carepath.v1.MilestoneChange.achieved_date:type_name -> google.type.Date
+	10, // 16: carepath.v1.Pathway.as_of:type_name -> google.type.Date
+	12, // 17: carepath.v1.Pathway.age:type_name -> carepath.v1.Age
+	13, // 18: carepath.v1.Pathway.key_dates:type_name -> carepath.v1.KeyDate
+	14, // 19: carepath.v1.Pathway.care_leaver_category:type_name -> carepath.v1.CareLeaverStatus.Category
+	1,  // 20: carepath.v1.Pathway.timeline:type_name -> carepath.v1.Milestone
+	7,  // 21: carepath.v1.Pathway.areas:type_name -> carepath.v1.Pathway.AreaGroup
+	6,  // 22: carepath.v1.Pathway.counts:type_name -> carepath.v1.Pathway.Counts
+	11, // 23: carepath.v1.Milestone.Evidence.record_time:type_name -> google.protobuf.Timestamp
+	8,  // 24: carepath.v1.Pathway.AreaGroup.area:type_name -> carepath.v1.MilestoneDefinition.Area
+	6,  // 25: carepath.v1.Pathway.AreaGroup.counts:type_name -> carepath.v1.Pathway.Counts
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_milestone_proto_init() }
@@ -1039,7 +1131,7 @@ func file_carepath_v1_milestone_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_milestone_proto_rawDesc), len(file_carepath_v1_milestone_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -483,9 +483,12 @@ type CompleteMilestoneRequest struct {
 	// The milestone's etag.
 	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
 	// A note for the record.
-	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Required for the SSDA903 birthday milestone (data.oc3.birthday), and only there: the
+	// care leaver's contact, activity and accommodation for the OC3 table.
+	CareLeaverContact *CareLeaverContact `protobuf:"bytes,6,opt,name=care_leaver_contact,json=careLeaverContact,proto3" json:"care_leaver_contact,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CompleteMilestoneRequest) Reset() {
@@ -551,6 +554,13 @@ func (x *CompleteMilestoneRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *CompleteMilestoneRequest) GetCareLeaverContact() *CareLeaverContact {
+	if x != nil {
+		return x.CareLeaverContact
+	}
+	return nil
 }
 
 // Request for WaiveMilestone.
@@ -908,7 +918,7 @@ const file_carepath_v1_pathways_service_proto_rawDesc = "" +
 	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12\x1e\n" +
 	"\x04etag\x18\x02 \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12#\n" +
-	"\x06reason\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xc0\x03\n" +
+	"\x06reason\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\x95\x04\n" +
 	"\x18CompleteMilestoneRequest\x12\xcf\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xba\x01\xe0A\x02\xfaA\x18\n" +
 	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12A\n" +
@@ -917,7 +927,8 @@ const file_carepath_v1_pathways_service_proto_rawDesc = "" +
 	"R\bevidence\x12\x1e\n" +
 	"\x04etag\x18\x04 \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12#\n" +
-	"\x06reason\x18\x05 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xb0\x02\n" +
+	"\x06reason\x18\x05 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xe8\aR\x06reason\x12S\n" +
+	"\x13care_leaver_contact\x18\x06 \x01(\v2\x1e.carepath.v1.CareLeaverContactB\x03\xe0A\x01R\x11careLeaverContact\"\xb0\x02\n" +
 	"\x15WaiveMilestoneRequest\x12\xcf\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xba\x01\xe0A\x02\xfaA\x18\n" +
 	"\x16carepath.api/Milestone\xbaH\x98\x01r\x95\x012\x92\x01^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/milestones/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12%\n" +
@@ -991,8 +1002,9 @@ var file_carepath_v1_pathways_service_proto_goTypes = []any{
 	(*Milestone)(nil),                         // 13: carepath.v1.Milestone
 	(*date.Date)(nil),                         // 14: google.type.Date
 	(*Milestone_Evidence)(nil),                // 15: carepath.v1.Milestone.Evidence
-	(*MilestoneChange)(nil),                   // 16: carepath.v1.MilestoneChange
-	(*Pathway)(nil),                           // 17: carepath.v1.Pathway
+	(*CareLeaverContact)(nil),                 // 16: carepath.v1.CareLeaverContact
+	(*MilestoneChange)(nil),                   // 17: carepath.v1.MilestoneChange
+	(*Pathway)(nil),                           // 18: carepath.v1.Pathway
 }
 var file_carepath_v1_pathways_service_proto_depIdxs = []int32{
 	13, // 0: carepath.v1.ListMilestonesResponse.milestones:type_name -> carepath.v1.Milestone
@@ -1000,34 +1012,35 @@ var file_carepath_v1_pathways_service_proto_depIdxs = []int32{
 	14, // 2: carepath.v1.ScheduleMilestoneRequest.scheduled_date:type_name -> google.type.Date
 	14, // 3: carepath.v1.CompleteMilestoneRequest.achieved_date:type_name -> google.type.Date
 	15, // 4: carepath.v1.CompleteMilestoneRequest.evidence:type_name -> carepath.v1.Milestone.Evidence
-	16, // 5: carepath.v1.ListMilestoneChangesResponse.changes:type_name -> carepath.v1.MilestoneChange
-	0,  // 6: carepath.v1.PathwaysService.GetPathway:input_type -> carepath.v1.GetPathwayRequest
-	1,  // 7: carepath.v1.PathwaysService.GetMilestone:input_type -> carepath.v1.GetMilestoneRequest
-	2,  // 8: carepath.v1.PathwaysService.ListMilestones:input_type -> carepath.v1.ListMilestonesRequest
-	4,  // 9: carepath.v1.PathwaysService.CreateMilestone:input_type -> carepath.v1.CreateMilestoneRequest
-	5,  // 10: carepath.v1.PathwaysService.ScheduleMilestone:input_type -> carepath.v1.ScheduleMilestoneRequest
-	6,  // 11: carepath.v1.PathwaysService.StartMilestone:input_type -> carepath.v1.StartMilestoneRequest
-	7,  // 12: carepath.v1.PathwaysService.CompleteMilestone:input_type -> carepath.v1.CompleteMilestoneRequest
-	8,  // 13: carepath.v1.PathwaysService.WaiveMilestone:input_type -> carepath.v1.WaiveMilestoneRequest
-	9,  // 14: carepath.v1.PathwaysService.MarkMilestoneNotApplicable:input_type -> carepath.v1.MarkMilestoneNotApplicableRequest
-	10, // 15: carepath.v1.PathwaysService.ReopenMilestone:input_type -> carepath.v1.ReopenMilestoneRequest
-	11, // 16: carepath.v1.PathwaysService.ListMilestoneChanges:input_type -> carepath.v1.ListMilestoneChangesRequest
-	17, // 17: carepath.v1.PathwaysService.GetPathway:output_type -> carepath.v1.Pathway
-	13, // 18: carepath.v1.PathwaysService.GetMilestone:output_type -> carepath.v1.Milestone
-	3,  // 19: carepath.v1.PathwaysService.ListMilestones:output_type -> carepath.v1.ListMilestonesResponse
-	13, // 20: carepath.v1.PathwaysService.CreateMilestone:output_type -> carepath.v1.Milestone
-	13, // 21: carepath.v1.PathwaysService.ScheduleMilestone:output_type -> carepath.v1.Milestone
-	13, // 22: carepath.v1.PathwaysService.StartMilestone:output_type -> carepath.v1.Milestone
-	13, // 23: carepath.v1.PathwaysService.CompleteMilestone:output_type -> carepath.v1.Milestone
-	13, // 24: carepath.v1.PathwaysService.WaiveMilestone:output_type -> carepath.v1.Milestone
-	13, // 25: carepath.v1.PathwaysService.MarkMilestoneNotApplicable:output_type -> carepath.v1.Milestone
-	13, // 26: carepath.v1.PathwaysService.ReopenMilestone:output_type -> carepath.v1.Milestone
-	12, // 27: carepath.v1.PathwaysService.ListMilestoneChanges:output_type -> carepath.v1.ListMilestoneChangesResponse
-	17, // [17:28] is the sub-list for method output_type
-	6,  // [6:17] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	16, // 5: carepath.v1.CompleteMilestoneRequest.care_leaver_contact:type_name -> carepath.v1.CareLeaverContact
+	17, // 6: carepath.v1.ListMilestoneChangesResponse.changes:type_name -> carepath.v1.MilestoneChange
+	0,  // 7: carepath.v1.PathwaysService.GetPathway:input_type -> carepath.v1.GetPathwayRequest
+	1,  // 8: carepath.v1.PathwaysService.GetMilestone:input_type -> carepath.v1.GetMilestoneRequest
+	2,  // 9: carepath.v1.PathwaysService.ListMilestones:input_type -> carepath.v1.ListMilestonesRequest
+	4,  // 10: carepath.v1.PathwaysService.CreateMilestone:input_type -> carepath.v1.CreateMilestoneRequest
+	5,  // 11: carepath.v1.PathwaysService.ScheduleMilestone:input_type -> carepath.v1.ScheduleMilestoneRequest
+	6,  // 12: carepath.v1.PathwaysService.StartMilestone:input_type -> carepath.v1.StartMilestoneRequest
+	7,  // 13: carepath.v1.PathwaysService.CompleteMilestone:input_type -> carepath.v1.CompleteMilestoneRequest
+	8,  // 14: carepath.v1.PathwaysService.WaiveMilestone:input_type -> carepath.v1.WaiveMilestoneRequest
+	9,  // 15: carepath.v1.PathwaysService.MarkMilestoneNotApplicable:input_type -> carepath.v1.MarkMilestoneNotApplicableRequest
+	10, // 16: carepath.v1.PathwaysService.ReopenMilestone:input_type -> carepath.v1.ReopenMilestoneRequest
+	11, // 17: carepath.v1.PathwaysService.ListMilestoneChanges:input_type -> carepath.v1.ListMilestoneChangesRequest
+	18, // 18: carepath.v1.PathwaysService.GetPathway:output_type -> carepath.v1.Pathway
+	13, // 19: carepath.v1.PathwaysService.GetMilestone:output_type -> carepath.v1.Milestone
+	3,  // 20: carepath.v1.PathwaysService.ListMilestones:output_type -> carepath.v1.ListMilestonesResponse
+	13, // 21: carepath.v1.PathwaysService.CreateMilestone:output_type -> carepath.v1.Milestone
+	13, // 22: carepath.v1.PathwaysService.ScheduleMilestone:output_type -> carepath.v1.Milestone
+	13, // 23: carepath.v1.PathwaysService.StartMilestone:output_type -> carepath.v1.Milestone
+	13, // 24: carepath.v1.PathwaysService.CompleteMilestone:output_type -> carepath.v1.Milestone
+	13, // 25: carepath.v1.PathwaysService.WaiveMilestone:output_type -> carepath.v1.Milestone
+	13, // 26: carepath.v1.PathwaysService.MarkMilestoneNotApplicable:output_type -> carepath.v1.Milestone
+	13, // 27: carepath.v1.PathwaysService.ReopenMilestone:output_type -> carepath.v1.Milestone
+	12, // 28: carepath.v1.PathwaysService.ListMilestoneChanges:output_type -> carepath.v1.ListMilestoneChangesResponse
+	18, // [18:29] is the sub-list for method output_type
+	7,  // [7:18] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_pathways_service_proto_init() }
