@@ -3,6 +3,7 @@ package app_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,8 +126,8 @@ func TestWebhookRedeliveryAndReplay(t *testing.T) {
 					t.Fatalf("the replay left out the failed delivery %s", f["name"])
 				}
 			}
-			if order[0] != name {
-				t.Fatalf("the replay began with %s; want the oldest failed delivery, %s", order[0], name)
+			if !slices.IsSorted(order) { // delivery ids grow with time
+				t.Fatalf("the replay did not go oldest first: %v", order)
 			}
 			eventually(t, "every replayed delivery", func() bool {
 				for id := range replayed {
