@@ -89,7 +89,7 @@ var Policies = map[string]Policy{
 	"/carepath.v1.AccessService/ListOrganisations":  orgAdmins,
 	"/carepath.v1.AccessService/CreateOrganisation": admin,
 	"/carepath.v1.AccessService/UpdateOrganisation": orgAdmins,
-	"/carepath.v1.AccessService/GetPerson":          orgAdmins,
+	"/carepath.v1.AccessService/GetPerson":          anyone, // people/me for all; others: the service checks management
 	"/carepath.v1.AccessService/ListPeople":         orgAdmins,
 	"/carepath.v1.AccessService/CreatePerson":       orgAdmins,
 	"/carepath.v1.AccessService/UpdatePerson":       orgAdmins,

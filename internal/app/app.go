@@ -36,6 +36,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/carepath/carepath/internal/access"
+	"github.com/carepath/carepath/internal/console"
 	"github.com/carepath/carepath/internal/delivery"
 	"github.com/carepath/carepath/internal/demo"
 	"github.com/carepath/carepath/internal/domain/catalogue"
@@ -237,7 +238,17 @@ func (a *App) open(ctx context.Context) error {
 			return fmt.Errorf("gateway: %w", err)
 		}
 	}
-	a.http = a.httpServer(a.tracing.HTTP(handler(a.publicRoutes(gateway.Suffixes(gw, board.ReportPath, board.Formats()...), registry))))
+	routes := a.publicRoutes(gateway.Suffixes(gw, board.ReportPath, board.Formats()...), registry)
+	if cfg.Console {
+		c, err := a.console(ctx, gatewayMetadata(gatewaySecret))
+		if err != nil {
+			return fmt.Errorf("console: %w", err)
+		}
+		if c != nil {
+			routes = append(routes, route{console.Prefix, c}, route{"GET /app", http.RedirectHandler(console.Prefix, http.StatusMovedPermanently)})
+		}
+	}
+	a.http = a.httpServer(a.tracing.HTTP(handler(routes)))
 	a.http.TLSConfig = a.tls
 	if a.adminLis != nil {
 		a.adminHTTP = a.httpServer(handler(a.adminRoutes(registry)))

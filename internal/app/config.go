@@ -1,12 +1,14 @@
 package app
 
 import (
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"maps"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -80,6 +82,18 @@ type Config struct {
 	// chains.
 	AuditSealInterval time.Duration
 
+	// The web console under /app/: the council's name in its header, the key that seals its
+	// session cookie (hex, 32 bytes, the same on every replica; empty for a random key per
+	// process) and, in production, its OpenID Connect client at the --auth-issuer provider.
+	Console           bool
+	CouncilName       string
+	ConsoleSessionKey string
+	OIDCClientID      string
+	OIDCClientSecret  string
+	OIDCRedirectURL   string
+	OIDCScopes        string
+	ConsoleOIDCClient *http.Client // set only in code: tests reach their provider through it
+
 	// OTLPEndpoint, an OTLP/gRPC URL, turns tracing on; empty is off.
 	OTLPEndpoint string
 
@@ -118,6 +132,8 @@ func Defaults() Config {
 		RateLimitOrganisationBurst: 200,
 
 		AuditSealInterval: time.Second,
+		Console:           true,
+		CouncilName:       "Nottinghamshire County Council (demo)",
 	}
 }
 
@@ -184,6 +200,18 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		"calls a second all the people and systems of one organisation may make to this replica, sustained; 0 for no limit")
 	fs.IntVar(&c.RateLimitOrganisationBurst, "rate-limit-organisation-burst", c.RateLimitOrganisationBurst,
 		"calls one organisation may make at once above --rate-limit-organisation")
+	fs.BoolVar(&c.Console, "console", c.Console, "serve the web console under /app/ on the HTTP listener")
+	fs.StringVar(&c.CouncilName, "council-name", c.CouncilName, "the council's name, shown in the console's header")
+	fs.StringVar(&c.ConsoleSessionKey, "console-session-key", c.ConsoleSessionKey,
+		"64 hex digits (32 bytes) sealing the console's session cookies, the same on every replica; "+
+			"empty for a random key per process (sessions end when it stops)")
+	fs.StringVar(&c.OIDCClientID, "oidc-client-id", c.OIDCClientID,
+		"the console's OpenID Connect client id at the --auth-issuer provider (authorization code flow with PKCE)")
+	fs.StringVar(&c.OIDCClientSecret, "oidc-client-secret", c.OIDCClientSecret, "the console's client secret; empty for a public client")
+	fs.StringVar(&c.OIDCRedirectURL, "oidc-redirect-url", c.OIDCRedirectURL,
+		"the console's callback as registered at the provider: https://HOST/app/sign-in/callback")
+	fs.StringVar(&c.OIDCScopes, "oidc-scopes", c.OIDCScopes,
+		"scopes to ask for beyond openid and profile, space-separated (for example the API's audience scope)")
 	c.RegisterClockFlag(fs)
 }
 
@@ -337,6 +365,23 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("--otlp-endpoint must be an http:// or https:// URL such as http://otel-collector:4317"))
 		}
 	}
+	if c.ConsoleSessionKey != "" {
+		if k, err := hex.DecodeString(c.ConsoleSessionKey); err != nil || len(k) != 32 {
+			errs = append(errs, errors.New("--console-session-key must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`"))
+		}
+	}
+	if c.OIDCClientID != "" {
+		if u, err := url.Parse(c.OIDCRedirectURL); err != nil || u.Host == "" || u.Path != "/app/sign-in/callback" {
+			errs = append(errs, errors.New("--oidc-redirect-url must be this server's https://HOST/app/sign-in/callback"))
+		}
+		if c.AuthIssuer == "" {
+			errs = append(errs, errors.New("--oidc-client-id needs --auth-issuer: the console signs in at the provider the API trusts"))
+		}
+	}
+	if c.Console && !c.DevIssuerOn() && c.OIDCClientID == "" && c.AuthJWKSURL != "" {
+		errs = append(errs, errors.New("the console needs a way to sign in: set --oidc-client-id and --oidc-redirect-url, "+
+			"or turn the console off with --console=false"))
+	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		errs = append(errs, errors.New("--tls-cert-file and --tls-key-file go together"))
 	}
@@ -373,6 +418,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Float64("rate_limit_principal", c.RateLimitPrincipal), slog.Int("rate_limit_principal_burst", c.RateLimitPrincipalBurst),
 		slog.Float64("rate_limit_organisation", c.RateLimitOrganisation),
 		slog.Int("rate_limit_organisation_burst", c.RateLimitOrganisationBurst),
+		slog.Bool("console", c.Console), slog.String("council_name", c.CouncilName),
+		slog.Bool("console_session_key_set", c.ConsoleSessionKey != ""), slog.String("oidc_client_id", c.OIDCClientID),
+		slog.Bool("oidc_client_secret_set", c.OIDCClientSecret != ""), slog.String("oidc_redirect_url", c.OIDCRedirectURL),
 	)
 }
 

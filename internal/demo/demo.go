@@ -56,6 +56,18 @@ var DevPrincipals = map[string]string{
 	"auditor":                "aud-auditor",
 }
 
+// SignInPeople are the demo people the console's development sign-in page offers, with
+// what each can do, in the order a newcomer would try them.
+var SignInPeople = []struct{ Subject, Label string }{
+	{ManagerNorth, "Tess Manager, team manager, north team"},
+	{AdviserNorth, "Sam Okoro, personal adviser, north team"},
+	{AdviserSouth, "Lee Hart, personal adviser, south team"},
+	{"hana-housing", "Hana Housing, housing officer at Framework Housing Association"},
+	{"eli-employment", "Eli Employment, employment officer at Nottinghamshire Futures"},
+	{"ada-admin", "Ada Admin, administrator at the council"},
+	{"hal-housing-admin", "Hal Housing, administrator at Framework Housing Association"},
+}
+
 // episode is a care episode from one age to another (a zero end age: still open).
 type episode struct {
 	from, to          civil.Period

@@ -19,6 +19,7 @@ import (
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/platform/pagetoken"
+	"github.com/carepath/carepath/internal/platform/principal"
 	"github.com/carepath/carepath/internal/store"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 	"github.com/carepath/carepath/services/internal/convert"
@@ -238,6 +239,23 @@ func managedOrganisations(ctx context.Context, tx store.Tx) ([]string, error) {
 var errPersonDenied = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied,
 	"you may not manage this person, or there is no such person")
 
+// meID is the id that stands for the caller (AIP-style `people/me`): anyone signed in may
+// read their own record, which is how the console learns whose pages to show.
+const meID = "me"
+
+// me loads the calling person's own record.
+func me(ctx context.Context, tx store.Tx) (domain.Person, error) {
+	caller, ok := principal.From(ctx)
+	if !ok || caller.Kind != principal.KindPerson {
+		return domain.Person{}, errPersonDenied
+	}
+	p, err := tx.GetPerson(ctx, caller.Subject)
+	if err == store.ErrPersonNotFound {
+		return p, errPersonDenied
+	}
+	return p, err
+}
+
 // person loads a person the caller manages, with their organisation.
 func person(ctx context.Context, tx store.Tx, id string) (domain.Person, domain.Organisation, error) {
 	p, err := tx.GetPerson(ctx, id)
@@ -254,9 +272,14 @@ func person(ctx context.Context, tx store.Tx, id string) (domain.Person, domain.
 }
 
 func (s *Server) GetPerson(ctx context.Context, req *pb.GetPersonRequest) (*pb.Person, error) {
+	id := strings.TrimPrefix(req.GetName(), personPrefix)
 	var p domain.Person
 	err := s.store.InRead(ctx, func(tx store.Tx) (err error) {
-		p, _, err = person(ctx, tx, strings.TrimPrefix(req.GetName(), personPrefix))
+		if id == meID {
+			p, err = me(ctx, tx)
+			return err
+		}
+		p, _, err = person(ctx, tx, id)
 		return err
 	})
 	if err != nil {
@@ -321,6 +344,9 @@ func (s *Server) CreatePerson(ctx context.Context, req *pb.CreatePersonRequest) 
 	now := s.now()
 	p := domain.Person{ID: req.GetPersonId(), DisplayName: in.GetDisplayName(), OrganisationID: orgID, Team: in.GetTeam(),
 		Roles: rolesFromProto(in.GetRoles()), Disabled: in.GetDisabled(), CreateTime: now, UpdateTime: now}
+	if p.ID == meID {
+		return nil, errs.Invalid(errs.Violation{Field: "person_id", Description: `"me" stands for the caller in people/me; choose another id`})
+	}
 	hash := requestHash(req, func(m proto.Message) { m.(*pb.CreatePersonRequest).RequestId = "" })
 	var out domain.Person
 	err := s.store.InTx(ctx, func(tx store.Tx) error {

@@ -1,0 +1,7 @@
+package console
+
+// home shows what the person's roles open: the first of their pages, or a page saying
+// they have none.
+func (c *Console) home(cl *call) (view, error) {
+	return view{template: "home", title: "carepath", data: navFor(cl.sess, "")}, nil
+}
