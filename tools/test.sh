@@ -7,6 +7,11 @@
 # initdb it falls back to a server on 127.0.0.1:5432. REQUIRE_TEST_DATABASE=1 makes the
 # PostgreSQL tests fail, never skip, if the database is missing.
 #
+# The browser tests (internal/browsertest, internal/console) need Chromium and axe-core:
+# this script installs Chromium with apt-get when it is missing and it runs as root (else
+# it says what to install), runs `make tools` (axe-core comes from tools/package.json), and
+# sets REQUIRE_BROWSER=1 so those tests fail, never skip, without a browser.
+#
 # Extra arguments go to `go test`, e.g. `tools/test.sh -run Conformance`.
 #
 # `tools/test.sh --clock-matrix` instead runs the time-sensitive packages (reminders,
@@ -89,4 +94,25 @@ if [ "${1:-}" = "--clock-matrix" ]; then
   done
   exit 0
 fi
+
+# The browser tests: Chromium ($CAREPATH_CHROMIUM, else Debian's) and axe-core.
+if [ -n "${CAREPATH_CHROMIUM:-}" ]; then
+  [ -x "$CAREPATH_CHROMIUM" ] || { echo "test.sh: CAREPATH_CHROMIUM=$CAREPATH_CHROMIUM is not an executable" >&2; exit 1; }
+elif [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "test.sh: no Chromium for the browser tests: install it (Debian: sudo apt-get install chromium) or set CAREPATH_CHROMIUM" >&2
+    exit 1
+  fi
+  echo "test.sh: installing Chromium for the browser tests (apt-get install chromium)" >&2
+  apt_log=$(mktemp)
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$apt_log" 2>&1; then
+    cat "$apt_log" >&2
+    echo "test.sh: could not install Chromium" >&2
+    exit 1
+  fi
+  rm -f "$apt_log"
+fi
+make --no-print-directory -s tools # axe-core (and the other npm tools), when missing or stale
+export REQUIRE_BROWSER=1
+
 go test -race -count=1 "$@" ./...

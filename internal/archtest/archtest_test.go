@@ -171,10 +171,10 @@ var rules = []rule{
 		},
 	},
 	{
-		name: "test helpers (and the tests' clock) are not linked into non-test code",
+		name: "test helpers (and the tests' clock and browser) are not linked into non-test code",
 		from: func(p string) bool { return !under(p, "internal/store/storetest", "internal/store/pgtest") },
 		allow: func(imp string, mine bool) bool {
-			return !mine || !under(imp, "internal/store/storetest", "internal/store/pgtest", "internal/testclock")
+			return !mine || !under(imp, "internal/store/storetest", "internal/store/pgtest", "internal/testclock", "internal/browsertest")
 		},
 	},
 }
@@ -209,6 +209,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"cmd/carepath", "internal/store/postgres"},
 		{"internal/app", "internal/store/pgtest"},
 		{"internal/planner", "internal/testclock"},
+		{"internal/app", "internal/browsertest"},
 		{"services/pathways", "services/careepisodes"},
 		{"internal/planner", "internal/store/memory"},
 		{"internal/domain/catalogue", "github.com/jackc/pgx/v5"},
