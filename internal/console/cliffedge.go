@@ -19,6 +19,20 @@ type cliffEdgePage struct {
 	NextPage  string
 	Bars      []bar
 	Ambitions []bar
+	// CheckTitles names the checks the entries list by key, so no code is shown bare.
+	CheckTitles map[string]string
+}
+
+// FailingTitles are an entry's failing checks in words.
+func (p cliffEdgePage) FailingTitles(e *pb.CliffEdgeEntry) []string {
+	out := make([]string, 0, len(e.GetFailingChecks()))
+	for _, k := range e.GetFailingChecks() {
+		if title, ok := p.CheckTitles[k]; ok && title != "" {
+			k = title
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 type cliffEdgeFilter struct {
@@ -116,6 +130,10 @@ func (c *Console) cliffEdge(cl *call) (view, error) {
 		AsOf: formatDate(list.GetAsOf())}
 	if list.GetNextPageToken() != "" {
 		p.NextPage = Prefix + "cliff-edge" + f.Query(f.Check, list.GetNextPageToken())
+	}
+	p.CheckTitles = map[string]string{}
+	for _, c := range summary.GetByCheck() {
+		p.CheckTitles[c.GetKey()] = c.GetTitle()
 	}
 	p.Bars = bars(summary.GetByCheck(), summary.GetTotal(), func(k string) string { return Prefix + "cliff-edge" + f.Query(k, "") })
 	p.Ambitions = bars(summary.GetByAmbition(), summary.GetTotal(), nil)

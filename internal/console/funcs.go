@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"html/template"
+	"net/url"
 	"strings"
 	"time"
 
@@ -21,9 +22,26 @@ var funcs = template.FuncMap{
 	"join":       strings.Join,
 	"inc":        func(i int) int { return i + 1 },
 	"errorFor":   errorFor,
+	"dateCtx": func(name, label, hint string, form url.Values, errs []fieldError) inputCtx {
+		return inputCtx{Name: name, Label: label, Hint: hint, Form: form, Errors: errs}
+	},
+	"textCtx": func(name, label, hint string, form url.Values, errs []fieldError, area bool) inputCtx {
+		return inputCtx{Name: name, Label: label, Hint: hint, Form: form, Errors: errs, Area: area}
+	},
+	"codeWords":    codeWords,
+	"trimEvidence": func(s string) string { return strings.TrimPrefix(s, "EVIDENCE_TYPE_") },
+	"trimAgency":   func(s string) string { return strings.TrimPrefix(s, "AGENCY_TYPE_") },
 	"list":       func(s ...string) []string { return s },
 	"title":      func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
 	"fieldCtx":   func(errs []fieldError, field string) fieldCtx { return fieldCtx{Errors: errs, Field: field} },
+}
+
+// inputCtx is what the date-input and text-field partials need.
+type inputCtx struct {
+	Name, Label, Hint string
+	Form              url.Values
+	Errors            []fieldError
+	Area              bool
 }
 
 // fieldCtx is what the field-error partial needs: the page's errors and the field's id.
