@@ -31,9 +31,9 @@ var funcs = template.FuncMap{
 	"codeWords":    codeWords,
 	"trimEvidence": func(s string) string { return strings.TrimPrefix(s, "EVIDENCE_TYPE_") },
 	"trimAgency":   func(s string) string { return strings.TrimPrefix(s, "AGENCY_TYPE_") },
-	"list":       func(s ...string) []string { return s },
-	"title":      func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
-	"fieldCtx":   func(errs []fieldError, field string) fieldCtx { return fieldCtx{Errors: errs, Field: field} },
+	"list":         func(s ...string) []string { return s },
+	"title":        func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
+	"fieldCtx":     func(errs []fieldError, field string) fieldCtx { return fieldCtx{Errors: errs, Field: field} },
 }
 
 // inputCtx is what the date-input and text-field partials need.

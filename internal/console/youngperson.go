@@ -37,12 +37,12 @@ type areaMilestones struct {
 }
 
 type milestoneRow struct {
-	M        *pb.Milestone
-	ID       string
-	Status   string
-	Tag      string
-	When     string
-	Changed  string
+	M       *pb.Milestone
+	ID      string
+	Status  string
+	Tag     string
+	When    string
+	Changed string
 }
 
 type checkRow struct {
