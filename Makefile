@@ -43,11 +43,13 @@ $(PARTNER_CLIENTS): examples/partner-clients/package.json examples/partner-clien
 	touch $(PARTNER_CLIENTS)
 
 # tools/openapi.mjs names path parameters for their resource and converts the Swagger 2.0
-# document that buf writes to OpenAPI 3.1.
+# document that buf writes to OpenAPI 3.1; tools/vendor-govuk.mjs copies GOV.UK Frontend (pinned
+# in tools/package.json) into the console's static files.
 generate: $(BUF)
 	rm -rf proto/gen/go
 	$(BUF) generate
 	node tools/openapi.mjs proto/gen/openapi
+	node tools/vendor-govuk.mjs
 
 # Redocly's recommended rules on both OpenAPI documents (redocly.yaml); any error fails.
 lint-openapi: $(BUF)
