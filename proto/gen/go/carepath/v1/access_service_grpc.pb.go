@@ -45,7 +45,7 @@ type AccessServiceClient interface {
 	CreateOrganisation(ctx context.Context, in *CreateOrganisationRequest, opts ...grpc.CallOption) (*Organisation, error)
 	// Updates an organisation's name or certificate subjects.
 	UpdateOrganisation(ctx context.Context, in *UpdateOrganisationRequest, opts ...grpc.CallOption) (*Organisation, error)
-	// Gets a person.
+	// Gets a person; `people/me` is the caller, whoever they are.
 	GetPerson(ctx context.Context, in *GetPersonRequest, opts ...grpc.CallOption) (*Person, error)
 	// Lists the people the administrator manages.
 	ListPeople(ctx context.Context, in *ListPeopleRequest, opts ...grpc.CallOption) (*ListPeopleResponse, error)
@@ -159,7 +159,7 @@ type AccessServiceServer interface {
 	CreateOrganisation(context.Context, *CreateOrganisationRequest) (*Organisation, error)
 	// Updates an organisation's name or certificate subjects.
 	UpdateOrganisation(context.Context, *UpdateOrganisationRequest) (*Organisation, error)
-	// Gets a person.
+	// Gets a person; `people/me` is the caller, whoever they are.
 	GetPerson(context.Context, *GetPersonRequest) (*Person, error)
 	// Lists the people the administrator manages.
 	ListPeople(context.Context, *ListPeopleRequest) (*ListPeopleResponse, error)
