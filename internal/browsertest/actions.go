@@ -148,7 +148,18 @@ func jsString(s string) string {
 // longer) to path, creating its directory.
 func Screenshot(t testing.TB, ctx context.Context, path string) {
 	t.Helper()
-	png := run(t, ctx, "take a screenshot", chromedp.FullScreenshot(100))
+	writePNG(t, path, run(t, ctx, "take a screenshot", chromedp.FullScreenshot(100)))
+}
+
+// ScreenshotOf writes a PNG of the first element that matches the CSS selector, for a
+// picture of part of a long page.
+func ScreenshotOf(t testing.TB, ctx context.Context, selector, path string) {
+	t.Helper()
+	writePNG(t, path, run(t, ctx, "take a screenshot of "+selector, chromedp.Screenshot(chromedp.CSS(selector))))
+}
+
+func writePNG(t testing.TB, path string, png []byte) {
+	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatalf("browsertest: screenshot: %v", err)
 	}

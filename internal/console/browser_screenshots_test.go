@@ -27,7 +27,7 @@ func TestConsoleScreenshots(t *testing.T) {
 	adviser := s.signIn(t, "sam-okoro")
 	bt.Navigate(t, adviser, s.base+"/app/young-people/"+amani)
 	bt.WaitVisible(t, adviser, "#timeline svg")
-	bt.Screenshot(t, adviser, filepath.Join(dir, "young-person.png"))
+	bt.ScreenshotOf(t, adviser, "#overview", filepath.Join(dir, "young-person.png"))
 
 	for _, name := range []string{"cliff-edge.png", "young-person.png"} {
 		fi, err := os.Stat(filepath.Join(dir, name))

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"html/template"
 	"slices"
 	"time"
@@ -31,9 +32,12 @@ type youngPersonPage struct {
 	Done       string
 }
 
+// areaMilestones are one plan area's milestones, open on the page when one is overdue.
 type areaMilestones struct {
 	Area       string
 	Milestones []milestoneRow
+	Open       bool
+	Summary    string // "2 overdue, 5 achieved, 12 in all"
 }
 
 type milestoneRow struct {
@@ -151,7 +155,7 @@ func groupMilestones(youngPerson string, ms []*pb.Milestone) ([]areaMilestones, 
 	var areas []areaMilestones
 	for _, a := range append(slices.Clone(areaOrder), pb.MilestoneDefinition_AREA_UNSPECIFIED) {
 		if len(byArea[a]) > 0 {
-			areas = append(areas, areaMilestones{Area: areaWord(a), Milestones: byArea[a]})
+			areas = append(areas, summarise(areaWord(a), byArea[a]))
 		}
 	}
 	slices.SortStableFunc(rows, func(a, b milestoneRow) int {
@@ -165,6 +169,23 @@ func groupMilestones(youngPerson string, ms []*pb.Milestone) ([]areaMilestones, 
 		recent = append(recent, r)
 	}
 	return areas, recent
+}
+
+func summarise(area string, rows []milestoneRow) areaMilestones {
+	overdue, achieved := 0, 0
+	for _, r := range rows {
+		switch {
+		case r.M.GetOverdue():
+			overdue++
+		case r.M.GetState() == pb.Milestone_ACHIEVED:
+			achieved++
+		}
+	}
+	summary := fmt.Sprintf("%d achieved of %d", achieved, len(rows))
+	if overdue > 0 {
+		summary = fmt.Sprintf("%d overdue, %s", overdue, summary)
+	}
+	return areaMilestones{Area: area, Milestones: rows, Open: overdue > 0, Summary: summary}
 }
 
 func row(m *pb.Milestone) milestoneRow {
