@@ -30,6 +30,10 @@ var (
 		"delivery plan not found")
 	ErrPlanActionNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
 		"delivery plan action not found")
+	ErrGoalNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"goal not found")
+	ErrLocalOfferEntryNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"local offer entry not found")
 	ErrExists = errs.New(errs.AlreadyExists, errs.ReasonResourceExists,
 		"a resource with this id already exists")
 	ErrRevisionMismatch = errs.New(errs.Aborted, errs.ReasonEtagMismatch,

@@ -55,6 +55,7 @@ type Tx interface {
 	Webhooks
 	Measures
 	DeliveryPlans
+	Voice
 }
 
 // YoungPeople stores young people.
@@ -724,6 +725,60 @@ type PlanActionQuery struct {
 	CouncilID string
 	// PlanID, if set, limits the query to one plan.
 	PlanID  string
+	AfterID string
+	Limit   int
+}
+
+// Voice stores the young person's own voice in their pathway: their views of each plan
+// area, their goals, their answers to the self-assessment checklists, the requests they
+// make for a personal adviser's help after 21, and the councils' local offers.
+type Voice interface {
+	// ListViews returns the young person's views, in area order.
+	ListViews(ctx context.Context, youngPersonID string) ([]domain.View, error)
+	// PutView stores the view of its area, replacing any (AIP-134 allow_missing): with
+	// ifRevision as for young people, where a missing view has revision 0. The stored view
+	// has its revision incremented (1 when new). ErrYoungPersonNotFound if the young person
+	// does not exist.
+	PutView(ctx context.Context, v domain.View, ifRevision int64) (domain.View, error)
+
+	// CreateGoal stores a new goal (ID set by the caller) with Revision 1.
+	CreateGoal(ctx context.Context, g domain.Goal) (domain.Goal, error)
+	GetGoal(ctx context.Context, youngPersonID, id string) (domain.Goal, error)
+	// ListGoals returns up to limit of the young person's goals with ids after afterID, in
+	// id (so creation) order.
+	ListGoals(ctx context.Context, youngPersonID, afterID string, limit int) ([]domain.Goal, error)
+	// UpdateGoal replaces a goal's title, area, target date, done, author and update time,
+	// guarded by ifRevision.
+	UpdateGoal(ctx context.Context, g domain.Goal, ifRevision int64) (domain.Goal, error)
+	DeleteGoal(ctx context.Context, youngPersonID, id string, ifRevision int64) error
+
+	// ListSkillAnswers returns the young person's answers, in key order.
+	ListSkillAnswers(ctx context.Context, youngPersonID string) ([]domain.SkillAnswer, error)
+	// PutSkillAnswers stores the answers, each replacing any of its young person and key.
+	PutSkillAnswers(ctx context.Context, answers []domain.SkillAnswer) error
+
+	// AddAdviserSupportRequest stores a request (ID set by the caller).
+	AddAdviserSupportRequest(ctx context.Context, r domain.AdviserSupportRequest) (domain.AdviserSupportRequest, error)
+	// ListAdviserSupportRequests returns the young person's requests, oldest first.
+	ListAdviserSupportRequests(ctx context.Context, youngPersonID string) ([]domain.AdviserSupportRequest, error)
+
+	// CreateLocalOfferEntry stores a new entry (ID set by the caller) with Revision 1;
+	// ErrOrganisationNotFound if the council does not exist.
+	CreateLocalOfferEntry(ctx context.Context, e domain.LocalOfferEntry) (domain.LocalOfferEntry, error)
+	GetLocalOfferEntry(ctx context.Context, councilID, id string) (domain.LocalOfferEntry, error)
+	// ListLocalOfferEntries returns up to q.Limit entries matching q after q.AfterID, in
+	// id order.
+	ListLocalOfferEntries(ctx context.Context, q LocalOfferQuery) ([]domain.LocalOfferEntry, error)
+	// UpdateLocalOfferEntry replaces an entry, guarded by ifRevision.
+	UpdateLocalOfferEntry(ctx context.Context, e domain.LocalOfferEntry, ifRevision int64) (domain.LocalOfferEntry, error)
+	DeleteLocalOfferEntry(ctx context.Context, councilID, id string, ifRevision int64) error
+}
+
+// LocalOfferQuery selects a council's local offer entries.
+type LocalOfferQuery struct {
+	CouncilID string
+	// Age, if not zero, keeps the entries for that age.
+	Age     int
 	AfterID string
 	Limit   int
 }

@@ -36,6 +36,11 @@ const (
 	tablePlans       = "delivery_plans"
 	tableActions     = "plan_actions"
 	tableActionLog   = "plan_action_changes"
+	tableViews       = "views"
+	tableGoals       = "goals"
+	tableAnswers     = "skill_answers"
+	tableSupport     = "adviser_support_requests"
+	tableLocalOffer  = "local_offer_entries"
 )
 
 var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
@@ -125,6 +130,34 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 	tableActionLog: {Name: tableActionLog, Indexes: map[string]*memdb.IndexSchema{
 		"id":     {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
 		"action": {Name: "action", Indexer: &memdb.StringFieldIndex{Field: "ActionID"}},
+	}},
+	tableViews: {Name: tableViews, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+			&memdb.StringFieldIndex{Field: "YoungPersonID"},
+			&memdb.StringFieldIndex{Field: "Area"},
+		}}},
+		"young_person": {Name: "young_person", Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+	}},
+	tableGoals: {Name: tableGoals, Indexes: map[string]*memdb.IndexSchema{
+		"id":           {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"young_person": {Name: "young_person", Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+	}},
+	tableAnswers: {Name: tableAnswers, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+			&memdb.StringFieldIndex{Field: "YoungPersonID"},
+			&memdb.StringFieldIndex{Field: "Key"},
+		}}},
+		"young_person": {Name: "young_person", Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+	}},
+	tableSupport: {Name: tableSupport, Indexes: map[string]*memdb.IndexSchema{
+		"id":           {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		"young_person": {Name: "young_person", Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
+	}},
+	tableLocalOffer: {Name: tableLocalOffer, Indexes: map[string]*memdb.IndexSchema{
+		"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+			&memdb.StringFieldIndex{Field: "CouncilID"},
+			&memdb.StringFieldIndex{Field: "ID"},
+		}}},
 	}},
 	tableRequests: {Name: tableRequests, Indexes: map[string]*memdb.IndexSchema{
 		"id": {Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
