@@ -24,6 +24,10 @@ const (
 	Auditor = string(domain.Auditor)
 	// PartnerAdmin manages a partner organisation's own people, certificates and endpoints.
 	PartnerAdmin = string(domain.PartnerAdministrator)
+	// YoungPersonRole is a young person signed in to their own record: access.YoungPerson
+	// and Scope let them see only themself.
+	// TODO(lead): reconcile with the YOUNG_PERSON role of branch wp-yprole.
+	YoungPersonRole = "YOUNG_PERSON"
 )
 
 // Policy is who may call a method.
@@ -42,6 +46,9 @@ var (
 	anyone     = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor, PartnerAdmin}}
 	partners   = Policy{Roles: []string{Partner}}
 	recipients = Policy{Roles: []string{PA, Manager, Partner}}
+	// voice is the young person's own voice in their pathway: their advisers and managers,
+	// and the young person themself (access.YoungPerson decides whom each may see).
+	voice = Policy{Roles: []string{PA, Manager, YoungPersonRole}}
 	// boardMembers may sit on a council's partnership board: which board is the service's.
 	boardMembers = Policy{Roles: []string{Manager, Admin, Partner, PartnerAdmin}}
 )
@@ -134,6 +141,23 @@ var Policies = map[string]Policy{
 	"/carepath.v1.DeliveryPlanService/UpdatePlanAction":      boardMembers,
 	"/carepath.v1.DeliveryPlanService/AddPlanActionProgress": boardMembers,
 	"/carepath.v1.DeliveryPlanService/ListPlanActionChanges": boardMembers,
+
+	// The young person's voice: views, goals, checklists and asking for help after 21. The
+	// local offer is published by the council's administrators and read by its staff and
+	// young people; the service decides which council.
+	"/carepath.v1.VoiceService/ListViews":             voice,
+	"/carepath.v1.VoiceService/UpdateView":            voice,
+	"/carepath.v1.VoiceService/CreateGoal":            voice,
+	"/carepath.v1.VoiceService/ListGoals":             voice,
+	"/carepath.v1.VoiceService/UpdateGoal":            voice,
+	"/carepath.v1.VoiceService/DeleteGoal":            voice,
+	"/carepath.v1.VoiceService/ListSkillChecklists":   voice,
+	"/carepath.v1.VoiceService/UpdateSkillChecklist":  voice,
+	"/carepath.v1.VoiceService/RequestAdviserSupport": voice,
+	"/carepath.v1.VoiceService/CreateLocalOfferEntry": admin,
+	"/carepath.v1.VoiceService/UpdateLocalOfferEntry": admin,
+	"/carepath.v1.VoiceService/DeleteLocalOfferEntry": admin,
+	"/carepath.v1.VoiceService/ListLocalOfferEntries": {Roles: []string{PA, Manager, Admin, YoungPersonRole}},
 
 	"/carepath.v1.AuditService/ListAuditRecords": {Roles: []string{Auditor}},
 	"/carepath.v1.AuditService/GetAuditStatus":   {Roles: []string{Auditor}},

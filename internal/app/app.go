@@ -62,6 +62,7 @@ import (
 	readinessservice "github.com/carepath/carepath/services/readiness"
 	"github.com/carepath/carepath/services/reminders"
 	"github.com/carepath/carepath/services/sharing"
+	"github.com/carepath/carepath/services/voice"
 	"github.com/carepath/carepath/services/youngpeople"
 )
 
@@ -319,6 +320,8 @@ func (a *App) apis() []service {
 			pb.RegisterDeliveryPlanServiceServer(s, deliveryplans.New(a.calls, a.planner, now))
 		},
 			pb.RegisterDeliveryPlanServiceHandler},
+		{func(s *grpc.Server) { pb.RegisterVoiceServiceServer(s, voice.New(a.calls, a.planner, now)) },
+			pb.RegisterVoiceServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterAuditServiceServer(s, auditlog.New(a.calls, now)) },
 			pb.RegisterAuditServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterReminderServiceServer(s, reminders.New(a.calls, now, a.webhooks())) },

@@ -60,6 +60,9 @@ const (
 	// ReasonPartnerHasNoAdmin: a second council may not share with a partner another
 	// council manages until the partner has an administrator of its own.
 	ReasonPartnerHasNoAdmin = "PARTNER_HAS_NO_ADMINISTRATOR"
+	// ReasonNotEntitledToAdviser: a personal adviser on request is for former relevant
+	// young people aged 21 to 24.
+	ReasonNotEntitledToAdviser = "NOT_ENTITLED_TO_ADVISER_ON_REQUEST"
 )
 
 // Violation is one invalid field of a request. Field is a path in the request message

@@ -351,3 +351,27 @@ func (p *Planner) RefreshReminders(ctx context.Context, s store.Store, batch, wo
 
 // newID is a time-ordered id, so that reminders and deliveries list in creation order.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// RaiseRequest raises, within tx, a reminder of a young person's own request (such as
+// reminder.RuleAdviserSupport) on today, to whoever the existing routing says hears what
+// their personal adviser must (reminder.RequestRecipients: the adviser while they still
+// work for the council, else the team's managers or the council), with a webhook delivery
+// to each recipient organisation's enabled endpoints. It returns the recipients.
+func (p *Planner) RaiseRequest(ctx context.Context, tx store.Tx, yp domain.YoungPerson, rule, title string) ([]domain.Recipient, error) {
+	r := reminders{tx: tx, now: p.now(), raised: p.raised, councils: map[string]Council{}, people: map[string]domain.Person{},
+		endpoints: map[string][]domain.WebhookEndpoint{}, managers: map[string][]string{}}
+	in := reminder.Input{YoungPerson: yp}
+	if yp.PersonalAdviserID != "" {
+		adviser, err := r.person(ctx, yp.PersonalAdviserID)
+		if err != nil {
+			return nil, err
+		}
+		in.AdviserGone = adviser.ID == "" || adviser.Disabled || adviser.OrganisationID != yp.CouncilID
+		if in.Managers, err = r.teamManagers(ctx, yp.PersonalAdviserID); err != nil {
+			return nil, err
+		}
+	}
+	to := reminder.RequestRecipients(in)
+	err := r.raise(ctx, yp, []reminder.Due{{Rule: rule, Title: title, DueOn: civil.Today(r.now), Recipients: to}})
+	return to, err
+}

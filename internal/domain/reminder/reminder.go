@@ -23,7 +23,22 @@ const CatchUpDays = 30
 const (
 	RuleDue     = "milestone.due"
 	RuleOverdue = "milestone.overdue"
+	// RuleAdviserSupport is a young person's request, from 21, for a personal adviser's
+	// help (Children Act 1989 s23CZB). The request raises it, not the schedule, so working
+	// out the schedule keeps it open until someone acknowledges it or support ends.
+	RuleAdviserSupport = "request.adviser_support"
 )
+
+// RequestRecipients is who hears a young person's own request: whoever hears what their
+// personal adviser must (the adviser; the council while no one is allocated; the team's
+// managers once the adviser has gone), and the council where that is no one, so that a
+// request is never dropped.
+func RequestRecipients(in Input) []domain.Recipient {
+	if to := in.adviser(); len(to) > 0 {
+		return to
+	}
+	return []domain.Recipient{domain.OrganisationRecipient(in.YoungPerson.CouncilID)}
+}
 
 // LeadRule is the rule of the reminder days before a milestone is due.
 func LeadRule(days int) string { return fmt.Sprintf("milestone.lead.%dd", days) }
@@ -229,8 +244,12 @@ func PlanOn(in Input, day civil.Date) Plan {
 }
 
 // Applies reports whether a stored reminder is still one the rules raise: the milestone is
-// still open, due that day, owned by the recipient, and support has not ended.
+// still open, due that day, owned by the recipient, and support has not ended. A young
+// person's request applies until support ends.
 func (p Plan) Applies(r domain.Reminder) bool {
+	if r.Rule == RuleAdviserSupport {
+		return !p.ended
+	}
 	return !p.ended && p.raised[raisedKey{r.Rule, r.MilestoneID, r.DueOn, r.Recipient}]
 }
 

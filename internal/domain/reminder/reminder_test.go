@@ -234,3 +234,31 @@ func TestRoutingGaps(t *testing.T) {
 		t.Errorf("RoutingGaps = %+v, want %+v", got, want)
 	}
 }
+
+func TestRequestsGoToTheAdviserElseTheCouncil(t *testing.T) {
+	yp := domain.YoungPerson{ID: "yp", CouncilID: "notts", PersonalAdviserID: "pa", DateOfBirth: civil.New(2004, 1, 10)}
+	cases := []struct {
+		name string
+		in   Input
+		want []domain.Recipient
+	}{
+		{"the adviser", Input{YoungPerson: yp, Managers: []string{"tm"}}, []domain.Recipient{"people/pa"}},
+		{"the team's managers once the adviser has gone", Input{YoungPerson: yp, Managers: []string{"tm"}, AdviserGone: true},
+			[]domain.Recipient{"people/tm"}},
+		{"the council when no one else may", Input{YoungPerson: yp, AdviserGone: true}, []domain.Recipient{"organisations/notts"}},
+	}
+	for _, c := range cases {
+		if got := RequestRecipients(c.in); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	// Working out the schedule keeps a request open until support ends.
+	in := Input{YoungPerson: yp}
+	req := domain.Reminder{Rule: RuleAdviserSupport, DueOn: civil.New(2026, 1, 5), Recipient: "people/pa"}
+	if !PlanOn(in, civil.New(2026, 3, 1)).Applies(req) {
+		t.Error("a request was cancelled before support ended")
+	}
+	if PlanOn(in, civil.New(2029, 1, 11)).Applies(req) {
+		t.Error("a request outlived support")
+	}
+}

@@ -72,7 +72,7 @@ func ParseEtag(s string) (int64, error) {
 // uuidCollections hold resources whose ids are UUIDs the server assigned.
 var uuidCollections = map[string]bool{"youngPeople": true, "careEpisodes": true, "milestones": true,
 	"shares": true, "sharingAgreements": true, "sharedYoungPeople": true, "reminders": true, "webhookEndpoints": true,
-	"actions": true}
+	"actions": true, "goals": true, "localOfferEntries": true}
 
 // IsUUID reports whether s is a UUID in the canonical form the server assigns (lower case,
 // hyphenated): any other id cannot name a resource, and is refused as bad input before it

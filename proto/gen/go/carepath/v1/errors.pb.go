@@ -86,6 +86,10 @@ const (
 	// FAILED_PRECONDITION: the partner is managed by another council and has no administrator
 	// of its own, so no second council may share with it until it has one.
 	ErrorReason_ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR ErrorReason = 74
+	// FAILED_PRECONDITION: a personal adviser's help on request is for former relevant young
+	// people aged 21 to 24 (Children Act 1989 s23CZB); ErrorInfo metadata `category` gives
+	// the young person's care-leaver category today.
+	ErrorReason_ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST ErrorReason = 75
 )
 
 // Enum value maps for ErrorReason.
@@ -116,33 +120,35 @@ var (
 		72: "ERROR_REASON_RESOURCE_EXISTS",
 		73: "ERROR_REASON_NO_SHARING_AGREEMENT",
 		74: "ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR",
+		75: "ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":                  0,
-		"ERROR_REASON_REQUEST_INVALID":              1,
-		"ERROR_REASON_REQUEST_MALFORMED":            2,
-		"ERROR_REASON_REQUEST_TOO_LARGE":            3,
-		"ERROR_REASON_PAGE_TOKEN_INVALID":           4,
-		"ERROR_REASON_FILTER_INVALID":               5,
-		"ERROR_REASON_REQUEST_ID_REUSED":            7,
-		"ERROR_REASON_RESOURCE_NOT_FOUND":           20,
-		"ERROR_REASON_ROUTE_NOT_FOUND":              21,
-		"ERROR_REASON_CASE_REFERENCE_IN_USE":        30,
-		"ERROR_REASON_EPISODES_OVERLAP":             31,
-		"ERROR_REASON_INVALID_TRANSITION":           32,
-		"ERROR_REASON_ETAG_MISMATCH":                40,
-		"ERROR_REASON_CONCURRENT_MODIFICATION":      41,
-		"ERROR_REASON_STORE_UNAVAILABLE":            50,
-		"ERROR_REASON_DEADLINE_EXCEEDED":            51,
-		"ERROR_REASON_CANCELLED":                    52,
-		"ERROR_REASON_RESOURCE_EXHAUSTED":           53,
-		"ERROR_REASON_METHOD_NOT_SUPPORTED":         54,
-		"ERROR_REASON_INTERNAL":                     60,
-		"ERROR_REASON_UNAUTHENTICATED":              70,
-		"ERROR_REASON_ACCESS_DENIED":                71,
-		"ERROR_REASON_RESOURCE_EXISTS":              72,
-		"ERROR_REASON_NO_SHARING_AGREEMENT":         73,
-		"ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR": 74,
+		"ERROR_REASON_UNSPECIFIED":                        0,
+		"ERROR_REASON_REQUEST_INVALID":                    1,
+		"ERROR_REASON_REQUEST_MALFORMED":                  2,
+		"ERROR_REASON_REQUEST_TOO_LARGE":                  3,
+		"ERROR_REASON_PAGE_TOKEN_INVALID":                 4,
+		"ERROR_REASON_FILTER_INVALID":                     5,
+		"ERROR_REASON_REQUEST_ID_REUSED":                  7,
+		"ERROR_REASON_RESOURCE_NOT_FOUND":                 20,
+		"ERROR_REASON_ROUTE_NOT_FOUND":                    21,
+		"ERROR_REASON_CASE_REFERENCE_IN_USE":              30,
+		"ERROR_REASON_EPISODES_OVERLAP":                   31,
+		"ERROR_REASON_INVALID_TRANSITION":                 32,
+		"ERROR_REASON_ETAG_MISMATCH":                      40,
+		"ERROR_REASON_CONCURRENT_MODIFICATION":            41,
+		"ERROR_REASON_STORE_UNAVAILABLE":                  50,
+		"ERROR_REASON_DEADLINE_EXCEEDED":                  51,
+		"ERROR_REASON_CANCELLED":                          52,
+		"ERROR_REASON_RESOURCE_EXHAUSTED":                 53,
+		"ERROR_REASON_METHOD_NOT_SUPPORTED":               54,
+		"ERROR_REASON_INTERNAL":                           60,
+		"ERROR_REASON_UNAUTHENTICATED":                    70,
+		"ERROR_REASON_ACCESS_DENIED":                      71,
+		"ERROR_REASON_RESOURCE_EXISTS":                    72,
+		"ERROR_REASON_NO_SHARING_AGREEMENT":               73,
+		"ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR":       74,
+		"ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST": 75,
 	}
 )
 
@@ -308,7 +314,7 @@ const file_carepath_v1_errors_proto_rawDesc = "" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12(\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x10.google.rpc.CodeR\x06status\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x04 \x03(\v2\x14.google.protobuf.AnyR\adetails*\x85\a\n" +
+	"\adetails\x18\x04 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xba\a\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_REQUEST_INVALID\x10\x01\x12\"\n" +
@@ -334,7 +340,8 @@ const file_carepath_v1_errors_proto_rawDesc = "" +
 	"\x1aERROR_REASON_ACCESS_DENIED\x10G\x12 \n" +
 	"\x1cERROR_REASON_RESOURCE_EXISTS\x10H\x12%\n" +
 	"!ERROR_REASON_NO_SHARING_AGREEMENT\x10I\x12-\n" +
-	")ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR\x10JB\xad\x01\n" +
+	")ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR\x10J\x123\n" +
+	"/ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST\x10KB\xad\x01\n" +
 	"\x0fcom.carepath.v1B\vErrorsProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (
