@@ -131,6 +131,9 @@ func Load(ctx context.Context, s store.Store, p *planner.Planner, today civil.Da
 		if err := LoadAccess(ctx, tx, today, now); err != nil {
 			return err
 		}
+		if err := loadLocalOffer(ctx, tx, now); err != nil {
+			return err
+		}
 		switch _, err := tx.GetYoungPerson(ctx, ID(people[0].key)); {
 		case err == nil:
 			return nil // loaded before, in one transaction with the rest

@@ -69,3 +69,15 @@ func TestLoadTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestLocalOfferIsWellFormed(t *testing.T) {
+	if len(localOffer) < 5 || len(localOffer) > 8 {
+		t.Fatalf("%d entries, want 5 to 8", len(localOffer))
+	}
+	for _, e := range localOffer {
+		if e.Title == "" || len(e.Title) > 200 || e.Body == "" || len(e.Body) > 4000 || e.Area == "" ||
+			e.FromAge < 13 || e.ToAge > 25 || e.FromAge > e.ToAge {
+			t.Errorf("bad entry %+v", e)
+		}
+	}
+}
