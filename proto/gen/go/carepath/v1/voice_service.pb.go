@@ -484,7 +484,8 @@ type LocalOfferEntry struct {
 	Body string `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
 	// The area of a pathway plan it belongs to.
 	Area MilestoneDefinition_Area `protobuf:"varint,4,opt,name=area,proto3,enum=carepath.v1.MilestoneDefinition_Area" json:"area,omitempty"`
-	// The ages it is for, inclusive, from 13 to 25.
+	// The ages it is for, inclusive, from 13 to 25 (unset only in an update that leaves
+	// them as they are).
 	FromAge int32 `protobuf:"varint,5,opt,name=from_age,json=fromAge,proto3" json:"from_age,omitempty"`
 	ToAge   int32 `protobuf:"varint,6,opt,name=to_age,json=toAge,proto3" json:"to_age,omitempty"`
 	// Where to read more: an https URL.
@@ -1659,14 +1660,14 @@ const file_carepath_v1_voice_service_proto_rawDesc = "" +
 	"\x0econfirms_facts\x18\x06 \x03(\tB\x03\xe0A\x03R\rconfirmsFacts\x12\x1e\n" +
 	"\x04etag\x18\a \x01(\tB\n" +
 	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag:\x7f\xeaA|\n" +
-	"\x1bcarepath.api/SkillChecklist\x12<youngPeople/{young_person}/skillChecklists/{skill_checklist}*\x0fskillChecklists2\x0eskillChecklist\"\xb1\x04\n" +
+	"\x1bcarepath.api/SkillChecklist\x12<youngPeople/{young_person}/skillChecklists/{skill_checklist}*\x0fskillChecklists2\x0eskillChecklist\"\xb7\x04\n" +
 	"\x0fLocalOfferEntry\x12\x1f\n" +
 	"\x04name\x18\x01 \x01(\tB\v\xe0A\b\xbaH\x05r\x03\x18\xc8\x01R\x04name\x12!\n" +
 	"\x05title\x18\x02 \x01(\tB\v\xe0A\x02\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12\x1f\n" +
 	"\x04body\x18\x03 \x01(\tB\v\xe0A\x02\xbaH\x05r\x03\x18\xa0\x1fR\x04body\x12F\n" +
-	"\x04area\x18\x04 \x01(\x0e2%.carepath.v1.MilestoneDefinition.AreaB\v\xe0A\x02\xbaH\x05\x82\x01\x02\x10\x01R\x04area\x12'\n" +
-	"\bfrom_age\x18\x05 \x01(\x05B\f\xe0A\x02\xbaH\x06\x1a\x04\x18\x19(\rR\afromAge\x12#\n" +
-	"\x06to_age\x18\x06 \x01(\x05B\f\xe0A\x02\xbaH\x06\x1a\x04\x18\x19(\rR\x05toAge\x124\n" +
+	"\x04area\x18\x04 \x01(\x0e2%.carepath.v1.MilestoneDefinition.AreaB\v\xe0A\x02\xbaH\x05\x82\x01\x02\x10\x01R\x04area\x12*\n" +
+	"\bfrom_age\x18\x05 \x01(\x05B\x0f\xe0A\x02\xbaH\t\xd8\x01\x01\x1a\x04\x18\x19(\rR\afromAge\x12&\n" +
+	"\x06to_age\x18\x06 \x01(\x05B\x0f\xe0A\x02\xbaH\t\xd8\x01\x01\x1a\x04\x18\x19(\rR\x05toAge\x124\n" +
 	"\x04link\x18\a \x01(\tB \xe0A\x01\xbaH\x1a\xd8\x01\x01r\x15\x18\xf4\x032\x10^https://[^\\s]+$R\x04link\x12@\n" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x1e\n" +
