@@ -39,6 +39,7 @@ var notAboutYoungPeople = map[string]string{
 	"/carepath.v1.DeliveryPlanService/GetPlanAction":         "the board's plan, naming no young person",
 	"/carepath.v1.DeliveryPlanService/ListPlanActions":       "the board's plan, naming no young person",
 	"/carepath.v1.DeliveryPlanService/ListPlanActionChanges": "the board's plan, naming no young person",
+	"/carepath.v1.VoiceService/ListLocalOfferEntries":        "what a council publishes to all its care leavers",
 }
 
 // TestEveryReadOfYoungPeoplesDataIsAudited walks every read the API serves (each GET route,
