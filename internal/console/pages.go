@@ -7,6 +7,10 @@ func (c *Console) extraPages() []route {
 		{"GET " + Prefix + "young-people/{id}/milestones/{milestone}", c.page(c.milestone)},
 		{"POST " + Prefix + "young-people/{id}/milestones/{milestone}/{action}", c.form(c.milestoneAction)},
 		{"GET " + Prefix + "young-people/{id}/facts/{fact}", c.page(c.fact)},
+		{"GET " + Prefix + "me", c.page(c.mine)},
+		{"GET " + Prefix + "me/sharing", c.page(c.mySharing)},
+		{"POST " + Prefix + "me/sharing/{share}/stop", c.form(c.stopSharing)},
+		{"POST " + Prefix + "me/sharing/{share}/share", c.form(c.shareAgain)},
 		{"POST " + Prefix + "young-people/{id}/facts/{fact}", c.form(c.recordFact)},
 	}
 }

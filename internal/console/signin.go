@@ -68,6 +68,7 @@ func (c *Console) startSession(w http.ResponseWriter, r *http.Request, s session
 	}
 	s.DisplayName = me.GetDisplayName()
 	s.Organisation = strings.TrimPrefix(me.GetOrganisation(), "organisations/")
+	s.YoungPerson = strings.TrimPrefix(me.GetYoungPerson(), "youngPeople/")
 	for _, role := range me.GetRoles() {
 		s.Roles = append(s.Roles, role.String())
 	}
