@@ -412,6 +412,10 @@ func TestOIDCConfigValidate(t *testing.T) {
 			c.OIDCRedirectURL = "https://carepath.example/app/sign-in/callback/x"
 		}, "--oidc-redirect-url"},
 		{"no redirect", func(c *app.Config) { c.OIDCRedirectURL = "" }, "--oidc-redirect-url"},
+		{"plain http off this machine", func(c *app.Config) {
+			c.OIDCRedirectURL = "http://carepath.example/app/sign-in/callback"
+		}, "--oidc-redirect-url"},
+		{"session key not 32 bytes", func(c *app.Config) { c.ConsoleSessionKey = "abcd" }, "--console-session-key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := valid()
