@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carepath/carepath/internal/demo"
 	"github.com/carepath/carepath/internal/store/pgtest"
 	"github.com/carepath/carepath/internal/testclock"
 )
@@ -239,6 +240,17 @@ func TestSetupDemo(t *testing.T) {
 	var list struct{ YoungPeople []json.RawMessage }
 	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.YoungPeople) != 4 {
 		t.Fatalf("Sam Okoro's caseload after setup --demo: HTTP %d %s", code, body)
+	}
+	// Chloe's own account sees her record, and nobody else's.
+	token, err = exec.Command(bin, "dev-token", "young-person-adult").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, "http://"+addr+"/v1/youngPeople/"+demo.ID("05"), strings.TrimSpace(string(token))); code != 200 {
+		t.Fatalf("Chloe's own record after setup --demo: HTTP %d %s", code, body)
+	}
+	if code, _ := get(t, "http://"+addr+"/v1/youngPeople/"+demo.ID("04"), strings.TrimSpace(string(token))); code != 403 {
+		t.Fatalf("Amani's record as Chloe: HTTP %d, want 403", code)
 	}
 }
 

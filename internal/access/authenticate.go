@@ -190,7 +190,7 @@ func (a *Authenticator) person(ctx context.Context, id, address string) (princip
 		if err != nil {
 			return err
 		}
-		p.Organisation, p.OrganisationType, p.Team = org.ID, string(org.Type), person.Team
+		p.Organisation, p.OrganisationType, p.Team, p.YoungPerson = org.ID, string(org.Type), person.Team, person.YoungPersonID
 		for _, r := range person.Roles {
 			p.Roles = append(p.Roles, string(r))
 		}

@@ -33,11 +33,15 @@ func Caller(ctx context.Context) principal.Principal {
 
 // Scope returns the young people a member of staff may see: a personal adviser their
 // caseload; a team manager their team's caseloads and the council's unallocated young
-// people. Other callers see no one through it.
+// people. A young person sees themself alone. Other callers see no one through it.
 func Scope(ctx context.Context) *store.Scope {
 	p := Caller(ctx)
 	if p.OrganisationType != string(domain.Council) {
 		return &store.Scope{} // every young person has a council, so this matches no one
+	}
+	if p.Has(YoungPersonRole) {
+		// Whatever else the account might hold (RolesProblem lets it hold nothing else).
+		return store.SelfScope(p.Organisation, p.YoungPerson)
 	}
 	roles := make([]domain.Role, len(p.Roles))
 	for i, r := range p.Roles {
@@ -67,10 +71,13 @@ func checked(ctx context.Context, id string, load func() (domain.YoungPerson, er
 // DirectCare is the purpose of access the audit trail records for the council's staff;
 // partners' is the purpose of their share; AuditPurpose is auditors' reading of the trail;
 // Reporting an administrator's counts for the partnership board.
+// Self is a young person's reading (or consenting) about themself: whatever purpose a
+// service names, a young person's access is recorded as Self (see AuditSummary).
 const (
 	DirectCare   = "DIRECT_CARE"
 	AuditPurpose = "AUDIT"
 	Reporting    = "REPORTING"
+	Self         = "SELF"
 )
 
 // Audit records, in tx, that the caller read or wrote the personal data of the young
@@ -88,7 +95,12 @@ func Audit(ctx context.Context, tx store.Tx, now time.Time, purpose, council str
 // name none of them: counts for the partnership board, a search of the audit trail.
 func AuditSummary(ctx context.Context, tx store.Tx, now time.Time, purpose, council string, youngPeople ...string) error {
 	method, _ := grpc.Method(ctx)
-	r := record(ctx, Caller(ctx), method, now)
+	c := Caller(ctx)
+	if c.Has(YoungPersonRole) {
+		// The services name the purpose of staff; a young person's own access is theirs.
+		purpose = Self
+	}
+	r := record(ctx, c, method, now)
 	r.Purpose, r.Outcome, r.Council = purpose, audit.OutcomeOK, council
 	ids := slices.Clone(youngPeople)
 	sort.Strings(ids)

@@ -24,10 +24,9 @@ const (
 	Auditor = string(domain.Auditor)
 	// PartnerAdmin manages a partner organisation's own people, certificates and endpoints.
 	PartnerAdmin = string(domain.PartnerAdministrator)
-	// YoungPersonRole is a young person signed in to their own record: access.YoungPerson
-	// and Scope let them see only themself.
-	// TODO(lead): reconcile with the YOUNG_PERSON role of branch wp-yprole.
-	YoungPersonRole = "YOUNG_PERSON"
+	// YoungPersonRole is a young person's own account: the methods open to it see the young
+	// person alone, through Scope (store.SelfScope).
+	YoungPersonRole = string(domain.YoungPersonRole)
 )
 
 // Policy is who may call a method.
@@ -51,12 +50,27 @@ var (
 	voice = Policy{Roles: []string{PA, Manager, YoungPersonRole}}
 	// boardMembers may sit on a council's partnership board: which board is the service's.
 	boardMembers = Policy{Roles: []string{Manager, Admin, Partner, PartnerAdmin}}
+
+	// A young person reads their own record, care status, episodes, pathway, milestones,
+	// cliff-edge assessment and shares, and from 18 gives and withdraws their own consent
+	// (the sharing service decides which shares: CONSENT ones, from 18). Nothing else: no
+	// audit trail, no changes to their pathway, no facts (ListFacts carries the council's
+	// staff-only notes), no lists of young people, no administration.
+	//
+	// None of the responses open to them carries anything labelled for staff only: a
+	// milestone's state_reason and evidence say what was done and why, which is theirs to
+	// know, so they are kept; Fact.note, the one staff-only note, is in ListFacts alone.
+	// A field labelled for staff that is later added to these responses must be blanked for
+	// young people in its service.
+	staffAndSelf = Policy{Roles: []string{PA, Manager, YoungPersonRole}}
+	// everyone is anyone and young people: their own account, the milestone catalogue.
+	everyone = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor, PartnerAdmin, YoungPersonRole}}
 )
 
 // Policies gives the policy of every RPC by its full name. A test walks every registered
 // service and fails on a method missing here; at run time such a method is refused.
 var Policies = map[string]Policy{
-	"/carepath.v1.YoungPeopleService/GetYoungPerson":    staff,
+	"/carepath.v1.YoungPeopleService/GetYoungPerson":    staffAndSelf,
 	"/carepath.v1.YoungPeopleService/ListYoungPeople":   staff,
 	"/carepath.v1.YoungPeopleService/CreateYoungPerson": staff,
 	"/carepath.v1.YoungPeopleService/UpdateYoungPerson": staff,
@@ -64,17 +78,19 @@ var Policies = map[string]Policy{
 	"/carepath.v1.YoungPeopleService/DeleteYoungPerson": {Roles: []string{Manager}},
 	// Allocation is a team manager's decision (a single one goes through UpdateYoungPerson).
 	"/carepath.v1.YoungPeopleService/BatchAllocatePersonalAdviser": {Roles: []string{Manager}},
+	// Staff who may see a young person invite them to an account of their own.
+	"/carepath.v1.YoungPeopleService/InviteYoungPerson": staff,
 
 	"/carepath.v1.CareEpisodesService/GetCareEpisode":      staff,
-	"/carepath.v1.CareEpisodesService/ListCareEpisodes":    staff,
+	"/carepath.v1.CareEpisodesService/ListCareEpisodes":    staffAndSelf,
 	"/carepath.v1.CareEpisodesService/CreateCareEpisode":   staff,
 	"/carepath.v1.CareEpisodesService/UpdateCareEpisode":   staff,
 	"/carepath.v1.CareEpisodesService/DeleteCareEpisode":   staff,
-	"/carepath.v1.CareEpisodesService/GetCareLeaverStatus": staff,
+	"/carepath.v1.CareEpisodesService/GetCareLeaverStatus": staffAndSelf,
 
-	"/carepath.v1.PathwaysService/GetPathway":                 staff,
-	"/carepath.v1.PathwaysService/GetMilestone":               staff,
-	"/carepath.v1.PathwaysService/ListMilestones":             staff,
+	"/carepath.v1.PathwaysService/GetPathway":                 staffAndSelf,
+	"/carepath.v1.PathwaysService/GetMilestone":               staffAndSelf,
+	"/carepath.v1.PathwaysService/ListMilestones":             staffAndSelf,
 	"/carepath.v1.PathwaysService/CreateMilestone":            staff,
 	"/carepath.v1.PathwaysService/ScheduleMilestone":          staff,
 	"/carepath.v1.PathwaysService/StartMilestone":             staff,
@@ -84,8 +100,8 @@ var Policies = map[string]Policy{
 	"/carepath.v1.PathwaysService/ReopenMilestone":            staff,
 	"/carepath.v1.PathwaysService/ListMilestoneChanges":       staff,
 
-	"/carepath.v1.CatalogueService/GetMilestoneDefinition":   anyone,
-	"/carepath.v1.CatalogueService/ListMilestoneDefinitions": anyone,
+	"/carepath.v1.CatalogueService/GetMilestoneDefinition":   everyone,
+	"/carepath.v1.CatalogueService/ListMilestoneDefinitions": everyone,
 	"/carepath.v1.CatalogueService/GetPathwaySettings":       {Roles: []string{PA, Manager, Admin}},
 	"/carepath.v1.CatalogueService/UpdatePathwaySettings":    admin,
 
@@ -96,7 +112,7 @@ var Policies = map[string]Policy{
 	"/carepath.v1.AccessService/ListOrganisations":  orgAdmins,
 	"/carepath.v1.AccessService/CreateOrganisation": admin,
 	"/carepath.v1.AccessService/UpdateOrganisation": orgAdmins,
-	"/carepath.v1.AccessService/GetPerson":          anyone, // people/me for all; others: the service checks management
+	"/carepath.v1.AccessService/GetPerson":          everyone, // people/me for all; others: the service checks management
 	"/carepath.v1.AccessService/ListPeople":         orgAdmins,
 	"/carepath.v1.AccessService/CreatePerson":       orgAdmins,
 	"/carepath.v1.AccessService/UpdatePerson":       orgAdmins,
@@ -105,9 +121,9 @@ var Policies = map[string]Policy{
 	"/carepath.v1.SharingService/ListSharingAgreements":  {Roles: []string{Admin, PA, Manager}},
 	"/carepath.v1.SharingService/CreateSharingAgreement": admin,
 	"/carepath.v1.SharingService/UpdateSharingAgreement": admin,
-	"/carepath.v1.SharingService/ListShares":             staff,
-	"/carepath.v1.SharingService/CreateShare":            staff,
-	"/carepath.v1.SharingService/WithdrawShare":          staff,
+	"/carepath.v1.SharingService/ListShares":             staffAndSelf,
+	"/carepath.v1.SharingService/CreateShare":            staffAndSelf,
+	"/carepath.v1.SharingService/WithdrawShare":          staffAndSelf,
 
 	"/carepath.v1.PartnerService/ListSharedYoungPeople":  partners,
 	"/carepath.v1.PartnerService/GetSharedYoungPerson":   partners,
@@ -117,7 +133,7 @@ var Policies = map[string]Policy{
 
 	"/carepath.v1.ReadinessService/ListFacts":                staff,
 	"/carepath.v1.ReadinessService/RecordFact":               staff,
-	"/carepath.v1.ReadinessService/GetCliffEdgeAssessment":   staff,
+	"/carepath.v1.ReadinessService/GetCliffEdgeAssessment":   staffAndSelf,
 	"/carepath.v1.ReadinessService/ListCliffEdgeAssessments": staff,
 	// Counts name no one: administrators count the whole council for the partnership board.
 	"/carepath.v1.ReadinessService/SummarizeCliffEdge": {Roles: []string{PA, Manager, Admin}},

@@ -60,13 +60,15 @@ func (a *Authenticator) recordRefusal(ctx context.Context, p principal.Principal
 }
 
 // purposeOf is the purpose a caller acts for: a partner's, the one its organisation is
-// for; council staff's, direct care; others' (administrators, auditors) none.
+// for; council staff's, direct care; a young person's, themself; others' (administrators, auditors) none.
 func purposeOf(p principal.Principal) string {
 	switch {
 	case p.Has(Partner):
 		return string(domain.PurposeOf(domain.OrganisationType(p.OrganisationType)))
 	case p.Has(PA, Manager):
 		return DirectCare
+	case p.Has(YoungPersonRole):
+		return Self
 	}
 	return ""
 }

@@ -21,7 +21,7 @@ import (
 )
 
 // The access matrix: two councils, two housing partners and an employment partner, staff
-// of every role, a disabled adviser, and shares that are in force, withdrawn, not yet
+// of every role, a disabled adviser, two young people with accounts of their own, and shares that are in force, withdrawn, not yet
 // started, expired, or under an agreement that has ended. Every principal tries every young
 // person through gets, lists (at page sizes 1, 2 and 50), a write and a nested read, over
 // gRPC and REST; each answer must match the model below, and every refusal must look the
@@ -38,6 +38,9 @@ type actor struct {
 	staffRole, partnerRole, disabled bool
 	// manager may allocate (the young people of staff).
 	manager bool
+	// youngPerson is a young person's own account: it reads its one young person (in
+	// staff) through the staff APIs and changes nothing.
+	youngPerson bool
 	// staff and partner are the young people (matrix keys) the model says the actor may see
 	// through the staff APIs and through the partner API.
 	staff, partner []string
@@ -137,6 +140,18 @@ func testAccessMatrix(t *testing.T, b backend) {
 	}
 	ids["nobody"] = "youngPeople/" + uuid.NewString() // never existed
 
+	// Two young people with accounts of their own, invited by their advisers.
+	invite := func(token, yp, person string) string {
+		t.Helper()
+		if _, err := pb.NewYoungPeopleServiceClient(conn(token)).InviteYoungPerson(ctx, &pb.InviteYoungPersonRequest{
+			Name: yp, PersonId: person, DisplayName: "Young " + person}); err != nil {
+			t.Fatalf("invite %s: %v", person, err)
+		}
+		return tokenFor(t, person)
+	}
+	ypEast := invite(paEast, ids["east17"], "mx-yp-east")
+	ypWest := invite(paWest, ids["west19"], "mx-yp-west")
+
 	actors := []*actor{
 		{name: "personal adviser (east)", token: paEast, org: "nottinghamshire", staffRole: true, staff: east},
 		{name: "personal adviser (west)", token: paWest, org: "nottinghamshire", staffRole: true, staff: []string{"west19"}},
@@ -150,6 +165,8 @@ func testAccessMatrix(t *testing.T, b backend) {
 		hana, trentOfficer,
 		{name: "employment partner", token: tokenFor(t, "eli-employment"), org: "notts-futures",
 			partnerRole: true, partner: []string{"east17", "gone15"}},
+		{name: "young person (17)", token: ypEast, org: "nottinghamshire", youngPerson: true, staff: []string{"east17"}},
+		{name: "young person (19)", token: ypWest, org: "nottinghamshire", youngPerson: true, staff: []string{"west19"}},
 	}
 
 	keys := make([]string, 0, len(ids))
@@ -163,6 +180,9 @@ func testAccessMatrix(t *testing.T, b backend) {
 			m := matrix{t: t, s: s.as(a.token), a: a, ids: ids, keys: keys}
 			m.staffAPIs()
 			m.partnerAPIs()
+			if a.youngPerson {
+				m.selfAPIs()
+			}
 		})
 	}
 	boardMatrix(t, s, actors)
@@ -274,7 +294,7 @@ func (m matrix) staffAPIs() {
 		m.sameREST(key, "REST GET", allowed, m.s.do(t, "GET", "/v1/"+name, ""), refusedREST)
 		_, err = yps.UpdateYoungPerson(ctx, &pb.UpdateYoungPersonRequest{
 			YoungPerson: &pb.YoungPerson{Name: name, PreferredName: "Zeb"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"preferred_name"}}})
-		m.same(key, "gRPC UpdateYoungPerson", allowed, err, refusedWrite)
+		m.same(key, "gRPC UpdateYoungPerson", allowed && !m.a.youngPerson, err, refusedWrite)
 		_, err = pathways.GetPathway(ctx, &pb.GetPathwayRequest{Name: name + "/pathway"})
 		m.same(key, "gRPC GetPathway", allowed, err, refusedPathway)
 		m.sameREST(key, "REST list shares", allowed, m.s.do(t, "GET", "/v1/"+name+"/shares", ""), refusedShares)
@@ -511,5 +531,112 @@ func ageShare(t *testing.T, url, share string, day civil.Date) {
 		id, day.String())
 	if err != nil || tag.RowsAffected() != 1 {
 		t.Fatalf("ageing share: %v (%d rows)", err, tag.RowsAffected())
+	}
+}
+
+// selfAPIs holds a young person's own account to the model: the reads open to it answer for
+// their one young person and, for every other, exactly as for a young person who does not
+// exist, over gRPC and REST; the methods for staff, partners, auditors and administrators
+// refuse them even about themself.
+func (m matrix) selfAPIs() {
+	t, ctx := m.t, context.Background()
+	episodes := pb.NewCareEpisodesServiceClient(m.a.conn)
+	pathways := pb.NewPathwaysServiceClient(m.a.conn)
+	readiness := pb.NewReadinessServiceClient(m.a.conn)
+	sharing := pb.NewSharingServiceClient(m.a.conn)
+	reads := []struct {
+		name string
+		grpc func(yp string) error
+		rest string // path after the young person's name
+	}{
+		{"GetCareLeaverStatus", func(yp string) error {
+			_, err := episodes.GetCareLeaverStatus(ctx, &pb.GetCareLeaverStatusRequest{Name: yp + "/careLeaverStatus"})
+			return err
+		}, "/careLeaverStatus"},
+		{"ListCareEpisodes", func(yp string) error {
+			_, err := episodes.ListCareEpisodes(ctx, &pb.ListCareEpisodesRequest{Parent: yp})
+			return err
+		}, "/careEpisodes"},
+		{"ListMilestones", func(yp string) error {
+			_, err := pathways.ListMilestones(ctx, &pb.ListMilestonesRequest{Parent: yp})
+			return err
+		}, "/milestones"},
+		{"GetCliffEdgeAssessment", func(yp string) error {
+			_, err := readiness.GetCliffEdgeAssessment(ctx, &pb.GetCliffEdgeAssessmentRequest{Name: yp + "/cliffEdgeAssessment"})
+			return err
+		}, "/cliffEdgeAssessment"},
+		{"ListShares", func(yp string) error {
+			_, err := sharing.ListShares(ctx, &pb.ListSharesRequest{Parent: yp})
+			return err
+		}, "/shares"},
+		{"GetPathway", func(yp string) error {
+			_, err := pathways.GetPathway(ctx, &pb.GetPathwayRequest{Name: yp + "/pathway"})
+			return err
+		}, "/pathway"},
+	}
+	nobody := m.ids["nobody"]
+	for _, r := range reads {
+		refusedGRPC, refusedREST := r.grpc(nobody), m.s.do(t, "GET", "/v1/"+nobody+r.rest, "")
+		for _, key := range m.keys {
+			name, allowed := m.ids[key], slices.Contains(m.a.staff, key)
+			m.same(key, "gRPC "+r.name, allowed, r.grpc(name), refusedGRPC)
+			m.sameREST(key, "REST GET "+r.rest, allowed, m.s.do(t, "GET", "/v1/"+name+r.rest, ""), refusedREST)
+		}
+	}
+
+	own := m.ids[m.a.staff[0]]
+	// Milestones across young people are their own only (the matrix's young people have no
+	// care episodes, so none: TestYoungPersonOwnPathway has some).
+	ms, err := pathways.ListMilestones(ctx, &pb.ListMilestonesRequest{Parent: "youngPeople/-", PageSize: 500})
+	if err != nil {
+		t.Fatalf("milestones across young people: %v", err)
+	}
+	for _, mm := range ms.GetMilestones() {
+		if !strings.HasPrefix(mm.GetName(), own+"/") {
+			t.Errorf("milestones across young people list %s", mm.GetName())
+		}
+	}
+	// Their own account, and the catalogue.
+	me, err := pb.NewAccessServiceClient(m.a.conn).GetPerson(ctx, &pb.GetPersonRequest{Name: "people/me"})
+	if err != nil || me.GetYoungPerson() != own || !slices.Equal(me.GetRoles(), []pb.Person_Role{pb.Person_YOUNG_PERSON}) {
+		t.Errorf("people/me: %v, %v; want a YOUNG_PERSON account of %s", me, err, own)
+	}
+	if _, err := pb.NewCatalogueServiceClient(m.a.conn).ListMilestoneDefinitions(ctx, &pb.ListMilestoneDefinitionsRequest{}); err != nil {
+		t.Errorf("ListMilestoneDefinitions: %v", err)
+	}
+
+	// Nothing else, even about themself.
+	staffOnly := map[string]func() error{
+		"ListFacts": func() error { _, err := readiness.ListFacts(ctx, &pb.ListFactsRequest{Parent: own}); return err },
+		"ListCliffEdgeAssessments": func() error {
+			_, err := readiness.ListCliffEdgeAssessments(ctx, &pb.ListCliffEdgeAssessmentsRequest{Parent: "organisations/" + m.a.org})
+			return err
+		},
+		"InviteYoungPerson": func() error {
+			_, err := pb.NewYoungPeopleServiceClient(m.a.conn).InviteYoungPerson(ctx, &pb.InviteYoungPersonRequest{
+				Name: own, PersonId: "mx-yp-again", DisplayName: "Again"})
+			return err
+		},
+		"ListAuditRecords": func() error {
+			_, err := pb.NewAuditServiceClient(m.a.conn).ListAuditRecords(ctx, &pb.ListAuditRecordsRequest{YoungPerson: own})
+			return err
+		},
+		"GetPathwaySettings": func() error {
+			_, err := pb.NewCatalogueServiceClient(m.a.conn).GetPathwaySettings(ctx, &pb.GetPathwaySettingsRequest{
+				Name: "organisations/" + m.a.org + "/pathwaySettings"})
+			return err
+		},
+		"ListPeople": func() error {
+			_, err := pb.NewAccessServiceClient(m.a.conn).ListPeople(ctx, &pb.ListPeopleRequest{})
+			return err
+		},
+	}
+	for name, call := range staffOnly {
+		if err := call(); status.Code(err) != codes.PermissionDenied {
+			t.Errorf("%s: %v, want PERMISSION_DENIED", name, err)
+		}
+	}
+	if r := m.s.do(t, "GET", "/v1/"+own+"/facts", ""); r.code != 403 {
+		t.Errorf("REST facts: HTTP %d, want 403", r.code)
 	}
 }

@@ -371,7 +371,11 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.OIDCClientID != "" {
-		if u, err := url.Parse(c.OIDCRedirectURL); err != nil || u.Host == "" || u.Path != "/app/sign-in/callback" {
+		// https, except on this machine: the session cookie is Secure, so over plain http
+		// elsewhere it would never come back and every sign-in would fail.
+		u, err := url.Parse(c.OIDCRedirectURL)
+		if err != nil || u.Host == "" || u.Path != "/app/sign-in/callback" ||
+			(u.Scheme != "https" && !(u.Scheme == "http" && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1"))) {
 			errs = append(errs, errors.New("--oidc-redirect-url must be this server's https://HOST/app/sign-in/callback"))
 		}
 		if c.AuthIssuer == "" {

@@ -62,6 +62,13 @@ func Text(t testing.TB, ctx context.Context, selector string) string {
 }
 
 // Attribute returns the attribute of the first element that matches the CSS selector ("" if
+// TextContent returns the text content of the first element that matches the CSS
+// selector, drawn or not (an SVG <title>, say), failing the test if there is none.
+func TextContent(t testing.TB, ctx context.Context, selector string) string {
+	t.Helper()
+	return run(t, ctx, "read the text content of "+selector, chromedp.TextContent(chromedp.CSS(selector)))
+}
+
 // the element does not have it).
 func Attribute(t testing.TB, ctx context.Context, selector, name string) string {
 	t.Helper()

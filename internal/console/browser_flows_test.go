@@ -125,7 +125,7 @@ func TestCompleteMilestoneInTheBrowser(t *testing.T) {
 		t.Fatalf("the rating is green before the milestone is achieved")
 	}
 	marker := fmt.Sprintf(`#timeline a[href="#m-%s"]`, m)
-	if got := bt.Text(t, ctx, marker+" title"); !strings.Contains(got, "overdue") {
+	if got := bt.TextContent(t, ctx, marker+" title"); !strings.Contains(got, "overdue") {
 		t.Errorf("before: the timeline's marker says %q, want it overdue", got)
 	}
 	bt.NoSeriousViolations(t, ctx, "young person")
@@ -157,7 +157,7 @@ func TestCompleteMilestoneInTheBrowser(t *testing.T) {
 	if got := bt.Text(t, ctx, "#rating"); got != "Green" {
 		t.Errorf("after completing the last check's milestone the rating is %q, want Green (was %s)", got, before)
 	}
-	if got := bt.Text(t, ctx, marker+" title"); !strings.Contains(got, "achieved") {
+	if got := bt.TextContent(t, ctx, marker+" title"); !strings.Contains(got, "achieved") {
 		t.Errorf("after: the timeline's marker says %q, want it achieved", got)
 	}
 	if got := bt.Text(t, ctx, `#checks tr[data-check="income"] .govuk-tag`); got != "Ready" {

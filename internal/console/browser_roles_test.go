@@ -26,18 +26,35 @@ func TestConsoleRoles(t *testing.T) {
 			{"/app/young-people/" + amani, "Amani Tesfaye"},
 		}},
 		{"sam-okoro", []string{"My caseload", "My reminders", "Cliff edge"}, []visit{
+			{"/app/caseload", "My caseload"},
+			{"/app/reminders", "My reminders"},
 			{"/app/young-people/" + amani, "Amani Tesfaye"},
 			{"/app/young-people/" + maya, "Maya Thornton"},
+			{"/app/shared", ""},
+			{"/app/admin", ""},
 		}},
 		{"lee-hart", []string{"My caseload", "My reminders", "Cliff edge"}, []visit{
 			{"/app/young-people/" + amani, ""}, // another team's young person
 		}},
 		{"hana-housing", []string{"Shared with us"}, []visit{
+			{"/app/shared", "Shared with us"},
+			{"/app/shared/" + amani, "Amani Tesfaye"},
+			{"/app/shared/" + maya, ""}, // not shared with housing
 			{"/app/cliff-edge", ""},
-			{"/app/young-people/" + maya, ""},
+			{"/app/young-people/" + amani, ""}, // the staff page, even for someone shared
+			{"/app/caseload", ""},
 		}},
 		{"ada-admin", []string{"Administration"}, []visit{
+			{"/app/admin", "Organisations"},
+			{"/app/admin/people", "People"},
+			{"/app/admin/sharing-agreements", "Sharing agreements"},
+			{"/app/admin/webhooks", "Webhooks"},
 			{"/app/cliff-edge", ""},
+			{"/app/young-people/" + amani, ""},
+		}},
+		{"hal-housing-admin", []string{"Shared with us", "Administration"}, []visit{
+			{"/app/admin/webhooks", "Webhooks"},
+			{"/app/admin/sharing-agreements", ""},
 		}},
 	} {
 		t.Run(tc.subject, func(t *testing.T) {
@@ -68,3 +85,28 @@ func TestConsoleRoles(t *testing.T) {
 }
 
 func itoa(i int) string { return string(rune('0' + i)) }
+
+// TestAdviserWorksReminders: an adviser acknowledges one reminder and snoozes another
+// through the forms, and each leaves the open list.
+func TestAdviserWorksReminders(t *testing.T) {
+	s := demoSite(t)
+	ctx := s.signIn(t, "sam-okoro")
+	bt.Navigate(t, ctx, s.base+"/app/reminders")
+	before := bt.Count(t, ctx, "#reminders tbody tr")
+	if before < 2 {
+		t.Fatalf("set-up: %d open reminders for the adviser, want two or more", before)
+	}
+	bt.ClickNavigate(t, ctx, `#reminders tbody tr:first-child button[id^="ack-"]`)
+	if got := bt.Text(t, ctx, "#done"); got != "The reminder is acknowledged." {
+		t.Fatalf("acknowledging: %q", got)
+	}
+	bt.NoSeriousViolations(t, ctx, "reminders after acknowledging")
+	bt.SetValue(t, ctx, `#reminders tbody tr:first-child select`, "week")
+	bt.ClickNavigate(t, ctx, `#reminders tbody tr:first-child button[id^="snooze-"]`)
+	if got := bt.Text(t, ctx, "#done"); got != "The reminder is snoozed." {
+		t.Fatalf("snoozing: %q", got)
+	}
+	if after := bt.Count(t, ctx, "#reminders tbody tr"); after != before-2 {
+		t.Errorf("%d open reminders after acknowledging one and snoozing one, want %d", after, before-2)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -32,6 +31,25 @@ var screenshots = flag.Bool("screenshots", false, "write the README's screenshot
 type site struct {
 	base string // http://localhost:PORT: Chromium keeps Secure cookies for localhost
 	grpc string
+	logs *syncBuffer // everything the server logged
+}
+
+// syncBuffer is a log sink the server writes while tests read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 var (
@@ -56,13 +74,14 @@ func startSite(t *testing.T) *site {
 	cfg.Clock = testclock.Now
 	cfg.RateLimitPrincipal, cfg.RateLimitOrganisation = 0, 0
 	cfg.ShutdownDrainDelay = 0
-	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logs := &syncBuffer{}
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
 	go func() { _ = a.Run(context.Background()) }() // runs until the test binary exits
 	_, port, _ := net.SplitHostPort(a.HTTPAddr())
-	return &site{base: "http://localhost:" + port, grpc: a.GRPCAddr()}
+	return &site{base: "http://localhost:" + port, grpc: a.GRPCAddr(), logs: logs}
 }
 
 // signIn signs a fresh browser in as a demo person through the development sign-in page.

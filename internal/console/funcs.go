@@ -28,13 +28,24 @@ var funcs = template.FuncMap{
 	"textCtx": func(name, label, hint string, form url.Values, errs []fieldError, area bool) inputCtx {
 		return inputCtx{Name: name, Label: label, Hint: hint, Form: form, Errors: errs, Area: area}
 	},
-	"codeWords":    codeWords,
+	"codeWords":   codeWords,
+	"partnerName": partnerName,
+	"checkWords": func() map[pb.CheckStatus]checkWord {
+		out := map[pb.CheckStatus]checkWord{}
+		for k, v := range checkStatusWords {
+			out[k] = checkWord{Word: v.word, Tag: v.tag}
+		}
+		return out
+	},
 	"trimEvidence": func(s string) string { return strings.TrimPrefix(s, "EVIDENCE_TYPE_") },
 	"trimAgency":   func(s string) string { return strings.TrimPrefix(s, "AGENCY_TYPE_") },
 	"list":         func(s ...string) []string { return s },
 	"title":        func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
 	"fieldCtx":     func(errs []fieldError, field string) fieldCtx { return fieldCtx{Errors: errs, Field: field} },
 }
+
+// checkWord is a check's status as a word and a GOV.UK tag colour.
+type checkWord struct{ Word, Tag string }
 
 // inputCtx is what the date-input and text-field partials need.
 type inputCtx struct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
-	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -267,6 +266,11 @@ func navFor(s session, current string) []navItem {
 	add := func(href, label string) {
 		items = append(items, navItem{Href: href, Label: label, Current: current == href || strings.HasPrefix(current, href+"/")})
 	}
+	if s.has("YOUNG_PERSON") {
+		add(Prefix+"me", "Your pathway")
+		add(Prefix+"me/sharing", "Who sees your information")
+		return items
+	}
 	if s.has("PERSONAL_ADVISER") {
 		add(Prefix+"caseload", "My caseload")
 		add(Prefix+"reminders", "My reminders")
@@ -282,5 +286,3 @@ func navFor(s session, current string) []navItem {
 	}
 	return items
 }
-
-var errNoRole = errors.New("console: no page for this person's roles")

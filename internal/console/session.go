@@ -23,6 +23,8 @@ type session struct {
 	Token        string    `json:"t"`
 	Expiry       time.Time `json:"e"`
 	CSRF         string    `json:"c"`
+	// YoungPerson is, for a young person's own account, their record's id.
+	YoungPerson string `json:"y,omitempty"`
 }
 
 func (s session) has(role string) bool {

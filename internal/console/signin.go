@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 )
 
 // signInPage offers the ways to sign in: the identity provider, and on a developer's
@@ -61,13 +63,12 @@ func (c *Console) startSession(w http.ResponseWriter, r *http.Request, s session
 	}
 	me, err := c.clients.access.GetPerson(metadata.NewOutgoingContext(r.Context(), md), &pb.GetPersonRequest{Name: "people/me"})
 	if err != nil {
-		c.render(w, r, nil, view{template: "error", title: "You cannot use carepath yet", status: http.StatusForbidden,
-			data: problem{Heading: "You cannot use carepath yet",
-				Body: "You signed in, but carepath does not know you. Ask your carepath administrator to add you."}})
+		c.refuseSession(w, r, err)
 		return
 	}
 	s.DisplayName = me.GetDisplayName()
 	s.Organisation = strings.TrimPrefix(me.GetOrganisation(), "organisations/")
+	s.YoungPerson = strings.TrimPrefix(me.GetYoungPerson(), "youngPeople/")
 	for _, role := range me.GetRoles() {
 		s.Roles = append(s.Roles, role.String())
 	}
@@ -80,6 +81,30 @@ func (c *Console) startSession(w http.ResponseWriter, r *http.Request, s session
 		next = Prefix
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// refuseSession explains why people/me refused a token just obtained. Only a person the
+// API does not know is told to ask their administrator: a token the API will not accept
+// (another audience or issuer, a key it cannot fetch) is a configuration fault that no
+// administrator of people can fix, and an API that does not answer is worth a retry; both
+// are logged, or nobody could tell the three apart.
+func (c *Console) refuseSession(w http.ResponseWriter, r *http.Request, err error) {
+	switch status.Code(err) {
+	case codes.PermissionDenied, codes.NotFound:
+		c.render(w, r, nil, view{template: "error", title: "You cannot use carepath yet", status: http.StatusForbidden,
+			data: problem{Heading: "You cannot use carepath yet",
+				Body: "You signed in, but carepath does not know you. Ask your carepath administrator to add you."}})
+	case codes.Unauthenticated:
+		c.log.Warn("console: the API refused the token from sign-in", "error", err)
+		c.render(w, r, nil, view{template: "error", title: "Sign-in did not work", status: http.StatusUnauthorized,
+			data: problem{Heading: "Sign-in did not work",
+				Body: "carepath could not accept the sign-in from your organisation's sign-in service. Ask your IT service desk."}})
+	default:
+		c.log.Error("console: looking up the person signing in", "error", err)
+		c.render(w, r, nil, view{template: "error", title: "Sorry, there is a problem with the service",
+			status: http.StatusServiceUnavailable,
+			data:   problem{Heading: "Sorry, there is a problem with the service", Body: "Try signing in again later."}})
+	}
 }
 
 // signOutHandler ends the session (a form with the CSRF token, so no other site can sign

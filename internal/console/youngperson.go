@@ -216,7 +216,7 @@ func timelineInput(name string, birth *date.Date, today time.Time, ms []*pb.Mile
 		switch {
 		case m.GetState() == pb.Milestone_ACHIEVED:
 			it.State, it.Done = timeline.Achieved, dateTime(m.GetAchievedDate())
-		case m.GetState() == pb.Milestone_WAIVED || m.GetState() == pb.Milestone_NOT_APPLICABLE:
+		case m.GetState() == pb.Milestone_WAIVED || m.GetState() == pb.Milestone_NOT_APPLICABLE || m.GetLapsed():
 			it.State = timeline.Closed
 		case m.GetOverdue():
 			it.State = timeline.Overdue

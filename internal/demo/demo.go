@@ -54,7 +54,17 @@ var DevPrincipals = map[string]string{
 	"housing-admin":          "hal-housing-admin",
 	"employment-partner":     "eli-employment",
 	"auditor":                "aud-auditor",
+	"young-person":           YoungPersonMinor,
+	"young-person-adult":     YoungPersonAdult,
 }
+
+// The demo young people's own accounts: Amani (17, north team), who sees her pathway but
+// may not yet give or withdraw consent herself, and Chloe (19, south team), whose share with
+// the housing partner rests on her consent, which she may withdraw.
+const (
+	YoungPersonMinor = "amani-yp"
+	YoungPersonAdult = "chloe-yp"
+)
 
 // SignInPeople are the demo people the console's development sign-in page offers, with
 // what each can do, in the order a newcomer would try them.
@@ -66,6 +76,8 @@ var SignInPeople = []struct{ Subject, Label string }{
 	{"eli-employment", "Eli Employment, employment officer at Nottinghamshire Futures"},
 	{"ada-admin", "Ada Admin, administrator at the council"},
 	{"hal-housing-admin", "Hal Housing, administrator at Framework Housing Association"},
+	{YoungPersonMinor, "Amani Tesfaye, young person (17)"},
+	{YoungPersonAdult, "Chloe Barraclough, young person (19)"},
 }
 
 // episode is a care episode from one age to another (a zero end age: still open).
@@ -136,7 +148,9 @@ func Load(ctx context.Context, s store.Store, p *planner.Planner, today civil.Da
 		}
 		switch _, err := tx.GetYoungPerson(ctx, ID(people[0].key)); {
 		case err == nil:
-			return nil // loaded before, in one transaction with the rest
+			// Loaded before, in one transaction with the rest; the young people's own
+			// accounts came later, so add them if they are missing.
+			return accounts(ctx, tx, now)
 		case errs.KindOf(err) != errs.NotFound:
 			return err
 		}
@@ -154,9 +168,28 @@ func Load(ctx context.Context, s store.Store, p *planner.Planner, today civil.Da
 			return err
 		}
 		added = len(people)
-		return share(ctx, tx, today, now)
+		if err := share(ctx, tx, today, now); err != nil {
+			return err
+		}
+		return accounts(ctx, tx, now)
 	})
 	return added, err
+}
+
+// accounts adds what is missing of the demo young people's own accounts: Amani's and
+// Chloe's, as InviteYoungPerson makes them.
+func accounts(ctx context.Context, tx store.Tx, now time.Time) error {
+	for _, p := range []domain.Person{
+		{ID: YoungPersonMinor, DisplayName: "Amani Tesfaye", YoungPersonID: ID("04")},
+		{ID: YoungPersonAdult, DisplayName: "Chloe Barraclough", YoungPersonID: ID("05")},
+	} {
+		p.OrganisationID, p.Roles, p.CreateTime, p.UpdateTime = CouncilID, []domain.Role{domain.YoungPersonRole}, now, now
+		if err := ensure(func() error { _, err := tx.GetPerson(ctx, p.ID); return err },
+			func() error { _, err := tx.CreatePerson(ctx, p); return err }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ensure creates something unless get finds it, so that the demo may load into a database

@@ -59,6 +59,11 @@ func TestLoadTwice(t *testing.T) {
 		if len(yps) != len(people) {
 			t.Errorf("%d young people after two loads, want %d", len(yps), len(people))
 		}
+		for account, yp := range map[string]string{YoungPersonMinor: ID("04"), YoungPersonAdult: ID("05")} {
+			if p, err := tx.GetPerson(ctx, account); err != nil || p.YoungPersonID != yp {
+				t.Errorf("young person's account %s: %+v, %v; want one linked to %s", account, p, err, yp)
+			}
+		}
 		settings, _ := tx.GetPathwaySettings(ctx, CouncilID)
 		if settings.Revision != 1 {
 			t.Errorf("the council's settings are at revision %d after two loads, want 1", settings.Revision)

@@ -46,6 +46,10 @@ const (
 	// PartnerAdministrator manages a partner organisation's own people, certificates and
 	// webhook endpoints.
 	PartnerAdministrator Role = "PARTNER_ADMINISTRATOR"
+	// YoungPersonRole is a young person's own account, in their council, linked to their
+	// record (Person.YoungPersonID): they see themself and no one else. (YoungPerson is
+	// their record's type.)
+	YoungPersonRole Role = "YOUNG_PERSON"
 )
 
 // ForPartners reports whether the role is held in partner organisations (the others are
@@ -69,6 +73,9 @@ func RolesProblem(t OrganisationType, roles []Role) string {
 		if slices.Contains(roles[:i], r) {
 			return "lists a role twice"
 		}
+		if len(roles) > 1 && r == YoungPersonRole {
+			return "role " + string(r) + " is held alone: a young person's own account is theirs only"
+		}
 		if len(roles) > 1 && slices.Contains(heldAlone, r) {
 			return "role " + string(r) + " is held alone: who administers or audits does not also see young people's records"
 		}
@@ -84,9 +91,12 @@ type Person struct {
 	Team           string
 	Roles          []Role
 	Disabled       bool
-	CreateTime     time.Time
-	UpdateTime     time.Time
-	Revision       int64
+	// YoungPersonID is, for a young person's own account (role YoungPerson), who they are;
+	// "" for everyone else. It is set when the account is made and never changes.
+	YoungPersonID string
+	CreateTime    time.Time
+	UpdateTime    time.Time
+	Revision      int64
 }
 
 // Has reports whether the person has the role.

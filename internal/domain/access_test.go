@@ -25,6 +25,11 @@ func TestRolesProblem(t *testing.T) {
 		{Council, []Role{PersonalAdviser, Auditor}, false},
 		{Council, []Role{Administrator, Auditor}, false},
 		{Housing, []Role{PartnerAdministrator, PartnerOfficer}, false},
+		// A young person's own account is in a council, and theirs alone.
+		{Council, []Role{YoungPersonRole}, true},
+		{Housing, []Role{YoungPersonRole}, false},
+		{Council, []Role{YoungPersonRole, PersonalAdviser}, false},
+		{Council, []Role{TeamManager, YoungPersonRole}, false},
 	} {
 		if got := RolesProblem(tc.org, tc.roles); (got == "") != tc.ok {
 			t.Errorf("RolesProblem(%s, %v) = %q, want ok=%v", tc.org, tc.roles, got, tc.ok)

@@ -60,6 +60,13 @@ const (
 	// ReasonPartnerHasNoAdmin: a second council may not share with a partner another
 	// council manages until the partner has an administrator of its own.
 	ReasonPartnerHasNoAdmin = "PARTNER_HAS_NO_ADMINISTRATOR"
+	// ReasonUnderEighteen: a young person gives and withdraws their own consent from 18.
+	ReasonUnderEighteen = "UNDER_EIGHTEEN"
+	// ReasonConsentNotTheirs: a young person may give or withdraw CONSENT shares only, not
+	// the council's REFERRAL ones.
+	ReasonConsentNotTheirs = "CONSENT_NOT_THEIRS_TO_GIVE"
+	// ReasonUnderThirteen: a young person has an account of their own from 13.
+	ReasonUnderThirteen = "UNDER_THIRTEEN"
 	// ReasonNotEntitledToAdviser: a personal adviser on request is for former relevant
 	// young people aged 21 to 24.
 	ReasonNotEntitledToAdviser = "NOT_ENTITLED_TO_ADVISER_ON_REQUEST"

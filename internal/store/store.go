@@ -111,6 +111,18 @@ type Scope struct {
 	// WholeCouncil widens the scope to every young person of the council, for counts
 	// that name no one.
 	WholeCouncil bool
+	// YoungPersonID, if set, narrows the scope to that young person of the council alone,
+	// whatever the other fields say: a young person's own scope (SelfScope).
+	YoungPersonID string
+}
+
+// SelfScope is the scope of a young person's own account: themself, in their council.
+// With no young person it matches no one.
+func SelfScope(council, youngPersonID string) *Scope {
+	if youngPersonID == "" {
+		return &Scope{}
+	}
+	return &Scope{CouncilID: council, YoungPersonID: youngPersonID}
 }
 
 // StaffScope is the scope of a member of a council's staff with these roles: a personal
@@ -139,6 +151,9 @@ func (s *Scope) Contains(yp domain.YoungPerson) bool {
 	}
 	if yp.CouncilID != s.CouncilID {
 		return false
+	}
+	if s.YoungPersonID != "" {
+		return yp.ID == s.YoungPersonID
 	}
 	if s.WholeCouncil {
 		return true

@@ -69,6 +69,9 @@ func personToProto(p domain.Person) *pb.Person {
 	for _, r := range p.Roles {
 		out.Roles = append(out.Roles, pb.Person_Role(pb.Person_Role_value[string(r)]))
 	}
+	if p.YoungPersonID != "" {
+		out.YoungPerson = "youngPeople/" + p.YoungPersonID
+	}
 	return out
 }
 
@@ -323,6 +326,11 @@ func checkPerson(org domain.Organisation, p domain.Person) error {
 	}
 	if problem := domain.RolesProblem(org.Type, p.Roles); problem != "" {
 		v.Add("person.roles", problem)
+	} else if young := slices.Contains(p.Roles, domain.YoungPersonRole); young != (p.YoungPersonID != "") {
+		// A young person's account is made by YoungPeopleService.InviteYoungPerson, linked
+		// to their record, and keeps that one role; no one else is given it.
+		v.Add("person.roles", "YOUNG_PERSON is the role of a young person's own account alone: "+
+			"staff invite a young person with InviteYoungPerson")
 	}
 	return v.Err()
 }

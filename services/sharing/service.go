@@ -310,6 +310,9 @@ func (s *Server) CreateShare(ctx context.Context, req *pb.CreateShareRequest) (*
 		if err != nil {
 			return err
 		}
+		if err := ownConsent(ctx, tx, yp, sh.Basis, today); err != nil {
+			return err
+		}
 		prior, err := idem.Claim(ctx, tx, "carepath.v1.SharingService/CreateShare/"+yp.ID, req.GetRequestId(), hash, sh.ID, now)
 		if err != nil {
 			return err
@@ -348,6 +351,34 @@ func (s *Server) CreateShare(ctx context.Context, req *pb.CreateShareRequest) (*
 		return nil, err
 	}
 	return shareToProto(out, today), nil
+}
+
+var (
+	errUnderEighteen = errs.New(errs.PermissionDenied, errs.ReasonUnderEighteen,
+		"you may give or withdraw your consent to share from your 18th birthday; until then your personal adviser decides with you")
+	errNotTheirs = errs.New(errs.PermissionDenied, errs.ReasonConsentNotTheirs,
+		"only shares made with your consent (basis CONSENT) are yours to give or withdraw; "+
+			"a REFERRAL is your council's decision: ask your personal adviser")
+)
+
+// ownConsent lets a young person give or withdraw a share of their own only from 18, and
+// only a CONSENT one: a REFERRAL is the council's decision, and under 18 their staff decide.
+// Staff are not limited by it (their shares are checked by checkShare).
+func ownConsent(ctx context.Context, tx store.Settings, yp domain.YoungPerson, basis domain.Basis, today civil.Date) error {
+	if !access.Caller(ctx).Has(access.YoungPersonRole) {
+		return nil
+	}
+	rule, err := store.NewLeaplingRules(tx).Of(ctx, yp.CouncilID)
+	if err != nil {
+		return err
+	}
+	if today.Before(civil.Attains(yp.DateOfBirth, civil.Period{Years: 18}, rule)) {
+		return errUnderEighteen
+	}
+	if basis != domain.BasisConsent {
+		return errNotTheirs
+	}
+	return nil
 }
 
 // checkShare validates a share: a purpose, a basis (consent from 18), and dates.
@@ -411,6 +442,9 @@ func (s *Server) WithdrawShare(ctx context.Context, req *pb.WithdrawShareRequest
 		}
 		cur, err := tx.GetShare(ctx, ids[0], ids[1])
 		if err != nil {
+			return err
+		}
+		if err := ownConsent(ctx, tx, yp, cur.Basis, civil.Today(now)); err != nil {
 			return err
 		}
 		if err := store.CheckRevision(ifRevision, cur.Revision); err != nil {

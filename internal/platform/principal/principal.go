@@ -25,6 +25,9 @@ type Principal struct {
 	Team             string
 	// TeamAdvisers are, for a team manager, the personal advisers of their team.
 	TeamAdvisers []string
+	// YoungPerson is, for a young person's own account, the id of their record: the one
+	// young person they may see.
+	YoungPerson string
 	// ClientAddress is the caller's network address as the server saw it.
 	ClientAddress string
 }

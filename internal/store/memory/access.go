@@ -154,6 +154,16 @@ func (t *tx) CreatePerson(_ context.Context, p domain.Person) (domain.Person, er
 	if obj, err := t.first(tableOrgs, "id", p.OrganisationID); err != nil || obj == nil {
 		return domain.Person{}, orMissing(err, store.ErrOrganisationNotFound)
 	}
+	if p.YoungPersonID != "" {
+		// One account per young person, as the PostgreSQL store's unique index has it; the
+		// young person must exist, as its foreign key has it.
+		if obj, err := t.first(tablePeople, "young_person", p.YoungPersonID); err != nil || obj != nil {
+			return domain.Person{}, orExists(err)
+		}
+		if _, err := t.getYoungPerson(p.YoungPersonID); err != nil {
+			return domain.Person{}, err
+		}
+	}
 	p = copyPerson(p)
 	p.Revision, p.CreateTime, p.UpdateTime = 1, storedTime(p.CreateTime), storedTime(p.UpdateTime)
 	stored := copyPerson(p)
@@ -169,7 +179,8 @@ func (t *tx) UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64
 		return p, err
 	}
 	p = copyPerson(p)
-	p.OrganisationID, p.Revision, p.CreateTime, p.UpdateTime = old.OrganisationID, old.Revision+1, old.CreateTime, storedTime(p.UpdateTime)
+	p.OrganisationID, p.YoungPersonID = old.OrganisationID, old.YoungPersonID // set at creation only
+	p.Revision, p.CreateTime, p.UpdateTime = old.Revision+1, old.CreateTime, storedTime(p.UpdateTime)
 	stored := copyPerson(p)
 	return p, t.insert(tablePeople, &stored)
 }

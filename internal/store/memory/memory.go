@@ -74,6 +74,8 @@ var schema = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 	}},
 	tablePeople: {Name: tablePeople, Indexes: map[string]*memdb.IndexSchema{
 		"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		// A young person's own account; staff and partners have none.
+		"young_person": {Name: "young_person", AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "YoungPersonID"}},
 	}},
 	tableAgreements: {Name: tableAgreements, Indexes: map[string]*memdb.IndexSchema{
 		"id":      {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},

@@ -166,7 +166,7 @@ func (t *tx) DeleteYoungPerson(_ context.Context, id string, ifRevision int64) e
 	}
 	// Like the foreign keys of the PostgreSQL schema, deletion cascades.
 	for _, table := range []string{tableEpisodes, tableMilestones, tableShares, tableFacts, tableReadiness,
-		tableReminders, tableSchedules, tableViews, tableGoals, tableAnswers, tableSupport} {
+		tableReminders, tableSchedules, tablePeople, tableViews, tableGoals, tableAnswers, tableSupport} {
 		children, err := t.all(table, "young_person", id)
 		if err != nil {
 			return err

@@ -90,12 +90,14 @@ func (t *tx) OrganisationByCertificateSubject(ctx context.Context, subject strin
 	return o, err
 }
 
-const personColumns = `id, display_name, organisation_id, team, roles, disabled, revision, create_time, update_time`
+const personColumns = `id, display_name, organisation_id, team, roles, disabled, coalesce(young_person_id::text, ''),
+	revision, create_time, update_time`
 
 func scanPerson(row pgx.Row) (domain.Person, error) {
 	var p domain.Person
 	var roles []string
-	err := row.Scan(&p.ID, &p.DisplayName, &p.OrganisationID, &p.Team, &roles, &p.Disabled, &p.Revision, &p.CreateTime, &p.UpdateTime)
+	err := row.Scan(&p.ID, &p.DisplayName, &p.OrganisationID, &p.Team, &roles, &p.Disabled, &p.YoungPersonID,
+		&p.Revision, &p.CreateTime, &p.UpdateTime)
 	for _, r := range roles {
 		p.Roles = append(p.Roles, domain.Role(r))
 	}
@@ -123,9 +125,10 @@ func (t *tx) ListPeople(ctx context.Context, q store.PeopleQuery) ([]domain.Pers
 
 func (t *tx) CreatePerson(ctx context.Context, p domain.Person) (domain.Person, error) {
 	created, err := scanPerson(t.q.QueryRow(ctx, `INSERT INTO people (id, display_name, organisation_id, team, roles,
-		disabled, revision, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)
+		disabled, young_person_id, revision, create_time, update_time)
+		VALUES ($1, $2, $3, $4, $5, $6, nullif($9, '')::uuid, 1, $7, $8)
 		RETURNING `+personColumns, p.ID, p.DisplayName, p.OrganisationID, p.Team, strs(p.Roles), p.Disabled,
-		p.CreateTime, p.UpdateTime))
+		p.CreateTime, p.UpdateTime, p.YoungPersonID))
 	return created, writeError(err)
 }
 

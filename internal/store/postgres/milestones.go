@@ -93,7 +93,7 @@ func (t *tx) GetMilestone(ctx context.Context, youngPersonID, id string) (domain
 // council and due-date indexes.
 func (t *tx) ListMilestones(ctx context.Context, q store.MilestoneQuery) ([]domain.Milestone, error) {
 	var args sqlArgs
-	cond := where(q.Filter, milestoneFilterColumns, &args) + scoped(q.Scope, "m.council_id", "yp.personal_adviser_id", &args)
+	cond := where(q.Filter, milestoneFilterColumns, &args) + scoped(q.Scope, "m.council_id", "yp.personal_adviser_id", "m.young_person_id", &args)
 	if q.YoungPersonID != "" {
 		cond += " AND m.young_person_id = " + args.add(q.YoungPersonID) + "::uuid"
 	}

@@ -184,7 +184,7 @@ func readinessWhere(q store.ReadinessQuery, args *sqlArgs) (string, error) {
 	}
 	// The summary's council as well as the young person's, so that the council's indexes
 	// on readiness serve the view.
-	cond := "r.council_id = " + args.add(q.Scope.CouncilID) + scoped(q.Scope, "y.council_id", "y.personal_adviser_id", args)
+	cond := "r.council_id = " + args.add(q.Scope.CouncilID) + scoped(q.Scope, "y.council_id", "y.personal_adviser_id", "y.id", args)
 	if !q.EighteenthFrom.IsZero() {
 		cond += " AND r.eighteenth_birthday >= " + args.add(q.EighteenthFrom.String()) + "::date"
 	}

@@ -52,11 +52,15 @@ func where(e query.Expr, columns map[string]string, args *sqlArgs) string {
 	panic(fmt.Sprintf("postgres: unknown expression %T", e))
 }
 
-// scoped compiles a store.Scope to a SQL condition (starting " AND ") over a council column
-// and a personal adviser column, or to "" for no scope. It agrees with Scope.Contains.
-func scoped(s *store.Scope, council, adviser string, args *sqlArgs) string {
+// scoped compiles a store.Scope to a SQL condition (starting " AND ") over a council column,
+// a personal adviser column and a young person id column, or to "" for no scope. It agrees
+// with Scope.Contains.
+func scoped(s *store.Scope, council, adviser, youngPerson string, args *sqlArgs) string {
 	if s == nil {
 		return ""
+	}
+	if s.YoungPersonID != "" {
+		return " AND " + council + " = " + args.add(s.CouncilID) + " AND " + youngPerson + " = " + args.add(s.YoungPersonID) + "::uuid"
 	}
 	if s.WholeCouncil {
 		return " AND " + council + " = " + args.add(s.CouncilID)

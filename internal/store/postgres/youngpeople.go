@@ -87,7 +87,7 @@ func (t *tx) getYoungPerson(ctx context.Context, id, lock string) (domain.YoungP
 
 func (t *tx) ListYoungPeople(ctx context.Context, q store.YoungPeopleQuery) ([]domain.YoungPerson, error) {
 	var args sqlArgs
-	cond := where(q.Filter, youngPersonFilterColumns, &args) + scoped(q.Scope, "council_id", "personal_adviser_id", &args)
+	cond := where(q.Filter, youngPersonFilterColumns, &args) + scoped(q.Scope, "council_id", "personal_adviser_id", "id", &args)
 	if q.AfterID != "" {
 		cond += " AND id > " + args.add(q.AfterID) + "::uuid"
 	}

@@ -329,6 +329,46 @@ func testPeople(t *testing.T, newStore NewStore) {
 		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
 	})
 
+	t.Run("YoungPersonAccount", func(t *testing.T) {
+		// A young person's own account names them; one account per young person; it is
+		// kept by updates and goes with their record.
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council))
+		create(t, s, youngPerson("yp1"), youngPerson("yp2"))
+		in := person("yp-1", "council-a", "", domain.YoungPersonRole)
+		in.YoungPersonID = idOf("yp1")
+		createPeople(t, s, in)
+		got, err := getPerson(t, s, "yp-1")
+		if err != nil || got.YoungPersonID != idOf("yp1") {
+			t.Fatalf("GetPerson: %+v, %v; want linked to %s", got, err, idOf("yp1"))
+		}
+		createPeople(t, s, person("pa-1", "council-a", ""))
+		staff, err := getPerson(t, s, "pa-1")
+		if err != nil || staff.YoungPersonID != "" {
+			t.Fatalf("staff: %+v, %v; want no young person", staff, err)
+		}
+		second := person("yp-2", "council-a", "", domain.YoungPersonRole)
+		second.YoungPersonID = idOf("yp1")
+		err = s.InTx(ctx, func(tx store.Tx) error { _, err := tx.CreatePerson(ctx, second); return err })
+		wantErr(t, err, errs.AlreadyExists, errs.ReasonResourceExists)
+		// An update cannot move the link.
+		moved := got
+		moved.YoungPersonID, moved.DisplayName = idOf("yp2"), "Renamed"
+		var updated domain.Person
+		inTx(t, s, func(tx store.Tx) (err error) { updated, err = tx.UpdatePerson(ctx, moved, got.Revision); return err })
+		if updated.YoungPersonID != idOf("yp1") || updated.DisplayName != "Renamed" {
+			t.Fatalf("UpdatePerson: %+v; want the link kept and the name changed", updated)
+		}
+		second.YoungPersonID = idOf("yp2")
+		createPeople(t, s, second)
+		inTx(t, s, func(tx store.Tx) error { return tx.DeleteYoungPerson(ctx, idOf("yp1"), 0) })
+		_, err = getPerson(t, s, "yp-1")
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+		if p, err := getPerson(t, s, "yp-2"); err != nil || p.YoungPersonID != idOf("yp2") {
+			t.Fatalf("another young person's account: %+v, %v", p, err)
+		}
+	})
+
 	t.Run("GetMissing", func(t *testing.T) {
 		s := newStore(t)
 		createOrganisations(t, s, organisation("council-a", domain.Council))

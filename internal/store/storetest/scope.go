@@ -124,6 +124,13 @@ func testScope(t *testing.T, newStore NewStore) {
 		{"no advisers", &store.Scope{CouncilID: "council-a", AdviserIDs: []string{}}, nil},
 		{"an empty adviser id is not unallocated", scope("council-a", false, ""), nil},
 		{"a council with no young people", scope("council-z", true, "pa-1"), nil},
+		// A young person's own scope: themself alone, whatever else it says.
+		{"a young person", store.SelfScope("council-a", idOf("s2")), []string{"s2"}},
+		{"a young person, advisers and unallocated ignored", &store.Scope{CouncilID: "council-a", YoungPersonID: idOf("s5"),
+			AdviserIDs: []string{"pa-1"}, Unallocated: true, WholeCouncil: true}, []string{"s5"}},
+		{"a young person of another council", store.SelfScope("council-b", idOf("s2")), nil},
+		{"a young person who does not exist", store.SelfScope("council-a", idOf("nobody")), nil},
+		{"no young person", store.SelfScope("council-a", ""), nil},
 	}
 
 	t.Run("FixtureAgreesWithContains", func(t *testing.T) {

@@ -111,6 +111,11 @@ const (
 	// Manages a partner organisation's own people, client certificates and webhook
 	// endpoints; no access to young people's records.
 	Person_PARTNER_ADMINISTRATOR Person_Role = 6
+	// A young person in or leaving care, using carepath about themself: they see their own
+	// record, pathway and shares, and from 18 give and withdraw their own consent to share.
+	// Held alone, in the young person's council, by an account made with
+	// YoungPeopleService.InviteYoungPerson (never with CreatePerson).
+	Person_YOUNG_PERSON Person_Role = 7
 )
 
 // Enum value maps for Person_Role.
@@ -123,6 +128,7 @@ var (
 		4: "ADMINISTRATOR",
 		5: "AUDITOR",
 		6: "PARTNER_ADMINISTRATOR",
+		7: "YOUNG_PERSON",
 	}
 	Person_Role_value = map[string]int32{
 		"ROLE_UNSPECIFIED":      0,
@@ -132,6 +138,7 @@ var (
 		"ADMINISTRATOR":         4,
 		"AUDITOR":               5,
 		"PARTNER_ADMINISTRATOR": 6,
+		"YOUNG_PERSON":          7,
 	}
 )
 
@@ -403,7 +410,10 @@ type Person struct {
 	// When the person last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Send it back on update to refuse the change if it changed meanwhile.
-	Etag          string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	// For a young person's own account (role YOUNG_PERSON), who they are:
+	// `youngPeople/{young_person}`. Set only by YoungPeopleService.InviteYoungPerson.
+	YoungPerson   string `protobuf:"bytes,10,opt,name=young_person,json=youngPerson,proto3" json:"young_person,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -497,6 +507,13 @@ func (x *Person) GetUpdateTime() *timestamppb.Timestamp {
 func (x *Person) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Person) GetYoungPerson() string {
+	if x != nil {
+		return x.YoungPerson
 	}
 	return ""
 }
@@ -1136,7 +1153,7 @@ const file_carepath_v1_access_proto_rawDesc = "" +
 	"\x06HEALTH\x10\x04\x12\n" +
 	"\n" +
 	"\x06SCHOOL\x10\x05:Y\xeaAV\n" +
-	"\x19carepath.api/Organisation\x12\x1corganisations/{organisation}*\rorganisations2\forganisation\"\xfb\x05\n" +
+	"\x19carepath.api/Organisation\x12\x1corganisations/{organisation}*\rorganisations2\forganisation\"\xd2\x06\n" +
 	"\x06Person\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x121\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\x0e\xe0A\x02\xbaH\b\xd8\x01\x01r\x03\x18\xc8\x01R\vdisplayName\x12\x81\x01\n" +
@@ -1150,7 +1167,10 @@ const file_carepath_v1_access_proto_rawDesc = "" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x1e\n" +
 	"\x04etag\x18\t \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\"\x94\x01\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12C\n" +
+	"\fyoung_person\x18\n" +
+	" \x01(\tB \xe0A\x03\xfaA\x1a\n" +
+	"\x18carepath.api/YoungPersonR\vyoungPerson\"\xa6\x01\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10PERSONAL_ADVISER\x10\x01\x12\x10\n" +
@@ -1158,7 +1178,8 @@ const file_carepath_v1_access_proto_rawDesc = "" +
 	"\x0fPARTNER_OFFICER\x10\x03\x12\x11\n" +
 	"\rADMINISTRATOR\x10\x04\x12\v\n" +
 	"\aAUDITOR\x10\x05\x12\x19\n" +
-	"\x15PARTNER_ADMINISTRATOR\x10\x06:9\xeaA6\n" +
+	"\x15PARTNER_ADMINISTRATOR\x10\x06\x12\x10\n" +
+	"\fYOUNG_PERSON\x10\a:9\xeaA6\n" +
 	"\x13carepath.api/Person\x12\x0fpeople/{person}*\x06people2\x06person\"\xd8\x06\n" +
 	"\x10SharingAgreement\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12w\n" +

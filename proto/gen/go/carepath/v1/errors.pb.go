@@ -86,10 +86,18 @@ const (
 	// FAILED_PRECONDITION: the partner is managed by another council and has no administrator
 	// of its own, so no second council may share with it until it has one.
 	ErrorReason_ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR ErrorReason = 74
+	// PERMISSION_DENIED: a young person gives and withdraws their own consent to share from
+	// 18; until then their council's staff decide.
+	ErrorReason_ERROR_REASON_UNDER_EIGHTEEN ErrorReason = 75
+	// PERMISSION_DENIED: the share is not one the young person consented to (its basis is
+	// REFERRAL, the council's decision), so it is not theirs to give or withdraw.
+	ErrorReason_ERROR_REASON_CONSENT_NOT_THEIRS_TO_GIVE ErrorReason = 76
+	// FAILED_PRECONDITION: a young person has an account of their own from 13.
+	ErrorReason_ERROR_REASON_UNDER_THIRTEEN ErrorReason = 77
 	// FAILED_PRECONDITION: a personal adviser's help on request is for former relevant young
 	// people aged 21 to 24 (Children Act 1989 s23CZB); ErrorInfo metadata `category` gives
 	// the young person's care-leaver category today.
-	ErrorReason_ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST ErrorReason = 75
+	ErrorReason_ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST ErrorReason = 78
 )
 
 // Enum value maps for ErrorReason.
@@ -120,7 +128,10 @@ var (
 		72: "ERROR_REASON_RESOURCE_EXISTS",
 		73: "ERROR_REASON_NO_SHARING_AGREEMENT",
 		74: "ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR",
-		75: "ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST",
+		75: "ERROR_REASON_UNDER_EIGHTEEN",
+		76: "ERROR_REASON_CONSENT_NOT_THEIRS_TO_GIVE",
+		77: "ERROR_REASON_UNDER_THIRTEEN",
+		78: "ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                        0,
@@ -148,7 +159,10 @@ var (
 		"ERROR_REASON_RESOURCE_EXISTS":                    72,
 		"ERROR_REASON_NO_SHARING_AGREEMENT":               73,
 		"ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR":       74,
-		"ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST": 75,
+		"ERROR_REASON_UNDER_EIGHTEEN":                     75,
+		"ERROR_REASON_CONSENT_NOT_THEIRS_TO_GIVE":         76,
+		"ERROR_REASON_UNDER_THIRTEEN":                     77,
+		"ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST": 78,
 	}
 )
 
@@ -314,7 +328,7 @@ const file_carepath_v1_errors_proto_rawDesc = "" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12(\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x10.google.rpc.CodeR\x06status\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x04 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xba\a\n" +
+	"\adetails\x18\x04 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xa9\b\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_REQUEST_INVALID\x10\x01\x12\"\n" +
@@ -340,8 +354,11 @@ const file_carepath_v1_errors_proto_rawDesc = "" +
 	"\x1aERROR_REASON_ACCESS_DENIED\x10G\x12 \n" +
 	"\x1cERROR_REASON_RESOURCE_EXISTS\x10H\x12%\n" +
 	"!ERROR_REASON_NO_SHARING_AGREEMENT\x10I\x12-\n" +
-	")ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR\x10J\x123\n" +
-	"/ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST\x10KB\xad\x01\n" +
+	")ERROR_REASON_PARTNER_HAS_NO_ADMINISTRATOR\x10J\x12\x1f\n" +
+	"\x1bERROR_REASON_UNDER_EIGHTEEN\x10K\x12+\n" +
+	"'ERROR_REASON_CONSENT_NOT_THEIRS_TO_GIVE\x10L\x12\x1f\n" +
+	"\x1bERROR_REASON_UNDER_THIRTEEN\x10M\x123\n" +
+	"/ERROR_REASON_NOT_ENTITLED_TO_ADVISER_ON_REQUEST\x10NB\xad\x01\n" +
 	"\x0fcom.carepath.v1B\vErrorsProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (

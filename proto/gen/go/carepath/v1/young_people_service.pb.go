@@ -25,6 +25,70 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Request for InviteYoungPerson.
+type InviteYoungPersonRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The young person, `youngPeople/{young_person}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The id of their account: the subject of their tokens.
+	PersonId string `protobuf:"bytes,2,opt,name=person_id,json=personId,proto3" json:"person_id,omitempty"`
+	// The young person's name for display, as they wish to be called.
+	DisplayName   string `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InviteYoungPersonRequest) Reset() {
+	*x = InviteYoungPersonRequest{}
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteYoungPersonRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteYoungPersonRequest) ProtoMessage() {}
+
+func (x *InviteYoungPersonRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteYoungPersonRequest.ProtoReflect.Descriptor instead.
+func (*InviteYoungPersonRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *InviteYoungPersonRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *InviteYoungPersonRequest) GetPersonId() string {
+	if x != nil {
+		return x.PersonId
+	}
+	return ""
+}
+
+func (x *InviteYoungPersonRequest) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
 // Request for GetYoungPerson.
 type GetYoungPersonRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -36,7 +100,7 @@ type GetYoungPersonRequest struct {
 
 func (x *GetYoungPersonRequest) Reset() {
 	*x = GetYoungPersonRequest{}
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[0]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -48,7 +112,7 @@ func (x *GetYoungPersonRequest) String() string {
 func (*GetYoungPersonRequest) ProtoMessage() {}
 
 func (x *GetYoungPersonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[0]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -61,7 +125,7 @@ func (x *GetYoungPersonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetYoungPersonRequest.ProtoReflect.Descriptor instead.
 func (*GetYoungPersonRequest) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{0}
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *GetYoungPersonRequest) GetName() string {
@@ -92,7 +156,7 @@ type ListYoungPeopleRequest struct {
 
 func (x *ListYoungPeopleRequest) Reset() {
 	*x = ListYoungPeopleRequest{}
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[1]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -104,7 +168,7 @@ func (x *ListYoungPeopleRequest) String() string {
 func (*ListYoungPeopleRequest) ProtoMessage() {}
 
 func (x *ListYoungPeopleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[1]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -117,7 +181,7 @@ func (x *ListYoungPeopleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListYoungPeopleRequest.ProtoReflect.Descriptor instead.
 func (*ListYoungPeopleRequest) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{1}
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ListYoungPeopleRequest) GetPageSize() int32 {
@@ -154,7 +218,7 @@ type ListYoungPeopleResponse struct {
 
 func (x *ListYoungPeopleResponse) Reset() {
 	*x = ListYoungPeopleResponse{}
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[2]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -166,7 +230,7 @@ func (x *ListYoungPeopleResponse) String() string {
 func (*ListYoungPeopleResponse) ProtoMessage() {}
 
 func (x *ListYoungPeopleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[2]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -179,7 +243,7 @@ func (x *ListYoungPeopleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListYoungPeopleResponse.ProtoReflect.Descriptor instead.
 func (*ListYoungPeopleResponse) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{2}
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListYoungPeopleResponse) GetYoungPeople() []*YoungPerson {
@@ -211,7 +275,7 @@ type CreateYoungPersonRequest struct {
 
 func (x *CreateYoungPersonRequest) Reset() {
 	*x = CreateYoungPersonRequest{}
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[3]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -223,7 +287,7 @@ func (x *CreateYoungPersonRequest) String() string {
 func (*CreateYoungPersonRequest) ProtoMessage() {}
 
 func (x *CreateYoungPersonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[3]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -236,7 +300,7 @@ func (x *CreateYoungPersonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateYoungPersonRequest.ProtoReflect.Descriptor instead.
 func (*CreateYoungPersonRequest) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{3}
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateYoungPersonRequest) GetYoungPerson() *YoungPerson {
@@ -271,7 +335,7 @@ type UpdateYoungPersonRequest struct {
 
 func (x *UpdateYoungPersonRequest) Reset() {
 	*x = UpdateYoungPersonRequest{}
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[4]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -283,7 +347,7 @@ func (x *UpdateYoungPersonRequest) String() string {
 func (*UpdateYoungPersonRequest) ProtoMessage() {}
 
 func (x *UpdateYoungPersonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[4]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -296,7 +360,7 @@ func (x *UpdateYoungPersonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateYoungPersonRequest.ProtoReflect.Descriptor instead.
 func (*UpdateYoungPersonRequest) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{4}
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UpdateYoungPersonRequest) GetYoungPerson() *YoungPerson {
@@ -326,7 +390,7 @@ type DeleteYoungPersonRequest struct {
 
 func (x *DeleteYoungPersonRequest) Reset() {
 	*x = DeleteYoungPersonRequest{}
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[5]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -338,7 +402,7 @@ func (x *DeleteYoungPersonRequest) String() string {
 func (*DeleteYoungPersonRequest) ProtoMessage() {}
 
 func (x *DeleteYoungPersonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[5]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -351,7 +415,7 @@ func (x *DeleteYoungPersonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteYoungPersonRequest.ProtoReflect.Descriptor instead.
 func (*DeleteYoungPersonRequest) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{5}
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *DeleteYoungPersonRequest) GetName() string {
@@ -384,7 +448,7 @@ type BatchAllocatePersonalAdviserRequest struct {
 
 func (x *BatchAllocatePersonalAdviserRequest) Reset() {
 	*x = BatchAllocatePersonalAdviserRequest{}
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[6]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +460,7 @@ func (x *BatchAllocatePersonalAdviserRequest) String() string {
 func (*BatchAllocatePersonalAdviserRequest) ProtoMessage() {}
 
 func (x *BatchAllocatePersonalAdviserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[6]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +473,7 @@ func (x *BatchAllocatePersonalAdviserRequest) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use BatchAllocatePersonalAdviserRequest.ProtoReflect.Descriptor instead.
 func (*BatchAllocatePersonalAdviserRequest) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{6}
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *BatchAllocatePersonalAdviserRequest) GetYoungPeople() []string {
@@ -444,7 +508,7 @@ type BatchAllocatePersonalAdviserResponse struct {
 
 func (x *BatchAllocatePersonalAdviserResponse) Reset() {
 	*x = BatchAllocatePersonalAdviserResponse{}
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[7]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +520,7 @@ func (x *BatchAllocatePersonalAdviserResponse) String() string {
 func (*BatchAllocatePersonalAdviserResponse) ProtoMessage() {}
 
 func (x *BatchAllocatePersonalAdviserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_young_people_service_proto_msgTypes[7]
+	mi := &file_carepath_v1_young_people_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +533,7 @@ func (x *BatchAllocatePersonalAdviserResponse) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use BatchAllocatePersonalAdviserResponse.ProtoReflect.Descriptor instead.
 func (*BatchAllocatePersonalAdviserResponse) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{7}
+	return file_carepath_v1_young_people_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BatchAllocatePersonalAdviserResponse) GetYoungPeople() []*YoungPerson {
@@ -483,7 +547,12 @@ var File_carepath_v1_young_people_service_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_young_people_service_proto_rawDesc = "" +
 	"\n" +
-	"&carepath/v1/young_people_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1ecarepath/v1/young_person.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"\x9f\x01\n" +
+	"&carepath/v1/young_people_service.proto\x12\vcarepath.v1\x1a\x1bbuf/validate/validate.proto\x1a\x18carepath/v1/access.proto\x1a\x1ecarepath/v1/young_person.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"\xa1\x02\n" +
+	"\x18InviteYoungPersonRequest\x12\x85\x01\n" +
+	"\x04name\x18\x01 \x01(\tBq\xe0A\x02\xfaA\x1a\n" +
+	"\x18carepath.api/YoungPerson\xbaHNrL2J^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12K\n" +
+	"\tperson_id\x18\x02 \x01(\tB.\xe0A\x02\xbaH(r&2$^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$R\bpersonId\x120\n" +
+	"\fdisplay_name\x18\x03 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\vdisplayName\"\x9f\x01\n" +
 	"\x15GetYoungPersonRequest\x12\x85\x01\n" +
 	"\x04name\x18\x01 \x01(\tBq\xe0A\x02\xfaA\x1a\n" +
 	"\x18carepath.api/YoungPerson\xbaHNrL2J^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\"\x92\x01\n" +
@@ -518,14 +587,15 @@ const file_carepath_v1_young_people_service_proto_rawDesc = "" +
 	"\x13carepath.api/Person\xbaH/r-2+^people/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$R\x0fpersonalAdviser\x12(\n" +
 	"\rvalidate_only\x18\x03 \x01(\bB\x03\xe0A\x01R\fvalidateOnly\"c\n" +
 	"$BatchAllocatePersonalAdviserResponse\x12;\n" +
-	"\fyoung_people\x18\x01 \x03(\v2\x18.carepath.v1.YoungPersonR\vyoungPeople2\x9f\a\n" +
+	"\fyoung_people\x18\x01 \x03(\v2\x18.carepath.v1.YoungPersonR\vyoungPeople2\xbb\b\n" +
 	"\x12YoungPeopleService\x12w\n" +
 	"\x0eGetYoungPerson\x12\".carepath.v1.GetYoungPersonRequest\x1a\x18.carepath.v1.YoungPerson\"'\xdaA\x04name\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/{name=youngPeople/*}\x12x\n" +
 	"\x0fListYoungPeople\x12#.carepath.v1.ListYoungPeopleRequest\x1a$.carepath.v1.ListYoungPeopleResponse\"\x1a\xdaA\x00\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/youngPeople\x12\x8a\x01\n" +
 	"\x11CreateYoungPerson\x12%.carepath.v1.CreateYoungPersonRequest\x1a\x18.carepath.v1.YoungPerson\"4\xdaA\fyoung_person\x82\xd3\xe4\x93\x02\x1f:\fyoung_person\"\x0f/v1/youngPeople\x12\xac\x01\n" +
 	"\x11UpdateYoungPerson\x12%.carepath.v1.UpdateYoungPersonRequest\x1a\x18.carepath.v1.YoungPerson\"V\xdaA\x18young_person,update_mask\x82\xd3\xe4\x93\x025:\fyoung_person2%/v1/{young_person.name=youngPeople/*}\x12{\n" +
 	"\x11DeleteYoungPerson\x12%.carepath.v1.DeleteYoungPersonRequest\x1a\x16.google.protobuf.Empty\"'\xdaA\x04name\x82\xd3\xe4\x93\x02\x1a*\x18/v1/{name=youngPeople/*}\x12\xdc\x01\n" +
-	"\x1cBatchAllocatePersonalAdviser\x120.carepath.v1.BatchAllocatePersonalAdviserRequest\x1a1.carepath.v1.BatchAllocatePersonalAdviserResponse\"W\xdaA\x1dyoung_people,personal_adviser\x82\xd3\xe4\x93\x021:\x01*\",/v1/youngPeople:batchAllocatePersonalAdviserB\xb9\x01\n" +
+	"\x1cBatchAllocatePersonalAdviser\x120.carepath.v1.BatchAllocatePersonalAdviserRequest\x1a1.carepath.v1.BatchAllocatePersonalAdviserResponse\"W\xdaA\x1dyoung_people,personal_adviser\x82\xd3\xe4\x93\x021:\x01*\",/v1/youngPeople:batchAllocatePersonalAdviser\x12\x99\x01\n" +
+	"\x11InviteYoungPerson\x12%.carepath.v1.InviteYoungPersonRequest\x1a\x13.carepath.v1.Person\"H\xdaA\x1bname,person_id,display_name\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=youngPeople/*}:inviteB\xb9\x01\n" +
 	"\x0fcom.carepath.v1B\x17YoungPeopleServiceProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (
@@ -540,40 +610,44 @@ func file_carepath_v1_young_people_service_proto_rawDescGZIP() []byte {
 	return file_carepath_v1_young_people_service_proto_rawDescData
 }
 
-var file_carepath_v1_young_people_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_carepath_v1_young_people_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_carepath_v1_young_people_service_proto_goTypes = []any{
-	(*GetYoungPersonRequest)(nil),                // 0: carepath.v1.GetYoungPersonRequest
-	(*ListYoungPeopleRequest)(nil),               // 1: carepath.v1.ListYoungPeopleRequest
-	(*ListYoungPeopleResponse)(nil),              // 2: carepath.v1.ListYoungPeopleResponse
-	(*CreateYoungPersonRequest)(nil),             // 3: carepath.v1.CreateYoungPersonRequest
-	(*UpdateYoungPersonRequest)(nil),             // 4: carepath.v1.UpdateYoungPersonRequest
-	(*DeleteYoungPersonRequest)(nil),             // 5: carepath.v1.DeleteYoungPersonRequest
-	(*BatchAllocatePersonalAdviserRequest)(nil),  // 6: carepath.v1.BatchAllocatePersonalAdviserRequest
-	(*BatchAllocatePersonalAdviserResponse)(nil), // 7: carepath.v1.BatchAllocatePersonalAdviserResponse
-	(*YoungPerson)(nil),                          // 8: carepath.v1.YoungPerson
-	(*fieldmaskpb.FieldMask)(nil),                // 9: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),                        // 10: google.protobuf.Empty
+	(*InviteYoungPersonRequest)(nil),             // 0: carepath.v1.InviteYoungPersonRequest
+	(*GetYoungPersonRequest)(nil),                // 1: carepath.v1.GetYoungPersonRequest
+	(*ListYoungPeopleRequest)(nil),               // 2: carepath.v1.ListYoungPeopleRequest
+	(*ListYoungPeopleResponse)(nil),              // 3: carepath.v1.ListYoungPeopleResponse
+	(*CreateYoungPersonRequest)(nil),             // 4: carepath.v1.CreateYoungPersonRequest
+	(*UpdateYoungPersonRequest)(nil),             // 5: carepath.v1.UpdateYoungPersonRequest
+	(*DeleteYoungPersonRequest)(nil),             // 6: carepath.v1.DeleteYoungPersonRequest
+	(*BatchAllocatePersonalAdviserRequest)(nil),  // 7: carepath.v1.BatchAllocatePersonalAdviserRequest
+	(*BatchAllocatePersonalAdviserResponse)(nil), // 8: carepath.v1.BatchAllocatePersonalAdviserResponse
+	(*YoungPerson)(nil),                          // 9: carepath.v1.YoungPerson
+	(*fieldmaskpb.FieldMask)(nil),                // 10: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),                        // 11: google.protobuf.Empty
+	(*Person)(nil),                               // 12: carepath.v1.Person
 }
 var file_carepath_v1_young_people_service_proto_depIdxs = []int32{
-	8,  // 0: carepath.v1.ListYoungPeopleResponse.young_people:type_name -> carepath.v1.YoungPerson
-	8,  // 1: carepath.v1.CreateYoungPersonRequest.young_person:type_name -> carepath.v1.YoungPerson
-	8,  // 2: carepath.v1.UpdateYoungPersonRequest.young_person:type_name -> carepath.v1.YoungPerson
-	9,  // 3: carepath.v1.UpdateYoungPersonRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 4: carepath.v1.BatchAllocatePersonalAdviserResponse.young_people:type_name -> carepath.v1.YoungPerson
-	0,  // 5: carepath.v1.YoungPeopleService.GetYoungPerson:input_type -> carepath.v1.GetYoungPersonRequest
-	1,  // 6: carepath.v1.YoungPeopleService.ListYoungPeople:input_type -> carepath.v1.ListYoungPeopleRequest
-	3,  // 7: carepath.v1.YoungPeopleService.CreateYoungPerson:input_type -> carepath.v1.CreateYoungPersonRequest
-	4,  // 8: carepath.v1.YoungPeopleService.UpdateYoungPerson:input_type -> carepath.v1.UpdateYoungPersonRequest
-	5,  // 9: carepath.v1.YoungPeopleService.DeleteYoungPerson:input_type -> carepath.v1.DeleteYoungPersonRequest
-	6,  // 10: carepath.v1.YoungPeopleService.BatchAllocatePersonalAdviser:input_type -> carepath.v1.BatchAllocatePersonalAdviserRequest
-	8,  // 11: carepath.v1.YoungPeopleService.GetYoungPerson:output_type -> carepath.v1.YoungPerson
-	2,  // 12: carepath.v1.YoungPeopleService.ListYoungPeople:output_type -> carepath.v1.ListYoungPeopleResponse
-	8,  // 13: carepath.v1.YoungPeopleService.CreateYoungPerson:output_type -> carepath.v1.YoungPerson
-	8,  // 14: carepath.v1.YoungPeopleService.UpdateYoungPerson:output_type -> carepath.v1.YoungPerson
-	10, // 15: carepath.v1.YoungPeopleService.DeleteYoungPerson:output_type -> google.protobuf.Empty
-	7,  // 16: carepath.v1.YoungPeopleService.BatchAllocatePersonalAdviser:output_type -> carepath.v1.BatchAllocatePersonalAdviserResponse
-	11, // [11:17] is the sub-list for method output_type
-	5,  // [5:11] is the sub-list for method input_type
+	9,  // 0: carepath.v1.ListYoungPeopleResponse.young_people:type_name -> carepath.v1.YoungPerson
+	9,  // 1: carepath.v1.CreateYoungPersonRequest.young_person:type_name -> carepath.v1.YoungPerson
+	9,  // 2: carepath.v1.UpdateYoungPersonRequest.young_person:type_name -> carepath.v1.YoungPerson
+	10, // 3: carepath.v1.UpdateYoungPersonRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 4: carepath.v1.BatchAllocatePersonalAdviserResponse.young_people:type_name -> carepath.v1.YoungPerson
+	1,  // 5: carepath.v1.YoungPeopleService.GetYoungPerson:input_type -> carepath.v1.GetYoungPersonRequest
+	2,  // 6: carepath.v1.YoungPeopleService.ListYoungPeople:input_type -> carepath.v1.ListYoungPeopleRequest
+	4,  // 7: carepath.v1.YoungPeopleService.CreateYoungPerson:input_type -> carepath.v1.CreateYoungPersonRequest
+	5,  // 8: carepath.v1.YoungPeopleService.UpdateYoungPerson:input_type -> carepath.v1.UpdateYoungPersonRequest
+	6,  // 9: carepath.v1.YoungPeopleService.DeleteYoungPerson:input_type -> carepath.v1.DeleteYoungPersonRequest
+	7,  // 10: carepath.v1.YoungPeopleService.BatchAllocatePersonalAdviser:input_type -> carepath.v1.BatchAllocatePersonalAdviserRequest
+	0,  // 11: carepath.v1.YoungPeopleService.InviteYoungPerson:input_type -> carepath.v1.InviteYoungPersonRequest
+	9,  // 12: carepath.v1.YoungPeopleService.GetYoungPerson:output_type -> carepath.v1.YoungPerson
+	3,  // 13: carepath.v1.YoungPeopleService.ListYoungPeople:output_type -> carepath.v1.ListYoungPeopleResponse
+	9,  // 14: carepath.v1.YoungPeopleService.CreateYoungPerson:output_type -> carepath.v1.YoungPerson
+	9,  // 15: carepath.v1.YoungPeopleService.UpdateYoungPerson:output_type -> carepath.v1.YoungPerson
+	11, // 16: carepath.v1.YoungPeopleService.DeleteYoungPerson:output_type -> google.protobuf.Empty
+	8,  // 17: carepath.v1.YoungPeopleService.BatchAllocatePersonalAdviser:output_type -> carepath.v1.BatchAllocatePersonalAdviserResponse
+	12, // 18: carepath.v1.YoungPeopleService.InviteYoungPerson:output_type -> carepath.v1.Person
+	12, // [12:19] is the sub-list for method output_type
+	5,  // [5:12] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
 	5,  // [5:5] is the sub-list for extension extendee
 	0,  // [0:5] is the sub-list for field type_name
@@ -584,6 +658,7 @@ func file_carepath_v1_young_people_service_proto_init() {
 	if File_carepath_v1_young_people_service_proto != nil {
 		return
 	}
+	file_carepath_v1_access_proto_init()
 	file_carepath_v1_young_person_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -591,7 +666,7 @@ func file_carepath_v1_young_people_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_young_people_service_proto_rawDesc), len(file_carepath_v1_young_people_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -311,6 +311,51 @@ func local_request_YoungPeopleService_BatchAllocatePersonalAdviser_0(ctx context
 	return msg, metadata, err
 }
 
+func request_YoungPeopleService_InviteYoungPerson_0(ctx context.Context, marshaler runtime.Marshaler, client YoungPeopleServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq InviteYoungPersonRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.InviteYoungPerson(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_YoungPeopleService_InviteYoungPerson_0(ctx context.Context, marshaler runtime.Marshaler, server YoungPeopleServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq InviteYoungPersonRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.InviteYoungPerson(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterYoungPeopleServiceHandlerServer registers the http handlers for service YoungPeopleService to "mux".
 // UnaryRPC     :call YoungPeopleServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -436,6 +481,26 @@ func RegisterYoungPeopleServiceHandlerServer(ctx context.Context, mux *runtime.S
 			return
 		}
 		forward_YoungPeopleService_BatchAllocatePersonalAdviser_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_YoungPeopleService_InviteYoungPerson_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/carepath.v1.YoungPeopleService/InviteYoungPerson", runtime.WithHTTPPathPattern("/v1/{name=youngPeople/*}:invite"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_YoungPeopleService_InviteYoungPerson_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_YoungPeopleService_InviteYoungPerson_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -579,6 +644,23 @@ func RegisterYoungPeopleServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_YoungPeopleService_BatchAllocatePersonalAdviser_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_YoungPeopleService_InviteYoungPerson_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/carepath.v1.YoungPeopleService/InviteYoungPerson", runtime.WithHTTPPathPattern("/v1/{name=youngPeople/*}:invite"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_YoungPeopleService_InviteYoungPerson_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_YoungPeopleService_InviteYoungPerson_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -589,6 +671,7 @@ var (
 	pattern_YoungPeopleService_UpdateYoungPerson_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "youngPeople", "young_person.name"}, ""))
 	pattern_YoungPeopleService_DeleteYoungPerson_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "youngPeople", "name"}, ""))
 	pattern_YoungPeopleService_BatchAllocatePersonalAdviser_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "youngPeople"}, "batchAllocatePersonalAdviser"))
+	pattern_YoungPeopleService_InviteYoungPerson_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "youngPeople", "name"}, "invite"))
 )
 
 var (
@@ -598,4 +681,5 @@ var (
 	forward_YoungPeopleService_UpdateYoungPerson_0            = runtime.ForwardResponseMessage
 	forward_YoungPeopleService_DeleteYoungPerson_0            = runtime.ForwardResponseMessage
 	forward_YoungPeopleService_BatchAllocatePersonalAdviser_0 = runtime.ForwardResponseMessage
+	forward_YoungPeopleService_InviteYoungPerson_0            = runtime.ForwardResponseMessage
 )

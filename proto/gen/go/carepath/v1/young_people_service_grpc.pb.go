@@ -26,6 +26,7 @@ const (
 	YoungPeopleService_UpdateYoungPerson_FullMethodName            = "/carepath.v1.YoungPeopleService/UpdateYoungPerson"
 	YoungPeopleService_DeleteYoungPerson_FullMethodName            = "/carepath.v1.YoungPeopleService/DeleteYoungPerson"
 	YoungPeopleService_BatchAllocatePersonalAdviser_FullMethodName = "/carepath.v1.YoungPeopleService/BatchAllocatePersonalAdviser"
+	YoungPeopleService_InviteYoungPerson_FullMethodName            = "/carepath.v1.YoungPeopleService/InviteYoungPerson"
 )
 
 // YoungPeopleServiceClient is the client API for YoungPeopleService service.
@@ -50,6 +51,13 @@ type YoungPeopleServiceClient interface {
 	// caseload and the reminders at once. Each young person that cannot be allocated is named
 	// by its index in `young_people` (`young_people[3]`), and then nobody is allocated.
 	BatchAllocatePersonalAdviser(ctx context.Context, in *BatchAllocatePersonalAdviserRequest, opts ...grpc.CallOption) (*BatchAllocatePersonalAdviserResponse, error)
+	// Gives a young person aged 13 or over an account of their own (a person with the role
+	// YOUNG_PERSON, in their council), so that they can see their record and pathway and, from
+	// 18, give and withdraw their own consent to share. Staff who may see the young person
+	// invite them; `person_id` is the subject of the young person's account at the council's
+	// identity provider. ALREADY_EXISTS when the id is taken or the young person already has
+	// an account.
+	InviteYoungPerson(ctx context.Context, in *InviteYoungPersonRequest, opts ...grpc.CallOption) (*Person, error)
 }
 
 type youngPeopleServiceClient struct {
@@ -120,6 +128,16 @@ func (c *youngPeopleServiceClient) BatchAllocatePersonalAdviser(ctx context.Cont
 	return out, nil
 }
 
+func (c *youngPeopleServiceClient) InviteYoungPerson(ctx context.Context, in *InviteYoungPersonRequest, opts ...grpc.CallOption) (*Person, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Person)
+	err := c.cc.Invoke(ctx, YoungPeopleService_InviteYoungPerson_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // YoungPeopleServiceServer is the server API for YoungPeopleService service.
 // All implementations must embed UnimplementedYoungPeopleServiceServer
 // for forward compatibility.
@@ -142,6 +160,13 @@ type YoungPeopleServiceServer interface {
 	// caseload and the reminders at once. Each young person that cannot be allocated is named
 	// by its index in `young_people` (`young_people[3]`), and then nobody is allocated.
 	BatchAllocatePersonalAdviser(context.Context, *BatchAllocatePersonalAdviserRequest) (*BatchAllocatePersonalAdviserResponse, error)
+	// Gives a young person aged 13 or over an account of their own (a person with the role
+	// YOUNG_PERSON, in their council), so that they can see their record and pathway and, from
+	// 18, give and withdraw their own consent to share. Staff who may see the young person
+	// invite them; `person_id` is the subject of the young person's account at the council's
+	// identity provider. ALREADY_EXISTS when the id is taken or the young person already has
+	// an account.
+	InviteYoungPerson(context.Context, *InviteYoungPersonRequest) (*Person, error)
 	mustEmbedUnimplementedYoungPeopleServiceServer()
 }
 
@@ -169,6 +194,9 @@ func (UnimplementedYoungPeopleServiceServer) DeleteYoungPerson(context.Context, 
 }
 func (UnimplementedYoungPeopleServiceServer) BatchAllocatePersonalAdviser(context.Context, *BatchAllocatePersonalAdviserRequest) (*BatchAllocatePersonalAdviserResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchAllocatePersonalAdviser not implemented")
+}
+func (UnimplementedYoungPeopleServiceServer) InviteYoungPerson(context.Context, *InviteYoungPersonRequest) (*Person, error) {
+	return nil, status.Error(codes.Unimplemented, "method InviteYoungPerson not implemented")
 }
 func (UnimplementedYoungPeopleServiceServer) mustEmbedUnimplementedYoungPeopleServiceServer() {}
 func (UnimplementedYoungPeopleServiceServer) testEmbeddedByValue()                            {}
@@ -299,6 +327,24 @@ func _YoungPeopleService_BatchAllocatePersonalAdviser_Handler(srv interface{}, c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _YoungPeopleService_InviteYoungPerson_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InviteYoungPersonRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(YoungPeopleServiceServer).InviteYoungPerson(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: YoungPeopleService_InviteYoungPerson_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(YoungPeopleServiceServer).InviteYoungPerson(ctx, req.(*InviteYoungPersonRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // YoungPeopleService_ServiceDesc is the grpc.ServiceDesc for YoungPeopleService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -329,6 +375,10 @@ var YoungPeopleService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchAllocatePersonalAdviser",
 			Handler:    _YoungPeopleService_BatchAllocatePersonalAdviser_Handler,
+		},
+		{
+			MethodName: "InviteYoungPerson",
+			Handler:    _YoungPeopleService_InviteYoungPerson_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

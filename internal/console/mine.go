@@ -1,0 +1,161 @@
+package console
+
+import (
+	"html/template"
+	"slices"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/carepath/carepath/internal/console/timeline"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+)
+
+// The young person's own pages: their pathway in their words. They call the same API as
+// staff pages, with the young person's own token, so they can only ever show that young
+// person, and every read is audited as theirs.
+
+// minePage is "Your pathway".
+type minePage struct {
+	Name       string
+	Age        int32
+	Status     string
+	Timeline   template.HTML
+	Next       []step
+	Health     healthHistory
+	Stages     []stage
+	History    []string
+	AdviserSet bool
+}
+
+// step is one thing coming up, with who helps.
+type step struct {
+	Title, When, Helper string
+	Overdue             bool
+}
+
+// healthHistory says whether the young person has their health history, as inspections
+// keep finding care leavers who cannot say where theirs is.
+type healthHistory struct {
+	Given        bool
+	When, Due    string
+	RecordedBy   string
+	EvidenceNote string
+}
+
+const healthHistoryDefinition = "milestoneDefinitions/health.history_summary"
+
+func (c *Console) mine(cl *call) (view, error) {
+	if cl.sess.YoungPerson == "" {
+		return notFound(), nil // a young person's own page; staff have theirs
+	}
+	name := "youngPeople/" + cl.sess.YoungPerson
+	var (
+		yp         *pb.YoungPerson
+		status     *pb.CareLeaverStatus
+		milestones []*pb.Milestone
+		episodes   []*pb.CareEpisode
+	)
+	g, ctx := errgroup.WithContext(cl.ctx)
+	g.Go(func() (err error) {
+		yp, err = c.clients.people.GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: name})
+		return err
+	})
+	g.Go(func() (err error) {
+		status, err = c.clients.episodes.GetCareLeaverStatus(ctx, &pb.GetCareLeaverStatusRequest{Name: name + "/careLeaverStatus"})
+		return err
+	})
+	g.Go(func() error {
+		res, err := c.clients.pathways.ListMilestones(ctx, &pb.ListMilestonesRequest{Parent: name, PageSize: milestonesShown})
+		milestones = res.GetMilestones()
+		return err
+	})
+	g.Go(func() error {
+		res, err := c.clients.episodes.ListCareEpisodes(ctx, &pb.ListCareEpisodesRequest{Parent: name})
+		episodes = res.GetCareEpisodes()
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return view{}, err
+	}
+	p := minePage{Name: displayName(yp), Age: yp.GetAge().GetYears(), Status: statusForYou[status.GetCategory()],
+		Stages: stages, AdviserSet: yp.GetPersonalAdviser() != ""}
+	today := civilToday(status.GetAsOf(), c.now())
+	in := timelineInput("Your", yp.GetDateOfBirth(), today, milestones)
+	in.Title = "Your pathway from 13 to 25"
+	in.Areas = nil
+	for _, a := range areaOrder {
+		in.Areas = append(in.Areas, areaForYou[a])
+	}
+	for i, m := range milestones {
+		in.Items[i].Area = areaForYou[m.GetArea()]
+		in.Items[i].Href = ""
+	}
+	svg, err := timeline.Render(in)
+	if err != nil {
+		return view{}, err
+	}
+	p.Timeline = svg
+	p.Next = nextSteps(milestones, 6)
+	p.Health = healthOf(milestones)
+	for _, e := range episodes {
+		p.History = append(p.History, episodeForYou(e))
+	}
+	return view{template: "mine", title: "Your pathway", data: p}, nil
+}
+
+// nextSteps are the first n steps not yet done, soonest first, overdue ones included.
+func nextSteps(ms []*pb.Milestone, n int) []step {
+	var open []*pb.Milestone
+	for _, m := range ms {
+		switch m.GetState() {
+		case pb.Milestone_PLANNED, pb.Milestone_SCHEDULED, pb.Milestone_IN_PROGRESS:
+			if !m.GetLapsed() {
+				open = append(open, m)
+			}
+		}
+	}
+	slices.SortStableFunc(open, func(a, b *pb.Milestone) int { return dateTime(a.GetDueDate()).Compare(dateTime(b.GetDueDate())) })
+	var out []step
+	for _, m := range open[:min(n, len(open))] {
+		s := step{Title: m.GetTitle(), When: "By " + formatDate(m.GetDueDate()), Overdue: m.GetOverdue(),
+			Helper: helperForYou[m.GetOwnerAgencyType()]}
+		if s.Helper == "" {
+			s.Helper = "your personal adviser"
+		}
+		if m.GetScheduledDate().GetYear() != 0 {
+			s.When = "On " + formatDate(m.GetScheduledDate())
+		}
+		if s.Overdue {
+			s.When = "This was due by " + formatDate(m.GetDueDate()) + ". It is late."
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func healthOf(ms []*pb.Milestone) healthHistory {
+	for _, m := range ms {
+		if m.GetDefinition() != healthHistoryDefinition {
+			continue
+		}
+		h := healthHistory{Due: formatDate(m.GetDueDate())}
+		if m.GetState() == pb.Milestone_ACHIEVED {
+			h.Given, h.When = true, formatDate(m.GetAchievedDate())
+		}
+		return h
+	}
+	return healthHistory{}
+}
+
+func episodeForYou(e *pb.CareEpisode) string {
+	why := legalForYou[e.GetLegalStatus()]
+	if why == "" {
+		why = "The council looked after you."
+	}
+	when := "From " + formatDate(e.GetStartDate())
+	if e.GetEndDate().GetYear() != 0 {
+		when += " to " + formatDate(e.GetEndDate())
+	}
+	return strings.Join([]string{when + ".", why, placementForYou(e.GetPlacementType())}, " ")
+}
