@@ -79,9 +79,7 @@ func (s *Server) UpdateSkillChecklist(ctx context.Context, req *pb.UpdateSkillCh
 	}
 	var v errs.Violations
 	for i, it := range in.GetItems() {
-		if !strings.HasPrefix(it.GetKey(), c.Area+".") {
-			v.Add(fmt.Sprintf("skill_checklist.items[%d].key", i), "is not an item of this checklist")
-		} else if _, ok := selfassessment.LookupItem(it.GetKey()); !ok {
+		if _, ok := selfassessment.LookupItem(it.GetKey()); !ok || !strings.HasPrefix(it.GetKey(), c.Area+".") {
 			v.Add(fmt.Sprintf("skill_checklist.items[%d].key", i), "is not an item of this checklist")
 		}
 	}
