@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -74,5 +75,54 @@ func TestYoungPersonWithdrawsConsent(t *testing.T) {
 	bt.ClickNavigate(t, ctx, `button[id^="share-again-"]`)
 	if !shared() {
 		t.Error("the partner does not see Chloe after she shared again")
+	}
+}
+
+// TestYoungPersonSaysWhatTheyWant: a young person records a view and a goal, then ticks
+// the money checklist and sees the money-and-skills check change, counted as said by them.
+func TestYoungPersonSaysWhatTheyWant(t *testing.T) {
+	s := demoSite(t)
+	ctx := s.signIn(t, "chloe-yp")
+	bt.Navigate(t, ctx, s.base+"/app/me/voice")
+	bt.NoSeriousViolations(t, ctx, "what you want")
+	bt.SetValue(t, ctx, "#wants-accommodation", "A flat near my college")
+	bt.Click(t, ctx, "#feeling-accommodation-worried")
+	bt.Submit(t, ctx, "#save-accommodation")
+	if got := bt.Text(t, ctx, "#done"); !strings.Contains(got, "Your adviser will see what you said") {
+		t.Fatalf("saving a view: %q", got)
+	}
+	if got := bt.TextContent(t, ctx, "#wants-accommodation"); got != "A flat near my college" {
+		t.Errorf("the saved view reads %q", got)
+	}
+	bt.SetValue(t, ctx, "#goal-title", "Pass my driving theory test")
+	bt.Submit(t, ctx, "#add-goal")
+	if got := bt.Text(t, ctx, "#goal-list"); !strings.Contains(got, "Pass my driving theory test") {
+		t.Errorf("the goals read %q", got)
+	}
+	// An empty goal is refused with a clear message.
+	bt.Submit(t, ctx, "#add-goal")
+	if got := bt.Text(t, ctx, ".govuk-error-summary"); !strings.Contains(got, "Write your goal") {
+		t.Errorf("an empty goal: %q", got)
+	}
+
+	bt.Navigate(t, ctx, s.base+"/app/me/skills")
+	bt.NoSeriousViolations(t, ctx, "what you can do")
+	before := bt.Text(t, ctx, "#skills-check")
+	if !strings.Contains(before, "Budgeting support") {
+		t.Fatalf("set-up: the money and skills check does not wait on budgeting: %q", before)
+	}
+	for _, box := range []string{"finances"} {
+		n := bt.Count(t, ctx, "#list-"+box+" input[type=checkbox]")
+		for i := 1; i <= n; i++ {
+			sel := fmt.Sprintf("#list-%s .govuk-checkboxes__item:nth-child(%d) input", box, i)
+			if bt.Attribute(t, ctx, sel, "checked") == "" {
+				bt.Click(t, ctx, sel)
+			}
+		}
+		bt.Submit(t, ctx, "#save-"+box)
+	}
+	after := bt.Text(t, ctx, "#skills-check")
+	if after == before || strings.Contains(after, "Budgeting support") {
+		t.Errorf("after ticking the money list the check still says %q (before: %q)", after, before)
 	}
 }

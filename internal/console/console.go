@@ -84,6 +84,7 @@ type clients struct {
 	sharing   pb.SharingServiceClient
 	partner   pb.PartnerServiceClient
 	audit     pb.AuditServiceClient
+	voice     pb.VoiceServiceClient
 }
 
 // New builds the console.
@@ -122,7 +123,7 @@ func New(ctx context.Context, opts Options) (*Console, error) {
 			episodes: pb.NewCareEpisodesServiceClient(opts.Conn), pathways: pb.NewPathwaysServiceClient(opts.Conn),
 			readiness: pb.NewReadinessServiceClient(opts.Conn), reminders: pb.NewReminderServiceClient(opts.Conn),
 			sharing: pb.NewSharingServiceClient(opts.Conn), partner: pb.NewPartnerServiceClient(opts.Conn),
-			audit: pb.NewAuditServiceClient(opts.Conn),
+			audit: pb.NewAuditServiceClient(opts.Conn), voice: pb.NewVoiceServiceClient(opts.Conn),
 		}}
 	if opts.OIDC != nil {
 		if c.oidc, err = newOIDCFlow(ctx, *opts.OIDC); err != nil {

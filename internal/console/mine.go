@@ -26,6 +26,11 @@ type minePage struct {
 	Stages     []stage
 	History    []string
 	AdviserSet bool
+	Offer      []*pb.LocalOfferEntry
+	// CanAskForHelp: a former relevant care leaver from 21 may ask for a personal
+	// adviser's help again (s23CZB).
+	CanAskForHelp bool
+	Done          string
 }
 
 // step is one thing coming up, with who helps.
@@ -78,8 +83,16 @@ func (c *Console) mine(cl *call) (view, error) {
 	if err := g.Wait(); err != nil {
 		return view{}, err
 	}
+	// The council's offer for their age, once their age is known.
+	offer, err := c.clients.voice.ListLocalOfferEntries(cl.ctx, &pb.ListLocalOfferEntriesRequest{
+		Parent: "organisations/" + cl.sess.Organisation, Age: yp.GetAge().GetYears(), PageSize: 20})
+	if err != nil {
+		return view{}, err
+	}
 	p := minePage{Name: displayName(yp), Age: yp.GetAge().GetYears(), Status: statusForYou[status.GetCategory()],
-		Stages: stages, AdviserSet: yp.GetPersonalAdviser() != ""}
+		Stages: stages, AdviserSet: yp.GetPersonalAdviser() != "", Offer: offer.GetLocalOfferEntries(),
+		CanAskForHelp: status.GetPersonalAdviserOnRequest(),
+		Done:          map[string]string{"asked": "Your request has been sent. The leaving care team will contact you."}[cl.r.URL.Query().Get("done")]}
 	today := civilToday(status.GetAsOf(), c.now())
 	in := timelineInput("Your", yp.GetDateOfBirth(), today, milestones)
 	in.Title = "Your pathway from 13 to 25"
@@ -158,4 +171,18 @@ func episodeForYou(e *pb.CareEpisode) string {
 		when += " to " + formatDate(e.GetEndDate())
 	}
 	return strings.Join([]string{when + ".", why, placementForYou(e.GetPlacementType())}, " ")
+}
+
+// askForHelp sends a care leaver's request for a personal adviser's help again; the API
+// refuses it unless they are entitled, and raises it to the council as a reminder.
+func (c *Console) askForHelp(cl *call) (redirect, view, error) {
+	if cl.sess.YoungPerson == "" {
+		return "", notFound(), nil
+	}
+	_, err := c.clients.voice.RequestAdviserSupport(cl.ctx, &pb.RequestAdviserSupportRequest{
+		Name: "youngPeople/" + cl.sess.YoungPerson, Message: strings.TrimSpace(cl.r.PostFormValue("message"))})
+	if err != nil {
+		return "", view{}, err
+	}
+	return redirect(Prefix + "me?done=asked#help"), view{}, nil
 }

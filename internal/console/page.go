@@ -264,10 +264,15 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, s *session, v v
 func navFor(s session, current string) []navItem {
 	var items []navItem
 	add := func(href, label string) {
-		items = append(items, navItem{Href: href, Label: label, Current: current == href || strings.HasPrefix(current, href+"/")})
+		// A section's pages are under its address, except the young person's home, whose
+		// sections are beside it.
+		under := href != Prefix+"me" && strings.HasPrefix(current, href+"/")
+		items = append(items, navItem{Href: href, Label: label, Current: current == href || under})
 	}
 	if s.has("YOUNG_PERSON") {
 		add(Prefix+"me", "Your pathway")
+		add(Prefix+"me/voice", "What you want")
+		add(Prefix+"me/skills", "What you can do")
 		add(Prefix+"me/sharing", "Who sees your information")
 		return items
 	}
