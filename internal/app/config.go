@@ -85,14 +85,17 @@ type Config struct {
 	// The web console under /app/: the council's name in its header, the key that seals its
 	// session cookie (hex, 32 bytes, the same on every replica; empty for a random key per
 	// process) and, in production, its OpenID Connect client at the --auth-issuer provider.
-	Console           bool
-	CouncilName       string
-	ConsoleSessionKey string
-	OIDCClientID      string
-	OIDCClientSecret  string
-	OIDCRedirectURL   string
-	OIDCScopes        string
-	ConsoleOIDCClient *http.Client // set only in code: tests reach their provider through it
+	Console     bool
+	CouncilName string
+	// LeavingCareContact is how young people reach the leaving care team, shown on their
+	// own pages.
+	LeavingCareContact string
+	ConsoleSessionKey  string
+	OIDCClientID       string
+	OIDCClientSecret   string
+	OIDCRedirectURL    string
+	OIDCScopes         string
+	ConsoleOIDCClient  *http.Client // set only in code: tests reach their provider through it
 
 	// OTLPEndpoint, an OTLP/gRPC URL, turns tracing on; empty is off.
 	OTLPEndpoint string
@@ -134,6 +137,8 @@ func Defaults() Config {
 		AuditSealInterval: time.Second,
 		Console:           true,
 		CouncilName:       "Nottinghamshire County Council (demo)",
+		LeavingCareContact: "Call the leaving care team on 0115 496 0000, Monday to Friday, 9am to 5pm. " +
+			"Out of hours, call 0115 496 0999. (These are made-up numbers for the demo.)",
 	}
 }
 
@@ -202,6 +207,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		"calls one organisation may make at once above --rate-limit-organisation")
 	fs.BoolVar(&c.Console, "console", c.Console, "serve the web console under /app/ on the HTTP listener")
 	fs.StringVar(&c.CouncilName, "council-name", c.CouncilName, "the council's name, shown in the console's header")
+	fs.StringVar(&c.LeavingCareContact, "leaving-care-contact", c.LeavingCareContact,
+		"how young people reach the leaving care team (phone numbers, hours), shown on their own pages")
 	fs.StringVar(&c.ConsoleSessionKey, "console-session-key", c.ConsoleSessionKey,
 		"64 hex digits (32 bytes) sealing the console's session cookies, the same on every replica; "+
 			"empty for a random key per process (sessions end when it stops)")

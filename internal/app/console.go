@@ -21,6 +21,7 @@ func (a *App) console(ctx context.Context, vouch func(context.Context, *http.Req
 	opts := console.Options{
 		Conn:     a.gwConn,
 		Council:  cfg.CouncilName,
+		Contact:  cfg.LeavingCareContact,
 		Now:      cfg.tokenClock(),
 		Log:      a.log,
 		Metadata: func(r *http.Request) metadata.MD { return vouch(r.Context(), r) },

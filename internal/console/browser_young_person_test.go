@@ -28,7 +28,7 @@ func TestYoungPersonReadsTheirPathway(t *testing.T) {
 	}
 	bt.NoSeriousViolations(t, ctx, "your pathway")
 	// The words written for them read easily.
-	for _, sel := range []string{"#status", "#health-history", "#care-history"} {
+	for _, sel := range []string{"main", "#status", "#next-steps", "#health-history", "#care-history", "#contact"} {
 		if g := console.ReadingGradeOf(bt.Text(t, ctx, sel)); g > 6 {
 			t.Errorf("%s reads at grade %.1f, want at most 6", sel, g)
 		}

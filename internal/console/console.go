@@ -37,6 +37,8 @@ type Options struct {
 	Conn grpc.ClientConnInterface
 	// Council is the name in the header, the council's own (never GOV.UK's).
 	Council string
+	// Contact is how young people reach the leaving care team, on their own pages.
+	Contact string
 	// Now is the clock of sessions and tokens; nil is the real time.
 	Now func() time.Time
 	// SessionKey seals the session cookie: 32 bytes shared by every replica. Nil makes a

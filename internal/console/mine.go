@@ -31,6 +31,7 @@ type minePage struct {
 	// adviser's help again (s23CZB).
 	CanAskForHelp bool
 	Done          string
+	Contact       string
 }
 
 // step is one thing coming up, with who helps.
@@ -42,10 +43,9 @@ type step struct {
 // healthHistory says whether the young person has their health history, as inspections
 // keep finding care leavers who cannot say where theirs is.
 type healthHistory struct {
-	Given        bool
-	When, Due    string
-	RecordedBy   string
-	EvidenceNote string
+	Given     bool
+	When, Due string
+	By        string // who gave it, in words
 }
 
 const healthHistoryDefinition = "milestoneDefinitions/health.history_summary"
@@ -91,8 +91,8 @@ func (c *Console) mine(cl *call) (view, error) {
 	}
 	p := minePage{Name: displayName(yp), Age: yp.GetAge().GetYears(), Status: statusForYou[status.GetCategory()],
 		Stages: stages, AdviserSet: yp.GetPersonalAdviser() != "", Offer: offer.GetLocalOfferEntries(),
-		CanAskForHelp: status.GetPersonalAdviserOnRequest(),
-		Done:          map[string]string{"asked": "Your request has been sent. The leaving care team will contact you."}[cl.r.URL.Query().Get("done")]}
+		CanAskForHelp: status.GetPersonalAdviserOnRequest(), Contact: c.opts.Contact,
+		Done: map[string]string{"asked": "Your request has been sent. The leaving care team will contact you."}[cl.r.URL.Query().Get("done")]}
 	today := civilToday(status.GetAsOf(), c.now())
 	in := timelineInput("Your", yp.GetDateOfBirth(), today, milestones)
 	in.Title = "Your pathway from 13 to 25"
@@ -152,7 +152,7 @@ func healthOf(ms []*pb.Milestone) healthHistory {
 		if m.GetDefinition() != healthHistoryDefinition {
 			continue
 		}
-		h := healthHistory{Due: formatDate(m.GetDueDate())}
+		h := healthHistory{Due: formatDate(m.GetDueDate()), By: helperForYou[m.GetOwnerAgencyType()]}
 		if m.GetState() == pb.Milestone_ACHIEVED {
 			h.Given, h.When = true, formatDate(m.GetAchievedDate())
 		}
