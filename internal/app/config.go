@@ -389,10 +389,6 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("--oidc-client-id needs --auth-issuer: the console signs in at the provider the API trusts"))
 		}
 	}
-	if c.Console && !c.DevIssuerOn() && c.OIDCClientID == "" && c.AuthJWKSURL != "" {
-		errs = append(errs, errors.New("the console needs a way to sign in: set --oidc-client-id and --oidc-redirect-url, "+
-			"or turn the console off with --console=false"))
-	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		errs = append(errs, errors.New("--tls-cert-file and --tls-key-file go together"))
 	}

@@ -40,6 +40,7 @@ func (a *App) console(ctx context.Context, vouch func(context.Context, *http.Req
 			RedirectURL: cfg.OIDCRedirectURL, Scopes: strings.Fields(cfg.OIDCScopes), HTTPClient: cfg.ConsoleOIDCClient}
 	}
 	if opts.Mint == nil && opts.OIDC == nil {
+		a.log.Warn("the web console is off: it has no way to sign people in; set --oidc-client-id and --oidc-redirect-url to serve it")
 		return nil, nil
 	}
 	return console.New(ctx, opts)
