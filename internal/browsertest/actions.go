@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -173,4 +174,27 @@ func writePNG(t testing.TB, path string, png []byte) {
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatalf("browsertest: screenshot: %v", err)
 	}
+}
+
+// Phone makes the tab a phone's screen: 375 by 812 CSS pixels, as an iPhone's, with touch.
+func Phone(t testing.TB, ctx context.Context) {
+	t.Helper()
+	run(t, ctx, "emulate a phone", chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+}
+
+// NoScript turns the page's JavaScript off, as a person who has it off would have it; the
+// helpers here still work, since the test drives the page from outside.
+func NoScript(t testing.TB, ctx context.Context) {
+	t.Helper()
+	actx, cancel := context.WithTimeout(ctx, actionTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(actx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatalf("browsertest: turn JavaScript off: %v", err)
+	}
+}
+
+// Evaluate runs a JavaScript expression in the page and returns its JSON value.
+func Evaluate[T any](t testing.TB, ctx context.Context, expression string) T {
+	t.Helper()
+	return run(t, ctx, "evaluate "+expression, chromedp.Evaluate[T](expression))
 }

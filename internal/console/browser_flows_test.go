@@ -191,3 +191,76 @@ func TestStaleEtagInTheBrowser(t *testing.T) {
 	}
 	bt.NoSeriousViolations(t, second, "milestone after a conflict")
 }
+
+// TestConsoleOnAPhone: at a phone's width no page is wider than the screen (tables and
+// the timeline scroll in their own boxes) and the accessibility check passes.
+func TestConsoleOnAPhone(t *testing.T) {
+	s := demoSite(t)
+	amani := s.youngPerson(t, "Amani")
+	ctx := bt.New(t)
+	bt.Phone(t, ctx)
+	s.signInTab(t, ctx, "sam-okoro")
+	for _, path := range []string{"/app/young-people/" + amani, "/app/cliff-edge", "/app/caseload", "/app/reminders"} {
+		bt.Navigate(t, ctx, s.base+path)
+		if wide := bt.Evaluate[bool](t, ctx, "document.documentElement.scrollWidth > window.innerWidth + 1"); wide {
+			t.Errorf("%s is wider than a phone's screen", path)
+		}
+		bt.NoSeriousViolations(t, ctx, path+" on a phone")
+	}
+}
+
+// TestConsoleWithoutJavaScript: with JavaScript off an adviser signs in, completes a
+// milestone through the form and sees the rating change: the pages need no script.
+func TestConsoleWithoutJavaScript(t *testing.T) {
+	s := demoSite(t)
+	yp, m := oneCheckFromGreen(t, s, "sam-okoro")
+	ctx := bt.New(t)
+	bt.NoScript(t, ctx)
+	bt.Navigate(t, ctx, s.base+"/app/sign-in")
+	bt.Click(t, ctx, `input[name="person"][value="sam-okoro"]`)
+	bt.ClickNavigate(t, ctx, "#sign-in")
+	if class := bt.Attribute(t, ctx, "body", "class"); strings.Contains(class, "js-enabled") {
+		t.Fatalf("the page's script ran (body class %q): JavaScript is not off", class)
+	}
+	bt.Navigate(t, ctx, s.base+"/app/young-people/"+yp+"/milestones/"+m)
+	d := today()
+	bt.SetValue(t, ctx, "#achieved-date-day", fmt.Sprint(d.Day))
+	bt.SetValue(t, ctx, "#achieved-date-month", fmt.Sprint(int(d.Month)))
+	bt.SetValue(t, ctx, "#achieved-date-year", fmt.Sprint(d.Year))
+	bt.SetValue(t, ctx, "#evidence", "Bank statement seen")
+	bt.ClickNavigate(t, ctx, "#complete")
+	if got := bt.Text(t, ctx, "#rating"); got != "Green" {
+		t.Errorf("without JavaScript, after completing: rating %q, want Green", got)
+	}
+}
+
+// TestRecordFactAndSignOut: an adviser records a fact through its form (an empty form is
+// refused with the error summary), then signs out, and the console no longer opens.
+func TestRecordFactAndSignOut(t *testing.T) {
+	s := demoSite(t)
+	yp, _ := oneCheckFromGreen(t, s, "sam-okoro")
+	ctx := s.signIn(t, "sam-okoro")
+	bt.Navigate(t, ctx, s.base+"/app/young-people/"+yp)
+	bt.ClickNavigate(t, ctx, "#facts .govuk-summary-list__actions a")
+	bt.NoSeriousViolations(t, ctx, "fact")
+	bt.Submit(t, ctx, "#record-fact")
+	if got := bt.Text(t, ctx, ".govuk-error-summary"); !strings.Contains(got, "Select yes or no") || !strings.Contains(got, "Select how you know") {
+		t.Fatalf("an empty fact form: %q", got)
+	}
+	bt.NoSeriousViolations(t, ctx, "fact with errors")
+	bt.Click(t, ctx, "#value-no")
+	bt.Click(t, ctx, "#evidence-type")
+	bt.Submit(t, ctx, "#record-fact")
+	if got := bt.Text(t, ctx, "#done"); got != "The fact is recorded." {
+		t.Fatalf("recording a fact: %q", got)
+	}
+	bt.ClickNavigate(t, ctx, ".cp-account__form button")
+	if got := bt.Text(t, ctx, "h1"); got != "You have signed out" {
+		t.Fatalf("signing out: %q", got)
+	}
+	bt.NoSeriousViolations(t, ctx, "signed out")
+	bt.Navigate(t, ctx, s.base+"/app/caseload")
+	if !strings.Contains(bt.Location(t, ctx), "/app/sign-in") {
+		t.Errorf("after signing out the caseload opened at %s", bt.Location(t, ctx))
+	}
+}
