@@ -20,7 +20,8 @@ func TestConsoleRoles(t *testing.T) {
 		nav     []string
 		visits  []visit
 	}{
-		{"tess-manager", []string{"Cliff edge"}, []visit{
+		{"tess-manager", []string{"Cliff edge", "Partnership board"}, []visit{
+			{"/app/board", "Partnership board"},
 			{"/app/cliff-edge", "Cliff edge"},
 			{"/app/cliff-edge?population=adults&rating=red", "Cliff edge"},
 			{"/app/young-people/" + amani, "Amani Tesfaye"},
@@ -43,8 +44,10 @@ func TestConsoleRoles(t *testing.T) {
 			{"/app/cliff-edge", ""},
 			{"/app/young-people/" + amani, ""}, // the staff page, even for someone shared
 			{"/app/caseload", ""},
+			{"/app/board", ""},
 		}},
-		{"ada-admin", []string{"Administration"}, []visit{
+		{"ada-admin", []string{"Partnership board", "Administration"}, []visit{
+			{"/app/board", "Partnership board"},
 			{"/app/admin", "Organisations"},
 			{"/app/admin/people", "People"},
 			{"/app/admin/sharing-agreements", "Sharing agreements"},

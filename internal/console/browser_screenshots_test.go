@@ -23,13 +23,16 @@ func TestConsoleScreenshots(t *testing.T) {
 	bt.Navigate(t, manager, s.base+"/app/cliff-edge?population=turning-18&within=365&sort=rating")
 	bt.WaitVisible(t, manager, "#cliff-edge")
 	bt.Screenshot(t, manager, filepath.Join(dir, "cliff-edge.png"))
+	bt.Navigate(t, manager, s.base+"/app/board")
+	bt.WaitVisible(t, manager, "#measures")
+	bt.ScreenshotOf(t, manager, "main", filepath.Join(dir, "board.png"))
 
 	adviser := s.signIn(t, "sam-okoro")
 	bt.Navigate(t, adviser, s.base+"/app/young-people/"+amani)
 	bt.WaitVisible(t, adviser, "#timeline svg")
 	bt.ScreenshotOf(t, adviser, "#overview", filepath.Join(dir, "young-person.png"))
 
-	for _, name := range []string{"cliff-edge.png", "young-person.png"} {
+	for _, name := range []string{"cliff-edge.png", "young-person.png", "board.png"} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

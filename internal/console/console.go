@@ -87,6 +87,7 @@ type clients struct {
 	partner   pb.PartnerServiceClient
 	audit     pb.AuditServiceClient
 	voice     pb.VoiceServiceClient
+	board     pb.BoardServiceClient
 }
 
 // New builds the console.
@@ -126,6 +127,7 @@ func New(ctx context.Context, opts Options) (*Console, error) {
 			readiness: pb.NewReadinessServiceClient(opts.Conn), reminders: pb.NewReminderServiceClient(opts.Conn),
 			sharing: pb.NewSharingServiceClient(opts.Conn), partner: pb.NewPartnerServiceClient(opts.Conn),
 			audit: pb.NewAuditServiceClient(opts.Conn), voice: pb.NewVoiceServiceClient(opts.Conn),
+			board: pb.NewBoardServiceClient(opts.Conn),
 		}}
 	if opts.OIDC != nil {
 		if c.oidc, err = newOIDCFlow(ctx, *opts.OIDC); err != nil {

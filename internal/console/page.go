@@ -283,6 +283,9 @@ func navFor(s session, current string) []navItem {
 	if s.has("TEAM_MANAGER") || s.has("PERSONAL_ADVISER") {
 		add(Prefix+"cliff-edge", "Cliff edge")
 	}
+	if s.has("TEAM_MANAGER") || s.has("ADMINISTRATOR") {
+		add(Prefix+"board", "Partnership board")
+	}
 	if s.has("PARTNER_OFFICER") || s.has("PARTNER_ADMINISTRATOR") {
 		add(Prefix+"shared", "Shared with us")
 	}

@@ -10,6 +10,7 @@ func (c *Console) extraPages() []route {
 		{"GET " + Prefix + "caseload", c.page(c.caseload)},
 		{"GET " + Prefix + "reminders", c.page(c.reminders)},
 		{"POST " + Prefix + "reminders/{reminder}/{action}", c.form(c.reminderAction)},
+		{"GET " + Prefix + "board", c.page(c.board)},
 		{"GET " + Prefix + "shared", c.page(c.shared)},
 		{"GET " + Prefix + "shared/{id}", c.page(c.sharedPerson)},
 		{"GET " + Prefix + "admin", c.page(c.adminHome)},
