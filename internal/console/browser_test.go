@@ -59,7 +59,7 @@ var (
 
 // demoSite is one server for the package's browser tests (starting one per test costs
 // seconds; tests that change data use young people of their own).
-func demoSite(t *testing.T) *site {
+func demoSite(t testing.TB) *site {
 	t.Helper()
 	sharedOnce.Do(func() { shared = startSite(t) })
 	if shared == nil {
@@ -68,7 +68,7 @@ func demoSite(t *testing.T) *site {
 	return shared
 }
 
-func startSite(t *testing.T) *site {
+func startSite(t testing.TB) *site {
 	cfg := app.Defaults()
 	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Clock = testclock.Now
@@ -107,7 +107,7 @@ func (s *site) signInTab(t *testing.T, ctx context.Context, subject string) {
 }
 
 // api calls the API as a demo person, to set up and check what the pages show.
-func (s *site) api(t *testing.T, subject string) (context.Context, *grpc.ClientConn) {
+func (s *site) api(t testing.TB, subject string) (context.Context, *grpc.ClientConn) {
 	t.Helper()
 	token, err := authn.DevToken(subject, time.Hour, time.Now()) // token lifetimes run on the real clock
 	if err != nil {
@@ -123,7 +123,7 @@ func (s *site) api(t *testing.T, subject string) (context.Context, *grpc.ClientC
 
 // youngPerson is the id of a demo young person, found by given name through the API as
 // the manager of their team.
-func (s *site) youngPerson(t *testing.T, given string) string {
+func (s *site) youngPerson(t testing.TB, given string) string {
 	t.Helper()
 	for _, manager := range []string{"tess-manager", "rob-manager"} {
 		ctx, conn := s.api(t, manager)

@@ -14,7 +14,7 @@ import (
 // signInHTTP signs a demo person in with plain HTTP and returns their session cookie and
 // a page's CSRF token. Go's cookie jar will not send a Secure cookie over http, so the
 // cookie is carried by hand.
-func (s *site) signInHTTP(t *testing.T, subject string) (*http.Cookie, string) {
+func (s *site) signInHTTP(t testing.TB, subject string) (*http.Cookie, string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", s.base+"/app/sign-in", strings.NewReader(url.Values{"person": {subject}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -44,7 +44,7 @@ func (s *site) signInHTTP(t *testing.T, subject string) (*http.Cookie, string) {
 
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-func (s *site) get(t *testing.T, c *http.Cookie, path string) (*http.Response, string) {
+func (s *site) get(t testing.TB, c *http.Cookie, path string) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", s.base+path, nil)
 	if c != nil {
