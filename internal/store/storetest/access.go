@@ -131,11 +131,17 @@ func testOrganisations(t *testing.T, newStore NewStore) {
 		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
 		at := got.UpdateTime.Add(time.Hour)
 		var on domain.Person
-		inTx(t, s, func(tx store.Tx) (err error) { on, err = tx.SetOwnReminders(ctx, "yp-1", true, at, got.Revision); return err })
+		inTx(t, s, func(tx store.Tx) (err error) {
+			on, err = tx.SetOwnReminders(ctx, "yp-1", true, at, got.Revision)
+			return err
+		})
 		if !on.OwnReminders || on.Revision != got.Revision+1 || !on.UpdateTime.Equal(at) {
 			t.Fatalf("SetOwnReminders: %+v; want on, revision %d, updated %v", on, got.Revision+1, at)
 		}
-		err = s.InTx(ctx, func(tx store.Tx) error { _, err := tx.SetOwnReminders(ctx, "yp-1", false, at, got.Revision); return err })
+		err = s.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.SetOwnReminders(ctx, "yp-1", false, at, got.Revision)
+			return err
+		})
 		wantErr(t, err, errs.Aborted, errs.ReasonEtagMismatch)
 		err = s.InTx(ctx, func(tx store.Tx) error { _, err := tx.SetOwnReminders(ctx, "nobody", true, at, 0); return err })
 		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
