@@ -47,7 +47,9 @@ func TestYoungPersonOwnReminders(t *testing.T) {
 			settings := mine + "/reminderSettings"
 			inbox := func(c pb.ReminderServiceClient, states ...pb.Reminder_State) []*pb.Reminder {
 				t.Helper()
-				got, err := c.ListReminders(ctx, &pb.ListRemindersRequest{Parent: "people/me", States: states, PageSize: 500})
+				// Open ones awake now; of other states, snoozed ones too.
+				got, err := c.ListReminders(ctx, &pb.ListRemindersRequest{Parent: "people/me", States: states, PageSize: 500,
+					ShowSnoozed: len(states) > 0})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -145,7 +147,17 @@ func TestYoungPersonOwnReminders(t *testing.T) {
 				t.Error("an acknowledged reminder is still in the inbox")
 			}
 
-			// Off: the open one is cancelled; the acknowledged one stays so; the staff's is kept.
+			// Snoozed till tomorrow, the overdue one leaves the inbox for now.
+			snoozed, err := me.SnoozeReminder(ctx, &pb.SnoozeReminderRequest{Name: myLate.GetName(), Etag: myLate.GetEtag(),
+				Until: &pb.SnoozeReminderRequest_SnoozeUntilDate{SnoozeUntilDate: pbDate(today().AddDays(1))}})
+			if err != nil || snoozed.GetSnoozeUntil() == nil {
+				t.Fatalf("snooze: %v, %v", snoozed, err)
+			}
+			if containsReminder(inbox(me), late) {
+				t.Error("a snoozed reminder is still in the inbox")
+			}
+
+			// Off: the open one is cancelled, snoozed or not; the acknowledged one stays so; the staff's is kept.
 			if got, err := turn(myVoice, settings, false); err != nil || got.GetInApp() {
 				t.Fatalf("turn off: %v, %v", got, err)
 			}
