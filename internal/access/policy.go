@@ -41,10 +41,11 @@ var (
 	staff = Policy{Roles: []string{PA, Manager}}
 	admin = Policy{Roles: []string{Admin}}
 	// administrators of councils and of partners; the services decide which organisation.
-	orgAdmins  = Policy{Roles: []string{Admin, PartnerAdmin}}
-	anyone     = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor, PartnerAdmin}}
-	partners   = Policy{Roles: []string{Partner}}
-	recipients = Policy{Roles: []string{PA, Manager, Partner}}
+	orgAdmins = Policy{Roles: []string{Admin, PartnerAdmin}}
+	anyone    = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor, PartnerAdmin}}
+	partners  = Policy{Roles: []string{Partner}}
+	// recipients of reminders: young people have an inbox of their own too.
+	recipients = Policy{Roles: []string{PA, Manager, Partner, YoungPersonRole}}
 	// voice is the young person's own voice in their pathway: their advisers and managers,
 	// and the young person themself (access.YoungPerson decides whom each may see).
 	voice = Policy{Roles: []string{PA, Manager, YoungPersonRole}}
@@ -170,15 +171,21 @@ var Policies = map[string]Policy{
 	"/carepath.v1.VoiceService/ListSkillChecklists":   voice,
 	"/carepath.v1.VoiceService/UpdateSkillChecklist":  voice,
 	"/carepath.v1.VoiceService/RequestAdviserSupport": voice,
-	"/carepath.v1.VoiceService/CreateLocalOfferEntry": admin,
-	"/carepath.v1.VoiceService/UpdateLocalOfferEntry": admin,
-	"/carepath.v1.VoiceService/DeleteLocalOfferEntry": admin,
-	"/carepath.v1.VoiceService/ListLocalOfferEntries": {Roles: []string{PA, Manager, Admin, YoungPersonRole}},
+	// Reminders of their own steps are the young person's choice: their adviser and team
+	// manager may see whether they are on; only the young person turns them on or off.
+	"/carepath.v1.VoiceService/GetReminderSettings":    voice,
+	"/carepath.v1.VoiceService/UpdateReminderSettings": {Roles: []string{YoungPersonRole}},
+	"/carepath.v1.VoiceService/CreateLocalOfferEntry":  admin,
+	"/carepath.v1.VoiceService/UpdateLocalOfferEntry":  admin,
+	"/carepath.v1.VoiceService/DeleteLocalOfferEntry":  admin,
+	"/carepath.v1.VoiceService/ListLocalOfferEntries":  {Roles: []string{PA, Manager, Admin, YoungPersonRole}},
 
 	"/carepath.v1.AuditService/ListAuditRecords": {Roles: []string{Auditor}},
 	"/carepath.v1.AuditService/GetAuditStatus":   {Roles: []string{Auditor}},
 
-	// Reminders go to people and organisations; the service lets each see only its own.
+	// Reminders go to people and organisations; the service lets each see only its own. A
+	// young person's inbox (people/me) holds only the reminders of their own steps they
+	// asked for: nothing else is ever addressed to their account.
 	"/carepath.v1.ReminderService/ListReminders":       recipients,
 	"/carepath.v1.ReminderService/AcknowledgeReminder": recipients,
 	"/carepath.v1.ReminderService/SnoozeReminder":      recipients,

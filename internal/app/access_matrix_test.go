@@ -544,6 +544,7 @@ func (m matrix) selfAPIs() {
 	pathways := pb.NewPathwaysServiceClient(m.a.conn)
 	readiness := pb.NewReadinessServiceClient(m.a.conn)
 	sharing := pb.NewSharingServiceClient(m.a.conn)
+	voice := pb.NewVoiceServiceClient(m.a.conn)
 	reads := []struct {
 		name string
 		grpc func(yp string) error
@@ -573,6 +574,10 @@ func (m matrix) selfAPIs() {
 			_, err := pathways.GetPathway(ctx, &pb.GetPathwayRequest{Name: yp + "/pathway"})
 			return err
 		}, "/pathway"},
+		{"GetReminderSettings", func(yp string) error {
+			_, err := voice.GetReminderSettings(ctx, &pb.GetReminderSettingsRequest{Name: yp + "/reminderSettings"})
+			return err
+		}, "/reminderSettings"},
 	}
 	nobody := m.ids["nobody"]
 	for _, r := range reads {

@@ -94,9 +94,12 @@ type Person struct {
 	// YoungPersonID is, for a young person's own account (role YoungPerson), who they are;
 	// "" for everyone else. It is set when the account is made and never changes.
 	YoungPersonID string
-	CreateTime    time.Time
-	UpdateTime    time.Time
-	Revision      int64
+	// OwnReminders is, for a young person's own account, whether they have asked to be
+	// reminded in carepath of their own steps coming due. Only they change it.
+	OwnReminders bool
+	CreateTime   time.Time
+	UpdateTime   time.Time
+	Revision     int64
 }
 
 // Has reports whether the person has the role.

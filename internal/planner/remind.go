@@ -19,7 +19,8 @@ import (
 const maxOpenReminders = 1000
 
 // Remind raises, within tx, the reminders of the young people with ids that are due by
-// now, with a webhook delivery to every enabled endpoint of each recipient's organisation;
+// now, with a webhook delivery to every enabled endpoint of each recipient's organisation
+// (none for a young person's own reminders, which are in-app only);
 // cancels their open reminders that no longer apply; and records when each must next be
 // looked at. It is idempotent: a reminder raised before is not raised again.
 func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error {
@@ -129,6 +130,9 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 			}
 		}
 	}
+	if in.Own, err = r.ownAccount(ctx, yp.ID); err != nil {
+		return in, nil, err
+	}
 	if yp.PersonalAdviserID != "" {
 		adviser, err := r.person(ctx, yp.PersonalAdviserID)
 		if err != nil {
@@ -140,6 +144,20 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 		}
 	}
 	return in, wake, nil
+}
+
+// ownAccount is the young person's own account if they have asked to be reminded of their
+// own steps and may still sign in; "" otherwise.
+func (r *reminders) ownAccount(ctx context.Context, youngPersonID string) (string, error) {
+	acc, err := r.tx.YoungPersonAccount(ctx, youngPersonID)
+	if errs.KindOf(err) == errs.NotFound {
+		return "", nil
+	}
+	if err != nil || !acc.OwnReminders || acc.Disabled {
+		return "", err
+	}
+	r.people[acc.ID] = acc
+	return acc.ID, nil
 }
 
 // sharingChanges are the days after today on which a share of the young person, or the
@@ -265,6 +283,11 @@ func (r *reminders) raise(ctx context.Context, yp domain.YoungPerson, due []remi
 	}
 	var deliveries []domain.Delivery
 	for _, rem := range added {
+		if own, err := r.toYoungPerson(ctx, rem.Recipient); err != nil {
+			return err
+		} else if own {
+			continue // in-app only: a young person's reminders go to no organisation's systems
+		}
 		org, err := r.organisationOf(ctx, rem.Recipient)
 		if err != nil {
 			return err
@@ -293,6 +316,16 @@ func (r *reminders) organisationOf(ctx context.Context, to domain.Recipient) (st
 	id, _ := to.Person()
 	p, err := r.person(ctx, id)
 	return p.OrganisationID, err
+}
+
+// toYoungPerson reports whether a reminder goes to a young person's own account.
+func (r *reminders) toYoungPerson(ctx context.Context, to domain.Recipient) (bool, error) {
+	id, ok := to.Person()
+	if !ok {
+		return false, nil
+	}
+	p, err := r.person(ctx, id)
+	return p.YoungPersonID != "", err
 }
 
 // person loads a person once per call of Remind; one who has gone is the zero Person, and

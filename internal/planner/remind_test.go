@@ -403,3 +403,71 @@ func remindersTo(t *testing.T, s store.Store, org string) []domain.Reminder {
 	}
 	return out
 }
+
+// A young person who asked to be reminded of their own steps is, in their own inbox alone:
+// the council's systems get the adviser's reminders, never the young person's.
+func TestOwnRemindersAreInAppOnly(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t)
+			day := civil.Today(testclock.Now())
+			clk := &clock{t: day.StartIn(civil.London).Add(12 * time.Hour)}
+			p := planner.New(catalogue.Default(), clk.Now)
+			now := clk.Now()
+			err := s.InTx(ctx, func(tx store.Tx) error {
+				if err := demo.LoadAccess(ctx, tx, day.AddDays(-30), now); err != nil {
+					return err
+				}
+				if err := partnerOwnsAMilestone(ctx, tx, p, day, day.AddDays(300), now); err != nil {
+					return err
+				}
+				if _, err := tx.CreateWebhookEndpoint(ctx, domain.WebhookEndpoint{ID: "0b5e0000-0000-4000-8000-0000000000e1",
+					OrganisationID: demo.CouncilID, URL: "https://council.example/hooks", Description: "case system",
+					Secrets: []domain.WebhookSecret{{Secret: "whsec_council", CreateTime: now}}, CreateTime: now, UpdateTime: now}); err != nil {
+					return err
+				}
+				if _, err := tx.CreatePerson(ctx, domain.Person{ID: "own-yp", DisplayName: "Test", OrganisationID: demo.CouncilID,
+					Roles: []domain.Role{domain.YoungPersonRole}, YoungPersonID: ypID, CreateTime: now, UpdateTime: now}); err != nil {
+					return err
+				}
+				_, err := tx.SetOwnReminders(ctx, "own-yp", true, now, 0)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.RefreshReminders(ctx, s, 50, 1); err != nil {
+				t.Fatal(err)
+			}
+			var own, staff []string
+			for _, r := range listAll(t, s) {
+				if r.Recipient == domain.PersonRecipient("own-yp") {
+					if r.Rule != reminder.RuleOwnOverdue || r.Title != "Housing referral" {
+						t.Errorf("the young person has %+v", r)
+					}
+					own = append(own, r.ID)
+				} else {
+					staff = append(staff, r.ID)
+				}
+			}
+			if len(own) != 1 || len(staff) == 0 {
+				t.Fatalf("own reminders %v, staff %v; want one of the overdue milestone, and the staff's", own, staff)
+			}
+			var delivered []string
+			err = s.InTx(ctx, func(tx store.Tx) error {
+				ds, err := tx.ListDeliveries(ctx, store.DeliveryQuery{OrganisationID: demo.CouncilID, Limit: 100})
+				for _, d := range ds {
+					delivered = append(delivered, d.ReminderID)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(delivered, own[0]) || !slices.ContainsFunc(staff, func(id string) bool { return slices.Contains(delivered, id) }) {
+				t.Fatalf("deliveries of %v; want the staff's reminders and not the young person's %s", delivered, own[0])
+			}
+		})
+	}
+}

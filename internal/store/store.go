@@ -326,7 +326,14 @@ type Access interface {
 	ListPeople(ctx context.Context, q PeopleQuery) ([]domain.Person, error)
 	// CreatePerson fails with AlreadyExists (RESOURCE_EXISTS) if the id is taken.
 	CreatePerson(ctx context.Context, p domain.Person) (domain.Person, error)
+	// UpdatePerson changes a person; never OwnReminders, which is the young person's own
+	// choice (SetOwnReminders).
 	UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64) (domain.Person, error)
+	// YoungPersonAccount is the young person's own account, or fails with NotFound.
+	YoungPersonAccount(ctx context.Context, youngPersonID string) (domain.Person, error)
+	// SetOwnReminders records whether a person is reminded of their own steps, incrementing
+	// the revision; ifRevision as for UpdatePerson.
+	SetOwnReminders(ctx context.Context, personID string, on bool, at time.Time, ifRevision int64) (domain.Person, error)
 }
 
 // PeopleQuery selects a page of people.

@@ -7,6 +7,7 @@ package reminder
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/carepath/carepath/internal/domain"
@@ -27,7 +28,14 @@ const (
 	// help (Children Act 1989 s23CZB). The request raises it, not the schedule, so working
 	// out the schedule keeps it open until someone acknowledges it or support ends.
 	RuleAdviserSupport = "request.adviser_support"
+	// RuleOwnDueSoon and RuleOwnOverdue remind a young person who asked for it (Input.Own)
+	// of their own milestones: from OwnLeadDays before the due date, and once overdue.
+	RuleOwnDueSoon = "own.due_soon"
+	RuleOwnOverdue = "own.overdue"
 )
+
+// OwnLeadDays is how long before a milestone is due its young person is reminded of it.
+const OwnLeadDays = 14
 
 // RequestRecipients is who hears a young person's own request: whoever hears what their
 // personal adviser must (the adviser; the council while no one is allocated; the team's
@@ -41,7 +49,9 @@ func RequestRecipients(in Input) []domain.Recipient {
 }
 
 // LeadRule is the rule of the reminder days before a milestone is due.
-func LeadRule(days int) string { return fmt.Sprintf("milestone.lead.%dd", days) }
+func LeadRule(days int) string { return fmt.Sprintf(leadPrefix+"%dd", days) }
+
+const leadPrefix = "milestone.lead."
 
 // AgeRule is the rule of the notice at an age.
 func AgeRule(age civil.Period) string { return "age." + age.String() }
@@ -69,6 +79,9 @@ type Input struct {
 	// young person (access.Scope): a colleague who may not is not reminded, as they could not
 	// act.
 	StaffWhoMaySee map[string]bool
+	// Own is the young person's own account when they have asked to be reminded of their
+	// own steps (and it is enabled); "" otherwise.
+	Own string
 }
 
 // Due is one reminder the rules raise, with everyone it goes to.
@@ -124,6 +137,14 @@ func Schedule(in Input) []Due {
 		if r.EscalateAfterDays > 0 {
 			add(Due{Rule: RuleOverdue, MilestoneID: m.ID, Title: m.Title, DueOn: m.DueDate.AddDays(r.EscalateAfterDays),
 				Until: m.LapseDate, Recipients: in.escalation()})
+		}
+		if in.Own != "" {
+			// In the young person's own words: the milestone's title, to them alone.
+			me := []domain.Recipient{domain.PersonRecipient(in.Own)}
+			add(Due{Rule: RuleOwnDueSoon, MilestoneID: m.ID, Title: m.Title, DueOn: m.DueDate.AddDays(-OwnLeadDays),
+				Until: m.DueDate, Recipients: me})
+			add(Due{Rule: RuleOwnOverdue, MilestoneID: m.ID, Title: m.Title, DueOn: m.DueDate.AddDays(1),
+				Until: m.LapseDate, Recipients: me})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Due) int { return a.DueOn.Compare(b.DueOn) })
@@ -253,7 +274,7 @@ func (p Plan) Applies(r domain.Reminder) bool {
 	return !p.ended && p.raised[raisedKey{r.Rule, r.MilestoneID, r.DueOn, r.Recipient}]
 }
 
-func isLead(d Due) bool { return d.MilestoneID != "" && d.Rule != RuleDue && d.Rule != RuleOverdue }
+func isLead(d Due) bool { return strings.HasPrefix(d.Rule, leadPrefix) }
 
 func appendNew(rs []domain.Recipient, r domain.Recipient) []domain.Recipient {
 	if slices.Contains(rs, r) {

@@ -262,3 +262,44 @@ func TestRequestsGoToTheAdviserElseTheCouncil(t *testing.T) {
 		t.Error("a request outlived support")
 	}
 }
+
+func TestOwnRemindersGoToTheYoungPersonAloneWhileAskedFor(t *testing.T) {
+	off := input()
+	on := input()
+	on.Own = "yp-account"
+	for _, c := range []struct {
+		today   civil.Date
+		off, on []string
+	}{
+		{d(2027, 2, 14), []string{"milestone.lead.30d m1"}, []string{"milestone.lead.30d m1"}},
+		// 14 days before: theirs, beside (not instead of) the staff's latest lead.
+		{d(2027, 2, 22), []string{"milestone.lead.7d m1"}, []string{"own.due_soon m1", "milestone.lead.7d m1"}},
+		{d(2027, 3, 1), []string{"milestone.due m1"}, []string{"milestone.due m1"}},
+		{d(2027, 3, 2), []string{"milestone.due m1"}, []string{"milestone.due m1", "own.overdue m1"}},
+	} {
+		if got := rulesOn(PlanOn(off, c.today).Raise); !slices.Equal(got, c.off) {
+			t.Errorf("%s off: raise %v, want %v", c.today, got, c.off)
+		}
+		plan := PlanOn(on, c.today)
+		if got := rulesOn(plan.Raise); !slices.Equal(got, c.on) {
+			t.Errorf("%s on: raise %v, want %v", c.today, got, c.on)
+		}
+		for _, due := range plan.Raise {
+			own := due.Rule == RuleOwnDueSoon || due.Rule == RuleOwnOverdue
+			if mine := slices.Contains(due.Recipients, domain.PersonRecipient("yp-account")); own != mine ||
+				own && (len(due.Recipients) != 1 || due.Title != "Plan") {
+				t.Errorf("%s %s: to %v titled %q; want own reminders to the young person alone, by the milestone's title",
+					c.today, due.Rule, due.Recipients, due.Title)
+			}
+		}
+	}
+	// Turned off, what was raised no longer applies; the staff's still does.
+	mine := domain.Reminder{Rule: RuleOwnDueSoon, MilestoneID: "m1", DueOn: d(2027, 2, 15), Recipient: domain.PersonRecipient("yp-account")}
+	if !PlanOn(on, d(2027, 2, 22)).Applies(mine) || PlanOn(off, d(2027, 2, 22)).Applies(mine) {
+		t.Error("an own reminder should apply while asked for, and not once turned off")
+	}
+	staff := domain.Reminder{Rule: LeadRule(7), MilestoneID: "m1", DueOn: d(2027, 2, 22), Recipient: domain.PersonRecipient("pa")}
+	if !PlanOn(off, d(2027, 2, 22)).Applies(staff) {
+		t.Error("the adviser's reminder should still apply")
+	}
+}

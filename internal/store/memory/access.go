@@ -1,6 +1,8 @@
 package memory
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 	"slices"
@@ -180,7 +182,29 @@ func (t *tx) UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64
 	}
 	p = copyPerson(p)
 	p.OrganisationID, p.YoungPersonID = old.OrganisationID, old.YoungPersonID // set at creation only
+	p.OwnReminders = old.OwnReminders                                         // the young person's own (SetOwnReminders)
 	p.Revision, p.CreateTime, p.UpdateTime = old.Revision+1, old.CreateTime, storedTime(p.UpdateTime)
+	stored := copyPerson(p)
+	return p, t.insert(tablePeople, &stored)
+}
+
+func (t *tx) YoungPersonAccount(_ context.Context, youngPersonID string) (domain.Person, error) {
+	obj, err := t.first(tablePeople, "young_person", youngPersonID)
+	if err != nil || obj == nil {
+		return domain.Person{}, orMissing(err, store.ErrPersonNotFound)
+	}
+	return copyPerson(*obj.(*domain.Person)), nil
+}
+
+func (t *tx) SetOwnReminders(ctx context.Context, personID string, on bool, at time.Time, ifRevision int64) (domain.Person, error) {
+	p, err := t.GetPerson(ctx, personID)
+	if err != nil {
+		return p, err
+	}
+	if err := store.CheckRevision(ifRevision, p.Revision); err != nil {
+		return p, err
+	}
+	p.OwnReminders, p.Revision, p.UpdateTime = on, p.Revision+1, storedTime(at)
 	stored := copyPerson(p)
 	return p, t.insert(tablePeople, &stored)
 }

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"time"
+
 	"context"
 	"errors"
 
@@ -91,13 +93,13 @@ func (t *tx) OrganisationByCertificateSubject(ctx context.Context, subject strin
 }
 
 const personColumns = `id, display_name, organisation_id, team, roles, disabled, coalesce(young_person_id::text, ''),
-	revision, create_time, update_time`
+	own_reminders, revision, create_time, update_time`
 
 func scanPerson(row pgx.Row) (domain.Person, error) {
 	var p domain.Person
 	var roles []string
 	err := row.Scan(&p.ID, &p.DisplayName, &p.OrganisationID, &p.Team, &roles, &p.Disabled, &p.YoungPersonID,
-		&p.Revision, &p.CreateTime, &p.UpdateTime)
+		&p.OwnReminders, &p.Revision, &p.CreateTime, &p.UpdateTime)
 	for _, r := range roles {
 		p.Roles = append(p.Roles, domain.Role(r))
 	}
@@ -139,6 +141,23 @@ func (t *tx) UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64
 		p.ID, p.DisplayName, p.Team, strs(p.Roles), p.Disabled, p.UpdateTime, ifRevision))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return updated, t.missingOrStale(ctx, "people", p.ID, store.ErrPersonNotFound)
+	}
+	return updated, err
+}
+
+func (t *tx) YoungPersonAccount(ctx context.Context, youngPersonID string) (domain.Person, error) {
+	p, err := scanPerson(t.q.QueryRow(ctx, `SELECT `+personColumns+` FROM people WHERE young_person_id = $1::uuid`, youngPersonID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, store.ErrPersonNotFound
+	}
+	return p, err
+}
+
+func (t *tx) SetOwnReminders(ctx context.Context, personID string, on bool, at time.Time, ifRevision int64) (domain.Person, error) {
+	updated, err := scanPerson(t.q.QueryRow(ctx, `UPDATE people SET own_reminders = $2, revision = revision + 1, update_time = $3
+		WHERE id = $1 AND ($4::bigint = 0 OR revision = $4) RETURNING `+personColumns, personID, on, at, ifRevision))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return updated, t.missingOrStale(ctx, "people", personID, store.ErrPersonNotFound)
 	}
 	return updated, err
 }

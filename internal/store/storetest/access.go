@@ -113,6 +113,46 @@ func testOrganisations(t *testing.T, newStore NewStore) {
 		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
 	})
 
+	t.Run("OwnReminders", func(t *testing.T) {
+		// The young person's own choice: off at first, set alone with its revision checked,
+		// found through their record, and kept by an administrator's update.
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council))
+		create(t, s, youngPerson("yp1"), youngPerson("yp2"))
+		in := person("yp-1", "council-a", "", domain.YoungPersonRole)
+		in.YoungPersonID = idOf("yp1")
+		createPeople(t, s, in)
+		var got domain.Person
+		inTx(t, s, func(tx store.Tx) (err error) { got, err = tx.YoungPersonAccount(ctx, idOf("yp1")); return err })
+		if got.ID != "yp-1" || got.OwnReminders {
+			t.Fatalf("YoungPersonAccount: %+v; want yp-1, reminders off", got)
+		}
+		err := s.InTx(ctx, func(tx store.Tx) error { _, err := tx.YoungPersonAccount(ctx, idOf("yp2")); return err })
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+		at := got.UpdateTime.Add(time.Hour)
+		var on domain.Person
+		inTx(t, s, func(tx store.Tx) (err error) {
+			on, err = tx.SetOwnReminders(ctx, "yp-1", true, at, got.Revision)
+			return err
+		})
+		if !on.OwnReminders || on.Revision != got.Revision+1 || !on.UpdateTime.Equal(at) {
+			t.Fatalf("SetOwnReminders: %+v; want on, revision %d, updated %v", on, got.Revision+1, at)
+		}
+		err = s.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.SetOwnReminders(ctx, "yp-1", false, at, got.Revision)
+			return err
+		})
+		wantErr(t, err, errs.Aborted, errs.ReasonEtagMismatch)
+		err = s.InTx(ctx, func(tx store.Tx) error { _, err := tx.SetOwnReminders(ctx, "nobody", true, at, 0); return err })
+		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
+		renamed := on
+		renamed.DisplayName, renamed.OwnReminders = "Renamed", false
+		inTx(t, s, func(tx store.Tx) (err error) { _, err = tx.UpdatePerson(ctx, renamed, 0); return err })
+		if p, err := getPerson(t, s, "yp-1"); err != nil || !p.OwnReminders || p.DisplayName != "Renamed" {
+			t.Fatalf("after UpdatePerson: %+v, %v; want reminders still on", p, err)
+		}
+	})
+
 	t.Run("GetMissing", func(t *testing.T) {
 		s := newStore(t)
 		createOrganisations(t, s, organisation("council-a", domain.Council))

@@ -1614,6 +1614,182 @@ func (x *RequestAdviserSupportRequest) GetMessage() string {
 	return ""
 }
 
+// Whether the young person is reminded of their own steps: a setting of their own account.
+type ReminderSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `youngPeople/{young_person}/reminderSettings`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// In-app reminders, in the young person's own inbox, of their open milestones due within
+	// 14 days and of overdue ones.
+	InApp bool `protobuf:"varint,2,opt,name=in_app,json=inApp,proto3" json:"in_app,omitempty"`
+	// Whether the young person has an account to be reminded in; without one in_app cannot
+	// be turned on.
+	HasAccount bool `protobuf:"varint,3,opt,name=has_account,json=hasAccount,proto3" json:"has_account,omitempty"`
+	// Send back on update: a stale etag fails with ABORTED.
+	Etag          string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReminderSettings) Reset() {
+	*x = ReminderSettings{}
+	mi := &file_carepath_v1_voice_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReminderSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReminderSettings) ProtoMessage() {}
+
+func (x *ReminderSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_voice_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReminderSettings.ProtoReflect.Descriptor instead.
+func (*ReminderSettings) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_voice_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ReminderSettings) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReminderSettings) GetInApp() bool {
+	if x != nil {
+		return x.InApp
+	}
+	return false
+}
+
+func (x *ReminderSettings) GetHasAccount() bool {
+	if x != nil {
+		return x.HasAccount
+	}
+	return false
+}
+
+func (x *ReminderSettings) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// Request for GetReminderSettings.
+type GetReminderSettingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `youngPeople/{young_person}/reminderSettings`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReminderSettingsRequest) Reset() {
+	*x = GetReminderSettingsRequest{}
+	mi := &file_carepath_v1_voice_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReminderSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReminderSettingsRequest) ProtoMessage() {}
+
+func (x *GetReminderSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_voice_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReminderSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetReminderSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_voice_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetReminderSettingsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for UpdateReminderSettings.
+type UpdateReminderSettingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The settings with their `name`.
+	ReminderSettings *ReminderSettings `protobuf:"bytes,1,opt,name=reminder_settings,json=reminderSettings,proto3" json:"reminder_settings,omitempty"`
+	// The fields to change: `in_app`.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateReminderSettingsRequest) Reset() {
+	*x = UpdateReminderSettingsRequest{}
+	mi := &file_carepath_v1_voice_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateReminderSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateReminderSettingsRequest) ProtoMessage() {}
+
+func (x *UpdateReminderSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_voice_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateReminderSettingsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateReminderSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_voice_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *UpdateReminderSettingsRequest) GetReminderSettings() *ReminderSettings {
+	if x != nil {
+		return x.ReminderSettings
+	}
+	return nil
+}
+
+func (x *UpdateReminderSettingsRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
 var File_carepath_v1_voice_service_proto protoreflect.FileDescriptor
 
 const file_carepath_v1_voice_service_proto_rawDesc = "" +
@@ -1664,7 +1840,7 @@ const file_carepath_v1_voice_service_proto_rawDesc = "" +
 	"\x0fLocalOfferEntry\x12\x1f\n" +
 	"\x04name\x18\x01 \x01(\tB\v\xe0A\b\xbaH\x05r\x03\x18\xc8\x01R\x04name\x12!\n" +
 	"\x05title\x18\x02 \x01(\tB\v\xe0A\x02\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12\x1f\n" +
-	"\x04body\x18\x03 \x01(\tB\v\xe0A\x02\xbaH\x05r\x03\x18\xa0\x1fR\x04body\x12F\n" +
+	"\x04body\x18\x03 \x01(\tB\v\xe0A\x02\xbaH\x05r\x03\x18\x802R\x04body\x12F\n" +
 	"\x04area\x18\x04 \x01(\x0e2%.carepath.v1.MilestoneDefinition.AreaB\v\xe0A\x02\xbaH\x05\x82\x01\x02\x10\x01R\x04area\x12*\n" +
 	"\bfrom_age\x18\x05 \x01(\x05B\x0f\xe0A\x02\xbaH\t\xd8\x01\x01\x1a\x04\x18\x19(\rR\afromAge\x12&\n" +
 	"\x06to_age\x18\x06 \x01(\x05B\x0f\xe0A\x02\xbaH\t\xd8\x01\x01\x1a\x04\x18\x19(\rR\x05toAge\x124\n" +
@@ -1756,14 +1932,29 @@ const file_carepath_v1_voice_service_proto_rawDesc = "" +
 	"\x1cRequestAdviserSupportRequest\x12\x85\x01\n" +
 	"\x04name\x18\x01 \x01(\tBq\xe0A\x02\xfaA\x1a\n" +
 	"\x18carepath.api/YoungPerson\xbaHNrL2J^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12'\n" +
-	"\amessage\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xe8\aR\amessage*o\n" +
+	"\amessage\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xe8\aR\amessage\"\x85\x02\n" +
+	"\x10ReminderSettings\x12\x1f\n" +
+	"\x04name\x18\x01 \x01(\tB\v\xe0A\b\xbaH\x05r\x03\x18\xc8\x01R\x04name\x12\x15\n" +
+	"\x06in_app\x18\x02 \x01(\bR\x05inApp\x12$\n" +
+	"\vhas_account\x18\x03 \x01(\bB\x03\xe0A\x03R\n" +
+	"hasAccount\x12\x1e\n" +
+	"\x04etag\x18\x04 \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag:s\xeaAp\n" +
+	"\x1dcarepath.api/ReminderSettings\x12+youngPeople/{young_person}/reminderSettings*\x10reminderSettings2\x10reminderSettings\"\xbb\x01\n" +
+	"\x1aGetReminderSettingsRequest\x12\x9c\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x87\x01\xe0A\x02\xfaA\x1f\n" +
+	"\x1dcarepath.api/ReminderSettings\xbaH_r]2[^youngPeople/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/reminderSettings$R\x04name\"\xe2\x01\n" +
+	"\x1dUpdateReminderSettingsRequest\x12U\n" +
+	"\x11reminder_settings\x18\x01 \x01(\v2\x1d.carepath.v1.ReminderSettingsB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x10reminderSettings\x12j\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB-\xe0A\x01\xbaH'\xe2\x01$\x12\x01*\x12\x04name\x12\x06in_app\x12\vhas_account\x12\x04etagR\n" +
+	"updateMask*o\n" +
 	"\aFeeling\x12\x17\n" +
 	"\x13FEELING_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fFEELING_GOOD\x10\x01\x12\x0e\n" +
 	"\n" +
 	"FEELING_OK\x10\x02\x12\x13\n" +
 	"\x0fFEELING_WORRIED\x10\x03\x12\x14\n" +
-	"\x10FEELING_NOT_SURE\x10\x042\xbb\x10\n" +
+	"\x10FEELING_NOT_SURE\x10\x042\xb3\x13\n" +
 	"\fVoiceService\x12}\n" +
 	"\tListViews\x12\x1d.carepath.v1.ListViewsRequest\x1a\x1e.carepath.v1.ListViewsResponse\"1\xdaA\x06parent\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=youngPeople/*}/views\x12\x87\x01\n" +
 	"\n" +
@@ -1781,7 +1972,9 @@ const file_carepath_v1_voice_service_proto_rawDesc = "" +
 	"\x15ListLocalOfferEntries\x12).carepath.v1.ListLocalOfferEntriesRequest\x1a*.carepath.v1.ListLocalOfferEntriesResponse\"?\xdaA\x06parent\x82\xd3\xe4\x93\x020\x12./v1/{parent=organisations/*}/localOfferEntries\x12\xdd\x01\n" +
 	"\x15UpdateLocalOfferEntry\x12).carepath.v1.UpdateLocalOfferEntryRequest\x1a\x1c.carepath.v1.LocalOfferEntry\"{\xdaA\x1dlocal_offer_entry,update_mask\x82\xd3\xe4\x93\x02U:\x11local_offer_entry2@/v1/{local_offer_entry.name=organisations/*/localOfferEntries/*}\x12\x99\x01\n" +
 	"\x15DeleteLocalOfferEntry\x12).carepath.v1.DeleteLocalOfferEntryRequest\x1a\x16.google.protobuf.Empty\"=\xdaA\x04name\x82\xd3\xe4\x93\x020*./v1/{name=organisations/*/localOfferEntries/*}\x12\xb0\x01\n" +
-	"\x15RequestAdviserSupport\x12).carepath.v1.RequestAdviserSupportRequest\x1a\".carepath.v1.AdviserSupportRequest\"H\xdaA\fname,message\x82\xd3\xe4\x93\x023:\x01*\"./v1/{name=youngPeople/*}:requestAdviserSupportB\xb3\x01\n" +
+	"\x15RequestAdviserSupport\x12).carepath.v1.RequestAdviserSupportRequest\x1a\".carepath.v1.AdviserSupportRequest\"H\xdaA\fname,message\x82\xd3\xe4\x93\x023:\x01*\"./v1/{name=youngPeople/*}:requestAdviserSupport\x12\x97\x01\n" +
+	"\x13GetReminderSettings\x12'.carepath.v1.GetReminderSettingsRequest\x1a\x1d.carepath.v1.ReminderSettings\"8\xdaA\x04name\x82\xd3\xe4\x93\x02+\x12)/v1/{name=youngPeople/*/reminderSettings}\x12\xdb\x01\n" +
+	"\x16UpdateReminderSettings\x12*.carepath.v1.UpdateReminderSettingsRequest\x1a\x1d.carepath.v1.ReminderSettings\"v\xdaA\x1dreminder_settings,update_mask\x82\xd3\xe4\x93\x02P:\x11reminder_settings2;/v1/{reminder_settings.name=youngPeople/*/reminderSettings}B\xb3\x01\n" +
 	"\x0fcom.carepath.v1B\x11VoiceServiceProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (
@@ -1797,7 +1990,7 @@ func file_carepath_v1_voice_service_proto_rawDescGZIP() []byte {
 }
 
 var file_carepath_v1_voice_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_carepath_v1_voice_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_carepath_v1_voice_service_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_carepath_v1_voice_service_proto_goTypes = []any{
 	(Feeling)(0),                          // 0: carepath.v1.Feeling
 	(*View)(nil),                          // 1: carepath.v1.View
@@ -1823,70 +2016,79 @@ var file_carepath_v1_voice_service_proto_goTypes = []any{
 	(*UpdateLocalOfferEntryRequest)(nil),  // 21: carepath.v1.UpdateLocalOfferEntryRequest
 	(*DeleteLocalOfferEntryRequest)(nil),  // 22: carepath.v1.DeleteLocalOfferEntryRequest
 	(*RequestAdviserSupportRequest)(nil),  // 23: carepath.v1.RequestAdviserSupportRequest
-	(MilestoneDefinition_Area)(0),         // 24: carepath.v1.MilestoneDefinition.Area
-	(*timestamppb.Timestamp)(nil),         // 25: google.protobuf.Timestamp
-	(*date.Date)(nil),                     // 26: google.type.Date
-	(*fieldmaskpb.FieldMask)(nil),         // 27: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),                 // 28: google.protobuf.Empty
+	(*ReminderSettings)(nil),              // 24: carepath.v1.ReminderSettings
+	(*GetReminderSettingsRequest)(nil),    // 25: carepath.v1.GetReminderSettingsRequest
+	(*UpdateReminderSettingsRequest)(nil), // 26: carepath.v1.UpdateReminderSettingsRequest
+	(MilestoneDefinition_Area)(0),         // 27: carepath.v1.MilestoneDefinition.Area
+	(*timestamppb.Timestamp)(nil),         // 28: google.protobuf.Timestamp
+	(*date.Date)(nil),                     // 29: google.type.Date
+	(*fieldmaskpb.FieldMask)(nil),         // 30: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),                 // 31: google.protobuf.Empty
 }
 var file_carepath_v1_voice_service_proto_depIdxs = []int32{
-	24, // 0: carepath.v1.View.area:type_name -> carepath.v1.MilestoneDefinition.Area
+	27, // 0: carepath.v1.View.area:type_name -> carepath.v1.MilestoneDefinition.Area
 	0,  // 1: carepath.v1.View.feeling:type_name -> carepath.v1.Feeling
-	25, // 2: carepath.v1.View.update_time:type_name -> google.protobuf.Timestamp
-	24, // 3: carepath.v1.Goal.area:type_name -> carepath.v1.MilestoneDefinition.Area
-	26, // 4: carepath.v1.Goal.target_date:type_name -> google.type.Date
-	25, // 5: carepath.v1.Goal.create_time:type_name -> google.protobuf.Timestamp
-	25, // 6: carepath.v1.Goal.update_time:type_name -> google.protobuf.Timestamp
-	25, // 7: carepath.v1.SkillItem.update_time:type_name -> google.protobuf.Timestamp
+	28, // 2: carepath.v1.View.update_time:type_name -> google.protobuf.Timestamp
+	27, // 3: carepath.v1.Goal.area:type_name -> carepath.v1.MilestoneDefinition.Area
+	29, // 4: carepath.v1.Goal.target_date:type_name -> google.type.Date
+	28, // 5: carepath.v1.Goal.create_time:type_name -> google.protobuf.Timestamp
+	28, // 6: carepath.v1.Goal.update_time:type_name -> google.protobuf.Timestamp
+	28, // 7: carepath.v1.SkillItem.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 8: carepath.v1.SkillChecklist.items:type_name -> carepath.v1.SkillItem
-	24, // 9: carepath.v1.LocalOfferEntry.area:type_name -> carepath.v1.MilestoneDefinition.Area
-	25, // 10: carepath.v1.LocalOfferEntry.update_time:type_name -> google.protobuf.Timestamp
-	25, // 11: carepath.v1.AdviserSupportRequest.create_time:type_name -> google.protobuf.Timestamp
+	27, // 9: carepath.v1.LocalOfferEntry.area:type_name -> carepath.v1.MilestoneDefinition.Area
+	28, // 10: carepath.v1.LocalOfferEntry.update_time:type_name -> google.protobuf.Timestamp
+	28, // 11: carepath.v1.AdviserSupportRequest.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 12: carepath.v1.ListViewsResponse.views:type_name -> carepath.v1.View
 	1,  // 13: carepath.v1.UpdateViewRequest.view:type_name -> carepath.v1.View
-	27, // 14: carepath.v1.UpdateViewRequest.update_mask:type_name -> google.protobuf.FieldMask
+	30, // 14: carepath.v1.UpdateViewRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 15: carepath.v1.CreateGoalRequest.goal:type_name -> carepath.v1.Goal
 	2,  // 16: carepath.v1.ListGoalsResponse.goals:type_name -> carepath.v1.Goal
 	2,  // 17: carepath.v1.UpdateGoalRequest.goal:type_name -> carepath.v1.Goal
-	27, // 18: carepath.v1.UpdateGoalRequest.update_mask:type_name -> google.protobuf.FieldMask
+	30, // 18: carepath.v1.UpdateGoalRequest.update_mask:type_name -> google.protobuf.FieldMask
 	4,  // 19: carepath.v1.ListSkillChecklistsResponse.skill_checklists:type_name -> carepath.v1.SkillChecklist
 	4,  // 20: carepath.v1.UpdateSkillChecklistRequest.skill_checklist:type_name -> carepath.v1.SkillChecklist
-	27, // 21: carepath.v1.UpdateSkillChecklistRequest.update_mask:type_name -> google.protobuf.FieldMask
+	30, // 21: carepath.v1.UpdateSkillChecklistRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,  // 22: carepath.v1.CreateLocalOfferEntryRequest.local_offer_entry:type_name -> carepath.v1.LocalOfferEntry
 	5,  // 23: carepath.v1.ListLocalOfferEntriesResponse.local_offer_entries:type_name -> carepath.v1.LocalOfferEntry
 	5,  // 24: carepath.v1.UpdateLocalOfferEntryRequest.local_offer_entry:type_name -> carepath.v1.LocalOfferEntry
-	27, // 25: carepath.v1.UpdateLocalOfferEntryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	7,  // 26: carepath.v1.VoiceService.ListViews:input_type -> carepath.v1.ListViewsRequest
-	9,  // 27: carepath.v1.VoiceService.UpdateView:input_type -> carepath.v1.UpdateViewRequest
-	10, // 28: carepath.v1.VoiceService.CreateGoal:input_type -> carepath.v1.CreateGoalRequest
-	11, // 29: carepath.v1.VoiceService.ListGoals:input_type -> carepath.v1.ListGoalsRequest
-	13, // 30: carepath.v1.VoiceService.UpdateGoal:input_type -> carepath.v1.UpdateGoalRequest
-	14, // 31: carepath.v1.VoiceService.DeleteGoal:input_type -> carepath.v1.DeleteGoalRequest
-	15, // 32: carepath.v1.VoiceService.ListSkillChecklists:input_type -> carepath.v1.ListSkillChecklistsRequest
-	17, // 33: carepath.v1.VoiceService.UpdateSkillChecklist:input_type -> carepath.v1.UpdateSkillChecklistRequest
-	18, // 34: carepath.v1.VoiceService.CreateLocalOfferEntry:input_type -> carepath.v1.CreateLocalOfferEntryRequest
-	19, // 35: carepath.v1.VoiceService.ListLocalOfferEntries:input_type -> carepath.v1.ListLocalOfferEntriesRequest
-	21, // 36: carepath.v1.VoiceService.UpdateLocalOfferEntry:input_type -> carepath.v1.UpdateLocalOfferEntryRequest
-	22, // 37: carepath.v1.VoiceService.DeleteLocalOfferEntry:input_type -> carepath.v1.DeleteLocalOfferEntryRequest
-	23, // 38: carepath.v1.VoiceService.RequestAdviserSupport:input_type -> carepath.v1.RequestAdviserSupportRequest
-	8,  // 39: carepath.v1.VoiceService.ListViews:output_type -> carepath.v1.ListViewsResponse
-	1,  // 40: carepath.v1.VoiceService.UpdateView:output_type -> carepath.v1.View
-	2,  // 41: carepath.v1.VoiceService.CreateGoal:output_type -> carepath.v1.Goal
-	12, // 42: carepath.v1.VoiceService.ListGoals:output_type -> carepath.v1.ListGoalsResponse
-	2,  // 43: carepath.v1.VoiceService.UpdateGoal:output_type -> carepath.v1.Goal
-	28, // 44: carepath.v1.VoiceService.DeleteGoal:output_type -> google.protobuf.Empty
-	16, // 45: carepath.v1.VoiceService.ListSkillChecklists:output_type -> carepath.v1.ListSkillChecklistsResponse
-	4,  // 46: carepath.v1.VoiceService.UpdateSkillChecklist:output_type -> carepath.v1.SkillChecklist
-	5,  // 47: carepath.v1.VoiceService.CreateLocalOfferEntry:output_type -> carepath.v1.LocalOfferEntry
-	20, // 48: carepath.v1.VoiceService.ListLocalOfferEntries:output_type -> carepath.v1.ListLocalOfferEntriesResponse
-	5,  // 49: carepath.v1.VoiceService.UpdateLocalOfferEntry:output_type -> carepath.v1.LocalOfferEntry
-	28, // 50: carepath.v1.VoiceService.DeleteLocalOfferEntry:output_type -> google.protobuf.Empty
-	6,  // 51: carepath.v1.VoiceService.RequestAdviserSupport:output_type -> carepath.v1.AdviserSupportRequest
-	39, // [39:52] is the sub-list for method output_type
-	26, // [26:39] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	30, // 25: carepath.v1.UpdateLocalOfferEntryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	24, // 26: carepath.v1.UpdateReminderSettingsRequest.reminder_settings:type_name -> carepath.v1.ReminderSettings
+	30, // 27: carepath.v1.UpdateReminderSettingsRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,  // 28: carepath.v1.VoiceService.ListViews:input_type -> carepath.v1.ListViewsRequest
+	9,  // 29: carepath.v1.VoiceService.UpdateView:input_type -> carepath.v1.UpdateViewRequest
+	10, // 30: carepath.v1.VoiceService.CreateGoal:input_type -> carepath.v1.CreateGoalRequest
+	11, // 31: carepath.v1.VoiceService.ListGoals:input_type -> carepath.v1.ListGoalsRequest
+	13, // 32: carepath.v1.VoiceService.UpdateGoal:input_type -> carepath.v1.UpdateGoalRequest
+	14, // 33: carepath.v1.VoiceService.DeleteGoal:input_type -> carepath.v1.DeleteGoalRequest
+	15, // 34: carepath.v1.VoiceService.ListSkillChecklists:input_type -> carepath.v1.ListSkillChecklistsRequest
+	17, // 35: carepath.v1.VoiceService.UpdateSkillChecklist:input_type -> carepath.v1.UpdateSkillChecklistRequest
+	18, // 36: carepath.v1.VoiceService.CreateLocalOfferEntry:input_type -> carepath.v1.CreateLocalOfferEntryRequest
+	19, // 37: carepath.v1.VoiceService.ListLocalOfferEntries:input_type -> carepath.v1.ListLocalOfferEntriesRequest
+	21, // 38: carepath.v1.VoiceService.UpdateLocalOfferEntry:input_type -> carepath.v1.UpdateLocalOfferEntryRequest
+	22, // 39: carepath.v1.VoiceService.DeleteLocalOfferEntry:input_type -> carepath.v1.DeleteLocalOfferEntryRequest
+	23, // 40: carepath.v1.VoiceService.RequestAdviserSupport:input_type -> carepath.v1.RequestAdviserSupportRequest
+	25, // 41: carepath.v1.VoiceService.GetReminderSettings:input_type -> carepath.v1.GetReminderSettingsRequest
+	26, // 42: carepath.v1.VoiceService.UpdateReminderSettings:input_type -> carepath.v1.UpdateReminderSettingsRequest
+	8,  // 43: carepath.v1.VoiceService.ListViews:output_type -> carepath.v1.ListViewsResponse
+	1,  // 44: carepath.v1.VoiceService.UpdateView:output_type -> carepath.v1.View
+	2,  // 45: carepath.v1.VoiceService.CreateGoal:output_type -> carepath.v1.Goal
+	12, // 46: carepath.v1.VoiceService.ListGoals:output_type -> carepath.v1.ListGoalsResponse
+	2,  // 47: carepath.v1.VoiceService.UpdateGoal:output_type -> carepath.v1.Goal
+	31, // 48: carepath.v1.VoiceService.DeleteGoal:output_type -> google.protobuf.Empty
+	16, // 49: carepath.v1.VoiceService.ListSkillChecklists:output_type -> carepath.v1.ListSkillChecklistsResponse
+	4,  // 50: carepath.v1.VoiceService.UpdateSkillChecklist:output_type -> carepath.v1.SkillChecklist
+	5,  // 51: carepath.v1.VoiceService.CreateLocalOfferEntry:output_type -> carepath.v1.LocalOfferEntry
+	20, // 52: carepath.v1.VoiceService.ListLocalOfferEntries:output_type -> carepath.v1.ListLocalOfferEntriesResponse
+	5,  // 53: carepath.v1.VoiceService.UpdateLocalOfferEntry:output_type -> carepath.v1.LocalOfferEntry
+	31, // 54: carepath.v1.VoiceService.DeleteLocalOfferEntry:output_type -> google.protobuf.Empty
+	6,  // 55: carepath.v1.VoiceService.RequestAdviserSupport:output_type -> carepath.v1.AdviserSupportRequest
+	24, // 56: carepath.v1.VoiceService.GetReminderSettings:output_type -> carepath.v1.ReminderSettings
+	24, // 57: carepath.v1.VoiceService.UpdateReminderSettings:output_type -> carepath.v1.ReminderSettings
+	43, // [43:58] is the sub-list for method output_type
+	28, // [28:43] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_voice_service_proto_init() }
@@ -1901,7 +2103,7 @@ func file_carepath_v1_voice_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_voice_service_proto_rawDesc), len(file_carepath_v1_voice_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   23,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

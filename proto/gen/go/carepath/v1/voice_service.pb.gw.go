@@ -812,6 +812,126 @@ func local_request_VoiceService_RequestAdviserSupport_0(ctx context.Context, mar
 	return msg, metadata, err
 }
 
+func request_VoiceService_GetReminderSettings_0(ctx context.Context, marshaler runtime.Marshaler, client VoiceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetReminderSettingsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetReminderSettings(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_VoiceService_GetReminderSettings_0(ctx context.Context, marshaler runtime.Marshaler, server VoiceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetReminderSettingsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.GetReminderSettings(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_VoiceService_UpdateReminderSettings_0 = &utilities.DoubleArray{Encoding: map[string]int{"reminder_settings": 0, "name": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 2, 2, 3}}
+
+func request_VoiceService_UpdateReminderSettings_0(ctx context.Context, marshaler runtime.Marshaler, client VoiceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq UpdateReminderSettingsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	newReader, berr := utilities.IOReaderFactory(req.Body)
+	if berr != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", berr)
+	}
+	if err := marshaler.NewDecoder(newReader()).Decode(&protoReq.ReminderSettings); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if protoReq.UpdateMask == nil || len(protoReq.UpdateMask.GetPaths()) == 0 {
+		if fieldMask, err := runtime.FieldMaskFromRequestBody(newReader(), protoReq.ReminderSettings); err != nil {
+			return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+		} else {
+			protoReq.UpdateMask = fieldMask
+		}
+	}
+	val, ok := pathParams["reminder_settings.name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "reminder_settings.name")
+	}
+	err = runtime.PopulateFieldFromPath(&protoReq, "reminder_settings.name", val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "reminder_settings.name", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_VoiceService_UpdateReminderSettings_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.UpdateReminderSettings(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_VoiceService_UpdateReminderSettings_0(ctx context.Context, marshaler runtime.Marshaler, server VoiceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq UpdateReminderSettingsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	newReader, berr := utilities.IOReaderFactory(req.Body)
+	if berr != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", berr)
+	}
+	if err := marshaler.NewDecoder(newReader()).Decode(&protoReq.ReminderSettings); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if protoReq.UpdateMask == nil || len(protoReq.UpdateMask.GetPaths()) == 0 {
+		if fieldMask, err := runtime.FieldMaskFromRequestBody(newReader(), protoReq.ReminderSettings); err != nil {
+			return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+		} else {
+			protoReq.UpdateMask = fieldMask
+		}
+	}
+	val, ok := pathParams["reminder_settings.name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "reminder_settings.name")
+	}
+	err = runtime.PopulateFieldFromPath(&protoReq, "reminder_settings.name", val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "reminder_settings.name", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_VoiceService_UpdateReminderSettings_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.UpdateReminderSettings(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterVoiceServiceHandlerServer registers the http handlers for service VoiceService to "mux".
 // UnaryRPC     :call VoiceServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1078,6 +1198,46 @@ func RegisterVoiceServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 		}
 		forward_VoiceService_RequestAdviserSupport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_VoiceService_GetReminderSettings_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/carepath.v1.VoiceService/GetReminderSettings", runtime.WithHTTPPathPattern("/v1/{name=youngPeople/*/reminderSettings}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_VoiceService_GetReminderSettings_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_VoiceService_GetReminderSettings_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPatch, pattern_VoiceService_UpdateReminderSettings_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/carepath.v1.VoiceService/UpdateReminderSettings", runtime.WithHTTPPathPattern("/v1/{reminder_settings.name=youngPeople/*/reminderSettings}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_VoiceService_UpdateReminderSettings_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_VoiceService_UpdateReminderSettings_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -1339,37 +1499,75 @@ func RegisterVoiceServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		}
 		forward_VoiceService_RequestAdviserSupport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_VoiceService_GetReminderSettings_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/carepath.v1.VoiceService/GetReminderSettings", runtime.WithHTTPPathPattern("/v1/{name=youngPeople/*/reminderSettings}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_VoiceService_GetReminderSettings_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_VoiceService_GetReminderSettings_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPatch, pattern_VoiceService_UpdateReminderSettings_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/carepath.v1.VoiceService/UpdateReminderSettings", runtime.WithHTTPPathPattern("/v1/{reminder_settings.name=youngPeople/*/reminderSettings}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_VoiceService_UpdateReminderSettings_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_VoiceService_UpdateReminderSettings_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_VoiceService_ListViews_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "youngPeople", "parent", "views"}, ""))
-	pattern_VoiceService_UpdateView_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "youngPeople", "views", "view.name"}, ""))
-	pattern_VoiceService_CreateGoal_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "youngPeople", "parent", "goals"}, ""))
-	pattern_VoiceService_ListGoals_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "youngPeople", "parent", "goals"}, ""))
-	pattern_VoiceService_UpdateGoal_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "youngPeople", "goals", "goal.name"}, ""))
-	pattern_VoiceService_DeleteGoal_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "youngPeople", "goals", "name"}, ""))
-	pattern_VoiceService_ListSkillChecklists_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "youngPeople", "parent", "skillChecklists"}, ""))
-	pattern_VoiceService_UpdateSkillChecklist_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "youngPeople", "skillChecklists", "skill_checklist.name"}, ""))
-	pattern_VoiceService_CreateLocalOfferEntry_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "organisations", "parent", "localOfferEntries"}, ""))
-	pattern_VoiceService_ListLocalOfferEntries_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "organisations", "parent", "localOfferEntries"}, ""))
-	pattern_VoiceService_UpdateLocalOfferEntry_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "localOfferEntries", "local_offer_entry.name"}, ""))
-	pattern_VoiceService_DeleteLocalOfferEntry_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "localOfferEntries", "name"}, ""))
-	pattern_VoiceService_RequestAdviserSupport_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "youngPeople", "name"}, "requestAdviserSupport"))
+	pattern_VoiceService_ListViews_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "youngPeople", "parent", "views"}, ""))
+	pattern_VoiceService_UpdateView_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "youngPeople", "views", "view.name"}, ""))
+	pattern_VoiceService_CreateGoal_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "youngPeople", "parent", "goals"}, ""))
+	pattern_VoiceService_ListGoals_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "youngPeople", "parent", "goals"}, ""))
+	pattern_VoiceService_UpdateGoal_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "youngPeople", "goals", "goal.name"}, ""))
+	pattern_VoiceService_DeleteGoal_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "youngPeople", "goals", "name"}, ""))
+	pattern_VoiceService_ListSkillChecklists_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "youngPeople", "parent", "skillChecklists"}, ""))
+	pattern_VoiceService_UpdateSkillChecklist_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "youngPeople", "skillChecklists", "skill_checklist.name"}, ""))
+	pattern_VoiceService_CreateLocalOfferEntry_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "organisations", "parent", "localOfferEntries"}, ""))
+	pattern_VoiceService_ListLocalOfferEntries_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "organisations", "parent", "localOfferEntries"}, ""))
+	pattern_VoiceService_UpdateLocalOfferEntry_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "localOfferEntries", "local_offer_entry.name"}, ""))
+	pattern_VoiceService_DeleteLocalOfferEntry_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "organisations", "localOfferEntries", "name"}, ""))
+	pattern_VoiceService_RequestAdviserSupport_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "youngPeople", "name"}, "requestAdviserSupport"))
+	pattern_VoiceService_GetReminderSettings_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "youngPeople", "reminderSettings", "name"}, ""))
+	pattern_VoiceService_UpdateReminderSettings_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "youngPeople", "reminderSettings", "reminder_settings.name"}, ""))
 )
 
 var (
-	forward_VoiceService_ListViews_0             = runtime.ForwardResponseMessage
-	forward_VoiceService_UpdateView_0            = runtime.ForwardResponseMessage
-	forward_VoiceService_CreateGoal_0            = runtime.ForwardResponseMessage
-	forward_VoiceService_ListGoals_0             = runtime.ForwardResponseMessage
-	forward_VoiceService_UpdateGoal_0            = runtime.ForwardResponseMessage
-	forward_VoiceService_DeleteGoal_0            = runtime.ForwardResponseMessage
-	forward_VoiceService_ListSkillChecklists_0   = runtime.ForwardResponseMessage
-	forward_VoiceService_UpdateSkillChecklist_0  = runtime.ForwardResponseMessage
-	forward_VoiceService_CreateLocalOfferEntry_0 = runtime.ForwardResponseMessage
-	forward_VoiceService_ListLocalOfferEntries_0 = runtime.ForwardResponseMessage
-	forward_VoiceService_UpdateLocalOfferEntry_0 = runtime.ForwardResponseMessage
-	forward_VoiceService_DeleteLocalOfferEntry_0 = runtime.ForwardResponseMessage
-	forward_VoiceService_RequestAdviserSupport_0 = runtime.ForwardResponseMessage
+	forward_VoiceService_ListViews_0              = runtime.ForwardResponseMessage
+	forward_VoiceService_UpdateView_0             = runtime.ForwardResponseMessage
+	forward_VoiceService_CreateGoal_0             = runtime.ForwardResponseMessage
+	forward_VoiceService_ListGoals_0              = runtime.ForwardResponseMessage
+	forward_VoiceService_UpdateGoal_0             = runtime.ForwardResponseMessage
+	forward_VoiceService_DeleteGoal_0             = runtime.ForwardResponseMessage
+	forward_VoiceService_ListSkillChecklists_0    = runtime.ForwardResponseMessage
+	forward_VoiceService_UpdateSkillChecklist_0   = runtime.ForwardResponseMessage
+	forward_VoiceService_CreateLocalOfferEntry_0  = runtime.ForwardResponseMessage
+	forward_VoiceService_ListLocalOfferEntries_0  = runtime.ForwardResponseMessage
+	forward_VoiceService_UpdateLocalOfferEntry_0  = runtime.ForwardResponseMessage
+	forward_VoiceService_DeleteLocalOfferEntry_0  = runtime.ForwardResponseMessage
+	forward_VoiceService_RequestAdviserSupport_0  = runtime.ForwardResponseMessage
+	forward_VoiceService_GetReminderSettings_0    = runtime.ForwardResponseMessage
+	forward_VoiceService_UpdateReminderSettings_0 = runtime.ForwardResponseMessage
 )

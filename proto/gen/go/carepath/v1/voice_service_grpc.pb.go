@@ -20,19 +20,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	VoiceService_ListViews_FullMethodName             = "/carepath.v1.VoiceService/ListViews"
-	VoiceService_UpdateView_FullMethodName            = "/carepath.v1.VoiceService/UpdateView"
-	VoiceService_CreateGoal_FullMethodName            = "/carepath.v1.VoiceService/CreateGoal"
-	VoiceService_ListGoals_FullMethodName             = "/carepath.v1.VoiceService/ListGoals"
-	VoiceService_UpdateGoal_FullMethodName            = "/carepath.v1.VoiceService/UpdateGoal"
-	VoiceService_DeleteGoal_FullMethodName            = "/carepath.v1.VoiceService/DeleteGoal"
-	VoiceService_ListSkillChecklists_FullMethodName   = "/carepath.v1.VoiceService/ListSkillChecklists"
-	VoiceService_UpdateSkillChecklist_FullMethodName  = "/carepath.v1.VoiceService/UpdateSkillChecklist"
-	VoiceService_CreateLocalOfferEntry_FullMethodName = "/carepath.v1.VoiceService/CreateLocalOfferEntry"
-	VoiceService_ListLocalOfferEntries_FullMethodName = "/carepath.v1.VoiceService/ListLocalOfferEntries"
-	VoiceService_UpdateLocalOfferEntry_FullMethodName = "/carepath.v1.VoiceService/UpdateLocalOfferEntry"
-	VoiceService_DeleteLocalOfferEntry_FullMethodName = "/carepath.v1.VoiceService/DeleteLocalOfferEntry"
-	VoiceService_RequestAdviserSupport_FullMethodName = "/carepath.v1.VoiceService/RequestAdviserSupport"
+	VoiceService_ListViews_FullMethodName              = "/carepath.v1.VoiceService/ListViews"
+	VoiceService_UpdateView_FullMethodName             = "/carepath.v1.VoiceService/UpdateView"
+	VoiceService_CreateGoal_FullMethodName             = "/carepath.v1.VoiceService/CreateGoal"
+	VoiceService_ListGoals_FullMethodName              = "/carepath.v1.VoiceService/ListGoals"
+	VoiceService_UpdateGoal_FullMethodName             = "/carepath.v1.VoiceService/UpdateGoal"
+	VoiceService_DeleteGoal_FullMethodName             = "/carepath.v1.VoiceService/DeleteGoal"
+	VoiceService_ListSkillChecklists_FullMethodName    = "/carepath.v1.VoiceService/ListSkillChecklists"
+	VoiceService_UpdateSkillChecklist_FullMethodName   = "/carepath.v1.VoiceService/UpdateSkillChecklist"
+	VoiceService_CreateLocalOfferEntry_FullMethodName  = "/carepath.v1.VoiceService/CreateLocalOfferEntry"
+	VoiceService_ListLocalOfferEntries_FullMethodName  = "/carepath.v1.VoiceService/ListLocalOfferEntries"
+	VoiceService_UpdateLocalOfferEntry_FullMethodName  = "/carepath.v1.VoiceService/UpdateLocalOfferEntry"
+	VoiceService_DeleteLocalOfferEntry_FullMethodName  = "/carepath.v1.VoiceService/DeleteLocalOfferEntry"
+	VoiceService_RequestAdviserSupport_FullMethodName  = "/carepath.v1.VoiceService/RequestAdviserSupport"
+	VoiceService_GetReminderSettings_FullMethodName    = "/carepath.v1.VoiceService/GetReminderSettings"
+	VoiceService_UpdateReminderSettings_FullMethodName = "/carepath.v1.VoiceService/UpdateReminderSettings"
 )
 
 // VoiceServiceClient is the client API for VoiceService service.
@@ -76,6 +78,14 @@ type VoiceServiceClient interface {
 	// 21 to 24 (Children Act 1989 s23CZB). The request reaches the council as a reminder, to
 	// the young person's personal adviser if they still work there, else to the council.
 	RequestAdviserSupport(ctx context.Context, in *RequestAdviserSupportRequest, opts ...grpc.CallOption) (*AdviserSupportRequest, error)
+	// Gets whether the young person is reminded, in carepath, of their own steps coming due.
+	// Their personal adviser and team manager may read it; off until the young person turns
+	// it on.
+	GetReminderSettings(ctx context.Context, in *GetReminderSettingsRequest, opts ...grpc.CallOption) (*ReminderSettings, error)
+	// Turns the young person's own reminders on or off: the young person alone, on their own
+	// account. On, each of their open milestones due within 14 days, or overdue, reminds them
+	// in their own inbox (people/me), never by webhook; off cancels those still open.
+	UpdateReminderSettings(ctx context.Context, in *UpdateReminderSettingsRequest, opts ...grpc.CallOption) (*ReminderSettings, error)
 }
 
 type voiceServiceClient struct {
@@ -216,6 +226,26 @@ func (c *voiceServiceClient) RequestAdviserSupport(ctx context.Context, in *Requ
 	return out, nil
 }
 
+func (c *voiceServiceClient) GetReminderSettings(ctx context.Context, in *GetReminderSettingsRequest, opts ...grpc.CallOption) (*ReminderSettings, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReminderSettings)
+	err := c.cc.Invoke(ctx, VoiceService_GetReminderSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *voiceServiceClient) UpdateReminderSettings(ctx context.Context, in *UpdateReminderSettingsRequest, opts ...grpc.CallOption) (*ReminderSettings, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReminderSettings)
+	err := c.cc.Invoke(ctx, VoiceService_UpdateReminderSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // VoiceServiceServer is the server API for VoiceService service.
 // All implementations must embed UnimplementedVoiceServiceServer
 // for forward compatibility.
@@ -257,6 +287,14 @@ type VoiceServiceServer interface {
 	// 21 to 24 (Children Act 1989 s23CZB). The request reaches the council as a reminder, to
 	// the young person's personal adviser if they still work there, else to the council.
 	RequestAdviserSupport(context.Context, *RequestAdviserSupportRequest) (*AdviserSupportRequest, error)
+	// Gets whether the young person is reminded, in carepath, of their own steps coming due.
+	// Their personal adviser and team manager may read it; off until the young person turns
+	// it on.
+	GetReminderSettings(context.Context, *GetReminderSettingsRequest) (*ReminderSettings, error)
+	// Turns the young person's own reminders on or off: the young person alone, on their own
+	// account. On, each of their open milestones due within 14 days, or overdue, reminds them
+	// in their own inbox (people/me), never by webhook; off cancels those still open.
+	UpdateReminderSettings(context.Context, *UpdateReminderSettingsRequest) (*ReminderSettings, error)
 	mustEmbedUnimplementedVoiceServiceServer()
 }
 
@@ -305,6 +343,12 @@ func (UnimplementedVoiceServiceServer) DeleteLocalOfferEntry(context.Context, *D
 }
 func (UnimplementedVoiceServiceServer) RequestAdviserSupport(context.Context, *RequestAdviserSupportRequest) (*AdviserSupportRequest, error) {
 	return nil, status.Error(codes.Unimplemented, "method RequestAdviserSupport not implemented")
+}
+func (UnimplementedVoiceServiceServer) GetReminderSettings(context.Context, *GetReminderSettingsRequest) (*ReminderSettings, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetReminderSettings not implemented")
+}
+func (UnimplementedVoiceServiceServer) UpdateReminderSettings(context.Context, *UpdateReminderSettingsRequest) (*ReminderSettings, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateReminderSettings not implemented")
 }
 func (UnimplementedVoiceServiceServer) mustEmbedUnimplementedVoiceServiceServer() {}
 func (UnimplementedVoiceServiceServer) testEmbeddedByValue()                      {}
@@ -561,6 +605,42 @@ func _VoiceService_RequestAdviserSupport_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _VoiceService_GetReminderSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetReminderSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(VoiceServiceServer).GetReminderSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: VoiceService_GetReminderSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(VoiceServiceServer).GetReminderSettings(ctx, req.(*GetReminderSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _VoiceService_UpdateReminderSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateReminderSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(VoiceServiceServer).UpdateReminderSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: VoiceService_UpdateReminderSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(VoiceServiceServer).UpdateReminderSettings(ctx, req.(*UpdateReminderSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // VoiceService_ServiceDesc is the grpc.ServiceDesc for VoiceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -619,6 +699,14 @@ var VoiceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RequestAdviserSupport",
 			Handler:    _VoiceService_RequestAdviserSupport_Handler,
+		},
+		{
+			MethodName: "GetReminderSettings",
+			Handler:    _VoiceService_GetReminderSettings_Handler,
+		},
+		{
+			MethodName: "UpdateReminderSettings",
+			Handler:    _VoiceService_UpdateReminderSettings_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
