@@ -126,3 +126,30 @@ func TestYoungPersonSaysWhatTheyWant(t *testing.T) {
 		t.Errorf("after ticking the money list the check still says %q (before: %q)", after, before)
 	}
 }
+
+// TestYoungPersonAsksForReminders: a young person turns reminders of their own steps on
+// and sees them (the same ones the API lists for them), then turns them off.
+func TestYoungPersonAsksForReminders(t *testing.T) {
+	s := demoSite(t)
+	ctx := s.signIn(t, "amani-yp")
+	if got := bt.Text(t, ctx, "#remind-toggle"); got != "Remind me" {
+		t.Fatalf("reminders start %q, want off", got)
+	}
+	bt.ClickNavigate(t, ctx, "#remind-toggle")
+	if got := bt.Text(t, ctx, "#done"); !strings.Contains(got, "You will be reminded") {
+		t.Fatalf("turning reminders on: %q", got)
+	}
+	apiCtx, conn := s.api(t, "amani-yp")
+	res, err := pb.NewReminderServiceClient(conn).ListReminders(apiCtx, &pb.ListRemindersRequest{Parent: "people/me", PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shown := bt.Count(t, ctx, "#reminder-list li"); shown != len(res.GetReminders()) {
+		t.Errorf("the page shows %d reminders, the API lists %d", shown, len(res.GetReminders()))
+	}
+	bt.NoSeriousViolations(t, ctx, "your pathway with reminders")
+	bt.ClickNavigate(t, ctx, "#remind-toggle")
+	if got := bt.Text(t, ctx, "#done"); got != "Reminders are off." {
+		t.Errorf("turning reminders off: %q", got)
+	}
+}

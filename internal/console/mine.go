@@ -32,6 +32,10 @@ type minePage struct {
 	CanAskForHelp bool
 	Done          string
 	Contact       string
+	// RemindMe is whether they asked to be reminded of their own steps; Reminders are the
+	// open ones.
+	RemindMe  bool
+	Reminders []*pb.Reminder
 }
 
 // step is one thing coming up, with who helps.
@@ -80,6 +84,17 @@ func (c *Console) mine(cl *call) (view, error) {
 		episodes = res.GetCareEpisodes()
 		return err
 	})
+	var settings *pb.ReminderSettings
+	var reminders []*pb.Reminder
+	g.Go(func() (err error) {
+		settings, err = c.clients.voice.GetReminderSettings(ctx, &pb.GetReminderSettingsRequest{Name: name + "/reminderSettings"})
+		return err
+	})
+	g.Go(func() error {
+		res, err := c.clients.reminders.ListReminders(ctx, &pb.ListRemindersRequest{Parent: "people/me", PageSize: 10})
+		reminders = res.GetReminders()
+		return err
+	})
 	if err := g.Wait(); err != nil {
 		return view{}, err
 	}
@@ -92,7 +107,9 @@ func (c *Console) mine(cl *call) (view, error) {
 	p := minePage{Name: displayName(yp), Age: yp.GetAge().GetYears(), Status: statusForYou[status.GetCategory()],
 		Stages: stages, AdviserSet: yp.GetPersonalAdviser() != "", Offer: offer.GetLocalOfferEntries(),
 		CanAskForHelp: status.GetPersonalAdviserOnRequest(), Contact: c.opts.Contact,
-		Done: map[string]string{"asked": "Your request has been sent. The leaving care team will contact you."}[cl.r.URL.Query().Get("done")]}
+		RemindMe: settings.GetInApp(), Reminders: reminders,
+		Done: map[string]string{"asked": "Your request has been sent. The leaving care team will contact you.",
+			"reminders-on": "You will be reminded of your next steps here.", "reminders-off": "Reminders are off."}[cl.r.URL.Query().Get("done")]}
 	today := civilToday(status.GetAsOf(), c.now())
 	in := timelineInput("Your", yp.GetDateOfBirth(), today, milestones)
 	in.Title = "Your pathway from 13 to 25"
@@ -185,4 +202,22 @@ func (c *Console) askForHelp(cl *call) (redirect, view, error) {
 		return "", view{}, err
 	}
 	return redirect(Prefix + "me?done=asked#help"), view{}, nil
+}
+
+// remindMe turns the young person's own reminders on or off.
+func (c *Console) remindMe(cl *call) (redirect, view, error) {
+	if cl.sess.YoungPerson == "" {
+		return "", notFound(), nil
+	}
+	on := cl.r.PostFormValue("remind") == "on"
+	_, err := c.clients.voice.UpdateReminderSettings(cl.ctx, &pb.UpdateReminderSettingsRequest{ReminderSettings: &pb.ReminderSettings{
+		Name: "youngPeople/" + cl.sess.YoungPerson + "/reminderSettings", InApp: on}})
+	if err != nil {
+		return "", view{}, err
+	}
+	done := "reminders-off"
+	if on {
+		done = "reminders-on"
+	}
+	return redirect(Prefix + "me?done=" + done + "#reminders"), view{}, nil
 }

@@ -23,6 +23,7 @@ func (c *Console) extraPages() []route {
 		{"GET " + Prefix + "me", c.page(c.mine)},
 		{"GET " + Prefix + "me/sharing", c.page(c.mySharing)},
 		{"POST " + Prefix + "me/help", c.form(c.askForHelp)},
+		{"POST " + Prefix + "me/reminders", c.form(c.remindMe)},
 		{"GET " + Prefix + "me/voice", c.page(c.myVoice)},
 		{"POST " + Prefix + "me/voice/{area}", c.form(c.saveView)},
 		{"POST " + Prefix + "me/goals", c.form(c.addGoal)},
