@@ -46,9 +46,6 @@ var (
 	partners  = Policy{Roles: []string{Partner}}
 	// recipients of reminders: young people have an inbox of their own too.
 	recipients = Policy{Roles: []string{PA, Manager, Partner, YoungPersonRole}}
-	// voice is the young person's own voice in their pathway: their advisers and managers,
-	// and the young person themself (access.YoungPerson decides whom each may see).
-	voice = Policy{Roles: []string{PA, Manager, YoungPersonRole}}
 	// boardMembers may sit on a council's partnership board: which board is the service's.
 	boardMembers = Policy{Roles: []string{Manager, Admin, Partner, PartnerAdmin}}
 
@@ -63,6 +60,8 @@ var (
 	// know, so they are kept; Fact.note, the one staff-only note, is in ListFacts alone.
 	// A field labelled for staff that is later added to these responses must be blanked for
 	// young people in its service.
+	// The young person's voice (views, goals, checklists, reminder settings) is open the
+	// same way: their advisers and managers, and the young person themself.
 	staffAndSelf = Policy{Roles: []string{PA, Manager, YoungPersonRole}}
 	// everyone is anyone and young people: their own account, the milestone catalogue.
 	everyone = Policy{Roles: []string{PA, Manager, Partner, Admin, Auditor, PartnerAdmin, YoungPersonRole}}
@@ -162,18 +161,18 @@ var Policies = map[string]Policy{
 	// The young person's voice: views, goals, checklists and asking for help after 21. The
 	// local offer is published by the council's administrators and read by its staff and
 	// young people; the service decides which council.
-	"/carepath.v1.VoiceService/ListViews":             voice,
-	"/carepath.v1.VoiceService/UpdateView":            voice,
-	"/carepath.v1.VoiceService/CreateGoal":            voice,
-	"/carepath.v1.VoiceService/ListGoals":             voice,
-	"/carepath.v1.VoiceService/UpdateGoal":            voice,
-	"/carepath.v1.VoiceService/DeleteGoal":            voice,
-	"/carepath.v1.VoiceService/ListSkillChecklists":   voice,
-	"/carepath.v1.VoiceService/UpdateSkillChecklist":  voice,
-	"/carepath.v1.VoiceService/RequestAdviserSupport": voice,
+	"/carepath.v1.VoiceService/ListViews":             staffAndSelf,
+	"/carepath.v1.VoiceService/UpdateView":            staffAndSelf,
+	"/carepath.v1.VoiceService/CreateGoal":            staffAndSelf,
+	"/carepath.v1.VoiceService/ListGoals":             staffAndSelf,
+	"/carepath.v1.VoiceService/UpdateGoal":            staffAndSelf,
+	"/carepath.v1.VoiceService/DeleteGoal":            staffAndSelf,
+	"/carepath.v1.VoiceService/ListSkillChecklists":   staffAndSelf,
+	"/carepath.v1.VoiceService/UpdateSkillChecklist":  staffAndSelf,
+	"/carepath.v1.VoiceService/RequestAdviserSupport": staffAndSelf,
 	// Reminders of their own steps are the young person's choice: their adviser and team
 	// manager may see whether they are on; only the young person turns them on or off.
-	"/carepath.v1.VoiceService/GetReminderSettings":    voice,
+	"/carepath.v1.VoiceService/GetReminderSettings":    staffAndSelf,
 	"/carepath.v1.VoiceService/UpdateReminderSettings": {Roles: []string{YoungPersonRole}},
 	"/carepath.v1.VoiceService/CreateLocalOfferEntry":  admin,
 	"/carepath.v1.VoiceService/UpdateLocalOfferEntry":  admin,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/carepath/carepath/internal/platform/authn"
+	"github.com/carepath/carepath/internal/testclock"
 )
 
 // BenchmarkConsolePages times console pages against the reference of the same run: one
@@ -17,7 +18,7 @@ func BenchmarkConsolePages(b *testing.B) {
 	s := demoSite(b)
 	amani := s.youngPerson(b, "Amani")
 	cookie, _ := s.signInHTTP(b, "sam-okoro")
-	token, err := authn.DevToken("sam-okoro", time.Hour, time.Now())
+	token, err := authn.DevToken("sam-okoro", time.Hour, testclock.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
