@@ -81,4 +81,8 @@ type ReadinessSummary struct {
 	// Version identifies the rules and plan the assessment was made with; a summary of
 	// another version is stale.
 	Version string
+	// RatingAtReview is the rating as of the 17½ birthday, when the cliff-edge review
+	// begins, from the records effective by then; empty before that birthday. The board
+	// counts it ("green on the cliff edge at 17½") for any date after the birthday.
+	RatingAtReview Rating
 }

@@ -156,6 +156,7 @@ func (p *Planner) reassess(ctx context.Context, tx store.Tx, states []store.Path
 	rows := make([]domain.ReadinessSummary, len(inputs))
 	for i, in := range inputs {
 		rows[i] = readiness.CliffEdge(in).Summary(in.YoungPerson)
+		rows[i].RatingAtReview = readiness.AtReview(in)
 	}
 	return tx.SaveReadiness(ctx, rows)
 }

@@ -48,6 +48,10 @@ const (
 	FactTrue Kind = "FACT"
 	// Overdue counts young people with a milestone overdue on the date.
 	Overdue Kind = "OVERDUE"
+	// GreenAtReview counts young people who were green on the cliff edge on their 17½
+	// birthday, as their records effective by then show (domain.ReadinessSummary's
+	// RatingAtReview). With a cohort of ages from 17½, the birthday is on or before the date.
+	GreenAtReview Kind = "GREEN_AT_REVIEW"
 )
 
 // Measure is one outcome measure.
@@ -157,6 +161,8 @@ type measureDoc struct {
 		Within   string   `yaml:"within"`
 		Fact     string   `yaml:"fact"`
 		Overdue  bool     `yaml:"overdue"`
+		// GreenAtReview: green on the cliff edge on the 17½ birthday.
+		GreenAtReview bool `yaml:"green_at_review"`
 	} `yaml:"count"`
 }
 
@@ -232,11 +238,22 @@ func (d measureDoc) measure() (Measure, error) {
 		kinds++
 		m.Count.Kind = Overdue
 	}
+	if d.Count.GreenAtReview {
+		kinds++
+		m.Count.Kind = GreenAtReview
+		if months(m.Cohort.MinAge) < months(reviewAge) {
+			// Before 17½ there is no rating at the review to count.
+			return m, fmt.Errorf("green_at_review needs a cohort aged 17y6m or over")
+		}
+	}
 	if kinds != 1 {
-		return m, fmt.Errorf("count must be exactly one of achieved, fact or overdue")
+		return m, fmt.Errorf("count must be exactly one of achieved, fact, overdue or green_at_review")
 	}
 	return m, nil
 }
+
+// reviewAge is the age at which the cliff-edge review begins (domain/readiness).
+var reviewAge = civil.Period{Years: 17, Months: 6}
 
 // ParseAges reads an age range "16 to 18" (at least 16, under 18), each age a period of
 // whole years and months such as "17y6m".

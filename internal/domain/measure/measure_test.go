@@ -33,13 +33,14 @@ func TestShippedCatalogue(t *testing.T) {
 func TestParseRefuses(t *testing.T) {
 	base := "version: x\nmeasures:\n  - key: a.b\n    title: T\n    ofsted: HEALTH\n    definition: d\n    numerator: n\n    denominator: d\n    source: s\n"
 	for name, tail := range map[string]string{
-		"no count":       "    cohort: {ages: \"16 to 18\"}\n",
-		"two counts":     "    cohort: {ages: \"16 to 18\"}\n    count: {fact: f, overdue: true}\n",
-		"empty ages":     "    cohort: {ages: \"18 to 16\"}\n    count: {overdue: true}\n",
-		"days in age":    "    cohort: {ages: \"16y3d to 18\"}\n    count: {overdue: true}\n",
-		"by_age alone":   "    cohort: {ages: \"16 to 18\"}\n    count: {fact: f, by_age: \"16\"}\n",
-		"age and window": "    cohort: {ages: \"16 to 18\"}\n    count: {achieved: [m], by_age: \"16\", within: 6m}\n",
-		"unknown field":  "    cohort: {ages: \"16 to 18\"}\n    count: {overdue: true}\n    colour: red\n",
+		"no count":          "    cohort: {ages: \"16 to 18\"}\n",
+		"two counts":        "    cohort: {ages: \"16 to 18\"}\n    count: {fact: f, overdue: true}\n",
+		"empty ages":        "    cohort: {ages: \"18 to 16\"}\n    count: {overdue: true}\n",
+		"days in age":       "    cohort: {ages: \"16y3d to 18\"}\n    count: {overdue: true}\n",
+		"by_age alone":      "    cohort: {ages: \"16 to 18\"}\n    count: {fact: f, by_age: \"16\"}\n",
+		"age and window":    "    cohort: {ages: \"16 to 18\"}\n    count: {achieved: [m], by_age: \"16\", within: 6m}\n",
+		"unknown field":     "    cohort: {ages: \"16 to 18\"}\n    count: {overdue: true}\n    colour: red\n",
+		"review before 17½": "    cohort: {ages: \"17 to 18\"}\n    count: {green_at_review: true}\n",
 	} {
 		if _, err := measure.Parse([]byte(base + tail)); err == nil {
 			t.Errorf("%s: parsed", name)

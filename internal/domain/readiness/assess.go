@@ -185,6 +185,17 @@ func CliffEdge(in Input) Assessment {
 	return out
 }
 
+// AtReview is the young person's rating as of their 17½ birthday, the day the cliff-edge
+// review begins, from what in holds effective by then; empty if in.AsOf is before it.
+func AtReview(in Input) domain.Rating {
+	review := civil.Attains(in.YoungPerson.DateOfBirth, reviewFrom, in.Rule)
+	if in.AsOf.Before(review) {
+		return ""
+	}
+	in.AsOf = review
+	return CliffEdge(in).Rating
+}
+
 // withAmbitions names on each check the council's ambitions it serves.
 func (s *Assessment) withAmbitions(ambitions []catalogue.Ambition) {
 	for i, r := range s.Checks {

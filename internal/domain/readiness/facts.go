@@ -15,7 +15,7 @@ import (
 )
 
 // Version identifies these rules; a stored summary assessed with another is reassessed.
-const Version = "2026.12.2"
+const Version = "2026.12.3"
 
 // FactKind is a verified yes/no fact readiness depends on that no milestone records. Where a
 // milestone does record something (a bank account opened, ID documents held, the GP

@@ -365,3 +365,40 @@ func TestEveryRequirementNamesSomethingReal(t *testing.T) {
 		}
 	}
 }
+
+// TestAtReview is the rating on the 17½ birthday from the records effective by then: an
+// accommodation confirmed later does not make that day green, and before the birthday there
+// is no rating at the review.
+func TestAtReview(t *testing.T) {
+	p := newPerson(t, seventeen10, residential)
+	review := civil.Attains(p.in.YoungPerson.DateOfBirth, civil.Period{Years: 17, Months: 6}, rule)
+	p.everythingBy(review.AddDays(-1))
+	for _, k := range FactKinds { // recorded before the review
+		p.fact(k.Key, true, review.AddDays(-10))
+	}
+	// The plan reviewed on the day, so that it is no more than six months old at 18.
+	last := -1
+	for i, m := range p.in.Milestones {
+		if m.Key == "plan.review" && m.State == domain.Achieved {
+			last = i
+		}
+	}
+	p.in.Milestones[last].AchievedDate = review
+	if got := AtReview(p.at(asOf)); got != domain.Green {
+		t.Fatalf("everything done in time: %q at the review, want GREEN", got)
+	}
+	for i := range p.in.Milestones {
+		if p.in.Milestones[i].Key == "age17_9.accommodation.confirmed" {
+			p.in.Milestones[i].AchievedDate = review.AddDays(1)
+		}
+	}
+	if now := CliffEdge(p.at(asOf)).Rating; now != domain.Green {
+		t.Fatalf("today: %s, want GREEN", now)
+	}
+	if got := AtReview(p.at(asOf)); got != domain.Amber {
+		t.Errorf("accommodation confirmed the day after the review: %q at the review, want AMBER", got)
+	}
+	if got := AtReview(p.at(review.AddDays(-1))); got != "" {
+		t.Errorf("the day before the review: %q, want none", got)
+	}
+}

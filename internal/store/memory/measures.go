@@ -43,6 +43,14 @@ func (t *tx) CountMeasures(_ context.Context, q store.MeasureQuery) ([]store.Mea
 		if err != nil {
 			return nil, err
 		}
+		summary, err := t.first(tableReadiness, "id", yp.ID)
+		if err != nil {
+			return nil, err
+		}
+		var review domain.Rating
+		if summary != nil {
+			review = summary.(*domain.ReadinessSummary).RatingAtReview
+		}
 		for _, m := range q.Measures {
 			for _, d := range q.Dates {
 				if !inCohort(m, yp, ms, d, q.Rule) {
@@ -55,7 +63,7 @@ func (t *tx) CountMeasures(_ context.Context, q store.MeasureQuery) ([]store.Mea
 					counts[g], order = c, append(order, g)
 				}
 				c.Cohort++
-				if counted(m, yp, ms, facts, d, q.Rule) {
+				if counted(m, yp, ms, facts, review, d, q.Rule) {
 					c.Count++
 				}
 			}
@@ -92,7 +100,7 @@ func inCohort(m measure.Measure, yp domain.YoungPerson, ms []any, d civil.Date, 
 	})
 }
 
-func counted(m measure.Measure, yp domain.YoungPerson, ms, facts []any, d civil.Date, rule civil.LeaplingRule) bool {
+func counted(m measure.Measure, yp domain.YoungPerson, ms, facts []any, review domain.Rating, d civil.Date, rule civil.LeaplingRule) bool {
 	switch m.Count.Kind {
 	case measure.Achieved:
 		return slices.ContainsFunc(ms, func(o any) bool {
@@ -119,6 +127,8 @@ func counted(m measure.Measure, yp domain.YoungPerson, ms, facts []any, d civil.
 		return latest != nil && latest.Value
 	case measure.Overdue:
 		return slices.ContainsFunc(ms, func(o any) bool { return overdueOn(o.(*domain.Milestone), d) })
+	case measure.GreenAtReview:
+		return review == domain.Green
 	}
 	return false
 }

@@ -61,7 +61,7 @@ func (t *tx) countMeasure(ctx context.Context, q store.MeasureQuery, m measure.M
 	// a window before the date is the latest's).
 	from := "young_people y CROSS JOIN " + dates
 	var count string
-	if keys := m.Milestones(); m.Count.Kind != measure.Overdue || m.Cohort.Milestone != "" {
+	if keys := m.Milestones(); m.Count.Kind == measure.Achieved || m.Cohort.Milestone != "" {
 		kind := "LEFT JOIN"
 		if m.Cohort.Milestone != "" {
 			kind = "JOIN"
@@ -110,6 +110,9 @@ func (t *tx) countMeasure(ctx context.Context, q store.MeasureQuery, m measure.M
 				AND (m.state = ANY(` + args.add(openStates) + `::text[]) OR m.state = 'ACHIEVED' AND m.achieved_date > d.as_of)
 			WHERE m.council_id = ` + council + ` AND m.applicable) o ON o.young_person_id = y.id AND o.as_of = d.as_of`
 		count = "o.young_person_id IS NOT NULL"
+	case measure.GreenAtReview:
+		from += " LEFT JOIN readiness r ON r.young_person_id = y.id"
+		count = "coalesce(r.review_rating = 'GREEN', false)"
 	}
 	rows, err := t.q.Query(ctx, `SELECT d.as_of, coalesce(pp.team, ''), count(*), count(*) FILTER (WHERE `+count+`)
 		FROM `+from+` LEFT JOIN people pp ON pp.id = y.personal_adviser_id

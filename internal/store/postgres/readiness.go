@@ -18,7 +18,7 @@ import (
 )
 
 const readinessColumns = `r.young_person_id, r.council_id, r.eighteenth_birthday, r.rating, r.failing_checks,
-	r.failing_ambitions, r.fix_by, r.assessed_on, r.valid_until, r.version`
+	r.failing_ambitions, r.fix_by, r.assessed_on, r.valid_until, r.version, coalesce(r.review_rating, '')`
 
 // joinedYoungPersonColumns are youngPersonColumns of the young person joined as y, in the
 // order scanYoungPerson reads them.
@@ -39,7 +39,7 @@ const zeroUUID = "00000000-0000-0000-0000-000000000000"
 // joined.
 type readinessDest struct {
 	s                               domain.ReadinessSummary
-	rating                          string
+	rating, review                  string
 	born, assessed, valid           time.Time
 	fixBy                           *time.Time
 	failingChecks, failingAmbitions []string
@@ -47,12 +47,12 @@ type readinessDest struct {
 
 func (d *readinessDest) targets() []any {
 	return []any{&d.s.YoungPersonID, &d.s.CouncilID, &d.born, &d.rating, &d.failingChecks, &d.failingAmbitions,
-		&d.fixBy, &d.assessed, &d.valid, &d.s.Version}
+		&d.fixBy, &d.assessed, &d.valid, &d.s.Version, &d.review}
 }
 
 func (d *readinessDest) summary() domain.ReadinessSummary {
 	s := d.s
-	s.Rating, s.EighteenthBirthday = domain.Rating(d.rating), fromDate(&d.born)
+	s.Rating, s.RatingAtReview, s.EighteenthBirthday = domain.Rating(d.rating), domain.Rating(d.review), fromDate(&d.born)
 	s.FixBy, s.AssessedOn, s.ValidUntil = fromDate(d.fixBy), fromDate(&d.assessed), fromDate(&d.valid)
 	s.FailingChecks, s.FailingAmbitions = nilIfEmpty(d.failingChecks), nilIfEmpty(d.failingAmbitions)
 	return s
@@ -94,13 +94,14 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 	slices.Sort(ids)
 	var (
 		councils, ratings, versions, checks, ambitions []string
+		reviews                                        []string
 		born, fixBy, assessed, valid                   []string
 		ranks                                          []int16
 	)
 	for _, id := range ids {
 		r := last[id]
 		councils, ratings, versions = append(councils, r.CouncilID), append(ratings, string(r.Rating)), append(versions, r.Version)
-		ranks = append(ranks, int16(r.Rating.Rank()))
+		ranks, reviews = append(ranks, int16(r.Rating.Rank())), append(reviews, string(r.RatingAtReview))
 		checks, ambitions = append(checks, jsonList(r.FailingChecks)), append(ambitions, jsonList(r.FailingAmbitions))
 		fix := ""
 		if !r.FixBy.IsZero() {
@@ -111,21 +112,22 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 	}
 	_, err := t.q.Exec(ctx, `
 		INSERT INTO readiness AS r (young_person_id, council_id, eighteenth_birthday, rating, rating_rank,
-			failing_checks, failing_ambitions, fix_by, assessed_on, valid_until, version)
+			failing_checks, failing_ambitions, fix_by, assessed_on, valid_until, version, review_rating)
 		SELECT p.young_person_id, p.council_id, p.eighteenth_birthday, p.rating, p.rating_rank,
 			ARRAY(SELECT e FROM jsonb_array_elements_text(p.checks::jsonb) WITH ORDINALITY AS a(e, n) ORDER BY n),
 			ARRAY(SELECT e FROM jsonb_array_elements_text(p.ambitions::jsonb) WITH ORDINALITY AS a(e, n) ORDER BY n),
-			nullif(p.fix_by, '')::date, p.assessed_on, p.valid_until, p.version
+			nullif(p.fix_by, '')::date, p.assessed_on, p.valid_until, p.version, nullif(p.review, '')
 		FROM unnest($1::uuid[], $2::text[], $3::date[], $4::text[], $5::smallint[], $6::text[], $7::text[],
-			$8::text[], $9::date[], $10::date[], $11::text[]) AS p(young_person_id, council_id,
-			eighteenth_birthday, rating, rating_rank, checks, ambitions, fix_by, assessed_on, valid_until, version)
+			$8::text[], $9::date[], $10::date[], $11::text[], $12::text[]) AS p(young_person_id, council_id,
+			eighteenth_birthday, rating, rating_rank, checks, ambitions, fix_by, assessed_on, valid_until, version, review)
 		JOIN young_people y ON y.id = p.young_person_id -- skips the deleted
 		ON CONFLICT (young_person_id) DO UPDATE SET council_id = excluded.council_id,
 			eighteenth_birthday = excluded.eighteenth_birthday, rating = excluded.rating,
 			rating_rank = excluded.rating_rank, failing_checks = excluded.failing_checks,
 			failing_ambitions = excluded.failing_ambitions, fix_by = excluded.fix_by,
-			assessed_on = excluded.assessed_on, valid_until = excluded.valid_until, version = excluded.version`,
-		ids, councils, born, ratings, ranks, checks, ambitions, fixBy, assessed, valid, versions)
+			assessed_on = excluded.assessed_on, valid_until = excluded.valid_until, version = excluded.version,
+			review_rating = excluded.review_rating`,
+		ids, councils, born, ratings, ranks, checks, ambitions, fixBy, assessed, valid, versions, reviews)
 	return err
 }
 

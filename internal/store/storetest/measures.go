@@ -28,6 +28,8 @@ measures:
      cohort: {ages: "17 to 22", milestone: k.plan}, count: {fact: oc3.in_eet}}
   - {key: overdue, title: T, ofsted: DECISION_MAKING, definition: d, numerator: n, denominator: d, source: s,
      lower_is_better: true, cohort: {ages: "13 to 25"}, count: {overdue: true}}
+  - {key: green.review, title: T, ofsted: DECISION_MAKING, definition: d, numerator: n, denominator: d, source: s,
+     cohort: {ages: "17y6m to 18y6m"}, count: {green_at_review: true}}
 `
 
 // mc is an expected count: measure, date, team, cohort, count.
@@ -100,6 +102,16 @@ func seedMeasures(t *testing.T, s store.Store) {
 	// The latest record by record time that is effective by the date decides.
 	addFacts(t, s, f("eet-1", true, day(2026, 3, 1), time.Hour), f("eet-2", false, day(2026, 9, 1), 2*time.Hour),
 		f("eet-3", true, day(2027, 1, 1), 3*time.Hour), f("eet-b", true, day(2026, 3, 1), 0))
+	// Ratings on the 17½ birthday: A (15 July 2026) green, B (29 August 2025) amber, and
+	// council-b's E green; C and D are not 17½ yet.
+	summary := func(y domain.YoungPerson, atReview domain.Rating) domain.ReadinessSummary {
+		return domain.ReadinessSummary{YoungPersonID: y.ID, CouncilID: y.CouncilID, EighteenthBirthday: y.DateOfBirth.Add(civil.Period{Years: 18}, civil.MarchFirst),
+			Rating: domain.Red, RatingAtReview: atReview, AssessedOn: day(2026, 12, 1), ValidUntil: day(2027, 1, 1), Version: "v"}
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		return tx.SaveReadiness(ctx, []domain.ReadinessSummary{summary(a, domain.Green), summary(b, domain.Amber),
+			summary(c, ""), summary(e, domain.Green)})
+	})
 }
 
 func countMeasures(t *testing.T, s store.Store, q store.MeasureQuery) []store.MeasureCount {
@@ -130,6 +142,8 @@ func testMeasures(t *testing.T, newStore NewStore) {
 		want := []store.MeasureCount{
 			mc("eet", past, "north", 1, 1), mc("eet", past, "south", 1, 0),
 			mc("eet", now, "north", 1, 0), mc("eet", now, "south", 1, 0),
+			// Counted from the rating on the 17½ birthday, not the rating now (red).
+			mc("green.review", past, "south", 1, 0), mc("green.review", now, "north", 1, 1),
 			mc("overdue", past, "", 1, 0), mc("overdue", past, "north", 2, 0), mc("overdue", past, "south", 1, 0),
 			mc("overdue", now, "", 1, 1), mc("overdue", now, "north", 2, 0), mc("overdue", now, "south", 1, 0),
 			mc("plan.by17", past, "north", 1, 1), mc("plan.by17", past, "south", 1, 1),
