@@ -599,6 +599,12 @@ func (a *App) refreshPathways(ctx context.Context) {
 				a.log.Info("reassessed readiness", "young_people", n, "duration", time.Since(start).String())
 			}
 		}
+		if err == nil {
+			start = time.Now()
+			if n, err = a.planner.RefreshMeasures(ctx, a.store, 500, 2); err == nil && n > 0 {
+				a.log.Info("worked out standings in the board's measures", "young_people", n, "duration", time.Since(start).String())
+			}
+		}
 		switch {
 		case ctx.Err() != nil:
 			return

@@ -10,8 +10,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/measure"
+	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/pgtest"
 	"github.com/carepath/carepath/internal/store/postgres"
@@ -96,9 +98,9 @@ var (
 
 // BenchmarkBoardMeasuresPostgres computes every shipped measure for a council of 200,000
 // young people (CAREPATH_BENCH_READINESS_YOUNG_PEOPLE overrides it) on one date, as a board
-// report does. The pathways are seeded in SQL in the shape planning gives them (see
-// benchMilestones): planning 200,000 pathways through the planner takes longer than a
-// benchmark should. It reports the time of all measures (ms/measures; the target is under
+// report does, from their kept standings. The pathways are seeded in SQL in the shape
+// planning gives them (see benchMilestones): planning 200,000 pathways through the planner
+// takes longer than a benchmark should; the standings are then worked out by the planner. It reports the time of all measures (ms/measures; the target is under
 // 2 s) and, as a ratio, against one plain count of the council's milestones measured in the
 // same run (x_milestone_count).
 func BenchmarkBoardMeasuresPostgres(b *testing.B) {
@@ -112,8 +114,18 @@ func BenchmarkBoardMeasuresPostgres(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		measuresDB = s
 		b.Logf("seeded %d young people in %s", n, time.Since(start).Round(time.Second))
+		// Their standings in the measures, as the service's background refresh keeps them.
+		start = time.Now()
+		kept, err := planner.New(catalogue.Default(), testclock.Now).RefreshMeasures(context.Background(), s, 500, 2)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Pool().Exec(context.Background(), `VACUUM ANALYZE measure_standings`); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("worked out the standings of %d young people in %s", kept, time.Since(start).Round(time.Second))
+		measuresDB = s
 	})
 	if measuresDB == nil {
 		b.Fatal("the benchmark fixture failed to build")
@@ -123,7 +135,7 @@ func BenchmarkBoardMeasuresPostgres(b *testing.B) {
 	today := civil.Today(testclock.Now())
 	q := store.MeasureQuery{CouncilID: benchCouncil, Measures: measure.Default().Measures, Dates: []civil.Date{today}}
 	var counts []store.MeasureCount
-	if err := measuresDB.InTx(ctx, func(tx store.Tx) (err error) { counts, err = tx.CountMeasures(ctx, q); return err }); err != nil {
+	if err := measuresDB.InRead(ctx, func(tx store.Tx) (err error) { counts, err = tx.CountMeasures(ctx, q); return err }); err != nil {
 		b.Fatal(err)
 	}
 	cohorts, hits := map[string]int{}, map[string]int{}
@@ -131,17 +143,11 @@ func BenchmarkBoardMeasuresPostgres(b *testing.B) {
 		cohorts[c.Measure] += c.Cohort
 		hits[c.Measure] += c.Count
 	}
-	var costs []string
-	for _, m := range q.Measures { // what each counts and costs, for whoever tunes them
-		one := q
-		one.Measures = []measure.Measure{m}
-		start := time.Now()
-		if err := measuresDB.InTx(ctx, func(tx store.Tx) (err error) { _, err = tx.CountMeasures(ctx, one); return err }); err != nil {
-			b.Fatal(err)
-		}
-		costs = append(costs, fmt.Sprintf("%s %d/%d %s", m.Key, hits[m.Key], cohorts[m.Key], time.Since(start).Round(time.Millisecond)))
+	var got []string
+	for _, m := range q.Measures { // what each counts, for whoever checks them
+		got = append(got, fmt.Sprintf("%s %d/%d", m.Key, hits[m.Key], cohorts[m.Key]))
 	}
-	b.Logf("each measure (count/cohort, time): %s", strings.Join(costs, "; "))
+	b.Logf("each measure (count/cohort): %s", strings.Join(got, "; "))
 
 	// The reference: one count of the council's milestones, the least a whole-council
 	// measure could read.
@@ -156,7 +162,7 @@ func BenchmarkBoardMeasuresPostgres(b *testing.B) {
 	ref := reference()
 	b.ResetTimer()
 	for range b.N {
-		if err := measuresDB.InTx(ctx, func(tx store.Tx) (err error) { _, err = tx.CountMeasures(ctx, q); return err }); err != nil {
+		if err := measuresDB.InRead(ctx, func(tx store.Tx) (err error) { _, err = tx.CountMeasures(ctx, q); return err }); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/measure"
 	"github.com/carepath/carepath/internal/domain/pathway"
 	"github.com/carepath/carepath/internal/domain/readiness"
 	"github.com/carepath/carepath/internal/store"
@@ -25,6 +26,8 @@ import (
 // Planner plans pathways with one catalogue.
 type Planner struct {
 	catalogue *catalogue.Catalogue
+	// measures are the shipped outcome measures.
+	measures *measure.Catalogue
 	now       func() time.Time
 	// applied caches councils' catalogues by council and settings revision: settings
 	// never change without a new revision, and applying them is work every change would
@@ -36,7 +39,7 @@ type Planner struct {
 
 // New returns a planner for the catalogue.
 func New(cat *catalogue.Catalogue, now func() time.Time) *Planner {
-	return &Planner{catalogue: cat, now: now}
+	return &Planner{catalogue: cat, measures: measure.Default(), now: now}
 }
 
 // OnRaised has f told how many new reminders each transaction of the planner stored, for
@@ -51,6 +54,17 @@ func (p *Planner) Catalogue() *catalogue.Catalogue { return p.catalogue }
 type Council struct {
 	Settings  domain.PathwaySettings
 	Catalogue *catalogue.Catalogue
+	// Measures are the outcome measures its board counts, and MeasuresVersion their
+	// measure.Version, which young people's kept standings are worked out for.
+	Measures        []measure.Measure
+	MeasuresVersion string
+}
+
+// applied is what the planner caches of a council's settings at a revision.
+type applied struct {
+	catalogue       *catalogue.Catalogue
+	measures        []measure.Measure
+	measuresVersion string
 }
 
 // Council loads a council's settings within tx.
@@ -60,12 +74,14 @@ func (p *Planner) Council(ctx context.Context, tx store.Tx, councilID string) (C
 		return Council{}, err
 	}
 	key := councilID + ":" + strconv.FormatInt(s.Revision, 10)
-	if c, ok := p.applied.Load(key); ok {
-		return Council{Settings: s, Catalogue: c.(*catalogue.Catalogue)}, nil
+	a, ok := p.applied.Load(key)
+	if !ok {
+		ms := p.measures.Measures
+		a = &applied{catalogue: p.catalogue.Apply(s.Settings), measures: ms, measuresVersion: measure.Version(ms, s.Settings.LeaplingRule)}
+		p.applied.Store(key, a)
 	}
-	c := p.catalogue.Apply(s.Settings)
-	p.applied.Store(key, c)
-	return Council{Settings: s, Catalogue: c}, nil
+	c := a.(*applied)
+	return Council{Settings: s, Catalogue: c.catalogue, Measures: c.measures, MeasuresVersion: c.measuresVersion}, nil
 }
 
 // councils returns a function that loads a council within tx, each council once.
@@ -148,17 +164,31 @@ func (p *Planner) Reassess(ctx context.Context, tx store.Tx, ids ...string) erro
 	return p.reassess(ctx, tx, states)
 }
 
+// reassess saves the young people's readiness summaries and their standings in their
+// council's measures, which read the rating at the 17½ review.
 func (p *Planner) reassess(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
 	inputs, err := p.inputsOf(ctx, tx, civil.Today(p.now()), states)
 	if err != nil {
 		return err
 	}
+	councils := p.councils(tx)
 	rows := make([]domain.ReadinessSummary, len(inputs))
+	standings := make([]store.MeasureStandings, len(inputs))
 	for i, in := range inputs {
 		rows[i] = readiness.CliffEdge(in).Summary(in.YoungPerson)
 		rows[i].RatingAtReview = readiness.AtReview(in)
+		c, err := councils(ctx, in.YoungPerson.CouncilID)
+		if err != nil {
+			return err
+		}
+		standings[i] = store.MeasureStandings{YoungPersonID: in.YoungPerson.ID, CouncilID: in.YoungPerson.CouncilID,
+			Version: c.MeasuresVersion, Standings: measure.Standings(c.Measures, measure.Record{DateOfBirth: in.YoungPerson.DateOfBirth,
+				Rule: in.Rule, Milestones: in.Milestones, Facts: in.Facts, RatingAtReview: rows[i].RatingAtReview})}
 	}
-	return tx.SaveReadiness(ctx, rows)
+	if err := tx.SaveReadiness(ctx, rows); err != nil {
+		return err
+	}
+	return tx.SaveMeasureStandings(ctx, standings)
 }
 
 // Inputs loads, within tx, what assessing the readiness of the young people with ids as of
@@ -202,6 +232,39 @@ func (p *Planner) RefreshReadiness(ctx context.Context, s store.Store, councilID
 		return tx.StaleReadiness(ctx, store.StaleReadinessQuery{CouncilID: councilID, Today: civil.Today(p.now()),
 			Version: readiness.Version, Limit: batch})
 	}, p.Reassess)
+}
+
+// RefreshMeasures reassesses, batch young people per transaction, every young person whose
+// kept standings in their council's measures are stale (after the measures or the way
+// standings are worked out changed), council by council, and returns how many.
+func (p *Planner) RefreshMeasures(ctx context.Context, s store.Store, batch, workers int) (int, error) {
+	total := 0
+	for after := ""; ; {
+		var orgs []domain.Organisation
+		if err := s.InRead(ctx, func(tx store.Tx) (err error) {
+			orgs, err = tx.ListOrganisations(ctx, after, 100)
+			return err
+		}); err != nil || len(orgs) == 0 {
+			return total, err
+		}
+		after = orgs[len(orgs)-1].ID
+		for _, o := range orgs {
+			if o.Type != domain.Council {
+				continue
+			}
+			n, err := drain(ctx, s, batch, workers, func(ctx context.Context, tx store.Tx) ([]string, error) {
+				c, err := p.Council(ctx, tx, o.ID)
+				if err != nil {
+					return nil, err
+				}
+				return tx.StaleMeasureStandings(ctx, o.ID, c.MeasuresVersion, batch)
+			}, p.Reassess)
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+	}
 }
 
 // drain runs work on batches that claim returns until one is short. It runs workers

@@ -672,14 +672,24 @@ type DeliveryQuery struct {
 }
 
 // Measures computes a council's outcome measures (domain/measure) over all its young
-// people at once, as of past dates too: from achieved dates, due and lapse dates and fact
-// records, never from a loop over young people.
+// people at once, as of past dates too, from each young person's standing in each measure
+// (measure.Standing: spans of days worked out from their records).
 type Measures interface {
 	// CountMeasures returns, for each of q.Measures, each of q.Dates and each team (the
 	// team of the young person's personal adviser now, "" for none), the size
 	// of the measure's cohort and how many of it its count holds for. Groups whose cohort is
-	// empty are left out; the order is unspecified.
+	// empty are left out; the order is unspecified. It counts the standings kept for
+	// measure.Version(q.Measures, q.Rule) and works out, from their records, those of young people
+	// whose kept standings are of another version or missing: the answer is the same, only
+	// slower, until they are saved again.
 	CountMeasures(ctx context.Context, q MeasureQuery) ([]MeasureCount, error)
+	// SaveMeasureStandings replaces the kept standings of each young person given (a store
+	// that works them out when counting may keep nothing).
+	SaveMeasureStandings(ctx context.Context, rows []MeasureStandings) error
+	// StaleMeasureStandings returns up to limit young people of the council whose kept
+	// standings are not of version, in id order, locked, skipping those another transaction
+	// holds (a store that keeps none has none stale).
+	StaleMeasureStandings(ctx context.Context, councilID, version string, limit int) ([]string, error)
 	// CountAgencies returns, for each organisation that owns applicable milestones of the
 	// council's young people due on or before asOf (the one they were given to; the council
 	// for those given to no one) or recorded facts about them effective by then, in
@@ -703,6 +713,24 @@ type MeasureQuery struct {
 	Dates     []civil.Date
 	// Rule is the council's leap-day rule, by which ages are attained.
 	Rule civil.LeaplingRule
+}
+
+// MeasureStandings are one young person's standings in a version of a set of measures.
+type MeasureStandings struct {
+	YoungPersonID, CouncilID string
+	// Version is measure.Version of the measures they were worked out for.
+	Version   string
+	Standings []measure.Standing
+}
+
+// MeasureCounts turns a tally into counts, in the order first counted.
+func MeasureCounts(t measure.Tally) []MeasureCount {
+	out := make([]MeasureCount, len(t.Order))
+	for i, k := range t.Order {
+		c := t.Counts[k]
+		out[i] = MeasureCount{Measure: k.Measure, AsOf: k.AsOf, Team: k.Team, Cohort: c[0], Count: c[1]}
+	}
+	return out
 }
 
 // MeasureCount is one measure on one date for one team.

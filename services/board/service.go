@@ -112,7 +112,8 @@ func (s *Server) GetBoardReport(ctx context.Context, req *pb.GetBoardReportReque
 		if settings, err = s.planner.Council(ctx, tx, council); err != nil {
 			return err
 		}
-		q := store.MeasureQuery{CouncilID: council, Measures: s.measures.Measures, Dates: dates, Rule: settings.Settings.LeaplingRule}
+		// The council's measures, as the planner keeps its young people's standings in them.
+		q := store.MeasureQuery{CouncilID: council, Measures: settings.Measures, Dates: dates, Rule: settings.Settings.LeaplingRule}
 		if counts, err = tx.CountMeasures(ctx, q); err != nil {
 			return err
 		}
@@ -154,7 +155,7 @@ func (s *Server) GetBoardReport(ctx context.Context, req *pb.GetBoardReportReque
 	}
 	out.Agencies = agencyTable(council, agencies, actions, names)
 	totals, teams := sum(counts)
-	for _, m := range bd.Ordered(s.measures.Measures) {
+	for _, m := range bd.Ordered(settings.Measures) {
 		bm := &pb.BoardMeasure{Definition: definition(m), Ambitions: bd.Ambitions(m, settings.Catalogue.Ambitions),
 			Value: value(totals[point{m.Key, asOf}])}
 		for _, d := range dates {

@@ -11,21 +11,15 @@ import (
 	"github.com/carepath/carepath/internal/store"
 )
 
-type measureGroup struct {
-	key  string
-	asOf civil.Date
-	team string
-}
-
-// CountMeasures walks the council's young people once, answering every measure on every
-// date for each; it states the rules PostgreSQL's statement applies.
+// CountMeasures works out each of the council's young people's standings from what is
+// stored now and counts them on every date: the same standings PostgreSQL keeps (see
+// measure.Standing), worked out on demand, as memory is small.
 func (t *tx) CountMeasures(_ context.Context, q store.MeasureQuery) ([]store.MeasureCount, error) {
 	it, err := t.txn.Get(tableYoungPeople, "id")
 	if err != nil {
 		return nil, err
 	}
-	counts := map[measureGroup]*store.MeasureCount{}
-	var order []measureGroup
+	var tally measure.Tally
 	for obj := it.Next(); obj != nil; obj = it.Next() {
 		yp := obj.(*youngPerson).YoungPerson
 		if yp.CouncilID != q.CouncilID {
@@ -35,46 +29,44 @@ func (t *tx) CountMeasures(_ context.Context, q store.MeasureQuery) ([]store.Mea
 		if err != nil {
 			return nil, err
 		}
-		ms, err := t.all(tableMilestones, "young_person", yp.ID)
+		r, err := t.measureRecord(yp, q.Rule)
 		if err != nil {
 			return nil, err
 		}
-		facts, err := t.all(tableFacts, "young_person", yp.ID)
-		if err != nil {
-			return nil, err
-		}
-		summary, err := t.first(tableReadiness, "id", yp.ID)
-		if err != nil {
-			return nil, err
-		}
-		var review domain.Rating
-		if summary != nil {
-			review = summary.(*domain.ReadinessSummary).RatingAtReview
-		}
-		for _, m := range q.Measures {
-			for _, d := range q.Dates {
-				if !inCohort(m, yp, ms, d, q.Rule) {
-					continue
-				}
-				g := measureGroup{m.Key, d, team}
-				c := counts[g]
-				if c == nil {
-					c = &store.MeasureCount{Measure: m.Key, AsOf: d, Team: team}
-					counts[g], order = c, append(order, g)
-				}
-				c.Cohort++
-				if counted(m, yp, ms, facts, review, d, q.Rule) {
-					c.Count++
-				}
-			}
-		}
+		tally.Add(team, measure.Standings(q.Measures, r), q.Dates)
 	}
-	out := make([]store.MeasureCount, len(order))
-	for i, g := range order {
-		out[i] = *counts[g]
-	}
-	return out, nil
+	return store.MeasureCounts(tally), nil
 }
+
+// measureRecord gathers what a young person's standings are worked out from.
+func (t *tx) measureRecord(yp domain.YoungPerson, rule civil.LeaplingRule) (measure.Record, error) {
+	r := measure.Record{DateOfBirth: yp.DateOfBirth, Rule: rule}
+	ms, err := t.all(tableMilestones, "young_person", yp.ID)
+	if err != nil {
+		return r, err
+	}
+	for _, o := range ms {
+		r.Milestones = append(r.Milestones, *o.(*domain.Milestone))
+	}
+	facts, err := t.all(tableFacts, "young_person", yp.ID)
+	if err != nil {
+		return r, err
+	}
+	for _, o := range facts {
+		r.Facts = append(r.Facts, *o.(*domain.Fact))
+	}
+	summary, err := t.first(tableReadiness, "id", yp.ID)
+	if summary != nil {
+		r.RatingAtReview = summary.(*domain.ReadinessSummary).RatingAtReview
+	}
+	return r, err
+}
+
+// SaveMeasureStandings keeps nothing: CountMeasures works standings out when it counts.
+func (t *tx) SaveMeasureStandings(context.Context, []store.MeasureStandings) error { return nil }
+
+// StaleMeasureStandings finds none: nothing kept goes stale.
+func (t *tx) StaleMeasureStandings(context.Context, string, string, int) ([]string, error) { return nil, nil }
 
 func (t *tx) adviserTeam(id string) (string, error) {
 	if id == "" {
@@ -85,52 +77,6 @@ func (t *tx) adviserTeam(id string) (string, error) {
 		return "", err
 	}
 	return p.(*domain.Person).Team, nil
-}
-
-func inCohort(m measure.Measure, yp domain.YoungPerson, ms []any, d civil.Date, rule civil.LeaplingRule) bool {
-	if d.Before(civil.Attains(yp.DateOfBirth, m.Cohort.MinAge, rule)) || !d.Before(civil.Attains(yp.DateOfBirth, m.Cohort.MaxAge, rule)) {
-		return false
-	}
-	if m.Cohort.Milestone == "" {
-		return true
-	}
-	return slices.ContainsFunc(ms, func(o any) bool {
-		x := o.(*domain.Milestone)
-		return x.Key == m.Cohort.Milestone && x.Applicable && !x.DueDate.After(d)
-	})
-}
-
-func counted(m measure.Measure, yp domain.YoungPerson, ms, facts []any, review domain.Rating, d civil.Date, rule civil.LeaplingRule) bool {
-	switch m.Count.Kind {
-	case measure.Achieved:
-		return slices.ContainsFunc(ms, func(o any) bool {
-			x := o.(*domain.Milestone)
-			switch {
-			case !slices.Contains(m.Count.Milestones, x.Key), x.State != domain.Achieved, x.AchievedDate.IsZero(), x.AchievedDate.After(d):
-				return false
-			case !m.Count.ByAge.IsZero() && !x.AchievedDate.Before(civil.Attains(yp.DateOfBirth, m.Count.ByAge, rule)):
-				return false
-			}
-			return m.Count.Within.IsZero() || x.AchievedDate.After(d.Sub(m.Count.Within, rule))
-		})
-	case measure.FactTrue:
-		var latest *domain.Fact
-		for _, o := range facts {
-			f := o.(*domain.Fact)
-			if f.Key != m.Count.Fact || f.EffectiveDate.After(d) {
-				continue
-			}
-			if latest == nil || f.RecordTime.After(latest.RecordTime) || f.RecordTime.Equal(latest.RecordTime) && f.ID > latest.ID {
-				latest = f
-			}
-		}
-		return latest != nil && latest.Value
-	case measure.Overdue:
-		return slices.ContainsFunc(ms, func(o any) bool { return overdueOn(o.(*domain.Milestone), d) })
-	case measure.GreenAtReview:
-		return review == domain.Green
-	}
-	return false
 }
 
 func (t *tx) CountAgencies(_ context.Context, councilID string, asOf civil.Date) ([]store.AgencyCount, error) {

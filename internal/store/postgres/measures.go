@@ -3,9 +3,7 @@ package postgres
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,143 +13,210 @@ import (
 	"github.com/carepath/carepath/internal/store"
 )
 
-// CountMeasures runs one statement per measure, each over the council's young people and
-// every date at once: the milestones a measure reads are first folded into one row per
-// young person (the earliest due date of the cohort's milestone, the achieved dates of the
-// counted ones), then joined to the dates.
+// CountMeasures counts the kept standings of the council's young people in one statement,
+// every measure and date at once, and works out from their records the standings of those
+// whose kept ones are stale (see store.Measures).
 func (t *tx) CountMeasures(ctx context.Context, q store.MeasureQuery) ([]store.MeasureCount, error) {
-	if len(q.Dates) == 0 {
+	if len(q.Dates) == 0 || len(q.Measures) == 0 {
 		return nil, nil
 	}
-	var out []store.MeasureCount
-	for _, m := range q.Measures {
-		counts, err := t.countMeasure(ctx, q, m)
-		if err != nil {
+	version := measure.Version(q.Measures, q.Rule)
+	out, err := t.countStandings(ctx, q, version)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.q.Query(ctx, `SELECT id FROM young_people WHERE council_id = $1 AND measures_version IS DISTINCT FROM $2
+		ORDER BY id`, q.CouncilID, version)
+	if err != nil {
+		return nil, err
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(stale) == 0 {
+		return out, err
+	}
+	var tally measure.Tally
+	for start := 0; start < len(stale); start += staleBatch {
+		if err := t.tallyStale(ctx, &tally, q, stale[start:min(start+staleBatch, len(stale))]); err != nil {
 			return nil, err
 		}
-		out = append(out, counts...)
 	}
-	return out, nil
+	return addCounts(out, store.MeasureCounts(tally)), nil
+}
+
+// staleBatch is how many young people's records are loaded at once to work out standings.
+const staleBatch = 1000
+
+// countStandings counts the standings of version kept for the council's young people: a
+// pair of counts per date, so that one pass over the rows answers every date.
+func (t *tx) countStandings(ctx context.Context, q store.MeasureQuery, version string) ([]store.MeasureCount, error) {
+	var args sqlArgs
+	council := args.add(q.CouncilID)
+	keys := make([]string, len(q.Measures))
+	for i, m := range q.Measures {
+		keys[i] = m.Key
+	}
+	first, last := q.Dates[0], q.Dates[0]
+	cols := make([]string, len(q.Dates))
+	for i, d := range q.Dates {
+		if d.Before(first) {
+			first = d
+		}
+		if d.After(last) {
+			last = d
+		}
+		day := args.add(d.String()) + "::date"
+		cols[i] = "count(*) FILTER (WHERE s.cohort @> " + day + "), count(*) FILTER (WHERE s.cohort @> " + day + " AND s.counted @> " + day + ")"
+	}
+	rows, err := t.q.Query(ctx, `SELECT s.measure, coalesce(pp.team, ''), `+strings.Join(cols, ", ")+`
+		FROM measure_standings s JOIN young_people y ON y.id = s.young_person_id
+		LEFT JOIN people pp ON pp.id = y.personal_adviser_id
+		WHERE s.council_id = `+council+` AND y.council_id = `+council+` AND y.measures_version = `+args.add(version)+`
+			AND s.measure = ANY(`+args.add(keys)+`::text[])
+			AND s.cohort && daterange(`+args.add(first.String())+`::date, `+args.add(last.String())+`::date, '[]')
+		GROUP BY 1, 2`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.MeasureCount
+	var key, team string
+	counts := make([]int, 2*len(q.Dates))
+	dest := []any{&key, &team}
+	for i := range counts {
+		dest = append(dest, &counts[i])
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		for i, d := range q.Dates {
+			if counts[2*i] > 0 {
+				out = append(out, store.MeasureCount{Measure: key, AsOf: d, Team: team, Cohort: counts[2*i], Count: counts[2*i+1]})
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+// tallyStale works out and counts the standings of young people whose kept ones are stale.
+func (t *tx) tallyStale(ctx context.Context, tally *measure.Tally, q store.MeasureQuery, ids []string) error {
+	states, err := t.LoadPathways(ctx, ids)
+	if err != nil {
+		return err
+	}
+	rows, err := t.q.Query(ctx, `SELECT y.id, coalesce(pp.team, ''), coalesce(r.review_rating, '')
+		FROM young_people y LEFT JOIN people pp ON pp.id = y.personal_adviser_id LEFT JOIN readiness r ON r.young_person_id = y.id
+		WHERE y.id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return err
+	}
+	type extra struct{ team, review string }
+	extras := map[string]extra{}
+	var id string
+	var e extra
+	if _, err := pgx.ForEachRow(rows, []any{&id, &e.team, &e.review}, func() error { extras[id] = e; return nil }); err != nil {
+		return err
+	}
+	for _, st := range states {
+		e := extras[st.YoungPerson.ID]
+		r := measure.Record{DateOfBirth: st.YoungPerson.DateOfBirth, Rule: q.Rule, Milestones: st.Milestones, Facts: st.Facts,
+			RatingAtReview: domain.Rating(e.review)}
+		tally.Add(e.team, measure.Standings(q.Measures, r), q.Dates)
+	}
+	return nil
+}
+
+// addCounts adds more counts into counts, group by group.
+func addCounts(counts, more []store.MeasureCount) []store.MeasureCount {
+	type group struct {
+		measure string
+		asOf    civil.Date
+		team    string
+	}
+	at := map[group]int{}
+	for i, c := range counts {
+		at[group{c.Measure, c.AsOf, c.Team}] = i
+	}
+	for _, c := range more {
+		if i, ok := at[group{c.Measure, c.AsOf, c.Team}]; ok {
+			counts[i].Cohort += c.Cohort
+			counts[i].Count += c.Count
+			continue
+		}
+		counts = append(counts, c)
+	}
+	return counts
+}
+
+// SaveMeasureStandings replaces the young people's kept standings and marks their version,
+// in one statement.
+func (t *tx) SaveMeasureStandings(ctx context.Context, in []store.MeasureStandings) error {
+	if len(in) == 0 {
+		return nil
+	}
+	var ids, versions, yp, council, key, cohort, counted []string
+	for _, r := range in {
+		ids, versions = append(ids, r.YoungPersonID), append(versions, r.Version)
+		for _, s := range r.Standings {
+			yp, council, key = append(yp, r.YoungPersonID), append(council, r.CouncilID), append(key, s.Measure)
+			cohort, counted = append(cohort, rangeText(s.Cohort)), append(counted, multirangeText(s.Counted))
+		}
+	}
+	_, err := t.q.Exec(ctx, `
+		WITH p AS (
+			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::daterange[], $5::datemultirange[])
+				AS p(young_person_id, council_id, measure, cohort, counted)
+		),
+		saved AS (
+			INSERT INTO measure_standings AS s (young_person_id, measure, council_id, cohort, counted)
+			SELECT p.young_person_id, p.measure, p.council_id, p.cohort, p.counted
+			FROM p JOIN young_people y ON y.id = p.young_person_id -- skips the deleted
+			ON CONFLICT (young_person_id, measure) DO UPDATE SET council_id = excluded.council_id,
+				cohort = excluded.cohort, counted = excluded.counted
+			WHERE (s.council_id, s.cohort, s.counted) IS DISTINCT FROM (excluded.council_id, excluded.cohort, excluded.counted)
+		),
+		dropped AS (
+			DELETE FROM measure_standings s WHERE s.young_person_id = ANY($6::uuid[]) AND NOT EXISTS (
+				SELECT 1 FROM p WHERE p.young_person_id = s.young_person_id AND p.measure = s.measure)
+		)
+		UPDATE young_people y SET measures_version = v.version
+		FROM unnest($6::uuid[], $7::text[]) AS v(id, version)
+		WHERE y.id = v.id AND y.measures_version IS DISTINCT FROM v.version`,
+		yp, council, key, cohort, counted, ids, versions)
+	return err
+}
+
+// StaleMeasureStandings locks young people whose standings are of another version. The
+// version is in the row locked, so one saved meanwhile by another transaction is re-checked
+// under the lock and skipped.
+func (t *tx) StaleMeasureStandings(ctx context.Context, councilID, version string, limit int) ([]string, error) {
+	rows, err := t.q.Query(ctx, `SELECT id FROM young_people WHERE council_id = $1 AND measures_version IS DISTINCT FROM $2
+		ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`, councilID, version, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// rangeText and multirangeText write spans as PostgreSQL date ranges: [from,until).
+func rangeText(s measure.Span) string {
+	until := ""
+	if !s.Until.IsZero() {
+		until = s.Until.String()
+	}
+	return "[" + s.From.String() + "," + until + ")"
+}
+
+func multirangeText(spans []measure.Span) string {
+	parts := make([]string, len(spans))
+	for i, s := range spans {
+		parts[i] = rangeText(s)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
 }
 
 // openStates are the open milestone states as a parameter.
 var openStates = strs(domain.OpenStates)
-
-func (t *tx) countMeasure(ctx context.Context, q store.MeasureQuery, m measure.Measure) ([]store.MeasureCount, error) {
-	var args sqlArgs
-	council := args.add(q.CouncilID)
-	n := len(q.Dates)
-	asOf, since, bornAfter, bornBy := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	for i, d := range q.Dates {
-		asOf[i], since[i] = d.String(), "0001-01-01"
-		if !m.Count.Within.IsZero() {
-			since[i] = d.Sub(m.Count.Within, q.Rule).String()
-		}
-		// In the cohort on d: at least MinAge (born by bornBy) and under MaxAge (born after
-		// bornAfter), exactly, so that the birth-date index serves it.
-		bornBy[i], bornAfter[i] = lastBornAttaining(m.Cohort.MinAge, d, q.Rule).String(), lastBornAttaining(m.Cohort.MaxAge, d, q.Rule).String()
-	}
-	dates := "unnest(" + args.add(asOf) + "::date[], " + args.add(since) + "::date[], " + args.add(bornAfter) + "::date[], " +
-		args.add(bornBy) + "::date[]) AS d(as_of, since, born_after, born_by)"
-	cohort := "y.date_of_birth > d.born_after AND y.date_of_birth <= d.born_by"
-
-	// The milestones a measure reads, folded into one row per young person and date: the
-	// earliest due date of the cohort's milestone, and the earliest and latest achievement
-	// of a counted one by the date (an achievement before an age is the earliest's; one in
-	// a window before the date is the latest's).
-	from := "young_people y CROSS JOIN " + dates
-	var count string
-	if keys := m.Milestones(); m.Count.Kind == measure.Achieved || m.Cohort.Milestone != "" {
-		kind := "LEFT JOIN"
-		if m.Cohort.Milestone != "" {
-			kind = "JOIN"
-			cohort += " AND c.first_due <= d.as_of"
-		}
-		from = `(SELECT m.young_person_id, d.as_of,
-				min(m.due_date) FILTER (WHERE m.key = ` + args.add(m.Cohort.Milestone) + ` AND m.applicable) AS first_due,
-				min(m.achieved_date) FILTER (WHERE m.key = ANY(` + args.add(m.Count.Milestones) + `::text[])
-					AND m.state = 'ACHIEVED' AND m.achieved_date <= d.as_of) AS first_done,
-				max(m.achieved_date) FILTER (WHERE m.key = ANY(` + args.add(m.Count.Milestones) + `::text[])
-					AND m.state = 'ACHIEVED' AND m.achieved_date <= d.as_of) AS last_done
-			FROM milestones m CROSS JOIN ` + dates + `
-			WHERE m.council_id = ` + council + ` AND m.key = ANY(` + args.add(keys) + `::text[])
-			GROUP BY m.young_person_id, d.as_of) c
-			` + kind + ` young_people y ON y.id = c.young_person_id JOIN ` + dates + ` ON d.as_of = c.as_of`
-		if kind == "LEFT JOIN" { // every young person, with their folded milestones if any
-			from = "young_people y CROSS JOIN " + dates + ` LEFT JOIN (SELECT m.young_person_id, d.as_of,
-				min(m.achieved_date) FILTER (WHERE m.state = 'ACHIEVED' AND m.achieved_date <= d.as_of) AS first_done,
-				max(m.achieved_date) FILTER (WHERE m.state = 'ACHIEVED' AND m.achieved_date <= d.as_of) AS last_done
-				FROM milestones m CROSS JOIN ` + dates + `
-				WHERE m.council_id = ` + council + ` AND m.key = ANY(` + args.add(m.Count.Milestones) + `::text[])
-				GROUP BY m.young_person_id, d.as_of) c ON c.young_person_id = y.id AND c.as_of = d.as_of`
-		}
-	}
-	switch m.Count.Kind {
-	case measure.Achieved:
-		count = "c.first_done IS NOT NULL"
-		if !m.Count.ByAge.IsZero() {
-			count += " AND c.first_done < " + attainsSQL("y.date_of_birth", m.Count.ByAge, args.add(q.Rule == civil.MarchFirst))
-		}
-		if !m.Count.Within.IsZero() {
-			count += " AND c.last_done > d.since"
-		}
-	case measure.FactTrue:
-		// A fact's value on a day is its latest record (by record time) effective by then.
-		from += ` LEFT JOIN (SELECT DISTINCT ON (f.young_person_id, d.as_of) f.young_person_id, d.as_of, f.value
-				FROM facts f JOIN young_people fy ON fy.id = f.young_person_id CROSS JOIN ` + dates + `
-				WHERE fy.council_id = ` + council + ` AND f.key = ` + args.add(m.Count.Fact) + ` AND f.effective_date <= d.as_of
-				ORDER BY f.young_person_id, d.as_of, f.record_time DESC, f.id DESC) f ON f.young_person_id = y.id AND f.as_of = d.as_of`
-		count = "coalesce(f.value, false)"
-	case measure.Overdue:
-		// Overdue on a day: due before it, not lapsed, and then still open (open now, or
-		// achieved later). Waived and not applicable are taken as closed.
-		from += ` LEFT JOIN (SELECT DISTINCT m.young_person_id, d.as_of FROM milestones m JOIN ` + dates + `
-				ON m.due_date < d.as_of AND d.as_of < m.lapse_date
-				AND (m.state = ANY(` + args.add(openStates) + `::text[]) OR m.state = 'ACHIEVED' AND m.achieved_date > d.as_of)
-			WHERE m.council_id = ` + council + ` AND m.applicable) o ON o.young_person_id = y.id AND o.as_of = d.as_of`
-		count = "o.young_person_id IS NOT NULL"
-	case measure.GreenAtReview:
-		from += " LEFT JOIN readiness r ON r.young_person_id = y.id"
-		count = "coalesce(r.review_rating = 'GREEN', false)"
-	}
-	rows, err := t.q.Query(ctx, `SELECT d.as_of, coalesce(pp.team, ''), count(*), count(*) FILTER (WHERE `+count+`)
-		FROM `+from+` LEFT JOIN people pp ON pp.id = y.personal_adviser_id
-		WHERE y.council_id = `+council+` AND `+cohort+`
-		GROUP BY d.as_of, coalesce(pp.team, '')`, args...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.MeasureCount, error) {
-		c := store.MeasureCount{Measure: m.Key}
-		var day time.Time
-		err := r.Scan(&day, &c.Team, &c.Cohort, &c.Count)
-		c.AsOf = fromDate(&day)
-		return c, err
-	})
-}
-
-// lastBornAttaining is the latest birth date of someone who has attained age on d
-// (civil.Attains is monotonic in the birth date, so those born by it have, the others not).
-func lastBornAttaining(age civil.Period, d civil.Date, rule civil.LeaplingRule) civil.Date {
-	c := d.Sub(age, rule)
-	for civil.Attains(c, age, rule).After(d) {
-		c = c.AddDays(-1)
-	}
-	for !civil.Attains(c.AddDays(1), age, rule).After(d) {
-		c = c.AddDays(1)
-	}
-	return c
-}
-
-// attainsSQL is the day someone born on dob attains age, as civil.Attains gives it: PostgreSQL
-// adds months keeping the day or, where the month lacks it, taking the month's last (the
-// 28 February rule); under the 1 March rule such a day moves on to the next.
-func attainsSQL(dob string, age civil.Period, marchFirst string) string {
-	months := strconv.Itoa(measure.Months(age))
-	shifted := "(" + dob + " + make_interval(months => " + months + "))::date"
-	return "(" + shifted + " + CASE WHEN " + marchFirst + "::boolean AND extract(day FROM " + dob + ") <> extract(day FROM " +
-		shifted + ") THEN 1 ELSE 0 END)"
-}
 
 // CountAgencies is two statements: the council's milestones due by the date grouped by
 // owner, and its young people's fact records grouped by the organisation that made them.

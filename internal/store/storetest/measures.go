@@ -114,6 +114,35 @@ func seedMeasures(t *testing.T, s store.Store) {
 	})
 }
 
+// keepStandings saves the standings of the young people with these keys in ms under the
+// 1 March rule, worked out from their records, as the planner does.
+func keepStandings(t *testing.T, s store.Store, ms []measure.Measure, keys []string) {
+	t.Helper()
+	if len(keys) == 0 {
+		return
+	}
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = youngPerson(k).ID
+	}
+	review := map[string]domain.Rating{youngPerson("m-a").ID: domain.Green, youngPerson("m-b").ID: domain.Amber}
+	ctx := context.Background()
+	inTx(t, s, func(tx store.Tx) error {
+		states, err := tx.LoadPathways(ctx, ids)
+		if err != nil {
+			return err
+		}
+		var rows []store.MeasureStandings
+		for _, st := range states {
+			r := measure.Record{DateOfBirth: st.YoungPerson.DateOfBirth, Rule: civil.MarchFirst, Milestones: st.Milestones,
+				Facts: st.Facts, RatingAtReview: review[st.YoungPerson.ID]}
+			rows = append(rows, store.MeasureStandings{YoungPersonID: st.YoungPerson.ID, CouncilID: st.YoungPerson.CouncilID,
+				Version: measure.Version(ms, civil.MarchFirst), Standings: measure.Standings(ms, r)})
+		}
+		return tx.SaveMeasureStandings(ctx, rows)
+	})
+}
+
 func countMeasures(t *testing.T, s store.Store, q store.MeasureQuery) []store.MeasureCount {
 	t.Helper()
 	var out []store.MeasureCount
@@ -137,53 +166,73 @@ func testMeasures(t *testing.T, newStore NewStore) {
 	// eet-b is a record of m-a too (fact() names m-a); it is the oldest, so never decides.
 	past, now := civil.New(2026, 6, 1), civil.New(2026, 12, 1)
 
-	t.Run("PastAndNow", func(t *testing.T) {
-		got := countMeasures(t, s, store.MeasureQuery{CouncilID: "council-a", Measures: cat.Measures, Dates: []civil.Date{now, past}})
-		want := []store.MeasureCount{
-			mc("eet", past, "north", 1, 1), mc("eet", past, "south", 1, 0),
-			mc("eet", now, "north", 1, 0), mc("eet", now, "south", 1, 0),
-			// Counted from the rating on the 17½ birthday, not the rating now (red).
-			mc("green.review", past, "south", 1, 0), mc("green.review", now, "north", 1, 1),
-			mc("overdue", past, "", 1, 0), mc("overdue", past, "north", 2, 0), mc("overdue", past, "south", 1, 0),
-			mc("overdue", now, "", 1, 1), mc("overdue", now, "north", 2, 0), mc("overdue", now, "south", 1, 0),
-			mc("plan.by17", past, "north", 1, 1), mc("plan.by17", past, "south", 1, 1),
-			mc("plan.by17", now, "", 1, 0), mc("plan.by17", now, "north", 1, 1), mc("plan.by17", now, "south", 1, 1),
-			mc("plan.done", past, "north", 1, 1), mc("plan.done", past, "south", 1, 1),
-			mc("plan.done", now, "", 1, 0), mc("plan.done", now, "north", 1, 1), mc("plan.done", now, "south", 1, 1),
-			mc("review.6m", past, "north", 1, 0), mc("review.6m", past, "south", 1, 0),
-			mc("review.6m", now, "", 1, 0), mc("review.6m", now, "north", 1, 1), mc("review.6m", now, "south", 1, 0),
-		}
-		if diff := gocmp.Diff(want, got); diff != "" {
-			t.Fatalf("CountMeasures (-want +got):\n%s", diff)
-		}
-	})
+	// The same answers whether standings are worked out when counting, kept for some young
+	// people, or kept for all (what the planner saves as it reassesses them).
+	for _, phase := range []struct {
+		name string
+		keep []string
+	}{{"WorkedOut", nil}, {"KeptForSome", []string{"m-a", "m-c"}}, {"Kept", []string{"m-a", "m-b", "m-c", "m-d"}}} {
+		keepStandings(t, s, cat.Measures, phase.keep)
+		t.Run(phase.name, func(t *testing.T) {
+			t.Run("PastAndNow", func(t *testing.T) {
+				got := countMeasures(t, s, store.MeasureQuery{CouncilID: "council-a", Measures: cat.Measures, Dates: []civil.Date{now, past}})
+				want := []store.MeasureCount{
+					mc("eet", past, "north", 1, 1), mc("eet", past, "south", 1, 0),
+					mc("eet", now, "north", 1, 0), mc("eet", now, "south", 1, 0),
+					// Counted from the rating on the 17½ birthday, not the rating now (red).
+					mc("green.review", past, "south", 1, 0), mc("green.review", now, "north", 1, 1),
+					mc("overdue", past, "", 1, 0), mc("overdue", past, "north", 2, 0), mc("overdue", past, "south", 1, 0),
+					mc("overdue", now, "", 1, 1), mc("overdue", now, "north", 2, 0), mc("overdue", now, "south", 1, 0),
+					mc("plan.by17", past, "north", 1, 1), mc("plan.by17", past, "south", 1, 1),
+					mc("plan.by17", now, "", 1, 0), mc("plan.by17", now, "north", 1, 1), mc("plan.by17", now, "south", 1, 1),
+					mc("plan.done", past, "north", 1, 1), mc("plan.done", past, "south", 1, 1),
+					mc("plan.done", now, "", 1, 0), mc("plan.done", now, "north", 1, 1), mc("plan.done", now, "south", 1, 1),
+					mc("review.6m", past, "north", 1, 0), mc("review.6m", past, "south", 1, 0),
+					mc("review.6m", now, "", 1, 0), mc("review.6m", now, "north", 1, 1), mc("review.6m", now, "south", 1, 0),
+				}
+				if diff := gocmp.Diff(want, got); diff != "" {
+					t.Fatalf("CountMeasures (-want +got):\n%s", diff)
+				}
+			})
 
-	t.Run("LeapDayRule", func(t *testing.T) {
-		by17, _ := cat.Lookup("plan.by17")
-		got := countMeasures(t, s, store.MeasureQuery{CouncilID: "council-a", Measures: []measure.Measure{by17},
-			Dates: []civil.Date{past}, Rule: civil.FebruaryTwentyEighth})
-		want := []store.MeasureCount{mc("plan.by17", past, "north", 1, 1), mc("plan.by17", past, "south", 1, 0)}
-		if diff := gocmp.Diff(want, got); diff != "" {
-			t.Fatalf("CountMeasures under the 28 February rule (-want +got):\n%s", diff)
-		}
-	})
+			t.Run("LeapDayRule", func(t *testing.T) {
+				by17, _ := cat.Lookup("plan.by17")
+				got := countMeasures(t, s, store.MeasureQuery{CouncilID: "council-a", Measures: []measure.Measure{by17},
+					Dates: []civil.Date{past}, Rule: civil.FebruaryTwentyEighth})
+				want := []store.MeasureCount{mc("plan.by17", past, "north", 1, 1), mc("plan.by17", past, "south", 1, 0)}
+				if diff := gocmp.Diff(want, got); diff != "" {
+					t.Fatalf("CountMeasures under the 28 February rule (-want +got):\n%s", diff)
+				}
+			})
 
-	t.Run("MonthlySeries", func(t *testing.T) {
-		overdue, _ := cat.Lookup("overdue")
-		months := measure.MonthEnds(civil.New(2026, 7, 1), civil.New(2026, 10, 31))
-		got := countMeasures(t, s, store.MeasureQuery{CouncilID: "council-a", Measures: []measure.Measure{overdue}, Dates: months})
-		m := func(month time.Month, team string, cohort, count int) store.MeasureCount {
-			return mc("overdue", civil.New(2026, month, civil.DaysIn(2026, month)), team, cohort, count)
-		}
-		want := []store.MeasureCount{
-			m(7, "", 1, 0), m(7, "north", 2, 1), m(7, "south", 1, 0),
-			m(8, "", 1, 0), m(8, "north", 2, 1), m(8, "south", 1, 0),
-			m(9, "", 1, 1), m(9, "north", 2, 1), m(9, "south", 1, 0),
-			m(10, "", 1, 1), m(10, "north", 2, 0), m(10, "south", 1, 0),
-		}
-		if diff := gocmp.Diff(want, got); diff != "" {
-			t.Fatalf("CountMeasures monthly (-want +got):\n%s", diff)
-		}
+			t.Run("MonthlySeries", func(t *testing.T) {
+				overdue, _ := cat.Lookup("overdue")
+				months := measure.MonthEnds(civil.New(2026, 7, 1), civil.New(2026, 10, 31))
+				got := countMeasures(t, s, store.MeasureQuery{CouncilID: "council-a", Measures: []measure.Measure{overdue}, Dates: months})
+				m := func(month time.Month, team string, cohort, count int) store.MeasureCount {
+					return mc("overdue", civil.New(2026, month, civil.DaysIn(2026, month)), team, cohort, count)
+				}
+				want := []store.MeasureCount{
+					m(7, "", 1, 0), m(7, "north", 2, 1), m(7, "south", 1, 0),
+					m(8, "", 1, 0), m(8, "north", 2, 1), m(8, "south", 1, 0),
+					m(9, "", 1, 1), m(9, "north", 2, 1), m(9, "south", 1, 0),
+					m(10, "", 1, 1), m(10, "north", 2, 0), m(10, "south", 1, 0),
+				}
+				if diff := gocmp.Diff(want, got); diff != "" {
+					t.Fatalf("CountMeasures monthly (-want +got):\n%s", diff)
+				}
+			})
+		})
+	}
+
+	t.Run("StaleStandings", func(t *testing.T) {
+		version := measure.Version(cat.Measures, civil.MarchFirst)
+		inTx(t, s, func(tx store.Tx) error {
+			if stale, err := tx.StaleMeasureStandings(context.Background(), "council-a", version, 10); err != nil || len(stale) != 0 {
+				t.Errorf("stale after keeping every standing: %v %v", stale, err)
+			}
+			return nil
+		})
 	})
 
 	t.Run("Agencies", func(t *testing.T) {
