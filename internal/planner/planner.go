@@ -28,7 +28,7 @@ type Planner struct {
 	catalogue *catalogue.Catalogue
 	// measures are the shipped outcome measures.
 	measures *measure.Catalogue
-	now       func() time.Time
+	now      func() time.Time
 	// applied caches councils' catalogues by council and settings revision: settings
 	// never change without a new revision, and applying them is work every change would
 	// otherwise repeat.

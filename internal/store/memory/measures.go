@@ -66,7 +66,9 @@ func (t *tx) measureRecord(yp domain.YoungPerson, rule civil.LeaplingRule) (meas
 func (t *tx) SaveMeasureStandings(context.Context, []store.MeasureStandings) error { return nil }
 
 // StaleMeasureStandings finds none: nothing kept goes stale.
-func (t *tx) StaleMeasureStandings(context.Context, string, string, int) ([]string, error) { return nil, nil }
+func (t *tx) StaleMeasureStandings(context.Context, string, string, int) ([]string, error) {
+	return nil, nil
+}
 
 func (t *tx) adviserTeam(id string) (string, error) {
 	if id == "" {
