@@ -76,7 +76,7 @@ func (p *Planner) Council(ctx context.Context, tx store.Tx, councilID string) (C
 	key := councilID + ":" + strconv.FormatInt(s.Revision, 10)
 	a, ok := p.applied.Load(key)
 	if !ok {
-		ms := p.measures.Measures
+		ms := measure.Council(p.measures, s.Settings.Measures)
 		a = &applied{catalogue: p.catalogue.Apply(s.Settings), measures: ms, measuresVersion: measure.Version(ms, s.Settings.LeaplingRule)}
 		p.applied.Store(key, a)
 	}

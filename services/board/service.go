@@ -16,6 +16,7 @@ import (
 	"github.com/carepath/carepath/internal/access"
 	"github.com/carepath/carepath/internal/domain"
 	bd "github.com/carepath/carepath/internal/domain/board"
+	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/measure"
 	"github.com/carepath/carepath/internal/errs"
@@ -51,7 +52,7 @@ func definition(m measure.Measure) *pb.MeasureDefinition {
 	return &pb.MeasureDefinition{Name: "measureDefinitions/" + m.Key, Key: m.Key, Title: m.Title,
 		OfstedGroup: pb.OfstedGroup(pb.OfstedGroup_value["OFSTED_GROUP_"+string(m.Ofsted)]), Definition: m.Definition,
 		Numerator: m.Numerator, Denominator: m.Denominator, Source: m.Source, LowerIsBetter: m.LowerIsBetter,
-		Milestones: m.Milestones()}
+		Milestones: m.Milestones(), Local: strings.HasPrefix(m.Key, catalogue.LocalPrefix)}
 }
 
 var errNotYourCouncil = errs.New(errs.PermissionDenied, errs.ReasonAccessDenied, "you may see your own council's board report only")

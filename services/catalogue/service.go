@@ -15,6 +15,7 @@ import (
 	"github.com/carepath/carepath/internal/domain"
 	cat "github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/domain/measure"
 	rd "github.com/carepath/carepath/internal/domain/readiness"
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/planner"
@@ -136,6 +137,13 @@ func settingsToProto(s domain.PathwaySettings) *pb.PathwaySettings {
 	for _, a := range s.Ambitions {
 		out.Ambitions = append(out.Ambitions, &pb.Ambition{Key: a.Key, Title: a.Title, Milestones: a.Milestones, Checks: a.Checks})
 	}
+	for _, m := range s.Measures {
+		out.LocalMeasures = append(out.LocalMeasures, &pb.LocalMeasure{Key: m.Key, Title: m.Title,
+			OfstedGroup: pb.OfstedGroup(pb.OfstedGroup_value["OFSTED_GROUP_"+m.Ofsted]), Definition: m.Definition,
+			Numerator: m.Numerator, Denominator: m.Denominator, Source: m.Source, LowerIsBetter: m.LowerIsBetter,
+			Ages: m.Ages, CohortMilestone: m.CohortMilestone, Achieved: m.Achieved, ByAge: m.ByAge, Within: m.Within,
+			Fact: m.Fact, Overdue: m.Overdue, GreenAtReview: m.GreenAtReview})
+	}
 	if r := s.Reminders; r != nil {
 		out.ReminderRules = &pb.ReminderRules{OnDue: r.OnDue, EscalateAfterDays: int32(r.EscalateAfterDays), SendAt: r.SendAt.String()}
 		for _, d := range r.LeadDays {
@@ -216,7 +224,35 @@ func settingsFromProto(in *pb.PathwaySettings) (cat.Settings, error) {
 			}
 		}
 	}
+	for i, m := range in.GetLocalMeasures() {
+		spec := cat.MeasureSpec{Key: m.GetKey(), Title: m.GetTitle(),
+			Ofsted: strings.TrimPrefix(m.GetOfstedGroup().String(), "OFSTED_GROUP_"), Definition: m.GetDefinition(),
+			Numerator: m.GetNumerator(), Denominator: m.GetDenominator(), Source: m.GetSource(), LowerIsBetter: m.GetLowerIsBetter(),
+			Ages: m.GetAges(), CohortMilestone: m.GetCohortMilestone(), Achieved: m.GetAchieved(), ByAge: m.GetByAge(),
+			Within: m.GetWithin(), Fact: m.GetFact(), Overdue: m.GetOverdue(), GreenAtReview: m.GetGreenAtReview()}
+		if _, err := measure.Spec(spec).Measure(); err != nil {
+			v.Add(fmt.Sprintf("pathway_settings.local_measures[%d]", i), err.Error())
+		}
+		out.Measures = append(out.Measures, spec)
+	}
 	return out, v.Err()
+}
+
+// checkLocalMeasures checks the council's own measures against the milestones its settings
+// give its pathways and the facts carepath records.
+func checkLocalMeasures(s cat.Settings, effective *cat.Catalogue) error {
+	ms := make([]measure.Measure, 0, len(s.Measures))
+	for _, spec := range s.Measures {
+		m, _ := measure.Spec(spec).Measure() // settingsFromProto refused those that do not read
+		ms = append(ms, m)
+	}
+	var v errs.Violations
+	for _, p := range measure.CheckLocal(ms, measure.Default(),
+		func(key string) bool { _, ok := effective.Lookup(key); return ok },
+		func(key string) bool { _, ok := rd.LookupFact(key); return ok }) {
+		v.Add(fmt.Sprintf("pathway_settings.local_measures[%d].%s", p.Index, p.Field), p.Description)
+	}
+	return v.Err()
 }
 
 // errNotYourCouncil refuses settings of a council other than the caller's.
@@ -275,8 +311,12 @@ func (s *Server) UpdatePathwaySettings(ctx context.Context, req *pb.UpdatePathwa
 			return err
 		}
 		// Refuse settings that do not fit the catalogue: unknown keys, dangling rules.
-		if _, err := s.planner.Catalogue().Effective(next); err != nil {
+		effective, err := s.planner.Catalogue().Effective(next)
+		if err != nil {
 			return errs.Prefixed(err, "pathway_settings")
+		}
+		if err := checkLocalMeasures(next, effective); err != nil {
+			return err
 		}
 		out, err = tx.PutPathwaySettings(ctx, domain.PathwaySettings{CouncilID: ids[0], Settings: next, UpdateTime: s.now()}, cur.Revision)
 		return err

@@ -203,6 +203,8 @@ func TestSettingsCodecRoundTrip(t *testing.T) {
 		Local: []Definition{{Key: "local.x", Title: "X", Description: "d", Area: Finance, Owner: "FINANCIAL",
 			Due: *mustRule(t, "after a.one + 2w"), Applies: []Condition{{Name: CondUASC, Negated: true}},
 			Basis: "b", Sources: []string{"https://example.org"}, Local: true}},
+		Measures: []MeasureSpec{{Key: "local.m", Title: "M", Ofsted: "HEALTH", Definition: "d", Numerator: "n", Denominator: "d",
+			Source: "s", Ages: "16 to 18", CohortMilestone: "local.x", Achieved: []string{"local.x"}, Within: "6m"}},
 	}
 	b, err := EncodeSettings(s)
 	if err != nil {
@@ -214,7 +216,8 @@ func TestSettingsCodecRoundTrip(t *testing.T) {
 	}
 	if got.LeaplingRule != s.LeaplingRule || len(got.Overrides) != 2 || got.Overrides[0].Due.String() != s.Overrides[0].Due.String() ||
 		got.Overrides[1].Due != nil || !got.Overrides[1].Disabled || len(got.Local) != 1 ||
-		got.Local[0].Due.String() != "after a.one + 14d" || got.Local[0].Applies[0] != s.Local[0].Applies[0] || !got.Local[0].Local {
+		got.Local[0].Due.String() != "after a.one + 14d" || got.Local[0].Applies[0] != s.Local[0].Applies[0] || !got.Local[0].Local ||
+		len(got.Measures) != 1 || got.Measures[0].Within != "6m" || got.Measures[0].Achieved[0] != "local.x" || got.Measures[0].CohortMilestone != "local.x" {
 		t.Fatalf("round trip changed the settings:\n got %+v\nwant %+v", got, s)
 	}
 }

@@ -15,6 +15,7 @@ type settingsJSON struct {
 	Local        []localJSON       `json:"local,omitempty"`
 	Reminders    *reminderRulesDoc `json:"reminders,omitempty"`
 	Ambitions    []ambitionJSON    `json:"ambitions,omitempty"`
+	Measures     []MeasureSpec     `json:"measures,omitempty"`
 }
 
 type ambitionJSON struct {
@@ -68,6 +69,7 @@ func EncodeSettings(s Settings) ([]byte, error) {
 	for _, a := range s.Ambitions {
 		out.Ambitions = append(out.Ambitions, ambitionJSON(a))
 	}
+	out.Measures = s.Measures
 	return json.Marshal(out)
 }
 
@@ -118,5 +120,6 @@ func DecodeSettings(b []byte) (Settings, error) {
 	for _, a := range in.Ambitions {
 		s.Ambitions = append(s.Ambitions, Ambition(a))
 	}
+	s.Measures = in.Measures
 	return s, nil
 }

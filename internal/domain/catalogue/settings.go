@@ -27,6 +27,33 @@ type Settings struct {
 	// Ambitions are the council's own strategy ambitions, with the milestones and checks
 	// that serve each.
 	Ambitions []Ambition
+	// Measures are the council's own outcome measures as written (keys start with
+	// LocalPrefix), counted after the shipped ones; domain/measure reads and checks them.
+	Measures []MeasureSpec
+}
+
+// MeasureSpec is an outcome measure as written, in the shipped measure catalogue or a
+// council's settings (domain/measure's Spec, which checks it).
+type MeasureSpec struct {
+	Key           string `json:"key"`
+	Title         string `json:"title"`
+	Ofsted        string `json:"ofsted"`
+	Definition    string `json:"definition"`
+	Numerator     string `json:"numerator"`
+	Denominator   string `json:"denominator"`
+	Source        string `json:"source"`
+	LowerIsBetter bool   `json:"lower_is_better,omitempty"`
+	// Ages is the cohort's age range ("16 to 18"); CohortMilestone, if set, the key of the
+	// milestone that puts a young person in the cohort once due.
+	Ages            string `json:"ages"`
+	CohortMilestone string `json:"cohort_milestone,omitempty"`
+	// The count: Achieved (with ByAge or Within), Fact, Overdue or GreenAtReview.
+	Achieved      []string `json:"achieved,omitempty"`
+	ByAge         string   `json:"by_age,omitempty"`
+	Within        string   `json:"within,omitempty"`
+	Fact          string   `json:"fact,omitempty"`
+	Overdue       bool     `json:"overdue,omitempty"`
+	GreenAtReview bool     `json:"green_at_review,omitempty"`
 }
 
 // Clone copies everything the settings share by reference, so that neither the copy nor the
@@ -52,6 +79,10 @@ func (s Settings) Clone() Settings {
 	s.Ambitions = slices.Clone(s.Ambitions)
 	for i, a := range s.Ambitions {
 		s.Ambitions[i].Milestones, s.Ambitions[i].Checks = slices.Clone(a.Milestones), slices.Clone(a.Checks)
+	}
+	s.Measures = slices.Clone(s.Measures)
+	for i, m := range s.Measures {
+		s.Measures[i].Achieved = slices.Clone(m.Achieved)
 	}
 	return s
 }

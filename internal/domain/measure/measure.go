@@ -18,6 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
 )
 
@@ -195,50 +196,62 @@ func Parse(data []byte) (*Catalogue, error) {
 }
 
 func (d measureDoc) measure() (Measure, error) {
-	m := Measure{Key: d.Key, Title: d.Title, Ofsted: d.Ofsted, Definition: d.Definition, Numerator: d.Numerator,
+	return Spec{Key: d.Key, Title: d.Title, Ofsted: string(d.Ofsted), Definition: d.Definition, Numerator: d.Numerator,
+		Denominator: d.Denominator, Source: d.Source, LowerIsBetter: d.LowerIsBetter, Ages: d.Cohort.Ages,
+		CohortMilestone: d.Cohort.Milestone, Achieved: d.Count.Achieved, ByAge: d.Count.ByAge, Within: d.Count.Within,
+		Fact: d.Count.Fact, Overdue: d.Count.Overdue, GreenAtReview: d.Count.GreenAtReview}.Measure()
+}
+
+// Spec is a measure as written, in the shipped catalogue or a council's settings: one
+// language, one check.
+type Spec catalogue.MeasureSpec
+
+// Measure checks the spec and returns its measure.
+func (d Spec) Measure() (Measure, error) {
+	m := Measure{Key: d.Key, Title: d.Title, Ofsted: OfstedGroup(d.Ofsted), Definition: d.Definition, Numerator: d.Numerator,
 		Denominator: d.Denominator, Source: d.Source, LowerIsBetter: d.LowerIsBetter}
 	switch {
 	case !keyRE.MatchString(d.Key):
 		return m, fmt.Errorf("the key must be lower-case letters, digits, '.' and '_'")
 	case d.Title == "" || d.Definition == "" || d.Numerator == "" || d.Denominator == "" || d.Source == "":
 		return m, fmt.Errorf("title, definition, numerator, denominator and source are required")
-	case !slices.Contains(OfstedGroups, d.Ofsted):
+	case !slices.Contains(OfstedGroups, m.Ofsted):
 		return m, fmt.Errorf("ofsted must be one of %v", OfstedGroups)
 	}
 	var err error
-	if m.Cohort.MinAge, m.Cohort.MaxAge, err = ParseAges(d.Cohort.Ages); err != nil {
+	if m.Cohort.MinAge, m.Cohort.MaxAge, err = ParseAges(d.Ages); err != nil {
 		return m, err
 	}
-	m.Cohort.Milestone = d.Cohort.Milestone
+	m.Cohort.Milestone = d.CohortMilestone
 	kinds := 0
-	if len(d.Count.Achieved) > 0 {
+	if len(d.Achieved) > 0 {
 		kinds++
-		m.Count.Kind, m.Count.Milestones = Achieved, d.Count.Achieved
-		if m.Count.ByAge, err = parseOptionalAge(d.Count.ByAge); err != nil {
+		m.Count.Kind, m.Count.Milestones = Achieved, slices.Clone(d.Achieved)
+		if m.Count.ByAge, err = parseOptionalAge(d.ByAge); err != nil {
 			return m, fmt.Errorf("by_age: %w", err)
 		}
-		if d.Count.Within != "" {
-			if m.Count.Within, err = civil.ParsePeriod(d.Count.Within); err != nil {
+		if d.Within != "" {
+			if m.Count.Within, err = civil.ParsePeriod(d.Within); err != nil {
 				return m, fmt.Errorf("within: %w", err)
 			}
 		}
-		if d.Count.ByAge != "" && d.Count.Within != "" {
+		if d.ByAge != "" && d.Within != "" {
 			// Stores check the earliest achievement against the age and the latest against
 			// the window: both at once would need one achievement to meet both.
 			return m, fmt.Errorf("by_age and within cannot be used together")
 		}
-	} else if d.Count.ByAge != "" || d.Count.Within != "" {
+	} else if d.ByAge != "" || d.Within != "" {
 		return m, fmt.Errorf("by_age and within go with achieved")
 	}
-	if d.Count.Fact != "" {
+	if d.Fact != "" {
 		kinds++
-		m.Count.Kind, m.Count.Fact = FactTrue, d.Count.Fact
+		m.Count.Kind, m.Count.Fact = FactTrue, d.Fact
 	}
-	if d.Count.Overdue {
+	if d.Overdue {
 		kinds++
 		m.Count.Kind = Overdue
 	}
-	if d.Count.GreenAtReview {
+	if d.GreenAtReview {
 		kinds++
 		m.Count.Kind = GreenAtReview
 		if months(m.Cohort.MinAge) < months(reviewAge) {
@@ -250,6 +263,88 @@ func (d measureDoc) measure() (Measure, error) {
 		return m, fmt.Errorf("count must be exactly one of achieved, fact, overdue or green_at_review")
 	}
 	return m, nil
+}
+
+// Spec returns the measure as written: Spec().Measure() gives it back.
+func (m Measure) Spec() Spec {
+	out := Spec{Key: m.Key, Title: m.Title, Ofsted: string(m.Ofsted), Definition: m.Definition, Numerator: m.Numerator,
+		Denominator: m.Denominator, Source: m.Source, LowerIsBetter: m.LowerIsBetter, CohortMilestone: m.Cohort.Milestone,
+		Ages: formatAge(m.Cohort.MinAge) + " to " + formatAge(m.Cohort.MaxAge)}
+	switch m.Count.Kind {
+	case Achieved:
+		out.Achieved = slices.Clone(m.Count.Milestones)
+		if !m.Count.ByAge.IsZero() {
+			out.ByAge = formatAge(m.Count.ByAge)
+		}
+		if !m.Count.Within.IsZero() {
+			out.Within = m.Count.Within.String()
+		}
+	case FactTrue:
+		out.Fact = m.Count.Fact
+	case Overdue:
+		out.Overdue = true
+	case GreenAtReview:
+		out.GreenAtReview = true
+	}
+	return out
+}
+
+// formatAge writes an age as parseAge reads it: "16" or "17y6m".
+func formatAge(p civil.Period) string {
+	if p.Months == 0 {
+		return fmt.Sprint(p.Years)
+	}
+	return fmt.Sprintf("%dy%dm", p.Years, p.Months)
+}
+
+// Council returns the measures a council's board counts: the shipped ones, then its own.
+// Its own were checked when saved; one that no longer reads (a later, stricter release) is
+// left out rather than failing every report.
+func Council(shipped *Catalogue, own []catalogue.MeasureSpec) []Measure {
+	out := slices.Clip(shipped.Measures)
+	for _, s := range own {
+		if m, err := Spec(s).Measure(); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// CheckLocal checks a council's own measures against the shipped catalogue and what the
+// council's pathways can hold: each key is local and used once, every milestone it reads
+// is one milestone reports whether the council plans, and its fact one fact reports is
+// known. It returns each problem with the index of the measure and the field.
+func CheckLocal(ms []Measure, shipped *Catalogue, milestone, fact func(key string) bool) []Problem {
+	var out []Problem
+	seen := map[string]bool{}
+	for i, m := range ms {
+		switch _, clash := shipped.Lookup(m.Key); {
+		case !strings.HasPrefix(m.Key, catalogue.LocalPrefix):
+			out = append(out, Problem{i, "key", "must start with \"" + catalogue.LocalPrefix + "\""})
+		case clash || seen[m.Key]:
+			out = append(out, Problem{i, "key", "is already a measure's key"})
+		}
+		seen[m.Key] = true
+		if k := m.Cohort.Milestone; k != "" && !milestone(k) {
+			out = append(out, Problem{i, "cohort_milestone", "is not a milestone of the council's pathways"})
+		}
+		for j, k := range m.Count.Milestones {
+			if !milestone(k) {
+				out = append(out, Problem{i, fmt.Sprintf("achieved[%d]", j), "is not a milestone of the council's pathways"})
+			}
+		}
+		if k := m.Count.Fact; k != "" && !fact(k) {
+			out = append(out, Problem{i, "fact", "is not a fact carepath records"})
+		}
+	}
+	return out
+}
+
+// Problem is what is wrong with a field of the measure at Index.
+type Problem struct {
+	Index       int
+	Field       string
+	Description string
 }
 
 // reviewAge is the age at which the cliff-edge review begins (domain/readiness).

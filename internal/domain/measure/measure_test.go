@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/measure"
 	"github.com/carepath/carepath/internal/domain/readiness"
@@ -53,5 +55,19 @@ func TestParseRefuses(t *testing.T) {
 	m := c.Measures[0]
 	if measure.Months(m.Cohort.MinAge) != 210 || measure.Months(m.Cohort.MaxAge) != 252 || m.Count.Within.Months != 6 {
 		t.Errorf("parsed %+v", m)
+	}
+}
+
+// TestSpecRoundTrip writes every shipped measure as a spec, as a council's settings hold
+// one, and reads it back unchanged.
+func TestSpecRoundTrip(t *testing.T) {
+	for _, m := range measure.Default().Measures {
+		got, err := m.Spec().Measure()
+		if err != nil {
+			t.Fatalf("%s: %v", m.Key, err)
+		}
+		if diff := cmp.Diff(m, got); diff != "" {
+			t.Errorf("%s (-shipped +read back):\n%s", m.Key, diff)
+		}
 	}
 }

@@ -24,72 +24,6 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// The part of Ofsted's judgement of the experiences and progress of care leavers (ILACS,
-// 2023) a measure informs.
-type OfstedGroup int32
-
-const (
-	// Not used.
-	OfstedGroup_OFSTED_GROUP_UNSPECIFIED OfstedGroup = 0
-	// Relationships with their personal adviser and others who matter.
-	OfstedGroup_OFSTED_GROUP_RELATIONSHIPS OfstedGroup = 1
-	// Their voice: being heard and influencing their plans and services.
-	OfstedGroup_OFSTED_GROUP_VOICE OfstedGroup = 2
-	// Their physical and emotional health.
-	OfstedGroup_OFSTED_GROUP_HEALTH OfstedGroup = 3
-	// Education, employment and training.
-	OfstedGroup_OFSTED_GROUP_LEARNING_AND_WORK OfstedGroup = 4
-	// Decisions about their lives: plans, accommodation, moving on.
-	OfstedGroup_OFSTED_GROUP_DECISION_MAKING OfstedGroup = 5
-)
-
-// Enum value maps for OfstedGroup.
-var (
-	OfstedGroup_name = map[int32]string{
-		0: "OFSTED_GROUP_UNSPECIFIED",
-		1: "OFSTED_GROUP_RELATIONSHIPS",
-		2: "OFSTED_GROUP_VOICE",
-		3: "OFSTED_GROUP_HEALTH",
-		4: "OFSTED_GROUP_LEARNING_AND_WORK",
-		5: "OFSTED_GROUP_DECISION_MAKING",
-	}
-	OfstedGroup_value = map[string]int32{
-		"OFSTED_GROUP_UNSPECIFIED":       0,
-		"OFSTED_GROUP_RELATIONSHIPS":     1,
-		"OFSTED_GROUP_VOICE":             2,
-		"OFSTED_GROUP_HEALTH":            3,
-		"OFSTED_GROUP_LEARNING_AND_WORK": 4,
-		"OFSTED_GROUP_DECISION_MAKING":   5,
-	}
-)
-
-func (x OfstedGroup) Enum() *OfstedGroup {
-	p := new(OfstedGroup)
-	*p = x
-	return p
-}
-
-func (x OfstedGroup) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (OfstedGroup) Descriptor() protoreflect.EnumDescriptor {
-	return file_carepath_v1_board_service_proto_enumTypes[0].Descriptor()
-}
-
-func (OfstedGroup) Type() protoreflect.EnumType {
-	return &file_carepath_v1_board_service_proto_enumTypes[0]
-}
-
-func (x OfstedGroup) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use OfstedGroup.Descriptor instead.
-func (OfstedGroup) EnumDescriptor() ([]byte, []int) {
-	return file_carepath_v1_board_service_proto_rawDescGZIP(), []int{0}
-}
-
 // Request for ListMeasureDefinitions.
 type ListMeasureDefinitionsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -200,7 +134,10 @@ type MeasureDefinition struct {
 	// Set for measures of what went wrong, such as milestones overdue.
 	LowerIsBetter bool `protobuf:"varint,9,opt,name=lower_is_better,json=lowerIsBetter,proto3" json:"lower_is_better,omitempty"`
 	// The milestone catalogue keys it reads: what ties it to a council's ambitions.
-	Milestones    []string `protobuf:"bytes,10,rep,name=milestones,proto3" json:"milestones,omitempty"`
+	Milestones []string `protobuf:"bytes,10,rep,name=milestones,proto3" json:"milestones,omitempty"`
+	// Set for a council's own measure (`pathwaySettings.local_measures`), unset for the
+	// national catalogue's.
+	Local         bool `protobuf:"varint,11,opt,name=local,proto3" json:"local,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -303,6 +240,13 @@ func (x *MeasureDefinition) GetMilestones() []string {
 		return x.Milestones
 	}
 	return nil
+}
+
+func (x *MeasureDefinition) GetLocal() bool {
+	if x != nil {
+		return x.Local
+	}
+	return false
 }
 
 // Request for GetBoardReport.
@@ -1340,7 +1284,7 @@ const file_carepath_v1_board_service_proto_rawDesc = "" +
 	"\x1dListMeasureDefinitionsRequest\"\xa8\x01\n" +
 	"\x1eListMeasureDefinitionsResponse\x12T\n" +
 	"\x13measure_definitions\x18\x01 \x03(\v2\x1e.carepath.v1.MeasureDefinitionB\x03\xe0A\x03R\x12measureDefinitions\x120\n" +
-	"\x11catalogue_version\x18\x02 \x01(\tB\x03\xe0A\x03R\x10catalogueVersion\"\xf3\x03\n" +
+	"\x11catalogue_version\x18\x02 \x01(\tB\x03\xe0A\x03R\x10catalogueVersion\"\x8e\x04\n" +
 	"\x11MeasureDefinition\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x15\n" +
 	"\x03key\x18\x02 \x01(\tB\x03\xe0A\x03R\x03key\x12\x19\n" +
@@ -1356,7 +1300,8 @@ const file_carepath_v1_board_service_proto_rawDesc = "" +
 	"\n" +
 	"milestones\x18\n" +
 	" \x03(\tB\x03\xe0A\x03R\n" +
-	"milestones:s\xeaAp\n" +
+	"milestones\x12\x19\n" +
+	"\x05local\x18\v \x01(\bB\x03\xe0A\x03R\x05local:s\xeaAp\n" +
 	"\x1ecarepath.api/MeasureDefinition\x12'measureDefinitions/{measure_definition}*\x12measureDefinitions2\x11measureDefinition\"\xef\x02\n" +
 	"\x15GetBoardReportRequest\x12Y\n" +
 	"\x04name\x18\x01 \x01(\tBE\xe0A\x02\xbaH?r=2;^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/boardReport$R\x04name\x12+\n" +
@@ -1445,14 +1390,7 @@ const file_carepath_v1_board_service_proto_rawDesc = "" +
 	"\aactions\x18\n" +
 	" \x03(\v2\x18.carepath.v1.BoardActionB\x03\xe0A\x03R\aactions\x129\n" +
 	"\bagencies\x18\v \x03(\v2\x18.carepath.v1.BoardAgencyB\x03\xe0A\x03R\bagencies:b\xeaA_\n" +
-	"\x18carepath.api/BoardReport\x12(organisations/{organisation}/boardReport*\fboardReports2\vboardReport*\xc2\x01\n" +
-	"\vOfstedGroup\x12\x1c\n" +
-	"\x18OFSTED_GROUP_UNSPECIFIED\x10\x00\x12\x1e\n" +
-	"\x1aOFSTED_GROUP_RELATIONSHIPS\x10\x01\x12\x16\n" +
-	"\x12OFSTED_GROUP_VOICE\x10\x02\x12\x17\n" +
-	"\x13OFSTED_GROUP_HEALTH\x10\x03\x12\"\n" +
-	"\x1eOFSTED_GROUP_LEARNING_AND_WORK\x10\x04\x12 \n" +
-	"\x1cOFSTED_GROUP_DECISION_MAKING\x10\x052\xaa\x02\n" +
+	"\x18carepath.api/BoardReport\x12(organisations/{organisation}/boardReport*\fboardReports2\vboardReport2\xaa\x02\n" +
 	"\fBoardService\x12\x91\x01\n" +
 	"\x16ListMeasureDefinitions\x12*.carepath.v1.ListMeasureDefinitionsRequest\x1a+.carepath.v1.ListMeasureDefinitionsResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/measureDefinitions\x12\x85\x01\n" +
 	"\x0eGetBoardReport\x12\".carepath.v1.GetBoardReportRequest\x1a\x18.carepath.v1.BoardReport\"5\xdaA\x04name\x82\xd3\xe4\x93\x02(\x12&/v1/{name=organisations/*/boardReport}B\xb3\x01\n" +
@@ -1470,68 +1408,67 @@ func file_carepath_v1_board_service_proto_rawDescGZIP() []byte {
 	return file_carepath_v1_board_service_proto_rawDescData
 }
 
-var file_carepath_v1_board_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_carepath_v1_board_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_carepath_v1_board_service_proto_goTypes = []any{
-	(OfstedGroup)(0),                       // 0: carepath.v1.OfstedGroup
-	(*ListMeasureDefinitionsRequest)(nil),  // 1: carepath.v1.ListMeasureDefinitionsRequest
-	(*ListMeasureDefinitionsResponse)(nil), // 2: carepath.v1.ListMeasureDefinitionsResponse
-	(*MeasureDefinition)(nil),              // 3: carepath.v1.MeasureDefinition
-	(*GetBoardReportRequest)(nil),          // 4: carepath.v1.GetBoardReportRequest
-	(*BoardCount)(nil),                     // 5: carepath.v1.BoardCount
-	(*MeasureValue)(nil),                   // 6: carepath.v1.MeasureValue
-	(*BoardMeasure)(nil),                   // 7: carepath.v1.BoardMeasure
-	(*BoardAction)(nil),                    // 8: carepath.v1.BoardAction
-	(*BoardAgency)(nil),                    // 9: carepath.v1.BoardAgency
-	(*BoardAmbition)(nil),                  // 10: carepath.v1.BoardAmbition
-	(*BoardCliffEdge)(nil),                 // 11: carepath.v1.BoardCliffEdge
-	(*BoardReport)(nil),                    // 12: carepath.v1.BoardReport
-	(*BoardMeasure_Team)(nil),              // 13: carepath.v1.BoardMeasure.Team
-	(*BoardMeasure_Point)(nil),             // 14: carepath.v1.BoardMeasure.Point
-	(*BoardMeasure_Target)(nil),            // 15: carepath.v1.BoardMeasure.Target
+	(*ListMeasureDefinitionsRequest)(nil),  // 0: carepath.v1.ListMeasureDefinitionsRequest
+	(*ListMeasureDefinitionsResponse)(nil), // 1: carepath.v1.ListMeasureDefinitionsResponse
+	(*MeasureDefinition)(nil),              // 2: carepath.v1.MeasureDefinition
+	(*GetBoardReportRequest)(nil),          // 3: carepath.v1.GetBoardReportRequest
+	(*BoardCount)(nil),                     // 4: carepath.v1.BoardCount
+	(*MeasureValue)(nil),                   // 5: carepath.v1.MeasureValue
+	(*BoardMeasure)(nil),                   // 6: carepath.v1.BoardMeasure
+	(*BoardAction)(nil),                    // 7: carepath.v1.BoardAction
+	(*BoardAgency)(nil),                    // 8: carepath.v1.BoardAgency
+	(*BoardAmbition)(nil),                  // 9: carepath.v1.BoardAmbition
+	(*BoardCliffEdge)(nil),                 // 10: carepath.v1.BoardCliffEdge
+	(*BoardReport)(nil),                    // 11: carepath.v1.BoardReport
+	(*BoardMeasure_Team)(nil),              // 12: carepath.v1.BoardMeasure.Team
+	(*BoardMeasure_Point)(nil),             // 13: carepath.v1.BoardMeasure.Point
+	(*BoardMeasure_Target)(nil),            // 14: carepath.v1.BoardMeasure.Target
+	(OfstedGroup)(0),                       // 15: carepath.v1.OfstedGroup
 	(*date.Date)(nil),                      // 16: google.type.Date
 	(ActionStatus)(0),                      // 17: carepath.v1.ActionStatus
 	(Rating)(0),                            // 18: carepath.v1.Rating
 }
 var file_carepath_v1_board_service_proto_depIdxs = []int32{
-	3,  // 0: carepath.v1.ListMeasureDefinitionsResponse.measure_definitions:type_name -> carepath.v1.MeasureDefinition
-	0,  // 1: carepath.v1.MeasureDefinition.ofsted_group:type_name -> carepath.v1.OfstedGroup
+	2,  // 0: carepath.v1.ListMeasureDefinitionsResponse.measure_definitions:type_name -> carepath.v1.MeasureDefinition
+	15, // 1: carepath.v1.MeasureDefinition.ofsted_group:type_name -> carepath.v1.OfstedGroup
 	16, // 2: carepath.v1.GetBoardReportRequest.as_of:type_name -> google.type.Date
 	16, // 3: carepath.v1.GetBoardReportRequest.period_start:type_name -> google.type.Date
-	5,  // 4: carepath.v1.MeasureValue.count:type_name -> carepath.v1.BoardCount
-	5,  // 5: carepath.v1.MeasureValue.cohort:type_name -> carepath.v1.BoardCount
-	3,  // 6: carepath.v1.BoardMeasure.definition:type_name -> carepath.v1.MeasureDefinition
-	6,  // 7: carepath.v1.BoardMeasure.value:type_name -> carepath.v1.MeasureValue
-	13, // 8: carepath.v1.BoardMeasure.by_team:type_name -> carepath.v1.BoardMeasure.Team
-	14, // 9: carepath.v1.BoardMeasure.trend:type_name -> carepath.v1.BoardMeasure.Point
-	15, // 10: carepath.v1.BoardMeasure.targets:type_name -> carepath.v1.BoardMeasure.Target
+	4,  // 4: carepath.v1.MeasureValue.count:type_name -> carepath.v1.BoardCount
+	4,  // 5: carepath.v1.MeasureValue.cohort:type_name -> carepath.v1.BoardCount
+	2,  // 6: carepath.v1.BoardMeasure.definition:type_name -> carepath.v1.MeasureDefinition
+	5,  // 7: carepath.v1.BoardMeasure.value:type_name -> carepath.v1.MeasureValue
+	12, // 8: carepath.v1.BoardMeasure.by_team:type_name -> carepath.v1.BoardMeasure.Team
+	13, // 9: carepath.v1.BoardMeasure.trend:type_name -> carepath.v1.BoardMeasure.Point
+	14, // 10: carepath.v1.BoardMeasure.targets:type_name -> carepath.v1.BoardMeasure.Target
 	16, // 11: carepath.v1.BoardAction.due_date:type_name -> google.type.Date
 	17, // 12: carepath.v1.BoardAction.status:type_name -> carepath.v1.ActionStatus
 	18, // 13: carepath.v1.BoardAction.rating:type_name -> carepath.v1.Rating
-	5,  // 14: carepath.v1.BoardAgency.milestones_due:type_name -> carepath.v1.BoardCount
-	5,  // 15: carepath.v1.BoardAgency.milestones_done:type_name -> carepath.v1.BoardCount
-	5,  // 16: carepath.v1.BoardAgency.milestones_overdue:type_name -> carepath.v1.BoardCount
-	5,  // 17: carepath.v1.BoardAgency.facts_recorded:type_name -> carepath.v1.BoardCount
+	4,  // 14: carepath.v1.BoardAgency.milestones_due:type_name -> carepath.v1.BoardCount
+	4,  // 15: carepath.v1.BoardAgency.milestones_done:type_name -> carepath.v1.BoardCount
+	4,  // 16: carepath.v1.BoardAgency.milestones_overdue:type_name -> carepath.v1.BoardCount
+	4,  // 17: carepath.v1.BoardAgency.facts_recorded:type_name -> carepath.v1.BoardCount
 	16, // 18: carepath.v1.BoardCliffEdge.as_of:type_name -> google.type.Date
-	5,  // 19: carepath.v1.BoardCliffEdge.total:type_name -> carepath.v1.BoardCount
-	5,  // 20: carepath.v1.BoardCliffEdge.red:type_name -> carepath.v1.BoardCount
-	5,  // 21: carepath.v1.BoardCliffEdge.amber:type_name -> carepath.v1.BoardCount
-	5,  // 22: carepath.v1.BoardCliffEdge.green:type_name -> carepath.v1.BoardCount
+	4,  // 19: carepath.v1.BoardCliffEdge.total:type_name -> carepath.v1.BoardCount
+	4,  // 20: carepath.v1.BoardCliffEdge.red:type_name -> carepath.v1.BoardCount
+	4,  // 21: carepath.v1.BoardCliffEdge.amber:type_name -> carepath.v1.BoardCount
+	4,  // 22: carepath.v1.BoardCliffEdge.green:type_name -> carepath.v1.BoardCount
 	16, // 23: carepath.v1.BoardReport.as_of:type_name -> google.type.Date
 	16, // 24: carepath.v1.BoardReport.period_start:type_name -> google.type.Date
-	10, // 25: carepath.v1.BoardReport.ambitions:type_name -> carepath.v1.BoardAmbition
-	7,  // 26: carepath.v1.BoardReport.measures:type_name -> carepath.v1.BoardMeasure
-	11, // 27: carepath.v1.BoardReport.cliff_edge:type_name -> carepath.v1.BoardCliffEdge
-	8,  // 28: carepath.v1.BoardReport.actions:type_name -> carepath.v1.BoardAction
-	9,  // 29: carepath.v1.BoardReport.agencies:type_name -> carepath.v1.BoardAgency
-	6,  // 30: carepath.v1.BoardMeasure.Team.value:type_name -> carepath.v1.MeasureValue
+	9,  // 25: carepath.v1.BoardReport.ambitions:type_name -> carepath.v1.BoardAmbition
+	6,  // 26: carepath.v1.BoardReport.measures:type_name -> carepath.v1.BoardMeasure
+	10, // 27: carepath.v1.BoardReport.cliff_edge:type_name -> carepath.v1.BoardCliffEdge
+	7,  // 28: carepath.v1.BoardReport.actions:type_name -> carepath.v1.BoardAction
+	8,  // 29: carepath.v1.BoardReport.agencies:type_name -> carepath.v1.BoardAgency
+	5,  // 30: carepath.v1.BoardMeasure.Team.value:type_name -> carepath.v1.MeasureValue
 	16, // 31: carepath.v1.BoardMeasure.Point.as_of:type_name -> google.type.Date
-	6,  // 32: carepath.v1.BoardMeasure.Point.value:type_name -> carepath.v1.MeasureValue
+	5,  // 32: carepath.v1.BoardMeasure.Point.value:type_name -> carepath.v1.MeasureValue
 	16, // 33: carepath.v1.BoardMeasure.Target.due_date:type_name -> google.type.Date
-	1,  // 34: carepath.v1.BoardService.ListMeasureDefinitions:input_type -> carepath.v1.ListMeasureDefinitionsRequest
-	4,  // 35: carepath.v1.BoardService.GetBoardReport:input_type -> carepath.v1.GetBoardReportRequest
-	2,  // 36: carepath.v1.BoardService.ListMeasureDefinitions:output_type -> carepath.v1.ListMeasureDefinitionsResponse
-	12, // 37: carepath.v1.BoardService.GetBoardReport:output_type -> carepath.v1.BoardReport
+	0,  // 34: carepath.v1.BoardService.ListMeasureDefinitions:input_type -> carepath.v1.ListMeasureDefinitionsRequest
+	3,  // 35: carepath.v1.BoardService.GetBoardReport:input_type -> carepath.v1.GetBoardReportRequest
+	1,  // 36: carepath.v1.BoardService.ListMeasureDefinitions:output_type -> carepath.v1.ListMeasureDefinitionsResponse
+	11, // 37: carepath.v1.BoardService.GetBoardReport:output_type -> carepath.v1.BoardReport
 	36, // [36:38] is the sub-list for method output_type
 	34, // [34:36] is the sub-list for method input_type
 	34, // [34:34] is the sub-list for extension type_name
@@ -1551,14 +1488,13 @@ func file_carepath_v1_board_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_board_service_proto_rawDesc), len(file_carepath_v1_board_service_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      0,
 			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_carepath_v1_board_service_proto_goTypes,
 		DependencyIndexes: file_carepath_v1_board_service_proto_depIdxs,
-		EnumInfos:         file_carepath_v1_board_service_proto_enumTypes,
 		MessageInfos:      file_carepath_v1_board_service_proto_msgTypes,
 	}.Build()
 	File_carepath_v1_board_service_proto = out.File

@@ -260,8 +260,8 @@ type UpdatePathwaySettingsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The settings with `name` set and the new values of the fields in `update_mask`.
 	PathwaySettings *PathwaySettings `protobuf:"bytes,1,opt,name=pathway_settings,json=pathwaySettings,proto3" json:"pathway_settings,omitempty"`
-	// The fields to change. `overrides`, `local_milestones` and `ambitions` are replaced as a
-	// whole.
+	// The fields to change. `overrides`, `local_milestones`, `ambitions` and `local_measures`
+	// are replaced as a whole.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -332,10 +332,10 @@ const file_carepath_v1_catalogue_service_proto_rawDesc = "" +
 	"\x11catalogue_version\x18\x03 \x01(\tR\x10catalogueVersion\"\x9b\x01\n" +
 	"\x19GetPathwaySettingsRequest\x12~\n" +
 	"\x04name\x18\x01 \x01(\tBj\xe0A\x02\xfaA\x1e\n" +
-	"\x1ccarepath.api/PathwaySettings\xbaHCrA2?^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/pathwaySettings$R\x04name\"\x9e\x02\n" +
+	"\x1ccarepath.api/PathwaySettings\xbaHCrA2?^organisations/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/pathwaySettings$R\x04name\"\xae\x02\n" +
 	"\x1cUpdatePathwaySettingsRequest\x12R\n" +
-	"\x10pathway_settings\x18\x01 \x01(\v2\x1c.carepath.v1.PathwaySettingsB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x0fpathwaySettings\x12\xa9\x01\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskBl\xe0A\x01\xbaHf\xe2\x01c\x12\x01*\x12\x04name\x12\rleapling_rule\x12\toverrides\x12\x10local_milestones\x12\x0ereminder_rules\x12\tambitions\x12\vupdate_time\x12\x04etagR\n" +
+	"\x10pathway_settings\x18\x01 \x01(\v2\x1c.carepath.v1.PathwaySettingsB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x0fpathwaySettings\x12\xb9\x01\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB|\xe0A\x01\xbaHv\xe2\x01s\x12\x01*\x12\x04name\x12\rleapling_rule\x12\toverrides\x12\x10local_milestones\x12\x0ereminder_rules\x12\tambitions\x12\x0elocal_measures\x12\vupdate_time\x12\x04etagR\n" +
 	"updateMask2\xbd\x05\n" +
 	"\x10CatalogueService\x12\x98\x01\n" +
 	"\x16GetMilestoneDefinition\x12*.carepath.v1.GetMilestoneDefinitionRequest\x1a .carepath.v1.MilestoneDefinition\"0\xdaA\x04name\x82\xd3\xe4\x93\x02#\x12!/v1/{name=milestoneDefinitions/*}\x12\x9c\x01\n" +

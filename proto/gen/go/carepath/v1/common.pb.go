@@ -135,6 +135,72 @@ func (Rating) EnumDescriptor() ([]byte, []int) {
 	return file_carepath_v1_common_proto_rawDescGZIP(), []int{1}
 }
 
+// The part of Ofsted's judgement of the experiences and progress of care leavers (ILACS,
+// 2023) a measure informs.
+type OfstedGroup int32
+
+const (
+	// Not used.
+	OfstedGroup_OFSTED_GROUP_UNSPECIFIED OfstedGroup = 0
+	// Relationships with their personal adviser and others who matter.
+	OfstedGroup_OFSTED_GROUP_RELATIONSHIPS OfstedGroup = 1
+	// Their voice: being heard and influencing their plans and services.
+	OfstedGroup_OFSTED_GROUP_VOICE OfstedGroup = 2
+	// Their physical and emotional health.
+	OfstedGroup_OFSTED_GROUP_HEALTH OfstedGroup = 3
+	// Education, employment and training.
+	OfstedGroup_OFSTED_GROUP_LEARNING_AND_WORK OfstedGroup = 4
+	// Decisions about their lives: plans, accommodation, moving on.
+	OfstedGroup_OFSTED_GROUP_DECISION_MAKING OfstedGroup = 5
+)
+
+// Enum value maps for OfstedGroup.
+var (
+	OfstedGroup_name = map[int32]string{
+		0: "OFSTED_GROUP_UNSPECIFIED",
+		1: "OFSTED_GROUP_RELATIONSHIPS",
+		2: "OFSTED_GROUP_VOICE",
+		3: "OFSTED_GROUP_HEALTH",
+		4: "OFSTED_GROUP_LEARNING_AND_WORK",
+		5: "OFSTED_GROUP_DECISION_MAKING",
+	}
+	OfstedGroup_value = map[string]int32{
+		"OFSTED_GROUP_UNSPECIFIED":       0,
+		"OFSTED_GROUP_RELATIONSHIPS":     1,
+		"OFSTED_GROUP_VOICE":             2,
+		"OFSTED_GROUP_HEALTH":            3,
+		"OFSTED_GROUP_LEARNING_AND_WORK": 4,
+		"OFSTED_GROUP_DECISION_MAKING":   5,
+	}
+)
+
+func (x OfstedGroup) Enum() *OfstedGroup {
+	p := new(OfstedGroup)
+	*p = x
+	return p
+}
+
+func (x OfstedGroup) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OfstedGroup) Descriptor() protoreflect.EnumDescriptor {
+	return file_carepath_v1_common_proto_enumTypes[2].Descriptor()
+}
+
+func (OfstedGroup) Type() protoreflect.EnumType {
+	return &file_carepath_v1_common_proto_enumTypes[2]
+}
+
+func (x OfstedGroup) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OfstedGroup.Descriptor instead.
+func (OfstedGroup) EnumDescriptor() ([]byte, []int) {
+	return file_carepath_v1_common_proto_rawDescGZIP(), []int{2}
+}
+
 // An age in completed years and months.
 type Age struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -265,7 +331,14 @@ const file_carepath_v1_common_proto_rawDesc = "" +
 	"\n" +
 	"RATING_RED\x10\x01\x12\x10\n" +
 	"\fRATING_AMBER\x10\x02\x12\x10\n" +
-	"\fRATING_GREEN\x10\x03B\xad\x01\n" +
+	"\fRATING_GREEN\x10\x03*\xc2\x01\n" +
+	"\vOfstedGroup\x12\x1c\n" +
+	"\x18OFSTED_GROUP_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aOFSTED_GROUP_RELATIONSHIPS\x10\x01\x12\x16\n" +
+	"\x12OFSTED_GROUP_VOICE\x10\x02\x12\x17\n" +
+	"\x13OFSTED_GROUP_HEALTH\x10\x03\x12\"\n" +
+	"\x1eOFSTED_GROUP_LEARNING_AND_WORK\x10\x04\x12 \n" +
+	"\x1cOFSTED_GROUP_DECISION_MAKING\x10\x05B\xad\x01\n" +
 	"\x0fcom.carepath.v1B\vCommonProtoP\x01Z@github.com/carepath/carepath/proto/gen/go/carepath/v1;carepathv1\xa2\x02\x03CXX\xaa\x02\vCarepath.V1\xca\x02\vCarepath\\V1\xe2\x02\x17Carepath\\V1\\GPBMetadata\xea\x02\fCarepath::V1b\x06proto3"
 
 var (
@@ -280,17 +353,18 @@ func file_carepath_v1_common_proto_rawDescGZIP() []byte {
 	return file_carepath_v1_common_proto_rawDescData
 }
 
-var file_carepath_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_carepath_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_carepath_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_carepath_v1_common_proto_goTypes = []any{
 	(LeaplingRule)(0), // 0: carepath.v1.LeaplingRule
 	(Rating)(0),       // 1: carepath.v1.Rating
-	(*Age)(nil),       // 2: carepath.v1.Age
-	(*KeyDate)(nil),   // 3: carepath.v1.KeyDate
-	(*date.Date)(nil), // 4: google.type.Date
+	(OfstedGroup)(0),  // 2: carepath.v1.OfstedGroup
+	(*Age)(nil),       // 3: carepath.v1.Age
+	(*KeyDate)(nil),   // 4: carepath.v1.KeyDate
+	(*date.Date)(nil), // 5: google.type.Date
 }
 var file_carepath_v1_common_proto_depIdxs = []int32{
-	4, // 0: carepath.v1.KeyDate.date:type_name -> google.type.Date
+	5, // 0: carepath.v1.KeyDate.date:type_name -> google.type.Date
 	1, // [1:1] is the sub-list for method output_type
 	1, // [1:1] is the sub-list for method input_type
 	1, // [1:1] is the sub-list for extension type_name
@@ -308,7 +382,7 @@ func file_carepath_v1_common_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_common_proto_rawDesc), len(file_carepath_v1_common_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,

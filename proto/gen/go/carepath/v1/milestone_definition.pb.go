@@ -384,7 +384,10 @@ type PathwaySettings struct {
 	// (`cliffEdgeAssessments:summarize`). None by default.
 	Ambitions []*Ambition `protobuf:"bytes,8,rep,name=ambitions,proto3" json:"ambitions,omitempty"`
 	// Send it back on update to refuse the change if the settings changed meanwhile.
-	Etag          string `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The council's own outcome measures, counted in its board report after the national
+	// ones; keys start with `local.`.
+	LocalMeasures []*LocalMeasure `protobuf:"bytes,9,rep,name=local_measures,json=localMeasures,proto3" json:"local_measures,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -475,6 +478,201 @@ func (x *PathwaySettings) GetEtag() string {
 	return ""
 }
 
+func (x *PathwaySettings) GetLocalMeasures() []*LocalMeasure {
+	if x != nil {
+		return x.LocalMeasures
+	}
+	return nil
+}
+
+// A council's own outcome measure, in the language of the national catalogue's
+// (`GET /v1/measureDefinitions`): the share of a cohort on a date. The cohort is the young
+// people aged within `ages` on the date who, if `cohort_milestone` is set, have an applicable
+// milestone of that key due by then. Its count is exactly one of `achieved` (one of these
+// milestones achieved by the date, before `by_age` or within `within` of it, if set), `fact`
+// (the fact's latest record effective by the date says yes), `overdue` (a milestone overdue on
+// the date) or `green_at_review` (green on the cliff edge on the 17½ birthday).
+type LocalMeasure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key: `local.` then lower-case letters, digits, `_` and `.`.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// The measure's title, as the board report shows it.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// The part of Ofsted's care-leaver judgement it informs.
+	OfstedGroup OfstedGroup `protobuf:"varint,3,opt,name=ofsted_group,json=ofstedGroup,proto3,enum=carepath.v1.OfstedGroup" json:"ofsted_group,omitempty"`
+	// What it counts, in words.
+	Definition string `protobuf:"bytes,4,opt,name=definition,proto3" json:"definition,omitempty"`
+	// Who it counts, in words.
+	Numerator string `protobuf:"bytes,5,opt,name=numerator,proto3" json:"numerator,omitempty"`
+	// Among whom, in words.
+	Denominator string `protobuf:"bytes,6,opt,name=denominator,proto3" json:"denominator,omitempty"`
+	// Where it comes from: the council's strategy, a law or a return.
+	Source string `protobuf:"bytes,7,opt,name=source,proto3" json:"source,omitempty"`
+	// Set for a measure of what went wrong, where lower is better.
+	LowerIsBetter bool `protobuf:"varint,8,opt,name=lower_is_better,json=lowerIsBetter,proto3" json:"lower_is_better,omitempty"`
+	// The cohort's ages on the date, "MIN to MAX" (at least MIN, under MAX), each in whole
+	// years and months, such as "16 to 18" or "17y6m to 21".
+	Ages string `protobuf:"bytes,9,opt,name=ages,proto3" json:"ages,omitempty"`
+	// If set, the cohort is those with an applicable milestone of this key due by the date.
+	CohortMilestone string `protobuf:"bytes,10,opt,name=cohort_milestone,json=cohortMilestone,proto3" json:"cohort_milestone,omitempty"`
+	// Count those with one of these milestones achieved by the date.
+	Achieved []string `protobuf:"bytes,11,rep,name=achieved,proto3" json:"achieved,omitempty"`
+	// With `achieved`: only an achievement before this age, such as "16".
+	ByAge string `protobuf:"bytes,12,opt,name=by_age,json=byAge,proto3" json:"by_age,omitempty"`
+	// With `achieved`: only an achievement within this period before the date, such as "6m".
+	Within string `protobuf:"bytes,13,opt,name=within,proto3" json:"within,omitempty"`
+	// Count those whose latest record of this fact effective by the date says yes.
+	Fact string `protobuf:"bytes,14,opt,name=fact,proto3" json:"fact,omitempty"`
+	// Count those with a milestone overdue on the date.
+	Overdue bool `protobuf:"varint,15,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	// Count those green on the cliff edge on their 17½ birthday (the cohort's ages from 17y6m).
+	GreenAtReview bool `protobuf:"varint,16,opt,name=green_at_review,json=greenAtReview,proto3" json:"green_at_review,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LocalMeasure) Reset() {
+	*x = LocalMeasure{}
+	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocalMeasure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocalMeasure) ProtoMessage() {}
+
+func (x *LocalMeasure) ProtoReflect() protoreflect.Message {
+	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocalMeasure.ProtoReflect.Descriptor instead.
+func (*LocalMeasure) Descriptor() ([]byte, []int) {
+	return file_carepath_v1_milestone_definition_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *LocalMeasure) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetOfstedGroup() OfstedGroup {
+	if x != nil {
+		return x.OfstedGroup
+	}
+	return OfstedGroup_OFSTED_GROUP_UNSPECIFIED
+}
+
+func (x *LocalMeasure) GetDefinition() string {
+	if x != nil {
+		return x.Definition
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetNumerator() string {
+	if x != nil {
+		return x.Numerator
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetDenominator() string {
+	if x != nil {
+		return x.Denominator
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetLowerIsBetter() bool {
+	if x != nil {
+		return x.LowerIsBetter
+	}
+	return false
+}
+
+func (x *LocalMeasure) GetAges() string {
+	if x != nil {
+		return x.Ages
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetCohortMilestone() string {
+	if x != nil {
+		return x.CohortMilestone
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetAchieved() []string {
+	if x != nil {
+		return x.Achieved
+	}
+	return nil
+}
+
+func (x *LocalMeasure) GetByAge() string {
+	if x != nil {
+		return x.ByAge
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetWithin() string {
+	if x != nil {
+		return x.Within
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetFact() string {
+	if x != nil {
+		return x.Fact
+	}
+	return ""
+}
+
+func (x *LocalMeasure) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+func (x *LocalMeasure) GetGreenAtReview() bool {
+	if x != nil {
+		return x.GreenAtReview
+	}
+	return false
+}
+
 // One ambition of a council's strategy, such as "care leavers are safe and feel safe".
 type Ambition struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -493,7 +691,7 @@ type Ambition struct {
 
 func (x *Ambition) Reset() {
 	*x = Ambition{}
-	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[2]
+	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -505,7 +703,7 @@ func (x *Ambition) String() string {
 func (*Ambition) ProtoMessage() {}
 
 func (x *Ambition) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[2]
+	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -518,7 +716,7 @@ func (x *Ambition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ambition.ProtoReflect.Descriptor instead.
 func (*Ambition) Descriptor() ([]byte, []int) {
-	return file_carepath_v1_milestone_definition_proto_rawDescGZIP(), []int{2}
+	return file_carepath_v1_milestone_definition_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Ambition) GetKey() string {
@@ -564,7 +762,7 @@ type PathwaySettings_Override struct {
 
 func (x *PathwaySettings_Override) Reset() {
 	*x = PathwaySettings_Override{}
-	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[3]
+	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -576,7 +774,7 @@ func (x *PathwaySettings_Override) String() string {
 func (*PathwaySettings_Override) ProtoMessage() {}
 
 func (x *PathwaySettings_Override) ProtoReflect() protoreflect.Message {
-	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[3]
+	mi := &file_carepath_v1_milestone_definition_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -665,7 +863,7 @@ const file_carepath_v1_milestone_definition_proto_rawDesc = "" +
 	"\x12\x10\n" +
 	"\fYOUNG_PERSON\x10\v\x12\x10\n" +
 	"\fFOSTER_CARER\x10\f:}\xeaAz\n" +
-	" carepath.api/MilestoneDefinition\x12+milestoneDefinitions/{milestone_definition}*\x14milestoneDefinitions2\x13milestoneDefinition\"\xf8\x05\n" +
+	" carepath.api/MilestoneDefinition\x12+milestoneDefinitions/{milestone_definition}*\x14milestoneDefinitions2\x13milestoneDefinition\"\xc7\x06\n" +
 	"\x0fPathwaySettings\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12K\n" +
 	"\rleapling_rule\x18\x02 \x01(\x0e2\x19.carepath.v1.LeaplingRuleB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\fleaplingRule\x12Q\n" +
@@ -676,12 +874,38 @@ const file_carepath_v1_milestone_definition_proto_rawDesc = "" +
 	"\x0ereminder_rules\x18\a \x01(\v2\x1a.carepath.v1.ReminderRulesB\x03\xe0A\x01R\rreminderRules\x12@\n" +
 	"\tambitions\x18\b \x03(\v2\x15.carepath.v1.AmbitionB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x10\x14R\tambitions\x12\x1e\n" +
 	"\x04etag\x18\x06 \x01(\tB\n" +
-	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x1as\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18@R\x04etag\x12M\n" +
+	"\x0elocal_measures\x18\t \x03(\v2\x19.carepath.v1.LocalMeasureB\v\xe0A\x01\xbaH\x05\x92\x01\x02\x102R\rlocalMeasures\x1as\n" +
 	"\bOverride\x12\x1e\n" +
 	"\x03key\x18\x01 \x01(\tB\f\xe0A\x02\xbaH\x06r\x04\x10\x01\x18PR\x03key\x12\x1f\n" +
 	"\bdisabled\x18\x02 \x01(\bB\x03\xe0A\x01R\bdisabled\x12&\n" +
 	"\bdue_rule\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xc8\x01R\adueRule:q\xeaAn\n" +
-	"\x1ccarepath.api/PathwaySettings\x12,organisations/{organisation}/pathwaySettings*\x0fpathwaySettings2\x0fpathwaySettings\"\xcd\x01\n" +
+	"\x1ccarepath.api/PathwaySettings\x12,organisations/{organisation}/pathwaySettings*\x0fpathwaySettings2\x0fpathwaySettings\"\xdc\x05\n" +
+	"\fLocalMeasure\x12=\n" +
+	"\x03key\x18\x01 \x01(\tB+\xe0A\x02\xbaH%r#2!^local\\.[a-z0-9][a-z0-9_.]{0,56}$R\x03key\x12#\n" +
+	"\x05title\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05title\x12J\n" +
+	"\fofsted_group\x18\x03 \x01(\x0e2\x18.carepath.v1.OfstedGroupB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\vofstedGroup\x12-\n" +
+	"\n" +
+	"definition\x18\x04 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xe8\aR\n" +
+	"definition\x12+\n" +
+	"\tnumerator\x18\x05 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xe8\aR\tnumerator\x12/\n" +
+	"\vdenominator\x18\x06 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xe8\aR\vdenominator\x12%\n" +
+	"\x06source\x18\a \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06source\x12+\n" +
+	"\x0flower_is_better\x18\b \x01(\bB\x03\xe0A\x01R\rlowerIsBetter\x12 \n" +
+	"\x04ages\x18\t \x01(\tB\f\xe0A\x02\xbaH\x06r\x04\x10\x01\x18(R\x04ages\x125\n" +
+	"\x10cohort_milestone\x18\n" +
+	" \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18PR\x0fcohortMilestone\x12/\n" +
+	"\bachieved\x18\v \x03(\tB\x13\xe0A\x01\xbaH\r\x92\x01\n" +
+	"\x10\x14\"\x06r\x04\x10\x01\x18PR\bachieved\x12!\n" +
+	"\x06by_age\x18\f \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18\x14R\x05byAge\x12\"\n" +
+	"\x06within\x18\r \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18\x14R\x06within\x12\x1e\n" +
+	"\x04fact\x18\x0e \x01(\tB\n" +
+	"\xe0A\x01\xbaH\x04r\x02\x18PR\x04fact\x12\x1d\n" +
+	"\aoverdue\x18\x0f \x01(\bB\x03\xe0A\x01R\aoverdue\x12+\n" +
+	"\x0fgreen_at_review\x18\x10 \x01(\bB\x03\xe0A\x01R\rgreenAtReview\"\xcd\x01\n" +
 	"\bAmbition\x12=\n" +
 	"\x03key\x18\x01 \x01(\tB+\xe0A\x02\xbaH%r#2!^[A-Za-z0-9][A-Za-z0-9_.-]{0,19}$R\x03key\x12#\n" +
 	"\x05title\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05title\x122\n" +
@@ -704,32 +928,36 @@ func file_carepath_v1_milestone_definition_proto_rawDescGZIP() []byte {
 }
 
 var file_carepath_v1_milestone_definition_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_carepath_v1_milestone_definition_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_carepath_v1_milestone_definition_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_carepath_v1_milestone_definition_proto_goTypes = []any{
 	(MilestoneDefinition_Area)(0),       // 0: carepath.v1.MilestoneDefinition.Area
 	(MilestoneDefinition_AgencyType)(0), // 1: carepath.v1.MilestoneDefinition.AgencyType
 	(*MilestoneDefinition)(nil),         // 2: carepath.v1.MilestoneDefinition
 	(*PathwaySettings)(nil),             // 3: carepath.v1.PathwaySettings
-	(*Ambition)(nil),                    // 4: carepath.v1.Ambition
-	(*PathwaySettings_Override)(nil),    // 5: carepath.v1.PathwaySettings.Override
-	(LeaplingRule)(0),                   // 6: carepath.v1.LeaplingRule
-	(*timestamppb.Timestamp)(nil),       // 7: google.protobuf.Timestamp
-	(*ReminderRules)(nil),               // 8: carepath.v1.ReminderRules
+	(*LocalMeasure)(nil),                // 4: carepath.v1.LocalMeasure
+	(*Ambition)(nil),                    // 5: carepath.v1.Ambition
+	(*PathwaySettings_Override)(nil),    // 6: carepath.v1.PathwaySettings.Override
+	(LeaplingRule)(0),                   // 7: carepath.v1.LeaplingRule
+	(*timestamppb.Timestamp)(nil),       // 8: google.protobuf.Timestamp
+	(*ReminderRules)(nil),               // 9: carepath.v1.ReminderRules
+	(OfstedGroup)(0),                    // 10: carepath.v1.OfstedGroup
 }
 var file_carepath_v1_milestone_definition_proto_depIdxs = []int32{
-	0, // 0: carepath.v1.MilestoneDefinition.area:type_name -> carepath.v1.MilestoneDefinition.Area
-	1, // 1: carepath.v1.MilestoneDefinition.owner:type_name -> carepath.v1.MilestoneDefinition.AgencyType
-	6, // 2: carepath.v1.PathwaySettings.leapling_rule:type_name -> carepath.v1.LeaplingRule
-	5, // 3: carepath.v1.PathwaySettings.overrides:type_name -> carepath.v1.PathwaySettings.Override
-	2, // 4: carepath.v1.PathwaySettings.local_milestones:type_name -> carepath.v1.MilestoneDefinition
-	7, // 5: carepath.v1.PathwaySettings.update_time:type_name -> google.protobuf.Timestamp
-	8, // 6: carepath.v1.PathwaySettings.reminder_rules:type_name -> carepath.v1.ReminderRules
-	4, // 7: carepath.v1.PathwaySettings.ambitions:type_name -> carepath.v1.Ambition
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	0,  // 0: carepath.v1.MilestoneDefinition.area:type_name -> carepath.v1.MilestoneDefinition.Area
+	1,  // 1: carepath.v1.MilestoneDefinition.owner:type_name -> carepath.v1.MilestoneDefinition.AgencyType
+	7,  // 2: carepath.v1.PathwaySettings.leapling_rule:type_name -> carepath.v1.LeaplingRule
+	6,  // 3: carepath.v1.PathwaySettings.overrides:type_name -> carepath.v1.PathwaySettings.Override
+	2,  // 4: carepath.v1.PathwaySettings.local_milestones:type_name -> carepath.v1.MilestoneDefinition
+	8,  // 5: carepath.v1.PathwaySettings.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 6: carepath.v1.PathwaySettings.reminder_rules:type_name -> carepath.v1.ReminderRules
+	5,  // 7: carepath.v1.PathwaySettings.ambitions:type_name -> carepath.v1.Ambition
+	4,  // 8: carepath.v1.PathwaySettings.local_measures:type_name -> carepath.v1.LocalMeasure
+	10, // 9: carepath.v1.LocalMeasure.ofsted_group:type_name -> carepath.v1.OfstedGroup
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_carepath_v1_milestone_definition_proto_init() }
@@ -745,7 +973,7 @@ func file_carepath_v1_milestone_definition_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carepath_v1_milestone_definition_proto_rawDesc), len(file_carepath_v1_milestone_definition_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
