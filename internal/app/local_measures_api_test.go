@@ -26,7 +26,7 @@ func TestCouncilsOwnMeasures(t *testing.T) {
 			}
 			before := admin.do(t, "GET", settings, "").json(t)["etag"]
 			for _, bad := range []struct{ body, field string }{
-				{measure("local.eet", "21 to 19", `"fact": "oc3.in_eet"`), "pathway_settings.local_measures[0]"},
+				{measure("local.eet", "21 to 19", `"fact": "oc3.in_eet"`), "pathway_settings.local_measures[0].ages"},
 				{measure("local.eet", "19 to 22", `"fact": "oc3.in_eet", "overdue": true`), "pathway_settings.local_measures[0]"},
 				{measure("local.eet", "19 to 22", `"fact": "no.such.fact"`), "pathway_settings.local_measures[0].fact"},
 				{measure("local.eet", "19 to 22", `"achieved": ["no.such.milestone"]`), "pathway_settings.local_measures[0].achieved[0]"},
