@@ -13,13 +13,18 @@ import (
 type boardPage struct {
 	AsOf     string
 	Measures []boardMeasure
+	// Own is set when any measure is the council's own.
+	Own bool
 }
 
 type boardMeasure struct {
 	Title, Value, Definition string
 	LowerIsBetter            bool
-	Trend                    template.HTML // a small line, or "" when too few points are given
-	Points                   []trendPoint  // the same in words, for those who cannot see it
+	// Own is set for the council's own measure (its pathway settings), so that the board
+	// can tell it from the national ones.
+	Own    bool
+	Trend  template.HTML // a small line, or "" when too few points are given
+	Points []trendPoint  // the same in words, for those who cannot see it
 }
 
 type trendPoint struct{ Month, Value string }
@@ -32,7 +37,7 @@ func (c *Console) board(cl *call) (view, error) {
 	p := boardPage{AsOf: formatDate(r.GetAsOf())}
 	for _, m := range r.GetMeasures() {
 		bm := boardMeasure{Title: m.GetDefinition().GetTitle(), Definition: m.GetDefinition().GetDefinition(),
-			Value: measureWords(m.GetValue()), LowerIsBetter: m.GetDefinition().GetLowerIsBetter()}
+			Value: measureWords(m.GetValue()), LowerIsBetter: m.GetDefinition().GetLowerIsBetter(), Own: m.GetDefinition().GetLocal()}
 		var rates []float64
 		var given []bool
 		for _, pt := range m.GetTrend() {
@@ -41,6 +46,7 @@ func (c *Console) board(cl *call) (view, error) {
 			given = append(given, !pt.GetValue().GetRateWithheld())
 		}
 		bm.Trend = sparkline(rates, given)
+		p.Own = p.Own || bm.Own
 		p.Measures = append(p.Measures, bm)
 	}
 	return view{template: "board", title: "Partnership board", data: p}, nil

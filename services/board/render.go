@@ -20,15 +20,25 @@ import (
 
 // CSV writes a board report as one long table, a row per number: section (measure,
 // action, agency, cliff_edge), item (the measure's key, the action's or agency's name),
-// title, Ofsted group, ambitions, group (council, a team, a month), date, metric and value.
-// Counts are as the report gives them ("<5" and "c" for those withheld); a withheld rate
-// has no row. A table of one shape is what spreadsheets and committee papers pivot best.
+// title, Ofsted group, ambitions, group (council, a team, a month), date, metric, value
+// and, for a measure, who defined it (national, or the council's own). Counts are as the
+// report gives them ("<5" and "c" for those withheld); a withheld rate has no row. A table
+// of one shape is what spreadsheets and committee papers pivot best; the last column is
+// last so that readers of the older shape find every other one where it was.
 func CSV(r *pb.BoardReport) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"council", "as_of", "section", "item", "title", "ofsted_group", "ambitions", "group", "date", "metric", "value"})
+	_ = w.Write([]string{"council", "as_of", "section", "item", "title", "ofsted_group", "ambitions", "group", "date", "metric", "value", "defined_by"})
+	own := map[string]bool{}
+	for _, m := range r.GetMeasures() {
+		own[m.GetDefinition().GetKey()] = m.GetDefinition().GetLocal()
+	}
 	put := func(section, item, title, group, ambitions, group2 string, d *date.Date, metric, value string) {
-		_ = w.Write([]string{r.GetCouncilDisplayName(), day(r.GetAsOf()), section, item, title, group, ambitions, group2, day(d), metric, value})
+		by := ""
+		if section == "measure" {
+			by = definedBy(own[item])
+		}
+		_ = w.Write([]string{r.GetCouncilDisplayName(), day(r.GetAsOf()), section, item, title, group, ambitions, group2, day(d), metric, value, by})
 	}
 	for _, m := range r.GetMeasures() {
 		def := m.GetDefinition()
@@ -76,6 +86,14 @@ func CSV(r *pb.BoardReport) ([]byte, error) {
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
+}
+
+// definedBy says whose a measure is: the national catalogue's or the council's own.
+func definedBy(local bool) string {
+	if local {
+		return "council"
+	}
+	return "national"
 }
 
 func ratingName(r pb.Rating) string { return strings.TrimPrefix(r.String(), "RATING_") }
@@ -129,7 +147,9 @@ var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap
 // pageData is what the page template reads: the report, its measures grouped by Ofsted
 // group, and the bars of each ambition.
 type pageData struct {
-	R         *pb.BoardReport
+	R *pb.BoardReport
+	// Own is how many of the measures are the council's own.
+	Own       int
 	Groups    []group
 	Ambitions []ambitionBars
 	Ratings   []ratingBar
@@ -170,6 +190,9 @@ type bar struct {
 func HTML(r *pb.BoardReport) ([]byte, error) {
 	d := pageData{R: r}
 	for _, m := range r.GetMeasures() {
+		if m.GetDefinition().GetLocal() {
+			d.Own++
+		}
 		title := ofstedTitles[m.GetDefinition().GetOfstedGroup()]
 		if n := len(d.Groups); n == 0 || d.Groups[n-1].Title != title {
 			d.Groups = append(d.Groups, group{Title: title})
@@ -183,7 +206,11 @@ func HTML(r *pb.BoardReport) ([]byte, error) {
 				continue
 			}
 			v := m.GetValue()
-			b := bar{Label: m.GetDefinition().GetTitle(), Y: 24 * len(ab.Bars), Withheld: v.GetRateWithheld(), Text: "withheld or none"}
+			label := m.GetDefinition().GetTitle()
+			if m.GetDefinition().GetLocal() {
+				label += " (council's own)"
+			}
+			b := bar{Label: label, Y: 24 * len(ab.Bars), Withheld: v.GetRateWithheld(), Text: "withheld or none"}
 			if !b.Withheld {
 				b.Width, b.Text = 300*v.GetRate(), percent(v)
 			}

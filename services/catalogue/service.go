@@ -4,6 +4,7 @@ package catalogue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -231,7 +232,18 @@ func settingsFromProto(in *pb.PathwaySettings) (cat.Settings, error) {
 			Ages: m.GetAges(), CohortMilestone: m.GetCohortMilestone(), Achieved: m.GetAchieved(), ByAge: m.GetByAge(),
 			Within: m.GetWithin(), Fact: m.GetFact(), Overdue: m.GetOverdue(), GreenAtReview: m.GetGreenAtReview()}
 		if _, err := measure.Spec(spec).Measure(); err != nil {
-			v.Add(fmt.Sprintf("pathway_settings.local_measures[%d]", i), err.Error())
+			field := fmt.Sprintf("pathway_settings.local_measures[%d]", i)
+			var e *errs.Error
+			if !errors.As(err, &e) {
+				e = errs.Invalid(errs.Violation{Description: err.Error()})
+			}
+			for _, x := range e.Violations {
+				if x.Field != "" { // "" is the measure as a whole
+					v.Add(field+"."+x.Field, x.Description)
+				} else {
+					v.Add(field, x.Description)
+				}
+			}
 		}
 		out.Measures = append(out.Measures, spec)
 	}

@@ -11,6 +11,7 @@ package measure
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/errs"
 )
 
 // OfstedGroup is one of the parts of Ofsted's judgement of "the experiences and progress of
@@ -185,7 +187,11 @@ func Parse(data []byte) (*Catalogue, error) {
 	for _, d := range f.Measures {
 		m, err := d.measure()
 		if err != nil {
-			return nil, fmt.Errorf("measure %q: %w", d.Key, err)
+			return nil, fmt.Errorf("measure %q: %s", d.Key, Describe(err))
+		}
+		if strings.HasPrefix(m.Key, catalogue.LocalPrefix) {
+			// The prefix is councils' own: no release may take a key one of them chose.
+			return nil, fmt.Errorf("measure %q: shipped keys never start with %q", m.Key, catalogue.LocalPrefix)
 		}
 		if _, dup := c.Lookup(m.Key); dup {
 			return nil, fmt.Errorf("measure %q: listed twice", m.Key)
@@ -206,42 +212,65 @@ func (d measureDoc) measure() (Measure, error) {
 // language, one check.
 type Spec catalogue.MeasureSpec
 
-// Measure checks the spec and returns its measure.
+// Measure checks the spec and returns its measure. Each problem is a violation on the
+// field as a council's LocalMeasure names it ("ages", "achieved[1]"), or on no field when it
+// is the measure as a whole (its count), so that the API and the catalogue file report the
+// same thing in the same words.
 func (d Spec) Measure() (Measure, error) {
 	m := Measure{Key: d.Key, Title: d.Title, Ofsted: OfstedGroup(d.Ofsted), Definition: d.Definition, Numerator: d.Numerator,
 		Denominator: d.Denominator, Source: d.Source, LowerIsBetter: d.LowerIsBetter}
-	switch {
-	case !keyRE.MatchString(d.Key):
-		return m, fmt.Errorf("the key must be lower-case letters, digits, '.' and '_'")
-	case d.Title == "" || d.Definition == "" || d.Numerator == "" || d.Denominator == "" || d.Source == "":
-		return m, fmt.Errorf("title, definition, numerator, denominator and source are required")
-	case !slices.Contains(OfstedGroups, m.Ofsted):
-		return m, fmt.Errorf("ofsted must be one of %v", OfstedGroups)
+	var v errs.Violations
+	if !keyRE.MatchString(d.Key) {
+		v.Add("key", "must be 1 to 63 lower-case letters, digits, '.' and '_', starting with a letter or digit")
+	}
+	for _, f := range []struct{ field, text string }{{"title", d.Title}, {"definition", d.Definition},
+		{"numerator", d.Numerator}, {"denominator", d.Denominator}, {"source", d.Source}} {
+		if strings.TrimSpace(f.text) == "" {
+			v.Add(f.field, "is required")
+		}
+	}
+	if !slices.Contains(OfstedGroups, m.Ofsted) {
+		v.Add("ofsted_group", fmt.Sprintf("must be one of %v", OfstedGroups))
 	}
 	var err error
+	agesOK := true
 	if m.Cohort.MinAge, m.Cohort.MaxAge, err = ParseAges(d.Ages); err != nil {
-		return m, err
+		v.Add("ages", err.Error())
+		agesOK = false
 	}
 	m.Cohort.Milestone = d.CohortMilestone
 	kinds := 0
 	if len(d.Achieved) > 0 {
 		kinds++
 		m.Count.Kind, m.Count.Milestones = Achieved, slices.Clone(d.Achieved)
+		for j, k := range d.Achieved {
+			switch {
+			case k == "":
+				v.Add(fmt.Sprintf("achieved[%d]", j), "is empty")
+			case slices.Index(d.Achieved, k) < j:
+				v.Add(fmt.Sprintf("achieved[%d]", j), "is listed twice")
+			}
+		}
 		if m.Count.ByAge, err = parseOptionalAge(d.ByAge); err != nil {
-			return m, fmt.Errorf("by_age: %w", err)
+			v.Add("by_age", err.Error())
 		}
 		if d.Within != "" {
 			if m.Count.Within, err = civil.ParsePeriod(d.Within); err != nil {
-				return m, fmt.Errorf("within: %w", err)
+				v.Add("within", err.Error())
 			}
 		}
 		if d.ByAge != "" && d.Within != "" {
 			// Stores check the earliest achievement against the age and the latest against
 			// the window: both at once would need one achievement to meet both.
-			return m, fmt.Errorf("by_age and within cannot be used together")
+			v.Add("within", "cannot be used with by_age")
 		}
-	} else if d.ByAge != "" || d.Within != "" {
-		return m, fmt.Errorf("by_age and within go with achieved")
+	} else {
+		if d.ByAge != "" {
+			v.Add("by_age", "goes with achieved")
+		}
+		if d.Within != "" {
+			v.Add("within", "goes with achieved")
+		}
 	}
 	if d.Fact != "" {
 		kinds++
@@ -254,15 +283,32 @@ func (d Spec) Measure() (Measure, error) {
 	if d.GreenAtReview {
 		kinds++
 		m.Count.Kind = GreenAtReview
-		if months(m.Cohort.MinAge) < months(reviewAge) {
+		if agesOK && months(m.Cohort.MinAge) < months(reviewAge) {
 			// Before 17½ there is no rating at the review to count.
-			return m, fmt.Errorf("green_at_review needs a cohort aged 17y6m or over")
+			v.Add("ages", "must start at 17y6m or over to count green_at_review")
 		}
 	}
 	if kinds != 1 {
-		return m, fmt.Errorf("count must be exactly one of achieved, fact, overdue or green_at_review")
+		v.Add("", "must count exactly one of achieved, fact, overdue or green_at_review")
 	}
-	return m, nil
+	return m, v.Err()
+}
+
+// Describe writes a check's error as one line, each problem after its field: for the
+// catalogue file's errors, which no API caller reads field by field.
+func Describe(err error) string {
+	var e *errs.Error
+	if !errors.As(err, &e) || len(e.Violations) == 0 {
+		return err.Error()
+	}
+	parts := make([]string, len(e.Violations))
+	for i, x := range e.Violations {
+		parts[i] = x.Description
+		if x.Field != "" {
+			parts[i] = x.Field + " " + x.Description
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Spec returns the measure as written: Spec().Measure() gives it back.

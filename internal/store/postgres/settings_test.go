@@ -25,6 +25,8 @@ func TestSettingsCacheFollowsTheRevision(t *testing.T) {
 			s := domain.PathwaySettings{CouncilID: "council-a", UpdateTime: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 			s.LeaplingRule = rule
 			s.Ambitions = []catalogue.Ambition{{Key: ambition, Title: "An ambition", Milestones: []string{"age16.pathway_plan"}}}
+			s.Measures = []catalogue.MeasureSpec{{Key: "local.plan", Title: "Plan", Ofsted: "DECISION_MAKING", Definition: "d",
+				Numerator: "n", Denominator: "d", Source: "s", Ages: "16 to 21", Achieved: []string{"age16.pathway_plan"}}}
 			_, err := tx.PutPathwaySettings(ctx, s, 0)
 			return err
 		})
@@ -43,9 +45,11 @@ func TestSettingsCacheFollowsTheRevision(t *testing.T) {
 	for range 2 { // the first read fills the cache, the second is served from it
 		mine := get()
 		mine.Ambitions[0].Key, mine.Ambitions[0].Milestones[0] = "changed", "changed" // the caller's own copy
+		mine.Measures[0].Achieved[0] = "changed"
 	}
 	if again := get(); again.Revision != 1 || again.LeaplingRule != civil.FebruaryTwentyEighth ||
-		again.Ambitions[0].Key != "A1" || again.Ambitions[0].Milestones[0] != "age16.pathway_plan" {
+		again.Ambitions[0].Key != "A1" || again.Ambitions[0].Milestones[0] != "age16.pathway_plan" ||
+		again.Measures[0].Achieved[0] != "age16.pathway_plan" {
 		t.Fatalf("cached settings: %+v", again)
 	}
 	put(civil.MarchFirst, "A2")

@@ -15,8 +15,8 @@ import (
 )
 
 // councilSettings are settings using everything Settings can hold: the other leap-day
-// rule, an override switching a milestone off, one retiming another and two local
-// milestones, one with conditions and a recurrence.
+// rule, an override switching a milestone off, one retiming another, two local
+// milestones, one with conditions and a recurrence, and a measure of its own.
 func councilSettings(t *testing.T, councilID string) domain.PathwaySettings {
 	t.Helper()
 	rule := func(s string) catalogue.DueRule {
@@ -60,6 +60,9 @@ func councilSettings(t *testing.T, councilID string) domain.PathwaySettings {
 					Checks: []string{"accommodation", "contingency"}},
 				{Key: "A6", Title: "Work and independence", Milestones: []string{"local.bank.account"}},
 			},
+			Measures: []catalogue.MeasureSpec{{Key: "local.bank.account_18_21", Title: "Bank account opened",
+				Ofsted: "LEARNING_AND_WORK", Definition: "d", Numerator: "n", Denominator: "d", Source: "Local offer 2026",
+				Ages: "18 to 21", CohortMilestone: "local.bank.account", Achieved: []string{"local.bank.account"}, Within: "1y"}},
 		},
 		UpdateTime: at,
 	}
@@ -165,6 +168,7 @@ func testSettings(t *testing.T, newStore NewStore) {
 		in.Overrides[0].Key, in.Overrides[1].Due.Every = "changed", civil.Period{Days: 1}
 		in.Local[0].Sources[0] = "https://example.org/changed"
 		in.Ambitions[0].Title, in.Ambitions[0].Milestones[0], in.Ambitions[0].Checks[0] = "changed", "changed", "changed"
+		in.Measures[0].Achieved[0] = "changed"
 		got := getSettings(t, s, "council-a")
 		if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
 			t.Fatalf("changing the settings passed to PutPathwaySettings changed the stored ones (-want +got):\n%s", diff)
@@ -172,6 +176,7 @@ func testSettings(t *testing.T, newStore NewStore) {
 		got.Overrides[0].Key, got.Overrides[1].Due.Every = "changed", civil.Period{Days: 1}
 		got.Local[0].Applies[0] = catalogue.Condition{Name: "uasc"}
 		got.Ambitions[0].Title, got.Ambitions[0].Milestones[0], got.Ambitions[0].Checks[0] = "changed", "changed", "changed"
+		got.Measures[0].Title, got.Measures[0].Achieved[0] = "changed", "changed"
 		if diff := cmp.Diff(want, getSettings(t, s, "council-a"), equateEmpty); diff != "" {
 			t.Fatalf("changing the settings GetPathwaySettings returned changed the stored ones (-want +got):\n%s", diff)
 		}
