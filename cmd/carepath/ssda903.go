@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 
 	"github.com/carepath/carepath/internal/app"
 )
@@ -38,10 +39,12 @@ func importSSDA903(ctx context.Context, args []string, stdout, stderr io.Writer,
 		"their case reference; each child is imported whole or not at all; every row that cannot be imported is "+
 		"listed with file, line, column, value and reason, and the exit status is 1 if there was any.", stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: carepath import ssda903 --council ID --database-url URL FILE...\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: carepath import ssda903 --council ID --database-url URL [--actor NAME] FILE...\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	council := fs.String("council", "", "the council's organisation id (required)")
+	actor := fs.String("actor", operator(lookupEnv), "who runs the import, as the audit trail records it for every young "+
+		"person created or changed")
 	clock := app.Defaults()
 	clock.RegisterClockFlag(fs)
 	files, err := parseInterspersed(fs, args)
@@ -54,7 +57,7 @@ func importSSDA903(ctx context.Context, args []string, stdout, stderr io.Writer,
 	switch {
 	case *databaseURL == "":
 		return errNoDatabase
-	case *council == "" || len(files) == 0:
+	case *council == "" || len(files) == 0 || *actor == "":
 		fs.Usage()
 		return errUsage
 	}
@@ -62,7 +65,7 @@ func importSSDA903(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if isTerminal(stderr) {
 		progress = func(done, total int) { fmt.Fprintf(stderr, "\rimported %d of %d children", done, total) }
 	}
-	sum, err := app.ImportSSDA903(ctx, *databaseURL, *council, files, clock.Now(), progress)
+	sum, err := app.ImportSSDA903(ctx, *databaseURL, *council, *actor, files, clock.Now(), progress)
 	if progress != nil {
 		fmt.Fprintln(stderr)
 	}
@@ -78,6 +81,18 @@ func importSSDA903(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return errRejected
 	}
 	return nil
+}
+
+// operator is who runs a command, for the audit trail: cli: and the operating system's
+// user name (USER when the system cannot tell).
+func operator(lookupEnv func(string) (string, bool)) string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	if name, ok := lookupEnv("USER"); ok && name != "" {
+		return "cli:" + name
+	}
+	return "cli:unknown"
 }
 
 // isTerminal reports whether w is a terminal, where progress is worth showing.

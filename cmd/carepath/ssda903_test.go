@@ -11,7 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carepath/carepath/internal/app"
+	"github.com/carepath/carepath/internal/domain/audit"
+	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/store/postgres"
 	"github.com/carepath/carepath/internal/testclock"
 )
 
@@ -42,7 +46,7 @@ func TestImportExportSSDA903(t *testing.T) {
 	runOK(0, "setup", "--database-url", db, "--council", "testshire", "--council-name", "Testshire",
 		"--admin", "ada", "--admin-name", "Ada")
 	files := []string{filepath.Join(in, "header.csv"), filepath.Join(in, "episodes.csv"), filepath.Join(in, "uasc.csv")}
-	args := append([]string{"import", "ssda903", "--council", "testshire", "--database-url", db, clock}, files...)
+	args := append([]string{"import", "ssda903", "--council", "testshire", "--database-url", db, "--actor", "cli:ada", clock}, files...)
 	first := runOK(1, args...)
 	if !strings.Contains(first, "children: 295 created, 0 updated, 0 unchanged, 5 rejected") {
 		t.Fatalf("first import says:\n%s", first)
@@ -52,6 +56,19 @@ func TestImportExportSSDA903(t *testing.T) {
 	}
 	if again := runOK(1, args...); !strings.Contains(again, "children: 0 created, 0 updated, 295 unchanged, 5 rejected") {
 		t.Fatalf("second import says:\n%s", again)
+	}
+	// The trail names who imported each young person created, and is intact once sealed.
+	records := importRecords(t, db)
+	if len(records) != 295 {
+		t.Fatalf("%d audit records of the import, want one for each of the 295 young people created", len(records))
+	}
+	for _, r := range records {
+		if r.Actor != "cli:ada" || r.Chain != "testshire" || len(r.YoungPeople) != 1 || r.RequestID == "" {
+			t.Fatalf("audit record of the import: %+v", r)
+		}
+	}
+	if out := runOK(0, "audit", "verify", "--database-url", db); !strings.Contains(out, "testshire") {
+		t.Fatalf("audit verify says:\n%s", out)
 	}
 	runOK(0, "export", "ssda903", "--council", "testshire", "--database-url", db, "--year", strconv.Itoa(year), "--out", out)
 	header, err := os.ReadFile(filepath.Join(out, "header.csv"))
@@ -66,4 +83,33 @@ func TestImportExportSSDA903(t *testing.T) {
 	}
 	runOK(2, "import", "ssda903", "--council", "testshire", "--database-url", db)
 	runOK(2, "export", "csv")
+}
+
+// importRecords seals the audit trail, as a running service would, and returns the
+// records of imports.
+func importRecords(t *testing.T, db string) []audit.Record {
+	t.Helper()
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, db, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out []audit.Record
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.SealAudit(ctx, testclock.Now(), 10000); err != nil {
+			return err
+		}
+		es, err := tx.ListAuditRecords(ctx, store.AuditQuery{Council: "testshire", Limit: 10000})
+		for _, e := range es {
+			if e.Action == app.ImportAction {
+				out = append(out, e.Record)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

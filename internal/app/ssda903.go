@@ -4,6 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/carepath/carepath/internal/access"
+	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/ssda903return"
@@ -13,9 +17,14 @@ import (
 // SSDA903Summary is what an import of a return did.
 type SSDA903Summary = ssda903return.Summary
 
+// ImportAction is the audit trail's action for an import from the command line.
+const ImportAction = "carepath import ssda903"
+
 // ImportSSDA903 imports a council's SSDA903 return from CSV files into the database
-// (`carepath import ssda903`), telling progress (if set) after each batch.
-func ImportSSDA903(ctx context.Context, databaseURL, councilID string, files []string, now time.Time,
+// (`carepath import ssda903`), telling progress (if set) after each batch. Every young
+// person it creates or changes is recorded in the council's audit chain as written by actor
+// (the operator, such as "cli:ada"), each record of the run sharing one request id.
+func ImportSSDA903(ctx context.Context, databaseURL, councilID, actor string, files []string, now time.Time,
 	progress func(done, total int)) (SSDA903Summary, error) {
 	ret, err := ssda903return.ReadFiles(files)
 	if err != nil {
@@ -24,7 +33,8 @@ func ImportSSDA903(ctx context.Context, databaseURL, councilID string, files []s
 	var sum SSDA903Summary
 	err = withDatabase(ctx, databaseURL, func(s store.Store) error {
 		clock := func() time.Time { return now }
-		im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), clock), Now: clock, Progress: progress}
+		im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), clock), Now: clock, Progress: progress,
+			Audit: audit.Record{Actor: actor, Purpose: access.DirectCare, Action: ImportAction, RequestID: uuid.Must(uuid.NewV7()).String()}}
 		sum, err = im.Import(ctx, councilID, ret)
 		return err
 	})

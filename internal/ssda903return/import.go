@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/ssda903"
 	"github.com/carepath/carepath/internal/errs"
@@ -42,7 +43,16 @@ type Importer struct {
 	Batch int
 	// Progress, if set, is told after each batch how many children are done of how many.
 	Progress func(done, total int)
+	// Audit says who imports, for the audit trail: who (Actor, required), as what
+	// (Organisation, Roles), why (Purpose), by which command or call (Action, RequestID,
+	// ClientAddress). Each child an import creates or changes gets a record of its own, of
+	// the council's chain unless Chain says otherwise, written in the batch's transaction
+	// with one statement for the batch: if it cannot be written the batch is not either.
+	Audit audit.Record
 }
+
+// ErrNoActor is returned by an import that does not say who runs it.
+var ErrNoActor = errors.New("an import must name who runs it (Importer.Audit.Actor) for the audit trail")
 
 // Summary is what an import did.
 type Summary struct {
@@ -61,6 +71,9 @@ var ErrNotACouncil = errors.New("the council is not registered (carepath setup r
 func (im Importer) Import(ctx context.Context, councilID string, ret *ssda903.Return) (Summary, error) {
 	now := im.Now()
 	today := civil.Today(now)
+	if im.Audit.Actor == "" || im.Audit.Purpose == "" || im.Audit.Action == "" {
+		return Summary{}, ErrNoActor
+	}
 	if err := im.checkCouncil(ctx, councilID); err != nil {
 		return Summary{}, err
 	}
@@ -180,7 +193,25 @@ func (im Importer) writeBatch(ctx context.Context, tx store.Tx, councilID string
 		}
 		changed = append(changed, ch.yp.ID)
 	}
+	if err := tx.AppendAudits(ctx, im.auditRecords(councilID, changed, now)); err != nil {
+		return res, err
+	}
 	return res, im.Planner.Replan(ctx, tx, changed...)
+}
+
+// auditRecords are the audit records of the young people an import wrote: one each.
+func (im Importer) auditRecords(councilID string, ids []string, now time.Time) []audit.Record {
+	out := make([]audit.Record, len(ids))
+	for i, id := range ids {
+		r := im.Audit
+		if r.Chain == "" {
+			r.Chain = councilID
+		}
+		r.Roles = slices.Clone(r.Roles)
+		r.Time, r.Council, r.YoungPeople, r.Outcome = now, councilID, []string{id}, audit.OutcomeOK
+		out[i] = r
+	}
+	return out
 }
 
 // changes are the writes that bring one young person in line with the return.

@@ -2,6 +2,7 @@ package ssda903return_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/ssda903"
@@ -48,6 +50,9 @@ func lastYear(today civil.Date) ssda903return.CollectionYear {
 	return y
 }
 
+// importer is who runs the imports of these tests, for the audit trail.
+var importer = audit.Record{Actor: "cli:ada", Purpose: "DIRECT_CARE", Action: "carepath import ssda903", RequestID: "run-1"}
+
 func setup(t *testing.T, s store.Store, now time.Time) {
 	t.Helper()
 	err := s.InTx(context.Background(), func(tx store.Tx) error {
@@ -79,7 +84,7 @@ func TestImportReturn(t *testing.T) {
 				t.Fatal(err)
 			}
 			im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), func() time.Time { return now }),
-				Now: func() time.Time { return now }}
+				Now: func() time.Time { return now }, Audit: importer}
 			var progress []int
 			im.Progress = func(done, _ int) { progress = append(progress, done) }
 
@@ -116,6 +121,24 @@ func TestImportReturn(t *testing.T) {
 				t.Errorf("no overlapping episode reported with rule 501: %v", sum.Problems)
 			}
 
+			// Audited: one record per young person created, in the council's chain, naming
+			// who ran the import; a batch's records are written with it.
+			records := importAudit(t, s)
+			if len(records) != sum.Created {
+				t.Fatalf("%d audit records for %d young people created", len(records), sum.Created)
+			}
+			seen := map[string]bool{}
+			for _, r := range records {
+				if r.Chain != council || r.Council != council || r.Actor != "cli:ada" || r.Purpose != "DIRECT_CARE" ||
+					r.Outcome != audit.OutcomeOK || r.RequestID != "run-1" || len(r.YoungPeople) != 1 || !r.Time.Equal(now.UTC().Truncate(time.Microsecond)) {
+					t.Fatalf("audit record %+v", r)
+				}
+				seen[r.YoungPeople[0]] = true
+			}
+			if len(seen) != sum.Created {
+				t.Fatalf("audit records name %d young people, want %d, one each", len(seen), sum.Created)
+			}
+
 			// Planned: someone aged 16 to 18 in care has milestones.
 			planned := countMilestones(t, s)
 			if planned == 0 {
@@ -129,6 +152,9 @@ func TestImportReturn(t *testing.T) {
 			}
 			if again.Unchanged != 2000-len(gen.Bad) || again.Created+again.Updated != 0 || again.Rejected != len(gen.Bad) {
 				t.Fatalf("second import: %+v, want everyone unchanged", again)
+			}
+			if n := len(importAudit(t, s)); n != len(records) {
+				t.Fatalf("an import that changed nothing wrote %d audit records", n-len(records))
 			}
 			if n := countMilestones(t, s); n != planned {
 				t.Fatalf("second import changed the milestones: %d, then %d", planned, n)
@@ -145,6 +171,51 @@ func TestImportReturn(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// importAudit lists the audit trail's records of imports.
+func importAudit(t *testing.T, s store.Store) []audit.Record {
+	t.Helper()
+	var out []audit.Record
+	err := s.InTx(context.Background(), func(tx store.Tx) error {
+		es, err := tx.ListAuditRecords(context.Background(), store.AuditQuery{Council: council, Limit: 100000})
+		for _, e := range es {
+			if e.Action == importer.Action {
+				out = append(out, e.Record)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestImportNamesWhoRunsIt refuses an import that does not say who runs it: the audit trail
+// could not record it, so nothing is written.
+func TestImportNamesWhoRunsIt(t *testing.T) {
+	now := testclock.Now()
+	s := memory.New()
+	setup(t, s, now)
+	im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), func() time.Time { return now }),
+		Now: func() time.Time { return now }}
+	ret := ssda903.NewReturn()
+	header := "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nA1,1," + ssda903.FormatDate(civil.Today(now).Sub(civil.Period{Years: 16}, civil.MarchFirst)) + ",WBRI,,,\n"
+	if _, err := ret.Read("header.csv", strings.NewReader(header)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.Import(context.Background(), council, ret); !errors.Is(err, ssda903return.ErrNoActor) {
+		t.Fatalf("an import without an actor: %v, want ErrNoActor", err)
+	}
+	var yps []domain.YoungPerson
+	_ = s.InTx(context.Background(), func(tx store.Tx) (err error) {
+		yps, err = tx.YoungPeopleByCaseReference(context.Background(), council, []string{"A1"})
+		return err
+	})
+	if len(yps) != 0 {
+		t.Fatalf("an import without an actor wrote %v", yps)
 	}
 }
 
@@ -199,7 +270,7 @@ func TestNextYearsReturn(t *testing.T) {
 			s := newStore(t)
 			setup(t, s, now)
 			im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), func() time.Time { return now }),
-				Now: func() time.Time { return now }}
+				Now: func() time.Time { return now }, Audit: importer}
 			dob := today.Sub(civil.Period{Years: 17}, civil.MarchFirst)
 			d := func(daysAgo int) string { return ssda903.FormatDate(today.AddDays(-daysAgo)) }
 			header := "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nA1,1," + ssda903.FormatDate(dob) + ",WBRI,,,\n"
@@ -317,7 +388,7 @@ func TestExportOC3(t *testing.T) {
 			s := newStore(t)
 			setup(t, s, now)
 			im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), func() time.Time { return now }),
-				Now: func() time.Time { return now }}
+				Now: func() time.Time { return now }, Audit: importer}
 			dob := today.AddDays(-60).Sub(civil.Period{Years: 18}, civil.MarchFirst)
 			birthday := dob.Add(civil.Period{Years: 18}, civil.MarchFirst)
 			year := ssda903return.CollectionYear{Ending: birthday.Year}

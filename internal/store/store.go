@@ -395,6 +395,10 @@ type Audit interface {
 	// AppendAudit stores r normalized and unsealed (whatever Seq and hashes it carries), in
 	// this transaction: if the transaction rolls back, so does the record. It takes no lock.
 	AppendAudit(ctx context.Context, r audit.Record) (AuditEntry, error)
+	// AppendAudits stores every record as AppendAudit does, in one statement however many
+	// there are (an import of a council's return records one per child it wrote), in the
+	// order given: all of them or, if that fails, none.
+	AppendAudits(ctx context.Context, rs []audit.Record) error
 	// ListAuditRecords returns up to q.Limit records matching q, sealed or not, newest first.
 	ListAuditRecords(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 	// SealAudit seals up to limit committed unsealed records, in id order, each as the next

@@ -80,6 +80,15 @@ func (t *tx) AppendAudit(_ context.Context, r audit.Record) (store.AuditEntry, e
 	return e.entry(), nil
 }
 
+func (t *tx) AppendAudits(ctx context.Context, rs []audit.Record) error {
+	for _, r := range rs {
+		if _, err := t.AppendAudit(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *tx) ListAuditRecords(_ context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
 	it, err := t.txn.ReverseLowerBound(tableAudit, "id", int64OrMax(q.BeforeID))
 	if err != nil {

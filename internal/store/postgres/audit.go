@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,6 +53,46 @@ func (t *tx) AppendAudit(ctx context.Context, r audit.Record) (store.AuditEntry,
 		return store.AuditEntry{}, err
 	}
 	return store.AuditEntry{ID: id, Record: r}, nil
+}
+
+// AppendAudits is one INSERT of every record, unsealed, in the order given (ids follow it),
+// taking no lock. Each record's lists travel joined by commas: roles are names and young
+// people ids, neither of which holds one.
+func (t *tx) AppendAudits(ctx context.Context, rs []audit.Record) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	if t.audits != nil {
+		for _, r := range rs {
+			*t.audits = append(*t.audits, audit.Normalize(r))
+		}
+		return nil
+	}
+	n := len(rs)
+	var (
+		chains, actors, orgs, roles, purposes, actions = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		outcomes, reasons, councils, youngPeople       = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		requestIDs, addresses                          = make([]string, n), make([]string, n)
+		times                                          = make([]time.Time, n)
+	)
+	for i, r := range rs {
+		r = audit.Normalize(r)
+		chains[i], times[i], actors[i], orgs[i] = r.Chain, r.Time, r.Actor, r.Organisation
+		roles[i], purposes[i], actions[i], outcomes[i] = strings.Join(r.Roles, ","), r.Purpose, r.Action, r.Outcome
+		reasons[i], councils[i], youngPeople[i] = r.Reason, r.Council, strings.Join(r.YoungPeople, ",")
+		requestIDs[i], addresses[i] = r.RequestID, r.ClientAddress
+	}
+	_, err := t.q.Exec(ctx, `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose,
+		action, outcome, reason, council, young_people, request_id, client_address)
+		SELECT u.chain, u.time, u.actor, u.organisation, string_to_array(u.roles, ','), u.purpose, u.action,
+			u.outcome, u.reason, u.council, string_to_array(u.young_people, ',')::uuid[], u.request_id, u.client_address
+		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY
+			AS u(chain, time, actor, organisation, roles, purpose, action, outcome, reason, council, young_people,
+			request_id, client_address, n)
+		ORDER BY u.n`,
+		chains, times, actors, orgs, roles, purposes, actions, outcomes, reasons, councils, youngPeople, requestIDs, addresses)
+	return err
 }
 
 const insertAudit = `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose,

@@ -227,6 +227,51 @@ func testAudit(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("AppendManyInOneGo", func(t *testing.T) {
+		s := newStore(t)
+		first := appendAudit(t, s, auditRecord("before", "council-a", "pa-1", "council-a", 0))
+		rs := []audit.Record{
+			auditRecord("import", "council-a", "cli:ada", "council-a", 1, idOf("y2")),
+			auditRecord("import", "council-a", "cli:ada", "council-a", 1, idOf("y1"), idOf("y3"), idOf("y1")),
+			auditRecord("import", "council-a", "cli:ada", "council-a", 1),
+		}
+		rs[2].Roles = nil
+		inTx(t, s, func(tx store.Tx) error {
+			if err := tx.AppendAudits(context.Background(), nil); err != nil {
+				return err
+			}
+			return tx.AppendAudits(context.Background(), rs)
+		})
+		listed := listAudit(t, s, store.AuditQuery{Limit: 10})
+		slices.Reverse(listed)
+		if len(listed) != 4 || listed[0].ID != first[0].ID {
+			t.Fatalf("listed %d records, want the first and the three appended after it: %+v", len(listed), listed)
+		}
+		for i, r := range rs {
+			got := listed[i+1]
+			if diff := cmp.Diff(audit.Normalize(r), got.Record, equateEmpty); diff != "" {
+				t.Fatalf("record %d of AppendAudits (-want +got):\n%s", i+1, diff)
+			}
+			if got.ID <= listed[i].ID || got.Sealed() {
+				t.Fatalf("record %d: id %d after %d, sealed %v: want ids in the order given, unsealed", i+1, got.ID, listed[i].ID, got.Sealed())
+			}
+		}
+		sealAll(t, s, 10)
+		if got := readAuditChain(t, s, "council-a", 0, 10); len(got) != 4 || got[3].RequestID != "import" {
+			t.Fatalf("sealed chain %+v, want the four records", got)
+		}
+		// In a failed transaction none is kept.
+		err := s.InTx(context.Background(), func(tx store.Tx) error {
+			if err := tx.AppendAudits(context.Background(), rs); err != nil {
+				return err
+			}
+			return errors.New("rolled back")
+		})
+		if err == nil || len(listAudit(t, s, store.AuditQuery{Limit: 10})) != 4 {
+			t.Fatalf("records of a rolled-back AppendAudits were kept (err %v)", err)
+		}
+	})
+
 	t.Run("SealLinksInIDOrder", func(t *testing.T) {
 		s := newStore(t)
 		rs := []audit.Record{
