@@ -189,21 +189,26 @@ func (m Milestone) Reopen(reason string) (Milestone, error) {
 	return m, nil
 }
 
-// WithCareLeaverContact adds what was recorded for the OC3 table to the SSDA903 birthday
-// milestone, checked by the DfE's rules for the birthday on which the young person turned
-// age; every other milestone refuses it. The birthday milestone cannot be completed without.
-// RHOM (home for six months or more) needs the care-leaver status on the birthday to say so
-// (returnedHome: carestatus.RuleReturnedHome, CLR 2010 reg 3(3)).
+// WithCareLeaverContact adds what was recorded for the OC3 table to the milestone that takes
+// it (ssda903.TakesContact): the SSDA903 birthday milestone, which cannot be completed
+// without, or the yearly contact from 21 about the offer to 25, where it is optional (from
+// 22 to 25 the OC3 table holds the latest contact of the year). It is checked by the DfE's
+// rules for the age the young person turned on the milestone's birthday; every other
+// milestone refuses it. RHOM (home for six months or more) needs the care-leaver status on
+// the birthday to say so (returnedHome: carestatus.RuleReturnedHome, CLR 2010 reg 3(3)).
 func (m Milestone) WithCareLeaverContact(c *ssda903.CareLeaverContact, age int, returnedHome bool) (Milestone, error) {
+	takes, required := ssda903.TakesContact(m.Key)
 	switch {
-	case m.Key != ssda903.OC3Milestone && c != nil:
+	case !takes && c != nil:
 		return m, errs.Invalid(errs.Violation{Field: "care_leaver_contact",
-			Description: "is recorded only on the SSDA903 birthday milestone (" + ssda903.OC3Milestone + ")"})
-	case m.Key != ssda903.OC3Milestone:
-		return m, nil
-	case c == nil:
+			Description: "is recorded only on the SSDA903 birthday milestone (" + ssda903.OC3Milestone +
+				") and the yearly contact about the offer to 25 (" + ssda903.OfferTo25Milestone + ")"})
+	case c == nil && required:
 		return m, errs.Invalid(errs.Violation{Field: "care_leaver_contact",
 			Description: "is required: in touch, main activity and accommodation for the OC3 table"})
+	case c == nil:
+		m.CareLeaverContact = nil
+		return m, nil
 	}
 	if err := c.Validate("care_leaver_contact.", age); err != nil {
 		return m, err

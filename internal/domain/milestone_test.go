@@ -135,4 +135,20 @@ func TestWithCareLeaverContact(t *testing.T) {
 	if got, err := other.WithCareLeaverContact(nil, 19, false); err != nil || got.CareLeaverContact != nil {
 		t.Errorf("another milestone without a record: %v, %v", got.CareLeaverContact, err)
 	}
+	// From 22 to 25 the contact about the offer to 25 may carry the OC3 record, checked by
+	// the same rules; without one it is completed as before.
+	offer := Milestone{Key: ssda903.OfferTo25Milestone}
+	inTouch := &ssda903.CareLeaverContact{InTouch: "YES", Activity: "F5", Accommodation: "U1"}
+	if got, err := offer.WithCareLeaverContact(inTouch, 23, false); err != nil || *got.CareLeaverContact != *inTouch {
+		t.Errorf("the contact about the offer to 25 at 23: %v, %v", got.CareLeaverContact, err)
+	}
+	if _, err := offer.WithCareLeaverContact(&ssda903.CareLeaverContact{InTouch: "YES", Activity: "0", Accommodation: "U1"}, 23, false); err == nil {
+		t.Error("the contact about the offer to 25 took YES with activity 0 (DfE rule 345)")
+	}
+	if _, err := offer.WithCareLeaverContact(home, 23, false); err == nil {
+		t.Error("RHOM accepted at 23 with no six months at home")
+	}
+	if got, err := offer.WithCareLeaverContact(nil, 22, false); err != nil || got.CareLeaverContact != nil {
+		t.Errorf("the contact about the offer to 25 without a record: %v, %v", got.CareLeaverContact, err)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/carestatus"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/query"
 	"github.com/carepath/carepath/internal/domain/ssda903"
@@ -40,15 +41,25 @@ type Tables map[ssda903.Table][][]string
 // Export reads the council's return for a collection year from the store: an Episodes row
 // for each episode with a day in the year (one that ended after the year is written open,
 // as it was on 31 March); an OC3 row for each care leaver's birthday milestone
-// (ssda903.OC3Milestone) due in the year, from what was recorded on completing it; and a
-// Header row for every young person with a row in either.
+// (ssda903.OC3Milestone) due in the year, from what was recorded on completing it (their
+// 17th to 21st birthdays), and one for each former relevant care leaver whose 22nd to 25th
+// birthday falls in the year, from the latest contact recorded in the year; and a Header
+// row for every young person with a row in any of them.
 func Export(ctx context.Context, s store.Store, councilID string, year CollectionYear) (Tables, error) {
 	out := Tables{ssda903.Header: nil, ssda903.Episodes: nil, ssda903.OC3: nil}
 	const page = 500
 	after := ""
+	var rule civil.LeaplingRule
 	for {
 		var states []store.PathwayState
 		err := s.InTx(ctx, func(tx store.Tx) error {
+			if after == "" {
+				settings, err := tx.GetPathwaySettings(ctx, councilID)
+				if err != nil {
+					return err
+				}
+				rule = settings.LeaplingRule
+			}
 			yps, err := tx.ListYoungPeople(ctx, store.YoungPeopleQuery{AfterID: after, Limit: page,
 				Filter: query.Compare{Field: "council", Op: query.Eq, Value: councilID}})
 			if err != nil || len(yps) == 0 {
@@ -69,7 +80,7 @@ func Export(ctx context.Context, s store.Store, councilID string, year Collectio
 			break
 		}
 		for _, st := range states {
-			out.add(st, year)
+			out.add(st, year, rule)
 		}
 	}
 	for _, rows := range out {
@@ -94,7 +105,7 @@ func compareDates(a, b string) int {
 	return strings.Compare(key(a), key(b))
 }
 
-func (t Tables) add(st store.PathwayState, year CollectionYear) {
+func (t Tables) add(st store.PathwayState, year CollectionYear, rule civil.LeaplingRule) {
 	var eps []domain.CareEpisode
 	for _, e := range st.Episodes {
 		if year.lookedAfterIn(e) {
@@ -104,18 +115,23 @@ func (t Tables) add(st store.PathwayState, year CollectionYear) {
 	yp := st.YoungPerson
 	child := yp.CaseReference
 	oc3 := false
-	for _, m := range st.Milestones {
-		if m.Key != ssda903.OC3Milestone || !m.Applicable || m.DueDate.Before(year.First()) || m.DueDate.After(year.Last()) {
-			continue
-		}
-		// A care leaver's birthday in the year: the row is blank until the record is made
-		// (all three blank is allowed by rule 153).
+	addOC3 := func(c *ssda903.CareLeaverContact) {
+		// Blank until the record is made (all three blank is allowed by rule 153).
 		values := map[string]string{"CHILD": child, "DOB": ssda903.FormatDate(yp.DateOfBirth)}
-		if c := m.CareLeaverContact; c != nil {
+		if c != nil {
 			values["IN_TOUCH"], values["ACTIV"], values["ACCOM"] = c.InTouch, c.Activity, c.Accommodation
 		}
 		t[ssda903.OC3] = append(t[ssda903.OC3], row(ssda903.OC3, nil, values))
 		oc3 = true
+	}
+	for _, m := range st.Milestones {
+		if m.Key != ssda903.OC3Milestone || !m.Applicable || m.DueDate.Before(year.First()) || m.DueDate.After(year.Last()) {
+			continue
+		}
+		addOC3(m.CareLeaverContact) // a care leaver's 17th to 21st birthday in the year
+	}
+	if c, ok := latestContact(st, year, rule); ok {
+		addOC3(c)
 	}
 	if len(eps) == 0 && !oc3 {
 		return
@@ -130,6 +146,31 @@ func (t Tables) add(st store.PathwayState, year CollectionYear) {
 		}
 		t[ssda903.Episodes] = append(t[ssda903.Episodes], row(ssda903.Episodes, e.SSDA903, values))
 	}
+}
+
+// latestContact is, for a former relevant care leaver whose 22nd to 25th birthday falls in
+// the year, the latest contact recorded for the OC3 table in the year (nil if none); ok is
+// false for anyone else. Former relevant is their status the day before that birthday,
+// when they were 21 to 24, as the personal adviser's duty to 25 (s23CZB) counts it.
+func latestContact(st store.PathwayState, year CollectionYear, rule civil.LeaplingRule) (*ssda903.CareLeaverContact, bool) {
+	yp := st.YoungPerson
+	birthday, age, ok := ssda903.OC3Birthday(yp.DateOfBirth, year.First(), year.Last(), rule)
+	if !ok || age <= ssda903.LastBirthdayOC3Age {
+		return nil, false
+	}
+	status := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(st.Episodes), birthday.AddDays(-1), rule,
+		yp.StatusCircumstances())
+	if status.Category != carestatus.FormerRelevant {
+		return nil, false
+	}
+	var contacts []ssda903.DatedContact
+	for _, m := range st.Milestones {
+		if m.CareLeaverContact != nil && m.State == domain.Achieved {
+			contacts = append(contacts, ssda903.DatedContact{On: m.AchievedDate, Contact: *m.CareLeaverContact})
+		}
+	}
+	slices.SortStableFunc(contacts, func(a, b ssda903.DatedContact) int { return a.On.Compare(b.On) })
+	return ssda903.LatestContact(contacts, year.First(), year.Last()), true
 }
 
 // row lays out a table's row from the columns carepath keeps and those it holds itself.

@@ -441,3 +441,117 @@ func TestExportOC3(t *testing.T) {
 		})
 	}
 }
+
+// TestExportOC3From22To25 writes an OC3 row for each former relevant care leaver whose 22nd
+// to 25th birthday falls in the collection year, from the latest contact recorded in the
+// year (domain brief 8.1; DfE collects it since 2022-23), blank when there was none, and
+// none for someone who never became eligible or whose 26th birthday it is.
+func TestExportOC3From22To25(t *testing.T) {
+	for name, newStore := range stores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			now := testclock.Now()
+			today := civil.Today(now)
+			year := lastYear(today)
+			s := newStore(t)
+			setup(t, s, now)
+			im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), func() time.Time { return now }),
+				Now: func() time.Time { return now }, Audit: importer}
+			mid := year.First().AddDays(100) // the birthday of everyone below
+			dobAt := func(age int) civil.Date { return mid.Sub(civil.Period{Years: age}, civil.MarchFirst) }
+			header := "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+			episodes := "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+			// Looked after from 15 to 17y3m: eligible, relevant, then former relevant to 25.
+			careLeaver := func(child string, age int) {
+				dob := dobAt(age)
+				at := func(p civil.Period) string { return ssda903.FormatDate(dob.Add(p, civil.MarchFirst)) }
+				header += child + ",1," + ssda903.FormatDate(dob) + ",WBRI,,,\n"
+				episodes += child + "," + at(civil.Period{Years: 15}) + ",S,C2,N1,U4,PR1," + at(civil.Period{Years: 17, Months: 3}) + ",E5,,,,\n"
+			}
+			careLeaver("A23", 23) // contacts the year before and in the year: the latest in the year
+			careLeaver("A24", 24) // no contact: a blank row
+			careLeaver("A25", 25) // the 24th birthday's contact made late, in the year
+			careLeaver("A26", 26) // support ended at 25: no row
+			dob := dobAt(22)      // looked after a month at 17: qualifying, never eligible
+			header += "Q22,2," + ssda903.FormatDate(dob) + ",WBRI,,,\n"
+			episodes += "Q22," + ssda903.FormatDate(dob.Add(civil.Period{Years: 17}, civil.MarchFirst)) + ",S,V2,N1,U4,PR1," +
+				ssda903.FormatDate(dob.Add(civil.Period{Years: 17, Months: 1}, civil.MarchFirst)) + ",E13,,,,\n"
+			if sum := importText(t, im, header, episodes); sum.Created != 5 {
+				t.Fatalf("import: %+v", sum)
+			}
+			no := ssda903.CareLeaverContact{InTouch: "NO", Activity: "0", Accommodation: "0"}
+			yes := ssda903.CareLeaverContact{InTouch: "YES", Activity: "F5", Accommodation: "U1"}
+			nreq := ssda903.CareLeaverContact{InTouch: "NREQ", Activity: "P5", Accommodation: "U1"}
+			a23 := byReference(t, s, "A23")
+			before := dobAt(23).Add(civil.Period{Years: 22}, civil.MarchFirst)
+			recordContact(t, s, a23, ssda903.OfferTo25Milestone, before, before, 22, no)
+			recordContact(t, s, a23, ssda903.OfferTo25Milestone, mid, mid, 23, yes)
+			a25 := byReference(t, s, "A25")
+			recordContact(t, s, a25, ssda903.OfferTo25Milestone, mid.Sub(civil.Period{Years: 1}, civil.MarchFirst), mid.AddDays(-10), 24, nreq)
+
+			out, err := ssda903return.Export(ctx, s, council, year)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := [][]string{
+				{"A23", ssda903.FormatDate(dobAt(23)), "YES", "F5", "U1"},
+				{"A24", ssda903.FormatDate(dobAt(24)), "", "", ""},
+				{"A25", ssda903.FormatDate(dobAt(25)), "NREQ", "P5", "U1"},
+			}
+			if diff := cmp.Diff(want, out[ssda903.OC3]); diff != "" {
+				t.Fatalf("OC3 rows (-want +got):\n%s", diff)
+			}
+			var headers []string
+			for _, r := range out[ssda903.Header] {
+				headers = append(headers, r[0])
+			}
+			if !cmp.Equal(headers, []string{"A23", "A24", "A25"}) {
+				t.Fatalf("Header rows for %v, want every OC3 child's (INT06)", headers)
+			}
+		})
+	}
+}
+
+func byReference(t *testing.T, s store.Store, ref string) string {
+	t.Helper()
+	var yps []domain.YoungPerson
+	err := s.InTx(context.Background(), func(tx store.Tx) (err error) {
+		yps, err = tx.YoungPeopleByCaseReference(context.Background(), council, []string{ref})
+		return err
+	})
+	if err != nil || len(yps) != 1 {
+		t.Fatalf("young person %s: %v, %v", ref, yps, err)
+	}
+	return yps[0].ID
+}
+
+// recordContact completes a young person's milestone of key due on due (the birthday of
+// age), achieved on on, with a contact for the OC3 table, as the pathways service does.
+func recordContact(t *testing.T, s store.Store, id, key string, due, on civil.Date, age int, c ssda903.CareLeaverContact) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		ms, err := tx.ListMilestones(ctx, store.MilestoneQuery{YoungPersonID: id, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.Key != key || m.DueDate != due {
+				continue
+			}
+			if m, err = m.Complete(on, civil.Today(testclock.Now()), []domain.Evidence{{Description: "phone call"}}); err != nil {
+				return err
+			}
+			if m, err = m.WithCareLeaverContact(&c, age, false); err != nil {
+				return err
+			}
+			_, err = tx.UpdateMilestone(ctx, m, m.Revision)
+			return err
+		}
+		t.Fatalf("no %s milestone due %v among %d", key, due, len(ms))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

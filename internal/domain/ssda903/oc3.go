@@ -3,12 +3,82 @@ package ssda903
 import (
 	"slices"
 
+	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/errs"
 )
 
 // OC3Milestone is the catalogue key of the milestone at each of the 17th to 21st birthdays
 // on which a care leaver's OC3 record is made.
 const OC3Milestone = "data.oc3.birthday"
+
+// OfferTo25Milestone is the catalogue key of the yearly contact from 21 to 25 in which the
+// council reminds a care leaver of the personal adviser it offers up to 25 on request
+// (Children Act 1989 s23CZB). The contact may be recorded on it for the OC3 table: from 22
+// to 25 the table holds the latest contact in the collection year, not a birthday's.
+const OfferTo25Milestone = "age21.offer_to_25.contact"
+
+// The ages of the OC3 table. Around each birthday from the 17th to the 21st falling in the
+// collection year the council records in touch, activity and accommodation; since the
+// 2022-23 collection it also returns, for care leavers whose 22nd to 25th birthday falls in
+// the year, the latest contact of the year (DfE, "Care leavers (now 22-25 years) - in
+// contact with the responsible authority",
+// https://explore-education-statistics.service.gov.uk/data-catalogue/data-set/0809c1ed-e08b-43e6-b83b-ccb409051010;
+// domain brief 8.1).
+const (
+	FirstOC3Age        = 17
+	LastBirthdayOC3Age = 21
+	LastOC3Age         = 25
+)
+
+// TakesContact reports whether a milestone, by catalogue key, is where a care leaver's
+// contact is recorded for the OC3 table, and whether it must be (the birthday milestone
+// cannot be completed without; on the yearly offer to 25 it is the council's to give).
+func TakesContact(key string) (takes, required bool) {
+	switch key {
+	case OC3Milestone:
+		return true, true
+	case OfferTo25Milestone:
+		return true, false
+	}
+	return false, false
+}
+
+// OC3Birthday returns the care leaver's birthday in the collection year first to last (one
+// year, 1 April to 31 March, so there is exactly one) and the age it brings, and whether
+// that age is one the OC3 table holds (17 to 25).
+func OC3Birthday(dob, first, last civil.Date, rule civil.LeaplingRule) (birthday civil.Date, age int, ok bool) {
+	for age = last.Year - dob.Year; age >= last.Year-dob.Year-1; age-- {
+		birthday = civil.Attains(dob, civil.Period{Years: age}, rule)
+		if !birthday.Before(first) && !birthday.After(last) {
+			return birthday, age, FirstOC3Age <= age && age <= LastOC3Age
+		}
+	}
+	return civil.Date{}, 0, false
+}
+
+// DatedContact is a contact recorded for the OC3 table and the day it was made.
+type DatedContact struct {
+	On      civil.Date
+	Contact CareLeaverContact
+}
+
+// LatestContact returns the latest of the contacts made from first to last, as the OC3
+// table holds it for a care leaver of 22 to 25; nil if there was none (the row is then
+// blank, as rule 153 allows). Of two on the same day the one given last wins.
+func LatestContact(contacts []DatedContact, first, last civil.Date) *CareLeaverContact {
+	var latest *DatedContact
+	for i, c := range contacts {
+		if c.On.Before(first) || c.On.After(last) || latest != nil && c.On.Before(latest.On) {
+			continue
+		}
+		latest = &contacts[i]
+	}
+	if latest == nil {
+		return nil
+	}
+	c := latest.Contact
+	return &c
+}
 
 // The OC3 code lists (DfE SSDA903 guide; domain brief 8.2).
 var (
@@ -42,7 +112,7 @@ var (
 )
 
 // CareLeaverContact is what a personal adviser records around a care leaver's 17th to 21st
-// birthday for the OC3 table: whether the council is in touch, the main activity and the
+// birthday, or at a contact from 22 to 25, for the OC3 table: whether the council is in touch, the main activity and the
 // accommodation with its suitability.
 type CareLeaverContact struct {
 	InTouch       string

@@ -149,8 +149,9 @@ type Milestone struct {
 	LapseDate *date.Date `protobuf:"bytes,22,opt,name=lapse_date,json=lapseDate,proto3" json:"lapse_date,omitempty"`
 	// Not done and lapsed.
 	Lapsed bool `protobuf:"varint,23,opt,name=lapsed,proto3" json:"lapsed,omitempty"`
-	// For the SSDA903 birthday milestone (data.oc3.birthday), what was recorded on completing
-	// it for the OC3 table.
+	// For the SSDA903 birthday milestone (data.oc3.birthday) and the yearly contact about the
+	// offer to 25 (age21.offer_to_25.contact), what was recorded on completing it for the OC3
+	// table.
 	CareLeaverContact *CareLeaverContact `protobuf:"bytes,24,opt,name=care_leaver_contact,json=careLeaverContact,proto3" json:"care_leaver_contact,omitempty"`
 	// Send it back with a change to refuse it if the milestone changed meanwhile.
 	Etag          string `protobuf:"bytes,21,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -610,8 +611,9 @@ func (x *Pathway) GetCatalogueVersion() string {
 	return ""
 }
 
-// What a personal adviser records around a care leaver's 17th to 21st birthday for the
-// SSDA903 OC3 table, in the DfE's codes. Beyond the codes, the DfE's rules are checked on
+// What a personal adviser records around a care leaver's 17th to 21st birthday, or at a
+// contact from 22 to 25 (the latest of the year is returned), for the SSDA903 OC3 table, in
+// the DfE's codes. Beyond the codes, the DfE's rules are checked on
 // entry: DIED or RHOM with activity and accommodation 0 (rule 344), YES with both known (345),
 // no former foster carers (Z) at 17 (3001) and no foyer (T) under 18 (347).
 type CareLeaverContact struct {

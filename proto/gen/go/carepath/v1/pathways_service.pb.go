@@ -484,8 +484,10 @@ type CompleteMilestoneRequest struct {
 	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
 	// A note for the record.
 	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
-	// Required for the SSDA903 birthday milestone (data.oc3.birthday), and only there: the
-	// care leaver's contact, activity and accommodation for the OC3 table.
+	// The care leaver's contact, activity and accommodation for the OC3 table: required for
+	// the SSDA903 birthday milestone (data.oc3.birthday), optional for the yearly contact
+	// about the offer to 25 (age21.offer_to_25.contact; from 22 to 25 the return holds the
+	// latest contact of the year), refused for any other milestone.
 	CareLeaverContact *CareLeaverContact `protobuf:"bytes,6,opt,name=care_leaver_contact,json=careLeaverContact,proto3" json:"care_leaver_contact,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
