@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refreshes the third-party protos under proto/third_party from their upstream packages:
 # the Go module cache (protovalidate, grpc-gateway's openapiv2 options) and the npm package
-# google-proto-files (google/api, google/rpc, google/type). The Buf Schema Registry is not
+# google-proto-files (google/api, google/rpc, google/type, google/longrunning). The Buf Schema Registry is not
 # reachable from our build machines, so these files are vendored and never edited by hand.
 # Bump a version below, run `make vendor-protos`, review the diff, then `make generate`.
 set -euo pipefail
@@ -30,7 +30,7 @@ copy() { # copy SRC_ROOT REL_PATH...
 copy "$gpf" google/api/annotations.proto google/api/http.proto google/api/field_behavior.proto \
   google/api/resource.proto google/api/client.proto google/api/launch_stage.proto \
   google/rpc/status.proto google/rpc/code.proto google/rpc/error_details.proto \
-  google/type/date.proto
+  google/type/date.proto google/longrunning/operations.proto
 copy "$pv/proto/protovalidate" buf/validate/validate.proto
 copy "$gw" protoc-gen-openapiv2/options/annotations.proto protoc-gen-openapiv2/options/openapiv2.proto
 
@@ -45,7 +45,7 @@ Written by \`tools/vendor-protos.sh\`; do not edit these files by hand.
 
 | files | source | licence |
 | --- | --- | --- |
-| \`google/api\`, \`google/rpc\`, \`google/type\` | npm \`$GOOGLE_PROTO_FILES\` (googleapis common protos) | Apache-2.0, \`google/LICENSE\` |
+| \`google/api\`, \`google/rpc\`, \`google/type\`, \`google/longrunning\` | npm \`$GOOGLE_PROTO_FILES\` (googleapis common protos) | Apache-2.0, \`google/LICENSE\` |
 | \`buf/validate/validate.proto\` | Go module \`$PROTOVALIDATE_MOD\`, \`proto/protovalidate\` | Apache-2.0, \`buf/LICENSE\` |
 | \`protoc-gen-openapiv2/options\` | Go module \`$GATEWAY_MOD\` | BSD-3-Clause, \`protoc-gen-openapiv2/LICENSE\` |
 TXT

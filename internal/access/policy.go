@@ -147,6 +147,11 @@ var Policies = map[string]Policy{
 	// Delivery plans: the board's members (the council's managers and administrators, the
 	// people of its partners) read them; administrators make them; an action's lead
 	// organisation changes it. The service decides which council and which action.
+	// A council's return is imported, and its operations read, by its administrators (the
+	// service refuses another council's).
+	"/carepath.v1.Ssda903Service/ImportSsda903Return":        admin,
+	"/carepath.v1.OperationsService/GetOperation":            admin,
+	"/carepath.v1.OperationsService/ListOperations":          admin,
 	"/carepath.v1.DeliveryPlanService/CreateDeliveryPlan":    admin,
 	"/carepath.v1.DeliveryPlanService/GetDeliveryPlan":       boardMembers,
 	"/carepath.v1.DeliveryPlanService/ListDeliveryPlans":     boardMembers,

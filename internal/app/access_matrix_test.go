@@ -186,6 +186,53 @@ func testAccessMatrix(t *testing.T, b backend) {
 		})
 	}
 	boardMatrix(t, s, actors)
+	operationsMatrix(t, s, actors)
+}
+
+// operationsMatrix holds the import of a return and its operations to the model: the
+// council's administrators alone import its return and read its operations; the other
+// council's administrator, its staff, auditors, partners and young people are refused with
+// PERMISSION_DENIED, over gRPC and REST, alike for an operation that does not exist.
+func operationsMatrix(t *testing.T, s *server, actors []*actor) {
+	ctx := context.Background()
+	header := []byte("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nOM1,2,01/05/2010,WBRI,,,\n")
+	importReq := &pb.ImportSsda903ReturnRequest{Parent: "organisations/nottinghamshire",
+		Files: []*pb.Ssda903File{{Name: "header.csv", Content: header}}}
+	op, err := pb.NewSsda903ServiceClient(s.dial(t, tokenFor(t, "ada-admin"))).ImportSsda903Return(ctx, importReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nobody := "organisations/nottinghamshire/operations/" + uuid.NewString()
+	for _, a := range actors {
+		t.Run("operations/"+a.name, func(t *testing.T) {
+			may := a.name == "administrator"
+			check := func(what string, err error) {
+				t.Helper()
+				if may && err != nil {
+					t.Errorf("%s: %v", what, err)
+				} else if !may && status.Code(err) != codes.PermissionDenied {
+					t.Errorf("%s: %v, want PERMISSION_DENIED", what, err)
+				}
+			}
+			_, err := pb.NewSsda903ServiceClient(a.conn).ImportSsda903Return(ctx, importReq)
+			check("ImportSsda903Return", err)
+			ops := pb.NewOperationsServiceClient(a.conn)
+			_, err = ops.GetOperation(ctx, &pb.GetOperationRequest{Name: op.GetName()})
+			check("GetOperation", err)
+			_, err = ops.ListOperations(ctx, &pb.ListOperationsRequest{Parent: "organisations/nottinghamshire"})
+			check("ListOperations", err)
+			_, err = ops.GetOperation(ctx, &pb.GetOperationRequest{Name: nobody})
+			if may {
+				wantGRPCError(t, err, codes.NotFound, "RESOURCE_NOT_FOUND")
+			} else if status.Code(err) != codes.PermissionDenied {
+				t.Errorf("GetOperation of none: %v, want PERMISSION_DENIED", err)
+			}
+			r := s.as(a.token).do(t, "GET", "/v1/"+op.GetName(), "")
+			if (r.code == 200) != may || !may && r.code != 403 {
+				t.Errorf("GET the operation over REST: HTTP %d", r.code)
+			}
+		})
+	}
 }
 
 // boardMatrix holds the delivery plan's methods to the model: the board's members are the

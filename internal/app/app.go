@@ -61,6 +61,7 @@ import (
 	"github.com/carepath/carepath/services/pathways"
 	readinessservice "github.com/carepath/carepath/services/readiness"
 	"github.com/carepath/carepath/services/reminders"
+	"github.com/carepath/carepath/services/returns"
 	"github.com/carepath/carepath/services/sharing"
 	"github.com/carepath/carepath/services/voice"
 	"github.com/carepath/carepath/services/youngpeople"
@@ -98,6 +99,7 @@ type App struct {
 	sealer     *sealer
 	tracing    *telemetry.Tracing // OpenTelemetry, off unless an OTLP endpoint is configured
 	stopBG     context.CancelFunc // stops background work tied to the app's life (key set refresh)
+	bg         context.Context    // that background work's context (imports on the memory store)
 }
 
 // readinessInterval is how often the store is checked for health reporting.
@@ -152,7 +154,7 @@ func (a *App) open(ctx context.Context) error {
 		}
 	}
 	bg, stop := context.WithCancel(context.Background())
-	a.stopBG = stop
+	a.stopBG, a.bg = stop, bg
 	if a.tracing, err = telemetry.New(ctx, cfg.OTLPEndpoint); err != nil {
 		return err
 	}
@@ -199,8 +201,10 @@ func (a *App) open(ctx context.Context) error {
 	a.health = health.NewServer()
 	// One limiter for both gRPC servers, so REST and gRPC calls count together.
 	limited := ratelimit.New(cfg.rateLimits(rateLimited(registry))).Guarded(guard)
+	// The import's files may make its request far larger than any other's.
+	large := map[string]int{importMethod: int(cfg.ImportMaxBytes) + 64<<10}
 	newServer := func(opts ...grpc.ServerOption) *grpc.Server {
-		s := grpcx.NewServer(log, metrics, validator, limited, append(opts, a.tracing.ServerOptions()...)...)
+		s := grpcx.NewServer(log, metrics, validator, limited, large, append(opts, a.tracing.ServerOptions()...)...)
 		a.register(s)
 		if cfg.Reflection {
 			reflection.Register(s)
@@ -326,6 +330,15 @@ func (a *App) apis() []service {
 			pb.RegisterAuditServiceHandler},
 		{func(s *grpc.Server) { pb.RegisterReminderServiceServer(s, reminders.New(a.calls, now, a.webhooks())) },
 			pb.RegisterReminderServiceHandler},
+		{func(s *grpc.Server) {
+			var run func(string) // PostgreSQL queues a River job with the operation
+			if a.dispatcher != nil {
+				run = a.runImport
+			}
+			pb.RegisterSsda903ServiceServer(s, returns.New(a.calls, now, run, a.cfg.ImportMaxBytes))
+		}, pb.RegisterSsda903ServiceHandler},
+		{func(s *grpc.Server) { pb.RegisterOperationsServiceServer(s, returns.NewOperations(a.calls, now)) },
+			pb.RegisterOperationsServiceHandler},
 	}
 }
 

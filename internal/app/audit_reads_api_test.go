@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/base64"
 	"regexp"
 	"slices"
 	"strings"
@@ -83,6 +84,10 @@ func TestEveryReadOfYoungPeoplesDataIsAudited(t *testing.T) {
 	}
 	milestone := pathway.GetTimeline()[0].GetName()
 	id := func(name string) string { return name[strings.LastIndex(name, "/")+1:] }
+	// An operation of the council: the import of a return of one child.
+	operation := decodeOperation(t, s.as(tokenFor(t, "ada-admin")).do(t, "POST",
+		"/v1/organisations/nottinghamshire/ssda903Returns:import", `{"files": [{"name": "header.csv", "content": "`+
+			base64.StdEncoding.EncodeToString([]byte("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nAR1,1,01/05/2010,WBRI,,,\n"))+`"}]}`)).Name
 
 	callers := map[string]struct{ token, person, org string }{
 		access.PA:      {s.token, s.person, "nottinghamshire"},
@@ -126,7 +131,7 @@ func TestEveryReadOfYoungPeoplesDataIsAudited(t *testing.T) {
 			continue
 		}
 		fixtures := map[string]string{"youngPeople": id(adult), "sharedYoungPeople": id(adult), "careEpisodes": id(episode),
-			"milestones": id(milestone), "organisations": caller.org, "people": caller.person}
+			"milestones": id(milestone), "organisations": caller.org, "people": caller.person, "operations": id(operation)}
 		if rpc == "WatchReminders" {
 			watchOne(t, s, caller.token)
 		} else {

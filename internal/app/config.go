@@ -32,6 +32,9 @@ type Config struct {
 	// after SIGTERM and before it stops accepting, so load balancers stop sending first.
 	ShutdownDrainDelay time.Duration
 	MaxBodyBytes       int64
+	// ImportMaxBytes bounds the CSV of one SSDA903 import over the API, the one request
+	// allowed to be larger than MaxBodyBytes (its REST body and gRPC message grow with it).
+	ImportMaxBytes int64
 
 	// What answers without a token. Reflection and PublicMetrics put gRPC reflection and
 	// /metrics on the public listeners; AdminAddr (HTTP: /metrics, /healthz, /readyz)
@@ -123,6 +126,7 @@ func Defaults() Config {
 		ShutdownDrainDelay: 5 * time.Second,
 		DatabaseTimeout:    15 * time.Second,
 		MaxBodyBytes:       1 << 20,
+		ImportMaxBytes:     DefaultImportMaxBytes,
 		DevIssuer:          "auto",
 		PrincipalCacheTTL:  30 * time.Second,
 		WebhookTimeout:     15 * time.Second,
@@ -166,6 +170,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownDrainDelay, "shutdown-drain-delay", c.ShutdownDrainDelay,
 		"after SIGTERM, how long to keep serving while reporting NOT_SERVING, so load balancers stop sending first")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest REST request body accepted, in bytes")
+	fs.Int64Var(&c.ImportMaxBytes, "import-max-bytes", c.ImportMaxBytes, "most CSV one SSDA903 import over the API may "+
+		"upload, all files together, in bytes (its request alone may be this large: base64 in JSON adds a third)")
 	fs.StringVar(&c.AuthIssuer, "auth-issuer", c.AuthIssuer, "issuer (iss) of the identity provider's access tokens")
 	fs.StringVar(&c.AuthAudience, "auth-audience", c.AuthAudience, "audience (aud) the tokens must be issued for")
 	fs.StringVar(&c.AuthJWKSURL, "auth-jwks-url", c.AuthJWKSURL, "https URL of the identity provider's key set (JWKS)")
@@ -323,6 +329,9 @@ func (c Config) Validate() error {
 	if c.DatabaseTimeout < time.Second || c.DatabaseTimeout > 10*time.Minute {
 		errs = append(errs, errors.New("--database-timeout must be between 1s and 10m"))
 	}
+	if c.ImportMaxBytes < 1024 || c.ImportMaxBytes > 1<<30 {
+		errs = append(errs, errors.New("--import-max-bytes must be between 1024 and 1073741824 (1 GiB)"))
+	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<20 {
 		errs = append(errs, errors.New("--max-body-bytes must be between 1024 and 1048576 (the gRPC message limit)"))
 	}
@@ -412,6 +421,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("public_metrics", c.PublicMetrics), slog.String("admin_addr", c.AdminAddr),
 		slog.String("admin_grpc_addr", c.AdminGRPCAddr), slog.String("database_timeout", c.DatabaseTimeout.String()),
 		slog.String("shutdown_timeout", c.ShutdownTimeout.String()), slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Int64("import_max_bytes", c.ImportMaxBytes),
 		slog.String("shutdown_drain_delay", c.ShutdownDrainDelay.String()),
 		slog.Bool("dev_issuer", c.DevIssuerOn()), slog.String("auth_issuer", c.AuthIssuer),
 		slog.String("auth_jwks_url", c.AuthJWKSURL), slog.Bool("tls", c.TLSCertFile != ""),

@@ -30,7 +30,7 @@ func (a *App) startDelivery(cfg Config, reg prometheus.Registerer) error {
 	}
 	a.river, err = delivery.NewRiver(pg.Pool(), sender, delivery.RiverOptions{Workers: 10,
 		JobTimeout: cfg.WebhookTimeout + jobMargin, RescueAfter: cfg.JobRescueAfter,
-		Middleware: a.tracing.RiverMiddleware()}, a.log)
+		Middleware: a.tracing.RiverMiddleware(), Others: a.importWorkers(cfg.JobRescueAfter)}, a.log)
 	if err != nil {
 		return fmt.Errorf("river: %w", err)
 	}

@@ -22,7 +22,9 @@ type route struct {
 // publicRoutes are the public HTTP listener's: the REST API under /v1/, probes, the OpenAPI
 // documents, and /metrics and the development issuer's keys when they are on.
 func (a *App) publicRoutes(gw http.Handler, registry *prometheus.Registry) []route {
-	routes := []route{{"/", gateway.LimitBody(a.cfg.MaxBodyBytes, gw)}} // /v1/... and AIP-style 404s
+	routes := []route{{"/", gateway.LimitBody(a.cfg.MaxBodyBytes, gw)}, // /v1/... and AIP-style 404s
+		// An import's files: up to --import-max-bytes of CSV, in base64.
+		{importRoute, gateway.LimitBody(importBodyBytes(a.cfg.ImportMaxBytes), gw)}}
 	routes = append(routes, a.probeRoutes()...)
 	if a.cfg.PublicMetrics {
 		routes = append(routes, metricsRoute(registry))

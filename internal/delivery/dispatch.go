@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,6 +48,9 @@ type RiverOptions struct {
 	RescueAfter time.Duration
 	// Middleware wraps job runs (tracing).
 	Middleware []rivertype.Middleware
+	// Others adds the workers of the service's other jobs and their queues, so that one
+	// client works every job.
+	Others func(*river.Workers) (map[string]river.QueueConfig, error)
 }
 
 // NewRiver returns a River client that works delivery jobs from the pool's database; Start
@@ -56,8 +60,16 @@ func NewRiver(pool *pgxpool.Pool, sender *Sender, opts RiverOptions, log *slog.L
 	if err := river.AddWorkerSafely(workers, &worker{sender: sender}); err != nil {
 		return nil, err
 	}
+	queues := map[string]river.QueueConfig{jobs.Queue: {MaxWorkers: max(opts.Workers, 1)}}
+	if opts.Others != nil {
+		more, err := opts.Others(workers)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(queues, more)
+	}
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{jobs.Queue: {MaxWorkers: max(opts.Workers, 1)}},
+		Queues:               queues,
 		Workers:              workers,
 		JobTimeout:           opts.JobTimeout,
 		RescueStuckJobsAfter: opts.RescueAfter,

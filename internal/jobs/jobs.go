@@ -18,3 +18,21 @@ const Queue = "webhooks"
 // (shorter) decides when a delivery has failed; this only has to be larger, so that River
 // never discards a job carepath still means to retry.
 const MaxAttempts = 50
+
+// ImportReturn runs the import of a council's SSDA903 return uploaded over the API: the
+// long-running operation it names holds the files and records the outcome.
+type ImportReturn struct {
+	OperationID string `json:"operation_id"`
+}
+
+// Kind is the job's name in River's table.
+func (ImportReturn) Kind() string { return "carepath.import_ssda903_return" }
+
+// ImportQueue is the River queue imports run on, one at a time on each replica: an import
+// writes many young people and should not crowd out the service's other work.
+const ImportQueue = "imports"
+
+// ImportMaxAttempts bounds River's attempts at an import. A worker that stops on shutdown
+// snoozes its job for another replica without using one up; an attempt that fails leaves
+// the operation done with the error, so a retry finds nothing to do.
+const ImportMaxAttempts = 5

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/ssda903"
+	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/ssda903return"
 	"github.com/carepath/carepath/internal/store"
@@ -553,5 +555,73 @@ func recordContact(t *testing.T, s store.Store, id, key string, due, on civil.Da
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRunOperation does an uploaded import's work: the summary when it succeeds; an error,
+// the operation done and its files gone, when it cannot (files with no Header table, a
+// council that is not one); and nothing for an operation already done.
+func TestRunOperation(t *testing.T) {
+	for name, newStore := range stores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			now := testclock.Now()
+			s := newStore(t)
+			setup(t, s, now)
+			if err := s.InTx(ctx, func(tx store.Tx) error {
+				_, err := tx.CreateOrganisation(ctx, domain.Organisation{ID: "trent-homes", DisplayName: "Trent Homes",
+					Type: domain.Housing, CreateTime: now, UpdateTime: now})
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), func() time.Time { return now }),
+				Now: func() time.Time { return now }}
+			header := []byte("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nA1,1," +
+				ssda903.FormatDate(civil.Today(now).Sub(civil.Period{Years: 16}, civil.MarchFirst)) + ",WBRI,,,\n")
+			episodes := []byte("CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n")
+			run := func(council string, files ...domain.File) domain.Operation {
+				t.Helper()
+				op := domain.Operation{ID: uuid.Must(uuid.NewV7()).String(), CouncilID: council, Kind: domain.ImportReturn,
+					Stage: domain.StageQueued, Audit: importer, CreateTime: now, UpdateTime: now}
+				var got domain.Operation
+				err := s.InTx(ctx, func(tx store.Tx) (err error) { _, err = tx.CreateOperation(ctx, op, files); return err })
+				if err == nil {
+					err = im.RunOperation(ctx, op.ID)
+				}
+				if err == nil {
+					err = s.InTx(ctx, func(tx store.Tx) (err error) { got, err = tx.LockOperation(ctx, op.ID); return err })
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				var left []domain.File
+				_ = s.InTx(ctx, func(tx store.Tx) (err error) { left, err = tx.OperationFiles(ctx, op.ID); return err })
+				if !got.Done() || got.Stage != domain.StageFinished || len(left) != 0 {
+					t.Fatalf("operation after its run: %+v, %d files left", got, len(left))
+				}
+				return got
+			}
+			ok := run(council, domain.File{Name: "header.csv", Content: header})
+			if ok.Result == nil || ok.Result.Created != 1 || ok.Error != nil || ok.ChildrenDone != 1 {
+				t.Fatalf("a good import: %+v, result %+v", ok, ok.Result)
+			}
+			if got := run(council, domain.File{Name: "episodes.csv", Content: episodes}); got.Error == nil ||
+				got.Error.Kind != errs.InvalidArgument || !strings.Contains(got.Error.Message, "Header") {
+				t.Fatalf("files with no Header table: %+v", got.Error)
+			}
+			if got := run("trent-homes", domain.File{Name: "header.csv", Content: header}); got.Error == nil ||
+				got.Error.Kind != errs.FailedPrecondition {
+				t.Fatalf("an import into an organisation that is no council: %+v", got.Error)
+			}
+			if err := im.RunOperation(ctx, ok.ID); err != nil {
+				t.Fatalf("running a done operation again: %v", err)
+			}
+			var again domain.Operation
+			_ = s.InTx(ctx, func(tx store.Tx) (err error) { again, err = tx.LockOperation(ctx, ok.ID); return err })
+			if !again.UpdateTime.Equal(ok.UpdateTime) || again.Result.Created != 1 {
+				t.Fatalf("a done operation was run again: %+v", again)
+			}
+		})
 	}
 }

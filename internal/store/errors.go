@@ -28,6 +28,8 @@ var (
 		"webhook delivery not found")
 	ErrDeliveryPlanNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
 		"delivery plan not found")
+	ErrOperationNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
+		"operation not found")
 	ErrPlanActionNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,
 		"delivery plan action not found")
 	ErrGoalNotFound = errs.New(errs.NotFound, errs.ReasonResourceNotFound,

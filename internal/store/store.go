@@ -56,6 +56,7 @@ type Tx interface {
 	Measures
 	DeliveryPlans
 	Voice
+	Operations
 }
 
 // YoungPeople stores young people.
@@ -835,4 +836,27 @@ type LocalOfferQuery struct {
 	Age     int
 	AfterID string
 	Limit   int
+}
+
+// Operations stores councils' long-running operations (AIP-151) and the files they work on.
+type Operations interface {
+	// CreateOperation stores a new operation with the files it works on and queues its work:
+	// on PostgreSQL a River job (jobs.ImportReturn) in the same transaction, so that the
+	// work is done once, by one replica, even across restarts; the memory store queues
+	// nothing (the caller runs the work itself). It fails with ErrOrganisationNotFound
+	// when the council does not exist.
+	CreateOperation(ctx context.Context, op domain.Operation, files []domain.File) (domain.Operation, error)
+	// GetOperation returns one of a council's operations, or ErrOperationNotFound.
+	GetOperation(ctx context.Context, councilID, id string) (domain.Operation, error)
+	// LockOperation is GetOperation by id alone, holding the operation until the
+	// transaction ends.
+	LockOperation(ctx context.Context, id string) (domain.Operation, error)
+	// ListOperations returns up to limit of the council's operations with ids before
+	// beforeID ("" for the newest), newest first (ids are time-ordered UUIDs).
+	ListOperations(ctx context.Context, councilID, beforeID string, limit int) ([]domain.Operation, error)
+	// UpdateOperation stores an operation's stage, progress and outcome. Once it is done
+	// its files are deleted: they hold personal data and are not needed again.
+	UpdateOperation(ctx context.Context, op domain.Operation) error
+	// OperationFiles returns the files of an operation not yet done, in the order given.
+	OperationFiles(ctx context.Context, id string) ([]domain.File, error)
 }

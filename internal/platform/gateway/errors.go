@@ -93,7 +93,11 @@ func errorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler,
 	} else {
 		st, _ = apierr.Status(st.Err())
 	}
-	WriteStatus(w, st, runtime.HTTPStatusFromCode(st.Code()))
+	code := runtime.HTTPStatusFromCode(st.Code())
+	if info := apierr.Info(st); info != nil && info.GetReason() == errs.ReasonRequestTooLarge {
+		code = http.StatusRequestEntityTooLarge // a request too large is 413 over HTTP, whatever its gRPC code
+	}
+	WriteStatus(w, st, code)
 }
 
 // unreadable matches the messages of protojson, strictQueryParser and CheckQuery that name

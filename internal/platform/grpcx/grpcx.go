@@ -51,7 +51,11 @@ type Guard interface {
 
 // NewServer returns a gRPC server with carepath's limits and interceptors. Metrics must be
 // registered with a Prometheus registry by the caller. opts add server options such as TLS.
-func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator protovalidate.Validator, guard Guard, opts ...grpc.ServerOption) *grpc.Server {
+//
+// large names the methods (full names, such as /pkg.Service/Method) that may receive
+// messages larger than MaxRecvMsgSize, with their limits in bytes; nil for none.
+func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator protovalidate.Validator, guard Guard,
+	large map[string]int, opts ...grpc.ServerOption) *grpc.Server {
 	logOpts := []logging.Option{
 		logging.WithLogOnEvents(logging.FinishCall),
 		logging.WithFieldsFromContext(func(ctx context.Context) logging.Fields {
@@ -74,8 +78,9 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 	errorsI := &errorMapper{log: log}
 	validate := &validation{v: validator}
 
+	sizes := requestSizes(large)
 	return grpc.NewServer(append(opts,
-		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
+		grpc.MaxRecvMsgSize(sizes.transport),
 		grpc.MaxSendMsgSize(MaxSendMsgSize),
 		grpc.MaxHeaderListSize(MaxHeaderListSize),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
@@ -87,6 +92,7 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 			metrics.UnaryServerInterceptor(),
 			recovery.UnaryServerInterceptor(recoveryOpt),
 			errorsI.unary,
+			sizes.unary,
 			guard.Unary,
 			validate.unary,
 		),
@@ -100,6 +106,35 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 			validate.stream,
 		),
 	)...)
+}
+
+// sizeLimits let some methods receive larger messages than MaxRecvMsgSize. gRPC's limit is
+// the server's, not a method's: the transport takes the largest, and unary refuses a larger
+// message than its method's with RESOURCE_EXHAUSTED, as the transport would, before
+// anything else looks at it.
+type sizeLimits struct {
+	large     map[string]int
+	transport int
+}
+
+func requestSizes(large map[string]int) sizeLimits {
+	l := sizeLimits{large: large, transport: MaxRecvMsgSize}
+	for _, n := range large {
+		l.transport = max(l.transport, n)
+	}
+	return l
+}
+
+func (l sizeLimits) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	limit, ok := l.large[info.FullMethod]
+	if !ok {
+		limit = MaxRecvMsgSize
+	}
+	if m, ok := req.(proto.Message); ok && proto.Size(m) > limit {
+		return nil, errs.New(errs.ResourceExhausted, errs.ReasonRequestTooLarge,
+			"the request is larger than the %d bytes this method accepts", limit)
+	}
+	return handler(ctx, req)
 }
 
 // errorMapper turns every error a handler returns into an AIP-193 status and logs the

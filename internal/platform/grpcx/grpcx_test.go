@@ -65,7 +65,7 @@ func serve(t *testing.T) (pb.YoungPeopleServiceClient, *fake, *logBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpcx.NewServer(slog.New(slog.NewJSONHandler(logs, nil)), grpcprom.NewServerMetrics(), v, openGuard{})
+	srv := grpcx.NewServer(slog.New(slog.NewJSONHandler(logs, nil)), grpcprom.NewServerMetrics(), v, openGuard{}, nil)
 	f := &fake{}
 	pb.RegisterYoungPeopleServiceServer(srv, f)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")

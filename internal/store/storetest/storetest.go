@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("DeliveryPlans", func(t *testing.T) { testDeliveryPlans(t, newStore) })
 	t.Run("SSDA903", func(t *testing.T) { testSSDA903(t, newStore) })
 	t.Run("Voice", func(t *testing.T) { testVoice(t, newStore) })
+	t.Run("Operations", func(t *testing.T) { testOperations(t, newStore) })
 }
 
 // inTx runs fn in a transaction and fails the test on error.
