@@ -26,7 +26,7 @@ func TestRatingAtReviewFromThe17HalfBirthday(t *testing.T) {
 			clk := &clock{t: start}
 			p := planner.New(catalogue.Default(), clk.Now)
 			today := civil.Today(start)
-			dob := today.Sub(civil.Period{Years: 17, Months: 6}, civil.MarchFirst).AddDays(1) // 17½ tomorrow
+			dob := today.Sub(civil.Period{Years: 17, Months: 6}, civil.MarchFirst).AddDays(1) // 17½ after today
 			err := s.InTx(ctx, func(tx store.Tx) error {
 				if err := demo.LoadAccess(ctx, tx, today, start); err != nil {
 					return err
@@ -64,7 +64,9 @@ func TestRatingAtReviewFromThe17HalfBirthday(t *testing.T) {
 			if got := atReview(); got != "" {
 				t.Fatalf("the day before the 17½ birthday: rating at the review %q, want none", got)
 			}
-			clk.Set(start.Add(48 * time.Hour))
+			// Noon on the birthday (month ends and clock changes make it a day or two away).
+			review := civil.Attains(dob, civil.Period{Years: 17, Months: 6}, civil.MarchFirst)
+			clk.Set(time.Date(review.Year, review.Month, review.Day, 12, 0, 0, 0, civil.London))
 			if n, err := p.RefreshReadiness(ctx, s, "", 100, 1); err != nil || n != 1 {
 				t.Fatalf("RefreshReadiness: %d reassessed, %v", n, err)
 			}
