@@ -129,7 +129,7 @@ func (w *deliveryWorld) addYoungPeople(t *testing.T, n int, raise bool) {
 			}
 			ids = append(ids, yp.ID)
 			if !raise {
-				if err := tx.SetReminderSchedule(ctx, yp.ID, now.Add(-time.Minute)); err != nil {
+				if err := tx.SetReminderSchedules(ctx, []store.ReminderSchedule{{YoungPersonID: yp.ID, Next: now.Add(-time.Minute)}}); err != nil {
 					return err
 				}
 			}

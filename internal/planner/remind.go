@@ -35,19 +35,46 @@ func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error 
 }
 
 func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
-	now := p.now()
-	r := reminders{tx: tx, now: now, raised: p.raised, councils: map[string]Council{}, people: map[string]domain.Person{},
-		endpoints: map[string][]domain.WebhookEndpoint{}, managers: map[string][]string{},
-		agreementsOf: map[string][]domain.SharingAgreement{}}
+	if len(states) == 0 {
+		return nil
+	}
+	r := newReminders(tx, p.now(), p.raised)
+	if err := r.load(ctx, states); err != nil {
+		return err
+	}
+	var (
+		gone      []string
+		raise     []domain.Reminder
+		schedules = make([]store.ReminderSchedule, 0, len(states))
+	)
 	for _, st := range states {
-		if err := r.remind(ctx, p, st); err != nil {
+		plan, at, err := r.plan(ctx, p, st)
+		if err != nil {
+			return err
+		}
+		for _, rem := range r.open[st.YoungPerson.ID] {
+			if !plan.Applies(rem) {
+				gone = append(gone, rem.ID)
+			}
+		}
+		raise = append(raise, r.rows(st.YoungPerson, plan.Raise)...)
+		schedules = append(schedules, store.ReminderSchedule{YoungPersonID: st.YoungPerson.ID, Next: at})
+	}
+	// The whole batch in a few statements: cancel what no longer applies, then raise (which
+	// may reopen a cancelled one), then the schedules.
+	if len(gone) > 0 {
+		if err := tx.CancelReminders(ctx, gone, "no longer applies", r.now); err != nil {
 			return err
 		}
 	}
-	return nil
+	if err := r.store(ctx, raise); err != nil {
+		return err
+	}
+	return tx.SetReminderSchedules(ctx, schedules)
 }
 
-// reminders caches, for one call of Remind, what many young people share.
+// reminders caches, for one call of Remind, what many young people share, and holds what
+// it loaded for all of them at once.
 type reminders struct {
 	tx        store.Tx
 	now       time.Time
@@ -58,15 +85,60 @@ type reminders struct {
 	managers  map[string][]string // organisation/team → team managers
 	// agreementsOf are each council's sharing agreements.
 	agreementsOf map[string][]domain.SharingAgreement
+	// shares, accounts and open are the young people's shares, own accounts (of those who
+	// have one) and open reminders, by young person.
+	shares   map[string][]domain.Share
+	accounts map[string]domain.Person
+	open     map[string][]domain.Reminder
 }
 
-func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayState) error {
+func newReminders(tx store.Tx, now time.Time, raised func(int)) *reminders {
+	return &reminders{tx: tx, now: now, raised: raised, councils: map[string]Council{}, people: map[string]domain.Person{},
+		endpoints: map[string][]domain.WebhookEndpoint{}, managers: map[string][]string{},
+		agreementsOf: map[string][]domain.SharingAgreement{}, shares: map[string][]domain.Share{},
+		accounts: map[string]domain.Person{}, open: map[string][]domain.Reminder{}}
+}
+
+// load reads the young people's shares, accounts and open reminders in three statements.
+func (r *reminders) load(ctx context.Context, states []store.PathwayState) error {
+	ids := make([]string, len(states))
+	for i, st := range states {
+		ids[i] = st.YoungPerson.ID
+	}
+	shares, err := r.tx.ListShares(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	for _, s := range shares {
+		r.shares[s.YoungPersonID] = append(r.shares[s.YoungPersonID], s)
+	}
+	accounts, err := r.tx.YoungPersonAccounts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		r.accounts[a.YoungPersonID], r.people[a.ID] = a, a
+	}
+	open, err := r.tx.ListReminders(ctx, store.ReminderQuery{YoungPeople: ids,
+		States: []domain.ReminderState{domain.ReminderOpen}, Limit: maxOpenReminders * len(ids)})
+	if err != nil {
+		return err
+	}
+	for _, rem := range open {
+		r.open[rem.YoungPersonID] = append(r.open[rem.YoungPersonID], rem)
+	}
+	return nil
+}
+
+// plan works out which of the young person's reminders are due by now, and when they must
+// next be looked at (the zero time for never).
+func (r *reminders) plan(ctx context.Context, p *Planner, st store.PathwayState) (reminder.Plan, time.Time, error) {
 	yp := st.YoungPerson
 	c, ok := r.councils[yp.CouncilID]
 	if !ok {
 		var err error
 		if c, err = p.Council(ctx, r.tx, yp.CouncilID); err != nil {
-			return err
+			return reminder.Plan{}, time.Time{}, err
 		}
 		r.councils[yp.CouncilID] = c
 	}
@@ -78,15 +150,9 @@ func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayStat
 	day := reminder.Day(r.now, c.Catalogue.Reminders.SendAt)
 	in, wake, err := r.input(ctx, c, st, today)
 	if err != nil {
-		return err
+		return reminder.Plan{}, time.Time{}, err
 	}
 	plan := reminder.PlanOn(in, day)
-	if err := r.cancel(ctx, yp.ID, plan); err != nil {
-		return err
-	}
-	if err := r.raise(ctx, yp, plan.Raise); err != nil {
-		return err
-	}
 	var at time.Time
 	if !plan.Next.IsZero() {
 		at = reminder.SendTime(plan.Next, in.Rules.SendAt)
@@ -97,7 +163,7 @@ func (r *reminders) remind(ctx context.Context, p *Planner, st store.PathwayStat
 			at = midnight
 		}
 	}
-	return r.tx.SetReminderSchedule(ctx, yp.ID, at)
+	return plan, at, nil
 }
 
 // input gathers what the rules need, with the partners who may hear of the young person
@@ -107,7 +173,7 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 	in := reminder.Input{YoungPerson: yp, Milestones: st.Milestones, Rules: c.Catalogue.Reminders,
 		LeaplingRule: c.Settings.LeaplingRule, Organisations: map[string]string{}}
 	var err error
-	if in.SharedWith, err = store.SharedPartners(ctx, r.tx, yp.ID, today); err != nil {
+	if in.SharedWith, err = store.SharedPartnersBy(ctx, r.tx, yp.ID, r.shares[yp.ID], today); err != nil {
 		return in, nil, err
 	}
 	wake, err := r.sharingChanges(ctx, yp, today)
@@ -130,8 +196,10 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 			}
 		}
 	}
-	if in.Own, err = r.ownAccount(ctx, yp.ID); err != nil {
-		return in, nil, err
+	// Their own account, if they have asked to be reminded of their own steps and may
+	// still sign in.
+	if acc, ok := r.accounts[yp.ID]; ok && acc.OwnReminders && !acc.Disabled {
+		in.Own = acc.ID
 	}
 	if yp.PersonalAdviserID != "" {
 		adviser, err := r.person(ctx, yp.PersonalAdviserID)
@@ -146,29 +214,11 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 	return in, wake, nil
 }
 
-// ownAccount is the young person's own account if they have asked to be reminded of their
-// own steps and may still sign in; "" otherwise.
-func (r *reminders) ownAccount(ctx context.Context, youngPersonID string) (string, error) {
-	acc, err := r.tx.YoungPersonAccount(ctx, youngPersonID)
-	if errs.KindOf(err) == errs.NotFound {
-		return "", nil
-	}
-	if err != nil || !acc.OwnReminders || acc.Disabled {
-		return "", err
-	}
-	r.people[acc.ID] = acc
-	return acc.ID, nil
-}
-
 // sharingChanges are the days after today on which a share of the young person, or the
 // agreement it is made under, starts or ends.
 func (r *reminders) sharingChanges(ctx context.Context, yp domain.YoungPerson, today civil.Date) ([]civil.Date, error) {
-	shares, err := r.tx.ListShares(ctx, yp.ID)
-	if err != nil {
-		return nil, err
-	}
 	var out []civil.Date
-	for _, s := range shares {
+	for _, s := range r.shares[yp.ID] {
 		if !s.WithdrawTime.IsZero() || !today.Before(s.Expiry) {
 			continue
 		}
@@ -241,28 +291,8 @@ func (r *reminders) teamManagers(ctx context.Context, personID string) ([]string
 	return out, nil
 }
 
-// cancel cancels the young person's open reminders that the rules no longer raise.
-func (r *reminders) cancel(ctx context.Context, youngPersonID string, plan reminder.Plan) error {
-	open, err := r.tx.ListReminders(ctx, store.ReminderQuery{YoungPersonID: youngPersonID,
-		States: []domain.ReminderState{domain.ReminderOpen}, Limit: maxOpenReminders})
-	if err != nil {
-		return err
-	}
-	var gone []string
-	for _, rem := range open {
-		if !plan.Applies(rem) {
-			gone = append(gone, rem.ID)
-		}
-	}
-	if len(gone) == 0 {
-		return nil
-	}
-	return r.tx.CancelReminders(ctx, gone, "no longer applies", r.now)
-}
-
-// raise stores the reminders, one per recipient, and a delivery of each new one to its
-// recipient organisation's endpoints.
-func (r *reminders) raise(ctx context.Context, yp domain.YoungPerson, due []reminder.Due) error {
+// rows are the reminders due to raise for the young person, one per recipient.
+func (r *reminders) rows(yp domain.YoungPerson, due []reminder.Due) []domain.Reminder {
 	var rows []domain.Reminder
 	for _, d := range due {
 		for _, to := range d.Recipients {
@@ -271,6 +301,12 @@ func (r *reminders) raise(ctx context.Context, yp domain.YoungPerson, due []remi
 				CreateTime: r.now, UpdateTime: r.now, Revision: 1})
 		}
 	}
+	return rows
+}
+
+// store stores the reminders and a delivery of each new one to its recipient
+// organisation's endpoints.
+func (r *reminders) store(ctx context.Context, rows []domain.Reminder) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -391,8 +427,7 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // work for the council, else the team's managers or the council), with a webhook delivery
 // to each recipient organisation's enabled endpoints. It returns the recipients.
 func (p *Planner) RaiseRequest(ctx context.Context, tx store.Tx, yp domain.YoungPerson, rule, title string) ([]domain.Recipient, error) {
-	r := reminders{tx: tx, now: p.now(), raised: p.raised, councils: map[string]Council{}, people: map[string]domain.Person{},
-		endpoints: map[string][]domain.WebhookEndpoint{}, managers: map[string][]string{}}
+	r := newReminders(tx, p.now(), p.raised)
 	in := reminder.Input{YoungPerson: yp}
 	if yp.PersonalAdviserID != "" {
 		adviser, err := r.person(ctx, yp.PersonalAdviserID)
@@ -405,6 +440,6 @@ func (p *Planner) RaiseRequest(ctx context.Context, tx store.Tx, yp domain.Young
 		}
 	}
 	to := reminder.RequestRecipients(in)
-	err := r.raise(ctx, yp, []reminder.Due{{Rule: rule, Title: title, DueOn: civil.Today(r.now), Recipients: to}})
+	err := r.store(ctx, r.rows(yp, []reminder.Due{{Rule: rule, Title: title, DueOn: civil.Today(r.now), Recipients: to}}))
 	return to, err
 }

@@ -389,7 +389,7 @@ func partnerOwnsAMilestone(ctx context.Context, tx store.Tx, p *planner.Planner,
 	if _, err := tx.UpdateMilestone(ctx, m, m.Revision); err != nil {
 		return err
 	}
-	return tx.SetReminderSchedule(ctx, ypID, now)
+	return tx.SetReminderSchedules(ctx, []store.ReminderSchedule{{YoungPersonID: ypID, Next: now}})
 }
 
 // remindersTo are the test young person's reminders to an organisation.

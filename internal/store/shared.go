@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 
+	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
 )
 
@@ -15,6 +16,11 @@ func SharedPartners(ctx context.Context, tx Tx, youngPersonID string, day civil.
 	if err != nil {
 		return nil, err
 	}
+	return SharedPartnersBy(ctx, tx, youngPersonID, shares, day)
+}
+
+// SharedPartnersBy is SharedPartners from the young person's shares, already loaded.
+func SharedPartnersBy(ctx context.Context, tx Tx, youngPersonID string, shares []domain.Share, day civil.Date) (map[string]bool, error) {
 	out := map[string]bool{}
 	for _, sh := range shares {
 		if out[sh.PartnerID] || !sh.InForce(day) {

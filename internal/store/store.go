@@ -332,6 +332,9 @@ type Access interface {
 	UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64) (domain.Person, error)
 	// YoungPersonAccount is the young person's own account, or fails with NotFound.
 	YoungPersonAccount(ctx context.Context, youngPersonID string) (domain.Person, error)
+	// YoungPersonAccounts are the own accounts of those of the young people who have one,
+	// in no particular order.
+	YoungPersonAccounts(ctx context.Context, youngPersonIDs []string) ([]domain.Person, error)
 	// SetOwnReminders records whether a person is reminded of their own steps, incrementing
 	// the revision; ifRevision as for UpdatePerson.
 	SetOwnReminders(ctx context.Context, personID string, on bool, at time.Time, ifRevision int64) (domain.Person, error)
@@ -359,8 +362,9 @@ type Sharing interface {
 	// state) with the partner.
 	PartnerCouncils(ctx context.Context, partnerID string) ([]string, error)
 
-	// ListShares returns all of a young person's shares, newest first.
-	ListShares(ctx context.Context, youngPersonID string) ([]domain.Share, error)
+	// ListShares returns all shares of the young people: of one, newest first; of several,
+	// by young person (in id order), each newest first.
+	ListShares(ctx context.Context, youngPersonIDs ...string) ([]domain.Share, error)
 	GetShare(ctx context.Context, youngPersonID, id string) (domain.Share, error)
 	CreateShare(ctx context.Context, s domain.Share) (domain.Share, error)
 	// UpdateShare stores a withdrawal, guarded by ifRevision.
@@ -570,9 +574,10 @@ type Reminders interface {
 	// CancelReminders cancels the open reminders with ids, for reason, and cancels their
 	// pending deliveries.
 	CancelReminders(ctx context.Context, ids []string, reason string, now time.Time) error
-	// SetReminderSchedule records when the young person's reminders must next be worked
-	// out; the zero time means never (they are past 25).
-	SetReminderSchedule(ctx context.Context, youngPersonID string, next time.Time) error
+	// SetReminderSchedules records when each young person's reminders must next be worked
+	// out; the zero time means never (they are past 25). Of several for one young person,
+	// the last counts. It fails with NotFound if a young person given a time does not exist.
+	SetReminderSchedules(ctx context.Context, schedules []ReminderSchedule) error
 	// DueReminderSchedules returns up to limit young people whose reminders were due to be
 	// worked out at or before now, earliest first, and locks them (the young person, as
 	// LockYoungPerson does, and their schedule) for this transaction, skipping any whose
@@ -589,10 +594,18 @@ type Reminders interface {
 	HastenCaseloads(ctx context.Context, councilID string, adviserIDs []string, at time.Time) error
 }
 
+// ReminderSchedule is when a young person's reminders must next be worked out.
+type ReminderSchedule struct {
+	YoungPersonID string
+	Next          time.Time
+}
+
 // ReminderQuery selects reminders.
 type ReminderQuery struct {
 	// YoungPersonID, if set, limits the query to one young person.
 	YoungPersonID string
+	// YoungPeople, if any, limits the query to these young people.
+	YoungPeople []string
 	// Recipients, if any, keep reminders addressed to one of them.
 	Recipients []domain.Recipient
 	// States, if any, keep reminders in one of them.

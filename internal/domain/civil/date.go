@@ -56,7 +56,15 @@ func (d Date) Valid() bool {
 func (d Date) IsZero() bool { return d == Date{} }
 
 // String writes d as YYYY-MM-DD.
-func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+func (d Date) String() string {
+	if d.Year < 0 || d.Year > 9999 || d.Month < 0 || d.Month > 99 || d.Day < 0 || d.Day > 99 {
+		return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+	}
+	// By hand: planning writes millions of dates, and fmt was a visible share of it.
+	b := [10]byte{byte('0' + d.Year/1000), byte('0' + d.Year/100%10), byte('0' + d.Year/10%10), byte('0' + d.Year%10), '-',
+		byte('0' + d.Month/10), byte('0' + d.Month%10), '-', byte('0' + d.Day/10), byte('0' + d.Day%10)}
+	return string(b[:])
+}
 
 // Compare returns -1, 0 or +1 as d is before, equal to or after e.
 func (d Date) Compare(e Date) int {
@@ -76,12 +84,67 @@ func (d Date) Before(e Date) bool { return d.Compare(e) < 0 }
 // After reports whether d is after e.
 func (d Date) After(e Date) bool { return d.Compare(e) > 0 }
 
-// AddDays returns the date n days after d (before, if n is negative).
-func (d Date) AddDays(n int) Date { return dateOf(d.midnightUTC().AddDate(0, 0, n)) }
+// AddDays returns the date n days after d (before, if n is negative). A day beyond its
+// month's end counts on into the next, as time.Date normalises it.
+func (d Date) AddDays(n int) Date {
+	if d.Month < time.January || d.Month > time.December {
+		return dateOf(d.midnightUTC().AddDate(0, 0, n))
+	}
+	return fromDays(d.days() + n)
+}
 
 // DaysUntil returns the number of days from d to e (negative when e is before d).
 func (d Date) DaysUntil(e Date) int {
-	return int(e.midnightUTC().Sub(d.midnightUTC()).Hours() / 24)
+	if d.Month < time.January || d.Month > time.December || e.Month < time.January || e.Month > time.December {
+		return int(e.midnightUTC().Sub(d.midnightUTC()).Hours() / 24)
+	}
+	return e.days() - d.days()
+}
+
+// days counts the days from 1970-01-01 to d, and fromDays is its inverse: the proleptic
+// Gregorian calendar in integer arithmetic (H. Hinnant's days_from_civil), because
+// planning and reminders add days millions of times and time.Date was a visible share.
+func (d Date) days() int {
+	y, m := d.Year, int(d.Month)
+	if m <= 2 {
+		y--
+	}
+	era := floorDiv(y, 400)
+	yoe := y - era*400
+	mp := m - 3
+	if m <= 2 {
+		mp = m + 9
+	}
+	doy := (153*mp+2)/5 + d.Day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+func fromDays(z int) Date {
+	z += 719468
+	era := floorDiv(z, 146097)
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	y := yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	return Date{y, time.Month(m), day}
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // StartIn returns the first instant of d in loc: midnight, or the first time that exists.

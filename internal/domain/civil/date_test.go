@@ -56,3 +56,36 @@ func TestOfUsesLondon(t *testing.T) {
 		t.Errorf("Of in winter = %v", got)
 	}
 }
+
+// TestDayArithmeticAgreesWithTime checks the integer calendar against package time on
+// every day of four centuries (leap centuries included) and on days beyond a month's end.
+func TestDayArithmeticAgreesWithTime(t *testing.T) {
+	start := time.Date(1899, time.January, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; ; i++ {
+		at := start.AddDate(0, 0, i)
+		if at.Year() > 2300 {
+			break
+		}
+		d := Date{at.Year(), at.Month(), at.Day()}
+		for _, n := range []int{-400, -31, -1, 0, 1, 28, 365, 10000} {
+			want := at.AddDate(0, 0, n)
+			if got := d.AddDays(n); got != (Date{want.Year(), want.Month(), want.Day()}) {
+				t.Fatalf("%s.AddDays(%d) = %s, want %s", d, n, got, want.Format(time.DateOnly))
+			}
+		}
+		if got, want := New(2000, time.January, 1).DaysUntil(d), int((at.Unix()-time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Unix())/86400); got != want {
+			t.Fatalf("DaysUntil(%s) = %d, want %d", d, got, want)
+		}
+		if d.String() != at.Format(time.DateOnly) {
+			t.Fatalf("String() = %s, want %s", d, at.Format(time.DateOnly))
+		}
+	}
+	for _, c := range []struct{ d, want Date }{
+		{New(2026, time.February, 30), New(2026, time.March, 3)}, // 30 February is 2 March, plus one
+		{New(2024, time.April, 31), New(2024, time.May, 2)},
+	} {
+		if got := c.d.AddDays(1); got != c.want {
+			t.Errorf("%v.AddDays(1) = %v, want %v", c.d, got, c.want)
+		}
+	}
+}

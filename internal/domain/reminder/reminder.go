@@ -5,8 +5,8 @@
 package reminder
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,7 +49,7 @@ func RequestRecipients(in Input) []domain.Recipient {
 }
 
 // LeadRule is the rule of the reminder days before a milestone is due.
-func LeadRule(days int) string { return fmt.Sprintf(leadPrefix+"%dd", days) }
+func LeadRule(days int) string { return leadPrefix + strconv.Itoa(days) + "d" }
 
 const leadPrefix = "milestone.lead."
 
@@ -106,9 +106,14 @@ func Schedule(in Input) []Due {
 	yp, r := in.YoungPerson, in.Rules
 	end := EndOfSupport(in)
 	adviser := in.adviser()
-	var out []Due
+	afterEnd := end.AddDays(1)
+	leads := make([]string, len(r.LeadDays))
+	for i, days := range r.LeadDays {
+		leads[i] = LeadRule(days)
+	}
+	out := make([]Due, 0, len(in.Milestones)*3)
 	add := func(d Due) {
-		d.Until = minDate(d.Until, d.DueOn.AddDays(CatchUpDays), end.AddDays(1))
+		d.Until = minDate(d.Until, d.DueOn.AddDays(CatchUpDays), afterEnd)
 		if d.DueOn.Before(d.Until) {
 			out = append(out, d)
 		}
@@ -126,8 +131,8 @@ func Schedule(in Input) []Due {
 		}
 		owners := in.owners(m, adviser)
 		if m.Statutory {
-			for _, days := range r.LeadDays {
-				add(Due{Rule: LeadRule(days), MilestoneID: m.ID, Title: m.Title, DueOn: m.DueDate.AddDays(-days),
+			for i, days := range r.LeadDays {
+				add(Due{Rule: leads[i], MilestoneID: m.ID, Title: m.Title, DueOn: m.DueDate.AddDays(-days),
 					Until: m.DueDate, Recipients: owners})
 			}
 		}
@@ -233,10 +238,11 @@ type raisedKey struct {
 // PlanOn works out the plan of the young person on day.
 func PlanOn(in Input, day civil.Date) Plan {
 	end := EndOfSupport(in)
-	p := Plan{raised: map[raisedKey]bool{}, ended: end.Before(day)}
+	sched := Schedule(in)
+	p := Plan{raised: make(map[raisedKey]bool, len(sched)*2), ended: end.Before(day)}
 	latestLead := map[string]civil.Date{}
 	var open []Due
-	for _, d := range Schedule(in) {
+	for _, d := range sched {
 		for _, to := range d.Recipients {
 			p.raised[raisedKey{d.Rule, d.MilestoneID, d.DueOn, to}] = true
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/store"
 )
 
@@ -194,6 +195,21 @@ func (t *tx) YoungPersonAccount(_ context.Context, youngPersonID string) (domain
 		return domain.Person{}, orMissing(err, store.ErrPersonNotFound)
 	}
 	return copyPerson(*obj.(*domain.Person)), nil
+}
+
+func (t *tx) YoungPersonAccounts(ctx context.Context, youngPersonIDs []string) ([]domain.Person, error) {
+	var out []domain.Person
+	for _, id := range youngPersonIDs {
+		p, err := t.YoungPersonAccount(ctx, id)
+		if errs.KindOf(err) == errs.NotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func (t *tx) SetOwnReminders(ctx context.Context, personID string, on bool, at time.Time, ifRevision int64) (domain.Person, error) {

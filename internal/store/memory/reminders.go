@@ -110,10 +110,17 @@ func (t *tx) GetReminder(_ context.Context, id string) (domain.Reminder, error) 
 func (t *tx) ListReminders(_ context.Context, q store.ReminderQuery) ([]domain.Reminder, error) {
 	var objs []any
 	switch {
-	case q.YoungPersonID != "":
-		var err error
-		if objs, err = t.all(tableReminders, "young_person", q.YoungPersonID); err != nil {
-			return nil, err
+	case q.YoungPersonID != "" || len(q.YoungPeople) > 0:
+		ids := q.YoungPeople
+		if q.YoungPersonID != "" {
+			ids = []string{q.YoungPersonID}
+		}
+		for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+			some, err := t.all(tableReminders, "young_person", id)
+			if err != nil {
+				return nil, err
+			}
+			objs = append(objs, some...)
 		}
 	case len(q.Recipients) > 0:
 		for _, r := range slices.Compact(slices.Sorted(slices.Values(q.Recipients))) {
@@ -134,6 +141,7 @@ func (t *tx) ListReminders(_ context.Context, q store.ReminderQuery) ([]domain.R
 		r := o.(*domain.Reminder)
 		switch {
 		case q.YoungPersonID != "" && r.YoungPersonID != q.YoungPersonID,
+			len(q.YoungPeople) > 0 && !slices.Contains(q.YoungPeople, r.YoungPersonID),
 			len(q.Recipients) > 0 && !slices.Contains(q.Recipients, r.Recipient),
 			len(q.States) > 0 && !slices.Contains(q.States, r.State),
 			!q.AwakeAt.IsZero() && r.SnoozeUntil.After(q.AwakeAt),
@@ -198,18 +206,28 @@ func (t *tx) CancelReminders(_ context.Context, ids []string, reason string, now
 	return nil
 }
 
-func (t *tx) SetReminderSchedule(_ context.Context, youngPersonID string, next time.Time) error {
-	if next.IsZero() {
-		obj, err := t.first(tableSchedules, "id", youngPersonID)
-		if err != nil || obj == nil {
+func (t *tx) SetReminderSchedules(_ context.Context, schedules []store.ReminderSchedule) error {
+	for _, sc := range schedules {
+		if sc.Next.IsZero() {
+			obj, err := t.first(tableSchedules, "id", sc.YoungPersonID)
+			if err != nil {
+				return err
+			}
+			if obj != nil {
+				if err := t.delete(tableSchedules, obj); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if _, err := t.getYoungPerson(sc.YoungPersonID); err != nil {
 			return err
 		}
-		return t.delete(tableSchedules, obj)
+		if err := t.insert(tableSchedules, &schedule{YoungPersonID: sc.YoungPersonID, Next: storedTime(sc.Next)}); err != nil {
+			return err
+		}
 	}
-	if _, err := t.getYoungPerson(youngPersonID); err != nil {
-		return err
-	}
-	return t.insert(tableSchedules, &schedule{YoungPersonID: youngPersonID, Next: storedTime(next)})
+	return nil
 }
 
 func (t *tx) HastenReminderSchedules(_ context.Context, councilID, partnerID string, at time.Time) error {

@@ -78,21 +78,25 @@ func (t *tx) UpdateSharingAgreement(ctx context.Context, a domain.SharingAgreeme
 	return a, t.insert(tableAgreements, &stored)
 }
 
-func (t *tx) ListShares(_ context.Context, youngPersonID string) ([]domain.Share, error) {
-	objs, err := t.all(tableShares, "young_person", youngPersonID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.Share, len(objs))
-	for i, o := range objs {
-		out[i] = *o.(*domain.Share)
-	}
-	slices.SortFunc(out, func(a, b domain.Share) int { // newest first
-		if c := b.CreateTime.Compare(a.CreateTime); c != 0 {
-			return c
+func (t *tx) ListShares(_ context.Context, youngPersonIDs ...string) ([]domain.Share, error) {
+	var out []domain.Share
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(youngPersonIDs))) {
+		objs, err := t.all(tableShares, "young_person", id)
+		if err != nil {
+			return nil, err
 		}
-		return strings.Compare(b.ID, a.ID)
-	})
+		some := make([]domain.Share, len(objs))
+		for i, o := range objs {
+			some[i] = *o.(*domain.Share)
+		}
+		slices.SortFunc(some, func(a, b domain.Share) int { // newest first
+			if c := b.CreateTime.Compare(a.CreateTime); c != 0 {
+				return c
+			}
+			return strings.Compare(b.ID, a.ID)
+		})
+		out = append(out, some...)
+	}
 	return out, nil
 }
 

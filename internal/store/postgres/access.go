@@ -153,6 +153,14 @@ func (t *tx) YoungPersonAccount(ctx context.Context, youngPersonID string) (doma
 	return p, err
 }
 
+func (t *tx) YoungPersonAccounts(ctx context.Context, youngPersonIDs []string) ([]domain.Person, error) {
+	rows, err := t.q.Query(ctx, `SELECT `+personColumns+` FROM people WHERE young_person_id = ANY($1::uuid[])`, youngPersonIDs)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Person, error) { return scanPerson(r) })
+}
+
 func (t *tx) SetOwnReminders(ctx context.Context, personID string, on bool, at time.Time, ifRevision int64) (domain.Person, error) {
 	updated, err := scanPerson(t.q.QueryRow(ctx, `UPDATE people SET own_reminders = $2, revision = revision + 1, update_time = $3
 		WHERE id = $1 AND ($4::bigint = 0 OR revision = $4) RETURNING `+personColumns, personID, on, at, ifRevision))

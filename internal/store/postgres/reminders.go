@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -106,6 +108,9 @@ func (t *tx) ListReminders(ctx context.Context, q store.ReminderQuery) ([]domain
 	if q.YoungPersonID != "" {
 		cond += " AND young_person_id = " + args.add(q.YoungPersonID) + "::uuid"
 	}
+	if len(q.YoungPeople) > 0 {
+		cond += " AND young_person_id = ANY(" + args.add(q.YoungPeople) + "::uuid[])"
+	}
 	if len(q.Recipients) > 0 {
 		cond += " AND recipient = ANY(" + args.add(strs(q.Recipients)) + "::text[])"
 	}
@@ -160,21 +165,42 @@ func (t *tx) CancelReminders(ctx context.Context, ids []string, reason string, n
 	return err
 }
 
-// SetReminderSchedule inserts or replaces the young person's row, or deletes it for the
-// zero time.
-func (t *tx) SetReminderSchedule(ctx context.Context, youngPersonID string, next time.Time) error {
-	if next.IsZero() {
-		_, err := t.q.Exec(ctx, `DELETE FROM reminder_schedules WHERE young_person_id = $1`, youngPersonID)
-		return err
+// SetReminderSchedules inserts, replaces or (for the zero time) deletes the young people's
+// rows in one statement, in young-person order so that concurrent writers lock alike.
+func (t *tx) SetReminderSchedules(ctx context.Context, schedules []store.ReminderSchedule) error {
+	last := make(map[string]time.Time, len(schedules))
+	for _, sc := range schedules {
+		last[sc.YoungPersonID] = sc.Next
 	}
-	// Inserted only if the young person exists, so that a missing one does not abort the
-	// transaction with a key violation.
-	var id string
-	err := t.q.QueryRow(ctx, `INSERT INTO reminder_schedules (young_person_id, next_time)
-		SELECT y.id, $2 FROM young_people y WHERE y.id = $1
-		ON CONFLICT (young_person_id) DO UPDATE SET next_time = excluded.next_time
-		RETURNING young_person_id`, youngPersonID, next).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	ids := slices.Sorted(maps.Keys(last))
+	next := make([]string, len(ids))
+	want := 0
+	for i, id := range ids {
+		if at := last[id]; !at.IsZero() {
+			next[i], want = at.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano), want+1 // as pgx sends times
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	// Rows are inserted only for young people who exist, so that a missing one does not
+	// abort the transaction with a key violation: the count tells.
+	var set int
+	err := t.q.QueryRow(ctx, `
+		WITH v AS (
+			SELECT v.id, nullif(v.next, '')::timestamptz AS next FROM unnest($1::uuid[], $2::text[]) AS v(id, next)
+		),
+		gone AS (
+			DELETE FROM reminder_schedules s USING v WHERE s.young_person_id = v.id AND v.next IS NULL
+		),
+		set AS (
+			INSERT INTO reminder_schedules (young_person_id, next_time)
+			SELECT y.id, v.next FROM v JOIN young_people y ON y.id = v.id WHERE v.next IS NOT NULL ORDER BY y.id
+			ON CONFLICT (young_person_id) DO UPDATE SET next_time = excluded.next_time
+			RETURNING 1
+		)
+		SELECT count(*) FROM set`, ids, next).Scan(&set)
+	if err == nil && set < want {
 		return store.ErrYoungPersonNotFound
 	}
 	return err

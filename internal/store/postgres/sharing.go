@@ -94,9 +94,9 @@ func scanShare(row pgx.Row) (domain.Share, error) {
 	return s, err
 }
 
-func (t *tx) ListShares(ctx context.Context, youngPersonID string) ([]domain.Share, error) {
-	rows, err := t.q.Query(ctx, `SELECT `+shareColumns+` FROM shares WHERE young_person_id = $1
-		ORDER BY create_time DESC, id DESC`, youngPersonID)
+func (t *tx) ListShares(ctx context.Context, youngPersonIDs ...string) ([]domain.Share, error) {
+	rows, err := t.q.Query(ctx, `SELECT `+shareColumns+` FROM shares WHERE young_person_id = ANY($1::uuid[])
+		ORDER BY young_person_id, create_time DESC, id DESC`, youngPersonIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,9 @@ func reminderNumbers(ns ...int) []string {
 
 func setSchedule(t *testing.T, s store.Store, youngPersonID string, next time.Time) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error { return tx.SetReminderSchedule(context.Background(), youngPersonID, next) })
+	inTx(t, s, func(tx store.Tx) error {
+		return tx.SetReminderSchedules(context.Background(), []store.ReminderSchedule{{YoungPersonID: youngPersonID, Next: next}})
+	})
 }
 
 func dueSchedules(t *testing.T, s store.Store, now time.Time, limit int) (ids []string) {
@@ -532,6 +534,9 @@ func testListReminders(t *testing.T, newStore NewStore) {
 		{"all", store.ReminderQuery{}, all},
 		{"a young person", store.ReminderQuery{YoungPersonID: idOf("y1")}, []int{9, 7, 5, 2, 1}},
 		{"nobody", store.ReminderQuery{YoungPersonID: idOf("nobody")}, nil},
+		{"several young people", store.ReminderQuery{YoungPeople: []string{idOf("y1"), idOf("nobody"), idOf("y2")}}, all},
+		{"several young people, open", store.ReminderQuery{YoungPeople: []string{idOf("y1"), idOf("nobody")},
+			States: []domain.ReminderState{domain.ReminderOpen}}, []int{7, 2, 1}},
 		{"a recipient", store.ReminderQuery{Recipients: []domain.Recipient{toAdviser}}, []int{10, 8, 5, 3, 1}},
 		{"two recipients", store.ReminderQuery{Recipients: []domain.Recipient{toPartner, toAdviser}}, []int{10, 9, 8, 6, 5, 3, 2, 1}},
 		{"a recipient with none", store.ReminderQuery{Recipients: []domain.Recipient{domain.PersonRecipient("pa-9")}}, nil},
@@ -754,7 +759,11 @@ func testReminderSchedules(t *testing.T, newStore NewStore) {
 
 	t.Run("MissingYoungPerson", func(t *testing.T) {
 		s := newStore(t)
-		err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetReminderSchedule(ctx, idOf("nobody"), at) })
+		create(t, s, youngPerson("somebody"))
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			return tx.SetReminderSchedules(ctx, []store.ReminderSchedule{{YoungPersonID: idOf("somebody"), Next: at},
+				{YoungPersonID: idOf("nobody"), Next: at}})
+		})
 		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
 		if got := dueSchedules(t, s, at, 10); len(got) != 0 {
 			t.Fatalf("due: %v", got)
@@ -797,7 +806,7 @@ func testReminderSchedules(t *testing.T, newStore NewStore) {
 		claimEachOnce(t, s, n, "planned", func(tx store.Tx) ([]string, error) {
 			ids, err := tx.DueReminderSchedules(ctx, at.Add(time.Hour), 1)
 			for _, id := range ids {
-				if err := tx.SetReminderSchedule(ctx, id, at.Add(24*time.Hour)); err != nil {
+				if err := tx.SetReminderSchedules(ctx, []store.ReminderSchedule{{YoungPersonID: id, Next: at.Add(24 * time.Hour)}}); err != nil {
 					return nil, err
 				}
 			}

@@ -369,6 +369,20 @@ func testShares(t *testing.T, newStore NewStore) {
 		if got := listShares(t, s, idOf("nobody")); len(got) != 0 {
 			t.Fatalf("shares of a missing young person: %+v", got)
 		}
+		// Of several young people at once: by young person in id order, each newest first.
+		var several []domain.Share
+		inTx(t, s, func(tx store.Tx) (err error) {
+			several, err = tx.ListShares(context.Background(), idOf("y"), idOf("nobody"), idOf("other"))
+			return err
+		})
+		other := storedShare(share("not-y", "other", "partner-h", domain.PurposeHousing, start, expiry), 1)
+		want = append(want, other)
+		if idOf("other") < idOf("y") {
+			want = append([]domain.Share{other}, want[:3]...)
+		}
+		if diff := cmp.Diff(want, several); diff != "" {
+			t.Fatalf("ListShares of several (-want +got):\n%s", diff)
+		}
 	})
 
 	t.Run("Withdraw", func(t *testing.T) {
