@@ -159,6 +159,7 @@ func (a *App) open(ctx context.Context) error {
 		return err
 	}
 	a.planner = planner.New(catalogue.Default(), a.now)
+	a.planner.SetLogger(log)
 	a.store, err = openStore(ctx, cfg, a.planner, civil.Today(a.now()), log,
 		postgres.Options{Tracer: a.tracing.PgxTracer(), RiverMiddleware: a.tracing.RiverMiddleware()})
 	if err != nil {

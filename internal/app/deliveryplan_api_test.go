@@ -123,3 +123,54 @@ func equal(got []string, want ...string) bool {
 	}
 	return true
 }
+
+// An action's intended outcome may be one of the council's own measures (its pathway
+// settings' localMeasures), which the board report then shows with the action's target; a
+// local key the council has not defined is refused on the field like any unknown measure.
+func TestDeliveryPlanActionTargetsTheCouncilsOwnMeasure(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := start(t, b.configure(t))
+			ctx := context.Background()
+			admin := s.as(tokenFor(t, "ada-admin"))
+			mustREST(t, admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings?updateMask=localMeasures",
+				`{"localMeasures": [{"key": "local.eet_19_21", "title": "In work or learning at 19 to 21 (ours)",
+					"ofstedGroup": "OFSTED_GROUP_LEARNING_AND_WORK", "definition": "d", "numerator": "n", "denominator": "d",
+					"source": "the council's strategy", "ages": "19 to 22", "cohortMilestone": "data.oc3.birthday", "fact": "oc3.in_eet"}]}`))
+			mustREST(t, admin.do(t, "POST", "/v1/organisations/nottinghamshire/deliveryPlans?deliveryPlanId=2026-27",
+				`{"title": "Delivery plan 2026-27", "year": 2026}`))
+
+			plans := pb.NewDeliveryPlanServiceClient(s.dial(t, tokenFor(t, "ada-admin")))
+			action := func(measure string) *pb.CreatePlanActionRequest {
+				return &pb.CreatePlanActionRequest{Parent: "organisations/nottinghamshire/deliveryPlans/2026-27",
+					Action: &pb.PlanAction{Title: "Work placements with the council's own services", Ambitions: []string{"A6"},
+						LeadOrganisation: "organisations/nottinghamshire", DueDate: pbDate(today().AddDays(200)),
+						Measure: measure, Baseline: 0.4, Target: 0.6}}
+			}
+			_, err := plans.CreatePlanAction(ctx, action("measureDefinitions/local.x"))
+			wantGRPCError(t, err, codes.InvalidArgument, "REQUEST_INVALID", "action.measure")
+			act, err := plans.CreatePlanAction(ctx, action("measureDefinitions/local.eet_19_21"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if act.GetMeasure() != "measureDefinitions/local.eet_19_21" {
+				t.Errorf("the action's measure: %q", act.GetMeasure())
+			}
+			// Moved to another unknown local measure: refused, the action unchanged.
+			_, err = plans.UpdatePlanAction(ctx, &pb.UpdatePlanActionRequest{Action: &pb.PlanAction{Name: act.GetName(),
+				Measure: "measureDefinitions/local.x", Etag: act.GetEtag()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"measure"}},
+				Reason: "a measure no one defined"})
+			wantGRPCError(t, err, codes.InvalidArgument, "REQUEST_INVALID", "action.measure")
+
+			report, err := pb.NewBoardServiceClient(s.dial(t, s.manager(t))).GetBoardReport(ctx,
+				&pb.GetBoardReportRequest{Name: "organisations/nottinghamshire/boardReport"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			targets := boardMeasure(t, report, "local.eet_19_21").GetTargets()
+			if len(targets) != 1 || targets[0].GetAction() != act.GetName() || targets[0].GetTarget() != 0.6 {
+				t.Errorf("the council's own measure's targets: %v", targets)
+			}
+		})
+	}
+}

@@ -127,10 +127,20 @@ func TestYoungPersonSaysWhatTheyWant(t *testing.T) {
 	}
 }
 
-// TestYoungPersonAsksForReminders: a young person turns reminders of their own steps on
-// and sees them (the same ones the API lists for them), then turns them off.
+// TestYoungPersonAsksForReminders: a young person with a step of their own due soon turns
+// reminders of their own steps on and sees them, that step's among them (the same ones the
+// API lists for them), then turns them off.
 func TestYoungPersonAsksForReminders(t *testing.T) {
 	s := demoSite(t)
+	amani := "youngPeople/" + s.youngPerson(t, "Amani")
+	// Their adviser adds a step due in five days: a reminder of it is theirs once asked for.
+	adviserCtx, adviserConn := s.api(t, "sam-okoro")
+	step, err := pb.NewPathwaysServiceClient(adviserConn).CreateMilestone(adviserCtx, &pb.CreateMilestoneRequest{Parent: amani,
+		Milestone: &pb.Milestone{Title: "Open a bank account", DueDate: pbDate(today().AddDays(5)),
+			Area: pb.MilestoneDefinition_FINANCE, OwnerAgencyType: pb.MilestoneDefinition_CHILDRENS_SOCIAL_CARE}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := s.signIn(t, "amani-yp")
 	if got := bt.Text(t, ctx, "#remind-toggle"); got != "Remind me" {
 		t.Fatalf("reminders start %q, want off", got)
@@ -140,12 +150,41 @@ func TestYoungPersonAsksForReminders(t *testing.T) {
 		t.Fatalf("turning reminders on: %q", got)
 	}
 	apiCtx, conn := s.api(t, "amani-yp")
-	res, err := pb.NewReminderServiceClient(conn).ListReminders(apiCtx, &pb.ListRemindersRequest{Parent: "people/me", PageSize: 10})
+	reminders := pb.NewReminderServiceClient(conn)
+	res, err := reminders.ListReminders(apiCtx, &pb.ListRemindersRequest{Parent: "people/me", PageSize: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if shown := bt.Count(t, ctx, "#reminder-list li"); shown != len(res.GetReminders()) {
-		t.Errorf("the page shows %d reminders, the API lists %d", shown, len(res.GetReminders()))
+	// The page lists, in order, the reminders the API lists for them (each with its own
+	// "Got it" form), and there is at least one.
+	var want []string
+	for _, r := range res.GetReminders() {
+		if r.GetRecipient() != "people/amani-yp" || r.GetYoungPerson() != amani || !strings.HasPrefix(r.GetRule(), "own.") {
+			t.Errorf("the young person's inbox holds %v", r)
+		}
+		want = append(want, "/app/reminders/"+r.GetName()[strings.LastIndex(r.GetName(), "/")+1:]+"/acknowledge")
+	}
+	shown := bt.Evaluate[[]string](t, ctx,
+		`[...document.querySelectorAll("#reminder-list li form")].map(f => f.getAttribute("action"))`)
+	if len(shown) == 0 || strings.Join(shown, " ") != strings.Join(want, " ") {
+		t.Errorf("the page shows the reminders %q, the API lists %q", shown, want)
+	}
+	// The step due soon is among them, by its title.
+	all, err := reminders.ListReminders(apiCtx, &pb.ListRemindersRequest{Parent: "people/me", PageSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var soon *pb.Reminder
+	for _, r := range all.GetReminders() {
+		if r.GetMilestone() == step.GetName() && r.GetRule() == "own.due_soon" {
+			soon = r
+		}
+	}
+	if soon == nil {
+		t.Fatalf("no reminder of the step due soon among %v", all.GetReminders())
+	}
+	if len(all.GetReminders()) <= 10 && !strings.Contains(bt.Text(t, ctx, "#reminder-list"), "Open a bank account") {
+		t.Errorf("the page's reminders do not name the step due soon: %q", bt.Text(t, ctx, "#reminder-list"))
 	}
 	bt.NoSeriousViolations(t, ctx, "your pathway with reminders")
 	bt.ClickNavigate(t, ctx, "#remind-toggle")

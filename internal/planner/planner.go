@@ -8,6 +8,7 @@ package planner
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"sync"
 	"time"
@@ -35,12 +36,17 @@ type Planner struct {
 	applied sync.Map
 	// raised, if set, is told how many reminders each Remind stored (see OnRaised).
 	raised func(n int)
+	// log is told of what the planner leaves out (see SetLogger).
+	log *slog.Logger
 }
 
 // New returns a planner for the catalogue.
 func New(cat *catalogue.Catalogue, now func() time.Time) *Planner {
-	return &Planner{catalogue: cat, measures: measure.Default(), now: now}
+	return &Planner{catalogue: cat, measures: measure.Default(), now: now, log: slog.Default()}
 }
+
+// SetLogger has the planner log to l (slog.Default() until set).
+func (p *Planner) SetLogger(l *slog.Logger) { p.log = l }
 
 // OnRaised has f told how many new reminders each transaction of the planner stored, for
 // metrics. It is told when they are stored, before the transaction commits: one that then
@@ -76,9 +82,17 @@ func (p *Planner) Council(ctx context.Context, tx store.Tx, councilID string) (C
 	key := councilID + ":" + strconv.FormatInt(s.Revision, 10)
 	a, ok := p.applied.Load(key)
 	if !ok {
-		ms := measure.Council(p.measures, s.Settings.Measures)
-		a = &applied{catalogue: p.catalogue.Apply(s.Settings), measures: ms, measuresVersion: measure.Version(ms, s.Settings.LeaplingRule)}
-		p.applied.Store(key, a)
+		ms, dropped := measure.Council(p.measures, s.Settings.Measures)
+		a, ok = p.applied.LoadOrStore(key, &applied{catalogue: p.catalogue.Apply(s.Settings), measures: ms,
+			measuresVersion: measure.Version(ms, s.Settings.LeaplingRule)})
+		if !ok {
+			// Once per council and revision in this process, by the call that cached it: the
+			// measure's key and the check's words, which name no one.
+			for _, d := range dropped {
+				p.log.WarnContext(ctx, "a council's own measure no longer passes the measure check: its board leaves it out",
+					"council", councilID, "settings_revision", s.Revision, "measure", d.Key, "problem", measure.Describe(d.Err))
+			}
+		}
 	}
 	c := a.(*applied)
 	return Council{Settings: s, Catalogue: c.catalogue, Measures: c.measures, MeasuresVersion: c.measuresVersion}, nil

@@ -171,7 +171,7 @@ func fromProto(in *pb.PlanAction, a domain.PlanAction) domain.PlanAction {
 }
 
 // check refuses an action the board could not hold: no title or due date, dates out of
-// order, a measure carepath does not compute, an ambition the council does not name, or a
+// order, a measure the council's board does not count, an ambition the council does not name, or a
 // lead organisation that is neither the council nor a partner it has an agreement with.
 func (s *Server) check(ctx context.Context, tx store.Tx, a domain.PlanAction) error {
 	var v errs.Violations
@@ -188,12 +188,13 @@ func (s *Server) check(ctx context.Context, tx store.Tx, a domain.PlanAction) er
 	case !a.Start.IsZero() && a.Start.After(a.Due):
 		v.Add("action.start_date", "must not be after the due date")
 	}
-	if _, ok := measure.Default().Lookup(a.Measure); a.Measure != "" && !ok {
-		v.Add("action.measure", "is not a measure carepath computes (see measureDefinitions)")
-	}
 	council, err := s.planner.Council(ctx, tx, a.CouncilID)
 	if err != nil {
 		return err
+	}
+	// The measures the council's board counts: the shipped ones and its own.
+	if a.Measure != "" && !slices.ContainsFunc(council.Measures, func(m measure.Measure) bool { return m.Key == a.Measure }) {
+		v.Add("action.measure", "is not a measure the council's board counts (see measureDefinitions and its pathway settings' localMeasures)")
 	}
 	for i, k := range a.Ambitions {
 		if !slices.ContainsFunc(council.Catalogue.Ambitions, func(am catalogue.Ambition) bool { return am.Key == k }) {

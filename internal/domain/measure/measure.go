@@ -345,15 +345,25 @@ func formatAge(p civil.Period) string {
 
 // Council returns the measures a council's board counts: the shipped ones, then its own.
 // Its own were checked when saved; one that no longer reads (a later, stricter release) is
-// left out rather than failing every report.
-func Council(shipped *Catalogue, own []catalogue.MeasureSpec) []Measure {
-	out := slices.Clip(shipped.Measures)
+// left out rather than failing every report, and returned in dropped with why, for the
+// caller to make known.
+func Council(shipped *Catalogue, own []catalogue.MeasureSpec) (ms []Measure, dropped []Dropped) {
+	ms = slices.Clip(shipped.Measures)
 	for _, s := range own {
-		if m, err := Spec(s).Measure(); err == nil {
-			out = append(out, m)
+		m, err := Spec(s).Measure()
+		if err != nil {
+			dropped = append(dropped, Dropped{Key: s.Key, Err: err})
+			continue
 		}
+		ms = append(ms, m)
 	}
-	return out
+	return ms, dropped
+}
+
+// Dropped is a council's own measure Council left out: its key and the check's error.
+type Dropped struct {
+	Key string
+	Err error
 }
 
 // CheckLocal checks a council's own measures against the shipped catalogue and what the

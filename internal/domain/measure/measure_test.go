@@ -193,3 +193,29 @@ func TestCheckLocal(t *testing.T) {
 		t.Errorf("problems %q, want %q", got, want)
 	}
 }
+
+// TestCouncilReturnsWhatItDrops: a council's own measure that no longer passes the check
+// is left out of its measures and returned with the check's error, so that whoever builds
+// the measures can make it known; those that read follow the shipped ones in order.
+func TestCouncilReturnsWhatItDrops(t *testing.T) {
+	stale, second := good(), good()
+	stale.Key, stale.Ages = "local.stale", "17 to 18"
+	stale.Achieved, stale.Within, stale.GreenAtReview = nil, "", true // a stricter release: green_at_review from 17½ only
+	second.Key = "local.offer_again"
+	shipped := measure.Default()
+	ms, dropped := measure.Council(shipped, []catalogue.MeasureSpec{catalogue.MeasureSpec(good()), catalogue.MeasureSpec(stale),
+		catalogue.MeasureSpec(second)})
+	var keys []string
+	for _, m := range ms[len(shipped.Measures):] {
+		keys = append(keys, m.Key)
+	}
+	if len(ms) != len(shipped.Measures)+2 || !slices.Equal(keys, []string{"local.offer_12m", "local.offer_again"}) {
+		t.Errorf("the council's measures end %q (%d in all)", keys, len(ms))
+	}
+	if len(dropped) != 1 || dropped[0].Key != "local.stale" || !slices.Equal(fields(dropped[0].Err), []string{"ages"}) {
+		t.Errorf("dropped %+v", dropped)
+	}
+	if ms, dropped := measure.Council(shipped, nil); len(ms) != len(shipped.Measures) || dropped != nil {
+		t.Errorf("no measures of its own: %d measures, dropped %v", len(ms), dropped)
+	}
+}
