@@ -28,7 +28,7 @@ const importMethod = "/carepath.v1.Ssda903Service/ImportSsda903Return"
 
 // importer runs imports uploaded over the API, with the service's clock.
 func (a *App) importer() ssda903return.Importer {
-	return ssda903return.Importer{Store: a.store, Planner: a.planner, Now: a.now}
+	return ssda903return.Importer{Store: a.store, Planner: a.planner, Now: a.now, Workers: 2}
 }
 
 // runImport runs an operation's import in-process, for the memory store (PostgreSQL queues

@@ -33,7 +33,7 @@ func ImportSSDA903(ctx context.Context, databaseURL, councilID, actor string, fi
 	var sum SSDA903Summary
 	err = withDatabase(ctx, databaseURL, func(s store.Store) error {
 		clock := func() time.Time { return now }
-		im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), clock), Now: clock, Progress: progress,
+		im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), clock), Now: clock, Progress: progress, Workers: 2,
 			Audit: audit.Record{Actor: actor, Purpose: access.DirectCare, Action: ImportAction, RequestID: uuid.Must(uuid.NewV7()).String()}}
 		sum, err = im.Import(ctx, councilID, ret)
 		return err

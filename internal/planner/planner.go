@@ -135,6 +135,7 @@ func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error 
 			YoungPersonID: st.YoungPerson.ID,
 			CouncilID:     id,
 			Version:       store.PathwayVersion(p.catalogue.Version, c.Settings.Revision),
+			Fresh:         len(st.Milestones) == 0,
 			Planned: pathway.Plan(c.Catalogue, pathway.Input{
 				YoungPerson: st.YoungPerson,
 				Episodes:    st.Episodes,

@@ -77,7 +77,7 @@ func BenchmarkImportPostgres(b *testing.B) {
 		}
 		before := rowCounts(b, conn)
 		checkpoint(b, conn)
-		im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), clock), Now: clock, Audit: who}
+		im := ssda903return.Importer{Store: s, Planner: planner.New(catalogue.Default(), clock), Now: clock, Audit: who, Workers: 2}
 
 		b.StartTimer()
 		start := time.Now()

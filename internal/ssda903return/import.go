@@ -13,9 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/audit"
@@ -41,6 +43,9 @@ type Importer struct {
 	Now     func() time.Time
 	// Batch is the number of children written per transaction (DefaultBatch if zero).
 	Batch int
+	// Workers is how many batches are written at once (one if zero): batches are of
+	// different children, each in its own transaction.
+	Workers int
 	// Progress, if set, is told after each batch how many children are done of how many.
 	Progress func(done, total int)
 	// Audit says who imports, for the audit trail: who (Actor, required), as what
@@ -91,26 +96,55 @@ func (im Importer) Import(ctx context.Context, councilID string, ret *ssda903.Re
 	if batch <= 0 {
 		batch = DefaultBatch
 	}
-	for start := 0; start < len(ids); start += batch {
-		chunk := ids[start:min(start+batch, len(ids))]
-		var got batchResult
-		err := im.Store.InTx(ctx, func(tx store.Tx) (err error) {
-			got, err = im.writeBatch(ctx, tx, councilID, ret, chunk, today, now)
-			return err
+	// Batches are of different children, so workers write them side by side: one works
+	// out plans in Go while another's statements run in the database.
+	var (
+		mu   sync.Mutex
+		done int
+	)
+	chunks := make(chan []string)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(chunks)
+		for start := 0; start < len(ids); start += batch {
+			select {
+			case chunks <- ids[start:min(start+batch, len(ids))]:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	for range max(im.Workers, 1) {
+		g.Go(func() error {
+			for chunk := range chunks {
+				var got batchResult
+				err := im.Store.InTx(gctx, func(tx store.Tx) (err error) {
+					got, err = im.writeBatch(gctx, tx, councilID, ret, chunk, today, now)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				sum.Created += got.created
+				sum.Updated += got.updated
+				sum.Unchanged += got.unchanged
+				for _, p := range got.problems {
+					rejected[p.Child] = true
+				}
+				ret.Problems = append(ret.Problems, got.problems...)
+				done += len(chunk)
+				if im.Progress != nil {
+					im.Progress(done, len(ids))
+				}
+				mu.Unlock()
+			}
+			return nil
 		})
-		if err != nil {
-			return sum, err
-		}
-		sum.Created += got.created
-		sum.Updated += got.updated
-		sum.Unchanged += got.unchanged
-		for _, p := range got.problems {
-			rejected[p.Child] = true
-		}
-		ret.Problems = append(ret.Problems, got.problems...)
-		if im.Progress != nil {
-			im.Progress(start+len(chunk), len(ids))
-		}
+	}
+	if err := g.Wait(); err != nil {
+		return sum, err
 	}
 	sum.Rejected = len(rejected)
 	sum.Problems = ret.Problems
@@ -163,18 +197,23 @@ func (im Importer) writeBatch(ctx context.Context, tx store.Tx, councilID string
 	if err != nil {
 		return res, err
 	}
-	episodes := map[string][]domain.CareEpisode{}
+	stored := map[string][]domain.CareEpisode{}
 	for _, st := range states {
-		episodes[st.YoungPerson.ID] = st.Episodes
+		stored[st.YoungPerson.ID] = st.Episodes
 	}
-	var changed []string
+	var (
+		changed []string
+		// New young people and their episodes are copied in at once, after the loop.
+		created  []domain.YoungPerson
+		episodes []domain.CareEpisode
+	)
 	for _, id := range ids {
 		cur, found := byRef[id]
 		var curp *domain.YoungPerson
 		if found {
 			curp = &cur
 		}
-		ch, problems := plan(ret.Children[id], councilID, curp, episodes[cur.ID], today, now)
+		ch, problems := plan(ret.Children[id], councilID, curp, stored[cur.ID], today, now)
 		if len(problems) > 0 {
 			res.problems = append(res.problems, problems...)
 			continue
@@ -182,16 +221,20 @@ func (im Importer) writeBatch(ctx context.Context, tx store.Tx, councilID string
 		switch {
 		case !found:
 			res.created++
+			created, episodes = append(created, ch.yp), append(episodes, ch.create...)
 		case ch.empty():
 			res.unchanged++
 			continue
 		default:
 			res.updated++
-		}
-		if err := ch.write(ctx, tx, found); err != nil {
-			return res, fmt.Errorf("child %s: %w", id, err)
+			if err := ch.write(ctx, tx); err != nil {
+				return res, fmt.Errorf("child %s: %w", id, err)
+			}
 		}
 		changed = append(changed, ch.yp.ID)
+	}
+	if err := tx.CreateYoungPeople(ctx, created, episodes); err != nil {
+		return res, err
 	}
 	if err := tx.AppendAudits(ctx, im.auditRecords(councilID, changed, now)); err != nil {
 		return res, err
@@ -225,16 +268,12 @@ func (c changes) empty() bool {
 	return !c.ypChanged && len(c.create)+len(c.update)+len(c.deletes) == 0
 }
 
-func (c changes) write(ctx context.Context, tx store.Tx, exists bool) error {
-	var err error
-	switch {
-	case !exists:
-		_, err = tx.CreateYoungPerson(ctx, c.yp)
-	case c.ypChanged:
-		_, err = tx.UpdateYoungPerson(ctx, c.yp, c.yp.Revision)
-	}
-	if err != nil {
-		return err
+// write stores the changes to a young person carepath holds.
+func (c changes) write(ctx context.Context, tx store.Tx) error {
+	if c.ypChanged {
+		if _, err := tx.UpdateYoungPerson(ctx, c.yp, c.yp.Revision); err != nil {
+			return err
+		}
 	}
 	for _, e := range c.deletes {
 		if err := tx.DeleteCareEpisode(ctx, e.YoungPersonID, e.ID, e.Revision); err != nil {

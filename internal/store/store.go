@@ -82,6 +82,11 @@ type YoungPeople interface {
 	// CreateYoungPerson stores a new young person with Revision 1. It fails with
 	// AlreadyExists when the council already uses the case reference.
 	CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (domain.YoungPerson, error)
+	// CreateYoungPeople stores many new young people (each with Revision 1) and their
+	// episodes at once, as CreateYoungPerson and CreateCareEpisode would one by one, for
+	// loading a council's cohort: PostgreSQL copies them. It fails with AlreadyExists, and
+	// stores nothing, when a case reference is taken.
+	CreateYoungPeople(ctx context.Context, yps []domain.YoungPerson, episodes []domain.CareEpisode) error
 	// UpdateYoungPerson replaces the stored young person yp.ID and increments its revision.
 	// When ifRevision is not zero and differs from the stored revision it fails with
 	// Aborted (ETAG_MISMATCH) and changes nothing.
@@ -289,6 +294,10 @@ type PathwayPlan struct {
 	CouncilID     string
 	Version       string
 	Planned       []pathway.Planned
+	// Fresh says the young person has no milestones at all (as loaded in this transaction,
+	// with the young person locked or created in it), so the store may write the planned
+	// ones as they are, without matching them against stored ones: PostgreSQL copies them.
+	Fresh bool
 }
 
 // PathwayVersion identifies what a pathway was planned with. The PostgreSQL store's

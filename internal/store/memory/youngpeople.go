@@ -139,6 +139,21 @@ func (t *tx) CreateYoungPerson(_ context.Context, yp domain.YoungPerson) (domain
 	return yp, t.insert(tableYoungPeople, &youngPerson{YoungPerson: yp})
 }
 
+// CreateYoungPeople creates them one by one: the transaction keeps it all or nothing.
+func (t *tx) CreateYoungPeople(ctx context.Context, yps []domain.YoungPerson, episodes []domain.CareEpisode) error {
+	for _, yp := range yps {
+		if _, err := t.CreateYoungPerson(ctx, yp); err != nil {
+			return err
+		}
+	}
+	for _, e := range episodes {
+		if _, err := t.CreateCareEpisode(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *tx) UpdateYoungPerson(_ context.Context, yp domain.YoungPerson, ifRevision int64) (domain.YoungPerson, error) {
 	old, err := t.getYoungPerson(yp.ID)
 	if err != nil {

@@ -74,22 +74,33 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 	return out, nil
 }
 
-// SavePathways applies a batch of plans in four set-based statements: the planned
-// milestones are passed as arrays and unnested, so the cost does not grow with round trips.
+// SavePathways applies a batch of plans in one statement, and one COPY for fresh plans: the
+// planned milestones are passed as arrays and unnested, so the cost does not grow with
+// round trips; those of young people with none yet are copied in.
 func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.PathwayPlan) error {
 	if len(plans) == 0 {
 		return nil
 	}
 	var (
-		ids, versions                             []string
+		ids, versions, replanned                  []string
 		yp, council, key, title, area, owner, due []string
 		lapse, mid                                []string
 		occurrence                                []int32
 		statutory                                 []bool
+		fresh                                     [][]any
 	)
 	now = now.UTC().Truncate(time.Microsecond)
 	for _, p := range plans {
 		ids, versions = append(ids, p.YoungPersonID), append(versions, p.Version)
+		if p.Fresh {
+			for _, m := range p.Planned {
+				fresh = append(fresh, []any{uuid.Must(uuid.NewV7()).String(), p.YoungPersonID, p.CouncilID, m.Key,
+					int32(m.Occurrence), m.Title, m.Area, m.OwnerAgency, m.Statutory, m.Due.String(), m.Lapse.String(),
+					true, "PLANNED", int64(1), now, now})
+			}
+			continue
+		}
+		replanned = append(replanned, p.YoungPersonID)
 		for _, m := range p.Planned {
 			yp, council, key = append(yp, p.YoungPersonID), append(council, p.CouncilID), append(key, m.Key)
 			occurrence, title = append(occurrence, int32(m.Occurrence)), append(title, m.Title)
@@ -100,9 +111,16 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 			mid = append(mid, uuid.Must(uuid.NewV7()).String())
 		}
 	}
+	if len(fresh) > 0 {
+		if _, err := t.copyFrom(ctx, "milestones", []string{"id", "young_person_id", "council_id", "key", "occurrence",
+			"title", "area", "owner_agency", "statutory", "due_date", "lapse_date", "applicable", "state", "revision",
+			"create_time", "update_time"}, fresh); err != nil {
+			return keyError(err, store.ErrYoungPersonNotFound)
+		}
+	}
 	// One statement, so the planned rows travel once: data-modifying CTEs all see the same
 	// snapshot, and the insert touches only planned rows while the delete and the update
-	// touch only unplanned ones.
+	// touch only unplanned ones (of young people replanned, not fresh).
 	_, err := t.q.Exec(ctx, `
 		WITH p AS (
 			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
@@ -111,7 +129,7 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 		),
 		unplanned AS (
 			SELECT m.id, m.recorded, m.applicable FROM milestones m
-			WHERE m.young_person_id = ANY($11::uuid[]) AND m.key <> '' AND NOT EXISTS (
+			WHERE m.young_person_id = ANY($15::uuid[]) AND m.key <> '' AND NOT EXISTS (
 				SELECT 1 FROM p WHERE p.young_person_id = m.young_person_id AND p.key = m.key
 					AND p.occurrence = m.occurrence)
 		),
@@ -140,7 +158,7 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 		)
 		UPDATE young_people y SET pathway_version = v.version
 		FROM unnest($11::uuid[], $12::text[]) AS v(id, version) WHERE y.id = v.id`,
-		yp, council, key, occurrence, title, area, owner, statutory, due, lapse, ids, versions, now, mid)
+		yp, council, key, occurrence, title, area, owner, statutory, due, lapse, ids, versions, now, mid, replanned)
 	return err
 }
 

@@ -127,6 +127,40 @@ func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (doma
 	return created, youngPersonWriteError(err)
 }
 
+// CreateYoungPeople copies the young people and their episodes in (COPY, two round trips
+// whatever their number). A taken case reference fails the COPY, and with it the
+// transaction, as AlreadyExists.
+func (t *tx) CreateYoungPeople(ctx context.Context, yps []domain.YoungPerson, episodes []domain.CareEpisode) error {
+	if len(yps) > 0 {
+		rows := make([][]any, len(yps))
+		for i, yp := range yps {
+			ssda := orEmpty(yp.SSDA903)
+			rows[i] = []any{yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
+				yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability, yp.OpenToCAMHS,
+				yp.InEducationOrTraining, nilIfBlank(yp.PersonalAdviserID), int64(1), yp.CreateTime, yp.UpdateTime,
+				yp.DetainedOrInHospitalAt16, yp.RelevantStudent, ssda}
+		}
+		if _, err := t.copyFrom(ctx, "young_people", []string{"id", "council_id", "case_reference", "given_name",
+			"family_name", "preferred_name", "date_of_birth", "unaccompanied_asylum_seeking_child", "ehc_plan",
+			"disability", "open_to_camhs", "in_education_or_training", "personal_adviser_id", "revision",
+			"create_time", "update_time", "detained_or_in_hospital_at_16", "relevant_student", "ssda903"}, rows); err != nil {
+			return youngPersonWriteError(err)
+		}
+	}
+	if len(episodes) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(episodes))
+	for i, e := range episodes {
+		ssda := orEmpty(e.SSDA903)
+		rows[i] = []any{e.ID, e.YoungPersonID, dateArg(e.Start), dateArg(e.End), e.LegalStatus, e.PlacementType,
+			e.ReasonEnded, int64(1), e.CreateTime, e.UpdateTime, ssda}
+	}
+	_, err := t.copyFrom(ctx, "care_episodes", []string{"id", "young_person_id", "start_date", "end_date",
+		"legal_status", "placement_type", "reason_ended", "revision", "create_time", "update_time", "ssda903"}, rows)
+	return keyError(err, store.ErrYoungPersonNotFound)
+}
+
 func (t *tx) UpdateYoungPerson(ctx context.Context, yp domain.YoungPerson, ifRevision int64) (domain.YoungPerson, error) {
 	updated, err := scanYoungPerson(t.q.QueryRow(ctx, `
 		UPDATE young_people SET council_id = $2, case_reference = $3, given_name = $4,
@@ -178,4 +212,31 @@ func youngPersonWriteError(err error) error {
 		return store.ErrCaseReferenceInUse
 	}
 	return err
+}
+
+// copyFrom copies rows into a table within the transaction, under its deadline.
+func (t *tx) copyFrom(ctx context.Context, table string, columns []string, rows [][]any) (int64, error) {
+	if t.tx == nil {
+		return 0, ErrWriteInRead
+	}
+	if w, ok := t.q.(within); ok {
+		ctx = w.ctx
+	}
+	return t.tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+}
+
+// nilIfBlank is NULL for "", for the optional references that are NULL when unset.
+func nilIfBlank(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// orEmpty is the map, or an empty one for nil: the SSDA903 columns are never NULL.
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }

@@ -130,7 +130,10 @@ func testOrganisations(t *testing.T, newStore NewStore) {
 		err := s.InTx(ctx, func(tx store.Tx) error { _, err := tx.YoungPersonAccount(ctx, idOf("yp2")); return err })
 		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
 		var all []domain.Person // of several at once: only those who have one
-		inTx(t, s, func(tx store.Tx) (err error) { all, err = tx.YoungPersonAccounts(ctx, []string{idOf("yp1"), idOf("yp2")}); return err })
+		inTx(t, s, func(tx store.Tx) (err error) {
+			all, err = tx.YoungPersonAccounts(ctx, []string{idOf("yp1"), idOf("yp2")})
+			return err
+		})
 		if len(all) != 1 || all[0].ID != "yp-1" || all[0].YoungPersonID != idOf("yp1") {
 			t.Fatalf("YoungPersonAccounts(yp1, yp2): %+v; want yp-1 alone", all)
 		}

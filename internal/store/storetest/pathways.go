@@ -87,6 +87,32 @@ func testPathways(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("SaveFreshAsPlanned", func(t *testing.T) {
+		// A fresh plan (a young person with no milestones yet) is stored as any other,
+		// beside a replan of someone else in the same call, which keeps its own rows.
+		s := newStore(t)
+		fresh, other := youngPerson("pf"), youngPerson("pe")
+		create(t, s, fresh, other)
+		savePathways(t, s, planFor(other, "v1", p1, p2))
+		before := milestonesByKey(t, s, other.ID)
+		plan := planFor(fresh, "v1", p1, p2, p3)
+		plan.Fresh = true
+		savePathwaysAt(t, s, at.Add(time.Hour), plan, planFor(other, "v1", p1, p2))
+		got := milestonesByKey(t, s, fresh.ID)
+		if len(got) != 3 {
+			t.Fatalf("saving a fresh plan of 3 stored %d milestones", len(got))
+		}
+		for _, p := range []pathway.Planned{p1, p2, p3} {
+			m := got[occurrenceKey(p.Key, p.Occurrence)]
+			if diff := cmp.Diff(plannedMilestone(fresh, p), m, ignoreStoreMade, equateEmpty); diff != "" {
+				t.Fatalf("fresh %s#%d stored as (-want +got):\n%s", p.Key, p.Occurrence, diff)
+			}
+		}
+		if diff := cmp.Diff(before, milestonesByKey(t, s, other.ID), equateEmpty); diff != "" {
+			t.Fatalf("a fresh plan beside changed the other young person's milestones (-before +after):\n%s", diff)
+		}
+	})
+
 	t.Run("SaveSamePlanChangesNothing", func(t *testing.T) {
 		s := newStore(t)
 		yp := youngPerson("ps")

@@ -81,6 +81,48 @@ func testYoungPeople(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("CreateManyAtOnce", func(t *testing.T) {
+		// As CreateYoungPerson and CreateCareEpisode one by one; a taken case reference
+		// fails the whole call and stores none of it.
+		s := newStore(t)
+		a, b := youngPerson("many-a"), youngPerson("many-b")
+		b.UnaccompaniedAsylumSeekingChild, b.SSDA903 = true, map[string]string{"SEX": "2"}
+		ea := episode("many-a", "many-ea", civil.New(2022, time.May, 3))
+		ea.End, ea.ReasonEnded = civil.New(2023, time.January, 9), "E4A"
+		eb := episode("many-b", "many-eb", civil.New(2024, time.February, 1))
+		eb.SSDA903 = map[string]string{"RNE": "S"}
+		inTx(t, s, func(tx store.Tx) error {
+			return tx.CreateYoungPeople(ctx, []domain.YoungPerson{a, b}, []domain.CareEpisode{ea, eb})
+		})
+		for _, yp := range []domain.YoungPerson{a, b} {
+			got, err := get(t, s, yp.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(stored(yp, 1), got, equateEmpty); diff != "" {
+				t.Fatalf("created at once, GetYoungPerson (-want +got):\n%s", diff)
+			}
+		}
+		for _, e := range []domain.CareEpisode{ea, eb} {
+			got := listEpisodes(t, s, e.YoungPersonID)
+			want := e
+			want.Revision = 1
+			want.CreateTime, want.UpdateTime = at.UTC().Truncate(time.Microsecond), at.UTC().Truncate(time.Microsecond)
+			if len(got) != 1 || cmp.Diff(want, got[0], equateEmpty) != "" {
+				t.Fatalf("created at once, episodes of %s = %+v; want %+v", e.YoungPersonID, got, want)
+			}
+		}
+		c, dup := youngPerson("many-c"), youngPerson("many-dup")
+		dup.CaseReference = a.CaseReference
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			return tx.CreateYoungPeople(ctx, []domain.YoungPerson{c, dup}, nil)
+		})
+		wantErr(t, err, errs.AlreadyExists, errs.ReasonCaseReferenceInUse)
+		if _, err := get(t, s, c.ID); errs.KindOf(err) != errs.NotFound {
+			t.Fatalf("a refused CreateYoungPeople stored another young person (get err = %v)", err)
+		}
+	})
+
 	t.Run("GetMissing", func(t *testing.T) {
 		_, err := get(t, newStore(t), idOf("nobody"))
 		wantErr(t, err, errs.NotFound, errs.ReasonResourceNotFound)
