@@ -68,6 +68,9 @@ func scanMilestone(row pgx.Row) (domain.Milestone, error) {
 	m.ScheduledDate, m.AchievedDate = fromDate(scheduled), fromDate(achieved)
 	m.State = domain.MilestoneState(state)
 	m.CreateTime, m.UpdateTime = m.CreateTime.UTC(), m.UpdateTime.UTC()
+	if string(evidence) == "[]" { // most milestones: no decoding
+		return m, nil
+	}
 	var ev []evidenceJSON
 	if err := json.Unmarshal(evidence, &ev); err != nil {
 		return m, err

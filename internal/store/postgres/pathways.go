@@ -48,14 +48,20 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 	if err != nil {
 		return nil, err
 	}
-	milestones, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Milestone, error) { return scanMilestone(r) })
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range milestones {
+	// Straight into each young person's slice: milestones are most of what is read, and
+	// collecting them first into one slice copied them again as it grew.
+	for rows.Next() {
+		m, err := scanMilestone(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
 		if i, ok := index[m.YoungPersonID]; ok {
 			out[i].Milestones = append(out[i].Milestones, m)
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	rows, err = t.q.Query(ctx, `SELECT `+factColumns+` FROM facts
 		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, ids)
