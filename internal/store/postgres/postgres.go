@@ -290,6 +290,10 @@ type tx struct {
 	audits *[]audit.Record
 	// settings is the store's cache of decoded council settings.
 	settings *settingsCache
+	// revisions are the settings revisions of councils read along with their young people
+	// in this transaction or read (0: none stored), so that their settings need no
+	// statement of their own when the cache holds that revision.
+	revisions map[string]int64
 }
 
 // newTx is the store's view of ptx, begun with ctx: its statements run within ctx's deadline,

@@ -15,6 +15,15 @@ import (
 func (t *tx) GetPathwaySettings(ctx context.Context, councilID string) (domain.PathwaySettings, error) {
 	s := domain.PathwaySettings{CouncilID: councilID}
 	cached, hit := t.settings.get(councilID)
+	if rev, seen := t.revisions[councilID]; seen {
+		switch {
+		case rev == 0:
+			return s, nil
+		case hit && cached.Revision == rev:
+			cached.Settings = cached.Settings.Clone()
+			return cached, nil
+		}
+	}
 	var raw []byte
 	// The settings travel and are decoded only when their revision is not the one cached:
 	// every call still reads the revision, so a change by another replica shows at once.
@@ -71,6 +80,8 @@ func (c *settingsCache) put(s domain.PathwaySettings) {
 }
 
 func (t *tx) PutPathwaySettings(ctx context.Context, s domain.PathwaySettings, ifRevision int64) (domain.PathwaySettings, error) {
+	delete(t.revisions, s.CouncilID) // read again after the change
+
 	raw, err := catalogue.EncodeSettings(s.Settings)
 	if err != nil {
 		return s, err

@@ -52,8 +52,65 @@ func TestSettingsCacheFollowsTheRevision(t *testing.T) {
 		again.Measures[0].Achieved[0] != "age16.pathway_plan" {
 		t.Fatalf("cached settings: %+v", again)
 	}
+	// Reading a young person reads their council's revision too, and then their settings
+	// need no statement: still a copy, and still the latest after another replica's change.
+	ypOf := map[string]string{"council-a": "00000000-0000-4000-8000-00000000000a", "council-b": "00000000-0000-4000-8000-00000000000b"}
+	for _, c := range []string{"council-a", "council-b"} {
+		if err := a.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.CreateYoungPerson(ctx, domain.YoungPerson{ID: ypOf[c], CouncilID: c, CaseReference: "R-" + c,
+				GivenName: "G", FamilyName: "F", DateOfBirth: civil.New(2010, 3, 1), CreateTime: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), UpdateTime: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	withYoungPerson := func(council string) (s domain.PathwaySettings) {
+		t.Helper()
+		if err := b.InRead(ctx, func(tx store.Tx) error {
+			yp, err := tx.GetYoungPerson(ctx, ypOf[council])
+			if err == nil {
+				s, err = tx.GetPathwaySettings(ctx, yp.CouncilID)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	mine := withYoungPerson("council-a")
+	mine.Ambitions[0].Key = "changed"
+	if again := withYoungPerson("council-a"); again.Revision != 1 || again.Ambitions[0].Key != "A1" {
+		t.Fatalf("settings read with a young person: %+v", again)
+	}
+	if none := withYoungPerson("council-b"); none.Revision != 0 || none.CouncilID != "council-b" || len(none.Ambitions) != 0 {
+		t.Fatalf("settings of a council with none, read with a young person: %+v", none)
+	}
 	put(civil.MarchFirst, "A2")
 	if s := get(); s.Revision != 2 || s.LeaplingRule != civil.MarchFirst || s.Ambitions[0].Key != "A2" {
 		t.Fatalf("after the other replica's change: %+v", s)
+	}
+	if s := withYoungPerson("council-a"); s.Revision != 2 || s.Ambitions[0].Key != "A2" {
+		t.Fatalf("after the other replica's change, read with a young person: %+v", s)
+	}
+	// A change within the transaction that read the revision is seen by its next read.
+	if err := b.InTx(ctx, func(tx store.Tx) error {
+		yp, err := tx.GetYoungPerson(ctx, ypOf["council-a"])
+		if err != nil {
+			return err
+		}
+		s, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
+		if err != nil {
+			return err
+		}
+		s.Ambitions[0].Key = "A3"
+		if _, err := tx.PutPathwaySettings(ctx, s, s.Revision); err != nil {
+			return err
+		}
+		if s, err = tx.GetPathwaySettings(ctx, yp.CouncilID); err == nil && (s.Revision != 3 || s.Ambitions[0].Key != "A3") {
+			t.Errorf("after a change in the same transaction: %+v", s)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -28,16 +28,17 @@ var youngPersonFilterColumns = map[string]string{
 	"disability":                         "disability",
 }
 
-func scanYoungPerson(row pgx.Row) (domain.YoungPerson, error) {
+// scanYoungPerson scans youngPersonColumns, then any more columns into extra.
+func scanYoungPerson(row pgx.Row, extra ...any) (domain.YoungPerson, error) {
 	var (
 		yp  domain.YoungPerson
 		dob time.Time
 	)
-	err := row.Scan(&yp.ID, &yp.CouncilID, &yp.CaseReference, &yp.GivenName, &yp.FamilyName,
+	err := row.Scan(append([]any{&yp.ID, &yp.CouncilID, &yp.CaseReference, &yp.GivenName, &yp.FamilyName,
 		&yp.PreferredName, &dob, &yp.UnaccompaniedAsylumSeekingChild, &yp.EHCPlan, &yp.Disability,
 		&yp.OpenToCAMHS, &yp.InEducationOrTraining, &yp.DetainedOrInHospitalAt16, &yp.RelevantStudent,
 		&yp.PersonalAdviserID,
-		&yp.Revision, &yp.CreateTime, &yp.UpdateTime, &yp.SSDA903)
+		&yp.Revision, &yp.CreateTime, &yp.UpdateTime, &yp.SSDA903}, extra...)...)
 	if len(yp.SSDA903) == 0 {
 		yp.SSDA903 = nil
 	}
@@ -77,12 +78,37 @@ func (t *tx) AllocateYoungPeople(ctx context.Context, ids []string, adviserID st
 }
 
 func (t *tx) getYoungPerson(ctx context.Context, id, lock string) (domain.YoungPerson, error) {
-	yp, err := scanYoungPerson(t.q.QueryRow(ctx,
-		`SELECT `+youngPersonColumns+` FROM young_people WHERE id = $1`+lock, id))
+	if lock != "" {
+		yp, err := scanYoungPerson(t.q.QueryRow(ctx, `SELECT `+youngPersonColumns+` FROM young_people WHERE id = $1`+lock, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return yp, store.ErrYoungPersonNotFound
+		}
+		return yp, err
+	}
+	// With their council's settings revision: showing a young person reads the settings
+	// next (the leap-day rule of their age), and then needs no statement of its own.
+	var revision *int64
+	yp, err := scanYoungPerson(t.q.QueryRow(ctx, `SELECT `+youngPersonColumns+`,
+		(SELECT s.revision FROM pathway_settings s WHERE s.council_id = young_people.council_id)
+		FROM young_people WHERE id = $1`, id), &revision)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return yp, store.ErrYoungPersonNotFound
 	}
+	if err == nil {
+		t.sawRevision(yp.CouncilID, revision)
+	}
 	return yp, err
+}
+
+// sawRevision records a council's settings revision as read (nil: none stored).
+func (t *tx) sawRevision(councilID string, revision *int64) {
+	if t.revisions == nil {
+		t.revisions = map[string]int64{}
+	}
+	t.revisions[councilID] = 0
+	if revision != nil {
+		t.revisions[councilID] = *revision
+	}
 }
 
 func (t *tx) ListYoungPeople(ctx context.Context, q store.YoungPeopleQuery) ([]domain.YoungPerson, error) {
