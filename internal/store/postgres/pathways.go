@@ -7,75 +7,79 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/store"
 )
 
 // LoadPathways reads the young people, their episodes, their milestones and their fact
-// records in four statements, however many young people are asked for.
-func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwayState, error) {
-	rows, err := t.q.Query(ctx, `SELECT `+youngPersonColumns+` FROM young_people
-		WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
-	if err != nil {
-		return nil, err
-	}
-	yps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.YoungPerson, error) { return scanYoungPerson(r) })
-	if err != nil {
-		return nil, err
-	}
-	out := make([]store.PathwayState, len(yps))
-	index := make(map[string]int, len(yps))
-	for i, yp := range yps {
-		out[i].YoungPerson, index[yp.ID] = yp, i
-	}
-	rows, err = t.q.Query(ctx, `SELECT `+episodeColumns+` FROM care_episodes
+// records in four statements sent together (one round trip), however many young people are
+// asked for.
+func (t *tx) LoadPathways(ctx context.Context, ids []string) (out []store.PathwayState, err error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+youngPersonColumns+` FROM young_people WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
+	b.Queue(`SELECT `+episodeColumns+` FROM care_episodes
 		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
-	if err != nil {
-		return nil, err
-	}
-	episodes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.CareEpisode, error) { return scanEpisode(r) })
-	if err != nil {
-		return nil, err
-	}
-	// A young person created since the first statement is not in out: their rows are skipped.
-	for _, e := range episodes {
-		if i, ok := index[e.YoungPersonID]; ok {
-			out[i].Episodes = append(out[i].Episodes, e)
-		}
-	}
-	rows, err = t.q.Query(ctx, `SELECT `+milestoneColumns+` FROM milestones m
+	b.Queue(`SELECT `+milestoneColumns+` FROM milestones m
 		WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, ids)
-	if err != nil {
-		return nil, err
-	}
-	// Straight into each young person's slice: milestones are most of what is read, and
-	// collecting them first into one slice copied them again as it grew.
-	for rows.Next() {
-		m, err := scanMilestone(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if i, ok := index[m.YoungPersonID]; ok {
-			out[i].Milestones = append(out[i].Milestones, m)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = t.q.Query(ctx, `SELECT `+factColumns+` FROM facts
+	b.Queue(`SELECT `+factColumns+` FROM facts
 		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, ids)
-	if err != nil {
-		return nil, err
-	}
-	facts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Fact, error) { return scanFact(r) })
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range facts {
-		if i, ok := index[f.YoungPersonID]; ok {
-			out[i].Facts = append(out[i].Facts, f)
+	br := t.q.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			out, err = nil, cerr
 		}
+	}()
+	index := map[string]int{}
+	// each reads the rows of one statement, each row to the young person it names (one
+	// deleted meanwhile is not in out: their rows are skipped).
+	each := func(scan func(pgx.Rows) error) error {
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	err = each(func(r pgx.Rows) error {
+		yp, err := scanYoungPerson(r)
+		index[yp.ID] = len(out)
+		out = append(out, store.PathwayState{YoungPerson: yp})
+		return err
+	})
+	if err == nil {
+		err = each(func(r pgx.Rows) error {
+			e, err := scanEpisode(r)
+			if i, ok := index[e.YoungPersonID]; ok {
+				out[i].Episodes = append(out[i].Episodes, e)
+			}
+			return err
+		})
+	}
+	if err == nil {
+		// Milestones are most of what is read: straight into each young person's slice.
+		err = each(func(r pgx.Rows) error {
+			m, err := scanMilestone(r)
+			if i, ok := index[m.YoungPersonID]; ok {
+				out[i].Milestones = append(out[i].Milestones, m)
+			}
+			return err
+		})
+	}
+	if err == nil {
+		err = each(func(r pgx.Rows) error {
+			f, err := scanFact(r)
+			if i, ok := index[f.YoungPersonID]; ok {
+				out[i].Facts = append(out[i].Facts, f)
+			}
+			return err
+		})
+	}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
