@@ -15,7 +15,11 @@ import (
 // asked for.
 func (t *tx) LoadPathways(ctx context.Context, ids []string) (out []store.PathwayState, err error) {
 	b := &pgx.Batch{}
-	b.Queue(`SELECT `+youngPersonColumns+` FROM young_people WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
+	// With their councils' settings revisions, as getYoungPerson: planning reads the
+	// settings next.
+	b.Queue(`SELECT `+youngPersonColumns+`,
+		(SELECT s.revision FROM pathway_settings s WHERE s.council_id = young_people.council_id)
+		FROM young_people WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
 	b.Queue(`SELECT `+episodeColumns+` FROM care_episodes
 		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
 	b.Queue(`SELECT `+milestoneColumns+` FROM milestones m
@@ -45,7 +49,12 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) (out []store.Pathwa
 		return rows.Err()
 	}
 	err = each(func(r pgx.Rows) error {
-		yp, err := scanYoungPerson(r)
+		var revision *int64
+		yp, err := scanYoungPerson(r, &revision)
+		if err != nil {
+			return err
+		}
+		t.sawRevision(yp.CouncilID, revision)
 		index[yp.ID] = len(out)
 		out = append(out, store.PathwayState{YoungPerson: yp})
 		return err
