@@ -93,6 +93,9 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) (out []store.Pathwa
 	return out, nil
 }
 
+// copyAtLeast is how many fresh milestones SavePathways copies rather than inserts.
+const copyAtLeast = 500
+
 // SavePathways applies a batch of plans in one statement, and one COPY for fresh plans: the
 // planned milestones are passed as arrays and unnested, so the cost does not grow with
 // round trips; those of young people with none yet are copied in.
@@ -109,9 +112,18 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 		fresh                                     [][]any
 	)
 	now = now.UTC().Truncate(time.Microsecond)
+	// A COPY costs round trips of its own (the columns' types, then the data): worth it
+	// for a cohort's plans, not for one young person's.
+	freshRows := 0
+	for _, p := range plans {
+		if p.Fresh {
+			freshRows += len(p.Planned)
+		}
+	}
+	copyFresh := freshRows >= copyAtLeast
 	for _, p := range plans {
 		ids, versions = append(ids, p.YoungPersonID), append(versions, p.Version)
-		if p.Fresh {
+		if p.Fresh && copyFresh {
 			for _, m := range p.Planned {
 				fresh = append(fresh, []any{uuid.Must(uuid.NewV7()).String(), p.YoungPersonID, p.CouncilID, m.Key,
 					int32(m.Occurrence), m.Title, m.Area, m.OwnerAgency, m.Statutory, m.Due.String(), m.Lapse.String(),

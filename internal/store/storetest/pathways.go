@@ -95,14 +95,19 @@ func testPathways(t *testing.T, newStore NewStore) {
 		create(t, s, fresh, other)
 		savePathways(t, s, planFor(other, "v1", p1, p2))
 		before := milestonesByKey(t, s, other.ID)
-		plan := planFor(fresh, "v1", p1, p2, p3)
+		// Enough milestones that a store may copy them in rather than insert them.
+		all := []pathway.Planned{p1, p2, p3}
+		for i := range 600 {
+			all = append(all, planned("k.many", i+1, day(2026, 3, 1).AddDays(i), day(2030, 3, 1)))
+		}
+		plan := planFor(fresh, "v1", all...)
 		plan.Fresh = true
 		savePathwaysAt(t, s, at.Add(time.Hour), plan, planFor(other, "v1", p1, p2))
 		got := milestonesByKey(t, s, fresh.ID)
-		if len(got) != 3 {
-			t.Fatalf("saving a fresh plan of 3 stored %d milestones", len(got))
+		if len(got) != len(all) {
+			t.Fatalf("saving a fresh plan of %d stored %d milestones", len(all), len(got))
 		}
-		for _, p := range []pathway.Planned{p1, p2, p3} {
+		for _, p := range all {
 			m := got[occurrenceKey(p.Key, p.Occurrence)]
 			if diff := cmp.Diff(plannedMilestone(fresh, p), m, ignoreStoreMade, equateEmpty); diff != "" {
 				t.Fatalf("fresh %s#%d stored as (-want +got):\n%s", p.Key, p.Occurrence, diff)
