@@ -263,7 +263,9 @@ var MilestoneFields = map[string]query.Type{
 
 // Pathways loads and saves planned pathways, many young people at a time.
 type Pathways interface {
-	// LoadPathways returns what planning needs for each of the young people that exist.
+	// LoadPathways returns what planning needs for each of the young people that exist:
+	// their episodes by start date, milestones by due date and facts by record time (each
+	// then by id).
 	LoadPathways(ctx context.Context, youngPersonIDs []string) ([]PathwayState, error)
 	// SavePathways applies plans: for each young person, planned milestones are added or
 	// have their due dates and details brought up to date, milestones no longer planned are

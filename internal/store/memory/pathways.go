@@ -2,6 +2,8 @@ package memory
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +32,12 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 		for _, o := range objs {
 			st.Milestones = append(st.Milestones, clone(o.(*domain.Milestone)))
 		}
+		slices.SortFunc(st.Milestones, func(a, b domain.Milestone) int { // as PostgreSQL orders them
+			if c := a.DueDate.Compare(b.DueDate); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
 		if st.Facts, err = t.ListFacts(ctx, id); err != nil {
 			return nil, err
 		}

@@ -116,6 +116,17 @@ func testPathways(t *testing.T, newStore NewStore) {
 		if diff := cmp.Diff(before, milestonesByKey(t, s, other.ID), equateEmpty); diff != "" {
 			t.Fatalf("a fresh plan beside changed the other young person's milestones (-before +after):\n%s", diff)
 		}
+		var states []store.PathwayState
+		inTx(t, s, func(tx store.Tx) (err error) { states, err = tx.LoadPathways(ctx, []string{fresh.ID}); return err })
+		if len(states) != 1 || len(states[0].Milestones) != len(all) || !slices.IsSortedFunc(states[0].Milestones,
+			func(a, b domain.Milestone) int {
+				if c := a.DueDate.Compare(b.DueDate); c != 0 {
+					return c
+				}
+				return strings.Compare(a.ID, b.ID)
+			}) {
+			t.Fatalf("LoadPathways does not give the %d milestones by due date, then id", len(all))
+		}
 	})
 
 	t.Run("SaveSamePlanChangesNothing", func(t *testing.T) {
