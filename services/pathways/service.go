@@ -40,6 +40,24 @@ func New(s store.Store, p *planner.Planner, now func() time.Time) *Server {
 	return &Server{store: s, planner: p, now: now}
 }
 
+// allMilestones reads every milestone of one young person (a few hundred at most).
+func allMilestones(ctx context.Context, tx store.Tx, youngPersonID string) ([]domain.Milestone, error) {
+	var out []domain.Milestone
+	q := store.MilestoneQuery{YoungPersonID: youngPersonID, Limit: 1000}
+	for {
+		page, err := tx.ListMilestones(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < q.Limit {
+			return out, nil
+		}
+		last := page[len(page)-1]
+		q.After = store.MilestoneCursor{DueDate: last.DueDate, ID: last.ID}
+	}
+}
+
 func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb.Pathway, error) {
 	ids, err := convert.ParseSingleton("name", req.GetName(), "pathway", "youngPeople")
 	if err != nil {
@@ -62,16 +80,11 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 		if settings, err = tx.GetPathwaySettings(ctx, yp.CouncilID); err != nil {
 			return err
 		}
-		// Episodes and milestones in one round trip (with facts, which cost little).
-		states, err := tx.LoadPathways(ctx, []string{yp.ID})
-		if err != nil {
+		if episodes, err = tx.ListCareEpisodes(ctx, yp.ID); err != nil {
 			return err
 		}
-		if len(states) == 0 { // deleted since it was read
-			return store.ErrYoungPersonNotFound
-		}
-		episodes, milestones = states[0].Episodes, states[0].Milestones
-		return nil
+		milestones, err = allMilestones(ctx, tx, yp.ID)
+		return err
 	})
 	if err != nil {
 		return nil, err
