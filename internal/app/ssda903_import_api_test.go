@@ -87,16 +87,18 @@ func decodeOperation(t *testing.T, r restResponse) importOperation {
 // awaitOperation polls an operation over REST until it is done.
 func awaitOperation(t *testing.T, s *server, name string) importOperation {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // elapsed time, not a date
+	defer cancel()
 	for {
 		op := decodeOperation(t, s.do(t, "GET", "/v1/"+name, ""))
 		if op.Done {
 			return op
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-ctx.Done():
 			t.Fatalf("operation %s not done after two minutes: %+v", name, op.Metadata)
+		case <-time.After(100 * time.Millisecond):
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/store"
 )
 
@@ -17,8 +18,7 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) (out []store.Pathwa
 	b := &pgx.Batch{}
 	// With their councils' settings revisions, as getYoungPerson: planning reads the
 	// settings next.
-	b.Queue(`SELECT `+youngPersonColumns+`,
-		(SELECT s.revision FROM pathway_settings s WHERE s.council_id = young_people.council_id)
+	b.Queue(`SELECT `+youngPersonColumns+`, `+councilRevision+`
 		FROM young_people WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
 	b.Queue(`SELECT `+episodeColumns+` FROM care_episodes
 		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
@@ -33,64 +33,62 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) (out []store.Pathwa
 		}
 	}()
 	index := map[string]int{}
-	// each reads the rows of one statement, each row to the young person it names (one
-	// deleted meanwhile is not in out: their rows are skipped).
-	each := func(scan func(pgx.Rows) error) error {
-		rows, err := br.Query()
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	}
-	err = each(func(r pgx.Rows) error {
+	err = eachRow(br, func(r pgx.Rows) error {
 		var revision *int64
 		yp, err := scanYoungPerson(r, &revision)
-		if err != nil {
-			return err
+		if err == nil {
+			t.sawRevision(yp.CouncilID, revision)
+			index[yp.ID] = len(out)
+			out = append(out, store.PathwayState{YoungPerson: yp})
 		}
-		t.sawRevision(yp.CouncilID, revision)
-		index[yp.ID] = len(out)
-		out = append(out, store.PathwayState{YoungPerson: yp})
 		return err
 	})
+	// Each of the rest straight into the slice of the young person it names (one deleted
+	// meanwhile is not in out: their rows are skipped).
 	if err == nil {
-		err = each(func(r pgx.Rows) error {
-			e, err := scanEpisode(r)
-			if i, ok := index[e.YoungPersonID]; ok {
-				out[i].Episodes = append(out[i].Episodes, e)
-			}
-			return err
-		})
+		err = eachRow(br, addTo(out, index, scanEpisode, func(e domain.CareEpisode) string { return e.YoungPersonID },
+			func(st *store.PathwayState) *[]domain.CareEpisode { return &st.Episodes }))
 	}
 	if err == nil {
-		// Milestones are most of what is read: straight into each young person's slice.
-		err = each(func(r pgx.Rows) error {
-			m, err := scanMilestone(r)
-			if i, ok := index[m.YoungPersonID]; ok {
-				out[i].Milestones = append(out[i].Milestones, m)
-			}
-			return err
-		})
+		err = eachRow(br, addTo(out, index, scanMilestone, func(m domain.Milestone) string { return m.YoungPersonID },
+			func(st *store.PathwayState) *[]domain.Milestone { return &st.Milestones }))
 	}
 	if err == nil {
-		err = each(func(r pgx.Rows) error {
-			f, err := scanFact(r)
-			if i, ok := index[f.YoungPersonID]; ok {
-				out[i].Facts = append(out[i].Facts, f)
-			}
-			return err
-		})
+		err = eachRow(br, addTo(out, index, scanFact, func(f domain.Fact) string { return f.YoungPersonID },
+			func(st *store.PathwayState) *[]domain.Fact { return &st.Facts }))
 	}
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// eachRow reads the rows of a batch's next statement with scan.
+func eachRow(br pgx.BatchResults, scan func(pgx.Rows) error) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// addTo scans a row and appends it to the list of the young person of out it names.
+func addTo[T any](out []store.PathwayState, index map[string]int, scan func(pgx.Row) (T, error),
+	owner func(T) string, list func(*store.PathwayState) *[]T) func(pgx.Rows) error {
+	return func(r pgx.Rows) error {
+		v, err := scan(r)
+		if i, ok := index[owner(v)]; ok && err == nil {
+			l := list(&out[i])
+			*l = append(*l, v)
+		}
+		return err
+	}
 }
 
 // copyAtLeast is how many fresh milestones SavePathways copies rather than inserts.

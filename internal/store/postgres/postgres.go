@@ -326,6 +326,17 @@ func (w within) SendBatch(_ context.Context, b *pgx.Batch) pgx.BatchResults {
 	return w.q.SendBatch(w.ctx, b)
 }
 
+// copyFrom copies rows into a table within the transaction, under its deadline.
+func (t *tx) copyFrom(ctx context.Context, table string, columns []string, rows [][]any) (int64, error) {
+	if t.tx == nil {
+		return 0, ErrWriteInRead
+	}
+	if w, ok := t.q.(within); ok {
+		ctx = w.ctx
+	}
+	return t.tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+}
+
 func isConflict(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")

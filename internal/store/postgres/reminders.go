@@ -173,11 +173,11 @@ func (t *tx) SetReminderSchedules(ctx context.Context, schedules []store.Reminde
 		last[sc.YoungPersonID] = sc.Next
 	}
 	ids := slices.Sorted(maps.Keys(last))
-	next := make([]string, len(ids))
+	next := make([]pgtype.Timestamptz, len(ids))
 	want := 0
 	for i, id := range ids {
-		if at := last[id]; !at.IsZero() {
-			next[i], want = at.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano), want+1 // as pgx sends times
+		if next[i] = timestampArg(last[id]); next[i].Valid {
+			want++
 		}
 	}
 	if len(ids) == 0 {
@@ -188,7 +188,7 @@ func (t *tx) SetReminderSchedules(ctx context.Context, schedules []store.Reminde
 	var set int
 	err := t.q.QueryRow(ctx, `
 		WITH v AS (
-			SELECT v.id, nullif(v.next, '')::timestamptz AS next FROM unnest($1::uuid[], $2::text[]) AS v(id, next)
+			SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, next)
 		),
 		gone AS (
 			DELETE FROM reminder_schedules s USING v WHERE s.young_person_id = v.id AND v.next IS NULL

@@ -88,8 +88,7 @@ func (t *tx) getYoungPerson(ctx context.Context, id, lock string) (domain.YoungP
 	// With their council's settings revision: showing a young person reads the settings
 	// next (the leap-day rule of their age), and then needs no statement of its own.
 	var revision *int64
-	yp, err := scanYoungPerson(t.q.QueryRow(ctx, `SELECT `+youngPersonColumns+`,
-		(SELECT s.revision FROM pathway_settings s WHERE s.council_id = young_people.council_id)
+	yp, err := scanYoungPerson(t.q.QueryRow(ctx, `SELECT `+youngPersonColumns+`, `+councilRevision+`
 		FROM young_people WHERE id = $1`, id), &revision)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return yp, store.ErrYoungPersonNotFound
@@ -99,6 +98,10 @@ func (t *tx) getYoungPerson(ctx context.Context, id, lock string) (domain.YoungP
 	}
 	return yp, err
 }
+
+// councilRevision is a column of young_people queries: their council's settings
+// revision, which sawRevision records (NULL: none stored).
+const councilRevision = `(SELECT s.revision FROM pathway_settings s WHERE s.council_id = young_people.council_id)`
 
 // sawRevision records a council's settings revision as read (nil: none stored).
 func (t *tx) sawRevision(councilID string, revision *int64) {
@@ -238,17 +241,6 @@ func youngPersonWriteError(err error) error {
 		return store.ErrCaseReferenceInUse
 	}
 	return err
-}
-
-// copyFrom copies rows into a table within the transaction, under its deadline.
-func (t *tx) copyFrom(ctx context.Context, table string, columns []string, rows [][]any) (int64, error) {
-	if t.tx == nil {
-		return 0, ErrWriteInRead
-	}
-	if w, ok := t.q.(within); ok {
-		ctx = w.ctx
-	}
-	return t.tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
 }
 
 // nilIfBlank is NULL for "", for the optional references that are NULL when unset.
