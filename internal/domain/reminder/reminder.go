@@ -103,19 +103,27 @@ func EndOfSupport(in Input) civil.Date {
 // Schedule returns every reminder the rules raise over the young person's pathway, by day,
 // up to and including the 25th birthday.
 func Schedule(in Input) []Due {
+	var out []Due
+	schedule(in, func(d Due) { out = append(out, d) })
+	slices.SortStableFunc(out, func(a, b Due) int { return a.DueOn.Compare(b.DueOn) })
+	return out
+}
+
+// schedule gives each reminder of Schedule to emit, in the order the rules raise them:
+// PlanOn keeps only a few of a hundred or more, and needs no order but that of those.
+func schedule(in Input, emit func(Due)) {
 	yp, r := in.YoungPerson, in.Rules
 	end := EndOfSupport(in)
-	adviser := in.adviser()
+	adviser, escalation := in.adviser(), in.escalation()
 	afterEnd := end.AddDays(1)
 	leads := make([]string, len(r.LeadDays))
 	for i, days := range r.LeadDays {
 		leads[i] = LeadRule(days)
 	}
-	out := make([]Due, 0, len(in.Milestones)*3)
 	add := func(d Due) {
 		d.Until = minDate(d.Until, d.DueOn.AddDays(CatchUpDays), afterEnd)
 		if d.DueOn.Before(d.Until) {
-			out = append(out, d)
+			emit(d)
 		}
 	}
 	for _, age := range r.AgeNotices {
@@ -141,7 +149,7 @@ func Schedule(in Input) []Due {
 		}
 		if r.EscalateAfterDays > 0 {
 			add(Due{Rule: RuleOverdue, MilestoneID: m.ID, Title: m.Title, DueOn: m.DueDate.AddDays(r.EscalateAfterDays),
-				Until: m.LapseDate, Recipients: in.escalation()})
+				Until: m.LapseDate, Recipients: escalation})
 		}
 		if in.Own != "" {
 			// In the young person's own words: the milestone's title, to them alone.
@@ -152,15 +160,13 @@ func Schedule(in Input) []Due {
 				Until: m.LapseDate, Recipients: me})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Due) int { return a.DueOn.Compare(b.DueOn) })
-	return out
 }
 
 // owners are who is reminded about a milestone: the personal adviser (or, with none, the
 // council), and the person and the organisation it was given to while they may see the
 // young person (their council's staff always, a partner's while it is shared with).
 func (in Input) owners(m domain.Milestone, adviser []domain.Recipient) []domain.Recipient {
-	out := slices.Clone(adviser)
+	out := slices.Clip(adviser) // shared until something is added to it
 	if id := m.OwnerPerson; id != "" && (in.StaffWhoMaySee[id] ||
 		in.Organisations[id] != in.YoungPerson.CouncilID && in.maySee(in.Organisations[id])) {
 		out = appendNew(out, domain.PersonRecipient(m.OwnerPerson))
@@ -224,45 +230,41 @@ type Plan struct {
 	// only the latest is: a 90-day and a 30-day reminder on the same morning would be noise.
 	Raise []Due
 	// Next is the next day on which there may be more; zero when there will be none.
-	Next   civil.Date
-	raised map[raisedKey]bool
+	Next civil.Date
+	// raised is every reminder the rules raise on or before the day, for Applies: a stored
+	// reminder was raised on its day, so it is one of these, and a young person has few
+	// open reminders, so looking through it for each costs less than indexing it.
+	raised []Due
 	ended  bool
-}
-
-type raisedKey struct {
-	rule, milestone string
-	on              civil.Date
-	to              domain.Recipient
 }
 
 // PlanOn works out the plan of the young person on day.
 func PlanOn(in Input, day civil.Date) Plan {
 	end := EndOfSupport(in)
-	sched := Schedule(in)
-	p := Plan{raised: make(map[raisedKey]bool, len(sched)*2), ended: end.Before(day)}
+	p := Plan{ended: end.Before(day)}
 	latestLead := map[string]civil.Date{}
 	var open []Due
-	for _, d := range sched {
-		for _, to := range d.Recipients {
-			p.raised[raisedKey{d.Rule, d.MilestoneID, d.DueOn, to}] = true
-		}
-		switch {
-		case day.Before(d.DueOn):
+	schedule(in, func(d Due) {
+		if day.Before(d.DueOn) {
 			if p.Next.IsZero() || d.DueOn.Before(p.Next) {
 				p.Next = d.DueOn
 			}
-		case day.Before(d.Until):
+			return
+		}
+		p.raised = append(p.raised, d)
+		if day.Before(d.Until) {
 			open = append(open, d)
 			if isLead(d) && d.DueOn.After(latestLead[d.MilestoneID]) {
 				latestLead[d.MilestoneID] = d.DueOn
 			}
 		}
-	}
+	})
 	for _, d := range open {
 		if !isLead(d) || d.DueOn == latestLead[d.MilestoneID] {
 			p.Raise = append(p.Raise, d)
 		}
 	}
+	slices.SortStableFunc(p.Raise, func(a, b Due) int { return a.DueOn.Compare(b.DueOn) })
 	// The day after support ends, open reminders are cancelled.
 	if after := end.AddDays(1); day.Before(after) && (p.Next.IsZero() || after.Before(p.Next)) {
 		p.Next = after
@@ -277,7 +279,15 @@ func (p Plan) Applies(r domain.Reminder) bool {
 	if r.Rule == RuleAdviserSupport {
 		return !p.ended
 	}
-	return !p.ended && p.raised[raisedKey{r.Rule, r.MilestoneID, r.DueOn, r.Recipient}]
+	if p.ended {
+		return false
+	}
+	for _, d := range p.raised {
+		if d.DueOn == r.DueOn && d.Rule == r.Rule && d.MilestoneID == r.MilestoneID && slices.Contains(d.Recipients, r.Recipient) {
+			return true
+		}
+	}
+	return false
 }
 
 func isLead(d Due) bool { return strings.HasPrefix(d.Rule, leadPrefix) }
@@ -292,7 +302,7 @@ func appendNew(rs []domain.Recipient, r domain.Recipient) []domain.Recipient {
 func minDate(ds ...civil.Date) civil.Date {
 	var out civil.Date
 	for _, d := range ds {
-		if d.Valid() && (out.IsZero() || d.Before(out)) {
+		if !d.IsZero() && (out.IsZero() || d.Before(out)) { // every date here is computed, or zero
 			out = d
 		}
 	}

@@ -303,3 +303,47 @@ func TestOwnRemindersGoToTheYoungPersonAloneWhileAskedFor(t *testing.T) {
 		t.Error("the adviser's reminder should still apply")
 	}
 }
+
+// PlanOn works from the unordered schedule and keeps only what it needs; day by day it must
+// say what the ordered Schedule says: what is raised and in which order, when next, and
+// that every reminder raised on or before the day still applies.
+func TestPlanOnAgreesWithTheSchedule(t *testing.T) {
+	in := input()
+	in.Milestones = append(in.Milestones,
+		domain.Milestone{ID: "m2", Title: "Visit", Applicable: true, State: domain.Scheduled,
+			DueDate: d(2027, 3, 1), LapseDate: d(2027, 4, 1), OwnerPerson: "pa"},
+		domain.Milestone{ID: "m3", Title: "Review", Statutory: true, Applicable: true, State: domain.Planned,
+			DueDate: d(2026, 12, 20), LapseDate: d(2027, 6, 20)})
+	in.Own = "me"
+	sched := Schedule(in)
+	for day := d(2026, 9, 1); day.Before(d(2027, 8, 1)); day = day.AddDays(1) {
+		var want []string
+		var next civil.Date
+		latest := map[string]civil.Date{}
+		for _, x := range sched {
+			if !day.Before(x.DueOn) && day.Before(x.Until) && isLead(x) && x.DueOn.After(latest[x.MilestoneID]) {
+				latest[x.MilestoneID] = x.DueOn
+			}
+		}
+		for _, x := range sched {
+			switch {
+			case day.Before(x.DueOn):
+				if next.IsZero() {
+					next = x.DueOn
+				}
+			case day.Before(x.Until) && (!isLead(x) || x.DueOn == latest[x.MilestoneID]):
+				want = append(want, x.Rule+" "+x.MilestoneID)
+			}
+		}
+		p := PlanOn(in, day)
+		if got := rulesOn(p.Raise); !slices.Equal(got, want) || p.Next != next {
+			t.Fatalf("%s: raise %v next %s, want %v next %s", day, got, p.Next, want, next)
+		}
+		for _, x := range sched {
+			r := domain.Reminder{Rule: x.Rule, MilestoneID: x.MilestoneID, DueOn: x.DueOn, Recipient: x.Recipients[0]}
+			if !day.Before(x.DueOn) && !p.Applies(r) {
+				t.Fatalf("%s: %s of %s, raised on %s, no longer applies", day, x.Rule, x.MilestoneID, x.DueOn)
+			}
+		}
+	}
+}

@@ -4,18 +4,30 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carepath/carepath/internal/domain/civil"
 )
 
-// dateArg passes a civil date as a parameter: text the server reads as a date, or NULL
-// for the zero Date. Statements cast it with ::date.
-func dateArg(d civil.Date) any {
+// dateArg passes a civil date as a parameter, or NULL for the zero Date. It is typed, not
+// text: COPY takes only binary values, and pgx turns text into a date there only after
+// building an encoding error for every value.
+func dateArg(d civil.Date) pgtype.Date {
 	if d.IsZero() {
-		return nil
+		return pgtype.Date{}
 	}
-	return d.String()
+	return pgtype.Date{Time: time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC), Valid: true}
+}
+
+// uuidArg passes an id as a uuid parameter, typed for the same reason as dateArg. Text
+// that is not a uuid goes as it is, for the server to refuse as it would have.
+func uuidArg(id string) any {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return id
+	}
+	return pgtype.UUID{Bytes: u, Valid: true}
 }
 
 // fromDate reads a nullable date column scanned into a *time.Time.

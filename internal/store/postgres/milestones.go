@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/store"
 )
 
-const milestoneColumns = `m.id, m.young_person_id, m.council_id, m.key, m.occurrence, m.title,
+// The young person's id is read as text: it repeats on every row, and texts reads such a
+// column without a string per row.
+const milestoneColumns = `m.id, m.young_person_id::text, m.council_id, m.key, m.occurrence, m.title,
 	m.description, m.area, m.owner_agency, m.statutory, m.due_date, m.lapse_date, m.applicable, m.state,
 	m.scheduled_date, coalesce(m.owner_organisation_id, ''), coalesce(m.owner_person_id, ''),
 	m.achieved_date, m.evidence, m.state_reason, m.recorded, m.revision, m.create_time, m.update_time,
@@ -49,30 +52,67 @@ func encodeEvidence(ev []domain.Evidence) ([]byte, error) {
 	return json.Marshal(out)
 }
 
-func scanMilestone(row pgx.Row) (domain.Milestone, error) {
-	var (
-		m                   domain.Milestone
-		due, lapse          time.Time
-		scheduled, achieved *time.Time
-		state               string
-		evidence            []byte
-	)
-	err := row.Scan(&m.ID, &m.YoungPersonID, &m.CouncilID, &m.Key, &m.Occurrence, &m.Title,
-		&m.Description, &m.Area, &m.OwnerAgency, &m.Statutory, &due, &lapse, &m.Applicable, &state,
-		&scheduled, &m.OwnerOrganisation, &m.OwnerPerson, &achieved, &evidence, &m.StateReason,
-		&m.Recorded, &m.Revision, &m.CreateTime, &m.UpdateTime, &m.CareLeaverContact)
-	if err != nil {
-		return m, err
+// texts keeps one copy of each text a scan reads again and again: a cohort's milestones
+// repeat their young person's and council's ids, the catalogue's keys, titles and areas,
+// and a handful of states, and a string per column per row was most of what reading them
+// allocated. A nil texts keeps nothing.
+type texts map[string]string
+
+// of returns b as a string: the kept copy, if there is one.
+func (t texts) of(b pgtype.DriverBytes) string {
+	if t == nil {
+		return string(b)
 	}
-	m.DueDate, m.LapseDate = fromDate(&due), fromDate(&lapse)
-	m.ScheduledDate, m.AchievedDate = fromDate(scheduled), fromDate(achieved)
-	m.State = domain.MilestoneState(state)
+	if s, ok := t[string(b)]; ok { // no allocation to look up
+		return s
+	}
+	s := string(b)
+	t[s] = s
+	return s
+}
+
+// milestoneScanner reads milestones from the rows of Rows, never of QueryRow: its texts are
+// read in place (DriverBytes), valid only until the next row, so oneMilestone serves single
+// rows. Its targets are made once, not per row, and every row's repeated texts are kept
+// once in its texts.
+type milestoneScanner struct {
+	texts                                              texts
+	m                                                  domain.Milestone
+	due, lapse                                         time.Time
+	scheduled, achieved                                *time.Time
+	yp, council, key, title, description, area, agency pgtype.DriverBytes
+	state, ownerOrganisation, ownerPerson, stateReason pgtype.DriverBytes
+	evidence                                           pgtype.DriverBytes
+	dest                                               []any
+}
+
+func newMilestoneScanner(t texts) *milestoneScanner {
+	s := &milestoneScanner{texts: t}
+	s.dest = []any{&s.m.ID, &s.yp, &s.council, &s.key, &s.m.Occurrence, &s.title, &s.description, &s.area,
+		&s.agency, &s.m.Statutory, &s.due, &s.lapse, &s.m.Applicable, &s.state, &s.scheduled,
+		&s.ownerOrganisation, &s.ownerPerson, &s.achieved, &s.evidence, &s.stateReason, &s.m.Recorded,
+		&s.m.Revision, &s.m.CreateTime, &s.m.UpdateTime, &s.m.CareLeaverContact}
+	return s
+}
+
+func (s *milestoneScanner) scan(row pgx.Row) (domain.Milestone, error) {
+	s.m = domain.Milestone{}
+	if err := row.Scan(s.dest...); err != nil {
+		return domain.Milestone{}, err
+	}
+	m, t := s.m, s.texts
+	m.YoungPersonID, m.CouncilID, m.Key, m.Title = t.of(s.yp), t.of(s.council), t.of(s.key), t.of(s.title)
+	m.Description, m.Area, m.OwnerAgency = t.of(s.description), t.of(s.area), t.of(s.agency)
+	m.State = domain.MilestoneState(t.of(s.state))
+	m.OwnerOrganisation, m.OwnerPerson, m.StateReason = t.of(s.ownerOrganisation), t.of(s.ownerPerson), t.of(s.stateReason)
+	m.DueDate, m.LapseDate = fromDate(&s.due), fromDate(&s.lapse)
+	m.ScheduledDate, m.AchievedDate = fromDate(s.scheduled), fromDate(s.achieved)
 	m.CreateTime, m.UpdateTime = m.CreateTime.UTC(), m.UpdateTime.UTC()
-	if string(evidence) == "[]" { // most milestones: no decoding
+	if string(s.evidence) == "[]" { // most milestones: no decoding
 		return m, nil
 	}
 	var ev []evidenceJSON
-	if err := json.Unmarshal(evidence, &ev); err != nil {
+	if err := json.Unmarshal(s.evidence, &ev); err != nil {
 		return m, err
 	}
 	for _, e := range ev {
@@ -82,8 +122,17 @@ func scanMilestone(row pgx.Row) (domain.Milestone, error) {
 	return m, nil
 }
 
+// oneMilestone reads the one milestone a statement returns; pgx.ErrNoRows when none.
+func oneMilestone(rows pgx.Rows, err error) (domain.Milestone, error) {
+	if err != nil {
+		return domain.Milestone{}, err
+	}
+	s := newMilestoneScanner(nil)
+	return pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (domain.Milestone, error) { return s.scan(r) })
+}
+
 func (t *tx) GetMilestone(ctx context.Context, youngPersonID, id string) (domain.Milestone, error) {
-	m, err := scanMilestone(t.q.QueryRow(ctx, `SELECT `+milestoneColumns+` FROM milestones m
+	m, err := oneMilestone(t.q.Query(ctx, `SELECT `+milestoneColumns+` FROM milestones m
 		WHERE m.id = $1 AND m.young_person_id = $2`, id, youngPersonID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, store.ErrMilestoneNotFound
@@ -109,7 +158,8 @@ func (t *tx) ListMilestones(ctx context.Context, q store.MilestoneQuery) ([]doma
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Milestone, error) { return scanMilestone(r) })
+	s := newMilestoneScanner(texts{})
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Milestone, error) { return s.scan(r) })
 }
 
 func (t *tx) CreateMilestone(ctx context.Context, m domain.Milestone) (domain.Milestone, error) {
@@ -117,7 +167,7 @@ func (t *tx) CreateMilestone(ctx context.Context, m domain.Milestone) (domain.Mi
 	if err != nil {
 		return m, err
 	}
-	created, err := scanMilestone(t.q.QueryRow(ctx, `
+	created, err := oneMilestone(t.q.Query(ctx, `
 		WITH m AS (
 			INSERT INTO milestones (id, young_person_id, council_id, key, occurrence, title, description,
 				area, owner_agency, statutory, due_date, lapse_date, applicable, state, evidence, recorded,
@@ -140,7 +190,7 @@ func (t *tx) UpdateMilestone(ctx context.Context, m domain.Milestone, ifRevision
 	if err != nil {
 		return m, err
 	}
-	updated, err := scanMilestone(t.q.QueryRow(ctx, `
+	updated, err := oneMilestone(t.q.Query(ctx, `
 		WITH m AS (
 			UPDATE milestones SET state = $3, scheduled_date = $4::date,
 				owner_organisation_id = nullif($5, ''), owner_person_id = nullif($6, ''),

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/store"
@@ -50,7 +51,7 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) (out []store.Pathwa
 			func(st *store.PathwayState) *[]domain.CareEpisode { return &st.Episodes }))
 	}
 	if err == nil {
-		err = eachRow(br, addTo(out, index, scanMilestone, func(m domain.Milestone) string { return m.YoungPersonID },
+		err = eachRow(br, addTo(out, index, newMilestoneScanner(texts{}).scan, func(m domain.Milestone) string { return m.YoungPersonID },
 			func(st *store.PathwayState) *[]domain.Milestone { return &st.Milestones }))
 	}
 	if err == nil {
@@ -122,10 +123,11 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 	for _, p := range plans {
 		ids, versions = append(ids, p.YoungPersonID), append(versions, p.Version)
 		if p.Fresh && copyFresh {
+			ypID := uuidArg(p.YoungPersonID)
 			for _, m := range p.Planned {
-				fresh = append(fresh, []any{uuid.Must(uuid.NewV7()).String(), p.YoungPersonID, p.CouncilID, m.Key,
-					int32(m.Occurrence), m.Title, m.Area, m.OwnerAgency, m.Statutory, m.Due.String(), m.Lapse.String(),
-					true, "PLANNED", int64(1), now, now})
+				fresh = append(fresh, []any{pgtype.UUID{Bytes: uuid.Must(uuid.NewV7()), Valid: true}, ypID, p.CouncilID,
+					m.Key, int32(m.Occurrence), m.Title, m.Area, m.OwnerAgency, m.Statutory, dateArg(m.Due),
+					dateArg(m.Lapse), true, "PLANNED", int64(1), now, now})
 			}
 			continue
 		}
