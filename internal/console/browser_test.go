@@ -68,13 +68,16 @@ func demoSite(t testing.TB) *site {
 	return shared
 }
 
-func startSite(t testing.TB) *site {
+func startSite(t testing.TB) *site { return startSiteOn(t, testclock.Now) }
+
+// startSiteOn starts a server whose clock is clock.
+func startSiteOn(t testing.TB, clock func() time.Time) *site {
 	cfg := app.Defaults()
 	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Clock = testclock.Now
+	cfg.Clock = clock
 	// Tokens and sessions run on the same seam, so a test at any instant mints tokens
 	// the server accepts.
-	cfg.TokenClock = testclock.Now
+	cfg.TokenClock = clock
 	cfg.RateLimitPrincipal, cfg.RateLimitOrganisation = 0, 0
 	cfg.ShutdownDrainDelay = 0
 	logs := &syncBuffer{}
@@ -151,4 +154,18 @@ func notFoundPage(t *testing.T, ctx context.Context) bool {
 
 func screenshotPath(name string) string {
 	return filepath.Join("..", "..", "docs", "screenshots", name)
+}
+
+// A server whose clock is far from the browser's (a test instant, a badly set host) still
+// signs people in: cookies live for so many seconds, not until a date the browser reads on
+// its own clock. With Expires, a browser a year ahead dropped the session at once.
+func TestSignInWhateverTheServersClock(t *testing.T) {
+	for _, offset := range []time.Duration{-365 * 24 * time.Hour, 365 * 24 * time.Hour} {
+		s := startSiteOn(t, func() time.Time { return testclock.Now().Add(offset) })
+		ctx := s.signIn(t, "sam-okoro")
+		bt.Navigate(t, ctx, s.base+"/app/")
+		if got := bt.Text(t, ctx, "#signed-in-as"); got == "" {
+			t.Errorf("server clock %s from the browser's: signed out again on the next page", offset)
+		}
+	}
 }

@@ -86,12 +86,15 @@ const (
 
 // setCookie writes a sealed cookie: Secure, HttpOnly and SameSite=Lax (Lax, not Strict,
 // so that the identity provider's redirect back and links from e-mails arrive signed in).
+// Its lifetime goes as Max-Age, seconds from now, not as an Expires date: a browser whose
+// clock disagrees with the server's would drop a dated cookie at once, or keep it too long.
+// The sealed value carries its own expiry, which the server checks on its own clock.
 func (c *Console) setCookie(w http.ResponseWriter, name string, v any, expires time.Time) error {
 	value, err := c.sealer.seal(name, v)
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", Expires: expires,
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: max(1, int(expires.Sub(c.now()).Seconds())),
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	return nil
 }
