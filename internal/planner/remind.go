@@ -27,7 +27,7 @@ func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error 
 	if len(ids) == 0 {
 		return nil
 	}
-	states, err := tx.LoadPathways(ctx, ids)
+	states, err := tx.LoadOpenMilestones(ctx, ids) // the schedule is of open milestones alone
 	if err != nil {
 		return err
 	}

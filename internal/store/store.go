@@ -267,6 +267,11 @@ type Pathways interface {
 	// their episodes by start date, milestones by due date and facts by record time (each
 	// then by id).
 	LoadPathways(ctx context.Context, youngPersonIDs []string) ([]PathwayState, error)
+	// LoadOpenMilestones returns what working out reminders needs, for a council's whole
+	// cohort at a time: each of the young people that exist, as LoadPathways, with only their
+	// open, applicable milestones (by due date, then id), and of those only OpenMilestoneFields.
+	// Episodes and facts are not loaded.
+	LoadOpenMilestones(ctx context.Context, youngPersonIDs []string) ([]PathwayState, error)
 	// SavePathways applies plans: for each young person, planned milestones are added or
 	// have their due dates and details brought up to date, milestones no longer planned are
 	// removed unless Recorded (then only marked not applicable), one-off milestones are left
@@ -278,6 +283,13 @@ type Pathways interface {
 	// PathwayVersion(catalogueVersion, their council's settings revision), and locks them
 	// for this transaction, skipping any another transaction holds.
 	StalePathways(ctx context.Context, catalogueVersion string, limit int) ([]string, error)
+}
+
+// OpenMilestoneFields keeps of a milestone what LoadOpenMilestones loads.
+func OpenMilestoneFields(m domain.Milestone) domain.Milestone {
+	return domain.Milestone{ID: m.ID, YoungPersonID: m.YoungPersonID, Title: m.Title, Statutory: m.Statutory,
+		DueDate: m.DueDate, LapseDate: m.LapseDate, Applicable: m.Applicable, State: m.State,
+		OwnerOrganisation: m.OwnerOrganisation, OwnerPerson: m.OwnerPerson}
 }
 
 // PathwayState is a young person with their episodes, milestones and fact records: what

@@ -46,6 +46,20 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 	return out, nil
 }
 
+func (t *tx) LoadOpenMilestones(ctx context.Context, ids []string) ([]store.PathwayState, error) {
+	states, err := t.LoadPathways(ctx, ids)
+	for i, st := range states {
+		var open []domain.Milestone
+		for _, m := range st.Milestones {
+			if m.Applicable && m.State.Open() {
+				open = append(open, store.OpenMilestoneFields(m))
+			}
+		}
+		states[i] = store.PathwayState{YoungPerson: st.YoungPerson, Milestones: open}
+	}
+	return states, err
+}
+
 type plannedKey struct {
 	key        string
 	occurrence int

@@ -21,6 +21,10 @@ const milestoneColumns = `m.id, m.young_person_id::text, m.council_id, m.key, m.
 	m.achieved_date, m.evidence, m.state_reason, m.recorded, m.revision, m.create_time, m.update_time,
 	m.care_leaver_contact`
 
+// openMilestoneColumns are the columns of store.OpenMilestoneFields.
+const openMilestoneColumns = `m.id, m.young_person_id::text, m.title, m.statutory, m.due_date, m.lapse_date,
+	m.applicable, m.state, coalesce(m.owner_organisation_id, ''), coalesce(m.owner_person_id, '')`
+
 // milestoneFilterColumns maps store.MilestoneFields to columns; personal_adviser is the
 // young person's, joined as yp.
 var milestoneFilterColumns = map[string]string{
@@ -86,8 +90,14 @@ type milestoneScanner struct {
 	dest                                               []any
 }
 
-func newMilestoneScanner(t texts) *milestoneScanner {
+// newMilestoneScanner reads milestoneColumns, or with open openMilestoneColumns.
+func newMilestoneScanner(t texts, open bool) *milestoneScanner {
 	s := &milestoneScanner{texts: t}
+	if open {
+		s.dest = []any{&s.m.ID, &s.yp, &s.title, &s.m.Statutory, &s.due, &s.lapse, &s.m.Applicable, &s.state,
+			&s.ownerOrganisation, &s.ownerPerson}
+		return s
+	}
 	s.dest = []any{&s.m.ID, &s.yp, &s.council, &s.key, &s.m.Occurrence, &s.title, &s.description, &s.area,
 		&s.agency, &s.m.Statutory, &s.due, &s.lapse, &s.m.Applicable, &s.state, &s.scheduled,
 		&s.ownerOrganisation, &s.ownerPerson, &s.achieved, &s.evidence, &s.stateReason, &s.m.Recorded,
@@ -108,7 +118,7 @@ func (s *milestoneScanner) scan(row pgx.Row) (domain.Milestone, error) {
 	m.DueDate, m.LapseDate = fromDate(&s.due), fromDate(&s.lapse)
 	m.ScheduledDate, m.AchievedDate = fromDate(s.scheduled), fromDate(s.achieved)
 	m.CreateTime, m.UpdateTime = m.CreateTime.UTC(), m.UpdateTime.UTC()
-	if string(s.evidence) == "[]" { // most milestones: no decoding
+	if len(s.evidence) == 0 || string(s.evidence) == "[]" { // not read, or (most milestones) none
 		return m, nil
 	}
 	var ev []evidenceJSON
@@ -127,7 +137,7 @@ func oneMilestone(rows pgx.Rows, err error) (domain.Milestone, error) {
 	if err != nil {
 		return domain.Milestone{}, err
 	}
-	s := newMilestoneScanner(nil)
+	s := newMilestoneScanner(nil, false)
 	return pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (domain.Milestone, error) { return s.scan(r) })
 }
 
@@ -158,7 +168,7 @@ func (t *tx) ListMilestones(ctx context.Context, q store.MilestoneQuery) ([]doma
 	if err != nil {
 		return nil, err
 	}
-	s := newMilestoneScanner(texts{})
+	s := newMilestoneScanner(texts{}, false)
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Milestone, error) { return s.scan(r) })
 }
 

@@ -15,18 +15,35 @@ import (
 // LoadPathways reads the young people, their episodes, their milestones and their fact
 // records in four statements sent together (one round trip), however many young people are
 // asked for.
-func (t *tx) LoadPathways(ctx context.Context, ids []string) (out []store.PathwayState, err error) {
+func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwayState, error) {
+	return t.loadPathways(ctx, ids, false)
+}
+
+// LoadOpenMilestones reads the young people and the few columns of their open milestones
+// in two statements sent together: a reminder sweep reads a whole cohort, and most of a
+// milestone row, and every achieved one, is nothing to it.
+func (t *tx) LoadOpenMilestones(ctx context.Context, ids []string) ([]store.PathwayState, error) {
+	return t.loadPathways(ctx, ids, true)
+}
+
+func (t *tx) loadPathways(ctx context.Context, ids []string, openOnly bool) (out []store.PathwayState, err error) {
 	b := &pgx.Batch{}
 	// With their councils' settings revisions, as getYoungPerson: planning reads the
 	// settings next.
 	b.Queue(`SELECT `+youngPersonColumns+`, `+councilRevision+`
 		FROM young_people WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
-	b.Queue(`SELECT `+episodeColumns+` FROM care_episodes
-		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
-	b.Queue(`SELECT `+milestoneColumns+` FROM milestones m
-		WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, ids)
-	b.Queue(`SELECT `+factColumns+` FROM facts
-		WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, ids)
+	if openOnly {
+		b.Queue(`SELECT `+openMilestoneColumns+` FROM milestones m
+			WHERE m.young_person_id = ANY($1::uuid[]) AND m.applicable AND m.state = ANY($2::text[])
+			ORDER BY m.young_person_id, m.due_date, m.id`, ids, openStates)
+	} else {
+		b.Queue(`SELECT `+episodeColumns+` FROM care_episodes
+			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
+		b.Queue(`SELECT `+milestoneColumns+` FROM milestones m
+			WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, ids)
+		b.Queue(`SELECT `+factColumns+` FROM facts
+			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, ids)
+	}
 	br := t.q.SendBatch(ctx, b)
 	defer func() {
 		if cerr := br.Close(); err == nil && cerr != nil {
@@ -46,17 +63,22 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) (out []store.Pathwa
 	})
 	// Each of the rest straight into the slice of the young person it names (one deleted
 	// meanwhile is not in out: their rows are skipped).
-	if err == nil {
+	milestones := addTo(out, index, newMilestoneScanner(texts{}, openOnly).scan,
+		func(m domain.Milestone) string { return m.YoungPersonID },
+		func(st *store.PathwayState) *[]domain.Milestone { return &st.Milestones })
+	if err == nil && openOnly {
+		err = eachRow(br, milestones)
+	}
+	if err == nil && !openOnly {
 		err = eachRow(br, addTo(out, index, scanEpisode, func(e domain.CareEpisode) string { return e.YoungPersonID },
 			func(st *store.PathwayState) *[]domain.CareEpisode { return &st.Episodes }))
-	}
-	if err == nil {
-		err = eachRow(br, addTo(out, index, newMilestoneScanner(texts{}).scan, func(m domain.Milestone) string { return m.YoungPersonID },
-			func(st *store.PathwayState) *[]domain.Milestone { return &st.Milestones }))
-	}
-	if err == nil {
-		err = eachRow(br, addTo(out, index, scanFact, func(f domain.Fact) string { return f.YoungPersonID },
-			func(st *store.PathwayState) *[]domain.Fact { return &st.Facts }))
+		if err == nil {
+			err = eachRow(br, milestones)
+		}
+		if err == nil {
+			err = eachRow(br, addTo(out, index, scanFact, func(f domain.Fact) string { return f.YoungPersonID },
+				func(st *store.PathwayState) *[]domain.Fact { return &st.Facts }))
+		}
 	}
 	if err != nil {
 		return nil, err

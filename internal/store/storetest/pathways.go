@@ -458,6 +458,66 @@ func testPathways(t *testing.T, newStore NewStore) {
 			t.Fatalf("LoadPathways of no ids returned %d states", len(states))
 		}
 	})
+
+	t.Run("LoadOpenMilestones", func(t *testing.T) {
+		s := newStore(t)
+		a, b := youngPerson("oa"), youngPerson("ob")
+		a.PersonalAdviserID = "pa-1"
+		create(t, s, a, b)
+		createEpisodes(t, s, episode("oa", "oa-e1", day(2015, 1, 1)))
+		savePathways(t, s, planFor(a, "v1", p1, p2, p3))
+		createMilestones(t, s, oneOff("oa", "oa-one-off", day(2026, 5, 5)))
+		ms := milestonesByKey(t, s, a.ID)
+		// One achieved; one scheduled, then no longer planned (kept, not applicable); one
+		// given to a partner. Only the open, applicable ones are loaded, the last with its
+		// owners.
+		done := ms[occurrenceKey(p1.Key, 1)]
+		done.State, done.AchievedDate, done.UpdateTime = domain.Achieved, day(2026, 2, 1), at.Add(time.Minute)
+		done.Evidence = []domain.Evidence{{Description: "Done", RecordedBy: "person-1", RecordTime: at}}
+		updateMilestone(t, s, done, 0)
+		dropped := ms[occurrenceKey(p2.Key, 2)]
+		dropped.State, dropped.ScheduledDate, dropped.UpdateTime = domain.Scheduled, day(2027, 2, 1), at.Add(time.Minute)
+		updateMilestone(t, s, dropped, 0)
+		given := ms[occurrenceKey(p3.Key, 1)]
+		given.State, given.OwnerOrganisation, given.OwnerPerson, given.UpdateTime = domain.InProgress, "org-1", "person-2", at.Add(time.Minute)
+		updateMilestone(t, s, given, 0)
+		savePathways(t, s, planFor(a, "v2", p1, p3))
+
+		var states []store.PathwayState
+		inTx(t, s, func(tx store.Tx) (err error) {
+			states, err = tx.LoadOpenMilestones(context.Background(), []string{idOf("nobody"), b.ID, a.ID})
+			return err
+		})
+		full := map[string]store.PathwayState{}
+		for _, st := range loadPathways(t, s, a.ID, b.ID) {
+			full[st.YoungPerson.ID] = st
+		}
+		if len(states) != 2 {
+			t.Fatalf("LoadOpenMilestones of two young people and a missing one returned %d states, want 2", len(states))
+		}
+		for _, st := range states {
+			want := store.PathwayState{YoungPerson: full[st.YoungPerson.ID].YoungPerson}
+			for _, m := range full[st.YoungPerson.ID].Milestones {
+				if m.Applicable && m.State.Open() {
+					want.Milestones = append(want.Milestones, store.OpenMilestoneFields(m))
+				}
+			}
+			if diff := cmp.Diff(want, st, equateEmpty); diff != "" {
+				t.Fatalf("LoadOpenMilestones of %s (-want +got):\n%s", st.YoungPerson.CaseReference, diff)
+			}
+		}
+		var open []string
+		for _, st := range states {
+			if st.YoungPerson.ID == a.ID {
+				for _, m := range st.Milestones {
+					open = append(open, m.ID+" "+m.OwnerOrganisation+" "+m.OwnerPerson)
+				}
+			}
+		}
+		if want := []string{idOf("oa-one-off") + "  ", given.ID + " org-1 person-2"}; !slices.Equal(open, want) {
+			t.Fatalf("LoadOpenMilestones of oa gave %q, want the one-off and the given one, by due date (%q)", open, want)
+		}
+	})
 }
 
 // testStaleSkipsLocked is testClaimSkipsLocked for stale (StalePathways or
