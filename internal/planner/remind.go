@@ -52,10 +52,8 @@ func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.Pathwa
 		if err != nil {
 			return err
 		}
-		for _, rem := range r.open[st.YoungPerson.ID] {
-			if !plan.Applies(rem) {
-				gone = append(gone, rem.ID)
-			}
+		for _, rem := range plan.Stale {
+			gone = append(gone, rem.ID)
 		}
 		raise = append(raise, r.rows(st.YoungPerson, plan.Raise)...)
 		schedules = append(schedules, store.ReminderSchedule{YoungPersonID: st.YoungPerson.ID, Next: at})
@@ -171,7 +169,7 @@ func (r *reminders) plan(ctx context.Context, p *Planner, st store.PathwayState)
 func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState, today civil.Date) (reminder.Input, []civil.Date, error) {
 	yp := st.YoungPerson
 	in := reminder.Input{YoungPerson: yp, Milestones: st.Milestones, Rules: c.Catalogue.Reminders,
-		LeaplingRule: c.Settings.LeaplingRule, Organisations: map[string]string{}}
+		LeaplingRule: c.Settings.LeaplingRule, Organisations: map[string]string{}, Open: r.open[yp.ID]}
 	var err error
 	if in.SharedWith, err = store.SharedPartnersBy(ctx, r.tx, yp.ID, r.shares[yp.ID], today); err != nil {
 		return in, nil, err

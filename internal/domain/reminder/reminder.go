@@ -82,6 +82,9 @@ type Input struct {
 	// Own is the young person's own account when they have asked to be reminded of their
 	// own steps (and it is enabled); "" otherwise.
 	Own string
+	// Open are the young person's stored reminders still open: PlanOn says which of them
+	// the rules no longer raise (Plan.Stale).
+	Open []domain.Reminder
 }
 
 // Due is one reminder the rules raise, with everyone it goes to.
@@ -231,19 +234,19 @@ type Plan struct {
 	Raise []Due
 	// Next is the next day on which there may be more; zero when there will be none.
 	Next civil.Date
-	// raised is every reminder the rules raise on or before the day, for Applies: a stored
-	// reminder was raised on its day, so it is one of these, and a young person has few
-	// open reminders, so looking through it for each costs less than indexing it.
-	raised []Due
-	ended  bool
+	// Stale are the reminders of Input.Open that the rules no longer raise: the milestone
+	// was done, moved or given to someone else, who may no longer see the young person, or
+	// support has ended. A young person's request stays until support ends.
+	Stale []domain.Reminder
 }
 
 // PlanOn works out the plan of the young person on day.
 func PlanOn(in Input, day civil.Date) Plan {
 	end := EndOfSupport(in)
-	p := Plan{ended: end.Before(day)}
+	var p Plan
 	latestLead := map[string]civil.Date{}
 	var open []Due
+	applies := make([]bool, len(in.Open))
 	schedule(in, func(d Due) {
 		if day.Before(d.DueOn) {
 			if p.Next.IsZero() || d.DueOn.Before(p.Next) {
@@ -251,7 +254,12 @@ func PlanOn(in Input, day civil.Date) Plan {
 			}
 			return
 		}
-		p.raised = append(p.raised, d)
+		// Raised on its day, so possibly one of the stored ones (a young person has few).
+		for i, r := range in.Open {
+			if r.DueOn == d.DueOn && r.Rule == d.Rule && r.MilestoneID == d.MilestoneID && slices.Contains(d.Recipients, r.Recipient) {
+				applies[i] = true
+			}
+		}
 		if day.Before(d.Until) {
 			open = append(open, d)
 			if isLead(d) && d.DueOn.After(latestLead[d.MilestoneID]) {
@@ -259,6 +267,12 @@ func PlanOn(in Input, day civil.Date) Plan {
 			}
 		}
 	})
+	ended := end.Before(day)
+	for i, r := range in.Open {
+		if ended || !applies[i] && r.Rule != RuleAdviserSupport {
+			p.Stale = append(p.Stale, r)
+		}
+	}
 	for _, d := range open {
 		if !isLead(d) || d.DueOn == latestLead[d.MilestoneID] {
 			p.Raise = append(p.Raise, d)
@@ -270,24 +284,6 @@ func PlanOn(in Input, day civil.Date) Plan {
 		p.Next = after
 	}
 	return p
-}
-
-// Applies reports whether a stored reminder is still one the rules raise: the milestone is
-// still open, due that day, owned by the recipient, and support has not ended. A young
-// person's request applies until support ends.
-func (p Plan) Applies(r domain.Reminder) bool {
-	if r.Rule == RuleAdviserSupport {
-		return !p.ended
-	}
-	if p.ended {
-		return false
-	}
-	for _, d := range p.raised {
-		if d.DueOn == r.DueOn && d.Rule == r.Rule && d.MilestoneID == r.MilestoneID && slices.Contains(d.Recipients, r.Recipient) {
-			return true
-		}
-	}
-	return false
 }
 
 func isLead(d Due) bool { return strings.HasPrefix(d.Rule, leadPrefix) }
