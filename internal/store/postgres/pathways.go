@@ -101,16 +101,37 @@ func eachRow(br pgx.BatchResults, scan func(pgx.Rows) error) error {
 	return rows.Err()
 }
 
-// addTo scans a row and appends it to the list of the young person of out it names.
+// addTo scans a row and appends it to the list of the young person of out it names. The
+// rows come by young person, so each young person's are a run: the young person is looked up
+// once a run, and their list starts as long as the longest run before (a cohort's pathways
+// are much the same length), not growing from one row.
 func addTo[T any](out []store.PathwayState, index map[string]int, scan func(pgx.Row) (T, error),
 	owner func(T) string, list func(*store.PathwayState) *[]T) func(pgx.Rows) error {
+	var (
+		runOf string
+		l     *[]T // the run's list; nil for a young person not in out
+		most  int  // the length of the longest run before
+	)
 	return func(r pgx.Rows) error {
 		v, err := scan(r)
-		if i, ok := index[owner(v)]; ok && err == nil {
-			l := list(&out[i])
+		if err != nil {
+			return err
+		}
+		if id := owner(v); id != runOf || runOf == "" {
+			if l != nil {
+				most = max(most, len(*l))
+			}
+			runOf, l = id, nil
+			if i, ok := index[id]; ok {
+				if l = list(&out[i]); *l == nil {
+					*l = make([]T, 0, max(most, 1))
+				}
+			}
+		}
+		if l != nil {
 			*l = append(*l, v)
 		}
-		return err
+		return nil
 	}
 }
 
