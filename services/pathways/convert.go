@@ -76,30 +76,27 @@ func changeToProto(c domain.MilestoneChange) *pb.MilestoneChange {
 	return out
 }
 
-// counts adds up milestones by state, and those overdue.
-func counts(ms []domain.Milestone, today civil.Date) *pb.Pathway_Counts {
-	c := &pb.Pathway_Counts{Total: int32(len(ms))}
-	for _, m := range ms {
-		switch m.State {
-		case domain.Planned:
-			c.Planned++
-		case domain.Scheduled:
-			c.Scheduled++
-		case domain.InProgress:
-			c.InProgress++
-		case domain.Achieved:
-			c.Achieved++
-		case domain.Waived:
-			c.Waived++
-		case domain.NotApplicable:
-			c.NotApplicable++
-		}
-		if m.Overdue(today) {
-			c.Overdue++
-		}
-		if m.Lapsed(today) {
-			c.Lapsed++
-		}
+// count adds a milestone to c: by state, and if overdue or lapsed.
+func count(c *pb.Pathway_Counts, m domain.Milestone, today civil.Date) {
+	c.Total++
+	switch m.State {
+	case domain.Planned:
+		c.Planned++
+	case domain.Scheduled:
+		c.Scheduled++
+	case domain.InProgress:
+		c.InProgress++
+	case domain.Achieved:
+		c.Achieved++
+	case domain.Waived:
+		c.Waived++
+	case domain.NotApplicable:
+		c.NotApplicable++
 	}
-	return c
+	if m.Overdue(today) {
+		c.Overdue++
+	}
+	if m.Lapsed(today) {
+		c.Lapsed++
+	}
 }

@@ -49,10 +49,13 @@ func allMilestones(ctx context.Context, tx store.Tx, youngPersonID string) ([]do
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, page...)
 		if len(page) < q.Limit {
-			return out, nil
+			if out == nil { // one page, as nearly every pathway is
+				return page, nil
+			}
+			return append(out, page...), nil
 		}
+		out = append(out, page...)
 		last := page[len(page)-1]
 		q.After = store.MilestoneCursor{DueDate: last.DueDate, ID: last.ID}
 	}
@@ -96,24 +99,29 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 		Age:                convert.Age(yp.DateOfBirth, today, settings.LeaplingRule),
 		KeyDates:           convert.KeyDates(yp.DateOfBirth, settings.LeaplingRule),
 		CareLeaverCategory: convert.Category(status.Category),
-		Counts:             counts(milestones, today),
+		Counts:             &pb.Pathway_Counts{},
 		CatalogueVersion:   s.planner.Catalogue().Version,
+		Timeline:           make([]*pb.Milestone, 0, len(milestones)),
 	}
-	byArea := map[string][]domain.Milestone{}
+	// One pass: each milestone counted in the whole and in its area, and named in its area
+	// by the name its timeline entry already has.
+	groups := map[string]*pb.Pathway_AreaGroup{}
 	for _, m := range milestones {
-		out.Timeline = append(out.Timeline, toProto(m, today))
-		byArea[m.Area] = append(byArea[m.Area], m)
+		pm := toProto(m, today)
+		out.Timeline = append(out.Timeline, pm)
+		g := groups[m.Area]
+		if g == nil {
+			g = &pb.Pathway_AreaGroup{Area: pm.GetArea(), Counts: &pb.Pathway_Counts{}}
+			groups[m.Area] = g
+		}
+		count(out.Counts, m, today)
+		count(g.Counts, m, today)
+		g.Milestones = append(g.Milestones, pm.GetName())
 	}
 	for _, area := range catalogue.Areas {
-		ms := byArea[string(area)]
-		if len(ms) == 0 {
-			continue
+		if g := groups[string(area)]; g != nil {
+			out.Areas = append(out.Areas, g)
 		}
-		group := &pb.Pathway_AreaGroup{Area: pb.MilestoneDefinition_Area(pb.MilestoneDefinition_Area_value[string(area)]), Counts: counts(ms, today)}
-		for _, m := range ms {
-			group.Milestones = append(group.Milestones, milestoneName(m.YoungPersonID, m.ID))
-		}
-		out.Areas = append(out.Areas, group)
 	}
 	return out, nil
 }
