@@ -171,6 +171,24 @@ func TestDeliveryPlanActionTargetsTheCouncilsOwnMeasure(t *testing.T) {
 			if len(targets) != 1 || targets[0].GetAction() != act.GetName() || targets[0].GetTarget() != 0.6 {
 				t.Errorf("the council's own measure's targets: %v", targets)
 			}
+
+			// The council drops its measure: the action that targets it can still be
+			// retitled (it keeps the measure), but not moved onto another it does not count.
+			mustREST(t, admin.do(t, "PATCH", "/v1/organisations/nottinghamshire/pathwaySettings?updateMask=localMeasures",
+				`{"localMeasures": []}`))
+			retitled, err := plans.UpdatePlanAction(ctx, &pb.UpdatePlanActionRequest{Action: &pb.PlanAction{Name: act.GetName(),
+				Title: "Work placements, council services first", Etag: act.GetEtag()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
+				Reason: "retitled after the measure was dropped"})
+			if err != nil {
+				t.Fatalf("retitling an action whose measure the council has since dropped: %v", err)
+			}
+			if retitled.GetMeasure() != act.GetMeasure() || retitled.GetTitle() != "Work placements, council services first" {
+				t.Errorf("retitled: measure %q, title %q", retitled.GetMeasure(), retitled.GetTitle())
+			}
+			_, err = plans.UpdatePlanAction(ctx, &pb.UpdatePlanActionRequest{Action: &pb.PlanAction{Name: act.GetName(),
+				Measure: "measureDefinitions/local.x", Etag: retitled.GetEtag()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"measure"}},
+				Reason: "a measure no one defined"})
+			wantGRPCError(t, err, codes.InvalidArgument, "REQUEST_INVALID", "action.measure")
 		})
 	}
 }

@@ -173,7 +173,11 @@ func fromProto(in *pb.PlanAction, a domain.PlanAction) domain.PlanAction {
 // check refuses an action the board could not hold: no title or due date, dates out of
 // order, a measure the council's board does not count, an ambition the council does not name, or a
 // lead organisation that is neither the council nor a partner it has an agreement with.
-func (s *Server) check(ctx context.Context, tx store.Tx, a domain.PlanAction) error {
+// Of an update (was, the action as it is), the measure, ambitions and lead are checked only
+// where they change: a council that later drops a local measure or an ambition, or whose
+// agreement with the lead ends, must still be able to record the action's progress and
+// retitle it; moving it onto something it does not count is still refused.
+func (s *Server) check(ctx context.Context, tx store.Tx, a, was domain.PlanAction) error {
 	var v errs.Violations
 	if a.Title == "" {
 		v.Add("action.title", "is required")
@@ -193,17 +197,17 @@ func (s *Server) check(ctx context.Context, tx store.Tx, a domain.PlanAction) er
 		return err
 	}
 	// The measures the council's board counts: the shipped ones and its own.
-	if a.Measure != "" && !slices.ContainsFunc(council.Measures, func(m measure.Measure) bool { return m.Key == a.Measure }) {
+	if a.Measure != "" && a.Measure != was.Measure && !slices.ContainsFunc(council.Measures, func(m measure.Measure) bool { return m.Key == a.Measure }) {
 		v.Add("action.measure", "is not a measure the council's board counts (see measureDefinitions and its pathway settings' localMeasures)")
 	}
 	for i, k := range a.Ambitions {
-		if !slices.ContainsFunc(council.Catalogue.Ambitions, func(am catalogue.Ambition) bool { return am.Key == k }) {
+		if !slices.Contains(was.Ambitions, k) && !slices.ContainsFunc(council.Catalogue.Ambitions, func(am catalogue.Ambition) bool { return am.Key == k }) {
 			v.Add(fmt.Sprintf("action.ambitions[%d]", i), "is not one of the council's ambitions (its pathway settings)")
 		}
 	}
 	if a.LeadOrganisationID == "" {
 		v.Add("action.lead_organisation", "is required")
-	} else if a.LeadOrganisationID != a.CouncilID {
+	} else if a.LeadOrganisationID != a.CouncilID && a.LeadOrganisationID != was.LeadOrganisationID {
 		ok, err := s.partnerOf(ctx, tx, a.LeadOrganisationID, a.CouncilID)
 		if err != nil {
 			return err
@@ -360,7 +364,7 @@ func (s *Server) CreatePlanAction(ctx context.Context, req *pb.CreatePlanActionR
 		if _, err := tx.GetDeliveryPlan(ctx, ids[0], ids[1]); err != nil {
 			return err
 		}
-		if err := s.check(ctx, tx, a); err != nil {
+		if err := s.check(ctx, tx, a, domain.PlanAction{}); err != nil {
 			return err
 		}
 		prior, err := idem.Claim(ctx, tx, "carepath.v1.DeliveryPlanService/CreatePlanAction/"+ids[0], req.GetRequestId(), hash, a.ID, now)
@@ -471,7 +475,7 @@ func (s *Server) UpdatePlanAction(ctx context.Context, req *pb.UpdatePlanActionR
 		if next.LeadOrganisationID != cur.LeadOrganisationID && councilAdmin(ctx, cur.CouncilID) != nil {
 			return errs.New(errs.PermissionDenied, errs.ReasonAccessDenied, "only the council's administrators hand an action to another organisation")
 		}
-		if err := s.check(ctx, tx, next); err != nil {
+		if err := s.check(ctx, tx, next, cur); err != nil {
 			return err
 		}
 		if out, err = tx.UpdatePlanAction(ctx, next, cur.Revision); err != nil {

@@ -272,7 +272,9 @@ type PlanAction struct {
 	Rating       Rating `protobuf:"varint,9,opt,name=rating,proto3,enum=carepath.v1.Rating" json:"rating,omitempty"`
 	RatingReason string `protobuf:"bytes,10,opt,name=rating_reason,json=ratingReason,proto3" json:"rating_reason,omitempty"`
 	// The intended outcome: a measure, `measureDefinitions/{key}`, moved from a baseline to a
-	// target (rates from 0 to 1).
+	// target (rates from 0 to 1). One the council's board counts: a shipped measure or one of
+	// the council's local measures (its pathway settings). An action keeps its measure if the
+	// council later drops it, and can still be updated; it cannot be moved onto one not counted.
 	Measure  string  `protobuf:"bytes,11,opt,name=measure,proto3" json:"measure,omitempty"`
 	Baseline float64 `protobuf:"fixed64,12,opt,name=baseline,proto3" json:"baseline,omitempty"`
 	Target   float64 `protobuf:"fixed64,13,opt,name=target,proto3" json:"target,omitempty"`
