@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/carepath/carepath/internal/delivery"
+	"github.com/carepath/carepath/internal/planner"
 	"github.com/carepath/carepath/internal/platform/webhook"
 	"github.com/carepath/carepath/internal/store/postgres"
 	"github.com/carepath/carepath/services/reminders"
@@ -87,7 +88,7 @@ func (a *App) raiseReminders(ctx context.Context) {
 	t := time.NewTicker(a.cfg.ReminderInterval)
 	defer t.Stop()
 	for {
-		n, err := a.planner.RefreshReminders(ctx, a.store, 200, 2)
+		n, err := a.planner.RefreshReminders(ctx, a.store, planner.ReminderBatch, 2)
 		switch {
 		case ctx.Err() != nil:
 			return

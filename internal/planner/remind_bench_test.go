@@ -31,7 +31,7 @@ func BenchmarkRemindersPostgres(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		done, err := p.RefreshReminders(ctx, db.store, 200, 2)
+		done, err := p.RefreshReminders(ctx, db.store, planner.ReminderBatch, 2)
 		if err != nil || done != n {
 			b.Fatalf("worked out %d of %d: %v", done, n, err)
 		}
