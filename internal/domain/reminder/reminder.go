@@ -103,17 +103,9 @@ func EndOfSupport(in Input) civil.Date {
 	return civil.Attains(in.YoungPerson.DateOfBirth, civil.Period{Years: 25}, in.LeaplingRule)
 }
 
-// Schedule returns every reminder the rules raise over the young person's pathway, by day,
-// up to and including the 25th birthday.
-func Schedule(in Input) []Due {
-	var out []Due
-	schedule(in, func(d Due) { out = append(out, d) })
-	slices.SortStableFunc(out, func(a, b Due) int { return a.DueOn.Compare(b.DueOn) })
-	return out
-}
-
-// schedule gives each reminder of Schedule to emit, in the order the rules raise them:
-// PlanOn keeps only a few of a hundred or more, and needs no order but that of those.
+// schedule gives emit every reminder the rules raise over the young person's pathway, up to
+// and including the 25th birthday, in the order the rules raise them: PlanOn keeps only a
+// few of a hundred or more, and needs no order but that of those.
 func schedule(in Input, emit func(Due)) {
 	yp, r := in.YoungPerson, in.Rules
 	end := EndOfSupport(in)

@@ -48,6 +48,9 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 
 func (t *tx) LoadOpenMilestones(ctx context.Context, ids []string) ([]store.PathwayState, error) {
 	states, err := t.LoadPathways(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	for i, st := range states {
 		var open []domain.Milestone
 		for _, m := range st.Milestones {
@@ -57,7 +60,7 @@ func (t *tx) LoadOpenMilestones(ctx context.Context, ids []string) ([]store.Path
 		}
 		states[i] = store.PathwayState{YoungPerson: st.YoungPerson, Milestones: open}
 	}
-	return states, err
+	return states, nil
 }
 
 type plannedKey struct {

@@ -62,22 +62,23 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, openOnly bool) (out
 		return err
 	})
 	// Each of the rest straight into the slice of the young person it names (one deleted
-	// meanwhile is not in out: their rows are skipped).
+	// meanwhile is not in out: their rows are skipped), in the order they were queued.
 	milestones := addTo(out, index, newMilestoneScanner(texts{}, openOnly).scan,
 		func(m domain.Milestone) string { return m.YoungPersonID },
 		func(st *store.PathwayState) *[]domain.Milestone { return &st.Milestones })
-	if err == nil && openOnly {
-		err = eachRow(br, milestones)
-	}
-	if err == nil && !openOnly {
-		err = eachRow(br, addTo(out, index, scanEpisode, func(e domain.CareEpisode) string { return e.YoungPersonID },
-			func(st *store.PathwayState) *[]domain.CareEpisode { return &st.Episodes }))
-		if err == nil {
-			err = eachRow(br, milestones)
+	reads := []func(pgx.Rows) error{milestones}
+	if !openOnly {
+		reads = []func(pgx.Rows) error{
+			addTo(out, index, scanEpisode, func(e domain.CareEpisode) string { return e.YoungPersonID },
+				func(st *store.PathwayState) *[]domain.CareEpisode { return &st.Episodes }),
+			milestones,
+			addTo(out, index, scanFact, func(f domain.Fact) string { return f.YoungPersonID },
+				func(st *store.PathwayState) *[]domain.Fact { return &st.Facts }),
 		}
+	}
+	for _, read := range reads {
 		if err == nil {
-			err = eachRow(br, addTo(out, index, scanFact, func(f domain.Fact) string { return f.YoungPersonID },
-				func(st *store.PathwayState) *[]domain.Fact { return &st.Facts }))
+			err = eachRow(br, read)
 		}
 	}
 	if err != nil {
@@ -117,7 +118,7 @@ func addTo[T any](out []store.PathwayState, index map[string]int, scan func(pgx.
 		if err != nil {
 			return err
 		}
-		if id := owner(v); id != runOf || runOf == "" {
+		if id := owner(v); id != runOf {
 			if l != nil {
 				most = max(most, len(*l))
 			}
