@@ -27,28 +27,47 @@ func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error 
 	if len(ids) == 0 {
 		return nil
 	}
-	states, err := tx.LoadOpenMilestones(ctx, ids) // the schedule is of open milestones alone
+	r := newReminders(tx, p.now(), p.raised)
+	if err := r.load(ctx, ids); err != nil {
+		return err
+	}
+	// The schedule is of open milestones alone, and a sweep needs only those in reach, with
+	// those its open reminders name, to say whether they still apply.
+	from, to := reminder.Window(civil.Today(r.now))
+	states, err := tx.LoadOpenMilestones(ctx, ids, from, to, r.named())
 	if err != nil {
 		return err
 	}
-	return p.remind(ctx, tx, states)
+	return r.remind(ctx, p, states, to)
 }
 
+// remind raises the reminders of the young people of states, whole pathways.
 func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
 	if len(states) == 0 {
 		return nil
 	}
+	ids := make([]string, len(states))
+	for i, st := range states {
+		ids[i] = st.YoungPerson.ID
+	}
 	r := newReminders(tx, p.now(), p.raised)
-	if err := r.load(ctx, states); err != nil {
+	if err := r.load(ctx, ids); err != nil {
 		return err
 	}
+	return r.remind(ctx, p, states, civil.Date{})
+}
+
+// remind raises the young people's reminders; horizon is the last due date of the
+// milestones states hold when they hold only a window of them (reminder.Input.Horizon).
+func (r *reminders) remind(ctx context.Context, p *Planner, states []store.PathwayState, horizon civil.Date) error {
+	tx := r.tx
 	var (
 		gone      []string
 		raise     []domain.Reminder
 		schedules = make([]store.ReminderSchedule, 0, len(states))
 	)
 	for _, st := range states {
-		plan, at, err := r.plan(ctx, p, st)
+		plan, at, err := r.plan(ctx, p, st, horizon)
 		if err != nil {
 			return err
 		}
@@ -98,11 +117,7 @@ func newReminders(tx store.Tx, now time.Time, raised func(int)) *reminders {
 }
 
 // load reads the young people's shares, accounts and open reminders in three statements.
-func (r *reminders) load(ctx context.Context, states []store.PathwayState) error {
-	ids := make([]string, len(states))
-	for i, st := range states {
-		ids[i] = st.YoungPerson.ID
-	}
+func (r *reminders) load(ctx context.Context, ids []string) error {
 	shares, err := r.tx.ListShares(ctx, ids...)
 	if err != nil {
 		return err
@@ -128,9 +143,22 @@ func (r *reminders) load(ctx context.Context, states []store.PathwayState) error
 	return nil
 }
 
+// named are the milestones the open reminders name.
+func (r *reminders) named() []string {
+	var out []string
+	for _, open := range r.open {
+		for _, rem := range open {
+			if rem.MilestoneID != "" {
+				out = append(out, rem.MilestoneID)
+			}
+		}
+	}
+	return out
+}
+
 // plan works out which of the young person's reminders are due by now, and when they must
 // next be looked at (the zero time for never).
-func (r *reminders) plan(ctx context.Context, p *Planner, st store.PathwayState) (reminder.Plan, time.Time, error) {
+func (r *reminders) plan(ctx context.Context, p *Planner, st store.PathwayState, horizon civil.Date) (reminder.Plan, time.Time, error) {
 	yp := st.YoungPerson
 	c, ok := r.councils[yp.CouncilID]
 	if !ok {
@@ -150,6 +178,7 @@ func (r *reminders) plan(ctx context.Context, p *Planner, st store.PathwayState)
 	if err != nil {
 		return reminder.Plan{}, time.Time{}, err
 	}
+	in.Horizon = horizon
 	plan := reminder.PlanOn(in, day)
 	var at time.Time
 	if !plan.Next.IsZero() {

@@ -10,7 +10,7 @@ import (
 )
 
 // BenchmarkRemindersPostgres works out the reminders of every young person of a council of
-// 200,000 at once, in batches of 200 with two workers as the sweep does: the worst case,
+// 200,000 at once, in batches of planner.ReminderBatch with two workers as the sweep does: the worst case,
 // a catch-up of everyone (after a change of the council's rules, or a restore). A normal
 // day claims only the young people with something due.
 func BenchmarkRemindersPostgres(b *testing.B) {

@@ -3,6 +3,7 @@ package planner_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -347,6 +348,58 @@ func TestPartnerRemindersEndWithTheirAccess(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A sweep reads only the part of a pathway within reach of reminders (reminder.Window), yet
+// still judges the open reminders of a milestone long overdue: they stay open while it does,
+// and the partner's ends with its access, a year on.
+func TestRemindersOfMilestonesLongOverdueStayOpenUntilTheyNoLongerApply(t *testing.T) {
+	day := civil.Today(testclock.Now())
+	noon := func(d civil.Date) time.Time { return d.StartIn(civil.London).Add(12 * time.Hour) }
+	expiry := day.AddDays(350)
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t)
+			clk := &clock{t: noon(day)}
+			p := planner.New(catalogue.Default(), clk.Now)
+			remind := func(on time.Time) map[domain.Recipient]domain.ReminderState {
+				t.Helper()
+				clk.Set(on)
+				if err := s.InTx(ctx, func(tx store.Tx) error { return p.Remind(ctx, tx, ypID) }); err != nil {
+					t.Fatal(err)
+				}
+				out := map[domain.Recipient]domain.ReminderState{}
+				for _, r := range listAll(t, s) {
+					if r.MilestoneID == "0b5e0000-0000-4000-8000-0000000000a1" && r.Rule == reminder.RuleDue {
+						out[r.Recipient] = r.State
+					}
+				}
+				return out
+			}
+			err := s.InTx(ctx, func(tx store.Tx) error {
+				if err := demo.LoadAccess(ctx, tx, day.AddDays(-30), clk.Now()); err != nil {
+					return err
+				}
+				return partnerOwnsAMilestone(ctx, tx, p, day, expiry, clk.Now())
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			adviser, partner := domain.PersonRecipient(demo.AdviserNorth), domain.OrganisationRecipient(demo.HousingPartner)
+			open := map[domain.Recipient]domain.ReminderState{adviser: domain.ReminderOpen, partner: domain.ReminderOpen}
+			if got := remind(noon(day)); !maps.Equal(got, open) {
+				t.Fatalf("two days after the milestone was due, its due reminders are %v, want %v", got, open)
+			}
+			if got := remind(noon(day.AddDays(300))); !maps.Equal(got, open) {
+				t.Fatalf("300 days after, still open, its due reminders are %v, want %v", got, open)
+			}
+			want := map[domain.Recipient]domain.ReminderState{adviser: domain.ReminderOpen, partner: domain.ReminderCancelled}
+			if got := remind(expiry.StartIn(civil.London).Add(30 * time.Minute)); !maps.Equal(got, want) {
+				t.Fatalf("the day the partner's access ended, its due reminders are %v, want %v", got, want)
+			}
+		})
 	}
 }
 

@@ -269,9 +269,10 @@ type Pathways interface {
 	LoadPathways(ctx context.Context, youngPersonIDs []string) ([]PathwayState, error)
 	// LoadOpenMilestones returns what working out reminders needs, for a council's whole
 	// cohort at a time: each of the young people that exist, as LoadPathways, with only their
-	// open, applicable milestones (by due date, then id), and of those only OpenMilestoneFields.
-	// Episodes and facts are not loaded.
-	LoadOpenMilestones(ctx context.Context, youngPersonIDs []string) ([]PathwayState, error)
+	// open, applicable milestones due from from to to (reminder.Window) and those of named
+	// whatever their due date (the milestones their open reminders name), by due date, then
+	// id, and of those only OpenMilestoneFields. Episodes and facts are not loaded.
+	LoadOpenMilestones(ctx context.Context, youngPersonIDs []string, from, to civil.Date, named []string) ([]PathwayState, error)
 	// SavePathways applies plans: for each young person, planned milestones are added or
 	// have their due dates and details brought up to date, milestones no longer planned are
 	// removed unless Recorded (then only marked not applicable), one-off milestones are left

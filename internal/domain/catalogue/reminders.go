@@ -45,28 +45,29 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 	return TimeOfDay{Hour: t.Hour(), Minute: t.Minute()}, nil
 }
 
-// Limits on rules a council may set.
+// Limits on rules a council may set. MaxLeadDay and MaxEscalateAfterDays bound, under any
+// council's rules, how far from its due date a milestone can raise a reminder.
 const (
-	maxLeadDays      = 6
-	maxLeadDay       = 365
-	maxEscalateAfter = 90
-	maxAgeNotices    = 24
+	MaxLeadDays          = 6
+	MaxLeadDay           = 365
+	MaxEscalateAfterDays = 90
+	maxAgeNotices        = 24
 )
 
 // Check refuses rules that make no sense, with field violations under prefix (the API's
 // path to the rules).
 func (r ReminderRules) Check(prefix string) error {
 	var v errs.Violations
-	if len(r.LeadDays) > maxLeadDays {
-		v.Add(prefix+".lead_days", fmt.Sprintf("at most %d lead times", maxLeadDays))
+	if len(r.LeadDays) > MaxLeadDays {
+		v.Add(prefix+".lead_days", fmt.Sprintf("at most %d lead times", MaxLeadDays))
 	}
 	for i, d := range r.LeadDays {
-		if d < 1 || d > maxLeadDay || slices.Index(r.LeadDays, d) != i {
-			v.Add(fmt.Sprintf("%s.lead_days[%d]", prefix, i), fmt.Sprintf("must be 1 to %d days, each once", maxLeadDay))
+		if d < 1 || d > MaxLeadDay || slices.Index(r.LeadDays, d) != i {
+			v.Add(fmt.Sprintf("%s.lead_days[%d]", prefix, i), fmt.Sprintf("must be 1 to %d days, each once", MaxLeadDay))
 		}
 	}
-	if r.EscalateAfterDays < 0 || r.EscalateAfterDays > maxEscalateAfter {
-		v.Add(prefix+".escalate_after_days", fmt.Sprintf("must be 0 (off) to %d", maxEscalateAfter))
+	if r.EscalateAfterDays < 0 || r.EscalateAfterDays > MaxEscalateAfterDays {
+		v.Add(prefix+".escalate_after_days", fmt.Sprintf("must be 0 (off) to %d", MaxEscalateAfterDays))
 	}
 	if len(r.AgeNotices) > maxAgeNotices {
 		v.Add(prefix+".age_notices", fmt.Sprintf("at most %d ages", maxAgeNotices))

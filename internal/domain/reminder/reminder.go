@@ -85,6 +85,37 @@ type Input struct {
 	// Open are the young person's stored reminders still open: PlanOn says which of them
 	// the rules no longer raise (Plan.Stale).
 	Open []domain.Reminder
+	// Horizon, when set, says that Milestones holds only those due by it (Window's to), with
+	// any that Open names: Plan.Next is then no later than the first day one due after it
+	// could be reminded of.
+	Horizon civil.Date
+}
+
+// Window gives the due dates of the milestones whose reminders matter on today or the day
+// before (the day Day gives), under any rules a council may set. One due before from has
+// raised all it ever will: its latest reminder, the escalation, is raised at most
+// MaxEscalateAfterDays after the due date and caught up for CatchUpDays. One due after to
+// raises nothing for another month at least, however long the council's lead times: so a
+// council-wide sweep reads a year and a half of each young person's pathway, not twelve,
+// and looks again before the rest comes into reach (Input.Horizon).
+func Window(today civil.Date) (from, to civil.Date) {
+	return today.AddDays(-(catalogue.MaxEscalateAfterDays + CatchUpDays)), today.AddDays(catalogue.MaxLeadDay + horizonSlack)
+}
+
+// horizonSlack is how far past the longest lead time Window reaches: how often, at least,
+// a young person's schedule is looked at again when it reads from a window.
+const horizonSlack = 28
+
+// firstUnseen is the first day a milestone due after in.Horizon could be reminded of.
+func (in Input) firstUnseen() civil.Date {
+	lead := 0
+	if in.Own != "" {
+		lead = OwnLeadDays
+	}
+	for _, days := range in.Rules.LeadDays {
+		lead = max(lead, days)
+	}
+	return in.Horizon.AddDays(1 - lead)
 }
 
 // Due is one reminder the rules raise, with everyone it goes to.
@@ -271,6 +302,9 @@ func PlanOn(in Input, day civil.Date) Plan {
 		}
 	}
 	slices.SortStableFunc(p.Raise, func(a, b Due) int { return a.DueOn.Compare(b.DueOn) })
+	if first := in.firstUnseen(); !in.Horizon.IsZero() && !end.Before(first) && (p.Next.IsZero() || first.Before(p.Next)) {
+		p.Next = first
+	}
 	// The day after support ends, open reminders are cancelled.
 	if after := end.AddDays(1); day.Before(after) && (p.Next.IsZero() || after.Before(p.Next)) {
 		p.Next = after

@@ -2,6 +2,7 @@ package reminder
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -362,6 +363,67 @@ func TestPlanOnAgreesWithTheSchedule(t *testing.T) {
 		}
 		if len(p.Stale) > 0 {
 			t.Fatalf("%s: %d reminders raised on or before the day no longer apply, the first %+v", day, len(p.Stale), p.Stale[0])
+		}
+	}
+}
+
+// windowed is in as a council-wide sweep loads it on today: the milestones due within
+// Window, and those its open reminders name.
+func windowed(in Input, today civil.Date) Input {
+	from, to := Window(today)
+	named := map[string]bool{}
+	for _, r := range in.Open {
+		named[r.MilestoneID] = true
+	}
+	in.Milestones = slices.DeleteFunc(slices.Clone(in.Milestones), func(m domain.Milestone) bool {
+		return !named[m.ID] && (m.DueDate.Before(from) || m.DueDate.After(to))
+	})
+	in.Horizon = to
+	return in
+}
+
+// TestAWindowOfThePathwayPlansTheSame checks Window against the whole pathway, under the
+// default rules and the longest lead and escalation a council may set, on either day a
+// sweep may work out: the same reminders are raised and cancelled, and the next look comes
+// no later than the whole pathway's, before anything due beyond the window.
+func TestAWindowOfThePathwayPlansTheSame(t *testing.T) {
+	longest := rules
+	longest.LeadDays, longest.EscalateAfterDays = []int{catalogue.MaxLeadDay, 30}, catalogue.MaxEscalateAfterDays
+	in := input()
+	in.Own = "me"
+	in.Milestones = nil
+	for i, due := 0, d(2023, 1, 10); due.Before(d(2034, 6, 1)); i, due = i+1, due.AddDays(41) {
+		if due.After(d(2027, 1, 1)) && due.Before(d(2029, 6, 1)) {
+			continue // two years and more with nothing due
+		}
+		in.Milestones = append(in.Milestones, domain.Milestone{ID: "m" + strconv.Itoa(i), Title: "Step", Statutory: i%2 == 0,
+			Applicable: true, State: domain.Planned, DueDate: due, LapseDate: due.AddDays(30 + 20*(i%12))})
+	}
+	for _, r := range []catalogue.ReminderRules{rules, longest} {
+		in.Rules = r
+		all := sortedSchedule(in)
+		for today := d(2024, 1, 1); today.Before(d(2032, 1, 1)); today = today.AddDays(5) {
+			for _, day := range []civil.Date{today.AddDays(-1), today} {
+				in.Open = nil
+				for _, x := range all {
+					// Every third reminder raised so far still open, some for years.
+					if !day.Before(x.DueOn) && len(in.Open)%3 == 0 {
+						in.Open = append(in.Open, domain.Reminder{Rule: x.Rule, MilestoneID: x.MilestoneID, DueOn: x.DueOn, Recipient: x.Recipients[0]})
+					}
+				}
+				whole, part := PlanOn(in, day), PlanOn(windowed(in, today), day)
+				if got, want := rulesOn(part.Raise), rulesOn(whole.Raise); !slices.Equal(got, want) {
+					t.Fatalf("%v, %s: the window raises %v, the whole pathway %v", r.LeadDays, day, got, want)
+				}
+				if len(part.Stale) != len(whole.Stale) {
+					t.Fatalf("%v, %s: the window cancels %d reminders, the whole pathway %d", r.LeadDays, day, len(part.Stale), len(whole.Stale))
+				}
+				_, to := Window(today)
+				if !part.Next.After(day) || !whole.Next.IsZero() && whole.Next.Before(part.Next) ||
+					part.Next != whole.Next && part.Next.After(to.AddDays(1-slices.Max(r.LeadDays))) {
+					t.Fatalf("%v, %s: the window looks next on %s, the whole pathway on %s", r.LeadDays, day, part.Next, whole.Next)
+				}
+			}
 		}
 	}
 }

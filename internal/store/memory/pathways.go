@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/store"
 )
 
@@ -46,15 +47,20 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 	return out, nil
 }
 
-func (t *tx) LoadOpenMilestones(ctx context.Context, ids []string) ([]store.PathwayState, error) {
+func (t *tx) LoadOpenMilestones(ctx context.Context, ids []string, from, to civil.Date, named []string) ([]store.PathwayState, error) {
 	states, err := t.LoadPathways(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
+	isNamed := make(map[string]bool, len(named))
+	for _, id := range named {
+		isNamed[id] = true
+	}
 	for i, st := range states {
 		var open []domain.Milestone
 		for _, m := range st.Milestones {
-			if m.Applicable && m.State.Open() {
+			inWindow := m.DueDate.Valid() && !m.DueDate.Before(from) && !m.DueDate.After(to)
+			if m.Applicable && m.State.Open() && (inWindow || isNamed[m.ID]) {
 				open = append(open, store.OpenMilestoneFields(m))
 			}
 		}

@@ -1,7 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -9,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/store"
 )
 
@@ -16,26 +20,44 @@ import (
 // records in four statements sent together (one round trip), however many young people are
 // asked for.
 func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwayState, error) {
-	return t.loadPathways(ctx, ids, false)
+	return t.loadPathways(ctx, ids, nil)
 }
 
 // LoadOpenMilestones reads the young people and the few columns of their open milestones
-// in two statements sent together: a reminder sweep reads a whole cohort, and most of a
-// milestone row, and every achieved one, is nothing to it.
-func (t *tx) LoadOpenMilestones(ctx context.Context, ids []string) ([]store.PathwayState, error) {
-	return t.loadPathways(ctx, ids, true)
+// in three statements sent together: a reminder sweep reads a whole cohort, and most of a
+// milestone row, every achieved one and all but a year or so of the pathway are nothing to
+// it. The window is a range of the index on young person and due date; the named milestones
+// outside it, looked up by key, are few.
+func (t *tx) LoadOpenMilestones(ctx context.Context, ids []string, from, to civil.Date, named []string) ([]store.PathwayState, error) {
+	return t.loadPathways(ctx, ids, &dueWindow{from, to, named})
 }
 
-func (t *tx) loadPathways(ctx context.Context, ids []string, openOnly bool) (out []store.PathwayState, err error) {
+// dueWindow is LoadOpenMilestones' range of due dates (both ends included), and the
+// milestones loaded whatever their due date.
+type dueWindow struct {
+	from, to civil.Date
+	named    []string
+}
+
+// loadPathways loads the young people with everything planning needs or, given a window,
+// LoadOpenMilestones' milestones alone.
+func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (out []store.PathwayState, err error) {
+	openOnly := open != nil
 	b := &pgx.Batch{}
 	// With their councils' settings revisions, as getYoungPerson: planning reads the
 	// settings next.
 	b.Queue(`SELECT `+youngPersonColumns+`, `+councilRevision+`
 		FROM young_people WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
 	if openOnly {
+		from, to := dateArg(open.from), dateArg(open.to)
 		b.Queue(`SELECT `+openMilestoneColumns+` FROM milestones m
-			WHERE m.young_person_id = ANY($1::uuid[]) AND m.applicable AND m.state = ANY($2::text[])
-			ORDER BY m.young_person_id, m.due_date, m.id`, ids, openStates)
+			WHERE m.young_person_id = ANY($1::uuid[]) AND m.due_date BETWEEN $3 AND $4
+				AND m.applicable AND m.state = ANY($2::text[])
+			ORDER BY m.young_person_id, m.due_date, m.id`, ids, openStates, from, to)
+		b.Queue(`SELECT `+openMilestoneColumns+` FROM milestones m
+			WHERE m.id = ANY($5::uuid[]) AND m.young_person_id = ANY($1::uuid[])
+				AND NOT coalesce(m.due_date BETWEEN $3 AND $4, false) AND m.applicable AND m.state = ANY($2::text[])`,
+			ids, openStates, from, to, open.named)
 	} else {
 		b.Queue(`SELECT `+episodeColumns+` FROM care_episodes
 			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
@@ -66,7 +88,7 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, openOnly bool) (out
 	milestones := addTo(out, index, newMilestoneScanner(texts{}, openOnly).scan,
 		func(m domain.Milestone) string { return m.YoungPersonID },
 		func(st *store.PathwayState) *[]domain.Milestone { return &st.Milestones })
-	reads := []func(pgx.Rows) error{milestones}
+	reads := []func(pgx.Rows) error{milestones, milestones}
 	if !openOnly {
 		reads = []func(pgx.Rows) error{
 			addTo(out, index, scanEpisode, func(e domain.CareEpisode) string { return e.YoungPersonID },
@@ -83,6 +105,13 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, openOnly bool) (out
 	}
 	if err != nil {
 		return nil, err
+	}
+	if openOnly && len(open.named) > 0 { // the named ones came last
+		for _, st := range out {
+			slices.SortFunc(st.Milestones, func(a, b domain.Milestone) int {
+				return cmp.Or(a.DueDate.Compare(b.DueDate), strings.Compare(a.ID, b.ID))
+			})
+		}
 	}
 	return out, nil
 }

@@ -483,11 +483,15 @@ func testPathways(t *testing.T, newStore NewStore) {
 		updateMilestone(t, s, given, 0)
 		savePathways(t, s, planFor(a, "v2", p1, p3))
 
-		var states []store.PathwayState
-		inTx(t, s, func(tx store.Tx) (err error) {
-			states, err = tx.LoadOpenMilestones(context.Background(), []string{idOf("nobody"), b.ID, a.ID})
-			return err
-		})
+		var named []string
+		load := func(from, to civil.Date, ids ...string) (states []store.PathwayState) {
+			inTx(t, s, func(tx store.Tx) (err error) {
+				states, err = tx.LoadOpenMilestones(context.Background(), ids, from, to, named)
+				return err
+			})
+			return states
+		}
+		states := load(civil.New(1990, 1, 1), civil.New(2100, 1, 1), idOf("nobody"), b.ID, a.ID)
 		full := map[string]store.PathwayState{}
 		for _, st := range loadPathways(t, s, a.ID, b.ID) {
 			full[st.YoungPerson.ID] = st
@@ -516,6 +520,37 @@ func testPathways(t *testing.T, newStore NewStore) {
 		}
 		if want := []string{idOf("oa-one-off") + "  ", given.ID + " org-1 person-2"}; !slices.Equal(open, want) {
 			t.Fatalf("LoadOpenMilestones of oa gave %q, want the one-off and the given one, by due date (%q)", open, want)
+		}
+
+		// A window of due dates keeps those due in it, both ends included, and the open,
+		// applicable ones named, once each: not those of others, nor a done one.
+		ids := func(states []store.PathwayState) (out []string) {
+			for _, st := range states {
+				for _, m := range st.Milestones {
+					out = append(out, m.ID)
+				}
+			}
+			return out
+		}
+		oneOff := idOf("oa-one-off")
+		if got := ids(load(given.DueDate, given.DueDate, a.ID)); !slices.Equal(got, []string{given.ID}) {
+			t.Fatalf("LoadOpenMilestones of oa due on %s gave %q, want the given one alone", given.DueDate, got)
+		}
+		if got := ids(load(given.DueDate.AddDays(1), given.DueDate.AddDays(1000), a.ID)); len(got) != 0 {
+			t.Fatalf("LoadOpenMilestones of oa due after %s gave %q, want none", given.DueDate, got)
+		}
+		named = []string{done.ID, oneOff, dropped.ID}
+		if got := ids(load(given.DueDate.AddDays(1), given.DueDate.AddDays(1000), b.ID)); len(got) != 0 {
+			t.Fatalf("LoadOpenMilestones of ob due after %s, oa's named, gave %q, want none", given.DueDate, got)
+		}
+		if got := ids(load(given.DueDate.AddDays(1), given.DueDate.AddDays(1000), a.ID, b.ID)); !slices.Equal(got, []string{oneOff}) {
+			t.Fatalf("LoadOpenMilestones of oa due after %s, naming the one-off, a done and a dropped one, gave %q, want the one-off", given.DueDate, got)
+		}
+		if got := ids(load(civil.New(2026, 5, 6), given.DueDate, a.ID)); !slices.Equal(got, []string{oneOff, given.ID}) {
+			t.Fatalf("LoadOpenMilestones of oa due from 2026-05-06 to %s, naming the one-off of 2026-05-05, gave %q, want the one-off, then the given one", given.DueDate, got)
+		}
+		if got := ids(load(civil.New(1990, 1, 1), given.DueDate, a.ID)); !slices.Equal(got, []string{oneOff, given.ID}) {
+			t.Fatalf("LoadOpenMilestones of oa due by %s, one of them named, gave %q, want each once", given.DueDate, got)
 		}
 	})
 }
