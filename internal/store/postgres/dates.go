@@ -30,6 +30,20 @@ func uuidArg(id string) any {
 	return pgtype.UUID{Bytes: u, Valid: true}
 }
 
+// uuidsArg is uuidArg for a list: typed when every id is a uuid. Given text, pgx formats
+// an encoding error of the whole list before sending it as text.
+func uuidsArg(ids []string) any {
+	out := make([]pgtype.UUID, len(ids))
+	for i, id := range ids {
+		u, err := uuid.Parse(id)
+		if err != nil {
+			return ids
+		}
+		out[i] = pgtype.UUID{Bytes: u, Valid: true}
+	}
+	return out
+}
+
 // fromDate reads a nullable date column scanned into a *time.Time.
 func fromDate(t *time.Time) civil.Date {
 	if t == nil {

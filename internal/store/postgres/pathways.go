@@ -43,28 +43,28 @@ type dueWindow struct {
 // LoadOpenMilestones' milestones alone.
 func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (out []store.PathwayState, err error) {
 	openOnly := open != nil
-	b := &pgx.Batch{}
+	b, idsArg := &pgx.Batch{}, uuidsArg(ids)
 	// With their councils' settings revisions, as getYoungPerson: planning reads the
 	// settings next.
 	b.Queue(`SELECT `+youngPersonColumns+`, `+councilRevision+`
-		FROM young_people WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
+		FROM young_people WHERE id = ANY($1::uuid[]) ORDER BY id`, idsArg)
 	if openOnly {
 		from, to := dateArg(open.from), dateArg(open.to)
 		b.Queue(`SELECT `+openMilestoneColumns+` FROM milestones m
 			WHERE m.young_person_id = ANY($1::uuid[]) AND m.due_date BETWEEN $3 AND $4
 				AND m.applicable AND m.state = ANY($2::text[])
-			ORDER BY m.young_person_id, m.due_date, m.id`, ids, openStates, from, to)
+			ORDER BY m.young_person_id, m.due_date, m.id`, idsArg, openStates, from, to)
 		b.Queue(`SELECT `+openMilestoneColumns+` FROM milestones m
 			WHERE m.id = ANY($5::uuid[]) AND m.young_person_id = ANY($1::uuid[])
 				AND NOT coalesce(m.due_date BETWEEN $3 AND $4, false) AND m.applicable AND m.state = ANY($2::text[])`,
-			ids, openStates, from, to, open.named)
+			idsArg, openStates, from, to, uuidsArg(open.named))
 	} else {
 		b.Queue(`SELECT `+episodeColumns+` FROM care_episodes
-			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
+			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, idsArg)
 		b.Queue(`SELECT `+milestoneColumns+` FROM milestones m
-			WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, ids)
+			WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, idsArg)
 		b.Queue(`SELECT `+factColumns+` FROM facts
-			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, ids)
+			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, idsArg)
 	}
 	br := t.q.SendBatch(ctx, b)
 	defer func() {

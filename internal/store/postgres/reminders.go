@@ -48,12 +48,13 @@ func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.R
 	var (
 		ids, youngPeople                    = make([]string, n), make([]string, n)
 		councils, rules, milestones, titles = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		dues, recipients, states, reasons   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		dues                                = make([]pgtype.Date, n)
+		recipients, states, reasons         = make([]string, n), make([]string, n), make([]string, n)
 		snoozes, creates, updates           = make([]pgtype.Timestamptz, n), make([]time.Time, n), make([]time.Time, n)
 	)
 	for i, r := range rs {
 		ids[i], youngPeople[i], councils[i], rules[i] = r.ID, r.YoungPersonID, r.CouncilID, r.Rule
-		milestones[i], titles[i], dues[i], recipients[i] = r.MilestoneID, r.Title, r.DueOn.String(), string(r.Recipient)
+		milestones[i], titles[i], dues[i], recipients[i] = r.MilestoneID, r.Title, dateArg(r.DueOn), string(r.Recipient)
 		states[i], reasons[i], snoozes[i] = string(r.State), r.CancelReason, timestampArg(r.SnoozeUntil)
 		creates[i], updates[i] = r.CreateTime, r.UpdateTime
 	}
@@ -82,7 +83,7 @@ func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.R
 		JOIN p ON (p.young_person_id, p.rule, p.milestone_id, p.due_on, p.recipient) =
 			(s.young_person_id, s.rule, s.milestone_id, s.due_on, s.recipient)
 		ORDER BY p.n`,
-		ids, youngPeople, councils, rules, milestones, titles, dues, recipients, states, snoozes, reasons,
+		uuidsArg(ids), uuidsArg(youngPeople), councils, rules, milestones, titles, dues, recipients, states, snoozes, reasons,
 		creates, updates)
 	if err != nil {
 		return nil, keyError(err, store.ErrYoungPersonNotFound)
@@ -109,7 +110,7 @@ func (t *tx) ListReminders(ctx context.Context, q store.ReminderQuery) ([]domain
 		cond += " AND young_person_id = " + args.add(q.YoungPersonID) + "::uuid"
 	}
 	if len(q.YoungPeople) > 0 {
-		cond += " AND young_person_id = ANY(" + args.add(q.YoungPeople) + "::uuid[])"
+		cond += " AND young_person_id = ANY(" + args.add(uuidsArg(q.YoungPeople)) + "::uuid[])"
 	}
 	if len(q.Recipients) > 0 {
 		cond += " AND recipient = ANY(" + args.add(strs(q.Recipients)) + "::text[])"
@@ -161,7 +162,7 @@ func (t *tx) CancelReminders(ctx context.Context, ids []string, reason string, n
 			WHERE id = ANY($1::uuid[]) AND state = 'OPEN'
 			RETURNING id)
 		UPDATE webhook_deliveries SET state = 'CANCELLED', update_time = $3
-		WHERE reminder_id IN (SELECT id FROM cancelled) AND state = 'PENDING'`, ids, reason, now)
+		WHERE reminder_id IN (SELECT id FROM cancelled) AND state = 'PENDING'`, uuidsArg(ids), reason, now)
 	return err
 }
 
@@ -199,7 +200,7 @@ func (t *tx) SetReminderSchedules(ctx context.Context, schedules []store.Reminde
 			ON CONFLICT (young_person_id) DO UPDATE SET next_time = excluded.next_time
 			RETURNING 1
 		)
-		SELECT count(*) FROM set`, ids, next).Scan(&set)
+		SELECT count(*) FROM set`, uuidsArg(ids), next).Scan(&set)
 	if err == nil && set < want {
 		return store.ErrYoungPersonNotFound
 	}
