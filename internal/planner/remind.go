@@ -438,7 +438,7 @@ func (r *reminders) enabledEndpoints(ctx context.Context, org string) ([]domain.
 
 // ReminderBatch is how many young people a reminder sweep works out in one transaction.
 // Bigger batches share a claim, a load and the writes among more young people: at 20,000
-// young people BenchmarkRemindersPostgres measured 5,100 a second with 200, 6,700 with 500,
+// young people BenchmarkRemindersPostgres measured (commit 4d109ff) 5,100 a second with 200, 6,700 with 500,
 // 8,200 with 2,000. 500 keeps what a batch holds in memory (about 13 MB) and how long it
 // holds its young people's locks (some 150 ms) small.
 const ReminderBatch = 500
