@@ -33,12 +33,13 @@ func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error 
 	}
 	// The schedule is of open milestones alone, and a sweep needs only those in reach, with
 	// those its open reminders name, to say whether they still apply.
-	from, to := reminder.Window(civil.Today(r.now))
-	states, err := tx.LoadOpenMilestones(ctx, ids, from, to, r.named())
+	var from civil.Date
+	from, r.horizon = reminder.Window(civil.Today(r.now))
+	states, err := tx.LoadOpenMilestones(ctx, ids, from, r.horizon, r.named())
 	if err != nil {
 		return err
 	}
-	return r.remind(ctx, p, states, to)
+	return r.remind(ctx, p, states)
 }
 
 // remind raises the reminders of the young people of states, whole pathways.
@@ -54,12 +55,11 @@ func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.Pathwa
 	if err := r.load(ctx, ids); err != nil {
 		return err
 	}
-	return r.remind(ctx, p, states, civil.Date{})
+	return r.remind(ctx, p, states)
 }
 
-// remind raises the young people's reminders; horizon is the last due date of the
-// milestones states hold when they hold only a window of them (reminder.Input.Horizon).
-func (r *reminders) remind(ctx context.Context, p *Planner, states []store.PathwayState, horizon civil.Date) error {
+// remind raises the reminders of the young people of states.
+func (r *reminders) remind(ctx context.Context, p *Planner, states []store.PathwayState) error {
 	tx := r.tx
 	var (
 		gone      []string
@@ -67,7 +67,7 @@ func (r *reminders) remind(ctx context.Context, p *Planner, states []store.Pathw
 		schedules = make([]store.ReminderSchedule, 0, len(states))
 	)
 	for _, st := range states {
-		plan, at, err := r.plan(ctx, p, st, horizon)
+		plan, at, err := r.plan(ctx, p, st)
 		if err != nil {
 			return err
 		}
@@ -93,9 +93,12 @@ func (r *reminders) remind(ctx context.Context, p *Planner, states []store.Pathw
 // reminders caches, for one call of Remind, what many young people share, and holds what
 // it loaded for all of them at once.
 type reminders struct {
-	tx        store.Tx
-	now       time.Time
-	raised    func(n int) // the planner's OnRaised, or nil
+	tx     store.Tx
+	now    time.Time
+	raised func(n int) // the planner's OnRaised, or nil
+	// horizon is the last due date of the milestones loaded when they are only a window of
+	// each pathway (reminder.Input.Horizon); zero when they are whole pathways.
+	horizon   civil.Date
 	councils  map[string]Council
 	people    map[string]domain.Person // by id; the zero Person for one who has gone
 	endpoints map[string][]domain.WebhookEndpoint
@@ -158,7 +161,7 @@ func (r *reminders) named() []string {
 
 // plan works out which of the young person's reminders are due by now, and when they must
 // next be looked at (the zero time for never).
-func (r *reminders) plan(ctx context.Context, p *Planner, st store.PathwayState, horizon civil.Date) (reminder.Plan, time.Time, error) {
+func (r *reminders) plan(ctx context.Context, p *Planner, st store.PathwayState) (reminder.Plan, time.Time, error) {
 	yp := st.YoungPerson
 	c, ok := r.councils[yp.CouncilID]
 	if !ok {
@@ -178,7 +181,6 @@ func (r *reminders) plan(ctx context.Context, p *Planner, st store.PathwayState,
 	if err != nil {
 		return reminder.Plan{}, time.Time{}, err
 	}
-	in.Horizon = horizon
 	plan := reminder.PlanOn(in, day)
 	var at time.Time
 	if !plan.Next.IsZero() {
@@ -198,7 +200,7 @@ func (r *reminders) plan(ctx context.Context, p *Planner, st store.PathwayState,
 func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState, today civil.Date) (reminder.Input, []civil.Date, error) {
 	yp := st.YoungPerson
 	in := reminder.Input{YoungPerson: yp, Milestones: st.Milestones, Rules: c.Catalogue.Reminders,
-		LeaplingRule: c.Settings.LeaplingRule, Organisations: map[string]string{}, Open: r.open[yp.ID]}
+		LeaplingRule: c.Settings.LeaplingRule, Organisations: map[string]string{}, Open: r.open[yp.ID], Horizon: r.horizon}
 	var err error
 	if in.SharedWith, err = store.SharedPartnersBy(ctx, r.tx, yp.ID, r.shares[yp.ID], today); err != nil {
 		return in, nil, err
@@ -440,7 +442,7 @@ func (r *reminders) enabledEndpoints(ctx context.Context, org string) ([]domain.
 // Bigger batches share a claim, a load and the writes among more young people: at 20,000
 // young people, with each pathway read through reminder.Window, BenchmarkRemindersPostgres
 // measured 8,600 a second with 500, 10,200 to 10,700 with 1,000 and 12,500 to 14,000 with
-// 2,000. A batch of 2,000 holds its young people's locks for about 0.3 s, and the sweep's two
+// 2,000 (9,600 to 10,500 in a later series, the machine slower). A batch of 2,000 holds its young people's locks for about 0.3 s, and the sweep's two
 // workers some 65 to 90 MB of heap at the peak (garbage included; 20 to 30 MB with 500):
 // only in a catch-up of everyone, as an ordinary day claims only the few who are due.
 const ReminderBatch = 2000

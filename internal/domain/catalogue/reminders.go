@@ -48,7 +48,7 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 // Limits on rules a council may set. MaxLeadDay and MaxEscalateAfterDays bound, under any
 // council's rules, how far from its due date a milestone can raise a reminder.
 const (
-	MaxLeadDays          = 6
+	maxLeadDays          = 6
 	MaxLeadDay           = 365
 	MaxEscalateAfterDays = 90
 	maxAgeNotices        = 24
@@ -58,8 +58,8 @@ const (
 // path to the rules).
 func (r ReminderRules) Check(prefix string) error {
 	var v errs.Violations
-	if len(r.LeadDays) > MaxLeadDays {
-		v.Add(prefix+".lead_days", fmt.Sprintf("at most %d lead times", MaxLeadDays))
+	if len(r.LeadDays) > maxLeadDays {
+		v.Add(prefix+".lead_days", fmt.Sprintf("at most %d lead times", maxLeadDays))
 	}
 	for i, d := range r.LeadDays {
 		if d < 1 || d > MaxLeadDay || slices.Index(r.LeadDays, d) != i {

@@ -154,7 +154,7 @@ func (t *tx) YoungPersonAccount(ctx context.Context, youngPersonID string) (doma
 }
 
 func (t *tx) YoungPersonAccounts(ctx context.Context, youngPersonIDs []string) ([]domain.Person, error) {
-	rows, err := t.q.Query(ctx, `SELECT `+personColumns+` FROM people WHERE young_person_id = ANY($1::uuid[])`, uuidsArg(youngPersonIDs))
+	rows, err := t.q.Query(ctx, `SELECT `+personColumns+` FROM people WHERE young_person_id = ANY($1::uuid[])`, youngPersonIDs)
 	if err != nil {
 		return nil, err
 	}

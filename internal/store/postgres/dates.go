@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carepath/carepath/internal/domain/civil"
@@ -18,30 +17,6 @@ func dateArg(d civil.Date) pgtype.Date {
 		return pgtype.Date{}
 	}
 	return pgtype.Date{Time: time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC), Valid: true}
-}
-
-// uuidArg passes an id as a uuid parameter, typed for the same reason as dateArg. Text
-// that is not a uuid goes as it is, for the server to refuse as it would have.
-func uuidArg(id string) any {
-	u, err := uuid.Parse(id)
-	if err != nil {
-		return id
-	}
-	return pgtype.UUID{Bytes: u, Valid: true}
-}
-
-// uuidsArg is uuidArg for a list: typed when every id is a uuid. Given text, pgx formats
-// an encoding error of the whole list before sending it as text.
-func uuidsArg(ids []string) any {
-	out := make([]pgtype.UUID, len(ids))
-	for i, id := range ids {
-		u, err := uuid.Parse(id)
-		if err != nil {
-			return ids
-		}
-		out[i] = pgtype.UUID{Bytes: u, Valid: true}
-	}
-	return out
 }
 
 // fromDate reads a nullable date column scanned into a *time.Time.

@@ -43,28 +43,28 @@ type dueWindow struct {
 // LoadOpenMilestones' milestones alone.
 func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (out []store.PathwayState, err error) {
 	openOnly := open != nil
-	b, idsArg := &pgx.Batch{}, uuidsArg(ids)
+	b := &pgx.Batch{}
 	// With their councils' settings revisions, as getYoungPerson: planning reads the
 	// settings next.
 	b.Queue(`SELECT `+youngPersonColumns+`, `+councilRevision+`
-		FROM young_people WHERE id = ANY($1::uuid[]) ORDER BY id`, idsArg)
+		FROM young_people WHERE id = ANY($1::uuid[]) ORDER BY id`, ids)
 	if openOnly {
 		from, to := dateArg(open.from), dateArg(open.to)
 		b.Queue(`SELECT `+openMilestoneColumns+` FROM milestones m
 			WHERE m.young_person_id = ANY($1::uuid[]) AND m.due_date BETWEEN $3 AND $4
 				AND m.applicable AND m.state = ANY($2::text[])
-			ORDER BY m.young_person_id, m.due_date, m.id`, idsArg, openStates, from, to)
+			ORDER BY m.young_person_id, m.due_date, m.id`, ids, openStates, from, to)
 		b.Queue(`SELECT `+openMilestoneColumns+` FROM milestones m
 			WHERE m.id = ANY($5::uuid[]) AND m.young_person_id = ANY($1::uuid[])
 				AND NOT coalesce(m.due_date BETWEEN $3 AND $4, false) AND m.applicable AND m.state = ANY($2::text[])`,
-			idsArg, openStates, from, to, uuidsArg(open.named))
+			ids, openStates, from, to, open.named)
 	} else {
 		b.Queue(`SELECT `+episodeColumns+` FROM care_episodes
-			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, idsArg)
+			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
 		b.Queue(`SELECT `+milestoneColumns+` FROM milestones m
-			WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, idsArg)
+			WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, ids)
 		b.Queue(`SELECT `+factColumns+` FROM facts
-			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, idsArg)
+			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, ids)
 	}
 	br := t.q.SendBatch(ctx, b)
 	defer func() {
@@ -196,7 +196,7 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 	for _, p := range plans {
 		ids, versions = append(ids, p.YoungPersonID), append(versions, p.Version)
 		if p.Fresh && copyFresh {
-			ypID := uuidArg(p.YoungPersonID)
+			ypID := p.YoungPersonID
 			for _, m := range p.Planned {
 				fresh = append(fresh, []any{pgtype.UUID{Bytes: uuid.Must(uuid.NewV7()), Valid: true}, ypID, p.CouncilID,
 					m.Key, int32(m.Occurrence), m.Title, m.Area, m.OwnerAgency, m.Statutory, dateArg(m.Due),

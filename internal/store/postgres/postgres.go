@@ -83,6 +83,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.Tracer != nil {
 		cfg.ConnConfig.Tracer = opts.Tracer
 	}
+	cfg.AfterConnect = afterConnect
 	maxTx := opts.MaxTx
 	if maxTx <= 0 {
 		maxTx = DefaultMaxTx

@@ -83,7 +83,7 @@ func (t *tx) AddReminders(ctx context.Context, rs []domain.Reminder) ([]domain.R
 		JOIN p ON (p.young_person_id, p.rule, p.milestone_id, p.due_on, p.recipient) =
 			(s.young_person_id, s.rule, s.milestone_id, s.due_on, s.recipient)
 		ORDER BY p.n`,
-		uuidsArg(ids), uuidsArg(youngPeople), councils, rules, milestones, titles, dues, recipients, states, snoozes, reasons,
+		ids, youngPeople, councils, rules, milestones, titles, dues, recipients, states, snoozes, reasons,
 		creates, updates)
 	if err != nil {
 		return nil, keyError(err, store.ErrYoungPersonNotFound)
@@ -110,7 +110,7 @@ func (t *tx) ListReminders(ctx context.Context, q store.ReminderQuery) ([]domain
 		cond += " AND young_person_id = " + args.add(q.YoungPersonID) + "::uuid"
 	}
 	if len(q.YoungPeople) > 0 {
-		cond += " AND young_person_id = ANY(" + args.add(uuidsArg(q.YoungPeople)) + "::uuid[])"
+		cond += " AND young_person_id = ANY(" + args.add(q.YoungPeople) + "::uuid[])"
 	}
 	if len(q.Recipients) > 0 {
 		cond += " AND recipient = ANY(" + args.add(strs(q.Recipients)) + "::text[])"
@@ -162,7 +162,7 @@ func (t *tx) CancelReminders(ctx context.Context, ids []string, reason string, n
 			WHERE id = ANY($1::uuid[]) AND state = 'OPEN'
 			RETURNING id)
 		UPDATE webhook_deliveries SET state = 'CANCELLED', update_time = $3
-		WHERE reminder_id IN (SELECT id FROM cancelled) AND state = 'PENDING'`, uuidsArg(ids), reason, now)
+		WHERE reminder_id IN (SELECT id FROM cancelled) AND state = 'PENDING'`, ids, reason, now)
 	return err
 }
 
@@ -200,7 +200,7 @@ func (t *tx) SetReminderSchedules(ctx context.Context, schedules []store.Reminde
 			ON CONFLICT (young_person_id) DO UPDATE SET next_time = excluded.next_time
 			RETURNING 1
 		)
-		SELECT count(*) FROM set`, uuidsArg(ids), next).Scan(&set)
+		SELECT count(*) FROM set`, ids, next).Scan(&set)
 	if err == nil && set < want {
 		return store.ErrYoungPersonNotFound
 	}

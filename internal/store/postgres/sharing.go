@@ -96,7 +96,7 @@ func scanShare(row pgx.Row) (domain.Share, error) {
 
 func (t *tx) ListShares(ctx context.Context, youngPersonIDs ...string) ([]domain.Share, error) {
 	rows, err := t.q.Query(ctx, `SELECT `+shareColumns+` FROM shares WHERE young_person_id = ANY($1::uuid[])
-		ORDER BY young_person_id, create_time DESC, id DESC`, uuidsArg(youngPersonIDs))
+		ORDER BY young_person_id, create_time DESC, id DESC`, youngPersonIDs)
 	if err != nil {
 		return nil, err
 	}

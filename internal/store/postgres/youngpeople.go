@@ -164,7 +164,7 @@ func (t *tx) CreateYoungPeople(ctx context.Context, yps []domain.YoungPerson, ep
 		rows := make([][]any, len(yps))
 		for i, yp := range yps {
 			ssda := orEmpty(yp.SSDA903)
-			rows[i] = []any{uuidArg(yp.ID), yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
+			rows[i] = []any{yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
 				dateArg(yp.DateOfBirth), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability, yp.OpenToCAMHS,
 				yp.InEducationOrTraining, nilIfBlank(yp.PersonalAdviserID), int64(1), yp.CreateTime, yp.UpdateTime,
 				yp.DetainedOrInHospitalAt16, yp.RelevantStudent, ssda}
@@ -182,7 +182,7 @@ func (t *tx) CreateYoungPeople(ctx context.Context, yps []domain.YoungPerson, ep
 	rows := make([][]any, len(episodes))
 	for i, e := range episodes {
 		ssda := orEmpty(e.SSDA903)
-		rows[i] = []any{uuidArg(e.ID), uuidArg(e.YoungPersonID), dateArg(e.Start), dateArg(e.End), e.LegalStatus, e.PlacementType,
+		rows[i] = []any{e.ID, e.YoungPersonID, dateArg(e.Start), dateArg(e.End), e.LegalStatus, e.PlacementType,
 			e.ReasonEnded, int64(1), e.CreateTime, e.UpdateTime, ssda}
 	}
 	_, err := t.copyFrom(ctx, "care_episodes", []string{"id", "young_person_id", "start_date", "end_date",
