@@ -15,12 +15,19 @@ import (
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
-// tokenClock is the real time moved on by the test: token lifetimes and the principal cache
-// follow it (app.Config.TokenClock), so a test passes a TTL or a token's expiry without
-// sleeping.
-type tokenClock struct{ ahead atomic.Int64 }
+// tokenClock is the clock of token lifetimes, the principal cache and rate limits
+// (app.Config.TokenClock), standing still until the test moves it, so a test passes a TTL
+// or a token's expiry without sleeping and without racing the real time. It starts a minute
+// ahead of the real time: tokens minted on the real clock during the test (tokenFor) are
+// then never "issued in the future" to it, however slowly the test runs.
+type tokenClock struct {
+	start time.Time
+	ahead atomic.Int64
+}
 
-func (c *tokenClock) now() time.Time          { return time.Now().Add(time.Duration(c.ahead.Load())) } // token lifetimes: the real clock
+func newTokenClock() *tokenClock { return &tokenClock{start: time.Now().Add(time.Minute)} }
+
+func (c *tokenClock) now() time.Time          { return c.start.Add(time.Duration(c.ahead.Load())) }
 func (c *tokenClock) advance(d time.Duration) { c.ahead.Add(int64(d)) }
 
 // caller is one person's calls to a server over both protocols.
@@ -127,7 +134,7 @@ func TestPeopleChangesApplyAtOnce(t *testing.T) {
 // there at once and by another replica, which had them cached, once the TTL has passed.
 func TestPeopleChangesReachOtherReplicasWithinTheTTL(t *testing.T) {
 	t.Parallel()
-	clock := &tokenClock{}
+	clock := newTokenClock()
 	cfg := postgresBackend().configure(t)
 	cfg.TokenClock, cfg.PrincipalCacheTTL = clock.now, 30*time.Second
 	one := start(t, cfg)
@@ -149,7 +156,7 @@ func TestPeopleChangesReachOtherReplicasWithinTheTTL(t *testing.T) {
 // life, over both protocols.
 func TestCachedTokenPastExpiryIsRefused(t *testing.T) {
 	t.Parallel()
-	clock := &tokenClock{}
+	clock := newTokenClock()
 	cfg := memoryBackend().configure(t)
 	cfg.TokenClock, cfg.PrincipalCacheTTL = clock.now, 5*time.Minute
 	s := start(t, cfg)

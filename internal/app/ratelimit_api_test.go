@@ -20,7 +20,7 @@ import (
 // health checks are never limited; the bucket refills with time (the test's clock, not a
 // sleep). Rates of one call in 100 s keep the real time the test takes from refilling.
 func TestRateLimits(t *testing.T) {
-	clk := &tokenClock{}
+	clk := newTokenClock()
 	cfg := testConfig()
 	cfg.TokenClock = clk.now
 	cfg.RateLimitPrincipal, cfg.RateLimitPrincipalBurst = 0.01, 4
