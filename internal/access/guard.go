@@ -55,6 +55,21 @@ func YoungPerson(ctx context.Context, tx store.Tx, id string) (domain.YoungPerso
 	return checked(ctx, id, func() (domain.YoungPerson, error) { return tx.GetYoungPerson(ctx, id) })
 }
 
+// Pathway returns the young person with their episodes, milestones and facts, as
+// store.LoadPathways, if the caller may see them, else ErrYoungPersonDenied. It is one round
+// trip where YoungPerson and the reads after it would be several: what a caller may not see
+// is read and dropped, never returned.
+func Pathway(ctx context.Context, tx store.Tx, id string) (store.PathwayState, error) {
+	states, err := tx.LoadPathways(ctx, []string{id})
+	if err != nil {
+		return store.PathwayState{}, err
+	}
+	if len(states) == 0 || !Scope(ctx).Contains(states[0].YoungPerson) {
+		return store.PathwayState{}, ErrYoungPersonDenied
+	}
+	return states[0], nil
+}
+
 // LockYoungPerson is YoungPerson holding the young person for the transaction.
 func LockYoungPerson(ctx context.Context, tx store.Tx, id string) (domain.YoungPerson, error) {
 	return checked(ctx, id, func() (domain.YoungPerson, error) { return tx.LockYoungPerson(ctx, id) })

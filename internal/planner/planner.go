@@ -182,7 +182,7 @@ func (p *Planner) Reassess(ctx context.Context, tx store.Tx, ids ...string) erro
 // reassess saves the young people's readiness summaries and their standings in their
 // council's measures, which read the rating at the 17½ review.
 func (p *Planner) reassess(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
-	inputs, err := p.inputsOf(ctx, tx, civil.Today(p.now()), states)
+	inputs, err := p.InputsOf(ctx, tx, civil.Today(p.now()), states...)
 	if err != nil {
 		return err
 	}
@@ -213,10 +213,11 @@ func (p *Planner) Inputs(ctx context.Context, tx store.Tx, asOf civil.Date, ids 
 	if err != nil {
 		return nil, err
 	}
-	return p.inputsOf(ctx, tx, asOf, states)
+	return p.InputsOf(ctx, tx, asOf, states...)
 }
 
-func (p *Planner) inputsOf(ctx context.Context, tx store.Tx, asOf civil.Date, states []store.PathwayState) ([]readiness.Input, error) {
+// InputsOf is Inputs for pathways already loaded.
+func (p *Planner) InputsOf(ctx context.Context, tx store.Tx, asOf civil.Date, states ...store.PathwayState) ([]readiness.Input, error) {
 	councils := p.councils(tx)
 	out := make([]readiness.Input, 0, len(states))
 	for _, st := range states {

@@ -40,27 +40,6 @@ func New(s store.Store, p *planner.Planner, now func() time.Time) *Server {
 	return &Server{store: s, planner: p, now: now}
 }
 
-// allMilestones reads every milestone of one young person (a few hundred at most).
-func allMilestones(ctx context.Context, tx store.Tx, youngPersonID string) ([]domain.Milestone, error) {
-	var out []domain.Milestone
-	q := store.MilestoneQuery{YoungPersonID: youngPersonID, Limit: 1000}
-	for {
-		page, err := tx.ListMilestones(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		if len(page) < q.Limit {
-			if out == nil { // one page, as nearly every pathway is
-				return page, nil
-			}
-			return append(out, page...), nil
-		}
-		out = append(out, page...)
-		last := page[len(page)-1]
-		q.After = store.MilestoneCursor{DueDate: last.DueDate, ID: last.ID}
-	}
-}
-
 func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb.Pathway, error) {
 	ids, err := convert.ParseSingleton("name", req.GetName(), "pathway", "youngPeople")
 	if err != nil {
@@ -68,30 +47,23 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 	}
 	today := civil.Today(s.now())
 	var (
-		yp         domain.YoungPerson
-		settings   domain.PathwaySettings
-		episodes   []domain.CareEpisode
-		milestones []domain.Milestone
+		state    store.PathwayState
+		settings domain.PathwaySettings
 	)
 	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
-		if yp, err = access.YoungPerson(ctx, tx, ids[0]); err != nil {
+		if state, err = access.Pathway(ctx, tx, ids[0]); err != nil {
 			return err
 		}
-		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID); err != nil {
+		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, state.YoungPerson.CouncilID, state.YoungPerson.ID); err != nil {
 			return err
 		}
-		if settings, err = tx.GetPathwaySettings(ctx, yp.CouncilID); err != nil {
-			return err
-		}
-		if episodes, err = tx.ListCareEpisodes(ctx, yp.ID); err != nil {
-			return err
-		}
-		milestones, err = allMilestones(ctx, tx, yp.ID)
+		settings, err = tx.GetPathwaySettings(ctx, state.YoungPerson.CouncilID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	yp, episodes, milestones := state.YoungPerson, state.Episodes, state.Milestones
 	status := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), today, settings.LeaplingRule, yp.StatusCircumstances())
 	out := &pb.Pathway{
 		Name:               req.GetName(),

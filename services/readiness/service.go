@@ -145,15 +145,16 @@ func (s *Server) GetCliffEdgeAssessment(ctx context.Context, req *pb.GetCliffEdg
 	}
 	var a rd.Assessment
 	err = s.store.InRead(ctx, func(tx store.Tx) error {
-		yp, err := access.YoungPerson(ctx, tx, ids[0])
+		state, err := access.Pathway(ctx, tx, ids[0])
 		if err != nil {
 			return err
 		}
-		inputs, err := s.planner.Inputs(ctx, tx, asOf, yp.ID)
-		if err != nil || len(inputs) == 0 {
+		inputs, err := s.planner.InputsOf(ctx, tx, asOf, state)
+		if err != nil {
 			return err
 		}
 		a = rd.CliffEdge(inputs[0])
+		yp := state.YoungPerson
 		return access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID)
 	})
 	if err != nil {
