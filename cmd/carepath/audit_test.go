@@ -256,8 +256,28 @@ func TestTwoReplicasSealEachRecordOnce(t *testing.T) {
 			}
 		})
 	}
+	// Each phase runs for a while and until 40 more reads were answered: on a busy machine
+	// the time alone may hold few.
+	phase := func() {
+		t.Helper()
+		mu.Lock()
+		want := len(answered) + 40
+		mu.Unlock()
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Sleep(1500 * time.Millisecond); ; time.Sleep(50 * time.Millisecond) {
+			mu.Lock()
+			n := len(answered)
+			mu.Unlock()
+			if n >= want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("only %d reads answered, waiting for %d", n, want)
+			}
+		}
+	}
 	for i := range 2 {
-		time.Sleep(1500 * time.Millisecond)
+		phase()
 		unsealed := w.count(t, `SELECT count(*) FROM audit_records WHERE seq IS NULL`)
 		if err := cmds[i].Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
@@ -270,7 +290,7 @@ func TestTwoReplicasSealEachRecordOnce(t *testing.T) {
 		addrs[i], cmds[i] = addr, cmd
 		mu.Unlock()
 	}
-	time.Sleep(1500 * time.Millisecond)
+	phase()
 	close(stop)
 	load.Wait()
 	if len(answered) < 100 {

@@ -181,12 +181,13 @@ func (w *deliveryWorld) waitDelivered(t *testing.T, want int, within time.Durati
 	}
 }
 
-func (w *deliveryWorld) serve(t *testing.T, bin string) *exec.Cmd {
+// serve starts a replica; env, last, overrides what it sets.
+func (w *deliveryWorld) serve(t *testing.T, bin string, env ...string) *exec.Cmd {
 	t.Helper()
-	_, cmd, _ := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
-		"CAREPATH_DATABASE_URL="+w.url, "CAREPATH_DEV_ISSUER=true", "CAREPATH_DEV_ISSUER_FORCE=true",
+	_, cmd, _ := startBinary(t, bin, append([]string{"CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
+		"CAREPATH_DATABASE_URL=" + w.url, "CAREPATH_DEV_ISSUER=true", "CAREPATH_DEV_ISSUER_FORCE=true",
 		"CAREPATH_WEBHOOK_ALLOW_PRIVATE=true", "CAREPATH_WEBHOOK_TIMEOUT=2s", "CAREPATH_JOB_RESCUE_AFTER=13s",
-		"CAREPATH_REMINDER_INTERVAL=200ms")
+		"CAREPATH_REMINDER_INTERVAL=200ms"}, env...)...)
 	return cmd
 }
 
@@ -217,7 +218,7 @@ func TestDeliveriesSurviveKill9(t *testing.T) {
 	w.hooks.hold = 0
 	w.hooks.mu.Unlock()
 	w.serve(t, bin)
-	ds := w.waitDelivered(t, want, 60*time.Second)
+	ds := w.waitDelivered(t, want, 120*time.Second) // River rescues the interrupted jobs after 13 s, at its next pass
 
 	attempts, answered := w.hooks.counts()
 	ids := map[string]bool{}
@@ -262,8 +263,10 @@ func TestDeliveriesSurviveKill9(t *testing.T) {
 func TestTwoReplicasDeliverEachReminderOnce(t *testing.T) {
 	bin := build(t)
 	w := newDeliveryWorld(t)
-	w.serve(t, bin)
-	w.serve(t, bin)
+	// An attempt slower than its timeout would be retried, and counted twice below: on a
+	// busy machine 2 s is not enough.
+	w.serve(t, bin, "CAREPATH_WEBHOOK_TIMEOUT=15s", "CAREPATH_JOB_RESCUE_AFTER=60s")
+	w.serve(t, bin, "CAREPATH_WEBHOOK_TIMEOUT=15s", "CAREPATH_JOB_RESCUE_AFTER=60s")
 	w.addYoungPeople(t, 30, false) // raised by the replicas' sweeps, racing
 	var want int
 	deadline := time.Now().Add(30 * time.Second)
@@ -289,7 +292,7 @@ func TestTwoReplicasDeliverEachReminderOnce(t *testing.T) {
 	if reminders == 0 || reminders != distinct {
 		t.Fatalf("%d reminders, %d distinct", reminders, distinct)
 	}
-	ds := w.waitDelivered(t, len(w.deliveries(t)), 30*time.Second)
+	ds := w.waitDelivered(t, len(w.deliveries(t)), 60*time.Second)
 	if len(ds) != reminders {
 		t.Errorf("%d deliveries for %d reminders to the council's staff", len(ds), reminders)
 	}

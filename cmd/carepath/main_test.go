@@ -396,8 +396,8 @@ func TestServeStartupFailuresSayWhy(t *testing.T) {
 func TestSIGTERMReportsNotServingBeforeTheListenerCloses(t *testing.T) {
 	bin := build(t)
 	addr, cmd, logs := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
-		"CAREPATH_SHUTDOWN_DRAIN_DELAY=2s")
-	client := &http.Client{Timeout: 2 * time.Second}
+		"CAREPATH_SHUTDOWN_DRAIN_DELAY=8s") // long enough to be seen by a probe on a busy machine
+	client := &http.Client{Timeout: 5 * time.Second}
 	probe := func() string { // "200", "503", or "refused"
 		resp, err := client.Get("http://" + addr + "/readyz")
 		if err != nil {
@@ -418,6 +418,7 @@ func TestSIGTERMReportsNotServingBeforeTheListenerCloses(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	deadline = time.Now().Add(60 * time.Second)
 	var seen []string // each change of answer, in order
 	for exited := false; !exited; {
 		select {

@@ -29,7 +29,7 @@ func TestPartnerClients(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json")); err != nil {
 		t.Fatal("examples/partner-clients has no node_modules: run `make tools`")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // tsc and two builds on a busy machine
 	defer cancel()
 	npm := func(script string, env ...string) string {
 		t.Helper()

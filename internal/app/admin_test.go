@@ -113,7 +113,7 @@ func TestAdminListeners(t *testing.T) {
 // server still answers for the drain delay; only then do the listeners close.
 func TestShutdownReportsNotServingBeforeClosing(t *testing.T) {
 	cfg := testConfig()
-	cfg.ShutdownDrainDelay = 2 * time.Second
+	cfg.ShutdownDrainDelay = 10 * time.Second // the checks below must all fit in it, on a busy CI machine too
 	cfg.AdminAddr = "127.0.0.1:0"
 	s := start(t, cfg)
 	eventually(t, "readiness", func() bool { return s.do(t, "GET", "/readyz", "").code == 200 })

@@ -378,10 +378,11 @@ func sameSet(a, b []string) bool {
 	return true
 }
 
-// eventually polls cond until it holds or a deadline passes.
+// eventually polls cond until it holds or a deadline passes: a generous one, as it costs
+// time only when the test fails, and CI's machine runs many tests at once.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

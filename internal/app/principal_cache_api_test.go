@@ -17,15 +17,16 @@ import (
 
 // tokenClock is the clock of token lifetimes, the principal cache and rate limits
 // (app.Config.TokenClock), standing still until the test moves it, so a test passes a TTL
-// or a token's expiry without sleeping and without racing the real time. It starts a minute
-// ahead of the real time: tokens minted on the real clock during the test (tokenFor) are
-// then never "issued in the future" to it, however slowly the test runs.
+// or a token's expiry without sleeping and without racing the real time. It starts ten
+// minutes ahead of the real time: tokens minted on the real clock during the test (tokenFor,
+// an hour's life) are then not "issued in the future" to it (the verifier allows 60 s)
+// unless the test runs for eleven minutes.
 type tokenClock struct {
 	start time.Time
 	ahead atomic.Int64
 }
 
-func newTokenClock() *tokenClock { return &tokenClock{start: time.Now().Add(time.Minute)} }
+func newTokenClock() *tokenClock { return &tokenClock{start: time.Now().Add(10 * time.Minute)} }
 
 func (c *tokenClock) now() time.Time          { return c.start.Add(time.Duration(c.ahead.Load())) }
 func (c *tokenClock) advance(d time.Duration) { c.ahead.Add(int64(d)) }

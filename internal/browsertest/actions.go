@@ -27,7 +27,7 @@ func run[T any](t testing.TB, ctx context.Context, what string, a chromedp.Actio
 
 // location is the tab's URL for error messages, or a note saying it is unknown.
 func location(ctx context.Context) string {
-	lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second) // a busy Chromium answers late
 	defer cancel()
 	u, err := chromedp.Run(lctx, chromedp.Location())
 	if err != nil {

@@ -45,7 +45,7 @@ import (
 
 // ActionTimeout bounds each helper's action, so a page that never shows an element or
 // never loads fails the test instead of hanging the suite.
-const ActionTimeout = 15 * time.Second
+const ActionTimeout = 30 * time.Second // generous: it costs time only when a test fails
 
 // actionTimeout is ActionTimeout, shortened by this package's own tests.
 var actionTimeout = ActionTimeout

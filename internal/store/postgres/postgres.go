@@ -270,7 +270,11 @@ func txBudget(ctx context.Context, maxTx time.Duration) time.Duration {
 	if !ok {
 		return maxTx
 	}
-	left := time.Until(deadline)
+	return budget(time.Until(deadline), maxTx)
+}
+
+// budget is txBudget for a caller with left of its time.
+func budget(left, maxTx time.Duration) time.Duration {
 	return min(maxTx, left-min(left/10, time.Second))
 }
 
