@@ -98,7 +98,14 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (o
 				func(st *store.PathwayState) *[]domain.Fact { return &st.Facts }),
 		}
 	}
-	for _, read := range reads {
+	var inWindow []int // with a window, how many milestones each young person had before the named
+	for i, read := range reads {
+		if openOnly && i == 1 {
+			inWindow = make([]int, len(out))
+			for j, st := range out {
+				inWindow[j] = len(st.Milestones)
+			}
+		}
 		if err == nil {
 			err = eachRow(br, read)
 		}
@@ -106,8 +113,8 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (o
 	if err != nil {
 		return nil, err
 	}
-	if openOnly && len(open.named) > 0 { // the named ones came last
-		for _, st := range out {
+	for j, n := range inWindow { // the named ones came last: put the few who had any in order
+		if st := out[j]; len(st.Milestones) > n {
 			slices.SortFunc(st.Milestones, func(a, b domain.Milestone) int {
 				return cmp.Or(a.DueDate.Compare(b.DueDate), strings.Compare(a.ID, b.ID))
 			})
@@ -177,8 +184,8 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 	}
 	var (
 		ids, versions, replanned                  []string
-		yp, council, key, title, area, owner, due []string
-		lapse, mid                                []string
+		yp, council, key, title, area, owner, mid []string
+		due, lapse                                []pgtype.Date
 		occurrence                                []int32
 		statutory                                 []bool
 		fresh                                     [][]any
@@ -209,8 +216,8 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 			yp, council, key = append(yp, p.YoungPersonID), append(council, p.CouncilID), append(key, m.Key)
 			occurrence, title = append(occurrence, int32(m.Occurrence)), append(title, m.Title)
 			area, owner = append(area, m.Area), append(owner, m.OwnerAgency)
-			statutory, due = append(statutory, m.Statutory), append(due, m.Due.String())
-			lapse = append(lapse, m.Lapse.String())
+			statutory, due = append(statutory, m.Statutory), append(due, dateArg(m.Due))
+			lapse = append(lapse, dateArg(m.Lapse))
 			// Time-ordered ids keep the primary key's inserts at its right edge.
 			mid = append(mid, uuid.Must(uuid.NewV7()).String())
 		}

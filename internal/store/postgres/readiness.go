@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
@@ -95,7 +96,7 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 	var (
 		councils, ratings, versions, checks, ambitions []string
 		reviews                                        []string
-		born, fixBy, assessed, valid                   []string
+		born, fixBy, assessed, valid                   []pgtype.Date
 		ranks                                          []int16
 	)
 	for _, id := range ids {
@@ -103,12 +104,8 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 		councils, ratings, versions = append(councils, r.CouncilID), append(ratings, string(r.Rating)), append(versions, r.Version)
 		ranks, reviews = append(ranks, int16(r.Rating.Rank())), append(reviews, string(r.RatingAtReview))
 		checks, ambitions = append(checks, jsonList(r.FailingChecks)), append(ambitions, jsonList(r.FailingAmbitions))
-		fix := ""
-		if !r.FixBy.IsZero() {
-			fix = r.FixBy.String()
-		}
-		born, fixBy = append(born, r.EighteenthBirthday.String()), append(fixBy, fix)
-		assessed, valid = append(assessed, r.AssessedOn.String()), append(valid, r.ValidUntil.String())
+		born, fixBy = append(born, dateArg(r.EighteenthBirthday)), append(fixBy, dateArg(r.FixBy)) // no fix-by date: NULL
+		assessed, valid = append(assessed, dateArg(r.AssessedOn)), append(valid, dateArg(r.ValidUntil))
 	}
 	_, err := t.q.Exec(ctx, `
 		INSERT INTO readiness AS r (young_person_id, council_id, eighteenth_birthday, rating, rating_rank,
@@ -116,9 +113,9 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 		SELECT p.young_person_id, p.council_id, p.eighteenth_birthday, p.rating, p.rating_rank,
 			ARRAY(SELECT e FROM jsonb_array_elements_text(p.checks::jsonb) WITH ORDINALITY AS a(e, n) ORDER BY n),
 			ARRAY(SELECT e FROM jsonb_array_elements_text(p.ambitions::jsonb) WITH ORDINALITY AS a(e, n) ORDER BY n),
-			nullif(p.fix_by, '')::date, p.assessed_on, p.valid_until, p.version, nullif(p.review, '')
+			p.fix_by, p.assessed_on, p.valid_until, p.version, nullif(p.review, '')
 		FROM unnest($1::uuid[], $2::text[], $3::date[], $4::text[], $5::smallint[], $6::text[], $7::text[],
-			$8::text[], $9::date[], $10::date[], $11::text[], $12::text[]) AS p(young_person_id, council_id,
+			$8::date[], $9::date[], $10::date[], $11::text[], $12::text[]) AS p(young_person_id, council_id,
 			eighteenth_birthday, rating, rating_rank, checks, ambitions, fix_by, assessed_on, valid_until, version, review)
 		JOIN young_people y ON y.id = p.young_person_id -- skips the deleted
 		ON CONFLICT (young_person_id) DO UPDATE SET council_id = excluded.council_id,
