@@ -243,9 +243,9 @@ func TestWebhookReceiverDownEndsInVisibleFailure(t *testing.T) {
 			}
 			var failed []map[string]any
 			eventually(t, "every delivery failed", func() bool {
-				failed = listOf(t, admin.do(t, "GET", "/v1/"+ep+"/deliveries?states=FAILED", ""), "webhookDeliveries")
 				pending := listOf(t, admin.do(t, "GET", "/v1/"+ep+"/deliveries?states=PENDING", ""), "webhookDeliveries")
-				return len(failed) > 0 && len(pending) == 0
+				failed = listOf(t, admin.do(t, "GET", "/v1/"+ep+"/deliveries?states=FAILED", ""), "webhookDeliveries")
+				return len(pending) == 0 && len(failed) > 0 // in this order, as in TestWebhookRedeliveryAndReplay
 			})
 			ids := map[string]bool{}
 			for _, a := range down.got() {
