@@ -2,13 +2,9 @@ package app_test
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,99 +14,6 @@ import (
 	"github.com/carepath/carepath/internal/store/pgtest"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
-
-// blackhole is a TCP proxy between the server and PostgreSQL that can stop forwarding, as
-// a network partition or a dropped route does: connections stay open, bytes go nowhere,
-// nothing is refused or reset.
-type blackhole struct {
-	l      net.Listener
-	target string
-	mu     sync.Mutex
-	cond   *sync.Cond
-	held   bool
-	closed bool
-	conns  []net.Conn
-}
-
-func newBlackhole(t *testing.T, target string) *blackhole {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &blackhole{l: l, target: target}
-	b.cond = sync.NewCond(&b.mu)
-	go b.accept()
-	t.Cleanup(b.close)
-	return b
-}
-
-func (b *blackhole) accept() {
-	for {
-		in, err := b.l.Accept()
-		if err != nil {
-			return
-		}
-		out, err := net.Dial("tcp", b.target)
-		if err != nil {
-			in.Close()
-			continue
-		}
-		b.mu.Lock()
-		b.conns = append(b.conns, in, out)
-		b.mu.Unlock()
-		go b.pipe(in, out)
-		go b.pipe(out, in)
-	}
-}
-
-// pipe forwards src to dst, holding each chunk while the proxy is held.
-func (b *blackhole) pipe(src, dst net.Conn) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			b.mu.Lock()
-			for b.held && !b.closed {
-				b.cond.Wait()
-			}
-			closed := b.closed
-			b.mu.Unlock()
-			if closed {
-				return
-			}
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				src.Close()
-			}
-			dst.Close()
-			return
-		}
-	}
-}
-
-// hold stops (true) or resumes (false) forwarding.
-func (b *blackhole) hold(on bool) {
-	b.mu.Lock()
-	b.held = on
-	b.mu.Unlock()
-	b.cond.Broadcast()
-}
-
-func (b *blackhole) close() {
-	b.l.Close()
-	b.mu.Lock()
-	b.closed = true
-	for _, c := range b.conns {
-		c.Close()
-	}
-	b.mu.Unlock()
-	b.cond.Broadcast()
-}
 
 // A database that stops answering does not hang calls: over gRPC and REST they fail with
 // UNAVAILABLE within the database timeout (or before the caller's own shorter deadline),
@@ -122,22 +25,22 @@ func TestUnansweringDatabaseFailsCallsAndReadiness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newBlackhole(t, u.Host)
-	u.Host = proxy.l.Addr().String()
+	proxy := pgtest.NewBlackhole(t, u.Host)
+	u.Host = proxy.Addr()
 
 	cfg := testConfig()
 	cfg.DatabaseURL = u.String()
 	cfg.DevIssuer, cfg.DevIssuerForce = "true", true
 	cfg.DatabaseTimeout = 3 * time.Second
 	s := start(t, cfg)
-	t.Cleanup(func() { proxy.hold(false) }) // runs before the server stops, even when a check fails
+	t.Cleanup(func() { proxy.Hold(false) }) // runs before the server stops, even when a check fails
 	eventually(t, "readiness", func() bool { return s.do(t, "GET", "/readyz", "").code == 200 })
 	ctx := context.Background()
 	if _, err := s.yp.ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{}); err != nil {
 		t.Fatalf("before the blackhole: %v", err)
 	}
 
-	proxy.hold(true)
+	proxy.Hold(true)
 	// Elapsed times below are of real waits for a real database connection.
 	begun := time.Now()
 	_, err = s.yp.ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{})
@@ -172,7 +75,7 @@ func TestUnansweringDatabaseFailsCallsAndReadiness(t *testing.T) {
 		t.Errorf("gRPC health = %v, %v; want NOT_SERVING", resp, err)
 	}
 
-	proxy.hold(false)
+	proxy.Hold(false)
 	deadline = time.Now().Add(20 * time.Second)
 	for s.do(t, "GET", "/readyz", "").code != http.StatusOK {
 		if time.Now().After(deadline) {

@@ -39,8 +39,8 @@ func (a *App) startDelivery(cfg Config, reg prometheus.Registerer) error {
 }
 
 // runDelivery starts delivering in g until ctx ends. River starts once the store is ready
-// (its tables come with the migrations) and drains its running jobs, each bounded by the
-// webhook timeout, before the store closes.
+// (its tables come with the migrations), tries again while the database does not answer,
+// and drains its running jobs, each bounded by the webhook timeout, before the store closes.
 func (a *App) runDelivery(ctx context.Context, g *errgroup.Group) {
 	if a.dispatcher != nil {
 		g.Go(func() error { a.dispatcher.Run(ctx); return nil })
@@ -54,19 +54,7 @@ func (a *App) runDelivery(ctx context.Context, g *errgroup.Group) {
 			case <-time.After(200 * time.Millisecond):
 			}
 		}
-		if err := a.river.Start(context.WithoutCancel(ctx)); err != nil {
-			return fmt.Errorf("river: %w", err)
-		}
-		<-ctx.Done()
-		stopCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
-		defer cancel()
-		if err := a.river.Stop(stopCtx); err != nil {
-			// Cancelled jobs snooze and run again at once elsewhere, with their webhook-id.
-			a.log.Warn("delivery workers did not stop in time; cancelling them", "error", err)
-			cancelCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = a.river.StopAndCancel(cancelCtx)
-		}
+		delivery.RunRiver(ctx, a.river, a.cfg.ShutdownTimeout, a.log)
 		return nil
 	})
 }
