@@ -85,6 +85,7 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 		grpc.MaxHeaderListSize(MaxHeaderListSize),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
 		grpc.ConnectionTimeout(20*time.Second),
+		grpc.NumStreamWorkers(streamWorkers),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 5 * time.Minute}),
 		grpc.ChainUnaryInterceptor(
 			requestid.UnaryServerInterceptor,
@@ -216,3 +217,8 @@ func (s *validatingStream) RecvMsg(m any) error {
 	}
 	return s.v.check(m)
 }
+
+// streamWorkers is how many goroutines serve calls and stay for the next: a call handed to
+// one runs on a stack already grown to the interceptor chain's depth, where a goroutine of
+// its own would grow (copy) its stack on every call. Calls beyond them get a goroutine each.
+const streamWorkers = 64
