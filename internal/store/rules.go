@@ -23,10 +23,10 @@ func (r *LeaplingRules) Of(ctx context.Context, councilID string) (civil.Leaplin
 	if rule, ok := r.rules[councilID]; ok {
 		return rule, nil
 	}
-	s, err := r.settings.GetPathwaySettings(ctx, councilID)
+	rule, err := r.settings.LeaplingRule(ctx, councilID)
 	if err != nil {
 		return 0, err
 	}
-	r.rules[councilID] = s.LeaplingRule
-	return s.LeaplingRule, nil
+	r.rules[councilID] = rule
+	return rule, nil
 }

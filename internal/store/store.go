@@ -326,6 +326,9 @@ type Settings interface {
 	// GetPathwaySettings returns a council's settings; the defaults (Revision 0) if it has
 	// none.
 	GetPathwaySettings(ctx context.Context, councilID string) (domain.PathwaySettings, error)
+	// LeaplingRule returns the rule of the council's settings alone: what showing an age
+	// needs, without the copy of every setting that GetPathwaySettings makes.
+	LeaplingRule(ctx context.Context, councilID string) (civil.LeaplingRule, error)
 	// PutPathwaySettings stores a council's settings, incrementing the revision; when
 	// ifRevision is not zero and differs from the stored one it fails with ETAG_MISMATCH.
 	PutPathwaySettings(ctx context.Context, s domain.PathwaySettings, ifRevision int64) (domain.PathwaySettings, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/store"
 )
 
@@ -13,6 +14,14 @@ func (t *tx) GetPathwaySettings(_ context.Context, councilID string) (domain.Pat
 		return domain.PathwaySettings{CouncilID: councilID}, err
 	}
 	return copySettings(*obj.(*domain.PathwaySettings)), nil
+}
+
+func (t *tx) LeaplingRule(_ context.Context, councilID string) (civil.LeaplingRule, error) {
+	obj, err := t.first(tableSettings, "id", councilID)
+	if err != nil || obj == nil {
+		return 0, err
+	}
+	return obj.(*domain.PathwaySettings).LeaplingRule, nil
 }
 
 // copySettings copies everything settings share by reference, so that neither a caller nor

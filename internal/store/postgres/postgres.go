@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -205,7 +206,28 @@ type readOnly struct{ q querier }
 // ErrWriteInRead is a store method that writes called within InRead: a programming error.
 var ErrWriteInRead = errors.New("postgres: a statement that writes was run in a read (InRead)")
 
+// writes says whether sql would write. Statement texts are the program's own, a few
+// hundred of them, so each answer is kept (up to a bound) rather than upper-casing the
+// statement on every call.
 func writes(sql string) bool {
+	if w, ok := writeChecks.Load(sql); ok {
+		return w.(bool)
+	}
+	w := writesText(sql)
+	if writeCheckCount.Add(1) <= maxWriteChecks {
+		writeChecks.Store(sql, w)
+	}
+	return w
+}
+
+var (
+	writeChecks     sync.Map // statement text → writes
+	writeCheckCount atomic.Int64
+)
+
+const maxWriteChecks = 4096
+
+func writesText(sql string) bool {
 	word, rest, _ := strings.Cut(strings.TrimSpace(sql), " ")
 	for _, w := range []string{"INSERT", "UPDATE", "DELETE", "MERGE", "LOCK", "TRUNCATE", "CALL", "SET"} {
 		if strings.EqualFold(word, w) {

@@ -9,42 +9,57 @@ import (
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/catalogue"
+	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/store"
 )
 
 func (t *tx) GetPathwaySettings(ctx context.Context, councilID string) (domain.PathwaySettings, error) {
-	s := domain.PathwaySettings{CouncilID: councilID}
+	s, shared, err := t.pathwaySettings(ctx, councilID)
+	if shared {
+		s.Settings = s.Settings.Clone()
+	}
+	return s, err
+}
+
+func (t *tx) LeaplingRule(ctx context.Context, councilID string) (civil.LeaplingRule, error) {
+	s, _, err := t.pathwaySettings(ctx, councilID)
+	return s.LeaplingRule, err
+}
+
+// pathwaySettings returns a council's settings, shared with the cache when shared is true:
+// then they must be copied before anything may change them.
+func (t *tx) pathwaySettings(ctx context.Context, councilID string) (s domain.PathwaySettings, shared bool, err error) {
+	s = domain.PathwaySettings{CouncilID: councilID}
 	cached, hit := t.settings.get(councilID)
 	if rev, seen := t.revisions[councilID]; seen {
 		switch {
 		case rev == 0:
-			return s, nil
+			return s, false, nil
 		case hit && cached.Revision == rev:
-			cached.Settings = cached.Settings.Clone()
-			return cached, nil
+			return cached, true, nil
 		}
 	}
 	var raw []byte
 	// The settings travel and are decoded only when their revision is not the one cached:
 	// every call still reads the revision, so a change by another replica shows at once.
-	err := t.q.QueryRow(ctx, `SELECT CASE WHEN revision = $2 THEN NULL ELSE settings END, revision, update_time
+	err = t.q.QueryRow(ctx, `SELECT CASE WHEN revision = $2 THEN NULL ELSE settings END, revision, update_time
 		FROM pathway_settings WHERE council_id = $1`, councilID, cached.Revision).Scan(&raw, &s.Revision, &s.UpdateTime)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return s, nil
+		return s, false, nil
 	}
 	if err != nil {
-		return s, err
+		return s, false, err
 	}
 	s.UpdateTime = s.UpdateTime.UTC()
 	if raw == nil && hit {
-		s.Settings = cached.Settings.Clone()
-		return s, nil
+		s.Settings = cached.Settings
+		return s, true, nil
 	}
 	if s.Settings, err = catalogue.DecodeSettings(raw); err != nil {
-		return s, err
+		return s, false, err
 	}
 	t.settings.put(s)
-	return s, nil
+	return s, false, nil
 }
 
 // settingsCache holds the decoded settings of each council at a revision. Decoding is most

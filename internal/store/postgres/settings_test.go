@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/store/postgres"
 )
 
 // Each store caches councils' decoded settings by revision. A replica that cached them sees
@@ -77,10 +79,27 @@ func TestSettingsCacheFollowsTheRevision(t *testing.T) {
 		}
 		return s
 	}
+	// Showing an age reads the rule alone, from the same cache.
+	ruleWithYoungPerson := func(council string) (rule civil.LeaplingRule) {
+		t.Helper()
+		if err := b.InRead(ctx, func(tx store.Tx) error {
+			yp, err := tx.GetYoungPerson(ctx, ypOf[council])
+			if err == nil {
+				rule, err = tx.LeaplingRule(ctx, yp.CouncilID)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return rule
+	}
 	mine := withYoungPerson("council-a")
 	mine.Ambitions[0].Key = "changed"
 	if again := withYoungPerson("council-a"); again.Revision != 1 || again.Ambitions[0].Key != "A1" {
 		t.Fatalf("settings read with a young person: %+v", again)
+	}
+	if rule := ruleWithYoungPerson("council-a"); rule != civil.FebruaryTwentyEighth {
+		t.Fatalf("the rule read with a young person: %v", rule)
 	}
 	if none := withYoungPerson("council-b"); none.Revision != 0 || none.CouncilID != "council-b" || len(none.Ambitions) != 0 {
 		t.Fatalf("settings of a council with none, read with a young person: %+v", none)
@@ -91,6 +110,9 @@ func TestSettingsCacheFollowsTheRevision(t *testing.T) {
 	}
 	if s := withYoungPerson("council-a"); s.Revision != 2 || s.Ambitions[0].Key != "A2" {
 		t.Fatalf("after the other replica's change, read with a young person: %+v", s)
+	}
+	if rule := ruleWithYoungPerson("council-a"); rule != civil.MarchFirst {
+		t.Fatalf("after the other replica's change, the rule read with a young person: %v", rule)
 	}
 	// A change within the transaction that read the revision is seen by its next read.
 	if err := b.InTx(ctx, func(tx store.Tx) error {
@@ -112,5 +134,29 @@ func TestSettingsCacheFollowsTheRevision(t *testing.T) {
 		return err
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A read (InRead) runs each statement on its own, so a store method that writes is refused
+// before it is sent, every time (the check is remembered per statement), and writes nothing.
+func TestWritesAreRefusedInARead(t *testing.T) {
+	s := open2(t, pgtest.NewDatabase(t))
+	ctx := context.Background()
+	for range 2 {
+		err := s.InRead(ctx, func(tx store.Tx) error {
+			_, err := tx.PutPathwaySettings(ctx, domain.PathwaySettings{CouncilID: "council-a",
+				UpdateTime: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}, 0)
+			return err
+		})
+		if !errors.Is(err, postgres.ErrWriteInRead) {
+			t.Fatalf("a write in a read: %v, want ErrWriteInRead", err)
+		}
+	}
+	var got domain.PathwaySettings
+	if err := s.InRead(ctx, func(tx store.Tx) (err error) { got, err = tx.GetPathwaySettings(ctx, "council-a"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if got.Revision != 0 {
+		t.Fatalf("the refused write was stored: revision %d", got.Revision)
 	}
 }

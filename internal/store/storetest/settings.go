@@ -84,6 +84,19 @@ func getSettings(t *testing.T, s store.Store, councilID string) (ps domain.Pathw
 	return ps
 }
 
+// getRule reads the council's leap-day rule alone, and checks it is the settings' rule.
+func getRule(t *testing.T, s store.Store, councilID string) (rule civil.LeaplingRule) {
+	t.Helper()
+	inTx(t, s, func(tx store.Tx) (err error) {
+		rule, err = tx.LeaplingRule(context.Background(), councilID)
+		return err
+	})
+	if want := getSettings(t, s, councilID).LeaplingRule; rule != want {
+		t.Fatalf("LeaplingRule = %v; the settings have %v", rule, want)
+	}
+	return rule
+}
+
 func testSettings(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
 
@@ -121,12 +134,21 @@ func testSettings(t *testing.T, newStore NewStore) {
 		if diff := cmp.Diff(storedSettings(next, 2), getSettings(t, s, "council-a"), equateEmpty); diff != "" {
 			t.Fatalf("after the second put, GetPathwaySettings (-want +got):\n%s", diff)
 		}
+		if rule := getRule(t, s, "council-a"); rule != next.LeaplingRule {
+			t.Fatalf("after the second put, LeaplingRule = %v, want the default %v", rule, next.LeaplingRule)
+		}
 		// Without a revision the put is unconditional.
 		if out := putSettings(t, s, in, 0); out.Revision != 3 {
 			t.Fatalf("an unconditional put gave revision %d, want 3", out.Revision)
 		}
 		if got := getSettings(t, s, "council-a"); got.Revision != 3 || got.LeaplingRule != civil.FebruaryTwentyEighth {
 			t.Fatalf("after the third put, GetPathwaySettings = %+v", got)
+		}
+		if rule := getRule(t, s, "council-a"); rule != civil.FebruaryTwentyEighth {
+			t.Fatalf("after the third put, LeaplingRule = %v", rule)
+		}
+		if rule := getRule(t, s, "council-z"); rule != next.LeaplingRule {
+			t.Fatalf("LeaplingRule of a council without settings = %v", rule)
 		}
 	})
 
