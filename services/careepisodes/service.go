@@ -281,7 +281,7 @@ func (s *Server) GetCareLeaverStatus(ctx context.Context, req *pb.GetCareLeaverS
 	var (
 		yp       domain.YoungPerson
 		episodes []domain.CareEpisode
-		settings domain.PathwaySettings
+		rule     civil.LeaplingRule
 	)
 	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		if yp, err = access.YoungPerson(ctx, tx, ids[0]); err != nil {
@@ -290,7 +290,7 @@ func (s *Server) GetCareLeaverStatus(ctx context.Context, req *pb.GetCareLeaverS
 		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
-		if settings, err = tx.GetPathwaySettings(ctx, yp.CouncilID); err != nil {
+		if rule, err = tx.LeaplingRule(ctx, yp.CouncilID); err != nil {
 			return err
 		}
 		episodes, err = tx.ListCareEpisodes(ctx, ids[0])
@@ -299,7 +299,7 @@ func (s *Server) GetCareLeaverStatus(ctx context.Context, req *pb.GetCareLeaverS
 	if err != nil {
 		return nil, err
 	}
-	st := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), asOf, settings.LeaplingRule, yp.StatusCircumstances())
+	st := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), asOf, rule, yp.StatusCircumstances())
 	return &pb.CareLeaverStatus{
 		Name:                        req.GetName(),
 		AsOf:                        convert.Date(asOf),
@@ -315,7 +315,7 @@ func (s *Server) GetCareLeaverStatus(ctx context.Context, req *pb.GetCareLeaverS
 		PersonalAdviserOnRequest:    st.AdviserOnRequest,
 		EducationOrTrainingAfter_21: st.EducationAfter21,
 		VacationAccommodation:       st.VacationAccommodation,
-		Age:                         convert.Age(yp.DateOfBirth, asOf, settings.LeaplingRule),
-		KeyDates:                    convert.KeyDates(yp.DateOfBirth, settings.LeaplingRule),
+		Age:                         convert.Age(yp.DateOfBirth, asOf, rule),
+		KeyDates:                    convert.KeyDates(yp.DateOfBirth, rule),
 	}, nil
 }

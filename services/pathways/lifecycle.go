@@ -205,7 +205,7 @@ func (s *Server) ListMilestoneChanges(ctx context.Context, req *pb.ListMilestone
 
 // statusOn derives a young person's care-leaver status on a day, within tx.
 func statusOn(ctx context.Context, tx store.Tx, yp domain.YoungPerson, day civil.Date) (carestatus.Status, error) {
-	settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
+	rule, err := tx.LeaplingRule(ctx, yp.CouncilID)
 	if err != nil {
 		return carestatus.Status{}, err
 	}
@@ -213,6 +213,6 @@ func statusOn(ctx context.Context, tx store.Tx, yp domain.YoungPerson, day civil
 	if err != nil {
 		return carestatus.Status{}, err
 	}
-	return carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), day, settings.LeaplingRule,
+	return carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), day, rule,
 		yp.StatusCircumstances()), nil
 }

@@ -47,8 +47,8 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 	}
 	today := civil.Today(s.now())
 	var (
-		state    store.PathwayState
-		settings domain.PathwaySettings
+		state store.PathwayState
+		rule  civil.LeaplingRule
 	)
 	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		if state, err = access.Pathway(ctx, tx, ids[0]); err != nil {
@@ -57,19 +57,19 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, state.YoungPerson.CouncilID, state.YoungPerson.ID); err != nil {
 			return err
 		}
-		settings, err = tx.GetPathwaySettings(ctx, state.YoungPerson.CouncilID)
+		rule, err = tx.LeaplingRule(ctx, state.YoungPerson.CouncilID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	yp, episodes, milestones := state.YoungPerson, state.Episodes, state.Milestones
-	status := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), today, settings.LeaplingRule, yp.StatusCircumstances())
+	status := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), today, rule, yp.StatusCircumstances())
 	out := &pb.Pathway{
 		Name:               req.GetName(),
 		AsOf:               convert.Date(today),
-		Age:                convert.Age(yp.DateOfBirth, today, settings.LeaplingRule),
-		KeyDates:           convert.KeyDates(yp.DateOfBirth, settings.LeaplingRule),
+		Age:                convert.Age(yp.DateOfBirth, today, rule),
+		KeyDates:           convert.KeyDates(yp.DateOfBirth, rule),
 		CareLeaverCategory: convert.Category(status.Category),
 		Counts:             &pb.Pathway_Counts{},
 		CatalogueVersion:   s.planner.Catalogue().Version,
@@ -272,12 +272,12 @@ func (s *Server) CreateMilestone(ctx context.Context, req *pb.CreateMilestoneReq
 		if err := access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID); err != nil {
 			return err
 		}
-		settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
+		rule, err := tx.LeaplingRule(ctx, yp.CouncilID)
 		if err != nil {
 			return err
 		}
 		// A one-off milestone lapses when support ends.
-		m.LapseDate = civil.Attains(yp.DateOfBirth, civil.Period{Years: 25}, settings.LeaplingRule)
+		m.LapseDate = civil.Attains(yp.DateOfBirth, civil.Period{Years: 25}, rule)
 		if !m.LapseDate.After(m.DueDate) {
 			return errs.Invalid(errs.Violation{Field: "milestone.due_date", Description: "is after the young person's 25th birthday"})
 		}

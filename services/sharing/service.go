@@ -323,11 +323,11 @@ func (s *Server) CreateShare(ctx context.Context, req *pb.CreateShareRequest) (*
 			}
 			return access.Audit(ctx, tx, now, access.DirectCare, yp.CouncilID, yp.ID)
 		}
-		settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
+		rule, err := tx.LeaplingRule(ctx, yp.CouncilID)
 		if err != nil {
 			return err
 		}
-		if err := checkShare(sh, yp, today, settings.LeaplingRule); err != nil {
+		if err := checkShare(sh, yp, today, rule); err != nil {
 			return err
 		}
 		ok, err := agreementInForce(ctx, tx, yp.CouncilID, sh.PartnerID, sh.Purpose, sh.Start)

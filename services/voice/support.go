@@ -53,7 +53,7 @@ func (s *Server) RequestAdviserSupport(ctx context.Context, req *pb.RequestAdvis
 // entitled refuses a young person who is not, today, a former relevant child aged 21 to 24:
 // the care-leaver status GetCareLeaverStatus derives decides.
 func (s *Server) entitled(ctx context.Context, tx store.Tx, yp domain.YoungPerson, today civil.Date) error {
-	settings, err := tx.GetPathwaySettings(ctx, yp.CouncilID)
+	rule, err := tx.LeaplingRule(ctx, yp.CouncilID)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Server) entitled(ctx context.Context, tx store.Tx, yp domain.YoungPerso
 	if err != nil {
 		return err
 	}
-	st := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), today, settings.LeaplingRule, yp.StatusCircumstances())
+	st := carestatus.Derive(yp.DateOfBirth, domain.StatusEpisodes(episodes), today, rule, yp.StatusCircumstances())
 	if st.Category == carestatus.FormerRelevant && st.AdviserOnRequest {
 		return nil
 	}
