@@ -85,16 +85,23 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (o
 	})
 	// Each of the rest straight into the slice of the young person it names (one deleted
 	// meanwhile is not in out: their rows are skipped), in the order they were queued.
-	milestones := addTo(out, index, newMilestoneScanner(texts{}, openOnly).scan,
+	// A whole pathway is about 60 to 80 milestones: room for one at once, where growing from
+	// one row would copy it seven times (a single pathway has no run before to go by). Open
+	// ones in a window are a few.
+	firstRun := pathwayMilestones
+	if openOnly {
+		firstRun = 1
+	}
+	milestones := addTo(out, index, firstRun, newMilestoneScanner(texts{}, openOnly).scan,
 		func(m domain.Milestone) string { return m.YoungPersonID },
 		func(st *store.PathwayState) *[]domain.Milestone { return &st.Milestones })
 	reads := []func(pgx.Rows) error{milestones, milestones}
 	if !openOnly {
 		reads = []func(pgx.Rows) error{
-			addTo(out, index, scanEpisode, func(e domain.CareEpisode) string { return e.YoungPersonID },
+			addTo(out, index, 1, scanEpisode, func(e domain.CareEpisode) string { return e.YoungPersonID },
 				func(st *store.PathwayState) *[]domain.CareEpisode { return &st.Episodes }),
 			milestones,
-			addTo(out, index, scanFact, func(f domain.Fact) string { return f.YoungPersonID },
+			addTo(out, index, 1, scanFact, func(f domain.Fact) string { return f.YoungPersonID },
 				func(st *store.PathwayState) *[]domain.Fact { return &st.Facts }),
 		}
 	}
@@ -141,13 +148,13 @@ func eachRow(br pgx.BatchResults, scan func(pgx.Rows) error) error {
 // addTo scans a row and appends it to the list of the young person of out it names. The
 // rows come by young person, so each young person's are a run: the young person is looked up
 // once a run, and their list starts as long as the longest run before (a cohort's pathways
-// are much the same length), not growing from one row.
-func addTo[T any](out []store.PathwayState, index map[string]int, scan func(pgx.Row) (T, error),
+// are much the same length), or firstRun for the first, not growing from one row.
+func addTo[T any](out []store.PathwayState, index map[string]int, firstRun int, scan func(pgx.Row) (T, error),
 	owner func(T) string, list func(*store.PathwayState) *[]T) func(pgx.Rows) error {
 	var (
 		runOf string
-		l     *[]T // the run's list; nil for a young person not in out
-		most  int  // the length of the longest run before
+		l     *[]T       // the run's list; nil for a young person not in out
+		most  = firstRun // the length of the longest run before
 	)
 	return func(r pgx.Rows) error {
 		v, err := scan(r)
@@ -171,6 +178,9 @@ func addTo[T any](out []store.PathwayState, index map[string]int, scan func(pgx.
 		return nil
 	}
 }
+
+// pathwayMilestones is room for a whole pathway's milestones.
+const pathwayMilestones = 96
 
 // copyAtLeast is how many fresh milestones SavePathways copies rather than inserts.
 const copyAtLeast = 500
