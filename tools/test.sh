@@ -69,12 +69,15 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
 fi
 export REQUIRE_TEST_DATABASE=1
 
-# London times: an ordinary (summer) day at 00:30, 08:59, 09:00 and 23:59; the spring and
-# autumn clock-change Sundays at 00:30 and 09:00; a leap day; the last day of a year.
+# London times: an ordinary (summer) day at 00:30, 08:59, 09:00 and 23:55; the spring and
+# autumn clock-change Sundays at 00:30 and 09:00; a leap day; the last minutes of a year.
+# The clock runs on from each instant, so a late instant is five minutes before midnight, not
+# one: the longest package (internal/app) takes one to two minutes, and a run that crossed
+# midnight partway would let a test's expected date and the server's fall on different days.
 CLOCK_MATRIX=(
-  2027-06-16T00:30:00+01:00 2027-06-16T08:59:00+01:00 2027-06-16T09:00:00+01:00 2027-06-16T23:59:00+01:00
+  2027-06-16T00:30:00+01:00 2027-06-16T08:59:00+01:00 2027-06-16T09:00:00+01:00 2027-06-16T23:55:00+01:00
   2027-03-28T00:30:00Z 2027-03-28T09:00:00+01:00 2027-10-31T00:30:00+01:00 2027-10-31T09:00:00Z
-  2028-02-29T00:30:00Z 2028-02-29T09:00:00Z 2027-12-31T23:59:00Z
+  2028-02-29T00:30:00Z 2028-02-29T09:00:00Z 2027-12-31T23:55:00Z
 )
 CLOCK_PACKAGES=(./internal/domain/... ./internal/planner ./internal/app)
 # CLOCK_MATRIX_ONLY="instant ..." runs only those instants.
