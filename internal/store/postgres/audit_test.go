@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/carepath/carepath/internal/domain/audit"
@@ -47,7 +48,8 @@ func TestSealingIsOneAtATime(t *testing.T) {
 	a, b := open2(t, url), open2(t, url)
 	ctx := context.Background()
 	appendOne(t, a, "r1")
-	sealing, release := make(chan struct{}), make(chan struct{})
+	sealing := make(chan struct{})
+	release := held(t)
 	done := make(chan error, 1)
 	go func() {
 		done <- a.InTx(ctx, func(tx store.Tx) error {
@@ -55,16 +57,20 @@ func TestSealingIsOneAtATime(t *testing.T) {
 				return fmt.Errorf("first sealer: %+v, %v", got, err)
 			}
 			close(sealing)
-			<-release
+			<-release.held
 			return nil
 		})
 	}()
-	<-sealing
+	select {
+	case <-sealing:
+	case err := <-done:
+		t.Fatalf("the first sealer ended before it sealed: %v", err)
+	}
 	appendOne(t, b, "r2")
 	if got := seal(t, b); !got.Busy || got.Sealed != 0 {
 		t.Fatalf("a second sealer while the first is open: %+v, want busy", got)
 	}
-	close(release)
+	release.free()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +84,8 @@ func TestSealingIsOneAtATime(t *testing.T) {
 func TestRecordsOfOpenTransactionsTakeLaterPlaces(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
-	inserted, commit := make(chan struct{}), make(chan struct{})
+	inserted := make(chan struct{})
+	commit := held(t)
 	done := make(chan error, 1)
 	var slowID int64
 	go func() {
@@ -86,16 +93,20 @@ func TestRecordsOfOpenTransactionsTakeLaterPlaces(t *testing.T) {
 			e, err := tx.AppendAudit(ctx, auditRecord("slow"))
 			slowID = e.ID
 			close(inserted)
-			<-commit
+			<-commit.held
 			return err
 		})
 	}()
-	<-inserted
+	select {
+	case <-inserted:
+	case err := <-done:
+		t.Fatalf("the slow transaction ended before it inserted: %v", err)
+	}
 	appendOne(t, s, "quick")
 	if got := seal(t, s); got.Sealed != 1 {
 		t.Fatalf("sealed %d records while one transaction is open, want the committed one", got.Sealed)
 	}
-	close(commit)
+	commit.free()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +128,21 @@ func TestRecordsOfOpenTransactionsTakeLaterPlaces(t *testing.T) {
 		t.Fatalf("chain %+v, entries %+v: want quick then slow, slow with the smaller id", chain, entries)
 	}
 }
+
+// gate holds a test's transaction open until it is freed: by the test, or, when a check
+// fails first, when the test ends, before the store closes (Close waits for the transaction).
+type gate struct {
+	held chan struct{}
+	once sync.Once
+}
+
+func held(t *testing.T) *gate {
+	g := &gate{held: make(chan struct{})}
+	t.Cleanup(g.free) // registered after the store's Close, so run before it
+	return g
+}
+
+func (g *gate) free() { g.once.Do(func() { close(g.held) }) }
 
 func open2(t *testing.T, url string) *postgres.Store {
 	t.Helper()
