@@ -19,13 +19,14 @@ const startRetry = 30 * time.Second
 // Deliveries wait in the database meanwhile.
 func RunRiver(ctx context.Context, client *river.Client[pgx.Tx], drain time.Duration, log *slog.Logger) {
 	for wait := time.Second; ; wait = min(2*wait, startRetry) {
-		if startRiver(ctx, client, drain, log) {
+		err := startRiver(ctx, client, drain, log)
+		if err == nil {
 			break
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		log.Warn("webhook delivery workers could not start; will try again", "in", wait)
+		log.Warn("webhook delivery workers could not start; will try again", "in", wait, "error", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -38,17 +39,17 @@ func RunRiver(ctx context.Context, client *river.Client[pgx.Tx], drain time.Dura
 
 // startRiver starts client, giving up (and stopping what has started) when ctx ends first.
 // Start runs without ctx: River's work ends with Stop, not with the context Start was given.
-func startRiver(ctx context.Context, client *river.Client[pgx.Tx], drain time.Duration, log *slog.Logger) bool {
+func startRiver(ctx context.Context, client *river.Client[pgx.Tx], drain time.Duration, log *slog.Logger) error {
 	started := make(chan error, 1)
 	go func() { started <- client.Start(context.WithoutCancel(ctx)) }()
 	select {
 	case err := <-started:
-		return err == nil
+		return err
 	case <-ctx.Done():
 		stopRiver(client, drain, log) // interrupts a Start under way
 		<-started
 		stopRiver(client, drain, log) // in case Start got past the first Stop
-		return false
+		return ctx.Err()
 	}
 }
 

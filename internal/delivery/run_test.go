@@ -31,9 +31,8 @@ func (w *pingWorker) Work(context.Context, *river.Job[ping]) error {
 	return nil
 }
 
-// warnings is a log handler that passes on the message of each warning, dropping those
-// nobody waits for.
-type warnings chan string
+// warnings is a log handler that passes on each warning, dropping those nobody waits for.
+type warnings chan slog.Record
 
 func (w warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
 func (w warnings) WithAttrs([]slog.Attr) slog.Handler           { return w }
@@ -41,7 +40,7 @@ func (w warnings) WithGroup(string) slog.Handler                { return w }
 
 func (w warnings) Handle(_ context.Context, r slog.Record) error {
 	select {
-	case w <- r.Message:
+	case w <- r:
 	default:
 	}
 	return nil
@@ -64,9 +63,17 @@ func TestRiverStartsOnceTheDatabaseAnswers(t *testing.T) {
 
 	// A real wait, for a real connection attempt to time out.
 	select {
-	case msg := <-warned:
-		if !strings.Contains(msg, "could not start") {
-			t.Fatalf("warned %q; want that the workers could not start", msg)
+	case r := <-warned:
+		var why string
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "error" {
+				why = a.Value.String()
+			}
+			return true
+		})
+		// The operator reads why: here, the connection attempt's timeout.
+		if !strings.Contains(r.Message, "could not start") || !strings.Contains(why, "timeout") {
+			t.Fatalf("warned %q (error %q); want that the workers could not start, and why", r.Message, why)
 		}
 	case <-ended:
 		t.Fatal("the run ended while the database did not answer")

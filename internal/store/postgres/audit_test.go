@@ -49,7 +49,7 @@ func TestSealingIsOneAtATime(t *testing.T) {
 	ctx := context.Background()
 	appendOne(t, a, "r1")
 	sealing := make(chan struct{})
-	release := held(t)
+	release := newGate(t)
 	done := make(chan error, 1)
 	go func() {
 		done <- a.InTx(ctx, func(tx store.Tx) error {
@@ -57,7 +57,7 @@ func TestSealingIsOneAtATime(t *testing.T) {
 				return fmt.Errorf("first sealer: %+v, %v", got, err)
 			}
 			close(sealing)
-			<-release.held
+			<-release.freed
 			return nil
 		})
 	}()
@@ -85,7 +85,7 @@ func TestRecordsOfOpenTransactionsTakeLaterPlaces(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
 	inserted := make(chan struct{})
-	commit := held(t)
+	commit := newGate(t)
 	done := make(chan error, 1)
 	var slowID int64
 	go func() {
@@ -93,7 +93,7 @@ func TestRecordsOfOpenTransactionsTakeLaterPlaces(t *testing.T) {
 			e, err := tx.AppendAudit(ctx, auditRecord("slow"))
 			slowID = e.ID
 			close(inserted)
-			<-commit.held
+			<-commit.freed
 			return err
 		})
 	}()
@@ -132,17 +132,17 @@ func TestRecordsOfOpenTransactionsTakeLaterPlaces(t *testing.T) {
 // gate holds a test's transaction open until it is freed: by the test, or, when a check
 // fails first, when the test ends, before the store closes (Close waits for the transaction).
 type gate struct {
-	held chan struct{}
-	once sync.Once
+	freed chan struct{}
+	once  sync.Once
 }
 
-func held(t *testing.T) *gate {
-	g := &gate{held: make(chan struct{})}
+func newGate(t *testing.T) *gate {
+	g := &gate{freed: make(chan struct{})}
 	t.Cleanup(g.free) // registered after the store's Close, so run before it
 	return g
 }
 
-func (g *gate) free() { g.once.Do(func() { close(g.held) }) }
+func (g *gate) free() { g.once.Do(func() { close(g.freed) }) }
 
 func open2(t *testing.T, url string) *postgres.Store {
 	t.Helper()

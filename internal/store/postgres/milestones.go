@@ -169,7 +169,6 @@ func (t *tx) ListMilestones(ctx context.Context, q store.MilestoneQuery) ([]doma
 		return nil, err
 	}
 	s := newMilestoneScanner(texts{}, false)
-	// Room for a whole pathway (about 60 to 80 milestones) at once, not grown from one.
 	return pgx.AppendRows(make([]domain.Milestone, 0, min(q.Limit, pathwayMilestones)), rows,
 		func(r pgx.CollectableRow) (domain.Milestone, error) { return s.scan(r) })
 }

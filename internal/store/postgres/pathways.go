@@ -85,9 +85,8 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (o
 	})
 	// Each of the rest straight into the slice of the young person it names (one deleted
 	// meanwhile is not in out: their rows are skipped), in the order they were queued.
-	// A whole pathway is about 60 to 80 milestones: room for one at once, where growing from
-	// one row would copy it seven times (a single pathway has no run before to go by). Open
-	// ones in a window are a few.
+	// Room for a whole pathway from the first young person on (a single pathway has no run
+	// before to go by); the open milestones in a window are a few.
 	firstRun := pathwayMilestones
 	if openOnly {
 		firstRun = 1
@@ -147,14 +146,14 @@ func eachRow(br pgx.BatchResults, scan func(pgx.Rows) error) error {
 
 // addTo scans a row and appends it to the list of the young person of out it names. The
 // rows come by young person, so each young person's are a run: the young person is looked up
-// once a run, and their list starts as long as the longest run before (a cohort's pathways
-// are much the same length), or firstRun for the first, not growing from one row.
+// once a run, and their list starts with room for the longest run before (a cohort's
+// pathways are much the same length) and for at least firstRun, not growing from one row.
 func addTo[T any](out []store.PathwayState, index map[string]int, firstRun int, scan func(pgx.Row) (T, error),
 	owner func(T) string, list func(*store.PathwayState) *[]T) func(pgx.Rows) error {
 	var (
 		runOf string
 		l     *[]T       // the run's list; nil for a young person not in out
-		most  = firstRun // the length of the longest run before
+		most  = firstRun // the longest run before, and at least firstRun
 	)
 	return func(r pgx.Rows) error {
 		v, err := scan(r)
@@ -168,7 +167,7 @@ func addTo[T any](out []store.PathwayState, index map[string]int, firstRun int, 
 			runOf, l = id, nil
 			if i, ok := index[id]; ok {
 				if l = list(&out[i]); *l == nil {
-					*l = make([]T, 0, max(most, 1))
+					*l = make([]T, 0, most)
 				}
 			}
 		}
@@ -179,7 +178,8 @@ func addTo[T any](out []store.PathwayState, index map[string]int, firstRun int, 
 	}
 }
 
-// pathwayMilestones is room for a whole pathway's milestones.
+// pathwayMilestones is room for a whole pathway's milestones (about 60 to 80): growing a
+// list to that from one row would copy it seven times.
 const pathwayMilestones = 96
 
 // copyAtLeast is how many fresh milestones SavePathways copies rather than inserts.
