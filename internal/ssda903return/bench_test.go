@@ -65,6 +65,7 @@ func BenchmarkImportPostgres(b *testing.B) {
 
 	var importTime, copyTime time.Duration
 	var written []tableRows
+	byTable := map[string]time.Duration{}
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
@@ -92,7 +93,11 @@ func BenchmarkImportPostgres(b *testing.B) {
 		}
 		importTime += took
 		written = writtenRows(b, conn, before)
-		copyTime += copyCeiling(b, conn, written)
+		took, tables := copyCeiling(b, conn, written)
+		copyTime += took
+		for i, t := range written {
+			byTable[t.table] += tables[i]
+		}
 		conn.Close(ctx)
 		s.Close()
 		b.StartTimer()
@@ -102,9 +107,10 @@ func BenchmarkImportPostgres(b *testing.B) {
 	perImport := importTime.Seconds() / float64(b.N)
 	perCopy := copyTime.Seconds() / float64(b.N)
 	var milestones int64
-	counts := make([]string, len(written))
+	counts, copies := make([]string, len(written)), make([]string, len(written))
 	for i, t := range written {
 		counts[i] = fmt.Sprintf("%s=%d", t.table, t.rows)
+		copies[i] = fmt.Sprintf("%s=%.1fs", t.table, byTable[t.table].Seconds()/float64(b.N))
 		if t.table == "milestones" {
 			milestones = t.rows
 		}
@@ -126,8 +132,9 @@ func BenchmarkImportPostgres(b *testing.B) {
 	if n != targetChildren {
 		how = fmt.Sprintf("scaled linearly from %d children", n)
 	}
-	b.Logf("%d children: import %.2fs, plain COPY of the same rows %.2fs, x%.1f; rows %s; target %d children in ≤%s: %s (%s, %.1fs)",
-		n, perImport, perCopy, perImport/perCopy, strings.Join(counts, " "), targetChildren, targetTime, verdict, how, at.Seconds())
+	b.Logf("%d children: import %.2fs, plain COPY of the same rows %.2fs, x%.1f; rows %s; COPY by table %s; target %d children in ≤%s: %s (%s, %.1fs)",
+		n, perImport, perCopy, perImport/perCopy, strings.Join(counts, " "), strings.Join(copies, " "),
+		targetChildren, targetTime, verdict, how, at.Seconds())
 }
 
 // emptyCouncil returns a store on a fresh, migrated database holding nothing but the
@@ -258,10 +265,10 @@ func foreignKeys(b *testing.B, conn *pgx.Conn, tables []tableRows) map[string][]
 }
 
 // copyCeiling times a plain COPY of the rows of tables into empty twins of them, in one
-// transaction, in the order given. The rows are read out into memory (binary COPY, as pgx's
+// transaction, in the order given, in all and table by table. The rows are read out into memory (binary COPY, as pgx's
 // CopyFrom writes; about 16 kB a child, mostly milestones) and the twins made before the
 // clock starts.
-func copyCeiling(b *testing.B, conn *pgx.Conn, tables []tableRows) time.Duration {
+func copyCeiling(b *testing.B, conn *pgx.Conn, tables []tableRows) (time.Duration, []time.Duration) {
 	b.Helper()
 	ctx := context.Background()
 	var schema string
@@ -305,10 +312,13 @@ func copyCeiling(b *testing.B, conn *pgx.Conn, tables []tableRows) time.Duration
 
 	start := time.Now()
 	exec(`BEGIN`)
+	byTable := make([]time.Duration, len(tables))
 	for i := range tables {
+		began := time.Now()
 		if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(dumps[i]), copyIn[i]); err != nil {
 			b.Fatalf("%s: %v", copyIn[i], err)
 		}
+		byTable[i] = time.Since(began)
 	}
 	exec(`COMMIT`)
 	took := time.Since(start)
@@ -322,7 +332,7 @@ func copyCeiling(b *testing.B, conn *pgx.Conn, tables []tableRows) time.Duration
 			b.Fatalf("copied %d rows of %s, want %d", c, t.table, t.rows)
 		}
 	}
-	return took
+	return took, byTable
 }
 
 // checkpoint flushes what was written so far, before the import and before the COPY: neither

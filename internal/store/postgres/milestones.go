@@ -150,9 +150,10 @@ func (t *tx) GetMilestone(ctx context.Context, youngPersonID, id string) (domain
 	return m, err
 }
 
-// ListMilestones is one statement whatever the filter: a range scan in (due date, id)
-// order from the cursor, on the young person's index or, across young people, on the
-// council and due-date indexes.
+// ListMilestones is one statement whatever the filter: a range scan in due-date order from
+// the cursor, on the young person's index or, across young people, on the council's
+// due-date index (each day's milestones sorted by id as it goes: the index leaves id out to
+// stay small, see migration 00017).
 func (t *tx) ListMilestones(ctx context.Context, q store.MilestoneQuery) ([]domain.Milestone, error) {
 	var args sqlArgs
 	cond := where(q.Filter, milestoneFilterColumns, &args) + scoped(q.Scope, "m.council_id", "yp.personal_adviser_id", "m.young_person_id", &args)
