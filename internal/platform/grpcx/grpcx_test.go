@@ -29,6 +29,8 @@ import (
 type fake struct {
 	pb.UnimplementedYoungPeopleServiceServer
 	calls int
+	// deletes makes DeleteYoungPerson succeed.
+	deletes bool
 }
 
 func (f *fake) GetYoungPerson(ctx context.Context, _ *pb.GetYoungPersonRequest) (*pb.YoungPerson, error) {
@@ -38,6 +40,9 @@ func (f *fake) GetYoungPerson(ctx context.Context, _ *pb.GetYoungPersonRequest) 
 
 func (f *fake) DeleteYoungPerson(context.Context, *pb.DeleteYoungPersonRequest) (*emptypb.Empty, error) {
 	f.calls++
+	if f.deletes {
+		return &emptypb.Empty{}, nil
+	}
 	cause := errors.New(`postgres: FATAL SQLSTATE 57P01: terminating connection due to administrator command`)
 	return nil, errs.Wrap(cause, errs.Unavailable, errs.ReasonStoreUnavailable, "the database is unavailable; retry with backoff")
 }
@@ -60,12 +65,19 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 
 func serve(t *testing.T) (pb.YoungPeopleServiceClient, *fake, *logBuffer) {
 	t.Helper()
+	return serveLogging(t, slog.LevelInfo)
+}
+
+// serveLogging serves the fake with its logs at level.
+func serveLogging(t *testing.T, level slog.Level) (pb.YoungPeopleServiceClient, *fake, *logBuffer) {
+	t.Helper()
 	logs := &logBuffer{}
 	v, err := protovalidate.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpcx.NewServer(slog.New(slog.NewJSONHandler(logs, nil)), grpcprom.NewServerMetrics(), v, openGuard{}, nil)
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
+	srv := grpcx.NewServer(log, grpcprom.NewServerMetrics(), v, openGuard{}, nil)
 	f := &fake{}
 	pb.RegisterYoungPeopleServiceServer(srv, f)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -127,6 +139,37 @@ func TestUnavailableStoreIsLoggedWithItsCause(t *testing.T) {
 	}
 	if l := logs.String(); !strings.Contains(l, `"level":"WARN"`) || !strings.Contains(l, "SQLSTATE 57P01: terminating connection") {
 		t.Fatalf("the cause was not logged:\n%s", l)
+	}
+}
+
+// At INFO a call that succeeded leaves no line (the metrics count it) and one that failed
+// does; at DEBUG every call does.
+func TestSucceededCallsAreLoggedAtDebug(t *testing.T) {
+	del := &pb.DeleteYoungPersonRequest{Name: "youngPeople/01a20440-392f-7d72-b563-92c02ba5ba95"}
+	for _, tc := range []struct {
+		level  slog.Level
+		logged bool
+	}{{slog.LevelInfo, false}, {slog.LevelDebug, true}} {
+		client, f, logs := serveLogging(t, tc.level)
+		f.deletes = true
+		if _, err := client.DeleteYoungPerson(context.Background(), del); err != nil {
+			t.Fatal(err)
+		}
+		f.deletes = false
+		if _, err := client.DeleteYoungPerson(context.Background(), del); status.Code(err) != codes.Unavailable {
+			t.Fatalf("error = %v, want UNAVAILABLE", err)
+		}
+		var ok, failed bool
+		for line := range strings.Lines(logs.String()) {
+			if strings.Contains(line, `"msg":"finished call"`) {
+				ok = ok || strings.Contains(line, `"grpc.code":"OK"`)
+				failed = failed || strings.Contains(line, `"grpc.code":"Unavailable"`)
+			}
+		}
+		if ok != tc.logged || !failed {
+			t.Fatalf("at %v: the call that succeeded logged %v (want %v), the one that failed %v (want true):\n%s",
+				tc.level, ok, tc.logged, failed, logs.String())
+		}
 	}
 }
 
