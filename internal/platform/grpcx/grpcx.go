@@ -17,17 +17,12 @@ import (
 	"errors"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"buf.build/go/protovalidate"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/protobuf/proto"
 
@@ -57,20 +52,7 @@ type Guard interface {
 // messages larger than MaxRecvMsgSize, with their limits in bytes; nil for none.
 func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator protovalidate.Validator, guard Guard,
 	large map[string]int, opts ...grpc.ServerOption) *grpc.Server {
-	logOpts := []logging.Option{
-		logging.WithLogOnEvents(logging.FinishCall),
-		logging.WithLevels(callLevel),
-		logging.WithFieldsFromContext(func(ctx context.Context) logging.Fields {
-			return logging.Fields{"request_id", requestid.From(ctx)}
-		}),
-		logging.WithDurationField(logging.DurationToDurationField),
-	}
-	logger := logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
-		log.Log(ctx, slog.Level(lvl), msg, fields...)
-	})
-	notProbe := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool {
-		return !strings.HasPrefix(c.FullMethod(), "/grpc.health.v1.Health/")
-	})
+	calls := callLog{log: log}
 	recoveryOpt := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in gRPC handler", "request_id", requestid.From(ctx),
 			"panic", p, "stack", string(debug.Stack()))
@@ -91,7 +73,7 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 5 * time.Minute}),
 		grpc.ChainUnaryInterceptor(
 			requestid.UnaryServerInterceptor,
-			selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(logger, logOpts...), notProbe),
+			calls.unary,
 			metrics.UnaryServerInterceptor(),
 			recovery.UnaryServerInterceptor(recoveryOpt),
 			errorsI.unary,
@@ -101,7 +83,7 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 		),
 		grpc.ChainStreamInterceptor(
 			requestid.StreamServerInterceptor,
-			selector.StreamServerInterceptor(logging.StreamServerInterceptor(logger, logOpts...), notProbe),
+			calls.stream,
 			metrics.StreamServerInterceptor(),
 			recovery.StreamServerInterceptor(recoveryOpt),
 			errorsI.stream,
@@ -109,18 +91,6 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 			validate.stream,
 		),
 	)...)
-}
-
-// callLevel is the level of a finished call's log line: a call that succeeded is logged at
-// DEBUG, one that failed as go-grpc-middleware would (INFO to ERROR by its code). At INFO,
-// the default, the logs are what needs a look; every call is counted and timed in the
-// metrics and traced, and every reading of a young person's record is in the audit trail.
-// A line for each call cost about a tenth of a read's CPU (its fields, JSON and the write).
-func callLevel(code codes.Code) logging.Level {
-	if code == codes.OK {
-		return logging.LevelDebug
-	}
-	return logging.DefaultServerCodeToLevel(code)
 }
 
 // sizeLimits let some methods receive larger messages than MaxRecvMsgSize. gRPC's limit is
