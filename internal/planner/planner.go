@@ -122,6 +122,18 @@ func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error 
 	if err != nil {
 		return err
 	}
+	return p.plan(ctx, tx, states)
+}
+
+// PlanNew plans the pathway of a young person created in tx with no episodes, milestones
+// or facts yet, so with nothing to load first.
+func (p *Planner) PlanNew(ctx context.Context, tx store.Tx, yp domain.YoungPerson) error {
+	return p.plan(ctx, tx, []store.PathwayState{{YoungPerson: yp}})
+}
+
+// plan plans the loaded pathways, then brings readiness and reminders up to date as
+// Changed does: fresh pathways from the milestones SavePathways stored, the rest read back.
+func (p *Planner) plan(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
 	councils := p.councils(tx)
 	plans := make([]store.PathwayPlan, 0, len(states))
 	now := p.now()
@@ -144,10 +156,40 @@ func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error 
 			}),
 		})
 	}
-	if err := tx.SavePathways(ctx, now, plans); err != nil {
+	stored, err := tx.SavePathways(ctx, now, plans)
+	if err != nil {
 		return err
 	}
-	return p.Changed(ctx, tx, ids...)
+	var reload []string
+	for i, pl := range plans {
+		if pl.Fresh {
+			states[i].Milestones = stored[i]
+		} else {
+			reload = append(reload, pl.YoungPersonID)
+		}
+	}
+	if len(reload) > 0 {
+		again, err := tx.LoadPathways(ctx, reload)
+		if err != nil {
+			return err
+		}
+		byID := make(map[string]store.PathwayState, len(again))
+		for _, st := range again {
+			byID[st.YoungPerson.ID] = st
+		}
+		kept := states[:0]
+		for i, st := range states {
+			if !plans[i].Fresh {
+				var ok bool
+				if st, ok = byID[st.YoungPerson.ID]; !ok {
+					continue // deleted meanwhile
+				}
+			}
+			kept = append(kept, st)
+		}
+		states = kept
+	}
+	return p.changed(ctx, tx, states)
 }
 
 // Changed brings what follows from the young people's milestones up to date, within tx,
@@ -160,6 +202,11 @@ func (p *Planner) Changed(ctx context.Context, tx store.Tx, ids ...string) error
 	if err != nil {
 		return err
 	}
+	return p.changed(ctx, tx, states)
+}
+
+// changed is Changed for pathways already loaded.
+func (p *Planner) changed(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
 	if err := p.reassess(ctx, tx, states); err != nil {
 		return err
 	}

@@ -9,9 +9,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/carepath/carepath/internal/domain"
@@ -278,8 +280,10 @@ type Pathways interface {
 	// removed unless Recorded (then only marked not applicable), one-off milestones are left
 	// alone, and the young person's pathway version is set.
 	// now is the update time of what changes. Plans for young people who no longer exist are
-	// skipped.
-	SavePathways(ctx context.Context, now time.Time, plans []PathwayPlan) error
+	// skipped. It returns, by index of plans, the milestones of each fresh plan as stored
+	// (FreshMilestones, in LoadPathways' order), nil for the others: the planner goes on
+	// with them rather than read back what it has just written.
+	SavePathways(ctx context.Context, now time.Time, plans []PathwayPlan) ([][]domain.Milestone, error)
 	// StalePathways returns up to limit young people whose pathway version is not
 	// PathwayVersion(catalogueVersion, their council's settings revision), and locks them
 	// for this transaction, skipping any another transaction holds.
@@ -313,6 +317,22 @@ type PathwayPlan struct {
 	// with the young person locked or created in it), so the store may write the planned
 	// ones as they are, without matching them against stored ones: PostgreSQL copies them.
 	Fresh bool
+}
+
+// FreshMilestones are the milestones a fresh plan is stored as, ids[i] that of p.Planned[i]
+// and now their create and update time, by due date, then id, as LoadPathways reads them.
+func FreshMilestones(p PathwayPlan, ids []string, now time.Time) []domain.Milestone {
+	out := make([]domain.Milestone, len(p.Planned))
+	for i, m := range p.Planned {
+		out[i] = domain.Milestone{ID: ids[i], YoungPersonID: p.YoungPersonID, CouncilID: p.CouncilID, Key: m.Key,
+			Occurrence: m.Occurrence, Title: m.Title, Area: m.Area, OwnerAgency: m.OwnerAgency, Statutory: m.Statutory,
+			DueDate: m.Due, LapseDate: m.Lapse, Applicable: true, State: domain.Planned, Revision: 1,
+			CreateTime: now, UpdateTime: now}
+	}
+	slices.SortFunc(out, func(a, b domain.Milestone) int {
+		return cmp.Or(a.DueDate.Compare(b.DueDate), strings.Compare(a.ID, b.ID))
+	})
+	return out
 }
 
 // PathwayVersion identifies what a pathway was planned with. The PostgreSQL store's

@@ -165,7 +165,7 @@ func (s *Server) CreateYoungPerson(ctx context.Context, req *pb.CreateYoungPerso
 		if err := access.Audit(ctx, tx, now, access.DirectCare, out.CouncilID, out.ID); err != nil {
 			return err
 		}
-		return s.planner.Replan(ctx, tx, out.ID)
+		return s.planner.PlanNew(ctx, tx, out)
 	})
 	if err != nil {
 		return nil, err

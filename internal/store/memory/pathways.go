@@ -74,25 +74,41 @@ type plannedKey struct {
 	occurrence int
 }
 
-func (t *tx) SavePathways(_ context.Context, now time.Time, plans []store.PathwayPlan) error {
-	for _, plan := range plans {
-		if err := t.savePathway(storedTime(now), plan); err != nil {
-			return err
+func (t *tx) SavePathways(_ context.Context, now time.Time, plans []store.PathwayPlan) ([][]domain.Milestone, error) {
+	stored := make([][]domain.Milestone, len(plans))
+	for i, plan := range plans {
+		var err error
+		if stored[i], err = t.savePathway(storedTime(now), plan); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return stored, nil
 }
 
-func (t *tx) savePathway(now time.Time, plan store.PathwayPlan) error {
+// savePathway saves a plan and returns, for a fresh one, the milestones it stored.
+func (t *tx) savePathway(now time.Time, plan store.PathwayPlan) ([]domain.Milestone, error) {
 	yp, err := t.getYoungPerson(plan.YoungPersonID)
 	if err == store.ErrYoungPersonNotFound {
-		return nil
+		return nil, nil
 	} else if err != nil {
-		return err
+		return nil, err
+	}
+	if plan.Fresh { // nothing stored to match the plan against
+		ids := make([]string, len(plan.Planned))
+		for i := range ids {
+			ids[i] = uuid.NewString()
+		}
+		stored := store.FreshMilestones(plan, ids, now)
+		for _, m := range stored {
+			if err := t.insert(tableMilestones, new(clone(&m))); err != nil {
+				return nil, err
+			}
+		}
+		return stored, t.setPathwayVersion(yp, plan.Version)
 	}
 	objs, err := t.all(tableMilestones, "young_person", plan.YoungPersonID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	existing := map[plannedKey]*domain.Milestone{}
 	for _, o := range objs {
@@ -118,16 +134,16 @@ func (t *tx) savePathway(now time.Time, plan store.PathwayPlan) error {
 		}
 		m.Revision, m.UpdateTime = m.Revision+1, now
 		if err := t.insert(tableMilestones, &m); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, old := range existing { // no longer planned
 		if !old.Recorded {
 			if err := t.deleteAll(tableChanges, "milestone", old.ID); err != nil {
-				return err
+				return nil, err
 			}
 			if err := t.delete(tableMilestones, old); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
@@ -135,12 +151,16 @@ func (t *tx) savePathway(now time.Time, plan store.PathwayPlan) error {
 			m := clone(old)
 			m.Applicable, m.Revision, m.UpdateTime = false, m.Revision+1, now
 			if err := t.insert(tableMilestones, &m); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
+	return nil, t.setPathwayVersion(yp, plan.Version)
+}
+
+func (t *tx) setPathwayVersion(yp *youngPerson, version string) error {
 	next := *yp
-	next.PathwayVersion = plan.Version
+	next.PathwayVersion = version
 	return t.insert(tableYoungPeople, &next)
 }
 

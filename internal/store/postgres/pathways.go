@@ -188,9 +188,9 @@ const copyAtLeast = 500
 // SavePathways applies a batch of plans in one statement, and one COPY for fresh plans: the
 // planned milestones are passed as arrays and unnested, so the cost does not grow with
 // round trips; those of young people with none yet are copied in.
-func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.PathwayPlan) error {
+func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.PathwayPlan) ([][]domain.Milestone, error) {
 	if len(plans) == 0 {
-		return nil
+		return nil, nil
 	}
 	var (
 		ids, versions, replanned                  []string
@@ -199,6 +199,7 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 		occurrence                                []int32
 		statutory                                 []bool
 		fresh                                     [][]any
+		stored                                    = make([][]domain.Milestone, len(plans))
 	)
 	now = now.UTC().Truncate(time.Microsecond)
 	// A COPY costs round trips of its own (the columns' types, then the data): worth it
@@ -210,33 +211,38 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 		}
 	}
 	copyFresh := freshRows >= copyAtLeast
-	for _, p := range plans {
+	for i, p := range plans {
 		ids, versions = append(ids, p.YoungPersonID), append(versions, p.Version)
+		// Time-ordered ids keep the primary key's inserts at its right edge.
+		pids := make([]string, len(p.Planned))
+		for j := range pids {
+			pids[j] = uuid.Must(uuid.NewV7()).String()
+		}
+		if p.Fresh {
+			stored[i] = store.FreshMilestones(p, pids, now)
+		}
 		if p.Fresh && copyFresh {
-			ypID := p.YoungPersonID
-			for _, m := range p.Planned {
-				fresh = append(fresh, []any{pgtype.UUID{Bytes: uuid.Must(uuid.NewV7()), Valid: true}, ypID, p.CouncilID,
-					m.Key, int32(m.Occurrence), m.Title, m.Area, m.OwnerAgency, m.Statutory, dateArg(m.Due),
-					dateArg(m.Lapse), true, "PLANNED", int64(1), now, now})
+			for _, m := range stored[i] {
+				fresh = append(fresh, []any{m.ID, m.YoungPersonID, m.CouncilID, m.Key, int32(m.Occurrence), m.Title,
+					m.Area, m.OwnerAgency, m.Statutory, dateArg(m.DueDate), dateArg(m.LapseDate), m.Applicable,
+					string(m.State), m.Revision, m.CreateTime, m.UpdateTime})
 			}
 			continue
 		}
 		replanned = append(replanned, p.YoungPersonID)
-		for _, m := range p.Planned {
+		for j, m := range p.Planned {
 			yp, council, key = append(yp, p.YoungPersonID), append(council, p.CouncilID), append(key, m.Key)
 			occurrence, title = append(occurrence, int32(m.Occurrence)), append(title, m.Title)
 			area, owner = append(area, m.Area), append(owner, m.OwnerAgency)
 			statutory, due = append(statutory, m.Statutory), append(due, dateArg(m.Due))
-			lapse = append(lapse, dateArg(m.Lapse))
-			// Time-ordered ids keep the primary key's inserts at its right edge.
-			mid = append(mid, uuid.Must(uuid.NewV7()).String())
+			lapse, mid = append(lapse, dateArg(m.Lapse)), append(mid, pids[j])
 		}
 	}
 	if len(fresh) > 0 {
 		if _, err := t.copyFrom(ctx, "milestones", []string{"id", "young_person_id", "council_id", "key", "occurrence",
 			"title", "area", "owner_agency", "statutory", "due_date", "lapse_date", "applicable", "state", "revision",
 			"create_time", "update_time"}, fresh); err != nil {
-			return keyError(err, store.ErrYoungPersonNotFound)
+			return nil, keyError(err, store.ErrYoungPersonNotFound)
 		}
 	}
 	// One statement, so the planned rows travel once: data-modifying CTEs all see the same
@@ -280,7 +286,10 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 		UPDATE young_people y SET pathway_version = v.version
 		FROM unnest($11::uuid[], $12::text[]) AS v(id, version) WHERE y.id = v.id`,
 		yp, council, key, occurrence, title, area, owner, statutory, due, lapse, ids, versions, now, mid, replanned)
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return stored, nil
 }
 
 // StalePathways finds young people planned with another catalogue or settings revision.

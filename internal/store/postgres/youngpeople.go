@@ -141,6 +141,9 @@ func (t *tx) YoungPeopleByCaseReference(ctx context.Context, councilID string, r
 }
 
 func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (domain.YoungPerson, error) {
+	// With the council's settings revision, as getYoungPerson: planning the new pathway
+	// reads the settings next.
+	var revision *int64
 	created, err := scanYoungPerson(t.q.QueryRow(ctx, `
 		INSERT INTO young_people (id, council_id, case_reference, given_name, family_name,
 			preferred_name, date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability,
@@ -148,11 +151,14 @@ func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (doma
 			detained_or_in_hospital_at_16, relevant_student, ssda903)
 		VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $10, $11, $12, nullif($13, ''), 1, $14, $15, $16, $17,
 			coalesce($18::jsonb, '{}'))
-		RETURNING `+youngPersonColumns,
+		RETURNING `+youngPersonColumns+`, `+councilRevision,
 		yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
 		yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability,
 		yp.OpenToCAMHS, yp.InEducationOrTraining, yp.PersonalAdviserID, yp.CreateTime, yp.UpdateTime,
-		yp.DetainedOrInHospitalAt16, yp.RelevantStudent, yp.SSDA903))
+		yp.DetainedOrInHospitalAt16, yp.RelevantStudent, yp.SSDA903), &revision)
+	if err == nil {
+		t.sawRevision(created.CouncilID, revision)
+	}
 	return created, youngPersonWriteError(err)
 }
 

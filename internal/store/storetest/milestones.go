@@ -119,9 +119,14 @@ func savePathways(t *testing.T, s store.Store, plans ...store.PathwayPlan) {
 	savePathwaysAt(t, s, at, plans...)
 }
 
-func savePathwaysAt(t *testing.T, s store.Store, now time.Time, plans ...store.PathwayPlan) {
+// savePathwaysAt saves the plans and returns what SavePathways says it stored of each.
+func savePathwaysAt(t *testing.T, s store.Store, now time.Time, plans ...store.PathwayPlan) (stored [][]domain.Milestone) {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) error { return tx.SavePathways(context.Background(), now, plans) })
+	inTx(t, s, func(tx store.Tx) (err error) {
+		stored, err = tx.SavePathways(context.Background(), now, plans)
+		return err
+	})
+	return stored
 }
 
 // milestonesByKey returns a young person's milestones by catalogue key and occurrence

@@ -102,7 +102,7 @@ func testPathways(t *testing.T, newStore NewStore) {
 		}
 		plan := planFor(fresh, "v1", all...)
 		plan.Fresh = true
-		savePathwaysAt(t, s, at.Add(time.Hour), plan, planFor(other, "v1", p1, p2))
+		saved := savePathwaysAt(t, s, at.Add(time.Hour), plan, planFor(other, "v1", p1, p2))
 		got := milestonesByKey(t, s, fresh.ID)
 		if len(got) != len(all) {
 			t.Fatalf("saving a fresh plan of %d stored %d milestones", len(all), len(got))
@@ -126,6 +126,23 @@ func testPathways(t *testing.T, newStore NewStore) {
 				return strings.Compare(a.ID, b.ID)
 			}) {
 			t.Fatalf("LoadPathways does not give the %d milestones by due date, then id", len(all))
+		}
+		// What SavePathways says it stored is what a load reads back, for a fresh plan
+		// copied in or inserted (a small one), and nothing for a replan.
+		if len(saved) != 2 || saved[1] != nil {
+			t.Fatalf("SavePathways gave back %d plans' milestones, the replan's %v; want 2, nil", len(saved), saved[1:])
+		}
+		if diff := cmp.Diff(states[0].Milestones, saved[0], equateEmpty); diff != "" {
+			t.Fatalf("SavePathways gave back other than it stored of a fresh plan (-loaded +given):\n%s", diff)
+		}
+		small := youngPerson("ps")
+		create(t, s, small)
+		plan = planFor(small, "v1", p1, p3)
+		plan.Fresh = true
+		saved = savePathwaysAt(t, s, at, plan)
+		inTx(t, s, func(tx store.Tx) (err error) { states, err = tx.LoadPathways(ctx, []string{small.ID}); return err })
+		if diff := cmp.Diff(states[0].Milestones, saved[0], equateEmpty); len(saved[0]) != 2 || diff != "" {
+			t.Fatalf("SavePathways gave back other than it stored of a small fresh plan (-loaded +given):\n%s", diff)
 		}
 	})
 
@@ -407,7 +424,8 @@ func testPathways(t *testing.T, newStore NewStore) {
 			for _, st := range states {
 				plans = append(plans, planFor(st.YoungPerson, store.PathwayVersion("cat-1", 0), p1))
 			}
-			return ids, tx.SavePathways(ctx, at, plans)
+			_, err = tx.SavePathways(ctx, at, plans)
+			return ids, err
 		})
 	})
 
