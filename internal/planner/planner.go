@@ -122,18 +122,19 @@ func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error 
 	if err != nil {
 		return err
 	}
-	return p.plan(ctx, tx, states)
+	return p.plan(ctx, tx, states, false)
 }
 
 // PlanNew plans the pathway of a young person created in tx with no episodes, milestones
-// or facts yet, so with nothing to load first.
+// or facts yet, so with nothing to load first, nor shares, an account or reminders.
 func (p *Planner) PlanNew(ctx context.Context, tx store.Tx, yp domain.YoungPerson) error {
-	return p.plan(ctx, tx, []store.PathwayState{{YoungPerson: yp}})
+	return p.plan(ctx, tx, []store.PathwayState{{YoungPerson: yp}}, true)
 }
 
 // plan plans the loaded pathways, then brings readiness and reminders up to date as
 // Changed does: fresh pathways from the milestones SavePathways stored, the rest read back.
-func (p *Planner) plan(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
+// created says the young people were created in tx (see PlanNew).
+func (p *Planner) plan(ctx context.Context, tx store.Tx, states []store.PathwayState, created bool) error {
 	councils := p.councils(tx)
 	plans := make([]store.PathwayPlan, 0, len(states))
 	now := p.now()
@@ -189,7 +190,7 @@ func (p *Planner) plan(ctx context.Context, tx store.Tx, states []store.PathwayS
 		}
 		states = kept
 	}
-	return p.changed(ctx, tx, states)
+	return p.changed(ctx, tx, states, created)
 }
 
 // Changed brings what follows from the young people's milestones up to date, within tx,
@@ -202,15 +203,15 @@ func (p *Planner) Changed(ctx context.Context, tx store.Tx, ids ...string) error
 	if err != nil {
 		return err
 	}
-	return p.changed(ctx, tx, states)
+	return p.changed(ctx, tx, states, false)
 }
 
-// changed is Changed for pathways already loaded.
-func (p *Planner) changed(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
+// changed is Changed for pathways already loaded; created as for plan.
+func (p *Planner) changed(ctx context.Context, tx store.Tx, states []store.PathwayState, created bool) error {
 	if err := p.reassess(ctx, tx, states); err != nil {
 		return err
 	}
-	return p.remind(ctx, tx, states)
+	return p.remind(ctx, tx, states, created)
 }
 
 // Reassess replaces the readiness summaries of the young people with ids with their
