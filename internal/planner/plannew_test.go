@@ -54,6 +54,16 @@ func TestFirstPlanningLeavesWhatReplanWould(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				err = s.InTx(ctx, func(tx store.Tx) error {
+					stale, err := tx.StalePathways(ctx, catalogue.Default().Version, 10)
+					if err == nil && len(stale) > 0 {
+						t.Errorf("after first planning, the pathways of %v are still to plan", stale)
+					}
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
 				before := planned(t, s)
 				if len(before.readiness) != 1 || tc.inCare && (len(before.milestones) == 0 || len(before.reminders) == 0) {
 					t.Fatalf("planning left %d milestones, %d reminders and %d readiness summaries",

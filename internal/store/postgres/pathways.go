@@ -245,6 +245,17 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 			return nil, keyError(err, store.ErrYoungPersonNotFound)
 		}
 	}
+	if len(yp) == 0 && !slices.ContainsFunc(plans, func(p store.PathwayPlan) bool { return !p.Fresh }) {
+		// Nothing to insert and nothing stored to match (a young person created out of care,
+		// or a cohort's fresh plans all copied in): only the versions. The statement below
+		// costs more to plan than this one to run.
+		_, err := t.q.Exec(ctx, `UPDATE young_people y SET pathway_version = v.version
+			FROM unnest($1::uuid[], $2::text[]) AS v(id, version) WHERE y.id = v.id`, ids, versions)
+		if err != nil {
+			return nil, err
+		}
+		return stored, nil
+	}
 	// One statement, so the planned rows travel once: data-modifying CTEs all see the same
 	// snapshot, and the insert touches only planned rows while the delete and the update
 	// touch only unplanned ones (of young people replanned, not fresh).
