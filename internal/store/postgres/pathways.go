@@ -214,18 +214,21 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 	for i, p := range plans {
 		ids, versions = append(ids, p.YoungPersonID), append(versions, p.Version)
 		// Time-ordered ids keep the primary key's inserts at its right edge.
-		pids := make([]string, len(p.Planned))
+		uids, pids := make([]uuid.UUID, len(p.Planned)), make([]string, len(p.Planned))
 		for j := range pids {
-			pids[j] = uuid.Must(uuid.NewV7()).String()
+			uids[j] = uuid.Must(uuid.NewV7())
+			pids[j] = uids[j].String()
 		}
 		if p.Fresh {
 			stored[i] = store.FreshMilestones(p, pids, now)
 		}
 		if p.Fresh && copyFresh {
-			for _, m := range stored[i] {
-				fresh = append(fresh, []any{m.ID, m.YoungPersonID, m.CouncilID, m.Key, int32(m.Occurrence), m.Title,
-					m.Area, m.OwnerAgency, m.Statutory, dateArg(m.DueDate), dateArg(m.LapseDate), m.Applicable,
-					string(m.State), m.Revision, m.CreateTime, m.UpdateTime})
+			// The values of FreshMilestones (the conformance suite compares them with a
+			// load), the id typed for COPY rather than parsed from text.
+			for j, m := range p.Planned {
+				fresh = append(fresh, []any{pgtype.UUID{Bytes: uids[j], Valid: true}, p.YoungPersonID, p.CouncilID,
+					m.Key, int32(m.Occurrence), m.Title, m.Area, m.OwnerAgency, m.Statutory, dateArg(m.Due),
+					dateArg(m.Lapse), true, string(domain.Planned), int64(1), now, now})
 			}
 			continue
 		}
