@@ -122,19 +122,28 @@ func (p *Planner) Replan(ctx context.Context, tx store.Tx, ids ...string) error 
 	if err != nil {
 		return err
 	}
-	return p.plan(ctx, tx, states, false)
+	if states, err = p.plan(ctx, tx, states); err != nil {
+		return err
+	}
+	return p.changed(ctx, tx, states)
 }
 
 // PlanNew plans the pathway of a young person created in tx with no episodes, milestones
 // or facts yet, so with nothing to load first, nor shares, an account or reminders.
 func (p *Planner) PlanNew(ctx context.Context, tx store.Tx, yp domain.YoungPerson) error {
-	return p.plan(ctx, tx, []store.PathwayState{{YoungPerson: yp}}, true)
+	states, err := p.plan(ctx, tx, []store.PathwayState{{YoungPerson: yp}})
+	if err != nil {
+		return err
+	}
+	if err := p.reassess(ctx, tx, states); err != nil {
+		return err
+	}
+	return newReminders(tx, p.now(), p.raised).remind(ctx, p, states)
 }
 
-// plan plans the loaded pathways, then brings readiness and reminders up to date as
-// Changed does: fresh pathways from the milestones SavePathways stored, the rest read back.
-// created says the young people were created in tx (see PlanNew).
-func (p *Planner) plan(ctx context.Context, tx store.Tx, states []store.PathwayState, created bool) error {
+// plan plans the loaded pathways and returns them as planned: fresh ones with the
+// milestones SavePathways stored, the rest read back.
+func (p *Planner) plan(ctx context.Context, tx store.Tx, states []store.PathwayState) ([]store.PathwayState, error) {
 	councils := p.councils(tx)
 	plans := make([]store.PathwayPlan, 0, len(states))
 	now := p.now()
@@ -142,7 +151,7 @@ func (p *Planner) plan(ctx context.Context, tx store.Tx, states []store.PathwayS
 		id := st.YoungPerson.CouncilID
 		c, err := councils(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		plans = append(plans, store.PathwayPlan{
 			YoungPersonID: st.YoungPerson.ID,
@@ -159,38 +168,24 @@ func (p *Planner) plan(ctx context.Context, tx store.Tx, states []store.PathwayS
 	}
 	stored, err := tx.SavePathways(ctx, now, plans)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	out := make([]store.PathwayState, 0, len(states))
 	var reload []string
 	for i, pl := range plans {
 		if pl.Fresh {
-			states[i].Milestones = stored[i]
+			st := states[i]
+			st.Milestones = stored[i]
+			out = append(out, st)
 		} else {
 			reload = append(reload, pl.YoungPersonID)
 		}
 	}
-	if len(reload) > 0 {
-		again, err := tx.LoadPathways(ctx, reload)
-		if err != nil {
-			return err
-		}
-		byID := make(map[string]store.PathwayState, len(again))
-		for _, st := range again {
-			byID[st.YoungPerson.ID] = st
-		}
-		kept := states[:0]
-		for i, st := range states {
-			if !plans[i].Fresh {
-				var ok bool
-				if st, ok = byID[st.YoungPerson.ID]; !ok {
-					continue // deleted meanwhile
-				}
-			}
-			kept = append(kept, st)
-		}
-		states = kept
+	if len(reload) == 0 {
+		return out, nil
 	}
-	return p.changed(ctx, tx, states, created)
+	again, err := tx.LoadPathways(ctx, reload) // without any deleted meanwhile
+	return append(out, again...), err
 }
 
 // Changed brings what follows from the young people's milestones up to date, within tx,
@@ -203,15 +198,15 @@ func (p *Planner) Changed(ctx context.Context, tx store.Tx, ids ...string) error
 	if err != nil {
 		return err
 	}
-	return p.changed(ctx, tx, states, false)
+	return p.changed(ctx, tx, states)
 }
 
-// changed is Changed for pathways already loaded; created as for plan.
-func (p *Planner) changed(ctx context.Context, tx store.Tx, states []store.PathwayState, created bool) error {
+// changed is Changed for pathways already loaded.
+func (p *Planner) changed(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
 	if err := p.reassess(ctx, tx, states); err != nil {
 		return err
 	}
-	return p.remind(ctx, tx, states, created)
+	return p.remind(ctx, tx, states)
 }
 
 // Reassess replaces the readiness summaries of the young people with ids with their

@@ -64,15 +64,15 @@ func TestFirstPlanningLeavesWhatReplanWould(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				before := planned(t, s)
-				if len(before.readiness) != 1 || tc.inCare && (len(before.milestones) == 0 || len(before.reminders) == 0) {
-					t.Fatalf("planning left %d milestones, %d reminders and %d readiness summaries",
-						len(before.milestones), len(before.reminders), len(before.readiness))
+				before := planned(t, s, now)
+				if len(before.readiness) != 1 || len(before.scheduled) != 1 || tc.inCare && (len(before.milestones) == 0 || len(before.reminders) == 0) {
+					t.Fatalf("planning left %d milestones, %d reminders, %d readiness summaries and %d reminder schedules",
+						len(before.milestones), len(before.reminders), len(before.readiness), len(before.scheduled))
 				}
 				if err := s.InTx(ctx, func(tx store.Tx) error { return p.Replan(ctx, tx, ypID) }); err != nil {
 					t.Fatal(err)
 				}
-				if diff := gocmp.Diff(before, planned(t, s), gocmp.AllowUnexported(outcome{})); diff != "" {
+				if diff := gocmp.Diff(before, planned(t, s, now), gocmp.AllowUnexported(outcome{})); diff != "" {
 					t.Fatalf("replanning changed (-after first planning +after Replan):\n%s", diff)
 				}
 			})
@@ -85,9 +85,11 @@ type outcome struct {
 	milestones []domain.Milestone
 	reminders  []domain.Reminder
 	readiness  []store.ReadinessEntry
+	// scheduled is who has a reminder schedule: without one, no reminder is ever worked out.
+	scheduled []string
 }
 
-func planned(t *testing.T, s store.Store) (out outcome) {
+func planned(t *testing.T, s store.Store, now time.Time) (out outcome) {
 	t.Helper()
 	ctx := context.Background()
 	err := s.InTx(ctx, func(tx store.Tx) error {
@@ -101,6 +103,10 @@ func planned(t *testing.T, s store.Store) (out outcome) {
 		}
 		out.readiness, err = tx.ListReadiness(ctx, store.ReadinessQuery{Scope: &store.Scope{CouncilID: demo.CouncilID,
 			WholeCouncil: true}, Order: store.ByEighteenthBirthday, Limit: 10})
+		if err != nil {
+			return err
+		}
+		out.scheduled, err = tx.DueReminderSchedules(ctx, now.AddDate(30, 0, 0), 10)
 		return err
 	})
 	if err != nil {

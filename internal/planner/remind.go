@@ -42,9 +42,8 @@ func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error 
 	return r.remind(ctx, p, states)
 }
 
-// remind raises the reminders of the young people of states, whole pathways. Young people
-// created in tx (created) have no shares, account or reminders to load yet.
-func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.PathwayState, created bool) error {
+// remind raises the reminders of the young people of states, whole pathways.
+func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.PathwayState) error {
 	if len(states) == 0 {
 		return nil
 	}
@@ -53,10 +52,8 @@ func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.Pathwa
 		ids[i] = st.YoungPerson.ID
 	}
 	r := newReminders(tx, p.now(), p.raised)
-	if !created {
-		if err := r.load(ctx, ids); err != nil {
-			return err
-		}
+	if err := r.load(ctx, ids); err != nil {
+		return err
 	}
 	return r.remind(ctx, p, states)
 }

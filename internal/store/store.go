@@ -319,8 +319,9 @@ type PathwayPlan struct {
 	Fresh bool
 }
 
-// FreshMilestones are the milestones a fresh plan is stored as, ids[i] that of p.Planned[i]
-// and now their create and update time, by due date, then id, as LoadPathways reads them.
+// FreshMilestones are the milestones a fresh plan is stored as, in the order of p.Planned:
+// ids[i] that of p.Planned[i], and now their create and update time. SavePathways gives
+// them back sorted ByDueDate, as LoadPathways reads them.
 func FreshMilestones(p PathwayPlan, ids []string, now time.Time) []domain.Milestone {
 	out := make([]domain.Milestone, len(p.Planned))
 	for i, m := range p.Planned {
@@ -329,10 +330,12 @@ func FreshMilestones(p PathwayPlan, ids []string, now time.Time) []domain.Milest
 			DueDate: m.Due, LapseDate: m.Lapse, Applicable: true, State: domain.Planned, Revision: 1,
 			CreateTime: now, UpdateTime: now}
 	}
-	slices.SortFunc(out, func(a, b domain.Milestone) int {
-		return cmp.Or(a.DueDate.Compare(b.DueDate), strings.Compare(a.ID, b.ID))
-	})
 	return out
+}
+
+// ByDueDate orders milestones as LoadPathways gives them: by due date, then id.
+func ByDueDate(a, b domain.Milestone) int {
+	return cmp.Or(a.DueDate.Compare(b.DueDate), strings.Compare(a.ID, b.ID))
 }
 
 // PathwayVersion identifies what a pathway was planned with. The PostgreSQL store's

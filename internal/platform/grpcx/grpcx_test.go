@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -65,11 +67,12 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 
 func serve(t *testing.T) (pb.YoungPeopleServiceClient, *fake, *logBuffer) {
 	t.Helper()
-	return serveLogging(t, slog.LevelInfo)
+	client, f, logs, _ := serveLogging(t, slog.LevelInfo)
+	return client, f, logs
 }
 
-// serveLogging serves the fake with its logs at level.
-func serveLogging(t *testing.T, level slog.Level) (pb.YoungPeopleServiceClient, *fake, *logBuffer) {
+// serveLogging serves the fake, and gRPC's health service, with its logs at level.
+func serveLogging(t *testing.T, level slog.Level) (pb.YoungPeopleServiceClient, *fake, *logBuffer, *grpc.ClientConn) {
 	t.Helper()
 	logs := &logBuffer{}
 	v, err := protovalidate.New()
@@ -80,6 +83,7 @@ func serveLogging(t *testing.T, level slog.Level) (pb.YoungPeopleServiceClient, 
 	srv := grpcx.NewServer(log, grpcprom.NewServerMetrics(), v, openGuard{}, nil)
 	f := &fake{}
 	pb.RegisterYoungPeopleServiceServer(srv, f)
+	healthpb.RegisterHealthServer(srv, health.NewServer())
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +95,7 @@ func serveLogging(t *testing.T, level slog.Level) (pb.YoungPeopleServiceClient, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return pb.NewYoungPeopleServiceClient(conn), f, logs
+	return pb.NewYoungPeopleServiceClient(conn), f, logs, conn
 }
 
 func wantInternal(t *testing.T, err error) {
@@ -143,14 +147,17 @@ func TestUnavailableStoreIsLoggedWithItsCause(t *testing.T) {
 }
 
 // At INFO a call that succeeded leaves no line (the metrics count it) and one that failed
-// does; at DEBUG every call does.
+// does; at DEBUG every call does, but for health probes, which never do.
 func TestSucceededCallsAreLoggedAtDebug(t *testing.T) {
 	del := &pb.DeleteYoungPersonRequest{Name: "youngPeople/01a20440-392f-7d72-b563-92c02ba5ba95"}
 	for _, tc := range []struct {
 		level  slog.Level
 		logged bool
 	}{{slog.LevelInfo, false}, {slog.LevelDebug, true}} {
-		client, f, logs := serveLogging(t, tc.level)
+		client, f, logs, conn := serveLogging(t, tc.level)
+		if _, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
+			t.Fatal(err)
+		}
 		f.deletes = true
 		if _, err := client.DeleteYoungPerson(context.Background(), del); err != nil {
 			t.Fatal(err)
@@ -159,12 +166,16 @@ func TestSucceededCallsAreLoggedAtDebug(t *testing.T) {
 		if _, err := client.DeleteYoungPerson(context.Background(), del); status.Code(err) != codes.Unavailable {
 			t.Fatalf("error = %v, want UNAVAILABLE", err)
 		}
-		var ok, failed bool
+		var ok, failed, probe bool
 		for line := range strings.Lines(logs.String()) {
 			if strings.Contains(line, `"msg":"finished call"`) {
 				ok = ok || strings.Contains(line, `"grpc.code":"OK"`)
 				failed = failed || strings.Contains(line, `"grpc.code":"Unavailable"`)
+				probe = probe || strings.Contains(line, "grpc.health")
 			}
+		}
+		if probe {
+			t.Fatalf("at %v a health probe was logged:\n%s", tc.level, logs.String())
 		}
 		if ok != tc.logged || !failed {
 			t.Fatalf("at %v: the call that succeeded logged %v (want %v), the one that failed %v (want true):\n%s",

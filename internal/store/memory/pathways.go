@@ -3,7 +3,6 @@ package memory
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,12 +32,7 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 		for _, o := range objs {
 			st.Milestones = append(st.Milestones, clone(o.(*domain.Milestone)))
 		}
-		slices.SortFunc(st.Milestones, func(a, b domain.Milestone) int { // as PostgreSQL orders them
-			if c := a.DueDate.Compare(b.DueDate); c != 0 {
-				return c
-			}
-			return strings.Compare(a.ID, b.ID)
-		})
+		slices.SortFunc(st.Milestones, store.ByDueDate) // as PostgreSQL orders them
 		if st.Facts, err = t.ListFacts(ctx, id); err != nil {
 			return nil, err
 		}
@@ -104,6 +98,7 @@ func (t *tx) savePathway(now time.Time, plan store.PathwayPlan) ([]domain.Milest
 				return nil, err
 			}
 		}
+		slices.SortFunc(stored, store.ByDueDate)
 		return stored, t.setPathwayVersion(yp, plan.Version)
 	}
 	objs, err := t.all(tableMilestones, "young_person", plan.YoungPersonID)

@@ -1,10 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -121,9 +119,7 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (o
 	}
 	for j, n := range inWindow { // the named ones came last: put the few who had any in order
 		if st := out[j]; len(st.Milestones) > n {
-			slices.SortFunc(st.Milestones, func(a, b domain.Milestone) int {
-				return cmp.Or(a.DueDate.Compare(b.DueDate), strings.Compare(a.ID, b.ID))
-			})
+			slices.SortFunc(st.Milestones, store.ByDueDate)
 		}
 	}
 	return out, nil
@@ -221,16 +217,17 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 		}
 		if p.Fresh {
 			stored[i] = store.FreshMilestones(p, pids, now)
-		}
-		if p.Fresh && copyFresh {
-			// The values of FreshMilestones (the conformance suite compares them with a
-			// load), the id typed for COPY rather than parsed from text.
-			for j, m := range p.Planned {
-				fresh = append(fresh, []any{pgtype.UUID{Bytes: uids[j], Valid: true}, p.YoungPersonID, p.CouncilID,
-					m.Key, int32(m.Occurrence), m.Title, m.Area, m.OwnerAgency, m.Statutory, dateArg(m.Due),
-					dateArg(m.Lapse), true, string(domain.Planned), int64(1), now, now})
+			if copyFresh {
+				for j, m := range stored[i] { // the id typed, not text to parse
+					fresh = append(fresh, []any{pgtype.UUID{Bytes: uids[j], Valid: true}, m.YoungPersonID, m.CouncilID,
+						m.Key, int32(m.Occurrence), m.Title, m.Area, m.OwnerAgency, m.Statutory, dateArg(m.DueDate),
+						dateArg(m.LapseDate), m.Applicable, string(m.State), m.Revision, m.CreateTime, m.UpdateTime})
+				}
 			}
-			continue
+			slices.SortFunc(stored[i], store.ByDueDate)
+			if copyFresh {
+				continue
+			}
 		}
 		replanned = append(replanned, p.YoungPersonID)
 		for j, m := range p.Planned {

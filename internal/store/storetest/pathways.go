@@ -118,13 +118,8 @@ func testPathways(t *testing.T, newStore NewStore) {
 		}
 		var states []store.PathwayState
 		inTx(t, s, func(tx store.Tx) (err error) { states, err = tx.LoadPathways(ctx, []string{fresh.ID}); return err })
-		if len(states) != 1 || len(states[0].Milestones) != len(all) || !slices.IsSortedFunc(states[0].Milestones,
-			func(a, b domain.Milestone) int {
-				if c := a.DueDate.Compare(b.DueDate); c != 0 {
-					return c
-				}
-				return strings.Compare(a.ID, b.ID)
-			}) {
+		if len(states) != 1 || len(states[0].Milestones) != len(all) ||
+			!slices.IsSortedFunc(states[0].Milestones, store.ByDueDate) {
 			t.Fatalf("LoadPathways does not give the %d milestones by due date, then id", len(all))
 		}
 		// What SavePathways says it stored is what a load reads back, for a fresh plan
