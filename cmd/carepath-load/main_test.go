@@ -83,6 +83,9 @@ func TestLoadToolMeasuresEveryCallAndSoaks(t *testing.T) {
 			t.Errorf("%s: %d calls, %d errors (%s), %.0f µs server CPU a call, p50 %.2f p99 %.2f ms",
 				c.label(), c.Calls, c.Errors, c.FirstError, c.ServerCPUMicros, c.P50Millis, c.P99Millis)
 		}
+		if c.DatabaseCPUMicros == nil || *c.DatabaseCPUMicros <= 0 { // the test database runs on this machine
+			t.Errorf("%s: database CPU a call %v, want it read", c.label(), c.DatabaseCPUMicros)
+		}
 		if (c.Server == "carepath") != (c.Ratio != nil) {
 			t.Errorf("%s: ratio %v: want one for each carepath cell only", c.label(), c.Ratio)
 		}
@@ -90,7 +93,7 @@ func TestLoadToolMeasuresEveryCallAndSoaks(t *testing.T) {
 	if len(r.Targets) != 8 {
 		t.Errorf("%d targets, want the issue's 8", len(r.Targets))
 	}
-	for _, want := range []string{"x bare get", "GetYoungPerson over gRPC, 32 callers", "NOT MEASURED"} {
+	for _, want := range []string{"x bare get", "database CPU/call µs", "GetYoungPerson over gRPC, 32 callers", "NOT MEASURED"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the report lacks %q:\n%s", want, stdout)
 		}

@@ -35,7 +35,10 @@ type cell struct {
 	// call; ClientCPUMicros the load generator's (which shares the cores).
 	ServerCPUMicros float64 `json:"server_cpu_us_per_call"`
 	ClientCPUMicros float64 `json:"client_cpu_us_per_call"`
-	ServerRSSMiB    float64 `json:"server_rss_mib_after"`
+	// DatabaseCPUMicros is PostgreSQL's CPU time over the window per call, summed over its
+	// processes on this machine; nil when none can be seen (a database elsewhere).
+	DatabaseCPUMicros *float64 `json:"database_cpu_us_per_call,omitempty"`
+	ServerRSSMiB      float64  `json:"server_rss_mib_after"`
 	// Ratio is CallsPerSecond over the bare server's get with as many callers over the
 	// same protocol, in the same run.
 	Ratio      *float64 `json:"ratio_to_bare_get,omitempty"`
@@ -140,6 +143,7 @@ func measureCell(ctx context.Context, p cellPlan) (cell, error) {
 	if err != nil {
 		return cell{}, err
 	}
+	db0, dbSeen := databaseCPU()
 	begin := time.Now()
 	phase.Store(phaseMeasure)
 	if err := sleep(ctx, p.duration); err != nil {
@@ -151,8 +155,14 @@ func measureCell(ctx context.Context, p cellPlan) (cell, error) {
 	if err != nil {
 		return cell{}, err
 	}
+	db1, _ := databaseCPU()
 	wg.Wait()
-	return summarise(p, tallies, elapsed, server1.cpu-server0.cpu, client1.cpu-client0.cpu, server1.rss), nil
+	c := summarise(p, tallies, elapsed, server1.cpu-server0.cpu, client1.cpu-client0.cpu, server1.rss)
+	if n := c.Calls + c.Errors; dbSeen && n > 0 {
+		per := micros(db1-db0) / float64(n)
+		c.DatabaseCPUMicros = &per
+	}
+	return c, nil
 }
 
 func usages(server *process) (usage, usage, error) {

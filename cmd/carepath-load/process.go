@@ -164,6 +164,33 @@ func selfUsage() (usage, error) {
 	return procUsage(proc)
 }
 
+// databaseCPU is the CPU time so far of every PostgreSQL process on this machine (its
+// backends, writers and autovacuum) and whether there were any: a call's cost in the
+// database, which the server's own CPU time leaves out. A backend that has exited is
+// counted in its parent's (the postmaster's) children's time, so nothing is lost or
+// counted twice.
+func databaseCPU() (time.Duration, bool) {
+	procs, err := procfs.AllProcs()
+	if err != nil {
+		return 0, false
+	}
+	var ticks uint64
+	seen := false
+	for _, p := range procs {
+		if comm, err := p.Comm(); err != nil || comm != "postgres" {
+			continue
+		}
+		if st, err := p.Stat(); err == nil {
+			ticks += uint64(st.UTime+st.STime) + uint64(max(st.CUTime+st.CSTime, 0))
+			seen = true
+		}
+	}
+	return time.Duration(ticks) * time.Second / userHZ, seen
+}
+
+// userHZ is the unit of /proc's CPU times, as procfs assumes.
+const userHZ = 100
+
 // stop asks the server to shut down gracefully and kills it if it has not within 30 s.
 func (p *process) stop() error {
 	select {

@@ -110,14 +110,18 @@ func report(w io.Writer, r *results) {
 	fmt.Fprintf(w, "%s. carepath RSS: %.1f MiB idle, %.1f MiB after\n\n", what, r.IdleRSSMiB, r.RSSAfterMiB)
 	if len(r.Bare)+len(r.Cells) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "server\tcall\tprotocol\tcallers\tcalls/s\tp50 ms\tp99 ms\tserver CPU/call µs\tclient CPU/call µs\terrors\tx bare get\t")
+		fmt.Fprintln(tw, "server\tcall\tprotocol\tcallers\tcalls/s\tp50 ms\tp99 ms\tserver CPU/call µs\tclient CPU/call µs\tdatabase CPU/call µs\terrors\tx bare get\t")
 		for _, c := range append(append([]cell{}, r.Bare...), r.Cells...) {
 			ratio := "-"
 			if c.Ratio != nil {
 				ratio = fmt.Sprintf("%.3f", *c.Ratio)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%.2f\t%.2f\t%.0f\t%.0f\t%d\t%s\t\n", c.Server, c.Call, c.Protocol, c.Callers,
-				c.CallsPerSecond, c.P50Millis, c.P99Millis, c.ServerCPUMicros, c.ClientCPUMicros, c.Errors, ratio)
+			db := "-"
+			if c.DatabaseCPUMicros != nil {
+				db = fmt.Sprintf("%.0f", *c.DatabaseCPUMicros)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%.2f\t%.2f\t%.0f\t%.0f\t%s\t%d\t%s\t\n", c.Server, c.Call, c.Protocol, c.Callers,
+				c.CallsPerSecond, c.P50Millis, c.P99Millis, c.ServerCPUMicros, c.ClientCPUMicros, db, c.Errors, ratio)
 		}
 		tw.Flush()
 	}
