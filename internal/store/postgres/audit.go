@@ -56,8 +56,7 @@ func (t *tx) AppendAudit(ctx context.Context, r audit.Record) (store.AuditEntry,
 }
 
 // AppendAudits is one INSERT of every record, unsealed, in the order given (ids follow it),
-// taking no lock. Each record's lists travel joined by commas: roles are names and young
-// people ids, neither of which holds one.
+// taking no lock.
 func (t *tx) AppendAudits(ctx context.Context, rs []audit.Record) error {
 	if len(rs) == 0 {
 		return nil
@@ -68,6 +67,17 @@ func (t *tx) AppendAudits(ctx context.Context, rs []audit.Record) error {
 		}
 		return nil
 	}
+	normalised := make([]audit.Record, len(rs))
+	for i, r := range rs {
+		normalised[i] = audit.Normalize(r)
+	}
+	return insertAudits(ctx, t.q, normalised)
+}
+
+// insertAudits is one INSERT of normalised records, unsealed, in the order given (ids follow
+// it). Each record's lists travel joined by commas: roles are names and young people ids,
+// neither of which holds one.
+func insertAudits(ctx context.Context, q querier, rs []audit.Record) error {
 	n := len(rs)
 	var (
 		chains, actors, orgs, roles, purposes, actions = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -76,13 +86,12 @@ func (t *tx) AppendAudits(ctx context.Context, rs []audit.Record) error {
 		times                                          = make([]time.Time, n)
 	)
 	for i, r := range rs {
-		r = audit.Normalize(r)
 		chains[i], times[i], actors[i], orgs[i] = r.Chain, r.Time, r.Actor, r.Organisation
 		roles[i], purposes[i], actions[i], outcomes[i] = strings.Join(r.Roles, ","), r.Purpose, r.Action, r.Outcome
 		reasons[i], councils[i], youngPeople[i] = r.Reason, r.Council, strings.Join(r.YoungPeople, ",")
 		requestIDs[i], addresses[i] = r.RequestID, r.ClientAddress
 	}
-	_, err := t.q.Exec(ctx, `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose,
+	_, err := q.Exec(ctx, `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose,
 		action, outcome, reason, council, young_people, request_id, client_address)
 		SELECT u.chain, u.time, u.actor, u.organisation, string_to_array(u.roles, ','), u.purpose, u.action,
 			u.outcome, u.reason, u.council, string_to_array(u.young_people, ',')::uuid[], u.request_id, u.client_address
@@ -111,9 +120,6 @@ func auditArgs(r audit.Record) []any {
 	return []any{r.Chain, r.Time, r.Actor, r.Organisation, roles, r.Purpose, r.Action, r.Outcome, r.Reason, r.Council,
 		youngPeople, r.RequestID, r.ClientAddress}
 }
-
-// queueAudit queues the insert of a normalised record.
-func queueAudit(b *pgx.Batch, r audit.Record) { b.Queue(insertAudit, auditArgs(r)...) }
 
 func (t *tx) ListAuditRecords(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
 	before := q.BeforeID

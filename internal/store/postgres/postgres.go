@@ -35,6 +35,7 @@ type Store struct {
 	maxTx    time.Duration
 	migrated atomic.Bool
 	settings *settingsCache
+	audits   *auditWriter // writes reads' audit records
 }
 
 var _ store.Store = (*Store)(nil)
@@ -99,7 +100,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: river client: %w", err)
 	}
 	return &Store{pool: pool, river: rc, url: url, maxTx: maxTx,
-		settings: &settingsCache{m: map[string]domain.PathwaySettings{}}}, nil
+		settings: &settingsCache{m: map[string]domain.PathwaySettings{}},
+		audits: newAuditWriter(func(ctx context.Context, rs []audit.Record) error {
+			return insertAudits(ctx, pool, rs)
+		}, maxTx, auditWriters)}, nil
 }
 
 func setDefault(m map[string]string, k, v string) {
@@ -111,8 +115,11 @@ func setDefault(m map[string]string, k, v string) {
 // Pool exposes the pool to the composition root (metrics) and to tests.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Close closes the pool.
-func (s *Store) Close() { s.pool.Close() }
+// Close stops the audit writers (reads still waiting on them fail) and closes the pool.
+func (s *Store) Close() {
+	s.audits.close()
+	s.pool.Close()
+}
 
 // Ready returns nil when the database answers and has every migration this binary knows.
 func (s *Store) Ready(ctx context.Context) error {
@@ -163,10 +170,11 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 
 // InRead runs fn, which only reads and records audit entries, without a transaction: its
 // statements run in turn on one connection, each in its own snapshot as they would in a
-// READ COMMITTED transaction, and its audit records are written in one round trip after fn
-// returns nil, atomically. If they cannot be written the call fails and answers nothing
-// (fail closed). A read so pays for its statements and its audit insert, not for BEGIN and
-// COMMIT.
+// READ COMMITTED transaction. Once fn returns nil, the connection goes back to the pool and
+// its audit records are written in one INSERT, atomically, along with those of other reads
+// ending at the same time (auditWriter); InRead returns when they have committed. If they
+// cannot be written the call fails and answers nothing (fail closed). A read so pays for its
+// statements and a share of one audit insert, not for BEGIN and COMMIT.
 func (s *Store) InRead(ctx context.Context, fn func(store.Tx) error) error {
 	rCtx, cancel := context.WithTimeout(ctx, txBudget(ctx, s.maxTx))
 	defer cancel()
@@ -179,24 +187,23 @@ func (s *Store) InRead(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 func (s *Store) inRead(ctx context.Context, fn func(store.Tx) error) error {
+	audits, err := s.read(ctx, fn)
+	if err != nil || len(audits) == 0 {
+		return err
+	}
+	return s.audits.write(ctx, audits)
+}
+
+// read runs fn on a connection of its own and returns the audit records it made.
+func (s *Store) read(ctx context.Context, fn func(store.Tx) error) ([]audit.Record, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer conn.Release()
 	var audits []audit.Record
-	if err := fn(&tx{q: readOnly{within{conn, ctx}}, river: s.river, audits: &audits, settings: s.settings}); err != nil {
-		return err
-	}
-	if len(audits) == 0 {
-		return nil
-	}
-	// One batch is one implicit transaction: every record or none.
-	b := &pgx.Batch{}
-	for _, r := range audits {
-		queueAudit(b, r)
-	}
-	return conn.SendBatch(ctx, b).Close()
+	err = fn(&tx{q: readOnly{within{conn, ctx}}, river: s.river, audits: &audits, settings: s.settings})
+	return audits, err
 }
 
 // readOnly refuses, before sending it, a statement that would write: in InRead each runs in

@@ -1,0 +1,35 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/carepath/carepath/internal/domain/audit"
+)
+
+// HeldAuditWriter is an audit writer on a store's pool with no writer running: a test
+// flushes by hand what is waiting, so it knows which writes were gathered together.
+type HeldAuditWriter struct{ w *auditWriter }
+
+// NewHeldAuditWriter tells inserted the number of records of every INSERT it sends.
+func (s *Store) NewHeldAuditWriter(inserted func(records int)) *HeldAuditWriter {
+	return &HeldAuditWriter{newAuditWriter(func(ctx context.Context, rs []audit.Record) error {
+		inserted(len(rs))
+		return insertAudits(ctx, s.pool, rs)
+	}, s.maxTx, 0)}
+}
+
+// Write is what InRead does with a read's records.
+func (h *HeldAuditWriter) Write(ctx context.Context, rs []audit.Record) error {
+	return h.w.write(ctx, rs)
+}
+
+// Waiting is the number of writes waiting for a writer.
+func (h *HeldAuditWriter) Waiting() int { return len(h.w.queue) }
+
+// FlushWaiting does what a writer does when it wakes, until nothing waits: gathers what
+// waits and writes it.
+func (h *HeldAuditWriter) FlushWaiting() {
+	for len(h.w.queue) > 0 {
+		h.w.flush(h.w.gather(<-h.w.queue))
+	}
+}
