@@ -24,6 +24,7 @@ type auditWriter struct {
 	queue  chan *auditWrite
 	maxTx  time.Duration
 	done   chan struct{}
+	closed sync.Once
 	wg     sync.WaitGroup
 }
 
@@ -77,9 +78,9 @@ func (w *auditWriter) write(ctx context.Context, records []audit.Record) error {
 	}
 }
 
-// close stops the writers; reads still waiting fail.
+// close stops the writers; reads still waiting fail. Closing again does nothing.
 func (w *auditWriter) close() {
-	close(w.done)
+	w.closed.Do(func() { close(w.done) })
 	w.wg.Wait()
 }
 
