@@ -18,7 +18,9 @@ import (
 // 2-core development machine about 180 µs of its CPU, against 20 to 40 µs a row), so reads
 // under load share it instead of each paying for one, and no read waits for another's
 // commit for longer than one batch. Nothing about a read's guarantee changes: it answers
-// only after its records have committed, and fails if they cannot be written.
+// only after its records have committed, and fails if they cannot be written. A read that
+// gives up waiting (its deadline passed) may still have its records written afterwards: the
+// trail may then hold a read that did not answer, never lack one that did.
 type auditWriter struct {
 	insert func(ctx context.Context, rs []audit.Record) error
 	queue  chan *auditWrite
@@ -45,7 +47,7 @@ const (
 // errStoreClosed answers reads whose records were handed over as the store closed.
 var errStoreClosed = errors.New("postgres: the store is closed")
 
-// newAuditWriter starts writers goroutines that write with insert.
+// newAuditWriter starts as many goroutines as writers, each writing batches with insert.
 func newAuditWriter(insert func(ctx context.Context, rs []audit.Record) error, maxTx time.Duration, writers int) *auditWriter {
 	w := &auditWriter{insert: insert, queue: make(chan *auditWrite, 4*maxAuditBatch), maxTx: maxTx, done: make(chan struct{})}
 	for range writers {
