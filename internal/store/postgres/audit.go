@@ -143,6 +143,9 @@ const sealLock = "carepath-audit-seal"
 // SealAudit takes the sealing lock if it is free, reads a batch of committed unsealed records
 // and the last sealed record of each of their chains, seals them in Go, and writes the seals
 // back in one UPDATE and the new heads in one INSERT.
+// maxSealRead bounds the room SealAudit makes before reading a batch.
+const maxSealRead = 1000
+
 func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.AuditSealing, error) {
 	var locked bool
 	if err := t.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`, sealLock).Scan(&locked); err != nil {
@@ -151,8 +154,15 @@ func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.Aud
 	if !locked {
 		return store.AuditSealing{Busy: true}, nil
 	}
-	batch, err := collectAudit(t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE seq IS NULL
-		ORDER BY id LIMIT $1`, limit))
+	rows, err := t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE seq IS NULL
+		ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return store.AuditSealing{}, err
+	}
+	// Room for a full batch at once: under load the sealer reads one about every second,
+	// and growing the slice as it read made most of the service's garbage.
+	batch, err := pgx.AppendRows(make([]store.AuditEntry, 0, min(limit, maxSealRead)), rows,
+		func(r pgx.CollectableRow) (store.AuditEntry, error) { return scanAudit(r) })
 	if err != nil || len(batch) == 0 {
 		return store.AuditSealing{}, err
 	}
