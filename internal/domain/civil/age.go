@@ -192,16 +192,28 @@ func (d Date) Sub(p Period, rule LeaplingRule) Date {
 
 // addMonths moves d by n months. It does not use time.AddDate, which would carry 31 January
 // + 1 month over to 3 March rather than resolve the missing day by rule.
+//
+// It counts in integers (planning a pathway moves dates thousands of times; through
+// time.Date that was a twelfth of a create's CPU), except for a month out of range, which
+// time.Date normalises as before.
 func (d Date) addMonths(n int, rule LeaplingRule) Date {
-	first := dateOf(time.Date(d.Year, d.Month+time.Month(n), 1, 0, 0, 0, 0, time.UTC))
-	last := DaysIn(first.Year, first.Month)
+	var year int
+	var month time.Month
+	if d.Month < time.January || d.Month > time.December {
+		first := dateOf(time.Date(d.Year, d.Month+time.Month(n), 1, 0, 0, 0, 0, time.UTC))
+		year, month = first.Year, first.Month
+	} else {
+		m := int(d.Month) - 1 + n
+		year, month = d.Year+floorDiv(m, 12), time.Month(m-floorDiv(m, 12)*12+1)
+	}
+	last := DaysIn(year, month)
 	switch {
 	case d.Day <= last:
-		return Date{first.Year, first.Month, d.Day}
+		return Date{year, month, d.Day}
 	case rule == FebruaryTwentyEighth:
-		return Date{first.Year, first.Month, last}
+		return Date{year, month, last}
 	default: // MarchFirst, and any rule this code does not know, which is safer late than early
-		return Date{first.Year, first.Month, last}.AddDays(1)
+		return Date{year, month, last}.AddDays(1)
 	}
 }
 

@@ -375,3 +375,35 @@ func months(dob, on Date, rule LeaplingRule) int {
 	y, m := AgeOn(dob, on, rule)
 	return 12*y + m
 }
+
+// Months are counted in integers; time.Date, which normalises a month out of range, is the
+// reference: every day of years around the four-hundred-year cycle's edges (1900, 2000,
+// 2100), moved by up to 25 years either way, under both leapling rules.
+func TestMonthsCountAsTheCalendarDoes(t *testing.T) {
+	reference := func(d Date, n int, rule LeaplingRule) Date {
+		first := time.Date(d.Year, d.Month+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+		last := time.Date(first.Year(), first.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		switch {
+		case d.Day <= last:
+			return Date{first.Year(), first.Month(), d.Day}
+		case rule == FebruaryTwentyEighth:
+			return Date{first.Year(), first.Month(), last}
+		default:
+			return dateOf(time.Date(first.Year(), first.Month(), last+1, 0, 0, 0, 0, time.UTC))
+		}
+	}
+	for _, year := range []int{1899, 1900, 1999, 2000, 2004, 2099, 2100} {
+		for d := (Date{year, time.January, 1}); d.Year == year; d = d.AddDays(1) {
+			if got, want := DaysIn(d.Year, d.Month), time.Date(d.Year, d.Month+1, 0, 0, 0, 0, 0, time.UTC).Day(); got != want {
+				t.Fatalf("DaysIn(%d, %v) = %d, want %d", d.Year, d.Month, got, want)
+			}
+			for n := -300; n <= 300; n += 7 {
+				for _, rule := range []LeaplingRule{MarchFirst, FebruaryTwentyEighth} {
+					if got, want := d.addMonths(n, rule), reference(d, n, rule); got != want {
+						t.Fatalf("%v moved %d months (%v): %v, want %v", d, n, rule, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -87,6 +87,9 @@ func (d Date) After(e Date) bool { return d.Compare(e) > 0 }
 // AddDays returns the date n days after d (before, if n is negative). A day beyond its
 // month's end counts on into the next, as time.Date normalises it.
 func (d Date) AddDays(n int) Date {
+	if n == 0 && d.Day >= 1 && d.Day <= DaysIn(d.Year, d.Month) {
+		return d // most periods have no days; an out-of-range date still normalises below
+	}
 	if d.Month < time.January || d.Month > time.December {
 		return dateOf(d.midnightUTC().AddDate(0, 0, n))
 	}
@@ -162,7 +165,18 @@ func dateOf(t time.Time) Date {
 
 // DaysIn returns the number of days in month m of year y.
 func DaysIn(y int, m time.Month) int {
-	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case time.April, time.June, time.September, time.November:
+		return 30
+	case time.February:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.January, time.March, time.May, time.July, time.August, time.October, time.December:
+		return 31
+	}
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day() // a month out of range, normalised
 }
 
 // IsLeap reports whether y is a leap year.
