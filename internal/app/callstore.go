@@ -13,14 +13,15 @@ import (
 // callStore is the store as API calls see it: each transaction ends within the database
 // timeout (a caller's shorter deadline wins), so that a database that does not answer fails
 // calls with UNAVAILABLE (see postgres.Store.InTx) instead of hanging them. Background work
-// uses the store directly, bounded by the store's own, longer, limit.
+// uses the store directly, bounded by the store's own, longer, limit. A call's transactions
+// are marked as such (store.ForOneCall) so that the database may reuse their plans.
 type callStore struct {
 	store.Store
 	timeout time.Duration
 }
 
 func (s callStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
-	return s.bounded(ctx, fn, s.Store.InTx)
+	return s.bounded(store.ForOneCall(ctx), fn, s.Store.InTx)
 }
 
 func (s callStore) InRead(ctx context.Context, fn func(store.Tx) error) error {

@@ -923,3 +923,19 @@ type Operations interface {
 	// OperationFiles returns the files of an operation not yet done, in the order given.
 	OperationFiles(ctx context.Context, id string) ([]domain.File, error)
 }
+
+type oneCallKey struct{}
+
+// ForOneCall marks the transactions run with ctx as serving one API call: a few statements
+// over one young person's rows (or a request's bounded batch), run thousands of times a
+// minute. A backend may plan such statements once and reuse the plan, which would not suit
+// background work over a whole council, whose arrays run to hundreds of thousands of rows.
+func ForOneCall(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oneCallKey{}, true)
+}
+
+// OneCall reports whether ctx was marked by ForOneCall.
+func OneCall(ctx context.Context) bool {
+	v, _ := ctx.Value(oneCallKey{}).(bool)
+	return v
+}

@@ -1,10 +1,10 @@
 package postgres
 
 import (
-	"time"
-
 	"context"
 	"errors"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -107,12 +107,31 @@ func scanPerson(row pgx.Row) (domain.Person, error) {
 	return p, err
 }
 
+// GetPerson reads a person once a transaction: creating a young person checks their
+// adviser, and their reminders and readiness look the adviser up again. What this
+// transaction writes of a person replaces what it read (rememberPerson).
 func (t *tx) GetPerson(ctx context.Context, id string) (domain.Person, error) {
+	if p, ok := t.people[id]; ok {
+		p.Roles = slices.Clone(p.Roles)
+		return p, nil
+	}
 	p, err := scanPerson(t.q.QueryRow(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, store.ErrPersonNotFound
 	}
+	if err == nil {
+		t.rememberPerson(p)
+	}
 	return p, err
+}
+
+// rememberPerson keeps p as this transaction last read or wrote them.
+func (t *tx) rememberPerson(p domain.Person) {
+	if t.people == nil {
+		t.people = map[string]domain.Person{}
+	}
+	p.Roles = slices.Clone(p.Roles)
+	t.people[p.ID] = p
 }
 
 func (t *tx) ListPeople(ctx context.Context, q store.PeopleQuery) ([]domain.Person, error) {
@@ -142,6 +161,9 @@ func (t *tx) UpdatePerson(ctx context.Context, p domain.Person, ifRevision int64
 	if errors.Is(err, pgx.ErrNoRows) {
 		return updated, t.missingOrStale(ctx, "people", p.ID, store.ErrPersonNotFound)
 	}
+	if err == nil {
+		t.rememberPerson(updated)
+	}
 	return updated, err
 }
 
@@ -166,6 +188,9 @@ func (t *tx) SetOwnReminders(ctx context.Context, personID string, on bool, at t
 		WHERE id = $1 AND ($4::bigint = 0 OR revision = $4) RETURNING `+personColumns, personID, on, at, ifRevision))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return updated, t.missingOrStale(ctx, "people", personID, store.ErrPersonNotFound)
+	}
+	if err == nil {
+		t.rememberPerson(updated)
 	}
 	return updated, err
 }

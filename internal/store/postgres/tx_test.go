@@ -1,0 +1,132 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/store"
+	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/store/postgres"
+)
+
+// statements records the text of every statement a store sends.
+type statements struct {
+	mu    sync.Mutex
+	texts []string
+}
+
+func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.texts = append(s.texts, d.SQL)
+	return ctx
+}
+
+func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// count is how many statements sent since the last count contain fragment.
+func (s *statements) count(fragment string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, t := range s.texts {
+		if strings.Contains(t, fragment) {
+			n++
+		}
+	}
+	s.texts = nil
+	return n
+}
+
+func TestATransactionReadsAPersonOnce(t *testing.T) {
+	ctx := context.Background()
+	sent := &statements{}
+	s, err := postgres.Open(ctx, pgtest.NewDatabase(t), postgres.Options{Tracer: sent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.CreateOrganisation(ctx, domain.Organisation{ID: "council-a", DisplayName: "A",
+			Type: domain.Council, CreateTime: at, UpdateTime: at}); err != nil {
+			return err
+		}
+		_, err := tx.CreatePerson(ctx, domain.Person{ID: "pa-1", DisplayName: "Sam", OrganisationID: "council-a",
+			Roles: []domain.Role{domain.PersonalAdviser}, CreateTime: at, UpdateTime: at})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const read = "FROM people WHERE id = $1"
+	sent.count(read)
+	for _, run := range []func(context.Context, func(store.Tx) error) error{s.InTx, s.InRead} {
+		err := run(ctx, func(tx store.Tx) error {
+			for range 3 {
+				if _, err := tx.GetPerson(ctx, "pa-1"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := sent.count(read); n != 1 {
+			t.Errorf("three reads of a person in one transaction sent %d statements, want 1", n)
+		}
+	}
+	// Each transaction reads afresh: a change committed in between is seen.
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		p, err := tx.GetPerson(ctx, "pa-1")
+		if err != nil {
+			return err
+		}
+		p.Disabled = true
+		_, err = tx.UpdatePerson(ctx, p, 0)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		p, err := tx.GetPerson(ctx, "pa-1")
+		if err == nil && !p.Disabled {
+			t.Error("the next transaction read the person as they were before the change")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOneCallsTransactionsReusePlans(t *testing.T) {
+	ctx := context.Background()
+	// One connection, so that the call's transaction and the next one share it: the setting
+	// must end with the call's transaction.
+	s, err := postgres.Open(ctx, pgtest.NewDatabase(t), postgres.Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	for _, step := range []struct {
+		ctx  context.Context
+		want string
+	}{
+		{ctx, "auto"},
+		{store.ForOneCall(ctx), "force_generic_plan"},
+		{ctx, "auto"},
+	} {
+		if got, err := s.PlanCacheMode(step.ctx); err != nil || got != step.want {
+			t.Errorf("plan_cache_mode %q, %v; want %q", got, err, step.want)
+		}
+	}
+}
