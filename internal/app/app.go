@@ -106,6 +106,10 @@ type App struct {
 // readinessInterval is how often the store is checked for health reporting.
 const readinessInterval = 5 * time.Second
 
+// httpWriteTimeout bounds the writing of an HTTP answer, from the end of the request's
+// headers (or, for an import, from the end of its upload's time).
+const httpWriteTimeout = 60 * time.Second
+
 // gatewayBuffer is how much the in-memory connection from the gateway to the gRPC server
 // holds in each direction before a writer waits for its reader.
 const gatewayBuffer = 256 << 10
@@ -273,8 +277,8 @@ func (a *App) httpServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		ReadTimeout:       30 * time.Second, // but an import's upload: importUploadTimeout
+		WriteTimeout:      httpWriteTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),

@@ -22,6 +22,11 @@ func importBodyBytes(maxBytes int64) int64 { return maxBytes/3*4 + 4 + 64<<10 }
 // larger than --max-body-bytes.
 const importRoute = "POST /v1/organisations/{council}/ssda903Returns:import"
 
+// importUploadTimeout is how long an import's REST upload may take to arrive, in place of
+// the server's 30 s read timeout: the largest allowed (85 MB in base64) then needs about
+// 140 kB/s, not 2.8 MB/s.
+const importUploadTimeout = 10 * time.Minute
+
 // importMethod is the gRPC method of the import, the one whose request may be larger than
 // the server's default limit.
 const importMethod = "/carepath.v1.Ssda903Service/ImportSsda903Return"

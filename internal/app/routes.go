@@ -23,8 +23,9 @@ type route struct {
 // documents, and /metrics and the development issuer's keys when they are on.
 func (a *App) publicRoutes(gw http.Handler, registry *prometheus.Registry) []route {
 	routes := []route{{"/", gateway.LimitBody(a.cfg.MaxBodyBytes, gw)}, // /v1/... and AIP-style 404s
-		// An import's files: up to --import-max-bytes of CSV, in base64.
-		{importRoute, gateway.LimitBody(importBodyBytes(a.cfg.ImportMaxBytes), gw)}}
+		// An import's files: up to --import-max-bytes of CSV, in base64, over a slow link.
+		{importRoute, gateway.SlowBody(importUploadTimeout, httpWriteTimeout,
+			gateway.LimitBody(importBodyBytes(a.cfg.ImportMaxBytes), gw))}}
 	routes = append(routes, a.probeRoutes()...)
 	if a.cfg.PublicMetrics {
 		routes = append(routes, metricsRoute(registry))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/platform/apierr"
@@ -51,4 +52,17 @@ func writeTooLarge(w http.ResponseWriter) {
 	st, _ := apierr.Status(errs.New(errs.InvalidArgument, errs.ReasonRequestTooLarge,
 		"the request body is too large"))
 	WriteStatus(w, st, http.StatusRequestEntityTooLarge)
+}
+
+// SlowBody gives next's request up to upload to arrive, and its answer up to answer more to
+// be written, from now: the server's own timeouts suit small requests, not a council's
+// return uploaded over a slow link.
+func SlowBody(upload, answer time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc, now := http.NewResponseController(w), time.Now()
+		// A writer that cannot move its deadlines keeps the server's: no worse than before.
+		_ = rc.SetReadDeadline(now.Add(upload))
+		_ = rc.SetWriteDeadline(now.Add(upload + answer))
+		next.ServeHTTP(w, r)
+	})
 }
