@@ -78,13 +78,13 @@ type App struct {
 	planner  *planner.Planner
 	replan   chan struct{} // pokes the pathway refresher
 	grpc     *grpc.Server  // the public gRPC listener's
-	internal *grpc.Server  // with TLS: a plaintext twin on loopback for the gateway
+	internal *grpc.Server  // with TLS: a plaintext twin for the gateway, served on gwLis
 	health   *health.Server
 	http     *http.Server
 	gwConn   *grpc.ClientConn
 	grpcLis  net.Listener
 	httpLis  net.Listener
-	gwLis    net.Listener
+	gwLis    net.Listener // in memory: the gateway's connection to the gRPC server
 	tls      *tls.Config
 	ready    atomic.Bool
 	stopping atomic.Bool // set on shutdown: readiness stays NOT_SERVING

@@ -140,12 +140,12 @@ func (t *tx) ListAuditRecords(ctx context.Context, q store.AuditQuery) ([]store.
 // sealLock is the advisory lock of the transaction that seals: one at a time, across replicas.
 const sealLock = "carepath-audit-seal"
 
-// SealAudit takes the sealing lock if it is free, reads a batch of committed unsealed records
-// and the last sealed record of each of their chains, seals them in Go, and writes the seals
-// back in one UPDATE and the new heads in one INSERT.
 // maxSealRead bounds the room SealAudit makes before reading a batch.
 const maxSealRead = 1000
 
+// SealAudit takes the sealing lock if it is free, reads a batch of committed unsealed records
+// and the last sealed record of each of their chains, seals them in Go, and writes the seals
+// back in one UPDATE and the new heads in one INSERT.
 func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.AuditSealing, error) {
 	var locked bool
 	if err := t.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`, sealLock).Scan(&locked); err != nil {
