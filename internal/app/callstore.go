@@ -14,7 +14,7 @@ import (
 // timeout (a caller's shorter deadline wins), so that a database that does not answer fails
 // calls with UNAVAILABLE (see postgres.Store.InTx) instead of hanging them. Background work
 // uses the store directly, bounded by the store's own, longer, limit. A call's transactions
-// are marked as such (store.ForOneCall) so that the database may reuse their plans.
+// and reads are marked as such (store.ForOneCall) so that the database may reuse their plans.
 type callStore struct {
 	store.Store
 	timeout time.Duration
@@ -25,7 +25,7 @@ func (s callStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 func (s callStore) InRead(ctx context.Context, fn func(store.Tx) error) error {
-	return s.bounded(ctx, fn, s.Store.InRead)
+	return s.bounded(store.ForOneCall(ctx), fn, s.Store.InRead)
 }
 
 func (s callStore) bounded(ctx context.Context, fn func(store.Tx) error, run func(context.Context, func(store.Tx) error) error) error {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -9,7 +10,7 @@ import (
 	"github.com/carepath/carepath/internal/store/memory"
 )
 
-// contexts is a store that notes whether each transaction was begun for one call.
+// contexts is a store that notes whether each transaction or read was begun for one call.
 type contexts struct {
 	store.Store
 	oneCall []bool
@@ -20,17 +21,28 @@ func (c *contexts) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	return c.Store.InTx(ctx, fn)
 }
 
-func TestACallsTransactionsAreMarkedAsOneCall(t *testing.T) {
+func (c *contexts) InRead(ctx context.Context, fn func(store.Tx) error) error {
+	c.oneCall = append(c.oneCall, store.OneCall(ctx))
+	return c.Store.InRead(ctx, fn)
+}
+
+func TestACallsTransactionsAndReadsAreMarkedAsOneCall(t *testing.T) {
 	seen := &contexts{Store: memory.New()}
 	calls := callStore{Store: seen, timeout: time.Second}
 	noop := func(store.Tx) error { return nil }
 	if err := calls.InTx(context.Background(), noop); err != nil {
 		t.Fatal(err)
 	}
+	if err := calls.InRead(context.Background(), noop); err != nil {
+		t.Fatal(err)
+	}
 	if err := seen.InTx(context.Background(), noop); err != nil { // background work
 		t.Fatal(err)
 	}
-	if len(seen.oneCall) != 2 || !seen.oneCall[0] || seen.oneCall[1] {
-		t.Errorf("one call: %v; want [true false] (an API call's, then background work's)", seen.oneCall)
+	if err := seen.InRead(context.Background(), noop); err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{true, true, false, false}; !slices.Equal(seen.oneCall, want) {
+		t.Errorf("one call: %v; want %v (an API call's transaction and read, then background work's)", seen.oneCall, want)
 	}
 }

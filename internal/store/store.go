@@ -926,7 +926,7 @@ type Operations interface {
 
 type oneCallKey struct{}
 
-// ForOneCall marks the transactions run with ctx as serving one API call: a few statements
+// ForOneCall marks the transactions and reads run with ctx as serving one API call: a few statements
 // over one young person's rows (or a request's bounded batch), run thousands of times a
 // minute. A backend may plan such statements once and reuse the plan, which would not suit
 // background work over a whole council, whose arrays run to hundreds of thousands of rows.

@@ -35,9 +35,14 @@ func (h *HeldAuditWriter) FlushWaiting() {
 	}
 }
 
-// PlanCacheMode is the plan_cache_mode of a transaction begun with ctx.
-func (s *Store) PlanCacheMode(ctx context.Context) (mode string, err error) {
-	err = s.InTx(ctx, func(stx store.Tx) error {
+// PlanCacheMode is the plan_cache_mode of a transaction begun with ctx or, with read, of a
+// read (InRead) run with it.
+func (s *Store) PlanCacheMode(ctx context.Context, read bool) (mode string, err error) {
+	run := s.InTx
+	if read {
+		run = s.InRead
+	}
+	err = run(ctx, func(stx store.Tx) error {
 		return stx.(*tx).q.QueryRow(ctx, `SELECT current_setting('plan_cache_mode')`).Scan(&mode)
 	})
 	return mode, err

@@ -86,6 +86,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		cfg.ConnConfig.Tracer = opts.Tracer
 	}
 	cfg.AfterConnect = afterConnect
+	if _, set := params[planModeParam]; !set {
+		cfg.PrepareConn = preparePlans
+	}
 	maxTx := opts.MaxTx
 	if maxTx <= 0 {
 		maxTx = DefaultMaxTx
@@ -102,7 +105,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	return &Store{pool: pool, river: rc, url: url, maxTx: maxTx,
 		settings: &settingsCache{m: map[string]domain.PathwaySettings{}},
 		audits: newAuditWriter(func(ctx context.Context, rs []audit.Record) error {
-			return insertAudits(ctx, pool, rs)
+			// The reads' records, a few at a time: an API call's kind of statement (see
+			// preparePlans), and so on the connections the calls have just used as they are.
+			return insertAudits(store.ForOneCall(ctx), pool, rs)
 		}, maxTx, auditWriters)}, nil
 }
 
@@ -156,7 +161,7 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	defer cancel()
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = pgx.BeginTxFunc(txCtx, s.pool, txOptions(ctx), func(ptx pgx.Tx) error { return fn(s.newTx(txCtx, ptx)) })
+		err = pgx.BeginTxFunc(txCtx, s.pool, pgx.TxOptions{}, func(ptx pgx.Tx) error { return fn(s.newTx(txCtx, ptx)) })
 		if err == nil || !isConflict(err) {
 			break
 		}
@@ -166,21 +171,6 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 			"the database did not answer in time; retry with backoff")
 	}
 	return classify(err)
-}
-
-// oneCallBegin begins a transaction of one API call (store.ForOneCall) with generic plans:
-// PostgreSQL otherwise plans anew every statement whose parameters include an array (it
-// reckons a plan made for the array's length beats one made without it, and it is right for
-// a council's batch), and a call's arrays hold one pathway's milestones. With its plans
-// reused a create cost the database about 30% less CPU, and 16 callers created about a
-// quarter more young people a second. Both statements go in one round trip (simple protocol).
-const oneCallBegin = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
-
-func txOptions(ctx context.Context) pgx.TxOptions {
-	if store.OneCall(ctx) {
-		return pgx.TxOptions{BeginQuery: oneCallBegin}
-	}
-	return pgx.TxOptions{}
 }
 
 // InRead runs fn, which only reads and records audit entries, without a transaction: its

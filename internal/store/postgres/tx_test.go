@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -108,25 +109,52 @@ func TestATransactionReadsAPersonOnce(t *testing.T) {
 	}
 }
 
-func TestOneCallsTransactionsReusePlans(t *testing.T) {
+func TestOneCallsReusePlans(t *testing.T) {
 	ctx := context.Background()
-	// One connection, so that the call's transaction and the next one share it: the setting
-	// must end with the call's transaction.
-	s, err := postgres.Open(ctx, pgtest.NewDatabase(t), postgres.Options{MaxConns: 1})
+	// One connection, so that calls and background work share it: each must find the mode
+	// it needs whatever the connection last ran.
+	url := pgtest.NewDatabase(t)
+	s, err := postgres.Open(ctx, url, postgres.Options{MaxConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	for _, step := range []struct {
+	call := store.ForOneCall(ctx)
+	for i, step := range []struct {
 		ctx  context.Context
+		read bool
 		want string
 	}{
-		{ctx, "auto"},
-		{store.ForOneCall(ctx), "force_generic_plan"},
-		{ctx, "auto"},
+		{ctx, false, "auto"},
+		{call, false, "force_generic_plan"},
+		{ctx, false, "auto"},
+		{call, true, "force_generic_plan"},
+		{call, false, "force_generic_plan"},
+		{ctx, true, "auto"},
+		{call, true, "force_generic_plan"},
+		{ctx, false, "auto"},
 	} {
-		if got, err := s.PlanCacheMode(step.ctx); err != nil || got != step.want {
-			t.Errorf("plan_cache_mode %q, %v; want %q", got, err, step.want)
+		if got, err := s.PlanCacheMode(step.ctx, step.read); err != nil || got != step.want {
+			t.Errorf("step %d: plan_cache_mode %q, %v; want %q", i, got, err, step.want)
+		}
+	}
+
+	// An operator's own choice, in the URL, holds for everything.
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("plan_cache_mode", "force_custom_plan")
+	u.RawQuery = q.Encode()
+	custom, err := postgres.Open(ctx, u.String(), postgres.Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(custom.Close)
+	for _, read := range []bool{false, true} {
+		if got, err := custom.PlanCacheMode(call, read); err != nil || got != "force_custom_plan" {
+			t.Errorf("with the URL's setting, read %v: plan_cache_mode %q, %v", read, got, err)
 		}
 	}
 }
