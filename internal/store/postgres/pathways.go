@@ -89,7 +89,12 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (o
 	if openOnly {
 		firstRun = 1
 	}
-	milestones := addTo(out, index, firstRun, newMilestoneScanner(texts{}, openOnly).scan,
+	// One pathway's texts repeat too little to be worth keeping once (a map built per call).
+	var kept texts
+	if len(ids) > 1 {
+		kept = texts{}
+	}
+	milestones := addTo(out, index, firstRun, newMilestoneScanner(kept, openOnly).scan,
 		func(m domain.Milestone) string { return m.YoungPersonID },
 		func(st *store.PathwayState) *[]domain.Milestone { return &st.Milestones })
 	reads := []func(pgx.Rows) error{milestones, milestones}
@@ -174,9 +179,11 @@ func addTo[T any](out []store.PathwayState, index map[string]int, firstRun int, 
 	}
 }
 
-// pathwayMilestones is room for a whole pathway's milestones (about 60 to 80): growing a
-// list to that from one row would copy it seven times.
-const pathwayMilestones = 96
+// pathwayMilestones is room for most pathways' milestones (about 60): growing a list to that
+// from one row would copy it six times. Not more: at about 400 bytes a milestone, 80 would
+// pass 32 KiB and make every pathway's list a large object, which cost GetPathway about 15%
+// of its server CPU at 96; a longer pathway grows its list once.
+const pathwayMilestones = 64
 
 // copyAtLeast is how many fresh milestones SavePathways copies rather than inserts.
 const copyAtLeast = 500
