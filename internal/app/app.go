@@ -82,6 +82,7 @@ type App struct {
 	health   *health.Server
 	http     *http.Server
 	gwConn   *grpc.ClientConn
+	local    *grpcx.Local // the services in this process, for the gateway and the console
 	grpcLis  net.Listener
 	httpLis  net.Listener
 	gwLis    net.Listener // in memory: the gateway's connection to the gRPC server
@@ -233,10 +234,10 @@ func (a *App) open(ctx context.Context) error {
 	}
 	a.setServing(false)
 
-	// The gateway calls our own gRPC server, so REST calls pass every interceptor: the
-	// public server, or with TLS a plaintext twin of it, over a connection in memory (no
-	// socket, so no system calls: over loopback TCP they were about a fifth of a REST
-	// call's CPU). The gateway's metadata, not the connection, says who called (see
+	// The gateway and the console call our own services through the server's interceptors,
+	// so REST calls and pages pass every one: unary calls in this process (grpcx.Local),
+	// streams over a connection in memory to the public server or, with TLS, a plaintext
+	// twin of it. The gateway's metadata, not the connection, says who called (see
 	// access.Authenticator).
 	gwLis := bufconn.Listen(gatewayBuffer)
 	a.gwLis = gwLis
@@ -246,9 +247,11 @@ func (a *App) open(ctx context.Context) error {
 	if a.gwConn, err = grpc.NewClient("passthrough:///carepath-gateway", gwOpts...); err != nil {
 		return fmt.Errorf("gateway connection: %w", err)
 	}
+	a.local = grpcx.NewLocal(log, metrics, validator, limited, large, a.gwConn, a.tracing.ServerHandlers(), gateway.CheckQuery)
+	a.register(a.local)
 	gw := gateway.NewServeMux(runtime.WithMetadata(gatewayMetadata(gatewaySecret)), gateway.WithFormats(board.Formats()...))
 	for _, svc := range a.apis() {
-		if err := svc.gateway(ctx, gw, a.gwConn); err != nil {
+		if err := svc.gateway(ctx, gw, a.local); err != nil {
 			return fmt.Errorf("gateway: %w", err)
 		}
 	}
@@ -299,60 +302,80 @@ func (a *App) newAdminGRPC() *grpc.Server {
 // service is one carepath API: its gRPC implementation and its REST gateway, kept together
 // so that no service is served over one protocol only.
 type service struct {
-	grpc    func(*grpc.Server)
-	gateway func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+	grpc    func(grpc.ServiceRegistrar)
+	gateway func(context.Context, *runtime.ServeMux, grpc.ClientConnInterface) error
+}
+
+// rest is a service's gateway, calling it through a connection's client.
+func rest[C any](register func(context.Context, *runtime.ServeMux, C) error,
+	client func(grpc.ClientConnInterface) C) func(context.Context, *runtime.ServeMux, grpc.ClientConnInterface) error {
+	return func(ctx context.Context, mux *runtime.ServeMux, cc grpc.ClientConnInterface) error {
+		return register(ctx, mux, client(cc))
+	}
 }
 
 func (a *App) apis() []service {
 	now := a.now
 	return []service{
-		{func(s *grpc.Server) { pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.calls, a.planner, now)) },
-			pb.RegisterYoungPeopleServiceHandler},
-		{func(s *grpc.Server) {
+		{func(s grpc.ServiceRegistrar) {
+			pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.calls, a.planner, now))
+		},
+			rest(pb.RegisterYoungPeopleServiceHandlerClient, pb.NewYoungPeopleServiceClient)},
+		{func(s grpc.ServiceRegistrar) {
 			pb.RegisterCareEpisodesServiceServer(s, careepisodes.New(a.calls, a.planner, now))
 		},
-			pb.RegisterCareEpisodesServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterPathwaysServiceServer(s, pathways.New(a.calls, a.planner, now)) },
-			pb.RegisterPathwaysServiceHandler},
-		{func(s *grpc.Server) {
+			rest(pb.RegisterCareEpisodesServiceHandlerClient, pb.NewCareEpisodesServiceClient)},
+		{func(s grpc.ServiceRegistrar) {
+			pb.RegisterPathwaysServiceServer(s, pathways.New(a.calls, a.planner, now))
+		},
+			rest(pb.RegisterPathwaysServiceHandlerClient, pb.NewPathwaysServiceClient)},
+		{func(s grpc.ServiceRegistrar) {
 			pb.RegisterCatalogueServiceServer(s, catalogueservice.New(a.calls, a.planner, now, a.pokeRefresher))
-		}, pb.RegisterCatalogueServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterAccessServiceServer(s, accessadmin.New(a.calls, now)) },
-			pb.RegisterAccessServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterSharingServiceServer(s, sharing.New(a.calls, a.planner, now)) },
-			pb.RegisterSharingServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterPartnerServiceServer(s, partner.New(a.calls, a.planner, now)) },
-			pb.RegisterPartnerServiceHandler},
-		{func(s *grpc.Server) {
+		}, rest(pb.RegisterCatalogueServiceHandlerClient, pb.NewCatalogueServiceClient)},
+		{func(s grpc.ServiceRegistrar) { pb.RegisterAccessServiceServer(s, accessadmin.New(a.calls, now)) },
+			rest(pb.RegisterAccessServiceHandlerClient, pb.NewAccessServiceClient)},
+		{func(s grpc.ServiceRegistrar) {
+			pb.RegisterSharingServiceServer(s, sharing.New(a.calls, a.planner, now))
+		},
+			rest(pb.RegisterSharingServiceHandlerClient, pb.NewSharingServiceClient)},
+		{func(s grpc.ServiceRegistrar) {
+			pb.RegisterPartnerServiceServer(s, partner.New(a.calls, a.planner, now))
+		},
+			rest(pb.RegisterPartnerServiceHandlerClient, pb.NewPartnerServiceClient)},
+		{func(s grpc.ServiceRegistrar) {
 			pb.RegisterReadinessServiceServer(s, readinessservice.New(a.calls, a.planner, now))
 		},
-			pb.RegisterReadinessServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterBoardServiceServer(s, board.New(a.calls, a.planner, now)) },
-			pb.RegisterBoardServiceHandler},
-		{func(s *grpc.Server) {
+			rest(pb.RegisterReadinessServiceHandlerClient, pb.NewReadinessServiceClient)},
+		{func(s grpc.ServiceRegistrar) { pb.RegisterBoardServiceServer(s, board.New(a.calls, a.planner, now)) },
+			rest(pb.RegisterBoardServiceHandlerClient, pb.NewBoardServiceClient)},
+		{func(s grpc.ServiceRegistrar) {
 			pb.RegisterDeliveryPlanServiceServer(s, deliveryplans.New(a.calls, a.planner, now))
 		},
-			pb.RegisterDeliveryPlanServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterVoiceServiceServer(s, voice.New(a.calls, a.planner, now)) },
-			pb.RegisterVoiceServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterAuditServiceServer(s, auditlog.New(a.calls, now)) },
-			pb.RegisterAuditServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterReminderServiceServer(s, reminders.New(a.calls, now, a.webhooks())) },
-			pb.RegisterReminderServiceHandler},
-		{func(s *grpc.Server) {
+			rest(pb.RegisterDeliveryPlanServiceHandlerClient, pb.NewDeliveryPlanServiceClient)},
+		{func(s grpc.ServiceRegistrar) { pb.RegisterVoiceServiceServer(s, voice.New(a.calls, a.planner, now)) },
+			rest(pb.RegisterVoiceServiceHandlerClient, pb.NewVoiceServiceClient)},
+		{func(s grpc.ServiceRegistrar) { pb.RegisterAuditServiceServer(s, auditlog.New(a.calls, now)) },
+			rest(pb.RegisterAuditServiceHandlerClient, pb.NewAuditServiceClient)},
+		{func(s grpc.ServiceRegistrar) {
+			pb.RegisterReminderServiceServer(s, reminders.New(a.calls, now, a.webhooks()))
+		},
+			rest(pb.RegisterReminderServiceHandlerClient, pb.NewReminderServiceClient)},
+		{func(s grpc.ServiceRegistrar) {
 			var run func(string) // PostgreSQL queues a River job with the operation
 			if a.dispatcher != nil {
 				run = a.runImport
 			}
 			pb.RegisterSsda903ServiceServer(s, returns.New(a.calls, now, run, a.cfg.ImportMaxBytes))
-		}, pb.RegisterSsda903ServiceHandler},
-		{func(s *grpc.Server) { pb.RegisterOperationsServiceServer(s, returns.NewOperations(a.calls, now)) },
-			pb.RegisterOperationsServiceHandler},
+		}, rest(pb.RegisterSsda903ServiceHandlerClient, pb.NewSsda903ServiceClient)},
+		{func(s grpc.ServiceRegistrar) {
+			pb.RegisterOperationsServiceServer(s, returns.NewOperations(a.calls, now))
+		},
+			rest(pb.RegisterOperationsServiceHandlerClient, pb.NewOperationsServiceClient)},
 	}
 }
 
-// register adds every carepath service, and health, to a gRPC server.
-func (a *App) register(s *grpc.Server) {
+// register adds every carepath service, and health, to a gRPC server (or to a.local).
+func (a *App) register(s grpc.ServiceRegistrar) {
 	for _, svc := range a.apis() {
 		svc.grpc(s)
 	}

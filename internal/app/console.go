@@ -13,13 +13,13 @@ import (
 	"github.com/carepath/carepath/internal/platform/authn"
 )
 
-// console builds the web console. It calls the API through the gateway's connection to
-// our own gRPC server, vouching for the browser's address as the gateway does, so every
-// page passes the same interceptors as a REST or gRPC call.
+// console builds the web console. It calls the API as the gateway does (a.local), vouching
+// for the browser's address as the gateway does, so every page passes the same
+// interceptors as a REST or gRPC call.
 func (a *App) console(ctx context.Context, vouch func(context.Context, *http.Request) metadata.MD) (*console.Console, error) {
 	cfg := a.cfg
 	opts := console.Options{
-		Conn:     a.gwConn,
+		Conn:     a.local,
 		Council:  cfg.CouncilName,
 		Contact:  cfg.LeavingCareContact,
 		Now:      cfg.tokenClock(),

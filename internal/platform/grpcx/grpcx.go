@@ -1,5 +1,6 @@
 // Package grpcx builds carepath's gRPC server: limits, and the interceptor chain that every
-// call passes through, REST calls included (the gateway dials this server):
+// call passes through, REST calls included (the gateway calls the services through Local,
+// which runs the same chain in process):
 //
 //	request id -> logging -> metrics -> panic recovery -> error mapping -> access -> validation -> handler
 //
@@ -52,6 +53,30 @@ type Guard interface {
 // messages larger than MaxRecvMsgSize, with their limits in bytes; nil for none.
 func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator protovalidate.Validator, guard Guard,
 	large map[string]int, opts ...grpc.ServerOption) *grpc.Server {
+	c := newChain(log, metrics, validator, guard, large)
+	return grpc.NewServer(append(opts,
+		grpc.MaxRecvMsgSize(c.sizes.transport),
+		grpc.MaxSendMsgSize(MaxSendMsgSize),
+		grpc.MaxHeaderListSize(MaxHeaderListSize),
+		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+		grpc.ConnectionTimeout(20*time.Second),
+		grpc.NumStreamWorkers(streamWorkers),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 5 * time.Minute}),
+		grpc.ChainUnaryInterceptor(c.unary...),
+		grpc.ChainStreamInterceptor(c.stream...),
+	)...)
+}
+
+// chain is the interceptors every call passes through, in order, and the request sizes
+// they allow.
+type chain struct {
+	unary  []grpc.UnaryServerInterceptor
+	stream []grpc.StreamServerInterceptor
+	sizes  sizeLimits
+}
+
+func newChain(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator protovalidate.Validator, guard Guard,
+	large map[string]int) chain {
 	calls := callLog{log: log}
 	recoveryOpt := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in gRPC handler", "request_id", requestid.From(ctx),
@@ -61,17 +86,9 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 	})
 	errorsI := &errorMapper{log: log}
 	validate := &validation{v: validator}
-
 	sizes := requestSizes(large)
-	return grpc.NewServer(append(opts,
-		grpc.MaxRecvMsgSize(sizes.transport),
-		grpc.MaxSendMsgSize(MaxSendMsgSize),
-		grpc.MaxHeaderListSize(MaxHeaderListSize),
-		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
-		grpc.ConnectionTimeout(20*time.Second),
-		grpc.NumStreamWorkers(streamWorkers),
-		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 5 * time.Minute}),
-		grpc.ChainUnaryInterceptor(
+	return chain{
+		unary: []grpc.UnaryServerInterceptor{
 			requestid.UnaryServerInterceptor,
 			calls.unary,
 			metrics.UnaryServerInterceptor(),
@@ -80,8 +97,8 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 			sizes.unary,
 			guard.Unary,
 			validate.unary,
-		),
-		grpc.ChainStreamInterceptor(
+		},
+		stream: []grpc.StreamServerInterceptor{
 			requestid.StreamServerInterceptor,
 			calls.stream,
 			metrics.StreamServerInterceptor(),
@@ -89,8 +106,9 @@ func NewServer(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator prot
 			errorsI.stream,
 			guard.Stream,
 			validate.stream,
-		),
-	)...)
+		},
+		sizes: sizes,
+	}
 }
 
 // sizeLimits let some methods receive larger messages than MaxRecvMsgSize. gRPC's limit is

@@ -80,11 +80,21 @@ var noMeter = metricnoop.NewMeterProvider()
 
 // ServerOptions trace a gRPC server's calls.
 func (t *Tracing) ServerOptions() []grpc.ServerOption {
+	var opts []grpc.ServerOption
+	for _, h := range t.ServerHandlers() {
+		opts = append(opts, grpc.StatsHandler(h))
+	}
+	return opts
+}
+
+// ServerHandlers trace calls as a gRPC server does: for calls made in this process
+// (grpcx.Local), which no server sees.
+func (t *Tracing) ServerHandlers() []stats.Handler {
 	if !t.On() {
 		return nil
 	}
-	return []grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(t.provider),
-		otelgrpc.WithPropagators(propagator), otelgrpc.WithMeterProvider(noMeter), otelgrpc.WithFilter(notOperational)))}
+	return []stats.Handler{otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(t.provider),
+		otelgrpc.WithPropagators(propagator), otelgrpc.WithMeterProvider(noMeter), otelgrpc.WithFilter(notOperational))}
 }
 
 // notOperational leaves health checks and reflection out of the traces.
@@ -92,8 +102,8 @@ func notOperational(info *stats.RPCTagInfo) bool {
 	return !strings.HasPrefix(info.FullMethodName, "/grpc.health.") && !strings.HasPrefix(info.FullMethodName, "/grpc.reflection.")
 }
 
-// DialOptions trace a gRPC client's calls and pass the trace on (the gateway's, to the
-// server, so that a REST call is one trace).
+// DialOptions trace a gRPC client's calls and pass the trace on (the gateway's streams, to
+// the server, so that a REST call is one trace).
 func (t *Tracing) DialOptions() []grpc.DialOption {
 	if !t.On() {
 		return nil
