@@ -181,7 +181,23 @@ func (r *reminders) plan(ctx context.Context, p *Planner, st store.PathwayState)
 	if err != nil {
 		return reminder.Plan{}, time.Time{}, err
 	}
+	// The team's managers are only ever recipients: which reminders are raised and when to
+	// look next do not depend on them, and with nothing raised and nothing open they would
+	// change nothing. So they are looked up only when there is something to route: most
+	// young people on most days, and every one as they are created, need no look-up.
+	needManagers := yp.PersonalAdviserID != "" && len(in.Open) > 0
+	if needManagers {
+		if in.Managers, err = r.teamManagers(ctx, yp.PersonalAdviserID); err != nil {
+			return reminder.Plan{}, time.Time{}, err
+		}
+	}
 	plan := reminder.PlanOn(in, day)
+	if !needManagers && yp.PersonalAdviserID != "" && len(plan.Raise) > 0 {
+		if in.Managers, err = r.teamManagers(ctx, yp.PersonalAdviserID); err != nil {
+			return reminder.Plan{}, time.Time{}, err
+		}
+		plan = reminder.PlanOn(in, day)
+	}
 	var at time.Time
 	if !plan.Next.IsZero() {
 		at = reminder.SendTime(plan.Next, in.Rules.SendAt)
@@ -236,11 +252,8 @@ func (r *reminders) input(ctx context.Context, c Council, st store.PathwayState,
 			return in, nil, err
 		}
 		in.AdviserGone = adviser.ID == "" || adviser.Disabled
-		if in.Managers, err = r.teamManagers(ctx, yp.PersonalAdviserID); err != nil {
-			return in, nil, err
-		}
 	}
-	return in, wake, nil
+	return in, wake, nil // in.Managers: see plan
 }
 
 // sharingChanges are the days after today on which a share of the young person, or the

@@ -524,3 +524,73 @@ func TestOwnRemindersAreInAppOnly(t *testing.T) {
 		})
 	}
 }
+
+// peopleListed counts the transaction's lists of people: a team's managers are looked up so.
+type peopleListed struct {
+	store.Tx
+	n *int
+}
+
+func (c peopleListed) ListPeople(ctx context.Context, q store.PeopleQuery) ([]domain.Person, error) {
+	*c.n++
+	return c.Tx.ListPeople(ctx, q)
+}
+
+// The adviser's team's managers are looked up only when a reminder is to be routed: not for
+// a young person created with nothing due, but still for one whose first reminder, an age
+// notice, goes to them because their adviser has left.
+func TestTeamManagersAreLookedUpOnlyToRoute(t *testing.T) {
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC) // after the 09:00 send time
+	today := civil.Today(now)
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t)
+			p := planner.New(catalogue.Default(), func() time.Time { return now })
+			create := func(id string, dob civil.Date, ref string) (lists int) {
+				t.Helper()
+				err := s.InTx(ctx, func(tx store.Tx) error {
+					yp, err := tx.CreateYoungPerson(ctx, domain.YoungPerson{ID: id, GivenName: "New", FamilyName: "Person",
+						DateOfBirth: dob, CouncilID: demo.CouncilID, CaseReference: ref, PersonalAdviserID: demo.AdviserNorth,
+						CreateTime: now, UpdateTime: now})
+					if err != nil {
+						return err
+					}
+					return p.PlanNew(ctx, peopleListed{tx, &lists}, yp)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return lists
+			}
+			err := s.InTx(ctx, func(tx store.Tx) error { return demo.LoadAccess(ctx, tx, today, now) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			const thirteen = "0b5e0000-0000-4000-8000-000000000013"
+			if n := create(thirteen, today.Sub(civil.Period{Years: 13, Months: 2}, civil.FebruaryTwentyEighth), "N-13"); n != 0 {
+				t.Errorf("creating a 13-year-old with nothing due listed people %d times", n)
+			}
+			err = s.InTx(ctx, func(tx store.Tx) error {
+				adviser, err := tx.GetPerson(ctx, demo.AdviserNorth)
+				if err != nil {
+					return err
+				}
+				adviser.Disabled = true
+				_, err = tx.UpdatePerson(ctx, adviser, adviser.Revision)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// 16 years and 3 months old five days ago: that age's notice is raised at once.
+			create(ypID, today.AddDays(-5).Sub(civil.Period{Years: 16, Months: 3}, civil.FebruaryTwentyEighth), "N-16")
+			got := listAll(t, s)
+			if !slices.ContainsFunc(got, func(r domain.Reminder) bool {
+				return r.Rule == "age.16y3m" && r.Recipient == domain.PersonRecipient(demo.ManagerNorth)
+			}) {
+				t.Errorf("the age notice did not reach the team manager of the adviser who left: %v", got)
+			}
+		})
+	}
+}
