@@ -25,14 +25,12 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	reflectionalphapb "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
@@ -78,14 +76,11 @@ type App struct {
 	planner  *planner.Planner
 	replan   chan struct{} // pokes the pathway refresher
 	grpc     *grpc.Server  // the public gRPC listener's
-	internal *grpc.Server  // with TLS: a plaintext twin for the gateway, served on gwLis
 	health   *health.Server
 	http     *http.Server
-	gwConn   *grpc.ClientConn
 	local    *grpcx.Local // the services in this process, for the gateway and the console
 	grpcLis  net.Listener
 	httpLis  net.Listener
-	gwLis    net.Listener // in memory: the gateway's connection to the gRPC server
 	tls      *tls.Config
 	ready    atomic.Bool
 	stopping atomic.Bool // set on shutdown: readiness stays NOT_SERVING
@@ -110,10 +105,6 @@ const readinessInterval = 5 * time.Second
 // httpWriteTimeout bounds the writing of an HTTP answer, from the end of the request's
 // headers (or, for an import, from the end of its upload's time).
 const httpWriteTimeout = 60 * time.Second
-
-// gatewayBuffer is how much the in-memory connection from the gateway to the gRPC server
-// holds in each direction before a writer waits for its reader.
-const gatewayBuffer = 256 << 10
 
 // New opens the store and the listeners; Run serves. On failure whatever was opened is
 // closed again and the error says which step failed.
@@ -224,7 +215,6 @@ func (a *App) open(ctx context.Context) error {
 	}
 	if a.tls != nil {
 		a.grpc = newServer(grpc.Creds(credentials.NewTLS(a.tls)))
-		a.internal = newServer()
 	} else {
 		a.grpc = newServer()
 	}
@@ -234,20 +224,11 @@ func (a *App) open(ctx context.Context) error {
 	}
 	a.setServing(false)
 
-	// The gateway and the console call our own services through the server's interceptors,
-	// so REST calls and pages pass every one: unary calls in this process (grpcx.Local),
-	// streams over a connection in memory to the public server or, with TLS, a plaintext
-	// twin of it. The gateway's metadata, not the connection, says who called (see
+	// The gateway and the console call our own services in this process (grpcx.Local),
+	// through the server's interceptors, so REST calls and pages pass every one. The
+	// gateway's metadata, under a per-process secret, says who called (see
 	// access.Authenticator).
-	gwLis := bufconn.Listen(gatewayBuffer)
-	a.gwLis = gwLis
-	gwOpts := append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return gwLis.DialContext(ctx) }),
-		grpc.WithChainUnaryInterceptor(gateway.CheckQuery)}, a.tracing.DialOptions()...)
-	if a.gwConn, err = grpc.NewClient("passthrough:///carepath-gateway", gwOpts...); err != nil {
-		return fmt.Errorf("gateway connection: %w", err)
-	}
-	a.local = grpcx.NewLocal(log, metrics, validator, limited, large, a.gwConn, a.tracing.ServerHandlers(), gateway.CheckQuery)
+	a.local = grpcx.NewLocal(log, metrics, validator, limited, large, a.tracing.ServerHandlers(), gateway.CheckQuery)
 	a.register(a.local)
 	gw := gateway.NewServeMux(runtime.WithMetadata(gatewayMetadata(gatewaySecret)), gateway.WithFormats(board.Formats()...))
 	for _, svc := range a.apis() {
@@ -496,11 +477,6 @@ func (a *App) Run(ctx context.Context) error {
 		})
 	}
 	serveGRPC("gRPC server", a.grpc, a.grpcLis)
-	if a.internal != nil {
-		serveGRPC("gateway's gRPC server", a.internal, a.gwLis)
-	} else {
-		serveGRPC("gRPC server for the gateway", a.grpc, a.gwLis)
-	}
 	serveHTTP("HTTP server", a.http, a.httpLis)
 	if a.adminHTTP != nil {
 		serveHTTP("admin HTTP server", a.adminHTTP, a.adminLis)
@@ -542,7 +518,7 @@ func (a *App) shutdown() {
 			a.log.Warn("HTTP server did not drain in time", "error", err)
 		}
 	}
-	for _, s := range []*grpc.Server{a.internal, a.grpc, a.adminGRPC} {
+	for _, s := range []*grpc.Server{a.grpc, a.adminGRPC} {
 		if s == nil {
 			continue
 		}
@@ -561,10 +537,7 @@ func (a *App) close() {
 	if a.stopBG != nil {
 		a.stopBG()
 	}
-	if a.gwConn != nil {
-		_ = a.gwConn.Close()
-	}
-	for _, l := range []net.Listener{a.grpcLis, a.httpLis, a.gwLis, a.adminLis, a.adminGRPCLis} {
+	for _, l := range []net.Listener{a.grpcLis, a.httpLis, a.adminLis, a.adminGRPCLis} {
 		if l != nil {
 			_ = l.Close()
 		}

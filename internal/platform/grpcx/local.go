@@ -22,8 +22,8 @@ import (
 // (the gateway's metadata vouches for the REST client as before), rate limits, validation,
 // audit, logs and metrics. What it skips is the work of a connection: encoding the request
 // and the answer, HTTP/2 framing and the transport's goroutines, which over an in-memory
-// listener were still about a fifth of a REST call's CPU. Streams, which the gateway
-// rarely serves, go to streams, a real connection to the server.
+// listener were still about a fifth of a REST call's CPU. It serves no stream: none of
+// carepath's has a REST binding, and the console calls none.
 //
 // The server's limits on messages hold: the interceptors check a request's size, and Local
 // refuses an answer over MaxSendMsgSize as the server would. Stats handlers given to Local
@@ -32,7 +32,6 @@ type Local struct {
 	methods map[string]localMethod
 	unary   grpc.UnaryServerInterceptor
 	invoke  grpc.UnaryInvoker
-	streams grpc.ClientConnInterface
 	stats   []stats.Handler
 }
 
@@ -49,11 +48,10 @@ var (
 // NewLocal returns a Local whose calls pass the interceptors NewServer's would with the
 // same arguments, after the client interceptors given, in order, seen by handlers.
 func NewLocal(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator protovalidate.Validator, guard Guard,
-	large map[string]int, streams grpc.ClientConnInterface, handlers []stats.Handler, client ...grpc.UnaryClientInterceptor) *Local {
+	large map[string]int, handlers []stats.Handler, client ...grpc.UnaryClientInterceptor) *Local {
 	l := &Local{
 		methods: map[string]localMethod{},
 		unary:   chainUnary(newChain(log, metrics, validator, guard, large).unary),
-		streams: streams,
 		stats:   handlers,
 	}
 	l.invoke = l.call
@@ -78,9 +76,9 @@ func (l *Local) Invoke(ctx context.Context, method string, args, reply any, opts
 	return l.invoke(ctx, method, args, reply, nil, opts...)
 }
 
-// NewStream opens a stream over the real connection.
-func (l *Local) NewStream(ctx context.Context, desc *grpc.StreamDesc, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-	return l.streams.NewStream(ctx, desc, method, opts...)
+// NewStream refuses: streams are served over gRPC only.
+func (l *Local) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+	return nil, status.Error(codes.Unimplemented, "streaming calls are served over gRPC only")
 }
 
 func (l *Local) call(ctx context.Context, method string, args, reply any, _ *grpc.ClientConn, opts ...grpc.CallOption) error {

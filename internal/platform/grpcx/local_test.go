@@ -27,7 +27,7 @@ func local(t *testing.T, impl pb.YoungPeopleServiceServer, client ...grpc.UnaryC
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	l := grpcx.NewLocal(log, grpcprom.NewServerMetrics(), v, openGuard{}, nil, nil, nil, client...)
+	l := grpcx.NewLocal(log, grpcprom.NewServerMetrics(), v, openGuard{}, nil, nil, client...)
 	pb.RegisterYoungPeopleServiceServer(l, impl)
 	return l, logs
 }

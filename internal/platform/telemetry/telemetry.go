@@ -102,16 +102,6 @@ func notOperational(info *stats.RPCTagInfo) bool {
 	return !strings.HasPrefix(info.FullMethodName, "/grpc.health.") && !strings.HasPrefix(info.FullMethodName, "/grpc.reflection.")
 }
 
-// DialOptions trace a gRPC client's calls and pass the trace on (the gateway's streams, to
-// the server, so that a REST call is one trace).
-func (t *Tracing) DialOptions() []grpc.DialOption {
-	if !t.On() {
-		return nil
-	}
-	return []grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(t.provider),
-		otelgrpc.WithPropagators(propagator), otelgrpc.WithMeterProvider(noMeter)))}
-}
-
 // HTTP traces the API requests h serves (those under /v1/: not probes or metrics). A span is
 // named after the method and the route, and its url.path is the route too: a path's ids
 // (people's included) stay out of the trace.

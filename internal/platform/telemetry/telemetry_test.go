@@ -24,7 +24,7 @@ func TestOffInstallsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.On() || tr.ServerOptions() != nil || tr.DialOptions() != nil || tr.PgxTracer() != nil || tr.RiverMiddleware() != nil {
+	if tr.On() || tr.ServerOptions() != nil || tr.ServerHandlers() != nil || tr.PgxTracer() != nil || tr.RiverMiddleware() != nil {
 		t.Error("tracing off still instruments something")
 	}
 }
