@@ -193,12 +193,28 @@ const daysNeeded = 91
 // start) and episodes starting on or after the 18th birthday are ignored: validate episodes
 // where they are entered.
 func Derive(dob civil.Date, episodes []Episode, asOf civil.Date, rule civil.LeaplingRule, c Circumstances) Status {
-	if !dob.Valid() || !asOf.Valid() {
+	return NewDeriver(dob, episodes, rule, c).On(asOf)
+}
+
+// A Deriver is Derive for one young person on many days: it reads their birthdays and
+// episodes once (planning a pathway asks about fifty or so days).
+type Deriver struct{ h *history } // nil for a date of birth that is not a real date
+
+// NewDeriver reads a young person's history for Derive.
+func NewDeriver(dob civil.Date, episodes []Episode, rule civil.LeaplingRule, c Circumstances) Deriver {
+	if !dob.Valid() {
+		return Deriver{}
+	}
+	return Deriver{newHistory(dob, episodes, rule, c)}
+}
+
+// On is Derive's status on asOf.
+func (d Deriver) On(asOf civil.Date) Status {
+	if d.h == nil || !asOf.Valid() {
 		return Status{Category: None, Rule: RuleInvalidInput,
 			Explanation: "The date of birth or the date asked about is not a real calendar date, so no status can be worked out."}
 	}
-	h := newHistory(dob, episodes, rule, c)
-	return h.entitlements(h.statusOn(asOf), asOf)
+	return d.h.entitlements(d.h.statusOn(asOf), asOf)
 }
 
 // BecameEligible returns the day the young person became eligible, the 13-week test met while

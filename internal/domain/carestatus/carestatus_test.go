@@ -615,3 +615,27 @@ func TestCategoryString(t *testing.T) {
 		t.Errorf("unknown category = %q", s)
 	}
 }
+
+// One Deriver, asked about every day backwards and then forwards, answers each as Derive
+// does afresh: reading the history once carries nothing from one day to the next.
+func TestADeriverAnswersEveryDayAsDerive(t *testing.T) {
+	eps := untidyHistory()
+	for _, c := range []Circumstances{{}, {DetainedOrInHospitalAt16: true}, {RelevantStudent: true}} {
+		d := NewDeriver(dob, eps, civil.MarchFirst, c)
+		var days []civil.Date
+		for day := b25.AddDays(3); !day.Before(dob); day = day.AddDays(-2) {
+			days = append(days, day)
+		}
+		forwards := slices.Clone(days)
+		slices.Reverse(forwards)
+		days = append(days, forwards...)
+		for _, day := range days {
+			if got, want := d.On(day), Derive(dob, eps, day, civil.MarchFirst, c); got != want {
+				t.Fatalf("%+v on %v:\n got %+v\nwant %+v", c, day, got, want)
+			}
+		}
+	}
+	if got := NewDeriver(civil.Date{Year: 2008, Month: 2, Day: 30}, eps, civil.MarchFirst, Circumstances{}).On(b18); got.Rule != RuleInvalidInput {
+		t.Errorf("a date of birth that is no real date: %+v", got)
+	}
+}

@@ -46,7 +46,9 @@ const maxOccurrences = 100
 // that date, the young person is looked after or a care leaver and every condition of the
 // definition holds. Open care episodes are taken to continue.
 func Plan(cat *catalogue.Catalogue, in Input) []Planned {
-	p := planner{in: in, episodes: domain.StatusEpisodes(in.Episodes), status: map[civil.Date]carestatus.Status{}}
+	episodes := domain.StatusEpisodes(in.Episodes)
+	p := planner{in: in, episodes: episodes, status: map[civil.Date]carestatus.Status{},
+		derive: carestatus.NewDeriver(in.YoungPerson.DateOfBirth, episodes, in.Rule, in.YoungPerson.StatusCircumstances())}
 	var out []Planned
 	for _, d := range cat.Definitions {
 		dates := p.dueDates(d.Due)
@@ -83,13 +85,14 @@ func (p *planner) until(r catalogue.DueRule) civil.Date {
 type planner struct {
 	in       Input
 	episodes []carestatus.Episode
+	derive   carestatus.Deriver
 	status   map[civil.Date]carestatus.Status // many occurrences share dates
 }
 
 func (p *planner) statusOn(d civil.Date) carestatus.Status {
 	s, ok := p.status[d]
 	if !ok {
-		s = carestatus.Derive(p.in.YoungPerson.DateOfBirth, p.episodes, d, p.in.Rule, p.in.YoungPerson.StatusCircumstances())
+		s = p.derive.On(d)
 		p.status[d] = s
 	}
 	return s
