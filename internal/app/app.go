@@ -287,71 +287,55 @@ type service struct {
 	gateway func(context.Context, *runtime.ServeMux, grpc.ClientConnInterface) error
 }
 
-// rest is a service's gateway, calling it through a connection's client.
-func rest[C any](register func(context.Context, *runtime.ServeMux, C) error,
-	client func(grpc.ClientConnInterface) C) func(context.Context, *runtime.ServeMux, grpc.ClientConnInterface) error {
-	return func(ctx context.Context, mux *runtime.ServeMux, cc grpc.ClientConnInterface) error {
-		return register(ctx, mux, client(cc))
+// api is the service desc implemented by impl (the gRPC server checks that it does), served
+// over REST by the gateway handler gw through a client of the connection it is given.
+func api[C any](desc *grpc.ServiceDesc, impl any,
+	gw func(context.Context, *runtime.ServeMux, C) error, client func(grpc.ClientConnInterface) C) service {
+	return service{
+		grpc: func(s grpc.ServiceRegistrar) { s.RegisterService(desc, impl) },
+		gateway: func(ctx context.Context, mux *runtime.ServeMux, cc grpc.ClientConnInterface) error {
+			return gw(ctx, mux, client(cc))
+		},
 	}
 }
 
 func (a *App) apis() []service {
 	now := a.now
+	var run func(string) // PostgreSQL queues a River job with an import's operation
+	if a.dispatcher != nil {
+		run = a.runImport
+	}
 	return []service{
-		{func(s grpc.ServiceRegistrar) {
-			pb.RegisterYoungPeopleServiceServer(s, youngpeople.New(a.calls, a.planner, now))
-		},
-			rest(pb.RegisterYoungPeopleServiceHandlerClient, pb.NewYoungPeopleServiceClient)},
-		{func(s grpc.ServiceRegistrar) {
-			pb.RegisterCareEpisodesServiceServer(s, careepisodes.New(a.calls, a.planner, now))
-		},
-			rest(pb.RegisterCareEpisodesServiceHandlerClient, pb.NewCareEpisodesServiceClient)},
-		{func(s grpc.ServiceRegistrar) {
-			pb.RegisterPathwaysServiceServer(s, pathways.New(a.calls, a.planner, now))
-		},
-			rest(pb.RegisterPathwaysServiceHandlerClient, pb.NewPathwaysServiceClient)},
-		{func(s grpc.ServiceRegistrar) {
-			pb.RegisterCatalogueServiceServer(s, catalogueservice.New(a.calls, a.planner, now, a.pokeRefresher))
-		}, rest(pb.RegisterCatalogueServiceHandlerClient, pb.NewCatalogueServiceClient)},
-		{func(s grpc.ServiceRegistrar) { pb.RegisterAccessServiceServer(s, accessadmin.New(a.calls, now)) },
-			rest(pb.RegisterAccessServiceHandlerClient, pb.NewAccessServiceClient)},
-		{func(s grpc.ServiceRegistrar) {
-			pb.RegisterSharingServiceServer(s, sharing.New(a.calls, a.planner, now))
-		},
-			rest(pb.RegisterSharingServiceHandlerClient, pb.NewSharingServiceClient)},
-		{func(s grpc.ServiceRegistrar) {
-			pb.RegisterPartnerServiceServer(s, partner.New(a.calls, a.planner, now))
-		},
-			rest(pb.RegisterPartnerServiceHandlerClient, pb.NewPartnerServiceClient)},
-		{func(s grpc.ServiceRegistrar) {
-			pb.RegisterReadinessServiceServer(s, readinessservice.New(a.calls, a.planner, now))
-		},
-			rest(pb.RegisterReadinessServiceHandlerClient, pb.NewReadinessServiceClient)},
-		{func(s grpc.ServiceRegistrar) { pb.RegisterBoardServiceServer(s, board.New(a.calls, a.planner, now)) },
-			rest(pb.RegisterBoardServiceHandlerClient, pb.NewBoardServiceClient)},
-		{func(s grpc.ServiceRegistrar) {
-			pb.RegisterDeliveryPlanServiceServer(s, deliveryplans.New(a.calls, a.planner, now))
-		},
-			rest(pb.RegisterDeliveryPlanServiceHandlerClient, pb.NewDeliveryPlanServiceClient)},
-		{func(s grpc.ServiceRegistrar) { pb.RegisterVoiceServiceServer(s, voice.New(a.calls, a.planner, now)) },
-			rest(pb.RegisterVoiceServiceHandlerClient, pb.NewVoiceServiceClient)},
-		{func(s grpc.ServiceRegistrar) { pb.RegisterAuditServiceServer(s, auditlog.New(a.calls, now)) },
-			rest(pb.RegisterAuditServiceHandlerClient, pb.NewAuditServiceClient)},
-		{func(s grpc.ServiceRegistrar) {
-			pb.RegisterReminderServiceServer(s, reminders.New(a.calls, now, a.webhooks()))
-		},
-			rest(pb.RegisterReminderServiceHandlerClient, pb.NewReminderServiceClient)},
-		{func(s grpc.ServiceRegistrar) {
-			var run func(string) // PostgreSQL queues a River job with the operation
-			if a.dispatcher != nil {
-				run = a.runImport
-			}
-			pb.RegisterSsda903ServiceServer(s, returns.New(a.calls, now, run, a.cfg.ImportMaxBytes))
-		}, rest(pb.RegisterSsda903ServiceHandlerClient, pb.NewSsda903ServiceClient)},
-		{func(s grpc.ServiceRegistrar) {
-			pb.RegisterOperationsServiceServer(s, returns.NewOperations(a.calls, now))
-		},
-			rest(pb.RegisterOperationsServiceHandlerClient, pb.NewOperationsServiceClient)},
+		api(&pb.YoungPeopleService_ServiceDesc, youngpeople.New(a.calls, a.planner, now),
+			pb.RegisterYoungPeopleServiceHandlerClient, pb.NewYoungPeopleServiceClient),
+		api(&pb.CareEpisodesService_ServiceDesc, careepisodes.New(a.calls, a.planner, now),
+			pb.RegisterCareEpisodesServiceHandlerClient, pb.NewCareEpisodesServiceClient),
+		api(&pb.PathwaysService_ServiceDesc, pathways.New(a.calls, a.planner, now),
+			pb.RegisterPathwaysServiceHandlerClient, pb.NewPathwaysServiceClient),
+		api(&pb.CatalogueService_ServiceDesc, catalogueservice.New(a.calls, a.planner, now, a.pokeRefresher),
+			pb.RegisterCatalogueServiceHandlerClient, pb.NewCatalogueServiceClient),
+		api(&pb.AccessService_ServiceDesc, accessadmin.New(a.calls, now),
+			pb.RegisterAccessServiceHandlerClient, pb.NewAccessServiceClient),
+		api(&pb.SharingService_ServiceDesc, sharing.New(a.calls, a.planner, now),
+			pb.RegisterSharingServiceHandlerClient, pb.NewSharingServiceClient),
+		api(&pb.PartnerService_ServiceDesc, partner.New(a.calls, a.planner, now),
+			pb.RegisterPartnerServiceHandlerClient, pb.NewPartnerServiceClient),
+		api(&pb.ReadinessService_ServiceDesc, readinessservice.New(a.calls, a.planner, now),
+			pb.RegisterReadinessServiceHandlerClient, pb.NewReadinessServiceClient),
+		api(&pb.BoardService_ServiceDesc, board.New(a.calls, a.planner, now),
+			pb.RegisterBoardServiceHandlerClient, pb.NewBoardServiceClient),
+		api(&pb.DeliveryPlanService_ServiceDesc, deliveryplans.New(a.calls, a.planner, now),
+			pb.RegisterDeliveryPlanServiceHandlerClient, pb.NewDeliveryPlanServiceClient),
+		api(&pb.VoiceService_ServiceDesc, voice.New(a.calls, a.planner, now),
+			pb.RegisterVoiceServiceHandlerClient, pb.NewVoiceServiceClient),
+		api(&pb.AuditService_ServiceDesc, auditlog.New(a.calls, now),
+			pb.RegisterAuditServiceHandlerClient, pb.NewAuditServiceClient),
+		api(&pb.ReminderService_ServiceDesc, reminders.New(a.calls, now, a.webhooks()),
+			pb.RegisterReminderServiceHandlerClient, pb.NewReminderServiceClient),
+		api(&pb.Ssda903Service_ServiceDesc, returns.New(a.calls, now, run, a.cfg.ImportMaxBytes),
+			pb.RegisterSsda903ServiceHandlerClient, pb.NewSsda903ServiceClient),
+		api(&pb.OperationsService_ServiceDesc, returns.NewOperations(a.calls, now),
+			pb.RegisterOperationsServiceHandlerClient, pb.NewOperationsServiceClient),
 	}
 }
 

@@ -2,7 +2,9 @@ package grpcx
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -64,8 +66,12 @@ func NewLocal(log *slog.Logger, metrics *grpcprom.ServerMetrics, validator proto
 	return l
 }
 
-// RegisterService makes desc's unary methods callable through l.
+// RegisterService makes desc's unary methods callable through l. Like grpc.Server's, it
+// refuses at start-up an impl that does not implement desc's service.
 func (l *Local) RegisterService(desc *grpc.ServiceDesc, impl any) {
+	if want := reflect.TypeOf(desc.HandlerType).Elem(); !reflect.TypeOf(impl).Implements(want) {
+		panic(fmt.Sprintf("grpcx: %T does not implement %s", impl, desc.ServiceName))
+	}
 	for _, m := range desc.Methods {
 		l.methods["/"+desc.ServiceName+"/"+m.MethodName] = localMethod{impl: impl, handler: m.Handler}
 	}

@@ -102,7 +102,7 @@ func TestLocalCallsCarryMetadataAndCopyMessages(t *testing.T) {
 }
 
 // Client interceptors run before the call, and may refuse it; an unknown method is
-// UNIMPLEMENTED, as from a server.
+// UNIMPLEMENTED, and an implementation of another service is refused, as by a server.
 func TestLocalCallsPassClientInterceptorsFirst(t *testing.T) {
 	p := &probe{}
 	refuse := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
@@ -117,8 +117,14 @@ func TestLocalCallsPassClientInterceptorsFirst(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument || p.answer != nil {
 		t.Errorf("error %v, handler ran %v: want the client interceptor's refusal first", err, p.answer != nil)
 	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a Local took an implementation of another service")
+		}
+	}()
 	_, err = pb.NewPathwaysServiceClient(l).GetPathway(context.Background(), &pb.GetPathwayRequest{})
 	if status.Code(err) != codes.Unimplemented {
 		t.Errorf("a method of no service registered: %v", err)
 	}
+	l.RegisterService(&pb.PathwaysService_ServiceDesc, p)
 }
