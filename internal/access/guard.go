@@ -120,8 +120,8 @@ func AuditSummary(ctx context.Context, tx store.Tx, now time.Time, purpose, coun
 	ids := slices.Clone(youngPeople)
 	sort.Strings(ids)
 	r.YoungPeople = slices.Compact(ids)
-	_, err := tx.AppendAudit(ctx, r)
-	return err
+	// AppendAudits: the store may write it with the transaction's commit (its id unread).
+	return tx.AppendAudits(ctx, []audit.Record{r})
 }
 
 // record is the audit record of a call by p: who, from where, what, when.

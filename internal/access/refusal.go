@@ -51,8 +51,7 @@ func (a *Authenticator) recordRefusal(ctx context.Context, p principal.Principal
 				return err
 			}
 		}
-		_, err := tx.AppendAudit(ctx, r)
-		return err
+		return tx.AppendAudits(ctx, []audit.Record{r})
 	})
 	if err != nil {
 		a.log.WarnContext(ctx, "could not record a refused call in the audit trail", "grpc.method", method, "error", err)

@@ -41,6 +41,11 @@ type Store interface {
 }
 
 // Tx is what a transaction can do.
+//
+// Writes that return only an error (AppendAudits, SavePathways' statement, SaveReadiness,
+// SaveMeasureStandings) may be sent with the transaction's next statement or its commit,
+// to save round trips: if one fails, that statement or the commit fails instead, and the
+// transaction writes nothing. A statement always sees the writes made before it.
 type Tx interface {
 	YoungPeople
 	CareEpisodes
@@ -452,7 +457,8 @@ type Audit interface {
 	AppendAudit(ctx context.Context, r audit.Record) (AuditEntry, error)
 	// AppendAudits stores every record as AppendAudit does, in one statement however many
 	// there are (an import of a council's return records one per child it wrote), in the
-	// order given: all of them or, if that fails, none.
+	// order given: all of them or, if that fails, none. Unlike AppendAudit it may be sent
+	// with the commit (see Tx), and so is what a call's own audit entry uses.
 	AppendAudits(ctx context.Context, rs []audit.Record) error
 	// ListAuditRecords returns up to q.Limit records matching q, sealed or not, newest first.
 	ListAuditRecords(ctx context.Context, q AuditQuery) ([]AuditEntry, error)

@@ -71,13 +71,23 @@ func (t *tx) AppendAudits(ctx context.Context, rs []audit.Record) error {
 	for i, r := range rs {
 		normalised[i] = audit.Normalize(r)
 	}
-	return insertAudits(ctx, t.q, normalised)
+	// The outcome is not read: the records go with the transaction's next statement or its
+	// commit, which fails if they cannot be written.
+	sql, args := auditsInsert(normalised)
+	return t.later(ctx, sql, args...)
 }
 
-// insertAudits is one INSERT of normalised records, unsealed, in the order given (ids follow
+// insertAudits writes normalised records with auditsInsert.
+func insertAudits(ctx context.Context, q querier, rs []audit.Record) error {
+	sql, args := auditsInsert(rs)
+	_, err := q.Exec(ctx, sql, args...)
+	return err
+}
+
+// auditsInsert is one INSERT of normalised records, unsealed, in the order given (ids follow
 // it). Each record's lists travel joined by commas: roles are names and young people ids,
 // neither of which holds one.
-func insertAudits(ctx context.Context, q querier, rs []audit.Record) error {
+func auditsInsert(rs []audit.Record) (string, []any) {
 	n := len(rs)
 	var (
 		chains, actors, orgs, roles, purposes, actions = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -91,7 +101,7 @@ func insertAudits(ctx context.Context, q querier, rs []audit.Record) error {
 		reasons[i], councils[i], youngPeople[i] = r.Reason, r.Council, strings.Join(r.YoungPeople, ",")
 		requestIDs[i], addresses[i] = r.RequestID, r.ClientAddress
 	}
-	_, err := q.Exec(ctx, `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose,
+	return `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose,
 		action, outcome, reason, council, young_people, request_id, client_address)
 		SELECT u.chain, u.time, u.actor, u.organisation, string_to_array(u.roles, ','), u.purpose, u.action,
 			u.outcome, u.reason, u.council, string_to_array(u.young_people, ',')::uuid[], u.request_id, u.client_address
@@ -100,8 +110,7 @@ func insertAudits(ctx context.Context, q querier, rs []audit.Record) error {
 			AS u(chain, time, actor, organisation, roles, purpose, action, outcome, reason, council, young_people,
 			request_id, client_address, n)
 		ORDER BY u.n`,
-		chains, times, actors, orgs, roles, purposes, actions, outcomes, reasons, councils, youngPeople, requestIDs, addresses)
-	return err
+		[]any{chains, times, actors, orgs, roles, purposes, actions, outcomes, reasons, councils, youngPeople, requestIDs, addresses}
 }
 
 const insertAudit = `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose,

@@ -169,7 +169,7 @@ func (t *tx) SaveMeasureStandings(ctx context.Context, in []store.MeasureStandin
 			cohort, counted = append(cohort, rangeText(s.Cohort)), append(counted, multirangeText(s.Counted))
 		}
 	}
-	_, err := t.q.Exec(ctx, `
+	return t.later(ctx, `
 		WITH p AS (
 			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::daterange[], $5::datemultirange[])
 				AS p(young_person_id, council_id, measure, cohort, counted)
@@ -190,7 +190,6 @@ func (t *tx) SaveMeasureStandings(ctx context.Context, in []store.MeasureStandin
 		FROM unnest($6::uuid[], $7::text[]) AS v(id, version)
 		WHERE y.id = v.id AND y.measures_version IS DISTINCT FROM v.version`,
 		yp, council, key, cohort, counted, ids, versions)
-	return err
 }
 
 // StaleMeasureStandings locks young people whose standings are of another version. The

@@ -161,7 +161,7 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	defer cancel()
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = pgx.BeginTxFunc(txCtx, s.pool, pgx.TxOptions{}, func(ptx pgx.Tx) error { return fn(s.newTx(txCtx, ptx)) })
+		err = s.inTx(txCtx, fn)
 		if err == nil || !isConflict(err) {
 			break
 		}
@@ -171,6 +171,27 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 			"the database did not answer in time; retry with backoff")
 	}
 	return classify(err)
+}
+
+// inTx runs fn in a pipeTx on a connection of its own, committing if fn returns nil and
+// rolling back otherwise (or if fn panics). The pool closes a connection that is left in a
+// transaction, should the rollback fail.
+func (s *Store) inTx(ctx context.Context, fn func(store.Tx) error) (err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	p := &pipeTx{conn: conn.Conn()}
+	defer func() {
+		if !p.ended {
+			_ = p.Rollback(ctx)
+		}
+	}()
+	if err := fn(s.newTx(ctx, p)); err != nil {
+		return err
+	}
+	return p.Commit(ctx)
 }
 
 // InRead runs fn, which only reads and records audit entries, without a transaction: its
@@ -365,6 +386,17 @@ func (w within) QueryRow(_ context.Context, sql string, args ...any) pgx.Row {
 
 func (w within) SendBatch(_ context.Context, b *pgx.Batch) pgx.BatchResults {
 	return w.q.SendBatch(w.ctx, b)
+}
+
+// later runs a write whose outcome the caller does not read: in a pipeTx it goes with the
+// transaction's next statement or its commit, and fails that if it fails.
+func (t *tx) later(ctx context.Context, sql string, args ...any) error {
+	if p, ok := t.tx.(*pipeTx); ok {
+		p.later(sql, args...)
+		return nil
+	}
+	_, err := t.q.Exec(ctx, sql, args...)
+	return err
 }
 
 // copyFrom copies rows into a table within the transaction, under its deadline.

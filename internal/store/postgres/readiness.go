@@ -107,7 +107,7 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 		born, fixBy = append(born, dateArg(r.EighteenthBirthday)), append(fixBy, dateArg(r.FixBy)) // no fix-by date: NULL
 		assessed, valid = append(assessed, dateArg(r.AssessedOn)), append(valid, dateArg(r.ValidUntil))
 	}
-	_, err := t.q.Exec(ctx, `
+	return t.later(ctx, `
 		INSERT INTO readiness AS r (young_person_id, council_id, eighteenth_birthday, rating, rating_rank,
 			failing_checks, failing_ambitions, fix_by, assessed_on, valid_until, version, review_rating)
 		SELECT p.young_person_id, p.council_id, p.eighteenth_birthday, p.rating, p.rating_rank,
@@ -125,7 +125,6 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 			assessed_on = excluded.assessed_on, valid_until = excluded.valid_until, version = excluded.version,
 			review_rating = excluded.review_rating`,
 		ids, councils, born, ratings, ranks, checks, ambitions, fixBy, assessed, valid, versions, reviews)
-	return err
 }
 
 // StaleReadiness finds young people with no fresh summary (of q.Version, valid after

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	neturl "net/url"
 	"strings"
 	"sync"
@@ -11,25 +12,54 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/pgtest"
 	"github.com/carepath/carepath/internal/store/postgres"
 )
 
-// statements records the text of every statement a store sends.
+// statements records the text of every statement a store sends, alone or in a batch, and
+// counts the round trips that sent them.
 type statements struct {
 	mu    sync.Mutex
 	texts []string
+	trips int
 }
 
 func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.texts = append(s.texts, d.SQL)
+	s.trips++
 	return ctx
 }
 
 func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (s *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.trips++
+	return ctx
+}
+
+func (s *statements) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.texts = append(s.texts, d.SQL)
+}
+
+func (s *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+// sent is the statements sent and the round trips that sent them since the last count or
+// sent, forgetting them.
+func (s *statements) sent() ([]string, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	texts, trips := s.texts, s.trips
+	s.texts, s.trips = nil, 0
+	return texts, trips
+}
 
 // count is how many statements sent since the last count contain fragment.
 func (s *statements) count(fragment string) int {
@@ -41,7 +71,7 @@ func (s *statements) count(fragment string) int {
 			n++
 		}
 	}
-	s.texts = nil
+	s.texts, s.trips = nil, 0
 	return n
 }
 
@@ -156,5 +186,95 @@ func TestOneCallsReusePlans(t *testing.T) {
 		if got, err := custom.PlanCacheMode(call, read); err != nil || got != "force_custom_plan" {
 			t.Errorf("with the URL's setting, read %v: plan_cache_mode %q, %v", read, got, err)
 		}
+	}
+}
+
+// A transaction's BEGIN goes with its first statement, and writes whose outcome is not read
+// go with the next statement or the commit: a transaction that writes an organisation and
+// its audit entry costs two round trips, one that does nothing none. Such a write that
+// fails still fails the transaction, which then writes nothing.
+func TestATransactionSendsItsWritesWithItsStatements(t *testing.T) {
+	ctx := context.Background()
+	sent := &statements{}
+	s, err := postgres.Open(ctx, pgtest.NewDatabase(t), postgres.Options{Tracer: sent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	org := func(id string) domain.Organisation {
+		return domain.Organisation{ID: id, DisplayName: id, Type: domain.Council, CreateTime: at, UpdateTime: at}
+	}
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.CreateOrganisation(ctx, org("council-a"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent.sent()
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.GetOrganisation(ctx, "council-a"); err != nil {
+			return err
+		}
+		return tx.AppendAudits(ctx, []audit.Record{auditRecord("r1")})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if texts, trips := sent.sent(); trips != 2 || len(texts) != 4 {
+		t.Errorf("a read and its audit entry took %d round trips for %d statements %q, want 2 for 4 (begin, read, audit, commit)",
+			trips, len(texts), texts)
+	}
+
+	// What the transaction wrote before a statement, that statement sees.
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.AppendAudits(ctx, []audit.Record{auditRecord("r2")}); err != nil {
+			return err
+		}
+		entries, err := tx.ListAuditRecords(ctx, store.AuditQuery{Limit: 10})
+		if err != nil {
+			return err
+		}
+		if len(entries) != 2 || entries[0].RequestID != "r2" {
+			t.Errorf("the transaction read %+v, want its own record first of two", entries)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, trips := sent.sent(); trips != 2 {
+		t.Errorf("an audit entry, a read and the commit took %d round trips, want 2", trips)
+	}
+
+	if err := s.InTx(ctx, func(store.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if texts, trips := sent.sent(); trips != 0 {
+		t.Errorf("a transaction that did nothing sent %q", texts)
+	}
+
+	// An audit entry naming a young person by no id at all cannot be written: the commit
+	// fails, and the organisation written before it is not there.
+	bad := auditRecord("r3")
+	bad.YoungPeople = []string{"not-an-id"}
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.CreateOrganisation(ctx, org("council-b")); err != nil {
+			return err
+		}
+		return tx.AppendAudits(ctx, []audit.Record{bad})
+	})
+	if err == nil {
+		t.Fatal("a transaction whose audit entry could not be written committed")
+	}
+	err = s.InRead(ctx, func(tx store.Tx) error {
+		if _, err := tx.GetOrganisation(ctx, "council-b"); !errors.Is(err, store.ErrOrganisationNotFound) {
+			t.Errorf("after the failed commit, the organisation: %v, want not found", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
