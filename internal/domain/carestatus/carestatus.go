@@ -217,6 +217,10 @@ func (d Deriver) On(asOf civil.Date) Status {
 	return d.h.entitlements(d.h.statusOn(asOf), asOf)
 }
 
+// NeverLookedAfter says whether On is None on every day: the date of birth is not a real
+// date, or no episode counts (none, or only short breaks, or all from 18 on).
+func (d Deriver) NeverLookedAfter() bool { return d.h == nil || len(d.h.episodes) == 0 }
+
 // BecameEligible returns the day the young person became eligible, the 13-week test met while
 // looked after (CPPCR reg 40), or else became relevant without having been eligible, detained
 // or in hospital on the 16th birthday (CLR reg 3(2)); false if neither happens before 18. Open

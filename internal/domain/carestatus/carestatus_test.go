@@ -639,3 +639,36 @@ func TestADeriverAnswersEveryDayAsDerive(t *testing.T) {
 		t.Errorf("a date of birth that is no real date: %+v", got)
 	}
 }
+
+// NeverLookedAfter holds exactly when no day has a status: planning skips such a young
+// person's catalogue on its word.
+func TestNeverLookedAfterMeansNoStatusOnAnyDay(t *testing.T) {
+	c2 := func(start, end civil.Date) Episode {
+		return Episode{Start: start, End: end, LegalStatus: "C2", PlacementType: "U1"}
+	}
+	for _, tc := range []struct {
+		name     string
+		dob      civil.Date
+		episodes []Episode
+		never    bool
+	}{
+		{"no episodes", dob, nil, true},
+		{"short breaks only", dob, []Episode{{Start: b14, End: b16, LegalStatus: "V3", PlacementType: "K2", ReasonEnded: "E8"}}, true},
+		{"in care from 18 only", dob, []Episode{c2(b18, b18.AddDays(200))}, true},
+		{"no real date of birth", civil.Date{Year: 2008, Month: 2, Day: 30}, []Episode{c2(b14, b16)}, true},
+		{"a week in care at 17", dob, []Episode{c2(b18.AddDays(-300), b18.AddDays(-293))}, false},
+		{"an untidy history", dob, untidyHistory(), false},
+	} {
+		d := NewDeriver(tc.dob, tc.episodes, civil.MarchFirst, Circumstances{})
+		if got := d.NeverLookedAfter(); got != tc.never {
+			t.Errorf("%s: NeverLookedAfter %v, want %v", tc.name, got, tc.never)
+		}
+		someStatus := false
+		for day := dob; !day.After(b25.AddDays(3)); day = day.AddDays(1) {
+			someStatus = someStatus || d.On(day).Category != None
+		}
+		if someStatus == tc.never {
+			t.Errorf("%s: a status on some day is %v, but NeverLookedAfter is %v", tc.name, someStatus, tc.never)
+		}
+	}
+}

@@ -49,6 +49,9 @@ func Plan(cat *catalogue.Catalogue, in Input) []Planned {
 	episodes := domain.StatusEpisodes(in.Episodes)
 	p := planner{in: in, episodes: episodes, status: map[civil.Date]carestatus.Status{},
 		derive: carestatus.NewDeriver(in.YoungPerson.DateOfBirth, episodes, in.Rule, in.YoungPerson.StatusCircumstances())}
+	if p.derive.NeverLookedAfter() { // nothing applies on any day (a young person not yet in care)
+		return nil
+	}
 	var out []Planned
 	for _, d := range cat.Definitions {
 		dates := p.dueDates(d.Due)
