@@ -43,7 +43,7 @@ type Store interface {
 // Tx is what a transaction can do.
 //
 // Writes that return only an error (AppendAudits, SavePathways' statement, SaveReadiness,
-// SaveMeasureStandings) may be sent with the transaction's next statement or its commit,
+// SaveMeasureStandings, SetReminderSchedules) may be sent with the transaction's next statement or its commit,
 // to save round trips: if one fails, that statement or the commit fails instead, and the
 // transaction writes nothing. A statement always sees the writes made before it.
 type Tx interface {

@@ -74,7 +74,7 @@ func (t *tx) AppendAudits(ctx context.Context, rs []audit.Record) error {
 	// The outcome is not read: the records go with the transaction's next statement or its
 	// commit, which fails if they cannot be written.
 	sql, args := auditsInsert(normalised)
-	return t.later(ctx, sql, args...)
+	return t.later(ctx, nil, sql, args...)
 }
 
 // insertAudits writes normalised records with auditsInsert.

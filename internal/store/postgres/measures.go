@@ -169,7 +169,7 @@ func (t *tx) SaveMeasureStandings(ctx context.Context, in []store.MeasureStandin
 			cohort, counted = append(cohort, rangeText(s.Cohort)), append(counted, multirangeText(s.Counted))
 		}
 	}
-	return t.later(ctx, `
+	return t.later(ctx, nil, `
 		WITH p AS (
 			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::daterange[], $5::datemultirange[])
 				AS p(young_person_id, council_id, measure, cohort, counted)

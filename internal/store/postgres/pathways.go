@@ -256,13 +256,13 @@ func (t *tx) SavePathways(ctx context.Context, now time.Time, plans []store.Path
 		// Nothing to insert and nothing stored to match (a young person created out of care,
 		// or a cohort's fresh plans all copied in): only the versions. The statement below
 		// costs more to plan than this one to run.
-		return stored, t.later(ctx, `UPDATE young_people y SET pathway_version = v.version
+		return stored, t.later(ctx, nil, `UPDATE young_people y SET pathway_version = v.version
 			FROM unnest($1::uuid[], $2::text[]) AS v(id, version) WHERE y.id = v.id`, ids, versions)
 	}
 	// One statement, so the planned rows travel once: data-modifying CTEs all see the same
 	// snapshot, and the insert touches only planned rows while the delete and the update
 	// touch only unplanned ones (of young people replanned, not fresh).
-	err := t.later(ctx, `
+	err := t.later(ctx, nil, `
 		WITH p AS (
 			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
 				$7::text[], $8::bool[], $9::date[], $10::date[], $14::uuid[]) AS p(young_person_id, council_id,

@@ -24,14 +24,20 @@ type pipeTx struct {
 	conn   *pgx.Conn
 	begun  bool      // BEGIN has been sent
 	queued pgx.Batch // writes deferred, not sent yet
-	ended  bool      // committed or rolled back
+	// onErr turns the error of each write queued into the store's (nil: as it is).
+	onErr []func(error) error
+	ended bool // committed or rolled back
 }
 
 var _ pgx.Tx = (*pipeTx)(nil)
 
 var errNested = errors.New("postgres: nested transactions are not used")
 
-func (p *pipeTx) later(sql string, args ...any) { p.queued.Queue(sql, args...) }
+// later defers a write; if it fails, onErr (if not nil) says what the error means.
+func (p *pipeTx) later(onErr func(error) error, sql string, args ...any) {
+	p.queued.Queue(sql, args...)
+	p.onErr = append(p.onErr, onErr)
+}
 
 // settled says whether a statement can go on its own: BEGIN sent and nothing deferred.
 func (p *pipeTx) settled() bool { return p.begun && p.queued.Len() == 0 }
@@ -42,16 +48,16 @@ func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if p.settled() {
 		return p.conn.SendBatch(ctx, b)
 	}
-	all := &pgx.Batch{}
+	all, onErr := &pgx.Batch{}, p.onErr
 	if !p.begun {
 		all.Queue("begin")
+		onErr = append([]func(error) error{nil}, onErr...)
 		p.begun = true
 	}
 	all.QueuedQueries = append(all.QueuedQueries, p.queued.QueuedQueries...)
 	all.QueuedQueries = append(all.QueuedQueries, b.QueuedQueries...)
-	skip := len(all.QueuedQueries) - len(b.QueuedQueries)
-	p.queued = pgx.Batch{}
-	return &after{BatchResults: p.conn.SendBatch(ctx, all), skip: skip}
+	p.queued, p.onErr = pgx.Batch{}, nil
+	return &after{BatchResults: p.conn.SendBatch(ctx, all), onErr: onErr}
 }
 
 func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
@@ -150,7 +156,7 @@ func (p *pipeTx) Rollback(ctx context.Context) error {
 }
 
 func (p *pipeTx) rollback(ctx context.Context) error {
-	p.queued = pgx.Batch{}
+	p.queued, p.onErr = pgx.Batch{}, nil
 	if !p.begun || p.conn.IsClosed() {
 		return nil
 	}
@@ -163,17 +169,19 @@ func (p *pipeTx) Begin(context.Context) (pgx.Tx, error) { return nil, errNested 
 func (p *pipeTx) LargeObjects() pgx.LargeObjects        { return pgx.LargeObjects{} }
 func (p *pipeTx) Conn() *pgx.Conn                       { return p.conn }
 
-// after is the results of a batch whose first skip statements were sent ahead of the
-// caller's: it reads theirs first, and fails with their error.
+// after is the results of a batch whose first statements were sent ahead of the caller's,
+// one for each of onErr: it reads theirs first, and fails with their error.
 type after struct {
 	pgx.BatchResults
-	skip int
-	err  error
+	onErr []func(error) error // of the statements ahead not read yet
+	err   error
 }
 
 func (a *after) ahead() error {
-	for ; a.skip > 0 && a.err == nil; a.skip-- {
-		_, a.err = a.BatchResults.Exec()
+	for ; len(a.onErr) > 0 && a.err == nil; a.onErr = a.onErr[1:] {
+		if _, a.err = a.BatchResults.Exec(); a.err != nil && a.onErr[0] != nil {
+			a.err = a.onErr[0](a.err)
+		}
 	}
 	return a.err
 }

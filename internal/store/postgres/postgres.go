@@ -389,13 +389,17 @@ func (w within) SendBatch(_ context.Context, b *pgx.Batch) pgx.BatchResults {
 }
 
 // later runs a write whose outcome the caller does not read: in a pipeTx it goes with the
-// transaction's next statement or its commit, and fails that if it fails.
-func (t *tx) later(ctx context.Context, sql string, args ...any) error {
+// transaction's next statement or its commit, and fails that if it fails. onErr, if not
+// nil, says what its error means for the store, wherever it surfaces.
+func (t *tx) later(ctx context.Context, onErr func(error) error, sql string, args ...any) error {
 	if p, ok := t.tx.(*pipeTx); ok {
-		p.later(sql, args...)
+		p.later(onErr, sql, args...)
 		return nil
 	}
 	_, err := t.q.Exec(ctx, sql, args...)
+	if err != nil && onErr != nil {
+		err = onErr(err)
+	}
 	return err
 }
 

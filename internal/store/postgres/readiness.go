@@ -107,7 +107,7 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 		born, fixBy = append(born, dateArg(r.EighteenthBirthday)), append(fixBy, dateArg(r.FixBy)) // no fix-by date: NULL
 		assessed, valid = append(assessed, dateArg(r.AssessedOn)), append(valid, dateArg(r.ValidUntil))
 	}
-	return t.later(ctx, `
+	return t.later(ctx, nil, `
 		INSERT INTO readiness AS r (young_person_id, council_id, eighteenth_birthday, rating, rating_rank,
 			failing_checks, failing_ambitions, fix_by, assessed_on, valid_until, version, review_rating)
 		SELECT p.young_person_id, p.council_id, p.eighteenth_birthday, p.rating, p.rating_rank,

@@ -167,44 +167,32 @@ func (t *tx) CancelReminders(ctx context.Context, ids []string, reason string, n
 }
 
 // SetReminderSchedules inserts, replaces or (for the zero time) deletes the young people's
-// rows in one statement, in young-person order so that concurrent writers lock alike.
+// rows in one statement, in young-person order so that concurrent writers lock alike. It
+// goes with the transaction's next statement or commit (see store.Tx): a young person who
+// does not exist fails that with the key's violation, read as ErrYoungPersonNotFound.
 func (t *tx) SetReminderSchedules(ctx context.Context, schedules []store.ReminderSchedule) error {
 	last := make(map[string]time.Time, len(schedules))
 	for _, sc := range schedules {
 		last[sc.YoungPersonID] = sc.Next
 	}
-	ids := slices.Sorted(maps.Keys(last))
-	next := make([]pgtype.Timestamptz, len(ids))
-	want := 0
-	for i, id := range ids {
-		if next[i] = timestampArg(last[id]); next[i].Valid {
-			want++
-		}
-	}
-	if len(ids) == 0 {
+	if len(last) == 0 {
 		return nil
 	}
-	// Rows are inserted only for young people who exist, so that a missing one does not
-	// abort the transaction with a key violation: the count tells.
-	var set int
-	err := t.q.QueryRow(ctx, `
+	ids := slices.Sorted(maps.Keys(last))
+	next := make([]pgtype.Timestamptz, len(ids))
+	for i, id := range ids {
+		next[i] = timestampArg(last[id])
+	}
+	return t.later(ctx, func(err error) error { return keyError(err, store.ErrYoungPersonNotFound) }, `
 		WITH v AS (
 			SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, next)
 		),
 		gone AS (
 			DELETE FROM reminder_schedules s USING v WHERE s.young_person_id = v.id AND v.next IS NULL
-		),
-		set AS (
-			INSERT INTO reminder_schedules (young_person_id, next_time)
-			SELECT y.id, v.next FROM v JOIN young_people y ON y.id = v.id WHERE v.next IS NOT NULL ORDER BY y.id
-			ON CONFLICT (young_person_id) DO UPDATE SET next_time = excluded.next_time
-			RETURNING 1
 		)
-		SELECT count(*) FROM set`, ids, next).Scan(&set)
-	if err == nil && set < want {
-		return store.ErrYoungPersonNotFound
-	}
-	return err
+		INSERT INTO reminder_schedules (young_person_id, next_time)
+		SELECT v.id, v.next FROM v WHERE v.next IS NOT NULL ORDER BY v.id
+		ON CONFLICT (young_person_id) DO UPDATE SET next_time = excluded.next_time`, ids, next)
 }
 
 // HastenReminderSchedules locks the rows it moves in young-person order, so that two of
