@@ -75,16 +75,23 @@ func (s *statements) count(fragment string) int {
 	return n
 }
 
-func TestATransactionReadsAPersonOnce(t *testing.T) {
-	ctx := context.Background()
+// traced is a store on a new database whose statements are recorded.
+func traced(t *testing.T) (*postgres.Store, *statements) {
+	t.Helper()
 	sent := &statements{}
-	s, err := postgres.Open(ctx, pgtest.NewDatabase(t), postgres.Options{Tracer: sent})
+	s, err := postgres.Open(context.Background(), pgtest.NewDatabase(t), postgres.Options{Tracer: sent})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	return s, sent
+}
+
+func TestATransactionReadsAPersonOnce(t *testing.T) {
+	ctx := context.Background()
+	s, sent := traced(t)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	err = s.InTx(ctx, func(tx store.Tx) error {
+	err := s.InTx(ctx, func(tx store.Tx) error {
 		if _, err := tx.CreateOrganisation(ctx, domain.Organisation{ID: "council-a", DisplayName: "A",
 			Type: domain.Council, CreateTime: at, UpdateTime: at}); err != nil {
 			return err
@@ -195,17 +202,12 @@ func TestOneCallsReusePlans(t *testing.T) {
 // fails still fails the transaction, which then writes nothing.
 func TestATransactionSendsItsWritesWithItsStatements(t *testing.T) {
 	ctx := context.Background()
-	sent := &statements{}
-	s, err := postgres.Open(ctx, pgtest.NewDatabase(t), postgres.Options{Tracer: sent})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s, sent := traced(t)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	org := func(id string) domain.Organisation {
 		return domain.Organisation{ID: id, DisplayName: id, Type: domain.Council, CreateTime: at, UpdateTime: at}
 	}
-	err = s.InTx(ctx, func(tx store.Tx) error {
+	err := s.InTx(ctx, func(tx store.Tx) error {
 		_, err := tx.CreateOrganisation(ctx, org("council-a"))
 		return err
 	})
