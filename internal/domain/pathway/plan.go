@@ -47,11 +47,11 @@ const maxOccurrences = 100
 // definition holds. Open care episodes are taken to continue.
 func Plan(cat *catalogue.Catalogue, in Input) []Planned {
 	episodes := domain.StatusEpisodes(in.Episodes)
-	p := planner{in: in, episodes: episodes, status: map[civil.Date]carestatus.Status{},
-		derive: carestatus.NewDeriver(in.YoungPerson.DateOfBirth, episodes, in.Rule, in.YoungPerson.StatusCircumstances())}
-	if p.derive.NeverLookedAfter() { // nothing applies on any day (a young person not yet in care)
+	derive := carestatus.NewDeriver(in.YoungPerson.DateOfBirth, episodes, in.Rule, in.YoungPerson.StatusCircumstances())
+	if derive.NeverLookedAfter() { // nothing applies on any day (a young person not yet in care)
 		return nil
 	}
+	p := planner{in: in, episodes: episodes, status: map[civil.Date]carestatus.Status{}, derive: derive}
 	var out []Planned
 	for _, d := range cat.Definitions {
 		dates := p.dueDates(d.Due)

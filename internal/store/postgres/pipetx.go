@@ -64,14 +64,12 @@ func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 	if p.settled() {
 		return p.conn.Exec(ctx, sql, args...)
 	}
-	b := &pgx.Batch{}
-	b.Queue(sql, args...)
-	br := p.SendBatch(ctx, b)
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
+	rows, err := p.Query(ctx, sql, args...) // its rows, if any, unread
+	if err != nil {
+		return pgconn.CommandTag{}, err
 	}
-	return tag, err
+	rows.Close()
+	return rows.CommandTag(), rows.Err()
 }
 
 func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {

@@ -279,4 +279,18 @@ func TestATransactionSendsItsWritesWithItsStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// Followed by a read, the entry that cannot be written fails the read, not the commit.
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.AppendAudits(ctx, []audit.Record{bad}); err != nil {
+			return err
+		}
+		if _, err := tx.ListAuditRecords(ctx, store.AuditQuery{Limit: 10}); err == nil {
+			t.Error("a read after an audit entry that could not be written succeeded")
+		}
+		return nil
+	})
+	if err == nil {
+		t.Fatal("a transaction whose read failed on its audit entry committed")
+	}
 }
