@@ -154,6 +154,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(
 			cfg.OTLPEndpoint = v
 		}
 	}
+	collectLess(lookupEnv)
 	log := newLogger(stderr, cfg.LogLevel)
 	log.Info("starting carepath", "version", version, "config", cfg)
 	a, err := app.New(ctx, cfg, log)
@@ -161,6 +162,20 @@ func serve(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(
 		return err
 	}
 	return a.Run(ctx)
+}
+
+// gcPercent is the collector's target for serve when GOGC is not set. The live heap is small,
+// so at Go's default (100) a server under load collects many times a second: about a sixth
+// of its CPU per call went to collecting. 400 spends that on calls instead, for about 40 MiB
+// more resident memory at 32 callers (idle memory hardly changes). GOMEMLIMIT (on
+// Kubernetes, the container's limit) still makes the runtime collect harder near the limit.
+const gcPercent = 400
+
+// collectLess sets the collector's target to gcPercent, unless GOGC says otherwise.
+func collectLess(lookupEnv func(string) (string, bool)) {
+	if _, set := lookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
+	}
 }
 
 // databaseCommand is the flag set of a command that works on the database: --database-url

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -441,5 +442,17 @@ func TestSIGTERMReportsNotServingBeforeTheListenerCloses(t *testing.T) {
 	if first503, firstRefused := slices.Index(seen, "503"), slices.Index(seen, "refused"); first503 < 0 ||
 		firstRefused >= 0 && firstRefused < first503 {
 		t.Fatalf("/readyz answered %s; want 503 before the listener closed", strings.Join(seen, " then "))
+	}
+}
+
+func TestServeCollectsLessUnlessGOGCSaysOtherwise(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	collectLess(func(string) (string, bool) { return "", false })
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("without GOGC the collector's target is %d, want %d", got, gcPercent)
+	}
+	collectLess(func(name string) (string, bool) { return "150", name == "GOGC" })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set the collector's target was changed to %d", got)
 	}
 }
