@@ -134,3 +134,29 @@ func TestFlags(t *testing.T) {
 		t.Errorf("calls %v, concurrency %v: want creates last and callers sorted once each", cfg.calls, cfg.concurrency)
 	}
 }
+
+func TestSoakGrowthIsALeakNotTheCollectorsSwing(t *testing.T) {
+	// Memory that swings by 20 MiB with each collection but does not grow.
+	var swinging, leaking []float64
+	for i := range 60 {
+		swinging = append(swinging, 130+float64(i%3)*10)
+		leaking = append(leaking, 130+float64(i%3)*10+float64(i)*0.5)
+	}
+	// The sample halfway is a trough and the last a peak: one against the other would say
+	// +20 MiB.
+	swinging[30], swinging[59] = 130, 150
+	for _, c := range []struct {
+		name    string
+		samples []float64
+		grows   bool
+	}{{"swinging", swinging, false}, {"leaking half a MiB a sample", leaking, true}} {
+		s := soakResult{SamplesMiB: c.samples}
+		s.GrowthMiB, s.BaseMiB = growth(c.samples)
+		if s.grows() != c.grows {
+			t.Errorf("%s: growth %+.1f MiB from %.1f MiB, grows() = %v, want %v", c.name, s.GrowthMiB, s.BaseMiB, s.grows(), c.grows)
+		}
+	}
+	if g, b := growth([]float64{1, 2, 3}); g != 0 || b != 0 {
+		t.Errorf("three samples: growth %v from %v, want none", g, b)
+	}
+}

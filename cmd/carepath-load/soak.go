@@ -19,19 +19,37 @@ type soakResult struct {
 	FirstError     string    `json:"first_error,omitempty"`
 	EverySeconds   float64   `json:"sample_every_seconds"`
 	SamplesMiB     []float64 `json:"rss_samples_mib"`
-	// GrowthMiB is the last sample less the one halfway through: the first half lets
-	// caches and the Go heap reach their working size.
+	// GrowthMiB is how much more memory the last quarter of the samples held than the
+	// second, on average (growth): the first quarter lets caches and the Go heap reach their
+	// working size. Means, not single samples: resident memory swings by several MiB with
+	// each collection, so one sample against another measures the swing, not a leak.
 	GrowthMiB float64 `json:"growth_mib"`
+	// BaseMiB is the second quarter's mean, from which growth is counted.
+	BaseMiB float64 `json:"base_mib"`
 }
 
-// grows says whether the second half of the soak grew carepath's memory by more than
-// noise: 5% or 2 MiB, whichever is more.
-func (s *soakResult) grows() bool {
-	if len(s.SamplesMiB) < 2 {
-		return false
+// growth is the mean of the last quarter of samples less the mean of the second quarter,
+// and that second quarter's mean; both 0 with fewer than four samples.
+func growth(samples []float64) (growth, base float64) {
+	n := len(samples)
+	if n < 4 {
+		return 0, 0
 	}
-	half := s.SamplesMiB[len(s.SamplesMiB)/2]
-	return s.GrowthMiB > max(2, 0.05*half)
+	mean := func(xs []float64) float64 {
+		sum := 0.0
+		for _, x := range xs {
+			sum += x
+		}
+		return sum / float64(len(xs))
+	}
+	base = mean(samples[n/4 : n/2])
+	return mean(samples[n-n/4:]) - base, base
+}
+
+// grows says whether the soak grew carepath's memory by more than noise: 5% or 2 MiB,
+// whichever is more.
+func (s *soakResult) grows() bool {
+	return s.GrowthMiB > max(2, 0.05*s.BaseMiB)
 }
 
 // soakRun runs the calls of --calls over the protocols of --protocols together, each caller
@@ -109,9 +127,7 @@ func soakRun(ctx context.Context, cfg config, bin string, env []string, dir stri
 		if firstErr != nil {
 			soak.FirstError = firstErr.Error()
 		}
-		if n := len(soak.SamplesMiB); n >= 2 {
-			soak.GrowthMiB = soak.SamplesMiB[n-1] - soak.SamplesMiB[n/2]
-		}
+		soak.GrowthMiB, soak.BaseMiB = growth(soak.SamplesMiB)
 		if n := len(soak.SamplesMiB); n > 0 {
 			res.RSSAfterMiB = soak.SamplesMiB[n-1]
 		}
