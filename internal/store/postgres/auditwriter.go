@@ -37,9 +37,13 @@ type auditWrite struct {
 }
 
 const (
-	// auditWriters is how many batches can be committing at once: while one commits, the
-	// next gathers.
-	auditWriters = 2
+	// auditWriters is how many batches can be committing at once: one. Reads that finish
+	// while it commits gather in the queue and go together in the next batch, so under load
+	// batches are larger and commits fewer. Against two writers (one gathering while the
+	// other commits), GetYoungPerson with 32 callers on the 2-core development machine
+	// made about 17% more calls a second for about a sixth less CPU a call, in the server
+	// and in the database alike; a lone read still has its records written at once.
+	auditWriters = 1
 	// maxAuditBatch bounds the records of one INSERT.
 	maxAuditBatch = 1000
 )
