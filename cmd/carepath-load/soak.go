@@ -30,7 +30,7 @@ type soakResult struct {
 
 // growth is the mean of the last quarter of samples less the mean of the second quarter,
 // and that second quarter's mean; both 0 with fewer than four samples.
-func growth(samples []float64) (growth, base float64) {
+func growth(samples []float64) (grew, base float64) {
 	n := len(samples)
 	if n < 4 {
 		return 0, 0
