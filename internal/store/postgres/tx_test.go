@@ -13,6 +13,7 @@ import (
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/audit"
+	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/pgtest"
 	"github.com/carepath/carepath/internal/store/postgres"
@@ -193,6 +194,46 @@ func TestOneCallsReusePlans(t *testing.T) {
 		if got, err := custom.PlanCacheMode(call, read); err != nil || got != "force_custom_plan" {
 			t.Errorf("with the URL's setting, read %v: plan_cache_mode %q, %v", read, got, err)
 		}
+	}
+}
+
+// Creating a young person reads their personal adviser in the insert's round trip: their
+// reminders are routed by the adviser next, with no round trip of its own.
+func TestCreatingAYoungPersonReadsTheirAdviserWithTheInsert(t *testing.T) {
+	ctx := context.Background()
+	s, sent := traced(t)
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.CreateOrganisation(ctx, domain.Organisation{ID: "council-a", DisplayName: "A",
+			Type: domain.Council, CreateTime: at, UpdateTime: at}); err != nil {
+			return err
+		}
+		_, err := tx.CreatePerson(ctx, domain.Person{ID: "pa-1", DisplayName: "Sam", OrganisationID: "council-a",
+			Team: "north", Roles: []domain.Role{domain.PersonalAdviser}, CreateTime: at, UpdateTime: at})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent.sent()
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.CreateYoungPerson(ctx, domain.YoungPerson{ID: "00000000-0000-4000-8000-000000000001",
+			CouncilID: "council-a", CaseReference: "R1", GivenName: "G", FamilyName: "F",
+			DateOfBirth: civil.New(2010, 3, 1), PersonalAdviserID: "pa-1", CreateTime: at, UpdateTime: at}); err != nil {
+			return err
+		}
+		adviser, err := tx.GetPerson(ctx, "pa-1")
+		if err == nil && (adviser.OrganisationID != "council-a" || adviser.Team != "north") {
+			t.Errorf("the adviser read with the insert is %+v", adviser)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if texts, trips := sent.sent(); trips != 2 {
+		t.Errorf("a create and a read of its adviser took %d round trips %q, want 2 (the insert with the adviser, commit)",
+			trips, texts)
 	}
 }
 

@@ -142,9 +142,10 @@ func (t *tx) YoungPeopleByCaseReference(ctx context.Context, councilID string, r
 
 func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (domain.YoungPerson, error) {
 	// With the council's settings revision, as getYoungPerson: planning the new pathway
-	// reads the settings next.
-	var revision *int64
-	created, err := scanYoungPerson(t.q.QueryRow(ctx, `
+	// reads the settings next. And with their personal adviser, in the same round trip:
+	// their reminders are routed by the adviser next.
+	b := &pgx.Batch{}
+	b.Queue(`
 		INSERT INTO young_people (id, council_id, case_reference, given_name, family_name,
 			preferred_name, date_of_birth, unaccompanied_asylum_seeking_child, ehc_plan, disability,
 			open_to_camhs, in_education_or_training, personal_adviser_id, revision, create_time, update_time,
@@ -155,11 +156,32 @@ func (t *tx) CreateYoungPerson(ctx context.Context, yp domain.YoungPerson) (doma
 		yp.ID, yp.CouncilID, yp.CaseReference, yp.GivenName, yp.FamilyName, yp.PreferredName,
 		yp.DateOfBirth.String(), yp.UnaccompaniedAsylumSeekingChild, yp.EHCPlan, yp.Disability,
 		yp.OpenToCAMHS, yp.InEducationOrTraining, yp.PersonalAdviserID, yp.CreateTime, yp.UpdateTime,
-		yp.DetainedOrInHospitalAt16, yp.RelevantStudent, yp.SSDA903), &revision)
-	if err == nil {
-		t.sawRevision(created.CouncilID, revision)
+		yp.DetainedOrInHospitalAt16, yp.RelevantStudent, yp.SSDA903)
+	_, known := t.people[yp.PersonalAdviserID]
+	readAdviser := yp.PersonalAdviserID != "" && !known
+	if readAdviser {
+		b.Queue(`SELECT `+personColumns+` FROM people WHERE id = $1`, yp.PersonalAdviserID)
 	}
-	return created, youngPersonWriteError(err)
+	br := t.q.SendBatch(ctx, b)
+	var revision *int64
+	created, err := scanYoungPerson(br.QueryRow(), &revision)
+	if err == nil && readAdviser {
+		// One who has gone is not remembered: GetPerson says so as it would have.
+		switch adviser, aerr := scanPerson(br.QueryRow()); {
+		case aerr == nil:
+			t.rememberPerson(adviser)
+		case !errors.Is(aerr, pgx.ErrNoRows):
+			err = aerr
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return domain.YoungPerson{}, youngPersonWriteError(err)
+	}
+	t.sawRevision(created.CouncilID, revision)
+	return created, nil
 }
 
 // CreateYoungPeople copies the young people and their episodes in (COPY, two round trips
