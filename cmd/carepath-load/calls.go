@@ -23,7 +23,7 @@ const (
 
 // callNames are the calls that can be measured, in the order they run: creates last, since
 // they grow the council the reads read.
-var callNames = []string{"get", "list", "pathway", "cliffedge", "housing", "create"}
+var callNames = []string{"get", "list", "pathway", "cliffedge", "housing", "create", "admit"}
 
 // callSpec is one named call: the method it measures, whose token it carries and how to
 // make it over each protocol.
@@ -32,7 +32,18 @@ type callSpec struct {
 	method string
 	role   string // `carepath dev-token` role of the caller
 	grpc   func(ctx context.Context, conn *grpc.ClientConn, w *worker) error
-	rest   func(w *worker) (method, path string, body []byte, err error)
+	// rest is the call's requests, made in turn: each is built from the response body of
+	// the one before (nil for the first).
+	rest []restStep
+}
+
+type restStep func(w *worker, previous []byte) (method, path string, body []byte, err error)
+
+// get is a one-request REST call of GET path.
+func get(path func(w *worker) string) []restStep {
+	return []restStep{func(w *worker, _ []byte) (string, string, []byte, error) {
+		return http.MethodGet, path(w), nil, nil
+	}}
 }
 
 // worker is one caller's state: its own random numbers, and what created young people's
@@ -57,9 +68,7 @@ var calls = map[string]*callSpec{
 				&pb.GetYoungPersonRequest{Name: "youngPeople/" + w.youngPerson()})
 			return err
 		},
-		rest: func(w *worker) (string, string, []byte, error) {
-			return http.MethodGet, "/v1/youngPeople/" + w.youngPerson(), nil, nil
-		},
+		rest: get(func(w *worker) string { return "/v1/youngPeople/" + w.youngPerson() }),
 	},
 	"list": {
 		name: "list", method: "ListYoungPeople (page of 50)", role: roleTeamManager,
@@ -67,9 +76,7 @@ var calls = map[string]*callSpec{
 			_, err := pb.NewYoungPeopleServiceClient(conn).ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{PageSize: 50})
 			return err
 		},
-		rest: func(*worker) (string, string, []byte, error) {
-			return http.MethodGet, "/v1/youngPeople?page_size=50", nil, nil
-		},
+		rest: get(func(*worker) string { return "/v1/youngPeople?page_size=50" }),
 	},
 	"pathway": {
 		name: "pathway", method: "GetPathway", role: roleTeamManager,
@@ -78,9 +85,7 @@ var calls = map[string]*callSpec{
 				&pb.GetPathwayRequest{Name: "youngPeople/" + w.youngPerson() + "/pathway"})
 			return err
 		},
-		rest: func(w *worker) (string, string, []byte, error) {
-			return http.MethodGet, "/v1/youngPeople/" + w.youngPerson() + "/pathway", nil, nil
-		},
+		rest: get(func(w *worker) string { return "/v1/youngPeople/" + w.youngPerson() + "/pathway" }),
 	},
 	"cliffedge": {
 		name: "cliffedge", method: "ListCliffEdgeAssessments (the council's view)", role: roleTeamManager,
@@ -89,9 +94,7 @@ var calls = map[string]*callSpec{
 				&pb.ListCliffEdgeAssessmentsRequest{Parent: "organisations/" + w.data.council})
 			return err
 		},
-		rest: func(w *worker) (string, string, []byte, error) {
-			return http.MethodGet, "/v1/organisations/" + w.data.council + "/cliffEdgeAssessments", nil, nil
-		},
+		rest: get(func(w *worker) string { return "/v1/organisations/" + w.data.council + "/cliffEdgeAssessments" }),
 	},
 	"housing": {
 		name: "housing", method: "GetHousingReadiness (a partner)", role: roleHousing,
@@ -100,23 +103,56 @@ var calls = map[string]*callSpec{
 				Name: "organisations/" + w.data.partner + "/sharedYoungPeople/" + w.sharedOne() + "/housingReadiness"})
 			return err
 		},
-		rest: func(w *worker) (string, string, []byte, error) {
-			return http.MethodGet, "/v1/organisations/" + w.data.partner + "/sharedYoungPeople/" + w.sharedOne() +
-				"/housingReadiness", nil, nil
-		},
+		rest: get(func(w *worker) string {
+			return "/v1/organisations/" + w.data.partner + "/sharedYoungPeople/" + w.sharedOne() + "/housingReadiness"
+		}),
 	},
 	"create": {
-		name: "create", method: "CreateYoungPerson", role: roleAdviser,
+		name: "create", method: "CreateYoungPerson (not in care: nothing to plan)", role: roleAdviser,
 		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
 			_, err := pb.NewYoungPeopleServiceClient(conn).CreateYoungPerson(ctx,
 				&pb.CreateYoungPersonRequest{YoungPerson: w.newYoungPerson(), RequestId: uuid.NewString()})
 			return err
 		},
-		rest: func(w *worker) (string, string, []byte, error) {
-			body, err := protojson.Marshal(w.newYoungPerson())
-			return http.MethodPost, "/v1/youngPeople?request_id=" + url.QueryEscape(uuid.NewString()), body, err
-		},
+		rest: []restStep{createStep},
 	},
+	"admit": {
+		name: "admit", method: "CreateYoungPerson, then CreateCareEpisode (plans their pathway)", role: roleAdviser,
+		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
+			yp := w.newYoungPerson()
+			created, err := pb.NewYoungPeopleServiceClient(conn).CreateYoungPerson(ctx,
+				&pb.CreateYoungPersonRequest{YoungPerson: yp, RequestId: uuid.NewString()})
+			if err != nil {
+				return err
+			}
+			_, err = pb.NewCareEpisodesServiceClient(conn).CreateCareEpisode(ctx, &pb.CreateCareEpisodeRequest{
+				Parent: created.GetName(), CareEpisode: admission(yp), RequestId: uuid.NewString()})
+			return err
+		},
+		rest: []restStep{createStep, func(_ *worker, previous []byte) (string, string, []byte, error) {
+			var created pb.YoungPerson
+			if err := protojson.Unmarshal(previous, &created); err != nil {
+				return "", "", nil, fmt.Errorf("the created young person: %w", err)
+			}
+			body, err := protojson.Marshal(admission(&created))
+			return http.MethodPost, "/v1/" + created.GetName() + "/careEpisodes?request_id=" +
+				url.QueryEscape(uuid.NewString()), body, err
+		}},
+	},
+}
+
+func createStep(w *worker, _ []byte) (string, string, []byte, error) {
+	body, err := protojson.Marshal(w.newYoungPerson())
+	return http.MethodPost, "/v1/youngPeople?request_id=" + url.QueryEscape(uuid.NewString()), body, err
+}
+
+// admission is a care episode for a young person just created: looked after since their
+// twelfth birthday, so that their whole pathway is planned, as a child's is when a council
+// takes them into care.
+func admission(yp *pb.YoungPerson) *pb.CareEpisode {
+	dob := yp.GetDateOfBirth()
+	start := time.Date(int(dob.GetYear())+12, time.Month(dob.GetMonth()), int(dob.GetDay()), 0, 0, 0, 0, time.UTC)
+	return &pb.CareEpisode{StartDate: civilDate(start), LegalStatus: "C2", PlacementType: "U1"}
 }
 
 // newYoungPerson is a young person for a create call, with a case reference unique to the

@@ -78,7 +78,10 @@ Calls (every one by default):
   pathway    GetPathway of a random seeded young person, as the team manager
   cliffedge  ListCliffEdgeAssessments, the council's view, as the team manager
   housing    GetHousingReadiness of a young person shared with the housing partner, as its officer
-  create     CreateYoungPerson, as a personal adviser (runs last: it grows the council)
+  create     CreateYoungPerson of a 13- or 14-year-old not in care (nothing to plan), as a
+             personal adviser (creates run last: they grow the council)
+  admit      CreateYoungPerson, then CreateCareEpisode (in care since 12: their pathway is
+             planned), as a personal adviser; the issue's create target is judged on it
 
 Flags:
 `

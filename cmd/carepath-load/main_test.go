@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/carepath/carepath/internal/store/pgtest"
 	"github.com/carepath/carepath/internal/testclock"
 )
@@ -93,6 +95,23 @@ func TestLoadToolMeasuresEveryCallAndSoaks(t *testing.T) {
 	if len(r.Targets) != 8 {
 		t.Errorf("%d targets, want the issue's 8", len(r.Targets))
 	}
+	// A create plans nothing (not in care); an admit plans a whole pathway.
+	conn, err := pgx.Connect(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var planned, unplanned int
+	if err := conn.QueryRow(context.Background(), `SELECT
+			count(*) FILTER (WHERE EXISTS (SELECT 1 FROM milestones m WHERE m.young_person_id = y.id)),
+			count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM milestones m WHERE m.young_person_id = y.id))
+		FROM young_people y WHERE y.case_reference LIKE 'LOADC-%'`).Scan(&planned, &unplanned); err != nil {
+		t.Fatal(err)
+	}
+	if admits, creates := callsOf(r, "admit"), callsOf(r, "create"); planned < admits || unplanned < creates {
+		t.Errorf("%d young people created with a pathway and %d without, want at least the %d admits and %d creates",
+			planned, unplanned, admits, creates)
+	}
 	for _, want := range []string{"x bare get", "database CPU/call µs", "GetYoungPerson over gRPC, 32 callers", "NOT MEASURED"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the report lacks %q:\n%s", want, stdout)
@@ -111,6 +130,38 @@ func TestLoadToolMeasuresEveryCallAndSoaks(t *testing.T) {
 	r = readResults(t, out)
 	if r.Soak == nil || len(r.Soak.SamplesMiB) < 2 || r.Soak.Calls == 0 || r.Soak.Errors != 0 || len(r.Cells) != 0 {
 		t.Errorf("soak: %+v, %d cells; want samples and calls without errors, and no cells", r.Soak, len(r.Cells))
+	}
+}
+
+// callsOf is how many calls of name the cells measured.
+func callsOf(r results, name string) int {
+	n := 0
+	for _, c := range r.Cells {
+		if c.Call == name {
+			n += c.Calls
+		}
+	}
+	return n
+}
+
+// The issue's create target is judged on admits, which plan a pathway, never on bare
+// creates, which have nothing to plan.
+func TestTheCreateTargetIsJudgedOnAdmits(t *testing.T) {
+	create := cell{Server: "carepath", Call: "create", Protocol: grpcProtocol, Callers: 16, CallsPerSecond: 1200}
+	admit := create
+	admit.Call, admit.CallsPerSecond = "admit", 300
+	for _, c := range []struct {
+		cells []cell
+		want  string
+	}{
+		{[]cell{create}, notMeasured},
+		{[]cell{create, admit}, verdict(false)},
+	} {
+		for _, got := range checkTargets(&results{Cells: c.cells}) {
+			if strings.Contains(got.Target, "Creating young people") && got.Result != c.want {
+				t.Errorf("cells %v: %s %s, want %s", c.cells, got.Result, got.Value, c.want)
+			}
+		}
 	}
 }
 

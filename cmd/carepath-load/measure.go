@@ -251,17 +251,29 @@ func clients(p cellPlan) (func(ctx context.Context, caller int, w *worker) error
 }
 
 func restCall(ctx context.Context, client *http.Client, base, token string, spec *callSpec, w *worker) error {
-	method, path, body, err := spec.rest(w)
-	if err != nil {
-		return err
+	var previous []byte
+	for i, step := range spec.rest {
+		method, path, body, err := step(w, previous)
+		if err != nil {
+			return err
+		}
+		if previous, err = restRequest(ctx, client, base+path, method, token, body, i < len(spec.rest)-1); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// restRequest makes one request and returns its response body if keep, else reads it to
+// the end unkept, so that the connection is kept.
+func restRequest(ctx context.Context, client *http.Client, url, method, token string, body []byte, keep bool) ([]byte, error) {
 	var reader io.Reader = http.NoBody
 	if body != nil {
 		reader = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, base+path, reader)
+	req, err := http.NewRequestWithContext(ctx, method, url, reader)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	if body != nil {
@@ -269,13 +281,16 @@ func restCall(ctx context.Context, client *http.Client, base, token string, spec
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(b)))
+		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(b)))
 	}
-	_, err = io.Copy(io.Discard, resp.Body) // read to the end, so the connection is kept
-	return err
+	if keep {
+		return io.ReadAll(resp.Body)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return nil, err
 }

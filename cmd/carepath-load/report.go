@@ -77,10 +77,18 @@ func checkTargets(r *results) []targetCheck {
 		})
 	ratioTarget(fmt.Sprintf("GetPathway (%.0f milestones on average) over gRPC, 32 callers: at least 0.25x the bare ceiling",
 		r.Seeded.Milestones), r.cell("pathway", grpcProtocol, 32), 0.25)
-	create16 := r.cell("create", grpcProtocol, 16)
-	add("Creating young people over gRPC, 16 callers: at least 1,000/s", create16 != nil, func() (string, bool) {
-		return fmt.Sprintf("%.0f/s", create16.CallsPerSecond), create16.CallsPerSecond >= 1000
-	})
+	// The creates plan a pathway: a young person is planned for once in care, so
+	// the target is judged on admit (the create and their care episode). A create alone,
+	// with nothing to plan, is shown beside it.
+	admit16, create16 := r.cell("admit", grpcProtocol, 16), r.cell("create", grpcProtocol, 16)
+	add("Creating young people with their pathway planned (admit) over gRPC, 16 callers: at least 1,000/s",
+		admit16 != nil, func() (string, bool) {
+			v := fmt.Sprintf("%.0f/s", admit16.CallsPerSecond)
+			if create16 != nil {
+				v += fmt.Sprintf(" (a create alone, not in care so with nothing to plan: %.0f/s)", create16.CallsPerSecond)
+			}
+			return v, admit16.CallsPerSecond >= 1000
+		})
 	add("Idle memory under 60 MB", r.IdleRSSMiB > 0, func() (string, bool) {
 		return fmt.Sprintf("%.1f MiB (60 MB is %.1f MiB)", r.IdleRSSMiB, idleLimitMiB), r.IdleRSSMiB < idleLimitMiB
 	})
