@@ -28,7 +28,7 @@ func (p *Planner) Remind(ctx context.Context, tx store.Tx, ids ...string) error 
 		return nil
 	}
 	r := newReminders(tx, p.now(), p.raised)
-	if err := r.load(ctx, ids); err != nil {
+	if err := r.load(ctx, ids, nil); err != nil {
 		return err
 	}
 	// The schedule is of open milestones alone, and a sweep needs only those in reach, with
@@ -48,11 +48,20 @@ func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.Pathwa
 		return nil
 	}
 	ids := make([]string, len(states))
+	var people []string // whom their reminders may go to
 	for i, st := range states {
 		ids[i] = st.YoungPerson.ID
+		if st.YoungPerson.PersonalAdviserID != "" {
+			people = append(people, st.YoungPerson.PersonalAdviserID)
+		}
+		for _, m := range st.Milestones {
+			if m.OwnerPerson != "" {
+				people = append(people, m.OwnerPerson)
+			}
+		}
 	}
 	r := newReminders(tx, p.now(), p.raised)
-	if err := r.load(ctx, ids); err != nil {
+	if err := r.load(ctx, ids, people); err != nil {
 		return err
 	}
 	return r.remind(ctx, p, states)
@@ -119,28 +128,23 @@ func newReminders(tx store.Tx, now time.Time, raised func(int)) *reminders {
 		accounts: map[string]domain.Person{}, open: map[string][]domain.Reminder{}}
 }
 
-// load reads the young people's shares, accounts and open reminders in three statements.
-func (r *reminders) load(ctx context.Context, ids []string) error {
-	shares, err := r.tx.ListShares(ctx, ids...)
+// load reads the young people's shares, accounts and open reminders, and the people of
+// personIDs (advisers and owners, as far as they are known before planning), in one go.
+func (r *reminders) load(ctx context.Context, ids, personIDs []string) error {
+	got, err := r.tx.ReminderRouting(ctx, ids, personIDs, maxOpenReminders*len(ids))
 	if err != nil {
 		return err
 	}
-	for _, s := range shares {
+	for _, s := range got.Shares {
 		r.shares[s.YoungPersonID] = append(r.shares[s.YoungPersonID], s)
 	}
-	accounts, err := r.tx.YoungPersonAccounts(ctx, ids)
-	if err != nil {
-		return err
+	for _, p := range got.People {
+		r.people[p.ID] = p
 	}
-	for _, a := range accounts {
+	for _, a := range got.Accounts {
 		r.accounts[a.YoungPersonID], r.people[a.ID] = a, a
 	}
-	open, err := r.tx.ListReminders(ctx, store.ReminderQuery{YoungPeople: ids,
-		States: []domain.ReminderState{domain.ReminderOpen}, Limit: maxOpenReminders * len(ids)})
-	if err != nil {
-		return err
-	}
-	for _, rem := range open {
+	for _, rem := range got.Open {
 		r.open[rem.YoungPersonID] = append(r.open[rem.YoungPersonID], rem)
 	}
 	return nil

@@ -624,6 +624,11 @@ type Reminders interface {
 	// ListReminders returns up to q.Limit reminders matching q, newest first (by id, which
 	// is time-ordered).
 	ListReminders(ctx context.Context, q ReminderQuery) ([]domain.Reminder, error)
+	// ReminderRouting reads what routing the young people's reminders needs, together (one
+	// round trip on PostgreSQL): their shares (as ListShares), their own accounts (as
+	// YoungPersonAccounts), their open reminders (at most openLimit, newest first) and the
+	// people of personIDs who exist (as GetPerson).
+	ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []string, openLimit int) (ReminderRouting, error)
 	// UpdateReminder stores a change of state or snooze, guarded by ifRevision as for young
 	// people, and increments the revision.
 	UpdateReminder(ctx context.Context, r domain.Reminder, ifRevision int64) (domain.Reminder, error)
@@ -654,6 +659,14 @@ type Reminders interface {
 type ReminderSchedule struct {
 	YoungPersonID string
 	Next          time.Time
+}
+
+// ReminderRouting is what Tx.ReminderRouting reads.
+type ReminderRouting struct {
+	Shares   []domain.Share
+	Accounts []domain.Person
+	Open     []domain.Reminder
+	People   []domain.Person
 }
 
 // ReminderQuery selects reminders.

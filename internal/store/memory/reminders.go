@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/errs"
 	"github.com/carepath/carepath/internal/store"
 )
 
@@ -297,4 +298,30 @@ func (t *tx) DueReminderSchedules(_ context.Context, now time.Time, limit int) (
 		ids = append(ids, s.YoungPersonID)
 	}
 	return ids, nil
+}
+
+func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []string, openLimit int) (store.ReminderRouting, error) {
+	var out store.ReminderRouting
+	if len(youngPersonIDs) > 0 { // a query of none would be of every young person
+		var err error
+		if out.Shares, err = t.ListShares(ctx, youngPersonIDs...); err != nil {
+			return out, err
+		}
+		if out.Accounts, err = t.YoungPersonAccounts(ctx, youngPersonIDs); err != nil {
+			return out, err
+		}
+		if out.Open, err = t.ListReminders(ctx, store.ReminderQuery{YoungPeople: youngPersonIDs,
+			States: []domain.ReminderState{domain.ReminderOpen}, Limit: openLimit}); err != nil {
+			return out, err
+		}
+	}
+	for _, id := range personIDs {
+		switch p, err := t.GetPerson(ctx, id); {
+		case err == nil:
+			out.People = append(out.People, p)
+		case errs.KindOf(err) != errs.NotFound:
+			return out, err
+		}
+	}
+	return out, nil
 }

@@ -175,8 +175,11 @@ func (t *tx) YoungPersonAccount(ctx context.Context, youngPersonID string) (doma
 	return p, err
 }
 
+// accountsOf are the own accounts of young people ($1).
+const accountsOf = `SELECT ` + personColumns + ` FROM people WHERE young_person_id = ANY($1::uuid[])`
+
 func (t *tx) YoungPersonAccounts(ctx context.Context, youngPersonIDs []string) ([]domain.Person, error) {
-	rows, err := t.q.Query(ctx, `SELECT `+personColumns+` FROM people WHERE young_person_id = ANY($1::uuid[])`, youngPersonIDs)
+	rows, err := t.q.Query(ctx, accountsOf, youngPersonIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -238,3 +238,59 @@ func (t *tx) DueReminderSchedules(ctx context.Context, now time.Time, limit int)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
+
+// ReminderRouting sends its three or four statements in one round trip. People this
+// transaction has read already are not read again.
+func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []string, openLimit int) (out store.ReminderRouting, err error) {
+	var ask []string
+	for _, id := range personIDs {
+		if p, ok := t.people[id]; ok {
+			out.People = append(out.People, p)
+		} else if !slices.Contains(ask, id) {
+			ask = append(ask, id)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(sharesOf, youngPersonIDs)
+	b.Queue(accountsOf, youngPersonIDs)
+	b.Queue(`SELECT `+reminderColumns+` FROM reminders WHERE young_person_id = ANY($1::uuid[]) AND state = $2
+		ORDER BY id DESC LIMIT $3`, youngPersonIDs, string(domain.ReminderOpen), openLimit)
+	if len(ask) > 0 {
+		b.Queue(`SELECT `+personColumns+` FROM people WHERE id = ANY($1::text[])`, ask)
+	}
+	br := t.q.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			out, err = store.ReminderRouting{}, cerr
+		}
+	}()
+	if out.Shares, err = collect(br, scanShare); err != nil {
+		return out, err
+	}
+	if out.Accounts, err = collect(br, scanPerson); err != nil {
+		return out, err
+	}
+	if out.Open, err = collect(br, scanReminder); err != nil {
+		return out, err
+	}
+	if len(ask) > 0 {
+		people, err := collect(br, scanPerson)
+		if err != nil {
+			return out, err
+		}
+		for _, p := range people {
+			t.rememberPerson(p)
+		}
+		out.People = append(out.People, people...)
+	}
+	return out, nil
+}
+
+// collect reads the rows of a batch's next statement.
+func collect[T any](br pgx.BatchResults, scan func(pgx.Row) (T, error)) ([]T, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+}

@@ -94,9 +94,12 @@ func scanShare(row pgx.Row) (domain.Share, error) {
 	return s, err
 }
 
+// sharesOf are the shares of young people ($1).
+const sharesOf = `SELECT ` + shareColumns + ` FROM shares WHERE young_person_id = ANY($1::uuid[])
+	ORDER BY young_person_id, create_time DESC, id DESC`
+
 func (t *tx) ListShares(ctx context.Context, youngPersonIDs ...string) ([]domain.Share, error) {
-	rows, err := t.q.Query(ctx, `SELECT `+shareColumns+` FROM shares WHERE young_person_id = ANY($1::uuid[])
-		ORDER BY young_person_id, create_time DESC, id DESC`, youngPersonIDs)
+	rows, err := t.q.Query(ctx, sharesOf, youngPersonIDs)
 	if err != nil {
 		return nil, err
 	}

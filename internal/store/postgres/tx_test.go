@@ -237,6 +237,45 @@ func TestCreatingAYoungPersonReadsTheirAdviserWithTheInsert(t *testing.T) {
 	}
 }
 
+// What routing reminders reads, shares, accounts, open reminders and people, goes in one
+// round trip, and the people read are remembered for the rest of the transaction.
+func TestReminderRoutingIsOneRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s, sent := traced(t)
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.CreateOrganisation(ctx, domain.Organisation{ID: "council-a", DisplayName: "A",
+			Type: domain.Council, CreateTime: at, UpdateTime: at}); err != nil {
+			return err
+		}
+		_, err := tx.CreatePerson(ctx, domain.Person{ID: "pa-1", DisplayName: "Sam", OrganisationID: "council-a",
+			Roles: []domain.Role{domain.PersonalAdviser}, CreateTime: at, UpdateTime: at})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent.sent()
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		got, err := tx.ReminderRouting(ctx, []string{"00000000-0000-4000-8000-000000000001"}, []string{"pa-1"}, 10)
+		if err != nil {
+			return err
+		}
+		if len(got.People) != 1 {
+			t.Errorf("ReminderRouting read people %+v, want pa-1", got.People)
+		}
+		_, err = tx.GetPerson(ctx, "pa-1")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if texts, trips := sent.sent(); trips != 2 || len(texts) != 6 {
+		t.Errorf("ReminderRouting and a read of the person it read took %d round trips for %q, want 2 for 6 "+
+			"(begin and its four statements, commit)", trips, texts)
+	}
+}
+
 // A transaction's BEGIN goes with its first statement, and writes whose outcome is not read
 // go with the next statement or the commit: a transaction that writes an organisation and
 // its audit entry costs two round trips, one that does nothing none. Such a write that

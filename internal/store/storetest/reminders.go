@@ -470,6 +470,7 @@ func testReminders(t *testing.T, newStore NewStore) {
 	})
 
 	t.Run("List", func(t *testing.T) { testListReminders(t, newStore) })
+	t.Run("Routing", func(t *testing.T) { testReminderRouting(t, newStore) })
 	t.Run("Cancel", func(t *testing.T) { testCancelReminders(t, newStore) })
 	t.Run("Schedules", func(t *testing.T) { testReminderSchedules(t, newStore) })
 	t.Run("DeletingTheYoungPerson", func(t *testing.T) { testReminderCascade(t, newStore) })
@@ -520,6 +521,57 @@ func listRemindersFixture(t *testing.T, s store.Store) []domain.Reminder {
 	addReminders(t, s, rs[6], rs[2], rs[9], rs[0], rs[4])
 	addReminders(t, s, rs[8], rs[1], rs[7], rs[3], rs[5])
 	return rs
+}
+
+// ReminderRouting reads what ListShares, YoungPersonAccounts, ListReminders of the open
+// and GetPerson read, at once; the open reminders at most as many as asked, the newest.
+func testReminderRouting(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	listRemindersFixture(t, s)
+	createOrganisations(t, s, organisation("council-a", domain.Council), organisation("partner-h", domain.Housing))
+	account := person("yp-1", "council-a", "", domain.YoungPersonRole)
+	account.YoungPersonID = idOf("y1")
+	adviser := person("pa-1", "council-a", "north", domain.PersonalAdviser)
+	createPeople(t, s, account, adviser)
+	createShares(t, s, share("s1", "y1", "partner-h", domain.PurposeHousing, civil.New(2026, 1, 1), civil.New(2027, 1, 1)),
+		share("s2", "y2", "partner-h", domain.PurposeHousing, civil.New(2026, 1, 1), civil.New(2027, 1, 1)))
+	ids := []string{idOf("y1"), idOf("nobody")}
+	open := store.ReminderQuery{YoungPeople: ids, States: []domain.ReminderState{domain.ReminderOpen}, Limit: 2}
+	var want, got store.ReminderRouting
+	inTx(t, s, func(tx store.Tx) (err error) {
+		if want.Shares, err = tx.ListShares(ctx, ids...); err != nil {
+			return err
+		}
+		if want.Accounts, err = tx.YoungPersonAccounts(ctx, ids); err != nil {
+			return err
+		}
+		if want.Open, err = tx.ListReminders(ctx, open); err != nil {
+			return err
+		}
+		p, err := tx.GetPerson(ctx, "pa-1")
+		want.People = []domain.Person{p}
+		return err
+	})
+	inTx(t, s, func(tx store.Tx) (err error) {
+		got, err = tx.ReminderRouting(ctx, ids, []string{"pa-1", "gone", "pa-1"}, 2)
+		return err
+	})
+	got.People = slices.CompactFunc(got.People, func(a, b domain.Person) bool { return a.ID == b.ID })
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("ReminderRouting (-the reads one by one +together):\n%s", diff)
+	}
+	if len(got.Shares) != 1 || len(got.Accounts) != 1 || len(got.Open) != 2 || got.Open[0].ID != reminderID(7) {
+		t.Errorf("ReminderRouting read %d shares, %d accounts, open %v; want y1's share and account, "+
+			"their two newest open reminders", len(got.Shares), len(got.Accounts), reminderIDs(got.Open))
+	}
+	inTx(t, s, func(tx store.Tx) (err error) {
+		got, err = tx.ReminderRouting(ctx, nil, []string{"pa-1"}, 2)
+		return err
+	})
+	if len(got.Shares)+len(got.Accounts)+len(got.Open) != 0 || len(got.People) != 1 {
+		t.Errorf("ReminderRouting of no young people read %+v, want only the person", got)
+	}
 }
 
 func testListReminders(t *testing.T, newStore NewStore) {
