@@ -88,9 +88,11 @@ func traced(t *testing.T) (*postgres.Store, *statements) {
 	return s, sent
 }
 
-func TestATransactionReadsAPersonOnce(t *testing.T) {
+// councilWithAdviser stores council-a and its personal adviser pa-1, of team north, and
+// returns when.
+func councilWithAdviser(t *testing.T, s *postgres.Store) time.Time {
+	t.Helper()
 	ctx := context.Background()
-	s, sent := traced(t)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	err := s.InTx(ctx, func(tx store.Tx) error {
 		if _, err := tx.CreateOrganisation(ctx, domain.Organisation{ID: "council-a", DisplayName: "A",
@@ -98,12 +100,19 @@ func TestATransactionReadsAPersonOnce(t *testing.T) {
 			return err
 		}
 		_, err := tx.CreatePerson(ctx, domain.Person{ID: "pa-1", DisplayName: "Sam", OrganisationID: "council-a",
-			Roles: []domain.Role{domain.PersonalAdviser}, CreateTime: at, UpdateTime: at})
+			Team: "north", Roles: []domain.Role{domain.PersonalAdviser}, CreateTime: at, UpdateTime: at})
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return at
+}
+
+func TestATransactionReadsAPersonOnce(t *testing.T) {
+	ctx := context.Background()
+	s, sent := traced(t)
+	councilWithAdviser(t, s)
 	const read = "FROM people WHERE id = $1"
 	sent.count(read)
 	for _, run := range []func(context.Context, func(store.Tx) error) error{s.InTx, s.InRead} {
@@ -123,7 +132,7 @@ func TestATransactionReadsAPersonOnce(t *testing.T) {
 		}
 	}
 	// Each transaction reads afresh: a change committed in between is seen.
-	err = s.InTx(ctx, func(tx store.Tx) error {
+	err := s.InTx(ctx, func(tx store.Tx) error {
 		p, err := tx.GetPerson(ctx, "pa-1")
 		if err != nil {
 			return err
@@ -202,21 +211,9 @@ func TestOneCallsReusePlans(t *testing.T) {
 func TestCreatingAYoungPersonReadsTheirAdviserWithTheInsert(t *testing.T) {
 	ctx := context.Background()
 	s, sent := traced(t)
-	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	err := s.InTx(ctx, func(tx store.Tx) error {
-		if _, err := tx.CreateOrganisation(ctx, domain.Organisation{ID: "council-a", DisplayName: "A",
-			Type: domain.Council, CreateTime: at, UpdateTime: at}); err != nil {
-			return err
-		}
-		_, err := tx.CreatePerson(ctx, domain.Person{ID: "pa-1", DisplayName: "Sam", OrganisationID: "council-a",
-			Team: "north", Roles: []domain.Role{domain.PersonalAdviser}, CreateTime: at, UpdateTime: at})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	at := councilWithAdviser(t, s)
 	sent.sent()
-	err = s.InTx(ctx, func(tx store.Tx) error {
+	err := s.InTx(ctx, func(tx store.Tx) error {
 		if _, err := tx.CreateYoungPerson(ctx, domain.YoungPerson{ID: "00000000-0000-4000-8000-000000000001",
 			CouncilID: "council-a", CaseReference: "R1", GivenName: "G", FamilyName: "F",
 			DateOfBirth: civil.New(2010, 3, 1), PersonalAdviserID: "pa-1", CreateTime: at, UpdateTime: at}); err != nil {
@@ -242,21 +239,9 @@ func TestCreatingAYoungPersonReadsTheirAdviserWithTheInsert(t *testing.T) {
 func TestReminderRoutingIsOneRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	s, sent := traced(t)
-	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	err := s.InTx(ctx, func(tx store.Tx) error {
-		if _, err := tx.CreateOrganisation(ctx, domain.Organisation{ID: "council-a", DisplayName: "A",
-			Type: domain.Council, CreateTime: at, UpdateTime: at}); err != nil {
-			return err
-		}
-		_, err := tx.CreatePerson(ctx, domain.Person{ID: "pa-1", DisplayName: "Sam", OrganisationID: "council-a",
-			Roles: []domain.Role{domain.PersonalAdviser}, CreateTime: at, UpdateTime: at})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	councilWithAdviser(t, s)
 	sent.sent()
-	err = s.InTx(ctx, func(tx store.Tx) error {
+	err := s.InTx(ctx, func(tx store.Tx) error {
 		got, err := tx.ReminderRouting(ctx, []string{"00000000-0000-4000-8000-000000000001"}, []string{"pa-1"}, 10)
 		if err != nil {
 			return err
