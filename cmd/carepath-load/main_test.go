@@ -157,10 +157,17 @@ func TestTheCreateTargetIsJudgedOnAdmits(t *testing.T) {
 		{[]cell{create}, notMeasured},
 		{[]cell{create, admit}, verdict(false)},
 	} {
+		judged := 0
 		for _, got := range checkTargets(&results{Cells: c.cells}) {
-			if strings.Contains(got.Target, "Creating young people") && got.Result != c.want {
-				t.Errorf("cells %v: %s %s, want %s", c.cells, got.Result, got.Value, c.want)
+			if strings.Contains(got.Target, "Creating young people") {
+				judged++
+				if got.Result != c.want {
+					t.Errorf("cells %v: %s %s, want %s", c.cells, got.Result, got.Value, c.want)
+				}
 			}
+		}
+		if judged != 1 {
+			t.Errorf("%d targets of creating young people, want 1", judged)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -48,20 +49,17 @@ func (p *Planner) remind(ctx context.Context, tx store.Tx, states []store.Pathwa
 		return nil
 	}
 	ids := make([]string, len(states))
-	var people []string // whom their reminders may go to
+	people := map[string]bool{} // whom their reminders may go to
 	for i, st := range states {
 		ids[i] = st.YoungPerson.ID
-		if st.YoungPerson.PersonalAdviserID != "" {
-			people = append(people, st.YoungPerson.PersonalAdviserID)
-		}
+		people[st.YoungPerson.PersonalAdviserID] = true
 		for _, m := range st.Milestones {
-			if m.OwnerPerson != "" {
-				people = append(people, m.OwnerPerson)
-			}
+			people[m.OwnerPerson] = true
 		}
 	}
+	delete(people, "")
 	r := newReminders(tx, p.now(), p.raised)
-	if err := r.load(ctx, ids, people); err != nil {
+	if err := r.load(ctx, ids, slices.Collect(maps.Keys(people))); err != nil {
 		return err
 	}
 	return r.remind(ctx, p, states)
@@ -129,7 +127,8 @@ func newReminders(tx store.Tx, now time.Time, raised func(int)) *reminders {
 }
 
 // load reads the young people's shares, accounts and open reminders, and the people of
-// personIDs (advisers and owners, as far as they are known before planning), in one go.
+// personIDs (advisers and owners, as far as they are known before planning), in one go;
+// one of personIDs who has gone is known as such (the zero Person), as person would.
 func (r *reminders) load(ctx context.Context, ids, personIDs []string) error {
 	got, err := r.tx.ReminderRouting(ctx, ids, personIDs, maxOpenReminders*len(ids))
 	if err != nil {
@@ -137,6 +136,9 @@ func (r *reminders) load(ctx context.Context, ids, personIDs []string) error {
 	}
 	for _, s := range got.Shares {
 		r.shares[s.YoungPersonID] = append(r.shares[s.YoungPersonID], s)
+	}
+	for _, id := range personIDs {
+		r.people[id] = domain.Person{}
 	}
 	for _, p := range got.People {
 		r.people[p.ID] = p
@@ -328,8 +330,14 @@ func (r *reminders) teamManagers(ctx context.Context, personID string) ([]string
 	if ms, ok := r.managers[key]; ok {
 		return ms, nil
 	}
-	out, err := store.TeamMembers(ctx, r.tx, adviser.OrganisationID, adviser.Team,
-		func(p domain.Person) bool { return p.Has(domain.TeamManager) && !p.Disabled })
+	// The managers read here are known from now on: reminders to them are routed by them.
+	out, err := store.TeamMembers(ctx, r.tx, adviser.OrganisationID, adviser.Team, func(p domain.Person) bool {
+		manager := p.Has(domain.TeamManager) && !p.Disabled
+		if manager {
+			r.people[p.ID] = p
+		}
+		return manager
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package planner_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -594,3 +595,58 @@ func TestTeamManagersAreLookedUpOnlyToRoute(t *testing.T) {
 		})
 	}
 }
+
+// peopleRead counts the transaction's reads of one person.
+type peopleRead struct {
+	store.Tx
+	n *int
+}
+
+func (c peopleRead) GetPerson(ctx context.Context, id string) (domain.Person, error) {
+	*c.n++
+	return c.Tx.GetPerson(ctx, id)
+}
+
+// Replanning reads whom the reminders may go to with the young people's shares and open
+// reminders (Tx.ReminderRouting), one who has gone included, and their team's managers
+// with the team: none is read on their own.
+func TestReplanningReadsRecipientsTogether(t *testing.T) {
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t)
+			p := planner.New(catalogue.Default(), func() time.Time { return now })
+			for _, adviser := range []string{demo.AdviserNorth, "someone-who-left"} {
+				reads := 0
+				err := s.InTx(ctx, func(tx store.Tx) error {
+					if err := demo.LoadAccess(ctx, tx, civil.Today(now), now); err != nil {
+						return err
+					}
+					if _, err := tx.CreateYoungPerson(ctx, domain.YoungPerson{ID: ypID, GivenName: "New", FamilyName: "Person",
+						DateOfBirth: civil.New(2010, 3, 1), CouncilID: demo.CouncilID, CaseReference: "N-1",
+						PersonalAdviserID: adviser, CreateTime: now, UpdateTime: now}); err != nil {
+						return err
+					}
+					if _, err := tx.CreateCareEpisode(ctx, domain.CareEpisode{ID: "0b5e0000-0000-4000-8000-0000000e0001",
+						YoungPersonID: ypID, Start: civil.New(2022, 3, 1), LegalStatus: "C2", PlacementType: "U3",
+						CreateTime: now, UpdateTime: now}); err != nil {
+						return err
+					}
+					if err := p.Replan(ctx, peopleRead{tx, &reads}, ypID); err != nil {
+						return err
+					}
+					return errRollBack
+				})
+				if !errors.Is(err, errRollBack) {
+					t.Fatal(err)
+				}
+				if reads != 0 {
+					t.Errorf("replanning a young person of adviser %s read %d people on their own, want none", adviser, reads)
+				}
+			}
+		})
+	}
+}
+
+var errRollBack = errors.New("roll back")

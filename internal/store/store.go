@@ -627,7 +627,7 @@ type Reminders interface {
 	// ReminderRouting reads what routing the young people's reminders needs, together (one
 	// round trip on PostgreSQL): their shares (as ListShares), their own accounts (as
 	// YoungPersonAccounts), their open reminders (at most openLimit, newest first) and the
-	// people of personIDs who exist (as GetPerson).
+	// people of personIDs who exist (as GetPerson), each once, in no particular order.
 	ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []string, openLimit int) (ReminderRouting, error)
 	// UpdateReminder stores a change of state or snooze, guarded by ifRevision as for young
 	// people, and increments the revision.

@@ -315,7 +315,7 @@ func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []st
 			return out, err
 		}
 	}
-	for _, id := range personIDs {
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(personIDs))) {
 		switch p, err := t.GetPerson(ctx, id); {
 		case err == nil:
 			out.People = append(out.People, p)

@@ -243,10 +243,11 @@ func (t *tx) DueReminderSchedules(ctx context.Context, now time.Time, limit int)
 // transaction has read already are not read again.
 func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []string, openLimit int) (out store.ReminderRouting, err error) {
 	var ask []string
-	for _, id := range personIDs {
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(personIDs))) {
 		if p, ok := t.people[id]; ok {
+			p.Roles = slices.Clone(p.Roles)
 			out.People = append(out.People, p)
-		} else if !slices.Contains(ask, id) {
+		} else {
 			ask = append(ask, id)
 		}
 	}

@@ -232,6 +232,29 @@ func TestCreatingAYoungPersonReadsTheirAdviserWithTheInsert(t *testing.T) {
 		t.Errorf("a create and a read of its adviser took %d round trips %q, want 2 (the insert with the adviser, commit)",
 			trips, texts)
 	}
+
+	// A taken case reference fails the insert, and the read behind it with it, as the
+	// insert's own error; an adviser who is not there is not remembered as anyone.
+	again := domain.YoungPerson{ID: "00000000-0000-4000-8000-000000000002", CouncilID: "council-a",
+		CaseReference: "R1", GivenName: "G", FamilyName: "F", DateOfBirth: civil.New(2010, 3, 1),
+		PersonalAdviserID: "pa-1", CreateTime: at, UpdateTime: at}
+	err = s.InTx(ctx, func(tx store.Tx) error { _, err := tx.CreateYoungPerson(ctx, again); return err })
+	if !errors.Is(err, store.ErrCaseReferenceInUse) {
+		t.Errorf("a taken case reference with an adviser: %v, want %v", err, store.ErrCaseReferenceInUse)
+	}
+	again.CaseReference, again.PersonalAdviserID = "R2", "gone"
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.CreateYoungPerson(ctx, again); err != nil {
+			return err
+		}
+		if p, err := tx.GetPerson(ctx, "gone"); !errors.Is(err, store.ErrPersonNotFound) {
+			t.Errorf("the adviser who is not there read as %+v, %v; want %v", p, err, store.ErrPersonNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // What routing reminders reads, shares, accounts, open reminders and people, goes in one
@@ -241,23 +264,38 @@ func TestReminderRoutingIsOneRoundTrip(t *testing.T) {
 	s, sent := traced(t)
 	councilWithAdviser(t, s)
 	sent.sent()
+	ids := []string{"00000000-0000-4000-8000-000000000001"}
 	err := s.InTx(ctx, func(tx store.Tx) error {
-		got, err := tx.ReminderRouting(ctx, []string{"00000000-0000-4000-8000-000000000001"}, []string{"pa-1"}, 10)
+		got, err := tx.ReminderRouting(ctx, ids, []string{"pa-1", "gone"}, 10)
 		if err != nil {
 			return err
 		}
-		if len(got.People) != 1 {
-			t.Errorf("ReminderRouting read people %+v, want pa-1", got.People)
+		if len(got.People) != 1 || got.People[0].ID != "pa-1" {
+			t.Errorf("ReminderRouting read people %+v, want pa-1 alone", got.People)
 		}
-		_, err = tx.GetPerson(ctx, "pa-1")
+		if _, err := tx.GetPerson(ctx, "pa-1"); err != nil {
+			return err
+		}
+		// Read already: not again, and once however often asked for.
+		again, err := tx.ReminderRouting(ctx, ids, []string{"pa-1", "pa-1"}, 10)
+		if err == nil && (len(again.People) != 1 || again.People[0].Team != "north") {
+			t.Errorf("ReminderRouting again read people %+v, want pa-1 once", again.People)
+		}
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if texts, trips := sent.sent(); trips != 2 || len(texts) != 6 {
-		t.Errorf("ReminderRouting and a read of the person it read took %d round trips for %q, want 2 for 6 "+
-			"(begin and its four statements, commit)", trips, texts)
+	texts, trips := sent.sent()
+	people := 0
+	for _, text := range texts {
+		if strings.Contains(text, "FROM people WHERE id = ANY") {
+			people++
+		}
+	}
+	if trips != 3 || len(texts) != 9 || people != 1 {
+		t.Errorf("two ReminderRoutings and a read of the person they read took %d round trips for %q, want 3 for 9 "+
+			"(begin and four statements; three, the person known; commit), the person read once", trips, texts)
 	}
 }
 
