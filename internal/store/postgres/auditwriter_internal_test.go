@@ -30,26 +30,34 @@ func TestReadsThatEndDuringACommitGoInTheNextBatch(t *testing.T) {
 	}, time.Minute, auditWriters)
 	defer w.close()
 
-	ctx := context.Background()
-	read := func(wg *sync.WaitGroup) {
+	var wg sync.WaitGroup
+	read := func() {
 		wg.Go(func() {
-			if err := w.write(ctx, []audit.Record{{Actor: "a"}}); err != nil {
+			if err := w.write(context.Background(), []audit.Record{{Actor: "a"}}); err != nil {
 				t.Error(err)
 			}
 		})
 	}
-	var wg sync.WaitGroup
-	read(&wg)
+	read()
 	<-committing
 	const later = 5
 	for range later {
-		read(&wg)
+		read()
 	}
-	for deadline := time.Now().Add(5 * time.Second); len(w.queue) < later && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
+	// Until all of them wait (elapsed time, not a date: the writer is held meanwhile).
+	for giveUp := time.After(5 * time.Second); len(w.queue) < later; {
+		select {
+		case <-giveUp:
+			t.Errorf("%d of %d reads queued", len(w.queue), later)
+		case <-time.After(time.Millisecond):
+			continue
+		}
+		break
 	}
 	close(commit)
 	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
 	if want := []int{1, later}; !slices.Equal(inserts, want) {
 		t.Errorf("records an INSERT: %v, want %v", inserts, want)
 	}

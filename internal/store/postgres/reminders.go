@@ -104,6 +104,16 @@ func (t *tx) GetReminder(ctx context.Context, id string) (domain.Reminder, error
 }
 
 func (t *tx) ListReminders(ctx context.Context, q store.ReminderQuery) ([]domain.Reminder, error) {
+	sql, args := remindersOf(q)
+	rows, err := t.q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Reminder, error) { return scanReminder(r) })
+}
+
+// remindersOf is the statement of ListReminders.
+func remindersOf(q store.ReminderQuery) (string, sqlArgs) {
 	var args sqlArgs
 	cond := "true"
 	if q.YoungPersonID != "" {
@@ -131,12 +141,8 @@ func (t *tx) ListReminders(ctx context.Context, q store.ReminderQuery) ([]domain
 	if q.Oldest {
 		order = "id"
 	}
-	rows, err := t.q.Query(ctx, `SELECT `+reminderColumns+` FROM reminders WHERE `+cond+
-		` ORDER BY `+order+` LIMIT `+args.add(q.Limit), args...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Reminder, error) { return scanReminder(r) })
+	return `SELECT ` + reminderColumns + ` FROM reminders WHERE ` + cond +
+		` ORDER BY ` + order + ` LIMIT ` + args.add(q.Limit), args
 }
 
 // UpdateReminder changes what can change of a reminder: its state, snooze and cancel reason.
@@ -239,8 +245,8 @@ func (t *tx) DueReminderSchedules(ctx context.Context, now time.Time, limit int)
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// ReminderRouting sends its three or four statements in one round trip. People this
-// transaction has read already are not read again.
+// ReminderRouting sends its statements in one round trip. People this transaction has read
+// already are not read again.
 func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []string, openLimit int) (out store.ReminderRouting, err error) {
 	var ask []string
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(personIDs))) {
@@ -252,12 +258,19 @@ func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []st
 		}
 	}
 	b := &pgx.Batch{}
-	b.Queue(sharesOf, youngPersonIDs)
-	b.Queue(accountsOf, youngPersonIDs)
-	b.Queue(`SELECT `+reminderColumns+` FROM reminders WHERE young_person_id = ANY($1::uuid[]) AND state = $2
-		ORDER BY id DESC LIMIT $3`, youngPersonIDs, string(domain.ReminderOpen), openLimit)
+	young := len(youngPersonIDs) > 0 // a query of none would be of every young person
+	if young {
+		open, args := remindersOf(store.ReminderQuery{YoungPeople: youngPersonIDs,
+			States: []domain.ReminderState{domain.ReminderOpen}, Limit: openLimit})
+		b.Queue(sharesOf, youngPersonIDs)
+		b.Queue(accountsOf, youngPersonIDs)
+		b.Queue(open, args...)
+	}
 	if len(ask) > 0 {
 		b.Queue(`SELECT `+personColumns+` FROM people WHERE id = ANY($1::text[])`, ask)
+	}
+	if b.Len() == 0 {
+		return out, nil
 	}
 	br := t.q.SendBatch(ctx, b)
 	defer func() {
@@ -265,14 +278,16 @@ func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []st
 			out, err = store.ReminderRouting{}, cerr
 		}
 	}()
-	if out.Shares, err = collect(br, scanShare); err != nil {
-		return out, err
-	}
-	if out.Accounts, err = collect(br, scanPerson); err != nil {
-		return out, err
-	}
-	if out.Open, err = collect(br, scanReminder); err != nil {
-		return out, err
+	if young {
+		if out.Shares, err = collect(br, scanShare); err != nil {
+			return out, err
+		}
+		if out.Accounts, err = collect(br, scanPerson); err != nil {
+			return out, err
+		}
+		if out.Open, err = collect(br, scanReminder); err != nil {
+			return out, err
+		}
 	}
 	if len(ask) > 0 {
 		people, err := collect(br, scanPerson)
