@@ -130,7 +130,7 @@ func newReminders(tx store.Tx, now time.Time, raised func(int)) *reminders {
 // personIDs (advisers and owners, as far as they are known before planning), in one go;
 // one of personIDs who has gone is known as such (the zero Person), as person would.
 func (r *reminders) load(ctx context.Context, ids, personIDs []string) error {
-	got, err := r.tx.ReminderRouting(ctx, ids, personIDs, maxOpenReminders*len(ids))
+	got, err := r.tx.ReminderRouting(ctx, ids, personIDs, maxOpenReminders)
 	if err != nil {
 		return err
 	}

@@ -626,8 +626,8 @@ type Reminders interface {
 	ListReminders(ctx context.Context, q ReminderQuery) ([]domain.Reminder, error)
 	// ReminderRouting reads what routing the young people's reminders needs, together (one
 	// round trip on PostgreSQL): their shares (as ListShares), their own accounts (as
-	// YoungPersonAccounts), their open reminders (at most openLimit, newest first) and the
-	// people of personIDs who exist (as GetPerson), each once, in no particular order.
+	// YoungPersonAccounts), the open reminders of each (at most openLimit, newest first) and
+	// the people of personIDs who exist (as GetPerson), each once, in no particular order.
 	ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []string, openLimit int) (ReminderRouting, error)
 	// UpdateReminder stores a change of state or snooze, guarded by ifRevision as for young
 	// people, and increments the revision.
@@ -673,8 +673,6 @@ type ReminderRouting struct {
 type ReminderQuery struct {
 	// YoungPersonID, if set, limits the query to one young person.
 	YoungPersonID string
-	// YoungPeople, if any, limits the query to these young people.
-	YoungPeople []string
 	// Recipients, if any, keep reminders addressed to one of them.
 	Recipients []domain.Recipient
 	// States, if any, keep reminders in one of them.

@@ -111,17 +111,10 @@ func (t *tx) GetReminder(_ context.Context, id string) (domain.Reminder, error) 
 func (t *tx) ListReminders(_ context.Context, q store.ReminderQuery) ([]domain.Reminder, error) {
 	var objs []any
 	switch {
-	case q.YoungPersonID != "" || len(q.YoungPeople) > 0:
-		ids := q.YoungPeople
-		if q.YoungPersonID != "" {
-			ids = []string{q.YoungPersonID}
-		}
-		for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
-			some, err := t.all(tableReminders, "young_person", id)
-			if err != nil {
-				return nil, err
-			}
-			objs = append(objs, some...)
+	case q.YoungPersonID != "":
+		var err error
+		if objs, err = t.all(tableReminders, "young_person", q.YoungPersonID); err != nil {
+			return nil, err
 		}
 	case len(q.Recipients) > 0:
 		for _, r := range slices.Compact(slices.Sorted(slices.Values(q.Recipients))) {
@@ -142,7 +135,6 @@ func (t *tx) ListReminders(_ context.Context, q store.ReminderQuery) ([]domain.R
 		r := o.(*domain.Reminder)
 		switch {
 		case q.YoungPersonID != "" && r.YoungPersonID != q.YoungPersonID,
-			len(q.YoungPeople) > 0 && !slices.Contains(q.YoungPeople, r.YoungPersonID),
 			len(q.Recipients) > 0 && !slices.Contains(q.Recipients, r.Recipient),
 			len(q.States) > 0 && !slices.Contains(q.States, r.State),
 			!q.AwakeAt.IsZero() && r.SnoozeUntil.After(q.AwakeAt),
@@ -310,9 +302,13 @@ func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []st
 		if out.Accounts, err = t.YoungPersonAccounts(ctx, youngPersonIDs); err != nil {
 			return out, err
 		}
-		if out.Open, err = t.ListReminders(ctx, store.ReminderQuery{YoungPeople: youngPersonIDs,
-			States: []domain.ReminderState{domain.ReminderOpen}, Limit: openLimit}); err != nil {
-			return out, err
+		for _, id := range slices.Compact(slices.Sorted(slices.Values(youngPersonIDs))) {
+			open, err := t.ListReminders(ctx, store.ReminderQuery{YoungPersonID: id,
+				States: []domain.ReminderState{domain.ReminderOpen}, Limit: openLimit})
+			if err != nil {
+				return out, err
+			}
+			out.Open = append(out.Open, open...)
 		}
 	}
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(personIDs))) {

@@ -47,3 +47,6 @@ func (s *Store) PlanCacheMode(ctx context.Context, read bool) (mode string, err 
 	})
 	return mode, err
 }
+
+// OpenRemindersOf is the statement ReminderRouting reads the open reminders with.
+const OpenRemindersOf = openRemindersOf

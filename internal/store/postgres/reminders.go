@@ -119,9 +119,6 @@ func remindersOf(q store.ReminderQuery) (string, sqlArgs) {
 	if q.YoungPersonID != "" {
 		cond += " AND young_person_id = " + args.add(q.YoungPersonID) + "::uuid"
 	}
-	if len(q.YoungPeople) > 0 {
-		cond += " AND young_person_id = ANY(" + args.add(q.YoungPeople) + "::uuid[])"
-	}
 	if len(q.Recipients) > 0 {
 		cond += " AND recipient = ANY(" + args.add(strs(q.Recipients)) + "::text[])"
 	}
@@ -245,6 +242,14 @@ func (t *tx) DueReminderSchedules(ctx context.Context, now time.Time, limit int)
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
+// openRemindersOf reads the newest open reminders of each young person ($3 at most), a
+// range of reminders_young_person_idx each. Not one statement ordered by id over them all:
+// given that order, PostgreSQL's plan for it, generic or not, may walk the whole table
+// backwards by id, filtering, which on a national table is every reminder a replan.
+const openRemindersOf = `SELECT r.* FROM unnest($1::uuid[]) AS y(id), LATERAL (
+	SELECT ` + reminderColumns + ` FROM reminders WHERE young_person_id = y.id AND state = $2
+	ORDER BY id DESC LIMIT $3) r`
+
 // ReminderRouting sends its statements in one round trip. People this transaction has read
 // already are not read again.
 func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []string, openLimit int) (out store.ReminderRouting, err error) {
@@ -260,11 +265,9 @@ func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []st
 	b := &pgx.Batch{}
 	young := len(youngPersonIDs) > 0 // a query of none would be of every young person
 	if young {
-		open, args := remindersOf(store.ReminderQuery{YoungPeople: youngPersonIDs,
-			States: []domain.ReminderState{domain.ReminderOpen}, Limit: openLimit})
 		b.Queue(sharesOf, youngPersonIDs)
 		b.Queue(accountsOf, youngPersonIDs)
-		b.Queue(open, args...)
+		b.Queue(openRemindersOf, slices.Compact(slices.Sorted(slices.Values(youngPersonIDs))), string(domain.ReminderOpen), openLimit)
 	}
 	if len(ask) > 0 {
 		b.Queue(`SELECT `+personColumns+` FROM people WHERE id = ANY($1::text[])`, ask)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -198,4 +199,95 @@ func TestConcurrentMigrations(t *testing.T) {
 	if err := s.Ready(ctx); err != nil {
 		t.Fatalf("Ready after concurrent migrations = %v", err)
 	}
+}
+
+// Routing a young person's reminders reads their open reminders alone, however many others
+// the table holds, whether PostgreSQL plans the statement for its arguments or once for all
+// (as it may for a statement prepared once and run many times): ordered by id over several
+// young people, a plan walked every newer reminder of everyone backwards, filtering.
+func TestReadingTheOpenRemindersOfAYoungPersonReadsNoOthers(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	at := councilWithAdviser(t, s)
+	one := "00000000-0000-4000-8000-000000000001"
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.CreateYoungPerson(ctx, domain.YoungPerson{ID: one, CouncilID: "council-a", CaseReference: "R1",
+			GivenName: "G", FamilyName: "F", DateOfBirth: civil.New(2010, 3, 1), CreateTime: at, UpdateTime: at}); err != nil {
+			return err
+		}
+		var rs []domain.Reminder
+		for n := 1; n <= 2; n++ {
+			rs = append(rs, domain.Reminder{ID: fmt.Sprintf("01900000-0001-7000-8000-%012d", n), YoungPersonID: one,
+				CouncilID: "council-a", Rule: "milestone.due", Title: "Due", DueOn: civil.New(2026, 12, n),
+				Recipient: domain.PersonRecipient("pa-1"), State: domain.ReminderOpen, CreateTime: at, UpdateTime: at})
+		}
+		_, err := tx.AddReminders(ctx, rs)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A council's worth of others, with three open reminders each, all newer.
+	for _, stmt := range []string{`INSERT INTO young_people (id, council_id, case_reference, given_name, family_name,
+			date_of_birth, create_time, update_time)
+		SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(n), 12, '0'))::uuid, 'council-a', 'O' || n, 'G', 'F',
+			DATE '2010-03-01', $1, $1
+		FROM generate_series(1, 2000) AS n`,
+		`INSERT INTO reminders (id, young_person_id, council_id, rule, title, due_on, recipient, state, create_time,
+			update_time)
+		SELECT ('01900000-0002-7000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+			('00000000-0000-4000-9000-' || lpad(to_hex(n % 2000 + 1), 12, '0'))::uuid, 'council-a', 'milestone.due',
+			'Due', DATE '2026-01-01' + n, 'people/pa-1', 'OPEN', $1, $1
+		FROM generate_series(1, 6000) AS n`} {
+		if _, err := s.Pool().Exec(ctx, stmt, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Pool().Exec(ctx, `ANALYZE young_people, reminders`); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := s.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `PREPARE routing AS `+postgres.OpenRemindersOf); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
+		var plan []struct{ Plan explained }
+		if _, err := conn.Exec(ctx, `SET plan_cache_mode = `+mode); err != nil {
+			t.Fatal(err)
+		}
+		err := conn.QueryRow(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE routing('{`+one+`}', 'OPEN', 1000)`).Scan(&plan)
+		if err != nil || len(plan) != 1 {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		if read, returned := plan[0].Plan.readOf("reminders"), plan[0].Plan.ActualRows; read > 2 || returned != 2 {
+			t.Errorf("%s: the open reminders of a young person with two read %v reminders and returned %v, "+
+				"want their two alone", mode, read, returned)
+		}
+	}
+}
+
+// explained is a node of EXPLAIN (ANALYZE, FORMAT JSON)'s plan.
+type explained struct {
+	Relation      string      `json:"Relation Name"`
+	ActualRows    float64     `json:"Actual Rows"`
+	ActualLoops   float64     `json:"Actual Loops"`
+	RemovedFilter float64     `json:"Rows Removed by Filter"`
+	Plans         []explained `json:"Plans"`
+}
+
+// readOf is how many rows of relation the plan's scans read: those they returned and those
+// their filters removed, in every loop.
+func (e explained) readOf(relation string) float64 {
+	var n float64
+	if e.Relation == relation {
+		n = (e.ActualRows + e.RemovedFilter) * e.ActualLoops
+	}
+	for _, p := range e.Plans {
+		n += p.readOf(relation)
+	}
+	return n
 }
