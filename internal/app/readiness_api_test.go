@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/domain/readiness"
+	"github.com/carepath/carepath/internal/testclock"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
@@ -451,3 +454,40 @@ func TestFactsOverTheAPI(t *testing.T) {
 }
 
 func unmarshalJSON(b []byte, m proto.Message) error { return protojson.Unmarshal(b, m) }
+
+// The council's view is today's: summaries that time has overtaken since the background
+// refresher last ran (at midnight, say) are reassessed before the view shows them.
+func TestTheCliffEdgeViewReassessesWhatTimeHasOvertaken(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := b.configure(t)
+			var shift atomic.Int64 // how far the server's clock is ahead of the suite's
+			cfg.Clock = func() time.Time { return testclock.Now().Add(time.Duration(shift.Load())) }
+			s := start(t, cfg)
+			yp := youngPersonInCare(t, s, "OVERTAKEN-1", bornAged(age17y10m), civil.Period{Years: 14}, "K2")
+			entryOf := func() *pb.CliffEdgeEntry {
+				for _, e := range councilView(t, s, s.token, &pb.CliffEdgeView{}, "", 50) {
+					if e.GetYoungPerson() == yp.GetName() {
+						return e
+					}
+				}
+				t.Fatalf("%s is not in the council's view", yp.GetName())
+				return nil
+			}
+			if got := fromPB(entryOf().GetAssessedOn()); got != today() {
+				t.Fatalf("assessed on %s, want today, %s", got, today())
+			}
+			// The day time alone may change the answer comes, at noon.
+			until := fromPB(assessment(t, s, yp.GetName()).GetValidUntil())
+			if !until.After(today()) {
+				t.Fatalf("valid until %s, not after today", until)
+			}
+			noon := time.Date(until.Year, until.Month, until.Day, 12, 0, 0, 0, civil.London)
+			shift.Store(int64(noon.Sub(testclock.Now())))
+			if got := fromPB(entryOf().GetAssessedOn()); got != until {
+				t.Errorf("on %s the view shows the young person as assessed on %s, want that day", until, got)
+			}
+		})
+	}
+}

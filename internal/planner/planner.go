@@ -287,9 +287,20 @@ func (p *Planner) RefreshStale(ctx context.Context, s store.Store, batch, worker
 // of the council ("" for all) that is missing, of other rules, or overtaken by time, and
 // returns how many it reassessed.
 func (p *Planner) RefreshReadiness(ctx context.Context, s store.Store, councilID string, batch, workers int) (int, error) {
-	return drain(ctx, s, batch, workers, func(ctx context.Context, tx store.Tx) ([]string, error) {
-		return tx.StaleReadiness(ctx, store.StaleReadinessQuery{CouncilID: councilID, Today: civil.Today(p.now()),
-			Version: readiness.Version, Limit: batch})
+	return p.refreshReadiness(ctx, s, store.StaleReadinessQuery{CouncilID: councilID, Limit: batch}, workers)
+}
+
+// RefreshOvertaken is RefreshReadiness of the summaries there are alone, in one worker: what
+// a view of the council reassesses before it shows them (see store.StaleReadinessQuery).
+func (p *Planner) RefreshOvertaken(ctx context.Context, s store.Store, councilID string, batch int) (int, error) {
+	return p.refreshReadiness(ctx, s, store.StaleReadinessQuery{CouncilID: councilID, Limit: batch, Overtaken: true}, 1)
+}
+
+func (p *Planner) refreshReadiness(ctx context.Context, s store.Store, q store.StaleReadinessQuery, workers int) (int, error) {
+	return drain(ctx, s, q.Limit, workers, func(ctx context.Context, tx store.Tx) ([]string, error) {
+		q := q // each worker's, each batch of today's
+		q.Today, q.Version = civil.Today(p.now()), readiness.Version
+		return tx.StaleReadiness(ctx, q)
 	}, p.Reassess)
 }
 

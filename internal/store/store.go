@@ -539,8 +539,9 @@ type Readiness interface {
 	// young people who no longer exist are skipped.
 	SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) error
 	// StaleReadiness returns up to q.Limit young people (of q.CouncilID, if set) whose
-	// summary is missing, has ValidUntil on or before q.Today, or has a Version other than
-	// q.Version, and locks them for this transaction, skipping any another transaction holds.
+	// summary is missing (unless q.Overtaken), has ValidUntil on or before q.Today, or has a
+	// Version other than q.Version, in id order (the first in id order, unless q.Overtaken),
+	// and locks them for this transaction, skipping any another transaction holds.
 	StaleReadiness(ctx context.Context, q StaleReadinessQuery) ([]string, error)
 	// ListReadiness returns up to q.Limit summaries matching q with their young people, in
 	// q.Order and then young person id, after q.After.
@@ -556,6 +557,12 @@ type StaleReadinessQuery struct {
 	Today     civil.Date
 	Version   string
 	Limit     int
+	// Overtaken leaves out the young people with no summary: only summaries there are,
+	// overtaken by time or of other rules, which is what a view refreshes before it shows
+	// them. A young person's summary is saved with their plan, so only data from before
+	// summaries has none, and the background refresher finds it; finding it is a pass over
+	// every young person, which a view cannot afford each time it is looked at.
+	Overtaken bool
 }
 
 // ReadinessOrder is the sort order of a readiness view.

@@ -262,10 +262,10 @@ func sortValue(o store.ReadinessOrder, sum domain.ReadinessSummary) string {
 	return sum.EighteenthBirthday.String()
 }
 
-// refresh reassesses the council's summaries that time has overtaken since the background
-// refresher last ran, so that the view is today's.
+// refresh reassesses the council's summaries that time (or new rules) has overtaken since
+// the background refresher last ran, so that the view is today's.
 func (s *Server) refresh(ctx context.Context) error {
-	_, err := s.planner.RefreshReadiness(ctx, s.store, access.Caller(ctx).Organisation, 500, 1)
+	_, err := s.planner.RefreshOvertaken(ctx, s.store, access.Caller(ctx).Organisation, 500)
 	return err
 }
 

@@ -61,7 +61,8 @@ func (t *tx) StaleReadiness(_ context.Context, q store.StaleReadinessQuery) ([]s
 		if err != nil {
 			return nil, err
 		}
-		if s == nil || !s.(*domain.ReadinessSummary).ValidUntil.After(q.Today) || s.(*domain.ReadinessSummary).Version != q.Version {
+		if s == nil && !q.Overtaken || s != nil && (!s.(*domain.ReadinessSummary).ValidUntil.After(q.Today) ||
+			s.(*domain.ReadinessSummary).Version != q.Version) {
 			ids = append(ids, yp.ID)
 		}
 	}

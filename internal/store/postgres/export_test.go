@@ -50,3 +50,9 @@ func (s *Store) PlanCacheMode(ctx context.Context, read bool) (mode string, err 
 
 // OpenRemindersOf is the statement ReminderRouting reads the open reminders with.
 const OpenRemindersOf = openRemindersOf
+
+// StaleReadinessOf is the statement StaleReadiness finds and locks with, and its arguments.
+func StaleReadinessOf(q store.StaleReadinessQuery) (string, []any) {
+	stmt, args := staleReadinessOf(q)
+	return stmt, args
+}

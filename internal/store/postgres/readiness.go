@@ -136,13 +136,8 @@ func (t *tx) SaveReadiness(ctx context.Context, rows []domain.ReadinessSummary) 
 // statement, whose snapshot sees what that transaction committed before releasing them.
 func (t *tx) StaleReadiness(ctx context.Context, q store.StaleReadinessQuery) ([]string, error) {
 	for {
-		var args sqlArgs
-		cond := noFreshReadiness(q, &args)
-		if q.CouncilID != "" {
-			cond += " AND y.council_id = " + args.add(q.CouncilID)
-		}
-		rows, err := t.q.Query(ctx, `SELECT y.id FROM young_people y WHERE `+cond+`
-			ORDER BY y.id LIMIT `+args.add(q.Limit)+` FOR UPDATE OF y SKIP LOCKED`, args...)
+		stmt, args := staleReadinessOf(q)
+		rows, err := t.q.Query(ctx, stmt, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -163,6 +158,44 @@ func (t *tx) StaleReadiness(ctx context.Context, q store.StaleReadinessQuery) ([
 			return stale, err
 		}
 	}
+}
+
+// staleReadinessOf is StaleReadiness's first statement, which finds and locks.
+//
+// Every young person is read only when summaries may be missing: an anti-join of
+// young_people and readiness, which PostgreSQL runs as a merge of both primary keys. The
+// overtaken alone are three ranges of readiness_fresh_idx (older rules, newer rules, these
+// rules until today), each ordered as the index and limited, so that a plan made once for
+// every call (an API call's statements have generic plans, which cannot tell that few
+// summaries are stale) walks the index and stops, however many summaries are fresh. Of
+// the council's, a range may hold other councils' too; it reads on past them.
+func staleReadinessOf(q store.StaleReadinessQuery) (string, sqlArgs) {
+	var args sqlArgs
+	council := ""
+	if q.CouncilID != "" {
+		council = args.add(q.CouncilID)
+	}
+	var cond string
+	if q.Overtaken {
+		version, today, limit := args.add(q.Version), args.add(q.Today.String())+"::date", args.add(q.Limit)
+		mine := ""
+		if council != "" {
+			mine = " AND r.council_id = " + council
+		}
+		stale := func(cond, order string) string {
+			return `(SELECT r.young_person_id FROM readiness r WHERE ` + cond + mine + ` ORDER BY ` + order + ` LIMIT ` + limit + `)`
+		}
+		cond = `y.id = ANY(ARRAY(` + stale(`r.version < `+version, `r.version`) + `
+			UNION ALL ` + stale(`r.version > `+version, `r.version DESC`) + `
+			UNION ALL ` + stale(`r.version = `+version+` AND r.valid_until <= `+today, `r.version, r.valid_until`) + `))`
+	} else {
+		cond = noFreshReadiness(q, &args)
+	}
+	if council != "" {
+		cond += " AND y.council_id = " + council
+	}
+	return `SELECT y.id FROM young_people y WHERE ` + cond + `
+		ORDER BY y.id LIMIT ` + args.add(q.Limit) + ` FOR UPDATE OF y SKIP LOCKED`, args
 }
 
 // noFreshReadiness is the condition on a young person y that makes their summary stale:

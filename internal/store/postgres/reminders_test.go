@@ -246,48 +246,11 @@ func TestReadingTheOpenRemindersOfAYoungPersonReadsNoOthers(t *testing.T) {
 	if _, err := s.Pool().Exec(ctx, `ANALYZE young_people, reminders`); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := s.Pool().Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `PREPARE routing AS `+postgres.OpenRemindersOf); err != nil {
-		t.Fatal(err)
-	}
-	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
-		var plan []struct{ Plan explained }
-		if _, err := conn.Exec(ctx, `SET plan_cache_mode = `+mode); err != nil {
-			t.Fatal(err)
-		}
-		err := conn.QueryRow(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE routing('{`+one+`}', 'OPEN', 1000)`).Scan(&plan)
-		if err != nil || len(plan) != 1 {
-			t.Fatalf("%s: %v", mode, err)
-		}
-		if read, returned := plan[0].Plan.readOf("reminders"), plan[0].Plan.ActualRows; read > 2 || returned != 2 {
+	for _, mode := range planModes {
+		plan := explainAnalyze(t, s.Pool(), mode, postgres.OpenRemindersOf, []string{one}, "OPEN", 1000)
+		if read, returned := plan.readOf("reminders"), plan.ActualRows; read > 2 || returned != 2 {
 			t.Errorf("%s: the open reminders of a young person with two read %v reminders and returned %v, "+
 				"want their two alone", mode, read, returned)
 		}
 	}
-}
-
-// explained is a node of EXPLAIN (ANALYZE, FORMAT JSON)'s plan.
-type explained struct {
-	Relation      string      `json:"Relation Name"`
-	ActualRows    float64     `json:"Actual Rows"`
-	ActualLoops   float64     `json:"Actual Loops"`
-	RemovedFilter float64     `json:"Rows Removed by Filter"`
-	Plans         []explained `json:"Plans"`
-}
-
-// readOf is how many rows of relation the plan's scans read: those they returned and those
-// their filters removed, in every loop.
-func (e explained) readOf(relation string) float64 {
-	var n float64
-	if e.Relation == relation {
-		n = (e.ActualRows + e.RemovedFilter) * e.ActualLoops
-	}
-	for _, p := range e.Plans {
-		n += p.readOf(relation)
-	}
-	return n
 }

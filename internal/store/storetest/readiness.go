@@ -722,6 +722,19 @@ func testReadinessStale(t *testing.T, newStore NewStore) {
 					t.Fatalf("%s, limit %d: stale = %v, want %v", tc.name, limit, got, w)
 				}
 			}
+			// Overtaken: the same but for those with no summary (st1 and st7); limited, as
+			// many of them, in id order, whichever they are.
+			overtaken := slices.DeleteFunc(slices.Clone(want), func(id string) bool { return id == idOf("st1") || id == idOf("st7") })
+			for _, limit := range []int{100, 1, 2} {
+				oq := tc.q
+				oq.Overtaken, oq.Limit = true, limit
+				got := staleReadiness(t, s, oq)
+				if len(got) != min(limit, len(overtaken)) || !slices.IsSorted(got) ||
+					slices.ContainsFunc(got, func(id string) bool { return !slices.Contains(overtaken, id) }) {
+					t.Fatalf("%s, overtaken, limit %d: stale = %v, want %d of %v in id order", tc.name, limit, got,
+						min(limit, len(overtaken)), overtaken)
+				}
+			}
 		}
 
 		// Refreshed, none is stale.

@@ -1,0 +1,121 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/carepath/carepath/internal/domain/civil"
+	"github.com/carepath/carepath/internal/store"
+	"github.com/carepath/carepath/internal/store/postgres"
+)
+
+// explained is a node of EXPLAIN (ANALYZE, FORMAT JSON)'s plan.
+type explained struct {
+	Relation      string      `json:"Relation Name"`
+	ActualRows    float64     `json:"Actual Rows"`
+	ActualLoops   float64     `json:"Actual Loops"`
+	RemovedFilter float64     `json:"Rows Removed by Filter"`
+	Plans         []explained `json:"Plans"`
+}
+
+// readOf is how many rows of relation the plan's scans read: those they returned and those
+// their filters removed, in every loop.
+func (e explained) readOf(relation string) float64 {
+	var n float64
+	if e.Relation == relation {
+		n = (e.ActualRows + e.RemovedFilter) * e.ActualLoops
+	}
+	for _, p := range e.Plans {
+		n += p.readOf(relation)
+	}
+	return n
+}
+
+// planModes are the ways PostgreSQL may plan a statement prepared once: for its arguments
+// each time, or once for all (as API calls' statements are, see plans.go).
+var planModes = []string{"force_custom_plan", "force_generic_plan"}
+
+// explainAnalyze runs stmt, prepared, with args (spelt as SQL literals) on a connection of
+// its own in plan mode, and returns the plan it ran.
+func explainAnalyze(t *testing.T, pool *pgxpool.Pool, mode, stmt string, args ...any) explained {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	literals := make([]string, len(args))
+	for i, a := range args {
+		switch a := a.(type) {
+		case string:
+			literals[i] = "'" + strings.ReplaceAll(a, "'", "''") + "'"
+		case []string:
+			literals[i] = "'{" + strings.Join(a, ",") + "}'"
+		default:
+			literals[i] = fmt.Sprint(a)
+		}
+	}
+	var plan []struct{ Plan explained }
+	for _, sql := range []string{"SET plan_cache_mode = " + mode, "PREPARE explained AS " + stmt} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	err = conn.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE explained("+strings.Join(literals, ", ")+")").Scan(&plan)
+	if _, rerr := conn.Exec(ctx, "DEALLOCATE explained; RESET plan_cache_mode"); err == nil {
+		err = rerr
+	}
+	if err != nil || len(plan) != 1 {
+		t.Fatalf("%s: %v", mode, err)
+	}
+	return plan[0].Plan
+}
+
+// A view of a council's readiness reassesses first the summaries time or new rules have
+// overtaken: it finds them without reading every young person and every summary, however
+// the statement is planned.
+func TestFindingOvertakenSummariesReadsOnlyThem(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	today := civil.New(2026, 6, 1)
+	// 2,000 young people of two councils with fresh summaries, but for one of each council
+	// overtaken yesterday and one of each of older rules, last in id order.
+	for _, stmt := range []string{`INSERT INTO young_people (id, council_id, case_reference, given_name, family_name,
+			date_of_birth, create_time, update_time)
+		SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(n), 12, '0'))::uuid, 'council-' || n % 2, 'R' || n, 'G', 'F',
+			DATE '2010-03-01', now(), now()
+		FROM generate_series(1, 2000) AS n`,
+		`INSERT INTO readiness (young_person_id, council_id, eighteenth_birthday, rating, rating_rank, assessed_on,
+			valid_until, version)
+		SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(n), 12, '0'))::uuid, 'council-' || n % 2, DATE '2028-03-01',
+			'GREEN', 3, DATE '2026-05-01',
+			CASE WHEN n IN (1990, 1991) THEN DATE '2026-05-31' ELSE DATE '2026-07-01' END,
+			CASE WHEN n IN (1996, 1997) THEN 'v1' ELSE 'v2' END
+		FROM generate_series(1, 2000) AS n`,
+		`ANALYZE young_people, readiness`} {
+		if _, err := s.Pool().Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, council := range []string{"council-0", ""} {
+		stmt, args := postgres.StaleReadinessOf(store.StaleReadinessQuery{CouncilID: council, Today: today,
+			Version: "v2", Limit: 500, Overtaken: true})
+		want := 2.0
+		if council == "" {
+			want = 4
+		}
+		for _, mode := range planModes {
+			plan := explainAnalyze(t, s.Pool(), mode, stmt, args...)
+			// Of every council, each stale summary read once; of one, the other's too.
+			if read := plan.readOf("readiness"); plan.ActualRows != want || read > 4 || plan.readOf("young_people") > want {
+				t.Errorf("%s, council %q: found %v overtaken, reading %v summaries and %v young people; want %v, "+
+					"reading the overtaken alone", mode, council, plan.ActualRows, read, plan.readOf("young_people"), want)
+			}
+		}
+	}
+}
