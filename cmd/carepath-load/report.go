@@ -96,7 +96,7 @@ func checkTargets(r *results) []targetCheck {
 		Value: "run with --soak 10m"}
 	if s := r.Soak; s != nil && len(s.SamplesMiB) >= 4 {
 		soak.Value = fmt.Sprintf("%+.1f MiB, the last quarter's mean against the second's (%.1f MiB) over %.0f s "+
-			"(%.1f MiB first, %.1f MiB last; growth means more than 5%% or 2 MiB)",
+			"(%.1f MiB first, %.1f MiB last; growth means more than 5%% of it, and more than 2 MiB)",
 			s.GrowthMiB, s.BaseMiB, s.Seconds, s.SamplesMiB[0], s.SamplesMiB[len(s.SamplesMiB)-1])
 		if s.Seconds >= 600 {
 			soak.Result = verdict(!s.grows())

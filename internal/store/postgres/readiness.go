@@ -162,13 +162,14 @@ func (t *tx) StaleReadiness(ctx context.Context, q store.StaleReadinessQuery) ([
 
 // staleReadinessOf is StaleReadiness's first statement, which finds and locks.
 //
-// Every young person is read only when summaries may be missing: an anti-join of
-// young_people and readiness, which PostgreSQL runs as a merge of both primary keys. The
-// overtaken alone are three ranges of readiness_fresh_idx (older rules, newer rules, these
+// Finding missing summaries reads every young person: an anti-join of young_people and
+// readiness, which PostgreSQL runs as a merge of both primary keys. The overtaken alone
+// (q.Overtaken) are three ranges of readiness_fresh_idx (older rules, newer rules, these
 // rules until today), each ordered as the index and limited, so that a plan made once for
 // every call (an API call's statements have generic plans, which cannot tell that few
-// summaries are stale) walks the index and stops, however many summaries are fresh. Of
-// the council's, a range may hold other councils' too; it reads on past them.
+// summaries are stale) walks the index and stops, however many are fresh; the young people
+// are then looked up by key. Of a council's, a range may hold other councils' too: it
+// reads on past them.
 func staleReadinessOf(q store.StaleReadinessQuery) (string, sqlArgs) {
 	var args sqlArgs
 	council := ""
@@ -182,8 +183,8 @@ func staleReadinessOf(q store.StaleReadinessQuery) (string, sqlArgs) {
 		if council != "" {
 			mine = " AND r.council_id = " + council
 		}
-		stale := func(cond, order string) string {
-			return `(SELECT r.young_person_id FROM readiness r WHERE ` + cond + mine + ` ORDER BY ` + order + ` LIMIT ` + limit + `)`
+		stale := func(where, order string) string {
+			return `(SELECT r.young_person_id FROM readiness r WHERE ` + where + mine + ` ORDER BY ` + order + ` LIMIT ` + limit + `)`
 		}
 		cond = `y.id = ANY(ARRAY(` + stale(`r.version < `+version, `r.version`) + `
 			UNION ALL ` + stale(`r.version > `+version, `r.version DESC`) + `
