@@ -561,7 +561,10 @@ type StaleReadinessQuery struct {
 	// overtaken by time or of other rules, which is what a view refreshes before it shows
 	// them. A young person's summary is saved with their plan, so only data from before
 	// summaries has none, and the background refresher finds it; finding it is a pass over
-	// every young person, which a view cannot afford each time it is looked at.
+	// every young person, which a view cannot afford each time it is looked at. The
+	// overtaken are found a batch at a time in the order of an index, before those another
+	// transaction holds are skipped: a batch may come back short while there are more, so a
+	// view may show some overtaken summaries until the background refresher reaches them.
 	Overtaken bool
 }
 

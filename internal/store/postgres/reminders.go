@@ -246,9 +246,9 @@ func (t *tx) DueReminderSchedules(ctx context.Context, now time.Time, limit int)
 // range of reminders_young_person_idx each. Not one statement ordered by id over them all:
 // given that order, PostgreSQL's plan for it, generic or not, may walk the whole table
 // backwards by id, filtering, which on a national table is every reminder a replan.
-const openRemindersOf = `SELECT r.* FROM unnest($1::uuid[]) AS y(id), LATERAL (
+const openRemindersOf = `SELECT r.* FROM unnest($1::uuid[]) WITH ORDINALITY AS y(id, n), LATERAL (
 	SELECT ` + reminderColumns + ` FROM reminders WHERE young_person_id = y.id AND state = $2
-	ORDER BY id DESC LIMIT $3) r`
+	ORDER BY id DESC LIMIT $3) r ORDER BY y.n, r.id DESC`
 
 // ReminderRouting sends its statements in one round trip. People this transaction has read
 // already are not read again.
