@@ -636,8 +636,9 @@ type Reminders interface {
 	ListReminders(ctx context.Context, q ReminderQuery) ([]domain.Reminder, error)
 	// ReminderRouting reads what routing the young people's reminders needs, together (one
 	// round trip on PostgreSQL): their shares (as ListShares), their own accounts (as
-	// YoungPersonAccounts), the open reminders of each (at most openLimit, newest first) and
-	// the people of personIDs who exist (as GetPerson), each once, in no particular order.
+	// YoungPersonAccounts), the open reminders of each (at most openLimit of each, by young
+	// person id, each's newest first) and the people of personIDs who exist (as GetPerson),
+	// each once, in no particular order.
 	ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []string, openLimit int) (ReminderRouting, error)
 	// UpdateReminder stores a change of state or snooze, guarded by ifRevision as for young
 	// people, and increments the revision.

@@ -45,14 +45,14 @@ func TestReadsThatEndDuringACommitGoInTheNextBatch(t *testing.T) {
 		read()
 	}
 	// Until all of them wait (elapsed time, not a date: the writer is held meanwhile).
+wait:
 	for giveUp := time.After(5 * time.Second); len(w.queue) < later; {
 		select {
 		case <-giveUp:
 			t.Errorf("%d of %d reads queued", len(w.queue), later)
+			break wait
 		case <-time.After(time.Millisecond):
-			continue
 		}
-		break
 	}
 	close(commit)
 	wg.Wait()

@@ -52,7 +52,4 @@ func (s *Store) PlanCacheMode(ctx context.Context, read bool) (mode string, err 
 const OpenRemindersOf = openRemindersOf
 
 // StaleReadinessOf is the statement StaleReadiness finds and locks with, and its arguments.
-func StaleReadinessOf(q store.StaleReadinessQuery) (string, []any) {
-	stmt, args := staleReadinessOf(q)
-	return stmt, args
-}
+func StaleReadinessOf(q store.StaleReadinessQuery) (string, []any) { return staleReadinessOf(q) }

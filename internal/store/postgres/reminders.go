@@ -104,16 +104,6 @@ func (t *tx) GetReminder(ctx context.Context, id string) (domain.Reminder, error
 }
 
 func (t *tx) ListReminders(ctx context.Context, q store.ReminderQuery) ([]domain.Reminder, error) {
-	sql, args := remindersOf(q)
-	rows, err := t.q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Reminder, error) { return scanReminder(r) })
-}
-
-// remindersOf is the statement of ListReminders.
-func remindersOf(q store.ReminderQuery) (string, sqlArgs) {
 	var args sqlArgs
 	cond := "true"
 	if q.YoungPersonID != "" {
@@ -138,8 +128,12 @@ func remindersOf(q store.ReminderQuery) (string, sqlArgs) {
 	if q.Oldest {
 		order = "id"
 	}
-	return `SELECT ` + reminderColumns + ` FROM reminders WHERE ` + cond +
-		` ORDER BY ` + order + ` LIMIT ` + args.add(q.Limit), args
+	rows, err := t.q.Query(ctx, `SELECT `+reminderColumns+` FROM reminders WHERE `+cond+
+		` ORDER BY `+order+` LIMIT `+args.add(q.Limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Reminder, error) { return scanReminder(r) })
 }
 
 // UpdateReminder changes what can change of a reminder: its state, snooze and cancel reason.
@@ -242,13 +236,14 @@ func (t *tx) DueReminderSchedules(ctx context.Context, now time.Time, limit int)
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// openRemindersOf reads the newest open reminders of each young person ($3 at most), a
-// range of reminders_young_person_idx each. Not one statement ordered by id over them all:
-// given that order, PostgreSQL's plan for it, generic or not, may walk the whole table
-// backwards by id, filtering, which on a national table is every reminder a replan.
-const openRemindersOf = `SELECT r.* FROM unnest($1::uuid[]) WITH ORDINALITY AS y(id, n), LATERAL (
+// openRemindersOf reads the newest open reminders of each young person of $1 (distinct ids),
+// $3 at most, a range of reminders_young_person_idx each. Not one statement ordered by id
+// over them all: given that order, PostgreSQL's plan for it, generic or not, may walk the
+// whole table backwards by id, filtering, which on a national table is every reminder a
+// replan.
+const openRemindersOf = `SELECT r.* FROM unnest($1::uuid[]) AS y(id), LATERAL (
 	SELECT ` + reminderColumns + ` FROM reminders WHERE young_person_id = y.id AND state = $2
-	ORDER BY id DESC LIMIT $3) r ORDER BY y.n, r.id DESC`
+	ORDER BY id DESC LIMIT $3) r ORDER BY r.young_person_id, r.id DESC`
 
 // ReminderRouting sends its statements in one round trip. People this transaction has read
 // already are not read again.
@@ -263,7 +258,7 @@ func (t *tx) ReminderRouting(ctx context.Context, youngPersonIDs, personIDs []st
 		}
 	}
 	b := &pgx.Batch{}
-	young := len(youngPersonIDs) > 0 // a query of none would be of every young person
+	young := len(youngPersonIDs) > 0 // none: nothing of theirs to ask for
 	if young {
 		b.Queue(sharesOf, youngPersonIDs)
 		b.Queue(accountsOf, youngPersonIDs)
