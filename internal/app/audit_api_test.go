@@ -278,8 +278,10 @@ func TestAuditRecordsAreAppendOnly(t *testing.T) {
 	}
 	defer c.Close(ctx)
 	for _, stmt := range []string{
-		"UPDATE audit_records SET actor = 'someone-else' WHERE chain = 'nottinghamshire' AND seq = 2",
-		"DELETE FROM audit_records WHERE chain = 'nottinghamshire' AND seq = 2",
+		"UPDATE audit_records SET actor = 'someone-else' WHERE " + sealed("= 2"),
+		"DELETE FROM audit_records WHERE " + sealed("= 2"),
+		"UPDATE audit_record_seals SET hash = sha256(hash) WHERE chain = 'nottinghamshire'",
+		"DELETE FROM audit_record_seals WHERE chain = 'nottinghamshire'",
 		"UPDATE audit_seals SET hash = sha256(hash) WHERE chain = 'nottinghamshire'",
 		"DELETE FROM audit_seals WHERE chain = 'nottinghamshire'",
 	} {
@@ -287,6 +289,12 @@ func TestAuditRecordsAreAppendOnly(t *testing.T) {
 			t.Errorf("%s: %v, want the append-only trigger to refuse it", stmt, err)
 		}
 	}
+}
+
+// sealed is the condition on audit records that picks those of the nottinghamshire chain
+// whose place in it (seq) meets cond.
+func sealed(cond string) string {
+	return "id IN (SELECT id FROM audit_record_seals WHERE chain = 'nottinghamshire' AND seq " + cond + ")"
 }
 
 // TestAuditTamperingIsDetected changes, removes and reorders sealed records, and changes,
@@ -297,6 +305,11 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 	t.Parallel() // slow (servers, databases, waiting for the sealer): run after the sequential tests
 	const where = "chain = 'nottinghamshire' AND seq = "
 	const seals = "DELETE FROM audit_seals WHERE chain = 'nottinghamshire'"
+	// A record removed goes with its own seal (the seal names the record it seals).
+	remove := func(cond string) []string {
+		return []string{"DELETE FROM audit_records WHERE " + sealed(cond),
+			"DELETE FROM audit_record_seals WHERE chain = 'nottinghamshire' AND seq " + cond}
+	}
 	// One chain made through the API, copied for each case.
 	s := auditedServer(t, 5, 3)
 	fixture := s.config.DatabaseURL
@@ -318,33 +331,33 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 		// Without the checkpoint: found there too (the same record), or missed (0).
 		withoutCheckpoint int
 	}{
-		{name: "changed actor", tamper: []string{"UPDATE audit_records SET actor = 'someone-else' WHERE " + where + "3"},
+		{name: "changed actor", tamper: []string{"UPDATE audit_records SET actor = 'someone-else' WHERE " + sealed("= 3")},
 			at: 3, reason: audit.ReasonHashMismatch, withoutCheckpoint: 3},
-		{name: "changed young people", tamper: []string{"UPDATE audit_records SET young_people = '{}' WHERE " + where + "4"},
+		{name: "changed young people", tamper: []string{"UPDATE audit_records SET young_people = '{}' WHERE " + sealed("= 4")},
 			at: 4, reason: audit.ReasonHashMismatch, withoutCheckpoint: 4},
-		{name: "changed time", tamper: []string{"UPDATE audit_records SET time = time - interval '1 day' WHERE " + where + "2"},
+		{name: "changed time", tamper: []string{"UPDATE audit_records SET time = time - interval '1 day' WHERE " + sealed("= 2")},
 			at: 2, reason: audit.ReasonHashMismatch, withoutCheckpoint: 2},
-		{name: "removed record", tamper: []string{"DELETE FROM audit_records WHERE " + where + "3"},
+		{name: "removed record", tamper: remove("= 3"),
 			at: 3, reason: audit.ReasonSequenceGap, withoutCheckpoint: 3},
-		{name: "removed last record", tamper: []string{"DELETE FROM audit_records WHERE " + where + "5"},
+		{name: "removed last record", tamper: remove("= 5"),
 			at: 5, reason: audit.ReasonTruncated, withoutCheckpoint: 5},
-		{name: "removed and renumbered, seals forged to match", tamper: []string{
-			"DELETE FROM audit_records WHERE " + where + "3",
-			"UPDATE audit_records SET seq = seq - 1 WHERE chain = 'nottinghamshire' AND seq > 3",
+		{name: "removed and renumbered, seals forged to match", tamper: append(remove("= 3"),
+			"UPDATE audit_record_seals SET seq = seq - 1 WHERE chain = 'nottinghamshire' AND seq > 3",
 			seals,
-			"INSERT INTO audit_seals SELECT chain, seq, hash, now() FROM audit_records WHERE " + where + "4"},
+			"INSERT INTO audit_seals SELECT chain, seq, hash, now() FROM audit_record_seals WHERE "+where+"4"),
 			at: 3, reason: audit.ReasonBrokenLink, withoutCheckpoint: 3},
 		{name: "reordered", tamper: []string{
-			"UPDATE audit_records SET seq = 1000 WHERE " + where + "2",
-			"UPDATE audit_records SET seq = 2 WHERE " + where + "3",
-			"UPDATE audit_records SET seq = 3 WHERE " + where + "1000"},
+			"UPDATE audit_record_seals SET seq = 1000 WHERE " + where + "2",
+			"UPDATE audit_record_seals SET seq = 2 WHERE " + where + "3",
+			"UPDATE audit_record_seals SET seq = 3 WHERE " + where + "1000"},
 			at: 2, reason: audit.ReasonBrokenLink, withoutCheckpoint: 2},
 		{name: "rehashed last record", tamper: []string{
-			"UPDATE audit_records SET actor = 'someone-else', hash = sha256(hash) WHERE " + where + "5"},
+			"UPDATE audit_records SET actor = 'someone-else' WHERE " + sealed("= 5"),
+			"UPDATE audit_record_seals SET hash = sha256(hash) WHERE " + where + "5"},
 			at: 5, reason: audit.ReasonHashMismatch, withoutCheckpoint: 5},
 		// Issue 18: a changed record whose chain's head is deleted must not verify clean.
 		{name: "changed record, every seal deleted", tamper: []string{
-			"UPDATE audit_records SET actor = 'someone-else' WHERE " + where + "3", seals},
+			"UPDATE audit_records SET actor = 'someone-else' WHERE " + sealed("= 3"), seals},
 			at: 3, reason: audit.ReasonHashMismatch, withoutCheckpoint: 3},
 		{name: "every seal deleted", tamper: []string{seals}, at: 1, reason: audit.ReasonBeyondHead, withoutCheckpoint: 1},
 		{name: "latest seal deleted", tamper: []string{seals + " AND seq = 5"}, at: 4, reason: audit.ReasonBeyondHead, withoutCheckpoint: 4},
@@ -352,13 +365,11 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 			at: 3, reason: audit.ReasonSealMismatch, withoutCheckpoint: 3},
 		{name: "the latest seal changed", tamper: []string{"UPDATE audit_seals SET hash = sha256(hash) WHERE " + where + "5"},
 			at: 5, reason: audit.ReasonSealMismatch, withoutCheckpoint: 5},
-		{name: "tail cut off, its seal kept", tamper: []string{"DELETE FROM audit_records WHERE chain = 'nottinghamshire' AND seq > 3"},
+		{name: "tail cut off, its seal kept", tamper: remove("> 3"),
 			at: 4, reason: audit.ReasonTruncated, withoutCheckpoint: 4},
-		{name: "tail cut off with its seal", tamper: []string{
-			"DELETE FROM audit_records WHERE chain = 'nottinghamshire' AND seq > 3", seals + " AND seq > 3"},
+		{name: "tail cut off with its seal", tamper: append(remove("> 3"), seals+" AND seq > 3"),
 			at: 4, reason: audit.ReasonTruncated, withoutCheckpoint: 0},
-		{name: "chain removed with its seals", tamper: []string{
-			"DELETE FROM audit_records WHERE chain = 'nottinghamshire'", seals},
+		{name: "chain removed with its seals", tamper: append(remove("> 0"), seals),
 			at: 1, reason: audit.ReasonTruncated, withoutCheckpoint: 0},
 		{name: "last record rewritten and re-sealed", rewrite: resealLast, at: 5, reason: audit.ReasonCheckpointMismatch},
 	} {
@@ -416,7 +427,8 @@ func resealLast(t *testing.T, url string) {
 	forged.Actor = "someone-else"
 	forged = audit.Seal(&recs[0], forged)
 	superuser(t, url,
-		fmt.Sprintf("UPDATE audit_records SET actor = 'someone-else', hash = '\\x%x' WHERE chain = 'nottinghamshire' AND seq = 5", forged.Hash),
+		"UPDATE audit_records SET actor = 'someone-else' WHERE "+sealed("= 5"),
+		fmt.Sprintf("UPDATE audit_record_seals SET hash = '\\x%x' WHERE chain = 'nottinghamshire' AND seq = 5", forged.Hash),
 		fmt.Sprintf("UPDATE audit_seals SET hash = '\\x%x' WHERE chain = 'nottinghamshire' AND seq = 5", forged.Hash))
 	var out bytes.Buffer
 	if intact, err := app.VerifyAudit(ctx, url, &out); err != nil || !intact {

@@ -11,15 +11,22 @@ import (
 	"github.com/carepath/carepath/internal/store"
 )
 
-const auditColumns = `id, chain, coalesce(seq, 0), time, actor, organisation, roles, purpose, action, outcome, reason,
-	council, young_people::text[], request_id, client_address, prev_hash, hash, seal_time`
+// recordColumns are an audit record's (r), for scanAudit before its seal's.
+const recordColumns = `r.id, r.chain, r.time, r.actor, r.organisation, r.roles, r.purpose, r.action, r.outcome,
+	r.reason, r.council, r.young_people::text[], r.request_id, r.client_address`
+
+// auditColumns are a record's and its seal's (s: an outer join's, none while unsealed).
+const auditColumns = recordColumns + `, coalesce(s.seq, 0), s.prev_hash, s.hash, s.seal_time`
+
+// unsealedColumns are a record's and no seal, for records known to have none.
+const unsealedColumns = recordColumns + `, 0::bigint, NULL::bytea, NULL::bytea, NULL::timestamptz`
 
 func scanAudit(row pgx.Row) (store.AuditEntry, error) {
 	var e store.AuditEntry
 	var sealTime *time.Time
 	r := &e.Record
-	err := row.Scan(&e.ID, &r.Chain, &r.Seq, &r.Time, &r.Actor, &r.Organisation, &r.Roles, &r.Purpose, &r.Action,
-		&r.Outcome, &r.Reason, &r.Council, &r.YoungPeople, &r.RequestID, &r.ClientAddress, &r.PrevHash, &r.Hash, &sealTime)
+	err := row.Scan(&e.ID, &r.Chain, &r.Time, &r.Actor, &r.Organisation, &r.Roles, &r.Purpose, &r.Action,
+		&r.Outcome, &r.Reason, &r.Council, &r.YoungPeople, &r.RequestID, &r.ClientAddress, &r.Seq, &r.PrevHash, &r.Hash, &sealTime)
 	r.Time = r.Time.UTC()
 	if sealTime != nil {
 		e.SealTime = sealTime.UTC()
@@ -139,12 +146,27 @@ func (t *tx) ListAuditRecords(ctx context.Context, q store.AuditQuery) ([]store.
 	if q.YoungPersonID != "" {
 		ypFilter = []string{q.YoungPersonID}
 	}
-	return collectAudit(t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_records
-		WHERE id < $1 AND ($2 = '' OR council = $2 OR chain = $2)
-		AND ($3::uuid[] IS NULL OR young_people @> $3::uuid[]) AND ($4 = '' OR actor = $4)
-		AND ($5::timestamptz IS NULL OR time >= $5) AND ($6::timestamptz IS NULL OR time < $6)
-		ORDER BY id DESC LIMIT $7`, before, q.Council, ypFilter, q.Actor, timestampArg(q.Start), timestampArg(q.End), q.Limit))
+	return collectAudit(t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_records r
+		LEFT JOIN audit_record_seals s ON s.id = r.id
+		WHERE r.id < $1 AND ($2 = '' OR r.council = $2 OR r.chain = $2)
+		AND ($3::uuid[] IS NULL OR r.young_people @> $3::uuid[]) AND ($4 = '' OR r.actor = $4)
+		AND ($5::timestamptz IS NULL OR r.time >= $5) AND ($6::timestamptz IS NULL OR r.time < $6)
+		ORDER BY r.id DESC LIMIT $7`, before, q.Council, ypFilter, q.Actor, timestampArg(q.Start), timestampArg(q.End), q.Limit))
 }
+
+// The trail holds years of records, the queue of unsealed ones seconds of them: these read
+// the trail only by key, however the statement is planned (a join would let the planner merge
+// the queue with every record from the first).
+const (
+	// unsealedBatch is the first $1 records of the queue.
+	unsealedBatch = `SELECT ` + unsealedColumns + ` FROM audit_records r
+		WHERE r.id = ANY(ARRAY(SELECT id FROM audit_unsealed ORDER BY id LIMIT $1)) ORDER BY r.id`
+	// backlog is the number and the earliest time of the queued records of council $1 (of
+	// every council: '').
+	backlog = `SELECT count(*), min(r.time) FROM audit_unsealed u
+		CROSS JOIN LATERAL (SELECT time FROM audit_records r WHERE r.id = u.id
+			AND ($1 = '' OR r.council = $1 OR r.chain = $1) OFFSET 0) r`
+)
 
 // sealLock is the advisory lock of the transaction that seals: one at a time, across replicas.
 const sealLock = "carepath-audit-seal"
@@ -153,8 +175,9 @@ const sealLock = "carepath-audit-seal"
 const maxSealRead = 1000
 
 // SealAudit takes the sealing lock if it is free, reads a batch of committed unsealed records
-// and the last sealed record of each of their chains, seals them in Go, and writes the seals
-// back in one UPDATE and the new heads in one INSERT.
+// and the last sealed record of each of their chains, seals them in Go, and writes the
+// records' seals in one INSERT, takes them off the unsealed queue in one DELETE, and writes
+// the new heads in one INSERT.
 func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.AuditSealing, error) {
 	var locked bool
 	if err := t.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`, sealLock).Scan(&locked); err != nil {
@@ -163,8 +186,7 @@ func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.Aud
 	if !locked {
 		return store.AuditSealing{Busy: true}, nil
 	}
-	rows, err := t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE seq IS NULL
-		ORDER BY id LIMIT $1`, limit)
+	rows, err := t.q.Query(ctx, unsealedBatch, limit)
 	if err != nil {
 		return store.AuditSealing{}, err
 	}
@@ -186,13 +208,18 @@ func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.Aud
 		return store.AuditSealing{}, err
 	}
 	sealed, newHeads := audit.SealBatch(heads, records, now)
-	ids, seqs, prevs, hashes := make([]int64, len(batch)), make([]int64, len(batch)), make([][]byte, len(batch)), make([][]byte, len(batch))
+	n := len(batch)
+	ids, chainsOf, seqs, prevs, hashes := make([]int64, n), make([]string, n), make([]int64, n), make([][]byte, n), make([][]byte, n)
 	for i, r := range sealed {
-		ids[i], seqs[i], prevs[i], hashes[i] = batch[i].ID, r.Seq, r.PrevHash, r.Hash
+		ids[i], chainsOf[i], seqs[i], prevs[i], hashes[i] = batch[i].ID, r.Chain, r.Seq, r.PrevHash, r.Hash
 	}
-	if _, err := t.q.Exec(ctx, `UPDATE audit_records r SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash, seal_time = $5
-		FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(id, seq, prev_hash, hash)
-		WHERE r.id = u.id`, ids, seqs, prevs, hashes, now); err != nil {
+	if _, err := t.q.Exec(ctx, `INSERT INTO audit_record_seals (id, chain, seq, prev_hash, hash, seal_time)
+		SELECT id, chain, seq, prev_hash, hash, $6
+		FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bytea[], $5::bytea[]) AS u(id, chain, seq, prev_hash, hash)`,
+		ids, chainsOf, seqs, prevs, hashes, now); err != nil {
+		return store.AuditSealing{}, err
+	}
+	if _, err := t.q.Exec(ctx, `DELETE FROM audit_unsealed WHERE id = ANY($1)`, ids); err != nil {
 		return store.AuditSealing{}, err
 	}
 	hc, hs, hh := make([]string, len(newHeads)), make([]int64, len(newHeads)), make([][]byte, len(newHeads))
@@ -216,8 +243,8 @@ func (t *tx) lastSealed(ctx context.Context, chains map[string]bool) (map[string
 		names = append(names, c)
 	}
 	rows, err := t.q.Query(ctx, `SELECT c.chain, l.seq, l.hash FROM unnest($1::text[]) AS c(chain)
-		CROSS JOIN LATERAL (SELECT seq, hash FROM audit_records r WHERE r.chain = c.chain AND r.seq IS NOT NULL
-			ORDER BY r.seq DESC LIMIT 1) l`, names)
+		CROSS JOIN LATERAL (SELECT seq, hash FROM audit_record_seals s WHERE s.chain = c.chain
+			ORDER BY s.seq DESC LIMIT 1) l`, names)
 	if err != nil {
 		return nil, err
 	}
@@ -258,13 +285,13 @@ func (t *tx) AuditHeads(ctx context.Context) ([]audit.Head, error) {
 		ORDER BY c.chain`))
 }
 
-// AuditChains skips from chain to chain down the records' (chain, seq) index and the seal
-// log's key.
+// AuditChains skips from chain to chain down the record seals' (chain, seq) index and the
+// seal log's key.
 func (t *tx) AuditChains(ctx context.Context) ([]string, error) {
 	rows, err := t.q.Query(ctx, `WITH RECURSIVE sealed AS (
-			(SELECT chain FROM audit_records WHERE seq IS NOT NULL ORDER BY chain LIMIT 1)
+			(SELECT chain FROM audit_record_seals ORDER BY chain LIMIT 1)
 			UNION ALL
-			SELECT (SELECT r.chain FROM audit_records r WHERE r.chain > c.chain AND r.seq IS NOT NULL ORDER BY r.chain LIMIT 1)
+			SELECT (SELECT r.chain FROM audit_record_seals r WHERE r.chain > c.chain ORDER BY r.chain LIMIT 1)
 			FROM sealed c WHERE c.chain IS NOT NULL),
 		logged AS (
 			(SELECT chain FROM audit_seals ORDER BY chain LIMIT 1)
@@ -280,8 +307,11 @@ func (t *tx) AuditChains(ctx context.Context) ([]string, error) {
 }
 
 func (t *tx) ReadAuditChain(ctx context.Context, chain string, afterSeq int64, limit int) ([]audit.Record, error) {
-	entries, err := collectAudit(t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_records WHERE chain = $1 AND seq > $2
-		ORDER BY seq LIMIT $3`, chain, afterSeq, limit))
+	// The record's own chain, not its seal's: a seal moved to another chain reads as out of
+	// order there. A seal whose record is gone reads as a gap.
+	entries, err := collectAudit(t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_record_seals s
+		JOIN audit_records r ON r.id = s.id WHERE s.chain = $1 AND s.seq > $2
+		ORDER BY s.seq LIMIT $3`, chain, afterSeq, limit))
 	out := make([]audit.Record, len(entries))
 	for i, e := range entries {
 		out[i] = e.Record
@@ -297,8 +327,7 @@ func (t *tx) ReadAuditSeals(ctx context.Context, chain string, afterSeq int64, l
 func (t *tx) AuditBacklog(ctx context.Context, council string) (store.AuditBacklog, error) {
 	var b store.AuditBacklog
 	var oldest *time.Time
-	err := t.q.QueryRow(ctx, `SELECT count(*), min(time) FROM audit_records
-		WHERE seq IS NULL AND ($1 = '' OR council = $1 OR chain = $1)`, council).Scan(&b.Unsealed, &oldest)
+	err := t.q.QueryRow(ctx, backlog, council).Scan(&b.Unsealed, &oldest)
 	if oldest != nil {
 		b.Oldest = oldest.UTC()
 	}

@@ -162,19 +162,26 @@ func TestAuditTriggers(t *testing.T) {
 	seal(t, s)
 	appendOne(t, s, "unsealed")
 	ctx := context.Background()
+	idOf := func(requestID string) string {
+		return "(SELECT id FROM audit_records WHERE request_id = '" + requestID + "')"
+	}
 	for _, c := range []struct{ stmt, refusal string }{
 		{"UPDATE audit_records SET actor = 'x' WHERE request_id = 'sealed'", "append-only"},
-		{"UPDATE audit_records SET hash = sha256(hash) WHERE request_id = 'sealed'", "append-only"},
-		{"UPDATE audit_records SET seq = NULL, hash = NULL, prev_hash = NULL WHERE request_id = 'sealed'", "append-only"},
+		{"UPDATE audit_record_seals SET hash = sha256(hash) WHERE id = " + idOf("sealed"), "append-only"},
+		{"DELETE FROM audit_record_seals WHERE id = " + idOf("sealed"), "append-only"},
+		{"TRUNCATE audit_record_seals", "append-only"},
 		{"UPDATE audit_records SET actor = 'x' WHERE request_id = 'unsealed'", "append-only"},
-		{"UPDATE audit_records SET seq = 2, hash = 'h', actor = 'x' WHERE request_id = 'unsealed'", "append-only"},
 		{"DELETE FROM audit_records WHERE request_id = 'unsealed'", "append-only"},
 		{"TRUNCATE audit_records", "append-only"},
+		{"DELETE FROM audit_unsealed WHERE id = " + idOf("unsealed"), "only once it is sealed"},
+		{"DELETE FROM audit_unsealed", "only once it is sealed"},
+		{"UPDATE audit_unsealed SET id = id + 1000", "only once it is sealed"},
+		{"TRUNCATE audit_unsealed", "append-only"},
 		{"UPDATE audit_seals SET hash = 'x'", "append-only"},
 		{"DELETE FROM audit_seals", "append-only"},
 		{"TRUNCATE audit_seals", "append-only"},
 		{"INSERT INTO audit_seals (chain, seq, hash, time) VALUES ('council-a', 2, 'forged', now())", "must extend its chain and match"},
-		{"INSERT INTO audit_seals (chain, seq, hash, time) SELECT chain, seq, hash, now() FROM audit_records WHERE seq = 1", "must extend its chain and match"},
+		{"INSERT INTO audit_seals (chain, seq, hash, time) SELECT chain, seq, hash, now() FROM audit_record_seals WHERE seq = 1", "must extend its chain and match"},
 		{"DELETE FROM audit_heads", "cannot delete from view"},
 	} {
 		_, err := s.Pool().Exec(ctx, c.stmt)
@@ -213,7 +220,14 @@ func TestAppRoleOwnsNothing(t *testing.T) {
 		"UPDATE audit_seals SET hash = 'x'",
 		"TRUNCATE audit_records",
 		"TRUNCATE audit_seals",
-		"INSERT INTO audit_records (chain, seq, time, actor, organisation, roles, purpose, action, outcome, council, young_people, request_id, client_address, hash) VALUES ('council-a', 9, now(), '', '', '{}', '', '', '', '', '{}', '', '', 'h')",
+		"INSERT INTO audit_records (id, chain, time, actor, organisation, roles, purpose, action, outcome, council, young_people, request_id, client_address) VALUES (1000, 'council-a', now(), '', '', '{}', '', '', '', '', '{}', '', '')",
+		"UPDATE audit_record_seals SET hash = 'x'",
+		"DELETE FROM audit_record_seals",
+		"TRUNCATE audit_record_seals",
+		"INSERT INTO audit_unsealed (id) SELECT id FROM audit_records WHERE request_id = 'r1'",
+		"DELETE FROM audit_unsealed",
+		"TRUNCATE audit_unsealed",
+		"ALTER TABLE audit_unsealed DISABLE TRIGGER USER",
 		"DROP TABLE audit_seals",
 		"CREATE OR REPLACE FUNCTION audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END; $$",
 		"ALTER TABLE young_people DISABLE TRIGGER ALL",
@@ -234,7 +248,7 @@ func TestAppRoleOwnsNothing(t *testing.T) {
 		t.Errorf("GrantApp to the owner: %v, want a refusal", err)
 	}
 	var n int
-	if err := app.Pool().QueryRow(ctx, "SELECT count(*) FROM audit_records WHERE seq IS NOT NULL").Scan(&n); err != nil || n != 2 {
+	if err := app.Pool().QueryRow(ctx, "SELECT count(*) FROM audit_record_seals").Scan(&n); err != nil || n != 2 {
 		t.Fatalf("sealed records after the attempts: %d (%v)", n, err)
 	}
 }

@@ -7,6 +7,12 @@ import (
 	"github.com/carepath/carepath/internal/store"
 )
 
+// The audit trail's statements that must read only the queued records.
+const (
+	UnsealedBatch = unsealedBatch
+	Backlog       = backlog
+)
+
 // HeldAuditWriter is an audit writer on a store's pool with no writer running: a test
 // flushes by hand what is waiting, so it knows which writes were gathered together.
 type HeldAuditWriter struct{ w *auditWriter }

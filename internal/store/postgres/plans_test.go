@@ -119,3 +119,44 @@ func TestFindingOvertakenSummariesReadsOnlyThem(t *testing.T) {
 		}
 	}
 }
+
+// The sealer and the sealing lag read the queue of unsealed records, and those records by
+// key, never the trail they are queued in, however the statement is planned: here with the
+// statistics still counting 3,000 records queued, as after a burst.
+func TestSealingReadsOnlyTheQueuedRecords(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	for _, stmt := range []string{`INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose, action,
+			outcome, council, young_people, request_id, client_address)
+		SELECT 'council-a', now(), 'people/p' || n % 7, 'council-a', '{personal-adviser}', 'direct-care', 'get',
+			'allowed', 'council-a', '{}', 'burst-' || n, '127.0.0.1'
+		FROM generate_series(1, 3000) AS n`,
+		`ANALYZE audit_records, audit_unsealed`} {
+		if _, err := s.Pool().Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for seal(t, s).Sealed > 0 {
+	}
+	for _, id := range []string{"late-1", "late-2", "late-3"} {
+		appendOne(t, s, id)
+	}
+	for _, c := range []struct {
+		name       string
+		stmt       string
+		args       []any
+		rows, read float64
+	}{
+		{"the sealer's batch", postgres.UnsealedBatch, []any{1000}, 3, 3},
+		{"the backlog", postgres.Backlog, []any{""}, 1, 3},
+		{"a council's backlog", postgres.Backlog, []any{"council-a"}, 1, 3},
+	} {
+		for _, mode := range planModes {
+			plan := explainAnalyze(t, s.Pool(), mode, c.stmt, c.args...)
+			if read := plan.readOf("audit_records"); plan.ActualRows != c.rows || read > c.read {
+				t.Errorf("%s, %s: %v rows, reading %v audit records; want %v, reading at most %v",
+					c.name, mode, plan.ActualRows, read, c.rows, c.read)
+			}
+		}
+	}
+}

@@ -14,15 +14,15 @@ import (
 var (
 	auditRecordInsertColumns = []string{"chain", "time", "actor", "organisation", "roles", "purpose", "action",
 		"outcome", "reason", "council", "young_people", "request_id", "client_address"}
-	auditRecordSealColumns = []string{"seq", "prev_hash", "hash", "seal_time"}
-	readOnlyTables         = map[string]bool{"goose_db_version": true, "river_migration": true, "audit_heads": true}
+	readOnlyTables = map[string]bool{"goose_db_version": true, "river_migration": true, "audit_heads": true}
 )
 
 // GrantApp gives the role the service runs as what it needs of the schema at url, and no
 // more (`carepath migrate --app-role`): run it as the role that migrated and owns the tables.
-// Ordinary tables and River's: SELECT, INSERT, UPDATE, DELETE. Audit records: SELECT, INSERT
-// of an unsealed record's columns, and UPDATE of the seal columns only (the append-only
-// trigger lets the sealer fill them in once). The seal log: SELECT and INSERT. Migration
+// Ordinary tables and River's: SELECT, INSERT, UPDATE, DELETE. Audit records: SELECT and
+// INSERT of a record's columns. Record seals and the seal log: SELECT and INSERT. The queue
+// of unsealed records: SELECT and DELETE (a trigger puts records on it, and lets the
+// sealer take them off only once sealed). Migration
 // bookkeeping: SELECT. Sequences: USAGE. The role owns nothing, so it can neither disable a
 // trigger nor alter or drop a table. It is granted again from scratch each time, so tables
 // added by later migrations are covered by running it again.
@@ -72,9 +72,10 @@ func grantApp(ctx context.Context, tx pgx.Tx, role string) error {
 		switch {
 		case table == "audit_records":
 			stmts = append(stmts, `GRANT SELECT ON `+t+` TO `+role,
-				`GRANT INSERT (`+columns(auditRecordInsertColumns)+`) ON `+t+` TO `+role,
-				`GRANT UPDATE (`+columns(auditRecordSealColumns)+`) ON `+t+` TO `+role)
-		case table == "audit_seals", table == "plan_action_changes": // appended, never changed
+				`GRANT INSERT (`+columns(auditRecordInsertColumns)+`) ON `+t+` TO `+role)
+		case table == "audit_unsealed":
+			stmts = append(stmts, `GRANT SELECT, DELETE ON `+t+` TO `+role)
+		case table == "audit_record_seals", table == "audit_seals", table == "plan_action_changes": // appended, never changed
 			stmts = append(stmts, `GRANT SELECT, INSERT ON `+t+` TO `+role)
 		case readOnlyTables[table]:
 			stmts = append(stmts, `GRANT SELECT ON `+t+` TO `+role)
