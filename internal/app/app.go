@@ -575,26 +575,64 @@ func (a *App) pokeRefresher() {
 	}
 }
 
+// staleCheckInterval is how often a replica looks for stale pathways although no council's
+// settings have changed: a pathway planned with an older catalogue is found when the replica
+// starts, one planned with older settings when they change; this finds any another replica
+// held (its batch was skipped here) and then failed to replan.
+const staleCheckInterval = time.Hour
+
+// staleLook is a replica's last complete look for stale pathways: the councils' settings
+// revisions as of it, and when it began by the service's clock.
+type staleLook struct {
+	revisions string
+	at        time.Time
+}
+
+// replanStale replans the pathways planned with another catalogue or settings revision,
+// unless no council's settings have changed since the last look (the zero staleLook: none)
+// and it is less than staleCheckInterval old. A look reads every young person; the
+// revisions, a row a council.
+func (a *App) replanStale(ctx context.Context, last *staleLook) error {
+	now, start := a.now(), time.Now()
+	var revisions string
+	if err := a.store.InTx(ctx, func(tx store.Tx) (err error) {
+		revisions, err = tx.SettingsRevisions(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	if !last.at.IsZero() && revisions == last.revisions && now.Sub(last.at) < staleCheckInterval {
+		return nil
+	}
+	n, err := a.planner.RefreshStale(ctx, a.store, 500, 2)
+	if err != nil {
+		return err
+	}
+	*last = staleLook{revisions: revisions, at: now}
+	if n > 0 {
+		a.log.Info("replanned pathways", "young_people", n, "duration", time.Since(start).String())
+	}
+	return nil
+}
+
 // refreshPathways replans stale pathways and reassesses readiness that time has overtaken
 // (at midnight, a day's worth), in the background, in batches; every replica may run it
 // (batches are claimed with locks the others skip).
 func (a *App) refreshPathways(ctx context.Context) {
 	t := time.NewTicker(refreshInterval)
 	defer t.Stop()
+	var last staleLook
 	for {
-		start := time.Now()
-		n, err := a.planner.RefreshStale(ctx, a.store, 500, 2)
-		if err == nil && n > 0 {
-			a.log.Info("replanned pathways", "young_people", n, "duration", time.Since(start).String())
-		}
+		err := a.replanStale(ctx, &last)
+		var n int
 		if err == nil {
-			start = time.Now()
+			start := time.Now()
 			if n, err = a.planner.RefreshReadiness(ctx, a.store, "", 500, 2); err == nil && n > 0 {
 				a.log.Info("reassessed readiness", "young_people", n, "duration", time.Since(start).String())
 			}
 		}
 		if err == nil {
-			start = time.Now()
+			start := time.Now()
 			if n, err = a.planner.RefreshMeasures(ctx, a.store, 500, 2); err == nil && n > 0 {
 				a.log.Info("worked out standings in the board's measures", "young_people", n, "duration", time.Since(start).String())
 			}

@@ -357,6 +357,9 @@ type Settings interface {
 	// LeaplingRule returns the rule of the council's settings alone: what showing an age
 	// needs, without the copy of every setting that GetPathwaySettings makes.
 	LeaplingRule(ctx context.Context, councilID string) (civil.LeaplingRule, error)
+	// SettingsRevisions is every council's settings revision, as one string that changes
+	// whenever any council's settings do.
+	SettingsRevisions(ctx context.Context) (string, error)
 	// PutPathwaySettings stores a council's settings, incrementing the revision; when
 	// ifRevision is not zero and differs from the stored one it fails with ETAG_MISMATCH.
 	PutPathwaySettings(ctx context.Context, s domain.PathwaySettings, ifRevision int64) (domain.PathwaySettings, error)

@@ -2,6 +2,8 @@ package memory
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
@@ -32,6 +34,16 @@ func copySettings(s domain.PathwaySettings) domain.PathwaySettings {
 		s.Local[i].Local = true
 	}
 	return s
+}
+
+func (t *tx) SettingsRevisions(context.Context) (string, error) {
+	all, err := t.all(tableSettings, "id") // by council
+	parts := make([]string, len(all))
+	for i, obj := range all {
+		s := obj.(*domain.PathwaySettings)
+		parts[i] = s.CouncilID + ":" + strconv.FormatInt(s.Revision, 10)
+	}
+	return strings.Join(parts, ","), err
 }
 
 func (t *tx) PutPathwaySettings(ctx context.Context, s domain.PathwaySettings, ifRevision int64) (domain.PathwaySettings, error) {

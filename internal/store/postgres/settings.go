@@ -94,6 +94,13 @@ func (c *settingsCache) put(s domain.PathwaySettings) {
 	}
 }
 
+func (t *tx) SettingsRevisions(ctx context.Context) (string, error) {
+	var out string
+	err := t.q.QueryRow(ctx, `SELECT coalesce(string_agg(council_id || ':' || revision, ',' ORDER BY council_id), '')
+		FROM pathway_settings`).Scan(&out)
+	return out, err
+}
+
 func (t *tx) PutPathwaySettings(ctx context.Context, s domain.PathwaySettings, ifRevision int64) (domain.PathwaySettings, error) {
 	delete(t.revisions, s.CouncilID) // read again after the change
 

@@ -152,6 +152,41 @@ func testSettings(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("RevisionsChangeWithEveryPut", func(t *testing.T) {
+		s := newStore(t)
+		revisions := func() (out string) {
+			inTx(t, s, func(tx store.Tx) (err error) {
+				out, err = tx.SettingsRevisions(ctx)
+				return err
+			})
+			return out
+		}
+		last := revisions()
+		seen := map[string]bool{last: true}
+		for i, put := range []struct {
+			council    string
+			ifRevision int64
+		}{{"council-a", 0}, {"council-b", 0}, {"council-a", 1}, {"council-b", 0}} {
+			putSettings(t, s, councilSettings(t, put.council), put.ifRevision)
+			got := revisions()
+			if seen[got] {
+				t.Fatalf("after put %d (%s), SettingsRevisions = %q, as before it", i+1, put.council, got)
+			}
+			seen[got], last = true, got
+			if again := revisions(); again != got {
+				t.Fatalf("SettingsRevisions changed with no put: %q, then %q", got, again)
+			}
+		}
+		inTx(t, s, func(tx store.Tx) error { // refused: nothing changes
+			_, err := tx.PutPathwaySettings(ctx, councilSettings(t, "council-a"), 1)
+			wantErr(t, err, errs.Aborted, errs.ReasonEtagMismatch)
+			return nil
+		})
+		if got := revisions(); got != last {
+			t.Fatalf("after a refused put, SettingsRevisions = %q", got)
+		}
+	})
+
 	t.Run("PutStaleRevisionChangesNothing", func(t *testing.T) {
 		s := newStore(t)
 		in := councilSettings(t, "council-a")
