@@ -339,6 +339,13 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 			at: 2, reason: audit.ReasonHashMismatch, withoutCheckpoint: 2},
 		{name: "removed record", tamper: remove("= 3"),
 			at: 3, reason: audit.ReasonSequenceGap, withoutCheckpoint: 3},
+		{name: "removed record, its seal kept", tamper: remove("= 3")[:1],
+			at: 3, reason: audit.ReasonSequenceGap, withoutCheckpoint: 3},
+		{name: "a record's seal removed", tamper: remove("= 3")[1:],
+			at: 3, reason: audit.ReasonSequenceGap, withoutCheckpoint: 3},
+		{name: "a record's seal moved to another chain", tamper: []string{
+			"UPDATE audit_record_seals SET chain = 'elsewhere' WHERE " + where + "3"},
+			at: 3, reason: audit.ReasonSequenceGap, withoutCheckpoint: 3},
 		{name: "removed last record", tamper: remove("= 5"),
 			at: 5, reason: audit.ReasonTruncated, withoutCheckpoint: 5},
 		{name: "removed and renumbered, seals forged to match", tamper: append(remove("= 3"),

@@ -162,10 +162,11 @@ const (
 	unsealedBatch = `SELECT ` + unsealedColumns + ` FROM audit_records r
 		WHERE r.id = ANY(ARRAY(SELECT id FROM audit_unsealed ORDER BY id LIMIT $1)) ORDER BY r.id`
 	// backlog is the number and the earliest time of the queued records of council $1 (of
-	// every council: '').
+	// every council: '', counting any queued id whose record is gone, which the sealer can
+	// never seal).
 	backlog = `SELECT count(*), min(r.time) FROM audit_unsealed u
-		CROSS JOIN LATERAL (SELECT time FROM audit_records r WHERE r.id = u.id
-			AND ($1 = '' OR r.council = $1 OR r.chain = $1) OFFSET 0) r`
+		LEFT JOIN LATERAL (SELECT time, council, chain FROM audit_records r WHERE r.id = u.id OFFSET 0) r ON true
+		WHERE $1 = '' OR r.council = $1 OR r.chain = $1`
 )
 
 // sealLock is the advisory lock of the transaction that seals: one at a time, across replicas.
@@ -235,7 +236,8 @@ func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.Aud
 }
 
 // lastSealed returns the last sealed record (seq and hash) of each chain that has one. The
-// records, not the seal log, say where a chain goes on: a chain whose seals were removed
+// records' seals (audit_record_seals), not the chains' seal log (audit_seals), say where a
+// chain goes on: a chain whose seals were removed
 // still grows where it ends (and verification reports the missing seals).
 func (t *tx) lastSealed(ctx context.Context, chains map[string]bool) (map[string]audit.Head, error) {
 	names := make([]string, 0, len(chains))

@@ -176,7 +176,7 @@ func TestAuditTriggers(t *testing.T) {
 		{"DELETE FROM audit_unsealed WHERE id = " + idOf("unsealed"), "only once it is sealed"},
 		{"DELETE FROM audit_unsealed", "only once it is sealed"},
 		{"UPDATE audit_unsealed SET id = id + 1000", "only once it is sealed"},
-		{"TRUNCATE audit_unsealed", "append-only"},
+		{"TRUNCATE audit_unsealed", "only once it is sealed"},
 		{"UPDATE audit_seals SET hash = 'x'", "append-only"},
 		{"DELETE FROM audit_seals", "append-only"},
 		{"TRUNCATE audit_seals", "append-only"},
@@ -235,6 +235,43 @@ func TestAppRoleOwnsNothing(t *testing.T) {
 		if _, err := app.Pool().Exec(ctx, stmt); err == nil {
 			t.Errorf("the app role may %s", stmt)
 		}
+	}
+	// Nor can it get round the queue with temporary tables, which a session finds before
+	// the schema's unless told otherwise, or fire the queue's trigger from a table of its own.
+	conn, err := app.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec("CREATE TEMPORARY TABLE audit_unsealed (id bigint)")
+	exec("GRANT ALL ON audit_unsealed TO PUBLIC")
+	var shadowed int64
+	if err := conn.QueryRow(ctx, `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose, action,
+		outcome, council, young_people, request_id, client_address)
+		VALUES ('council-a', now(), 'a', 'council-a', '{}', 'p', 'a', 'o', 'council-a', '{}', 'shadowed', '') RETURNING id`).Scan(&shadowed); err != nil {
+		t.Fatal(err)
+	}
+	exec("DROP TABLE pg_temp.audit_unsealed")
+	var queued bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM audit_unsealed WHERE id = $1)", shadowed).Scan(&queued); err != nil || !queued {
+		t.Errorf("a record written with a temporary audit_unsealed in the way: queued %v (%v), want it in the queue", queued, err)
+	}
+	exec("CREATE TEMPORARY TABLE audit_record_seals (id bigint)")
+	exec("GRANT ALL ON audit_record_seals TO PUBLIC")
+	exec("INSERT INTO pg_temp.audit_record_seals (id) VALUES ($1)", shadowed)
+	if _, err := conn.Exec(ctx, "DELETE FROM audit_unsealed WHERE id = $1", shadowed); err == nil {
+		t.Error("with a temporary audit_record_seals, the app role took an unsealed record off the queue")
+	}
+	exec("CREATE TEMPORARY TABLE mine (id bigint)")
+	if _, err := conn.Exec(ctx, `CREATE TRIGGER mine AFTER INSERT ON mine REFERENCING NEW TABLE AS written
+		FOR EACH STATEMENT EXECUTE FUNCTION audit_records_enqueue()`); err == nil {
+		t.Error("the app role may fire the queue's trigger from a table of its own")
 	}
 	if err := postgres.GrantApp(ctx, roles.OwnerURL, "carepath_no_such_role"); err == nil {
 		t.Error("GrantApp accepted a role that does not exist")
