@@ -581,16 +581,16 @@ func (a *App) pokeRefresher() {
 // held (its batch was skipped here) and then failed to replan.
 const staleCheckInterval = time.Hour
 
-// staleLook is a replica's last complete look for stale pathways: the councils' settings
-// revisions as of it, and when it began by the service's clock.
+// staleLook is a replica's last look for stale pathways that found none: the councils'
+// settings revisions as of it, and when it began by the service's clock.
 type staleLook struct {
 	revisions string
 	at        time.Time
 }
 
 // replanStale replans the pathways planned with another catalogue or settings revision,
-// unless no council's settings have changed since the last look (the zero staleLook: none)
-// and it is less than staleCheckInterval old. A look reads every young person; the
+// unless no council's settings have changed since the last look that found none stale (the
+// zero staleLook: no such look) and it is less than staleCheckInterval old. A look reads every young person; the
 // revisions, a row a council.
 func (a *App) replanStale(ctx context.Context, last *staleLook) error {
 	now, start := a.now(), time.Now()
@@ -608,10 +608,14 @@ func (a *App) replanStale(ctx context.Context, last *staleLook) error {
 	if err != nil {
 		return err
 	}
-	*last = staleLook{revisions: revisions, at: now}
-	if n > 0 {
-		a.log.Info("replanned pathways", "young_people", n, "duration", time.Since(start).String())
+	if n == 0 {
+		// Only a look that found nothing stale counts: while replicas of another catalogue
+		// still run (a rolling deploy), they replan what this one has, and this one looks
+		// again at each refresh until they have gone.
+		*last = staleLook{revisions: revisions, at: now}
+		return nil
 	}
+	a.log.Info("replanned pathways", "young_people", n, "duration", time.Since(start).String())
 	return nil
 }
 

@@ -32,7 +32,8 @@ func TestStalePathwaysAreLookedForWhenSettingsChange(t *testing.T) {
 		}
 	}
 	inTx(func(tx store.Tx) error { return demo.LoadAccess(ctx, tx, civil.Today(now), now) })
-	// unplanned stores a young person as an import might, without planning them.
+	// unplanned stores a young person without planning them, as a replica that failed
+	// halfway, or one of another catalogue, might leave them.
 	unplanned := func(id string) {
 		t.Helper()
 		inTx(func(tx store.Tx) error {
@@ -57,20 +58,24 @@ func TestStalePathwaysAreLookedForWhenSettingsChange(t *testing.T) {
 			t.Fatalf("stale after the refresh: %v, want %v", stale, wantStale)
 		}
 	}
-	const y1, y2, y3 = "5ea1e000-0000-4000-8000-000000000001", "5ea1e000-0000-4000-8000-000000000002", "5ea1e000-0000-4000-8000-000000000003"
-	unplanned(y1)
+	const y = "5ea1e000-0000-4000-8000-00000000000"
+	unplanned(y + "1")
 	refresh() // the first look: y1 planned
-	unplanned(y2)
-	refresh(y2) // nothing changed: not looked for
+	refresh() // it replanned someone, so it looks again, and finds no one
+	unplanned(y + "2")
+	refresh(y + "2") // nothing changed: not looked for
 	now = now.Add(staleCheckInterval - time.Minute)
-	refresh(y2)
+	refresh(y + "2")
 	inTx(func(tx store.Tx) error {
 		_, err := tx.PutPathwaySettings(ctx, domain.PathwaySettings{CouncilID: demo.CouncilID, UpdateTime: now}, 0)
 		return err
 	})
 	refresh() // the settings changed: y2 planned, with the rest replanned
-	unplanned(y3)
-	refresh(y3)
+	unplanned(y + "3")
+	refresh() // that look replanned: looked again
+	refresh()
+	unplanned(y + "4")
+	refresh(y + "4")
 	now = now.Add(staleCheckInterval)
 	refresh() // an hour on
 }
