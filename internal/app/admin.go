@@ -253,6 +253,14 @@ func verifyChains(ctx context.Context, snapshot func(context.Context, func(store
 			}
 			fmt.Fprintln(out)
 		}
+		stranded, err := tx.AuditStranded(ctx)
+		if err != nil {
+			return err
+		}
+		if stranded > 0 {
+			intact = false
+			fmt.Fprintf(out, "%d records are neither sealed nor waiting to be: TAMPERED (taken off the queue of unsealed records)\n", stranded)
+		}
 		backlog, err := tx.AuditBacklog(ctx, "")
 		if err != nil {
 			return err

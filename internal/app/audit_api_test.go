@@ -413,6 +413,28 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 	}
 }
 
+// A record taken off the queue of unsealed ones behind the service's back would never be
+// sealed, so no chain would show it missing: verify counts it as tampering.
+func TestAuditRecordsKeptFromSealingAreTampering(t *testing.T) {
+	s := auditedServer(t, 2)
+	url := s.config.DatabaseURL
+	s.stop()
+	ctx := context.Background()
+	var out bytes.Buffer
+	if intact, err := app.VerifyAudit(ctx, url, &out); err != nil || !intact {
+		t.Fatalf("before: intact=%v err=%v\n%s", intact, err, out.String())
+	}
+	superuser(t, url, `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose, action, outcome,
+			council, young_people, request_id, client_address)
+		SELECT chain, time, actor, organisation, roles, purpose, action, outcome, council, young_people,
+			'kept-from-sealing', client_address FROM audit_records ORDER BY id LIMIT 1`)
+	out.Reset()
+	intact, err := app.VerifyAudit(ctx, url, &out)
+	if err != nil || intact || !strings.Contains(out.String(), "1 records are neither sealed nor waiting to be: TAMPERED") {
+		t.Fatalf("a record written with the queue's trigger off: intact=%v err=%v\n%s", intact, err, out.String())
+	}
+}
+
 // resealLast rewrites the actor of the chain's last record and seals it again, hash and seal
 // included, exactly as the sealer would have: the database alone cannot tell.
 func resealLast(t *testing.T, url string) {

@@ -482,6 +482,9 @@ type Audit interface {
 	// AuditBacklog counts the records not yet sealed, with the time of the oldest: of every
 	// chain, or with council set, of the records ListAuditRecords would find for it.
 	AuditBacklog(ctx context.Context, council string) (AuditBacklog, error)
+	// AuditStranded counts the records neither sealed nor waiting to be, which the sealer
+	// would never seal: only tampering or a fault leaves one. It reads the whole trail.
+	AuditStranded(ctx context.Context) (int64, error)
 }
 
 // AuditEntry is a stored audit record; ID orders all records by when they were stored.

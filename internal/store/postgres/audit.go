@@ -336,6 +336,14 @@ func (t *tx) AuditBacklog(ctx context.Context, council string) (store.AuditBackl
 	return b, err
 }
 
+func (t *tx) AuditStranded(ctx context.Context) (int64, error) {
+	var n int64
+	err := t.q.QueryRow(ctx, `SELECT count(*) FROM audit_records r
+		WHERE NOT EXISTS (SELECT 1 FROM audit_record_seals s WHERE s.id = r.id)
+		AND NOT EXISTS (SELECT 1 FROM audit_unsealed u WHERE u.id = r.id)`).Scan(&n)
+	return n, err
+}
+
 // InSnapshot runs fn in a read-only transaction that sees one snapshot of the database
 // throughout (REPEATABLE READ), as verifying the audit trail needs: records sealed while it
 // reads must not look like tampering.
