@@ -590,8 +590,8 @@ type staleLook struct {
 
 // replanStale replans the pathways planned with another catalogue or settings revision,
 // unless no council's settings have changed since the last look that found none stale (the
-// zero staleLook: no such look) and it is less than staleCheckInterval old. A look reads every young person; the
-// revisions, a row a council.
+// zero staleLook: no such look) and that look is less than staleCheckInterval old. A look
+// reads every young person; the revisions, a row a council.
 func (a *App) replanStale(ctx context.Context, last *staleLook) error {
 	now, start := a.now(), time.Now()
 	var revisions string

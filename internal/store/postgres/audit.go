@@ -237,8 +237,8 @@ func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.Aud
 
 // lastSealed returns the last sealed record (seq and hash) of each chain that has one. The
 // records' seals (audit_record_seals), not the chains' seal log (audit_seals), say where a
-// chain goes on: a chain whose seals were removed
-// still grows where it ends (and verification reports the missing seals).
+// chain goes on: a chain whose log seals were removed still grows where it ends (and
+// verification reports the missing seals).
 func (t *tx) lastSealed(ctx context.Context, chains map[string]bool) (map[string]audit.Head, error) {
 	names := make([]string, 0, len(chains))
 	for c := range chains {
