@@ -464,6 +464,7 @@ type Audit interface {
 	// with the commit (see Tx), and so is what a call's own audit entry uses.
 	AppendAudits(ctx context.Context, rs []audit.Record) error
 	// ListAuditRecords returns up to q.Limit records matching q, sealed or not, newest first.
+	// Its read should be marked ForSearch: a filter may match one record of millions.
 	ListAuditRecords(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 	// SealAudit seals up to limit committed unsealed records, in id order, each as the next
 	// record of its chain (after the last one sealed), stamps them with now, and appends to
@@ -971,5 +972,21 @@ func ForOneCall(ctx context.Context) context.Context {
 // OneCall reports whether ctx was marked by ForOneCall.
 func OneCall(ctx context.Context) bool {
 	v, _ := ctx.Value(oneCallKey{}).(bool)
+	return v
+}
+
+type searchKey struct{}
+
+// ForSearch marks the reads run with ctx as a search: a statement whose filters may match one
+// row or every row of a large table (an auditor's search of the trail by young person, actor
+// or time). Its plan must be made for the values given each time: a plan made once for any
+// values reads the table in key order and filters it, which for a rare value reads it all.
+func ForSearch(ctx context.Context) context.Context {
+	return context.WithValue(ctx, searchKey{}, true)
+}
+
+// Search reports whether ctx was marked by ForSearch, before or after ForOneCall.
+func Search(ctx context.Context) bool {
+	v, _ := ctx.Value(searchKey{}).(bool)
 	return v
 }

@@ -146,13 +146,21 @@ func (t *tx) ListAuditRecords(ctx context.Context, q store.AuditQuery) ([]store.
 	if q.YoungPersonID != "" {
 		ypFilter = []string{q.YoungPersonID}
 	}
-	return collectAudit(t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_records r
-		LEFT JOIN audit_record_seals s ON s.id = r.id
-		WHERE r.id < $1 AND ($2 = '' OR r.council = $2 OR r.chain = $2)
-		AND ($3::uuid[] IS NULL OR r.young_people @> $3::uuid[]) AND ($4 = '' OR r.actor = $4)
-		AND ($5::timestamptz IS NULL OR r.time >= $5) AND ($6::timestamptz IS NULL OR r.time < $6)
-		ORDER BY r.id DESC LIMIT $7`, before, q.Council, ypFilter, q.Actor, timestampArg(q.Start), timestampArg(q.End), q.Limit))
+	return collectAudit(t.q.Query(ctx, auditSearch, before, q.Council, ypFilter, q.Actor, timestampArg(q.Start),
+		timestampArg(q.End), q.Limit))
 }
+
+// auditSearch is a page of the trail, newest first, before record $1, filtered by any of
+// council or chain $2, young person $3, actor $4 and time $5 to $6 (each unset: empty or null).
+// Planned for its values (store.ForSearch), a filter absent folds away and the scan is by
+// the index of the rarest filter given: the young people's, the actor's, the time's, or
+// with none of them the trail's key, newest first.
+const auditSearch = `SELECT ` + auditColumns + ` FROM audit_records r
+	LEFT JOIN audit_record_seals s ON s.id = r.id
+	WHERE r.id < $1 AND ($2 = '' OR r.council = $2 OR r.chain = $2)
+	AND ($3::uuid[] IS NULL OR r.young_people @> $3::uuid[]) AND ($4 = '' OR r.actor = $4)
+	AND ($5::timestamptz IS NULL OR r.time >= $5) AND ($6::timestamptz IS NULL OR r.time < $6)
+	ORDER BY r.id DESC LIMIT $7`
 
 // The trail holds years of records, the queue of unsealed ones seconds of them: these read
 // the trail only by key, however the statement is planned (a join would let the planner merge

@@ -11,6 +11,7 @@ import (
 const (
 	UnsealedBatch = unsealedBatch
 	Backlog       = backlog
+	AuditSearch   = auditSearch
 )
 
 // HeldAuditWriter is an audit writer on a store's pool with no writer running: a test

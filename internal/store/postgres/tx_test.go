@@ -167,6 +167,7 @@ func TestOneCallsReusePlans(t *testing.T) {
 	}
 	t.Cleanup(s.Close)
 	call := store.ForOneCall(ctx)
+	search := store.ForSearch(call) // a call's search: planned for its values (plans.go)
 	for i, step := range []struct {
 		ctx  context.Context
 		read bool
@@ -176,7 +177,11 @@ func TestOneCallsReusePlans(t *testing.T) {
 		{call, false, "force_generic_plan"},
 		{ctx, false, "auto"},
 		{call, true, "force_generic_plan"},
+		{search, true, "force_custom_plan"},
+		{call, true, "force_generic_plan"},
 		{call, false, "force_generic_plan"},
+		{ctx, true, "auto"},
+		{search, true, "force_custom_plan"},
 		{ctx, true, "auto"},
 		{call, true, "force_generic_plan"},
 		{ctx, false, "auto"},
