@@ -58,5 +58,8 @@ func (s *Store) PlanCacheMode(ctx context.Context, read bool) (mode string, err 
 // OpenRemindersOf is the statement ReminderRouting reads the open reminders with.
 const OpenRemindersOf = openRemindersOf
 
+// SharedYoungPeopleOf is the statement ListSharedYoungPeople reads with, and its arguments.
+func SharedYoungPeopleOf(q store.SharedQuery) (string, []any) { return sharedYoungPeople(q) }
+
 // StaleReadinessOf is the statement StaleReadiness finds and locks with, and its arguments.
 func StaleReadinessOf(q store.StaleReadinessQuery) (string, []any) { return staleReadinessOf(q) }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/postgres"
@@ -203,6 +204,55 @@ func TestSearchingTheTrailReadsWhatItFinds(t *testing.T) {
 		if read := plan.readOf("audit_records"); plan.ActualRows != c.rows || read > c.read {
 			t.Errorf("%s records: %v rows, reading %v audit records; want %v, reading at most %v",
 				c.name, plan.ActualRows, read, c.rows, c.read)
+		}
+	}
+}
+
+// A partner's question about one young person shared with it (every partner read of a young
+// person asks it) reads that young person and their shares, however the statement is
+// planned; and a page of the partner's list reads young people in order from the cursor,
+// not every share the partner has first: here 2,000 young people, 500 of them shared.
+func TestAPartnersQuestionReadsTheYoungPersonItIsAbout(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	for _, stmt := range []string{
+		`INSERT INTO organisations (id, display_name, type, create_time, update_time) VALUES
+			('council-a', 'A', 'COUNCIL', now(), now()), ('partner-h', 'H', 'HOUSING_PROVIDER', now(), now())`,
+		`INSERT INTO sharing_agreements (id, council_id, partner_id, purpose, start_date, create_time, update_time)
+			VALUES (gen_random_uuid(), 'council-a', 'partner-h', 'HOUSING', DATE '2026-01-01', now(), now())`,
+		`INSERT INTO young_people (id, council_id, case_reference, given_name, family_name, date_of_birth,
+				create_time, update_time)
+			SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(n), 12, '0'))::uuid, 'council-a', 'R' || n, 'G', 'F',
+				DATE '2008-03-01', now(), now()
+			FROM generate_series(1, 2000) AS n`,
+		`INSERT INTO shares (id, young_person_id, partner_id, purpose, basis, start_date, expiry_date, recorded_by,
+				create_time)
+			SELECT gen_random_uuid(), ('00000000-0000-4000-9000-' || lpad(to_hex(n), 12, '0'))::uuid, 'partner-h',
+				'HOUSING', 'CONSENT', DATE '2026-01-01', DATE '2027-01-01', 'someone', now()
+			FROM generate_series(1, 2000, 4) AS n`,
+		`ANALYZE young_people, shares, sharing_agreements`} {
+		if _, err := s.Pool().Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day, born := civil.New(2026, 6, 1), civil.New(2001, 5, 31)
+	for _, c := range []struct {
+		name             string
+		q                store.SharedQuery
+		rows, shares, yp float64
+	}{
+		{"one young person", store.SharedQuery{YoungPersonID: "00000000-0000-4000-9000-000000000401", Limit: 1}, 1, 1, 1},
+		{"a page", store.SharedQuery{AfterID: "00000000-0000-4000-9000-000000000000", Limit: 51}, 51, 51, 205},
+	} {
+		c.q.PartnerID, c.q.Purpose, c.q.Day, c.q.BornAfter = "partner-h", domain.PurposeHousing, day, born
+		stmt, args := postgres.SharedYoungPeopleOf(c.q)
+		for _, mode := range planModes {
+			plan := explainAnalyze(t, s.Pool(), mode, stmt, args...)
+			if shares, yp := plan.readOf("shares"), plan.readOf("young_people"); plan.ActualRows != c.rows ||
+				shares > c.shares || yp > c.yp {
+				t.Errorf("%s, %s: %v rows, reading %v shares and %v young people; want %v, reading at most %v and %v",
+					c.name, mode, plan.ActualRows, shares, yp, c.rows, c.shares, c.yp)
+			}
 		}
 	}
 }
