@@ -8,26 +8,11 @@ import (
 
 	"github.com/carepath/carepath/internal/store"
 	"github.com/carepath/carepath/internal/store/memory"
+	"github.com/carepath/carepath/internal/store/storetest"
 )
 
-// contexts is a store that notes whether each transaction or read was begun for one call.
-type contexts struct {
-	store.Store
-	oneCall []bool
-}
-
-func (c *contexts) InTx(ctx context.Context, fn func(store.Tx) error) error {
-	c.oneCall = append(c.oneCall, store.OneCall(ctx))
-	return c.Store.InTx(ctx, fn)
-}
-
-func (c *contexts) InRead(ctx context.Context, fn func(store.Tx) error) error {
-	c.oneCall = append(c.oneCall, store.OneCall(ctx))
-	return c.Store.InRead(ctx, fn)
-}
-
 func TestACallsTransactionsAndReadsAreMarkedAsOneCall(t *testing.T) {
-	seen := &contexts{Store: memory.New()}
+	seen := &storetest.Marked{Store: memory.New()}
 	calls := callStore{Store: seen, timeout: time.Second}
 	noop := func(store.Tx) error { return nil }
 	if err := calls.InTx(context.Background(), noop); err != nil {
@@ -42,7 +27,8 @@ func TestACallsTransactionsAndReadsAreMarkedAsOneCall(t *testing.T) {
 	if err := seen.InRead(context.Background(), noop); err != nil {
 		t.Fatal(err)
 	}
-	if want := []bool{true, true, false, false}; !slices.Equal(seen.oneCall, want) {
-		t.Errorf("one call: %v; want %v (an API call's transaction and read, then background work's)", seen.oneCall, want)
+	oneCall := storetest.Mark{OneCall: true}
+	if want := []storetest.Mark{oneCall, oneCall, {}, {}}; !slices.Equal(seen.Marks, want) {
+		t.Errorf("marks: %v; want %v (an API call's transaction and read, then background work's)", seen.Marks, want)
 	}
 }
