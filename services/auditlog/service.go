@@ -97,7 +97,8 @@ func (s *Server) ListAuditRecords(ctx context.Context, req *pb.ListAuditRecordsR
 		}
 	}
 	var page []store.AuditEntry
-	err = s.store.InRead(store.ForSearch(ctx), func(tx store.Tx) (err error) {
+	ctx = store.ForSearch(ctx) // a filter may match one record of millions
+	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
 		if page, err = tx.ListAuditRecords(ctx, q); err != nil {
 			return err
 		}

@@ -562,9 +562,14 @@ func testSharedYoungPeople(t *testing.T, newStore NewStore) {
 			[]string{"y1", "y2", "y10", "y11", "y14", "y15", "y16"}},
 		{"born a day later", with(func(q *store.SharedQuery) { q.BornAfter = b.AddDays(1) }),
 			[]string{"y1", "y2", "y11", "y14", "y15"}},
+		{"born any day", with(func(q *store.SharedQuery) { q.BornAfter = civil.Date{} }),
+			[]string{"y1", "y2", "y10", "y11", "y14", "y15", "y16"}},
 		{"one young person", with(func(q *store.SharedQuery) { q.YoungPersonID = idOf("y11") }), []string{"y11"}},
 		{"one young person not shared", with(func(q *store.SharedQuery) { q.YoungPersonID = idOf("y3") }), nil},
 		{"one young person born too early", with(func(q *store.SharedQuery) { q.YoungPersonID = idOf("y10") }), nil},
+		{"one young person born any day", with(func(q *store.SharedQuery) {
+			q.YoungPersonID, q.BornAfter = idOf("y10"), civil.Date{}
+		}), []string{"y10"}},
 		{"one young person without an agreement", with(func(q *store.SharedQuery) { q.YoungPersonID = idOf("y13") }), nil},
 		{"some young people", with(func(q *store.SharedQuery) {
 			q.YoungPersonIDs = []string{idOf("y13"), idOf("y11"), idOf("y3"), idOf("y1"), idOf("y16")}
