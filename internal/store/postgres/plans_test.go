@@ -275,3 +275,55 @@ func TestAPartnersQuestionReadsTheYoungPersonItIsAbout(t *testing.T) {
 		}
 	}
 }
+
+// Redelivering one failed delivery picks that delivery, and a page of a replay reads its
+// endpoint's deliveries from the cursor, however the statement is planned: here an
+// endpoint with 5,000 failed deliveries.
+func TestRedeliveringOneDeliveryReadsThatOne(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	for _, stmt := range []string{
+		`INSERT INTO organisations (id, display_name, type, create_time, update_time) VALUES
+			('council-a', 'A', 'COUNCIL', now(), now())`,
+		`INSERT INTO young_people (id, council_id, case_reference, given_name, family_name, date_of_birth,
+				create_time, update_time)
+			VALUES ('00000000-0000-4000-9000-000000000001', 'council-a', 'R1', 'G', 'F', DATE '2008-03-01', now(), now())`,
+		`INSERT INTO webhook_endpoints (id, organisation_id, url, create_time, update_time)
+			VALUES ('endpoint-a', 'council-a', 'https://example.invalid/hook', now(), now())`,
+		`INSERT INTO reminders (id, young_person_id, council_id, rule, title, due_on, recipient, state, create_time,
+				update_time)
+			SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+				'00000000-0000-4000-9000-000000000001', 'council-a', 'rule', 'T', DATE '2026-06-01', 'people/p' || n,
+				'OPEN', now(), now()
+			FROM generate_series(1, 5000) AS n`,
+		`INSERT INTO webhook_deliveries (id, reminder_id, endpoint_id, organisation_id, webhook_id, state, create_time,
+				update_time)
+			SELECT ('00000000-0000-4000-a000-' || lpad(to_hex(n), 12, '0'))::uuid,
+				('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'endpoint-a', 'council-a', 'w-' || n,
+				'FAILED', now(), now()
+			FROM generate_series(1, 5000) AS n`,
+		`ANALYZE webhook_deliveries`} {
+		if _, err := s.Pool().Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failed := []domain.DeliveryState{domain.DeliveryFailed}
+	for _, c := range []struct {
+		name       string
+		q          store.RequeueQuery
+		rows, read float64
+	}{
+		{"one delivery", store.RequeueQuery{IDs: []string{"00000000-0000-4000-a000-000000000fa0"}, Limit: 1}, 1, 1},
+		{"a page of a replay", store.RequeueQuery{AfterID: "00000000-0000-4000-a000-000000000fa0", Limit: 100}, 100, 100},
+	} {
+		c.q.EndpointID, c.q.States = "endpoint-a", failed
+		stmt, args := postgres.RequeuePickOf(c.q)
+		for _, mode := range planModes {
+			plan := explainAnalyze(t, s.Pool(), mode, stmt, args...)
+			if read := plan.readOf("webhook_deliveries"); plan.ActualRows != c.rows || read > c.read {
+				t.Errorf("%s, %s: %v rows, reading %v deliveries; want %v, reading at most %v",
+					c.name, mode, plan.ActualRows, read, c.rows, c.read)
+			}
+		}
+	}
+}

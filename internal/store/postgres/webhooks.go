@@ -266,23 +266,19 @@ func (t *tx) RequeueDeliveries(ctx context.Context, q store.RequeueQuery, now ti
 			return nil, nil
 		}
 	}
+	pick, args := requeuePick(q, ids)
+	at := args.add(now)
 	rows, err := t.q.Query(ctx, `
-		WITH picked AS (
-			SELECT id FROM webhook_deliveries
-			WHERE endpoint_id = $1 AND state = ANY($2::text[]) AND ($3::timestamptz IS NULL OR create_time >= $3)
-				AND ($4 = '' OR id > $4::uuid) AND ($5::uuid[] IS NULL OR id = ANY($5::uuid[]))
-			ORDER BY id LIMIT $6
-			FOR UPDATE
+		WITH picked AS (`+pick+` FOR UPDATE
 		), requeued AS (
 			UPDATE webhook_deliveries d SET state = 'PENDING', attempts = 0, last_error = '',
-				next_attempt_time = $7, update_time = $7, deliver_time = NULL
+				next_attempt_time = `+at+`, update_time = `+at+`, deliver_time = NULL
 			FROM picked WHERE d.id = picked.id
 			RETURNING `+prefixed("d", deliveryColumns)+`
 		)
 		SELECT `+prefixed("q", deliveryColumns)+`, r.young_person_id, r.council_id
 		FROM requeued q JOIN reminders r ON r.id = q.reminder_id
-		ORDER BY q.id`,
-		q.EndpointID, strs(q.States), timestampArg(q.Since), q.AfterID, ids, q.Limit, now)
+		ORDER BY q.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -311,4 +307,24 @@ func (t *tx) RequeueDeliveries(ctx context.Context, q store.RequeueQuery, now ti
 		return nil, fmt.Errorf("postgres: queue deliveries: %w", err)
 	}
 	return out, nil
+}
+
+// requeuePick selects the ids of the deliveries RequeueDeliveries sends again, and its
+// arguments. An API call's plan is made once for any values (plans.go), so each filter
+// given is a condition of its own in the text: redelivering one delivery reads that one,
+// where a plan made to serve any filter read the endpoint's deliveries from its first.
+func requeuePick(q store.RequeueQuery, ids []string) (string, sqlArgs) {
+	args := sqlArgs{q.EndpointID, strs(q.States)}
+	cond := ""
+	if ids != nil {
+		cond += " AND id = ANY(" + args.add(ids) + "::uuid[])"
+	}
+	if q.AfterID != "" {
+		cond += " AND id > " + args.add(q.AfterID) + "::uuid"
+	}
+	if !q.Since.IsZero() {
+		cond += " AND create_time >= " + args.add(q.Since) + "::timestamptz"
+	}
+	return `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND state = ANY($2::text[])` + cond +
+		` ORDER BY id LIMIT ` + args.add(q.Limit), args
 }
