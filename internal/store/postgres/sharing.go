@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -163,21 +162,20 @@ func (t *tx) ListSharedYoungPeople(ctx context.Context, q store.SharedQuery) ([]
 // Dates go as text, as the statement casts them.
 func sharedYoungPeople(q store.SharedQuery) (string, []any) {
 	args := sqlArgs{q.PartnerID, string(q.Purpose), q.Day.String()}
-	var cond strings.Builder
+	var cond, shareCond string
 	if q.YoungPersonID != "" {
-		cond.WriteString(" AND y.id = " + args.add(q.YoungPersonID) + "::uuid")
+		cond += " AND y.id = " + args.add(q.YoungPersonID) + "::uuid"
 	}
 	if len(q.YoungPersonIDs) > 0 {
-		cond.WriteString(" AND y.id = ANY(" + args.add(q.YoungPersonIDs) + "::uuid[])")
+		cond += " AND y.id = ANY(" + args.add(q.YoungPersonIDs) + "::uuid[])"
 	}
-	var shareCond string
 	if q.AfterID != "" { // on both sides of the join, so that the shares before it are not read
 		after := args.add(q.AfterID)
-		cond.WriteString(" AND y.id > " + after + "::uuid")
+		cond += " AND y.id > " + after + "::uuid"
 		shareCond = " AND s.young_person_id > " + after + "::uuid"
 	}
 	if !q.BornAfter.IsZero() {
-		cond.WriteString(" AND y.date_of_birth > " + args.add(q.BornAfter.String()) + "::date")
+		cond += " AND y.date_of_birth > " + args.add(q.BornAfter.String()) + "::date"
 	}
 	return `SELECT ` + youngPersonColumns + ` FROM young_people y
 		WHERE EXISTS (SELECT 1 FROM shares s WHERE s.young_person_id = y.id AND s.partner_id = $1
@@ -185,5 +183,5 @@ func sharedYoungPeople(q store.SharedQuery) (string, []any) {
 		shareCond + `)
 		AND EXISTS (SELECT 1 FROM sharing_agreements a WHERE a.council_id = y.council_id AND a.partner_id = $1
 			AND a.purpose = $2 AND a.start_date <= $3::date AND (a.end_date IS NULL OR a.end_date > $3::date))` +
-		cond.String() + ` ORDER BY y.id LIMIT ` + args.add(q.Limit), args
+		cond + ` ORDER BY y.id LIMIT ` + args.add(q.Limit), args
 }
