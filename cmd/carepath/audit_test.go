@@ -80,8 +80,33 @@ func (w *auditWorld) serve(t *testing.T, interval string) (string, *exec.Cmd) {
 	t.Helper()
 	addr, cmd, _ := startBinary(t, w.bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
 		"CAREPATH_DATABASE_URL="+w.roles.AppURL, "CAREPATH_DEV_ISSUER=true", "CAREPATH_DEV_ISSUER_FORCE=true",
-		"CAREPATH_AUDIT_SEAL_INTERVAL="+interval)
+		"CAREPATH_AUDIT_SEAL_INTERVAL="+interval,
+		// The tests read as fast as the replicas answer: a per-caller limit would answer 429.
+		"CAREPATH_RATE_LIMIT_PRINCIPAL=0", "CAREPATH_RATE_LIMIT_ORGANISATION=0")
 	return addr, cmd
+}
+
+// holdSealing takes the lock every replica's sealer takes to seal (postgres.sealLock), on a
+// connection of the test's, so that every sealer finds sealing busy until the returned
+// function lets go of it.
+func (w *auditWorld) holdSealing(t *testing.T) func() {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := w.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended('carepath-audit-seal', 0))`); err != nil {
+		conn.Release()
+		t.Fatal(err)
+	}
+	return func() {
+		_, err := conn.Exec(ctx, `SELECT pg_advisory_unlock(hashtextextended('carepath-audit-seal', 0))`)
+		conn.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // read reads the young person with a request id of the caller's; it reports whether the
@@ -139,6 +164,56 @@ func (w *auditWorld) verify(t *testing.T, args ...string) string {
 
 // eachSealedOnce checks that every request the servers answered left exactly one record,
 // sealed, and that nothing else is in the trail but what was maybe answered.
+// sealedInOrder checks that the answered reads of each reader of the replica test (rep-G-N,
+// N counting its reads, made one after another) were sealed in the order they were made: a
+// read's record commits before it is answered, so before the reader's next read begins.
+func (w *auditWorld) sealedInOrder(t *testing.T, answered map[string]bool) {
+	t.Helper()
+	rows, err := w.pool.Query(context.Background(), `SELECT r.request_id, s.seq FROM audit_records r
+		JOIN audit_record_seals s ON s.id = r.id WHERE r.request_id LIKE 'rep-%' ORDER BY r.request_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	last := map[string]struct {
+		id  string
+		seq int64
+	}{} // each reader's latest answered read so far, in the order of N
+	checked, wrong := 0, 0
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			t.Fatal(err)
+		}
+		if !answered[id] {
+			continue // unanswered: it may have committed after the reader moved on
+		}
+		reader := id[:strings.LastIndexByte(id, '-')]
+		if before, ok := last[reader]; ok {
+			checked++
+			if before.seq >= seq {
+				if wrong++; wrong <= 5 {
+					t.Errorf("%s was sealed at seq %d, %s at %d, though its reader made it later", before.id, before.seq, id, seq)
+				}
+			}
+		}
+		last[reader] = struct {
+			id  string
+			seq int64
+		}{id, seq}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if wrong > 5 {
+		t.Errorf("and %d more sealed out of order", wrong-5)
+	}
+	if checked < len(answered)/2 {
+		t.Errorf("checked the order of %d reads of %d answered", checked, len(answered))
+	}
+}
+
 func (w *auditWorld) eachSealedOnce(t *testing.T, answered map[string]bool, tried int) {
 	t.Helper()
 	rows, err := w.pool.Query(context.Background(), `SELECT request_id, count(*), count(s.seq) FROM audit_records r
@@ -224,8 +299,9 @@ func TestAuditRecordsSurviveKill9BeforeSealing(t *testing.T) {
 }
 
 // Two replicas against one database, each sealing every 100ms while both serve reads; each
-// is killed with kill -9 in turn and restarted. Every answered read leaves one record,
-// sealed once, in a chain that verifies.
+// is killed with kill -9 in turn, while more records wait to be sealed than one sealing
+// takes, and restarted, and the replicas catch up. Every answered read leaves one record,
+// sealed once, in the order the reads were answered, in a chain that verifies.
 func TestTwoReplicasSealEachRecordOnce(t *testing.T) {
 	w := newAuditWorld(t)
 	var mu sync.Mutex
@@ -249,13 +325,15 @@ func TestTwoReplicasSealEachRecordOnce(t *testing.T) {
 				mu.Lock()
 				addr := addrs[(g+n)%2]
 				mu.Unlock()
-				id := fmt.Sprintf("rep-%d-%04d", g, n)
+				id := fmt.Sprintf("rep-%d-%05d", g, n)
 				tried.Add(1)
-				if w.read(addr, id) {
-					mu.Lock()
-					answered[id] = true
-					mu.Unlock()
+				if !w.read(addr, id) {
+					time.Sleep(10 * time.Millisecond) // a replica killed or starting: try the other
+					continue
 				}
+				mu.Lock()
+				answered[id] = true
+				mu.Unlock()
 			}
 		})
 	}
@@ -279,9 +357,20 @@ func TestTwoReplicasSealEachRecordOnce(t *testing.T) {
 			}
 		}
 	}
+	// Sealing held up while the reads go on, so that the kill lands with a backlog of more
+	// than one sealing's batch (1,000) for the replicas to catch up on once it is let go.
+	const backlog = 1500
 	for i := range 2 {
 		phase()
+		release := w.holdSealing(t)
+		deadline := time.Now().Add(60 * time.Second)
 		unsealed := w.count(t, `SELECT count(*) FROM `+unsealedRecords)
+		for ; unsealed < backlog; unsealed = w.count(t, `SELECT count(*) FROM `+unsealedRecords) {
+			if time.Now().After(deadline) {
+				t.Fatalf("only %d records unsealed while sealing was held, waiting for %d", unsealed, backlog)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		if err := cmds[i].Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -292,6 +381,7 @@ func TestTwoReplicasSealEachRecordOnce(t *testing.T) {
 		mu.Lock()
 		addrs[i], cmds[i] = addr, cmd
 		mu.Unlock()
+		release()
 	}
 	phase()
 	close(stop)
@@ -301,6 +391,7 @@ func TestTwoReplicasSealEachRecordOnce(t *testing.T) {
 	}
 	w.waitAllSealed(t)
 	w.eachSealedOnce(t, answered, int(tried.Load()))
+	w.sealedInOrder(t, answered)
 	out := w.verify(t)
 	if !strings.Contains(out, "every record is sealed") ||
 		!strings.Contains(out, fmt.Sprintf("chain nottinghamshire: %d records intact", w.count(t, `SELECT count(*) FROM audit_records WHERE chain = 'nottinghamshire'`))) {
