@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/carepath/carepath/internal/app"
 	"github.com/carepath/carepath/internal/store/pgtest"
+	"github.com/carepath/carepath/internal/testclock"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
@@ -165,19 +168,22 @@ func TestAuditStatusShowsTheSealingLag(t *testing.T) {
 			ctx := context.Background()
 			cfg := b.configure(t)
 			cfg.AuditSealInterval = time.Hour // nothing is sealed while the test looks
+			later := aheadOf(&cfg)
 			s := start(t, cfg)
 			before := s.config.Clock()
 			if _, err := s.yp.CreateYoungPerson(ctx, &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("LAG-1")}); err != nil {
 				t.Fatal(err)
 			}
+			later(90 * time.Second) // the record waits a minute and a half
 			client := pb.NewAuditServiceClient(s.dial(t, tokenFor(t, "aud-auditor")))
 			st, err := client.GetAuditStatus(ctx, &pb.GetAuditStatusRequest{Name: "organisations/nottinghamshire/auditStatus"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.GetUnsealedRecords() != 1 || st.GetOldestUnsealedTime().AsTime().Before(before.Truncate(time.Microsecond)) ||
-				st.GetSealingLag().AsDuration() < 0 || st.GetSealedRecords() != 0 || st.GetLastSealTime() != nil {
-				t.Errorf("status before sealing: %v", st)
+			if lag := st.GetSealingLag().AsDuration(); st.GetUnsealedRecords() != 1 ||
+				st.GetOldestUnsealedTime().AsTime().Before(before.Truncate(time.Microsecond)) ||
+				lag < 90*time.Second || lag > 150*time.Second || st.GetSealedRecords() != 0 || st.GetLastSealTime() != nil {
+				t.Errorf("status before sealing, 90 s after the record: %v", st)
 			}
 			r := s.as(tokenFor(t, "aud-auditor")).do(t, "GET", "/v1/organisations/nottinghamshire/auditStatus", "")
 			if r.code != 200 || r.json(t)["unsealedRecords"] != "1" {
@@ -189,6 +195,37 @@ func TestAuditStatusShowsTheSealingLag(t *testing.T) {
 			wantGRPCError(t, err, codes.PermissionDenied, "ACCESS_DENIED")
 		})
 	}
+	// The operators' gauge says so too, while sealing is held up (here by a lock the sealer
+	// finds taken, as when another replica is sealing or stuck).
+	t.Run("gauge", func(t *testing.T) {
+		cfg := postgresBackend().configure(t)
+		cfg.AuditSealInterval = 20 * time.Millisecond
+		later := aheadOf(&cfg)
+		db, err := pgx.Connect(context.Background(), cfg.DatabaseURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close(context.Background())
+		const sealLock = `hashtextextended('carepath-audit-seal', 0)` // postgres.sealLock's
+		if _, err := db.Exec(context.Background(), `SELECT pg_advisory_lock(`+sealLock+`)`); err != nil {
+			t.Fatal(err)
+		}
+		s := start(t, cfg)
+		if _, err := s.yp.CreateYoungPerson(context.Background(), &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("LAG-3")}); err != nil {
+			t.Fatal(err)
+		}
+		later(90 * time.Second)
+		eventually(t, "a sealing lag of 90 s in the metrics", func() bool {
+			lag := metricValue(t, s, "carepath_audit_sealing_lag_seconds")
+			return lag >= 90 && lag <= 150 && metricValue(t, s, "carepath_audit_unsealed_records") == 1
+		})
+		if _, err := db.Exec(context.Background(), `SELECT pg_advisory_unlock(`+sealLock+`)`); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "no sealing lag once sealing goes on", func() bool {
+			return metricValue(t, s, "carepath_audit_sealing_lag_seconds") == 0 && metricValue(t, s, "carepath_audit_unsealed_records") == 0
+		})
+	})
 	// With the sealer at work the backlog empties, and the metrics say so.
 	s := start(t, memoryBackend().configure(t))
 	if _, err := s.yp.CreateYoungPerson(context.Background(), &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("LAG-2")}); err != nil {
@@ -251,4 +288,27 @@ func TestAPIAsTheAppRole(t *testing.T) {
 	owner.AuditSealInterval = 50 * time.Millisecond
 	o := startWithoutPerson(t, owner)
 	eventually(t, "the warning of a server run as the owner", func() bool { return strings.Contains(o.logs.String(), warning) })
+}
+
+// aheadOf gives cfg a clock the test can put ahead of the tests' clock (testclock), and the
+// function that does so.
+func aheadOf(cfg *app.Config) func(time.Duration) {
+	var ahead atomic.Int64
+	cfg.Clock = func() time.Time { return testclock.Now().Add(time.Duration(ahead.Load())) }
+	return func(d time.Duration) { ahead.Add(int64(d)) }
+}
+
+// metricValue is the value of an unlabelled metric on the server's /metrics (-1 if absent).
+func metricValue(t *testing.T, s *server, name string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(string(s.do(t, "GET", "/metrics", "").body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	return -1
 }
