@@ -474,36 +474,26 @@ func TestAuditFailureFailsTheCall(t *testing.T) {
 	if err != nil || len(existing.GetYoungPeople()) != 1 {
 		t.Fatalf("list: %v (%d)", err, len(existing.GetYoungPeople()))
 	}
-	c, err := pgx.Connect(ctx, s.config.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	for _, stmt := range []string{
-		`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit is down'; END; $$`,
-		`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
-	} {
-		if _, err := c.Exec(ctx, stmt); err != nil {
+	refuseAudits(t, s.config.DatabaseURL, `'audit is down'`, func() {
+		_, err = s.yp.CreateYoungPerson(ctx, &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("AUDIT-DOWN")})
+		wantGRPCError(t, err, codes.Internal, "INTERNAL")
+		_, err = s.yp.GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: existing.GetYoungPeople()[0].GetName()})
+		wantGRPCError(t, err, codes.Internal, "INTERNAL")
+		r := s.do(t, "GET", "/v1/youngPeople", "")
+		wantRESTError(t, r, 500, "INTERNAL", "INTERNAL")
+		if strings.Contains(string(r.body), "audit is down") {
+			t.Errorf("the database error leaked: %s", r.body)
+		}
+		c, err := pgx.Connect(ctx, s.config.DatabaseURL)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	_, err = s.yp.CreateYoungPerson(ctx, &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("AUDIT-DOWN")})
-	wantGRPCError(t, err, codes.Internal, "INTERNAL")
-	_, err = s.yp.GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: existing.GetYoungPeople()[0].GetName()})
-	wantGRPCError(t, err, codes.Internal, "INTERNAL")
-	r := s.do(t, "GET", "/v1/youngPeople", "")
-	wantRESTError(t, r, 500, "INTERNAL", "INTERNAL")
-	if strings.Contains(string(r.body), "audit is down") {
-		t.Errorf("the database error leaked: %s", r.body)
-	}
-
-	var n int
-	if err := c.QueryRow(ctx, "SELECT count(*) FROM young_people").Scan(&n); err != nil || n != 1 {
-		t.Fatalf("young people after the failed create: %d (%v), want 1", n, err)
-	}
-	if _, err := c.Exec(ctx, "DROP TRIGGER refuse_audit ON audit_records"); err != nil {
-		t.Fatal(err)
-	}
+		defer c.Close(ctx)
+		var n int
+		if err := c.QueryRow(ctx, "SELECT count(*) FROM young_people").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("young people after the failed create: %d (%v), want 1", n, err)
+		}
+	})
 	if _, err := s.yp.CreateYoungPerson(ctx, &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("AUDIT-DOWN")}); err != nil {
 		t.Fatalf("create once the audit works again: %v", err)
 	}

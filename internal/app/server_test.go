@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
@@ -158,7 +159,11 @@ func TestRequestIDs(t *testing.T) {
 
 func TestLogsHaveNoPersonalData(t *testing.T) {
 	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) { testLogsHaveNoPersonalData(t, start(t, b.configure(t))) })
+		t.Run(b.name, func(t *testing.T) {
+			cfg := b.configure(t)
+			cfg.AuditSealInterval = 20 * time.Millisecond // the sealer's lines are logged too
+			testLogsHaveNoPersonalData(t, start(t, cfg))
+		})
 	}
 }
 
@@ -173,10 +178,25 @@ func testLogsHaveNoPersonalData(t *testing.T, s *server) {
 	s.do(t, "POST", "/v1/youngPeople", strings.Replace(youngPersonJSON("PII-2"), fixtureDOB, `{"year": 2009, "month": 4, "day": 31}`, 1)) // bad date
 	s.do(t, "GET", `/v1/youngPeople?filter=date_of_birth="`+fixtureBirth.String()+`"`, "")
 	s.do(t, "GET", `/v1/youngPeople?filter=date_of_birth="2009-04-31"`, "")
+	waitSealed(t, s, "aud-auditor", "nottinghamshire")
+	if s.config.DatabaseURL != "" {
+		// A read whose audit record the database refuses, with an error whose detail echoes
+		// values, as a constraint's does ("Key (...)=(...) already exists"): the call fails,
+		// and what is logged of the error leaves the values out.
+		refuseAudits(t, s.config.DatabaseURL, `'audit is down' USING DETAIL = 'Key (given_name, family_name)=(`+
+			fixtureGiven+`, `+fixtureFamily+`)'`, func() {
+			if r := s.do(t, "GET", "/v1/"+created.GetName(), ""); r.code != 500 {
+				t.Errorf("a read whose audit was refused: HTTP %d, want 500", r.code)
+			}
+		})
+	}
 	s.stop()
 	logs := s.logs.String()
-	if !strings.Contains(logs, "finished call") {
-		t.Fatal("the server logged no calls; the test would prove nothing")
+	if !strings.Contains(logs, "finished call") || !strings.Contains(logs, "sealed audit chain") {
+		t.Fatal("the server logged no calls or no sealing; the test would prove nothing")
+	}
+	if s.config.DatabaseURL != "" && !strings.Contains(logs, "audit is down") {
+		t.Fatal("the refused audit's error was not logged; the test would prove nothing")
 	}
 	for _, pii := range []string{fixtureGiven, fixtureFamily, fixtureBirth.String(), "2009-04-31", "PII-1"} {
 		if strings.Contains(logs, pii) {
@@ -193,5 +213,29 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := s.yp.ListYoungPeople(context.Background(), &pb.ListYoungPeopleRequest{}); err == nil {
 		t.Error("the server still answers after shutdown")
+	}
+}
+
+// refuseAudits has the database refuse every audit record, raising raise (a PL/pgSQL RAISE
+// EXCEPTION's arguments), while do runs.
+func refuseAudits(t *testing.T, url, raise string, do func()) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for _, stmt := range []string{
+		`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION ` + raise + `; END; $$`,
+		`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
+	} {
+		if _, err := c.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do()
+	if _, err := c.Exec(ctx, `DROP TRIGGER refuse_audit ON audit_records; DROP FUNCTION refuse_audit()`); err != nil {
+		t.Fatal(err)
 	}
 }
