@@ -22,6 +22,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/carepath/carepath/internal/demo"
 
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
@@ -110,6 +113,7 @@ func TestPartnerSystemsWithClientCertificates(t *testing.T) {
 	cfg.TLSCertFile = writePEM(t, dir, "server.pem", "CERTIFICATE", serverCert.Certificate[0])
 	cfg.TLSKeyFile = writePEM(t, dir, "server-key.pem", "EC PRIVATE KEY", keyDER)
 	cfg.TLSClientCAFile = writePEM(t, dir, "ca.pem", "CERTIFICATE", ca.cert.Raw)
+	cfg.PrincipalCacheTTL = 5 * time.Minute // the longest allowed: only invalidation ends a certificate's principal
 	s := startWithoutPerson(t, cfg)
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.cert)
@@ -180,6 +184,19 @@ func TestPartnerSystemsWithClientCertificates(t *testing.T) {
 	trail := auditTrail(t, tlsServer(t, s, clientTLS()), "aud-auditor", &pb.ListAuditRecordsRequest{Actor: "system:framework-housing"})
 	if len(trail) != 2 || trail[0].GetPurpose() != "HOUSING" || trail[0].GetOrganisation() != "organisations/framework-housing" {
 		t.Errorf("audit records of the partner system: %v", trail)
+	}
+
+	// The partner's administrator withdraws its certificate: the system's next call is
+	// refused at once, though who it stood for was cached.
+	if _, err := pb.NewAccessServiceClient(tlsServer(t, s, clientTLS()).dial(t, tokenFor(t, "hal-housing-admin"))).UpdateOrganisation(ctx,
+		&pb.UpdateOrganisationRequest{Organisation: &pb.Organisation{Name: "organisations/" + demo.HousingPartner},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"client_certificate_subjects"}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = grpcAs(registered).ListSharedYoungPeople(ctx, list)
+	wantGRPCError(t, err, codes.Unauthenticated, "UNAUTHENTICATED")
+	if code, body, err := httpsGet("/v1/organisations/framework-housing/sharedYoungPeople", registered); err != nil || code != 401 {
+		t.Errorf("a withdrawn certificate over HTTPS: %v HTTP %d %s", err, code, body)
 	}
 }
 
