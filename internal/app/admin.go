@@ -257,9 +257,13 @@ func verifyChains(ctx context.Context, snapshot func(context.Context, func(store
 		if err != nil {
 			return err
 		}
-		if stranded > 0 {
+		if stranded.Unqueued > 0 {
 			intact = false
-			fmt.Fprintf(out, "%d records are neither sealed nor waiting to be: TAMPERED (taken off the queue of unsealed records)\n", stranded)
+			fmt.Fprintf(out, "%d records are neither sealed nor waiting to be: TAMPERED (taken off the queue of unsealed records)\n", stranded.Unqueued)
+		}
+		if stranded.Gone > 0 {
+			intact = false
+			fmt.Fprintf(out, "%d records waiting to be sealed are gone: TAMPERED (removed before they were sealed)\n", stranded.Gone)
 		}
 		backlog, err := tx.AuditBacklog(ctx, "")
 		if err != nil {

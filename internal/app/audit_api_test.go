@@ -435,6 +435,36 @@ func TestAuditRecordsKeptFromSealingAreTampering(t *testing.T) {
 	}
 }
 
+// A record removed while it waits to be sealed is in no chain either: verify counts its
+// queued id as tampering.
+func TestAuditRecordsRemovedBeforeSealingAreTampering(t *testing.T) {
+	s := auditedServer(t, 2)
+	url := s.config.DatabaseURL
+	s.stop()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose, action, outcome,
+			council, young_people, request_id, client_address)
+		SELECT chain, time, actor, organisation, roles, purpose, action, outcome, council, young_people,
+			'removed-before-sealing', client_address FROM audit_records ORDER BY id LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if intact, err := app.VerifyAudit(ctx, url, &out); err != nil || !intact || !strings.Contains(out.String(), "1 records not sealed yet") {
+		t.Fatalf("a record waiting to be sealed: intact=%v err=%v\n%s", intact, err, out.String())
+	}
+	superuser(t, url, `DELETE FROM audit_records WHERE request_id = 'removed-before-sealing'`)
+	out.Reset()
+	intact, err := app.VerifyAudit(ctx, url, &out)
+	if err != nil || intact || !strings.Contains(out.String(), "1 records waiting to be sealed are gone: TAMPERED") {
+		t.Fatalf("a record removed before it was sealed: intact=%v err=%v\n%s", intact, err, out.String())
+	}
+}
+
 // resealLast rewrites the actor of the chain's last record and seals it again, hash and seal
 // included, exactly as the sealer would have: the database alone cannot tell.
 func resealLast(t *testing.T, url string) {

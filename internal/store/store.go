@@ -483,9 +483,17 @@ type Audit interface {
 	// AuditBacklog counts the records not yet sealed, with the time of the oldest: of every
 	// chain, or with council set, of the records ListAuditRecords would find for it.
 	AuditBacklog(ctx context.Context, council string) (AuditBacklog, error)
-	// AuditStranded counts the records neither sealed nor waiting to be, which the sealer
-	// would never seal: only tampering or a fault leaves one. It reads the whole trail.
-	AuditStranded(ctx context.Context) (int64, error)
+	// AuditStranded counts what the sealer can never seal: only tampering or a fault leaves
+	// any. It reads the whole trail.
+	AuditStranded(ctx context.Context) (AuditStranding, error)
+}
+
+// AuditStranding is what sealing can never reach.
+type AuditStranding struct {
+	// Unqueued records are neither sealed nor waiting to be: taken off the queue.
+	Unqueued int64
+	// Gone are queued records that no longer exist: removed before they were sealed.
+	Gone int64
 }
 
 // AuditEntry is a stored audit record; ID orders all records by when they were stored.

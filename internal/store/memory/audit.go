@@ -259,8 +259,10 @@ func (t *tx) ReadAuditSeals(_ context.Context, chain string, afterSeq int64, lim
 	return out, nil
 }
 
-// AuditStranded is none: here every record not sealed is waiting to be.
-func (t *tx) AuditStranded(context.Context) (int64, error) { return 0, nil }
+// AuditStranded is none: here every record not sealed is waiting to be, and stays.
+func (t *tx) AuditStranded(context.Context) (store.AuditStranding, error) {
+	return store.AuditStranding{}, nil
+}
 
 func (t *tx) AuditBacklog(_ context.Context, council string) (store.AuditBacklog, error) {
 	objs, err := t.all(tableAudit, "unsealed", true)

@@ -166,9 +166,12 @@ const auditSearch = `SELECT ` + auditColumns + ` FROM audit_records r
 // the trail only by key, however the statement is planned (a join would let the planner merge
 // the queue with every record from the first).
 const (
-	// unsealedBatch is the first $1 records of the queue.
-	unsealedBatch = `SELECT ` + unsealedColumns + ` FROM audit_records r
-		WHERE r.id = ANY(ARRAY(SELECT id FROM audit_unsealed ORDER BY id LIMIT $1)) ORDER BY r.id`
+	// unsealedBatch is the first $1 records of the queue, passing over queued ids whose
+	// record is gone (removed behind the service's back, which verification reports): a
+	// thousand of them at the queue's head would otherwise stop sealing for good.
+	unsealedBatch = `SELECT ` + unsealedColumns + ` FROM audit_unsealed u
+		CROSS JOIN LATERAL (SELECT * FROM audit_records r WHERE r.id = u.id OFFSET 0) r
+		ORDER BY u.id LIMIT $1`
 	// backlog is the number and the earliest time of the queued records of council $1 (of
 	// every council: '', counting any queued id whose record is gone, which the sealer can
 	// never seal).
@@ -344,12 +347,15 @@ func (t *tx) AuditBacklog(ctx context.Context, council string) (store.AuditBackl
 	return b, err
 }
 
-func (t *tx) AuditStranded(ctx context.Context) (int64, error) {
-	var n int64
-	err := t.q.QueryRow(ctx, `SELECT count(*) FROM audit_records r
-		WHERE NOT EXISTS (SELECT 1 FROM audit_record_seals s WHERE s.id = r.id)
-		AND NOT EXISTS (SELECT 1 FROM audit_unsealed u WHERE u.id = r.id)`).Scan(&n)
-	return n, err
+func (t *tx) AuditStranded(ctx context.Context) (store.AuditStranding, error) {
+	var s store.AuditStranding
+	err := t.q.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM audit_records r
+			WHERE NOT EXISTS (SELECT 1 FROM audit_record_seals s WHERE s.id = r.id)
+			AND NOT EXISTS (SELECT 1 FROM audit_unsealed u WHERE u.id = r.id)),
+		(SELECT count(*) FROM audit_unsealed u WHERE NOT EXISTS (SELECT 1 FROM audit_records r WHERE r.id = u.id))`).
+		Scan(&s.Unqueued, &s.Gone)
+	return s, err
 }
 
 // InSnapshot runs fn in a read-only transaction that sees one snapshot of the database
