@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/carepath/carepath/internal/domain/audit"
 	"github.com/carepath/carepath/internal/store"
@@ -31,13 +32,18 @@ func seal(t *testing.T, s store.Store) (out store.AuditSealing) {
 	return out
 }
 
+// appendOne appends a record in a transaction of its own, which must not wait for others:
+// records are appended without a lock (a chain-head lock would hold it here until another
+// test transaction commits).
 func appendOne(t *testing.T, s store.Store, requestID string) {
 	t.Helper()
-	if err := s.InTx(context.Background(), func(tx store.Tx) error {
-		_, err := tx.AppendAudit(context.Background(), auditRecord(requestID))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.AppendAudit(ctx, auditRecord(requestID))
 		return err
 	}); err != nil {
-		t.Fatal(err)
+		t.Fatalf("appending %s: %v", requestID, err)
 	}
 }
 
