@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/carepath/carepath/internal/access"
@@ -504,11 +506,38 @@ func TestAuditFailureFailsTheCall(t *testing.T) {
 	if err != nil || len(existing.GetYoungPeople()) != 1 {
 		t.Fatalf("list: %v (%d)", err, len(existing.GetYoungPeople()))
 	}
+	yp := existing.GetYoungPeople()[0].GetName()
+	shareWith(t, s, yp, "framework-housing", pb.SharingAgreement_HOUSING)
+	housing := pb.NewPartnerServiceClient(s.dial(t, tokenFor(t, "hana-housing")))
+	shared := &pb.GetSharedYoungPersonRequest{Name: sharedName("framework-housing", yp)}
+	if _, err := housing.GetSharedYoungPerson(ctx, shared); err != nil {
+		t.Fatalf("the partner's read while the audit works: %v", err)
+	}
 	refuseAudits(t, s.config.DatabaseURL, `'audit is down'`, func() {
 		_, err = s.yp.CreateYoungPerson(ctx, &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("AUDIT-DOWN")})
 		wantGRPCError(t, err, codes.Internal, "INTERNAL")
-		_, err = s.yp.GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: existing.GetYoungPeople()[0].GetName()})
+		_, err = s.yp.GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: yp})
 		wantGRPCError(t, err, codes.Internal, "INTERNAL")
+		got, err := housing.GetSharedYoungPerson(ctx, shared)
+		wantGRPCError(t, err, codes.Internal, "INTERNAL")
+		if got != nil {
+			t.Errorf("a partner's read whose audit failed returned %v", got)
+		}
+		// Reads that end together have their records written together: each fails.
+		var reads sync.WaitGroup
+		answered := make([]*pb.YoungPerson, 8)
+		failed := make([]error, 8)
+		for i := range 8 {
+			reads.Go(func() {
+				answered[i], failed[i] = s.yp.GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: yp})
+			})
+		}
+		reads.Wait()
+		for i := range 8 {
+			if answered[i] != nil || status.Code(failed[i]) != codes.Internal {
+				t.Errorf("concurrent read %d: %v, %v; want it failed with nothing", i, answered[i], failed[i])
+			}
+		}
 		r := s.do(t, "GET", "/v1/youngPeople", "")
 		wantRESTError(t, r, 500, "INTERNAL", "INTERNAL")
 		if strings.Contains(string(r.body), "audit is down") {
