@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -568,11 +567,7 @@ func mustREST(t *testing.T, r restResponse) restResponse {
 func ageShare(t *testing.T, url, share string, day civil.Date) {
 	t.Helper()
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := dbConn(t, url)
 	id := share[strings.LastIndex(share, "/")+1:]
 	tag, err := c.Exec(ctx, `UPDATE shares SET start_date = $2::date - 100, expiry_date = $2::date WHERE id = $1`,
 		id, day.String())

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -210,11 +209,7 @@ func waitSealed(t *testing.T, s *server, auditor, org string) *pb.AuditStatus {
 func superuser(t *testing.T, url string, statements ...string) {
 	t.Helper()
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := dbConn(t, url)
 	if _, err := c.Exec(ctx, "SET session_replication_role = replica"); err != nil {
 		t.Fatal(err)
 	}
@@ -275,11 +270,7 @@ func auditedServer(t *testing.T, n int, sealAt ...int) *server {
 func TestAuditRecordsAreAppendOnly(t *testing.T) {
 	s := auditedServer(t, 3)
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, s.config.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := dbConn(t, s.config.DatabaseURL)
 	for _, stmt := range []string{
 		"UPDATE audit_records SET actor = 'someone-else' WHERE " + sealed("= 2"),
 		"DELETE FROM audit_records WHERE " + sealed("= 2"),
@@ -445,11 +436,7 @@ func TestAuditRecordsRemovedBeforeSealingAreTampering(t *testing.T) {
 	url := s.config.DatabaseURL
 	s.stop()
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := dbConn(t, url)
 	if _, err := c.Exec(ctx, `INSERT INTO audit_records (chain, time, actor, organisation, roles, purpose, action, outcome,
 			council, young_people, request_id, client_address)
 		SELECT chain, time, actor, organisation, roles, purpose, action, outcome, council, young_people,
@@ -560,11 +547,7 @@ func TestAuditFailureFailsTheCall(t *testing.T) {
 		if strings.Contains(string(r.body), "audit is down") {
 			t.Errorf("the database error leaked: %s", r.body)
 		}
-		c, err := pgx.Connect(ctx, s.config.DatabaseURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(ctx)
+		c := dbConn(t, s.config.DatabaseURL)
 		var n int
 		if err := c.QueryRow(ctx, "SELECT count(*) FROM young_people WHERE case_reference = 'AUDIT-DOWN'").Scan(&n); err != nil || n != 0 {
 			t.Fatalf("young people after the failed create: %d (%v), want none", n, err)

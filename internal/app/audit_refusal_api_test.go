@@ -116,7 +116,7 @@ func testRefusedCallsAreAudited(t *testing.T, b backend) {
 // pgxQueryRow scans one row of a query on the database at url.
 func pgxQueryRow(t *testing.T, url, sql string, dest ...any) error {
 	t.Helper()
-	c, err := pgx.Connect(context.Background(), url)
+	c, err := pgx.Connect(context.Background(), url) // closed at once: callers poll with it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,11 +136,7 @@ func TestRefusalStandsWhenItCannotBeRecorded(t *testing.T) {
 	}
 	name := created.GetYoungPeople()[0].GetName()
 	nosyToken := s.newPerson(t, "refuse-down", "nottinghamshire", "west", "PERSONAL_ADVISER")
-	c, err := pgx.Connect(ctx, s.config.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := dbConn(t, s.config.DatabaseURL)
 	for _, stmt := range []string{
 		`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit is down'; END; $$`,
 		`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
@@ -201,11 +197,7 @@ func TestAuditStatusShowsTheSealingLag(t *testing.T) {
 		cfg := postgresBackend().configure(t)
 		cfg.AuditSealInterval = 20 * time.Millisecond
 		later := aheadOf(&cfg)
-		db, err := pgx.Connect(context.Background(), cfg.DatabaseURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close(context.Background())
+		db := dbConn(t, cfg.DatabaseURL)
 		const sealLock = `hashtextextended('carepath-audit-seal', 0)` // postgres.sealLock's
 		if _, err := db.Exec(context.Background(), `SELECT pg_advisory_lock(`+sealLock+`)`); err != nil {
 			t.Fatal(err)
