@@ -168,24 +168,54 @@ func selfUsage() (usage, error) {
 // backends, writers and autovacuum) and whether there were any: a call's cost in the
 // database, which the server's own CPU time leaves out. A backend that has exited is
 // counted in its parent's (the postmaster's) children's time, so nothing is lost or
-// counted twice.
+// counted twice, provided none exits while the processes are read: one that exits and is
+// reaped after its parent was read and before it was would be missed (a whole test
+// package's backend, on a shared machine, made a window's time negative), and one reaped
+// after it was read and before its parent was would count twice. So the reading is taken
+// again until every process read is still there once it is done.
 func databaseCPU() (time.Duration, bool) {
+	for range 100 {
+		if d, seen, steady := readDatabaseCPU(); steady {
+			return d, seen
+		}
+	}
+	return 0, false // processes came and went throughout: not measured
+}
+
+// readDatabaseCPU reads databaseCPU once, and whether no PostgreSQL process read exited
+// meanwhile.
+func readDatabaseCPU() (time.Duration, bool, bool) {
 	procs, err := procfs.AllProcs()
 	if err != nil {
-		return 0, false
+		return 0, false, false
 	}
 	var ticks uint64
-	seen := false
+	var read []int
 	for _, p := range procs {
 		if comm, err := p.Comm(); err != nil || comm != "postgres" {
 			continue
 		}
-		if st, err := p.Stat(); err == nil {
-			ticks += uint64(st.UTime+st.STime) + uint64(max(st.CUTime+st.CSTime, 0))
-			seen = true
+		st, err := p.Stat()
+		if err != nil {
+			return 0, false, false // exited between the listing and now
+		}
+		ticks += uint64(st.UTime+st.STime) + uint64(max(st.CUTime+st.CSTime, 0))
+		read = append(read, p.PID)
+	}
+	after, err := procfs.AllProcs()
+	if err != nil {
+		return 0, false, false
+	}
+	still := make(map[int]bool, len(after))
+	for _, p := range after {
+		still[p.PID] = true
+	}
+	for _, pid := range read {
+		if !still[pid] {
+			return 0, false, false
 		}
 	}
-	return time.Duration(ticks) * time.Second / userHZ, seen
+	return time.Duration(ticks) * time.Second / userHZ, len(read) > 0, true
 }
 
 // userHZ is the unit of /proc's CPU times, as procfs assumes.
