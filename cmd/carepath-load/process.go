@@ -169,10 +169,11 @@ func selfUsage() (usage, error) {
 // database, which the server's own CPU time leaves out. A backend that has exited is
 // counted in its parent's (the postmaster's) children's time, so nothing is lost or
 // counted twice, provided none exits while the processes are read: one that exits and is
-// reaped after its parent was read and before it was would be missed (a whole test
-// package's backend, on a shared machine, made a window's time negative), and one reaped
-// after it was read and before its parent was would count twice. So the reading is taken
-// again until every process read is still there once it is done.
+// reaped after its parent was read and before it was would be missed (on a shared machine
+// the backends of a server killed meanwhile took seconds with them, and a window's time
+// came out negative), and one reaped after it was read and before its parent was would
+// count twice. So the reading is taken again until every process read is still there once
+// it is done.
 func databaseCPU() (time.Duration, bool) {
 	for range 100 {
 		if d, seen, steady := readDatabaseCPU(); steady {
