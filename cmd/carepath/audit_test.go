@@ -86,29 +86,6 @@ func (w *auditWorld) serve(t *testing.T, interval string) (string, *exec.Cmd) {
 	return addr, cmd
 }
 
-// holdSealing takes the lock every replica's sealer takes to seal (postgres.sealLock), on a
-// connection of the test's, so that every sealer finds sealing busy until the returned
-// function lets go of it.
-func (w *auditWorld) holdSealing(t *testing.T) func() {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := w.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended('carepath-audit-seal', 0))`); err != nil {
-		conn.Release()
-		t.Fatal(err)
-	}
-	return func() {
-		_, err := conn.Exec(ctx, `SELECT pg_advisory_unlock(hashtextextended('carepath-audit-seal', 0))`)
-		conn.Release()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // read reads the young person with a request id of the caller's; it reports whether the
 // server answered 200 (false if it answered otherwise or not at all).
 func (w *auditWorld) read(addr, requestID string) bool {
@@ -142,12 +119,23 @@ const unsealedRecords = `audit_records r WHERE NOT EXISTS (SELECT 1 FROM audit_r
 // waitAllSealed waits until no record is left unsealed.
 func (w *auditWorld) waitAllSealed(t *testing.T) {
 	t.Helper()
+	w.waitUnsealed(t, "every record sealed", func(n int) bool { return n == 0 })
+}
+
+// waitUnsealed waits (30 s at most, on the real clock: processes at work) until the number
+// of unsealed records satisfies done, and returns it.
+func (w *auditWorld) waitUnsealed(t *testing.T, what string, done func(int) bool) int {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for w.count(t, `SELECT count(*) FROM `+unsealedRecords) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("records were left unsealed")
+	for {
+		n := w.count(t, `SELECT count(*) FROM `+unsealedRecords)
+		if done(n) {
+			return n
 		}
-		time.Sleep(100 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: %d records unsealed", what, n)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -162,8 +150,6 @@ func (w *auditWorld) verify(t *testing.T, args ...string) string {
 	return string(out)
 }
 
-// eachSealedOnce checks that every request the servers answered left exactly one record,
-// sealed, and that nothing else is in the trail but what was maybe answered.
 // sealedInOrder checks that the answered reads of each reader of the replica test (rep-G-N,
 // N counting its reads, made one after another) were sealed in the order they were made: a
 // read's record commits before it is answered, so before the reader's next read begins.
@@ -214,6 +200,8 @@ func (w *auditWorld) sealedInOrder(t *testing.T, answered map[string]bool) {
 	}
 }
 
+// eachSealedOnce checks that every request the servers answered left exactly one record,
+// sealed, and that nothing else is in the trail but what was maybe answered.
 func (w *auditWorld) eachSealedOnce(t *testing.T, answered map[string]bool, tried int) {
 	t.Helper()
 	rows, err := w.pool.Query(context.Background(), `SELECT request_id, count(*), count(s.seq) FROM audit_records r
@@ -362,15 +350,9 @@ func TestTwoReplicasSealEachRecordOnce(t *testing.T) {
 	const backlog = 1500
 	for i := range 2 {
 		phase()
-		release := w.holdSealing(t)
-		deadline := time.Now().Add(60 * time.Second)
-		unsealed := w.count(t, `SELECT count(*) FROM `+unsealedRecords)
-		for ; unsealed < backlog; unsealed = w.count(t, `SELECT count(*) FROM `+unsealedRecords) {
-			if time.Now().After(deadline) {
-				t.Fatalf("only %d records unsealed while sealing was held, waiting for %d", unsealed, backlog)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		release := pgtest.HoldSealing(t, w.roles.OwnerURL)
+		unsealed := w.waitUnsealed(t, fmt.Sprintf("%d records unsealed while sealing is held", backlog),
+			func(n int) bool { return n >= backlog })
 		if err := cmds[i].Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}

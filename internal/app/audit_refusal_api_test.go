@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -136,20 +135,13 @@ func TestRefusalStandsWhenItCannotBeRecorded(t *testing.T) {
 	}
 	name := created.GetYoungPeople()[0].GetName()
 	nosyToken := s.newPerson(t, "refuse-down", "nottinghamshire", "west", "PERSONAL_ADVISER")
-	c := dbConn(t, s.config.DatabaseURL)
-	for _, stmt := range []string{
-		`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit is down'; END; $$`,
-		`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
-	} {
-		if _, err := c.Exec(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err = pb.NewYoungPeopleServiceClient(s.dial(t, nosyToken)).GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: name})
-	wantGRPCError(t, err, codes.PermissionDenied, "ACCESS_DENIED")
-	wantRESTError(t, s.as(nosyToken).do(t, "GET", "/v1/"+name, ""), 403, "PERMISSION_DENIED", "ACCESS_DENIED")
-	_, err = pb.NewYoungPeopleServiceClient(s.dial(t, tokenFor(t, "hana-housing"))).ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{})
-	wantGRPCError(t, err, codes.PermissionDenied, "ACCESS_DENIED")
+	refuseAudits(t, s.config.DatabaseURL, `'audit is down'`, func() {
+		_, err = pb.NewYoungPeopleServiceClient(s.dial(t, nosyToken)).GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: name})
+		wantGRPCError(t, err, codes.PermissionDenied, "ACCESS_DENIED")
+		wantRESTError(t, s.as(nosyToken).do(t, "GET", "/v1/"+name, ""), 403, "PERMISSION_DENIED", "ACCESS_DENIED")
+		_, err = pb.NewYoungPeopleServiceClient(s.dial(t, tokenFor(t, "hana-housing"))).ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{})
+		wantGRPCError(t, err, codes.PermissionDenied, "ACCESS_DENIED")
+	})
 	if n := strings.Count(s.logs.String(), "could not record a refused call in the audit trail"); n != 3 {
 		t.Errorf("%d failures to record a refusal logged, want 3", n)
 	}
@@ -197,25 +189,21 @@ func TestAuditStatusShowsTheSealingLag(t *testing.T) {
 		cfg := postgresBackend().configure(t)
 		cfg.AuditSealInterval = 20 * time.Millisecond
 		later := aheadOf(&cfg)
-		db := dbConn(t, cfg.DatabaseURL)
-		const sealLock = `hashtextextended('carepath-audit-seal', 0)` // postgres.sealLock's
-		if _, err := db.Exec(context.Background(), `SELECT pg_advisory_lock(`+sealLock+`)`); err != nil {
-			t.Fatal(err)
-		}
+		release := pgtest.HoldSealing(t, cfg.DatabaseURL)
 		s := start(t, cfg)
 		if _, err := s.yp.CreateYoungPerson(context.Background(), &pb.CreateYoungPersonRequest{YoungPerson: newYoungPerson("LAG-3")}); err != nil {
 			t.Fatal(err)
 		}
 		later(90 * time.Second)
 		eventually(t, "a sealing lag of 90 s in the metrics", func() bool {
-			lag := metricValue(t, s, "carepath_audit_sealing_lag_seconds")
-			return lag >= 90 && lag <= 150 && metricValue(t, s, "carepath_audit_unsealed_records") == 1
+			m := s.metrics(t)
+			lag := m["carepath_audit_sealing_lag_seconds"]
+			return lag >= 90 && lag <= 150 && m["carepath_audit_unsealed_records"] == 1
 		})
-		if _, err := db.Exec(context.Background(), `SELECT pg_advisory_unlock(`+sealLock+`)`); err != nil {
-			t.Fatal(err)
-		}
+		release()
 		eventually(t, "no sealing lag once sealing goes on", func() bool {
-			return metricValue(t, s, "carepath_audit_sealing_lag_seconds") == 0 && metricValue(t, s, "carepath_audit_unsealed_records") == 0
+			m := s.metrics(t)
+			return m["carepath_audit_sealing_lag_seconds"] == 0 && m["carepath_audit_unsealed_records"] == 0
 		})
 	})
 	// With the sealer at work the backlog empties, and the metrics say so.
@@ -288,19 +276,4 @@ func aheadOf(cfg *app.Config) func(time.Duration) {
 	var ahead atomic.Int64
 	cfg.Clock = func() time.Time { return testclock.Now().Add(time.Duration(ahead.Load())) }
 	return func(d time.Duration) { ahead.Add(int64(d)) }
-}
-
-// metricValue is the value of an unlabelled metric on the server's /metrics (-1 if absent).
-func metricValue(t *testing.T, s *server, name string) float64 {
-	t.Helper()
-	for _, line := range strings.Split(string(s.do(t, "GET", "/metrics", "").body), "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("%s: %v", line, err)
-			}
-			return f
-		}
-	}
-	return -1
 }

@@ -180,8 +180,9 @@ const (
 		WHERE $1 = '' OR r.council = $1 OR r.chain = $1`
 )
 
-// sealLock is the advisory lock of the transaction that seals: one at a time, across replicas.
-const sealLock = "carepath-audit-seal"
+// SealLock names the advisory lock of the transaction that seals (hashtextextended(SealLock,
+// 0)): one at a time, across replicas. Whoever holds it holds sealing up.
+const SealLock = "carepath-audit-seal"
 
 // maxSealRead bounds the room SealAudit makes before reading a batch.
 const maxSealRead = 1000
@@ -192,7 +193,7 @@ const maxSealRead = 1000
 // the new heads in one INSERT.
 func (t *tx) SealAudit(ctx context.Context, now time.Time, limit int) (store.AuditSealing, error) {
 	var locked bool
-	if err := t.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`, sealLock).Scan(&locked); err != nil {
+	if err := t.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`, SealLock).Scan(&locked); err != nil {
 		return store.AuditSealing{}, err
 	}
 	if !locked {

@@ -62,10 +62,7 @@ const OpenRemindersOf = openRemindersOf
 func SharedYoungPeopleOf(q store.SharedQuery) (string, []any) { return sharedYoungPeople(q) }
 
 // RequeuePickOf is the statement RequeueDeliveries picks deliveries with, and its arguments.
-func RequeuePickOf(q store.RequeueQuery) (string, []any) {
-	stmt, args := requeuePick(q, q.IDs)
-	return stmt, args
-}
+func RequeuePickOf(q store.RequeueQuery) (string, []any) { return requeuePick(q, q.IDs) }
 
 // StaleReadinessOf is the statement StaleReadiness finds and locks with, and its arguments.
 func StaleReadinessOf(q store.StaleReadinessQuery) (string, []any) { return staleReadinessOf(q) }
