@@ -122,21 +122,16 @@ func (w *auditWorld) waitAllSealed(t *testing.T) {
 	w.waitUnsealed(t, "every record sealed", func(n int) bool { return n == 0 })
 }
 
-// waitUnsealed waits (30 s at most, on the real clock: processes at work) until the number
-// of unsealed records satisfies done, and returns it.
+// waitUnsealed waits (30 s at most) until the number of unsealed records satisfies done,
+// and returns it.
 func (w *auditWorld) waitUnsealed(t *testing.T, what string, done func(int) bool) int {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		n := w.count(t, `SELECT count(*) FROM `+unsealedRecords)
-		if done(n) {
-			return n
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: %d records unsealed", what, n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var n int
+	eventually(t, 30*time.Second, what, func() (bool, string) {
+		n = w.count(t, `SELECT count(*) FROM `+unsealedRecords)
+		return done(n), fmt.Sprintf("%d records unsealed", n)
+	})
+	return n
 }
 
 // verify runs `carepath audit verify` (with a checkpoint, if given) and returns its output;
@@ -332,18 +327,12 @@ func TestTwoReplicasSealEachRecordOnce(t *testing.T) {
 		mu.Lock()
 		want := len(answered) + 40
 		mu.Unlock()
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Sleep(1500 * time.Millisecond); ; time.Sleep(50 * time.Millisecond) {
+		time.Sleep(1500 * time.Millisecond)
+		eventually(t, 60*time.Second, fmt.Sprintf("%d reads answered", want), func() (bool, string) {
 			mu.Lock()
-			n := len(answered)
-			mu.Unlock()
-			if n >= want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("only %d reads answered, waiting for %d", n, want)
-			}
-		}
+			defer mu.Unlock()
+			return len(answered) >= want, fmt.Sprintf("%d answered", len(answered))
+		})
 	}
 	// Sealing held up while the reads go on, so that the kill lands with a backlog of more
 	// than one sealing's batch (1,000) for the replicas to catch up on once it is let go.

@@ -162,23 +162,18 @@ func (w *deliveryWorld) deliveries(t *testing.T) []domain.Delivery {
 // waitDelivered waits until every delivery is DELIVERED and returns them.
 func (w *deliveryWorld) waitDelivered(t *testing.T, want int, within time.Duration) []domain.Delivery {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		ds := w.deliveries(t)
+	var ds []domain.Delivery
+	eventually(t, within, fmt.Sprintf("%d deliveries delivered", want), func() (bool, string) {
+		ds = w.deliveries(t)
 		done := 0
 		for _, d := range ds {
 			if d.State == domain.DeliveryDelivered {
 				done++
 			}
 		}
-		if len(ds) == want && done == want {
-			return ds
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d deliveries delivered after %s (%d exist)", done, want, within, len(ds))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return len(ds) == want && done == want, fmt.Sprintf("%d delivered, %d exist", done, len(ds))
+	})
+	return ds
 }
 
 // serve starts a replica; env, last, overrides what it sets.
@@ -242,21 +237,14 @@ func TestDeliveriesSurviveKill9(t *testing.T) {
 	}
 	// River records completion after the worker returns, and rescues the jobs the crash
 	// left running: in the end none is left undone.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	eventually(t, 30*time.Second, "every delivery job completed", func() (bool, string) {
 		var undone int
 		if err := w.store.Pool().QueryRow(context.Background(),
 			`SELECT count(*) FROM river_job WHERE state <> 'completed'`).Scan(&undone); err != nil {
 			t.Fatal(err)
 		}
-		if undone == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d delivery jobs not completed", undone)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return undone == 0, fmt.Sprintf("%d not completed", undone)
+	})
 }
 
 // Two replicas against one database raise each reminder once and deliver each once.
@@ -268,22 +256,14 @@ func TestTwoReplicasDeliverEachReminderOnce(t *testing.T) {
 	w.serve(t, bin, "CAREPATH_WEBHOOK_TIMEOUT=15s", "CAREPATH_JOB_RESCUE_AFTER=60s")
 	w.serve(t, bin, "CAREPATH_WEBHOOK_TIMEOUT=15s", "CAREPATH_JOB_RESCUE_AFTER=60s")
 	w.addYoungPeople(t, 30, false) // raised by the replicas' sweeps, racing
-	var want int
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := w.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM reminder_schedules WHERE next_time <= $1`,
-			testclock.Now()).Scan(&want)
-		if err != nil {
+	eventually(t, 30*time.Second, "the replicas to raise the due reminders", func() (bool, string) {
+		var due int
+		if err := w.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM reminder_schedules WHERE next_time <= $1`,
+			testclock.Now()).Scan(&due); err != nil {
 			t.Fatal(err)
 		}
-		if want == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the replicas did not raise the due reminders")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return due == 0, fmt.Sprintf("%d schedules due", due)
+	})
 	var reminders, distinct int
 	if err := w.store.Pool().QueryRow(context.Background(), `SELECT count(*), count(DISTINCT (young_person_id, rule, milestone_id, due_on, recipient))
 		FROM reminders`).Scan(&reminders, &distinct); err != nil {

@@ -192,16 +192,10 @@ func TestMigrateThenServeOnPostgres(t *testing.T) {
 	// One flag runs the development issuer on the database, with a warning.
 	addr, _, logs := startBinary(t, bin, "CAREPATH_GRPC_ADDR=127.0.0.1:0", "CAREPATH_HTTP_ADDR=127.0.0.1:0",
 		"CAREPATH_DATABASE_URL="+db, "CAREPATH_DEV_ISSUER_FORCE=true")
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if code, _ := get(t, "http://"+addr+"/readyz"); code == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("not ready on a migrated database")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	eventually(t, 15*time.Second, "ready on a migrated database", func() (bool, string) {
+		code, _ := get(t, "http://"+addr+"/readyz")
+		return code == 200, fmt.Sprintf("readyz answered %d", code)
+	})
 	token, err := exec.Command(bin, "dev-token", "admin").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -407,19 +401,16 @@ func TestSIGTERMReportsNotServingBeforeTheListenerCloses(t *testing.T) {
 		resp.Body.Close()
 		return fmt.Sprint(resp.StatusCode)
 	}
-	deadline := time.Now().Add(30 * time.Second) // elapsed time of a real process
-	for probe() != "200" {
-		if time.Now().After(deadline) {
-			t.Fatalf("never ready; logs:\n%s", logs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	eventually(t, 30*time.Second, "ready", func() (bool, string) {
+		p := probe()
+		return p == "200", fmt.Sprintf("readyz %s; logs:\n%s", p, logs)
+	})
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	deadline = time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	var seen []string // each change of answer, in order
 	for exited := false; !exited; {
 		select {
@@ -454,5 +445,23 @@ func TestServeCollectsLessUnlessGOGCSaysOtherwise(t *testing.T) {
 	collectLess(func(name string) (string, bool) { return "150", name == "GOGC" })
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("with GOGC set the collector's target was changed to %d", got)
+	}
+}
+
+// eventually polls cond until it holds, failing the test after within (elapsed time on the
+// real clock: these tests wait on real processes). cond also says what it saw, for the
+// failure's message.
+func eventually(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		done, saw := cond()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s: %s", within, what, saw)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
