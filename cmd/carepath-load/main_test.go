@@ -174,6 +174,37 @@ func TestTheCreateTargetIsJudgedOnAdmits(t *testing.T) {
 	}
 }
 
+// REST is judged against gRPC for every call measured over both, so one slow call fails
+// the target whatever GetYoungPerson reaches; a call over one protocol only is not judged.
+func TestRESTIsJudgedAgainstGRPCOnEveryCall(t *testing.T) {
+	at := func(call, protocol string, perSecond float64) cell {
+		return cell{Server: "carepath", Call: call, Protocol: protocol, Callers: 32, CallsPerSecond: perSecond}
+	}
+	get := []cell{at("get", grpcProtocol, 1000), at("get", restProtocol, 900)}
+	for _, c := range []struct {
+		cells      []cell
+		want, says string
+	}{
+		{get[:1], notMeasured, ""},
+		{get, pass, "get 0.90x"},
+		{append(get, at("pathway", grpcProtocol, 400)), pass, "get 0.90x"},
+		{append(get, at("pathway", grpcProtocol, 400), at("pathway", restProtocol, 200)), fail, "get 0.90x, pathway 0.50x"},
+	} {
+		judged := 0
+		for _, got := range checkTargets(&results{Cells: c.cells}) {
+			if strings.HasPrefix(got.Target, "REST at least 0.8x gRPC") {
+				judged++
+				if got.Result != c.want || got.Value != c.says {
+					t.Errorf("%d cells: %s %q, want %s %q", len(c.cells), got.Result, got.Value, c.want, c.says)
+				}
+			}
+		}
+		if judged != 1 {
+			t.Errorf("%d targets of REST against gRPC, want 1", judged)
+		}
+	}
+}
+
 func TestFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--calls", "get,frobnicate"},

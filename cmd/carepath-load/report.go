@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -69,12 +71,19 @@ func checkTargets(r *results) []targetCheck {
 	add("Server CPU per GetYoungPerson (gRPC, 32 callers): at most 150 µs", get32 != nil, func() (string, bool) {
 		return fmt.Sprintf("%.0f µs", get32.ServerCPUMicros), get32.ServerCPUMicros <= 150
 	})
-	rest32 := r.cell("get", restProtocol, 32)
-	add("GetYoungPerson over REST at least 0.8x gRPC (32 callers)", get32 != nil && rest32 != nil && get32.CallsPerSecond > 0,
-		func() (string, bool) {
-			x := rest32.CallsPerSecond / get32.CallsPerSecond
-			return fmt.Sprintf("%.2fx (%.0f against %.0f calls/s)", x, rest32.CallsPerSecond, get32.CallsPerSecond), x >= 0.8
-		})
+	// "For the same call": every call measured over both protocols, not GetYoungPerson alone.
+	var restToGRPC []string
+	lowest := math.Inf(1)
+	for _, name := range callNames {
+		g, rest := r.cell(name, grpcProtocol, 32), r.cell(name, restProtocol, 32)
+		if g != nil && rest != nil && g.CallsPerSecond > 0 {
+			x := rest.CallsPerSecond / g.CallsPerSecond
+			restToGRPC = append(restToGRPC, fmt.Sprintf("%s %.2fx", name, x))
+			lowest = min(lowest, x)
+		}
+	}
+	add("REST at least 0.8x gRPC for the same call (each call measured over both, 32 callers)", len(restToGRPC) > 0,
+		func() (string, bool) { return strings.Join(restToGRPC, ", "), lowest >= 0.8 })
 	ratioTarget(fmt.Sprintf("GetPathway (%.0f milestones on average) over gRPC, 32 callers: at least 0.25x the bare ceiling",
 		r.Seeded.Milestones), r.cell("pathway", grpcProtocol, 32), 0.25)
 	// The creates plan a pathway: a young person is planned for once in care, so
