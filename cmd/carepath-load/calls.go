@@ -152,11 +152,13 @@ var calls = map[string]*callSpec{
 var unread = grpc.ForceCodecV2(unreadCodec{})
 
 // unreadCodec encodes requests as gRPC's protobuf codec does and leaves answers undecoded.
+// Named "proto", it makes the request's content type application/grpc+proto, which every
+// gRPC server reads as the plain application/grpc. gRPC frees the answer's buffers itself.
 type unreadCodec struct{}
 
-func (unreadCodec) Marshal(v any) (mem.BufferSlice, error) {
-	return encoding.GetCodecV2(grpcproto.Name).Marshal(v)
-}
+var protoCodec = encoding.GetCodecV2(grpcproto.Name)
+
+func (unreadCodec) Marshal(v any) (mem.BufferSlice, error) { return protoCodec.Marshal(v) }
 
 func (unreadCodec) Unmarshal(mem.BufferSlice, any) error { return nil }
 
