@@ -68,7 +68,7 @@ var calls = map[string]*callSpec{
 		name: "get", method: "GetYoungPerson", role: roleTeamManager,
 		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
 			_, err := pb.NewYoungPeopleServiceClient(conn).GetYoungPerson(ctx,
-				&pb.GetYoungPersonRequest{Name: "youngPeople/" + w.youngPerson()}, unread)
+				&pb.GetYoungPersonRequest{Name: "youngPeople/" + w.youngPerson()})
 			return err
 		},
 		rest: get(func(w *worker) string { return "/v1/youngPeople/" + w.youngPerson() }),
@@ -76,7 +76,7 @@ var calls = map[string]*callSpec{
 	"list": {
 		name: "list", method: "ListYoungPeople (page of 50)", role: roleTeamManager,
 		grpc: func(ctx context.Context, conn *grpc.ClientConn, _ *worker) error {
-			_, err := pb.NewYoungPeopleServiceClient(conn).ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{PageSize: 50}, unread)
+			_, err := pb.NewYoungPeopleServiceClient(conn).ListYoungPeople(ctx, &pb.ListYoungPeopleRequest{PageSize: 50})
 			return err
 		},
 		rest: get(func(*worker) string { return "/v1/youngPeople?page_size=50" }),
@@ -85,7 +85,7 @@ var calls = map[string]*callSpec{
 		name: "pathway", method: "GetPathway", role: roleTeamManager,
 		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
 			_, err := pb.NewPathwaysServiceClient(conn).GetPathway(ctx,
-				&pb.GetPathwayRequest{Name: "youngPeople/" + w.youngPerson() + "/pathway"}, unread)
+				&pb.GetPathwayRequest{Name: "youngPeople/" + w.youngPerson() + "/pathway"})
 			return err
 		},
 		rest: get(func(w *worker) string { return "/v1/youngPeople/" + w.youngPerson() + "/pathway" }),
@@ -94,7 +94,7 @@ var calls = map[string]*callSpec{
 		name: "cliffedge", method: "ListCliffEdgeAssessments (the council's view)", role: roleTeamManager,
 		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
 			_, err := pb.NewReadinessServiceClient(conn).ListCliffEdgeAssessments(ctx,
-				&pb.ListCliffEdgeAssessmentsRequest{Parent: "organisations/" + w.data.council}, unread)
+				&pb.ListCliffEdgeAssessmentsRequest{Parent: "organisations/" + w.data.council})
 			return err
 		},
 		rest: get(func(w *worker) string { return "/v1/organisations/" + w.data.council + "/cliffEdgeAssessments" }),
@@ -103,7 +103,7 @@ var calls = map[string]*callSpec{
 		name: "housing", method: "GetHousingReadiness (a partner)", role: roleHousing,
 		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
 			_, err := pb.NewPartnerServiceClient(conn).GetHousingReadiness(ctx, &pb.GetHousingReadinessRequest{
-				Name: "organisations/" + w.data.partner + "/sharedYoungPeople/" + w.sharedOne() + "/housingReadiness"}, unread)
+				Name: "organisations/" + w.data.partner + "/sharedYoungPeople/" + w.sharedOne() + "/housingReadiness"})
 			return err
 		},
 		rest: get(func(w *worker) string {
@@ -114,7 +114,7 @@ var calls = map[string]*callSpec{
 		name: "create", method: "CreateYoungPerson (not in care: nothing to plan)", role: roleAdviser,
 		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
 			_, err := pb.NewYoungPeopleServiceClient(conn).CreateYoungPerson(ctx,
-				&pb.CreateYoungPersonRequest{YoungPerson: w.newYoungPerson(), RequestId: uuid.NewString()}, unread)
+				&pb.CreateYoungPersonRequest{YoungPerson: w.newYoungPerson(), RequestId: uuid.NewString()})
 			return err
 		},
 		rest: []restStep{createStep},
@@ -124,12 +124,12 @@ var calls = map[string]*callSpec{
 		grpc: func(ctx context.Context, conn *grpc.ClientConn, w *worker) error {
 			yp := w.newYoungPerson()
 			created, err := pb.NewYoungPeopleServiceClient(conn).CreateYoungPerson(ctx,
-				&pb.CreateYoungPersonRequest{YoungPerson: yp, RequestId: uuid.NewString()})
+				&pb.CreateYoungPersonRequest{YoungPerson: yp, RequestId: uuid.NewString()}, decoded)
 			if err != nil {
 				return err
 			}
 			_, err = pb.NewCareEpisodesServiceClient(conn).CreateCareEpisode(ctx, &pb.CreateCareEpisodeRequest{
-				Parent: created.GetName(), CareEpisode: admission(yp), RequestId: uuid.NewString()}, unread)
+				Parent: created.GetName(), CareEpisode: admission(yp), RequestId: uuid.NewString()})
 			return err
 		},
 		rest: []restStep{createStep, func(_ *worker, previous []byte) (string, string, []byte, error) {
@@ -144,12 +144,16 @@ var calls = map[string]*callSpec{
 	},
 }
 
-// unread is the option of a gRPC call whose answer the tool does not use: the answer is read
-// off the connection whole, as the REST client reads a body it does not keep, but not
-// decoded. Decoding would spend this machine's CPU, which the tool shares with carepath, on
-// nothing, and over gRPC only (the REST client decodes no JSON it does not use): a pathway's
-// 61 milestones cost the tool more CPU than a call of the bare server costs that server.
-var unread = grpc.ForceCodecV2(unreadCodec{})
+// unread is the measured connections' default call option: each answer is read off the
+// connection whole, as the REST client reads a body it does not keep, but not decoded.
+// Decoding would spend this machine's CPU, which the tool shares with carepath, on nothing,
+// and over gRPC only (the REST client decodes no JSON it does not use): a pathway's 61
+// milestones cost the tool more CPU than a call of the bare server costs that server. A
+// call whose answer the tool uses asks for it decoded.
+var (
+	unread  = grpc.WithDefaultCallOptions(grpc.ForceCodecV2(unreadCodec{}))
+	decoded = grpc.ForceCodecV2(protoCodec)
+)
 
 // unreadCodec encodes requests as gRPC's protobuf codec does and leaves answers undecoded.
 // Named "proto", it makes the request's content type application/grpc+proto, which every

@@ -219,7 +219,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // clients makes the callers' clients: generated gRPC stubs with one connection per eight
-// callers, or one keep-alive HTTP client with a connection per caller.
+// callers (their answers unread), or one keep-alive HTTP client with a connection per caller.
 func clients(p cellPlan) (func(ctx context.Context, caller int, w *worker) error, func(), error) {
 	if p.protocol == grpcProtocol {
 		conns := make([]*grpc.ClientConn, (p.callers+callersPerConn-1)/callersPerConn)
@@ -232,7 +232,7 @@ func clients(p cellPlan) (func(ctx context.Context, caller int, w *worker) error
 		}
 		for i := range conns {
 			var err error
-			if conns[i], err = dial(p.server.grpcAddr, p.token); err != nil {
+			if conns[i], err = dial(p.server.grpcAddr, p.token, unread); err != nil {
 				closeAll()
 				return nil, nil, err
 			}

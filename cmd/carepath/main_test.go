@@ -410,7 +410,8 @@ func TestSIGTERMReportsNotServingBeforeTheListenerCloses(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	deadline := time.Now().Add(60 * time.Second)
+	stopBy := time.NewTimer(60 * time.Second) // elapsed time of a real process
+	defer stopBy.Stop()
 	var seen []string // each change of answer, in order
 	for exited := false; !exited; {
 		select {
@@ -419,12 +420,11 @@ func TestSIGTERMReportsNotServingBeforeTheListenerCloses(t *testing.T) {
 				t.Fatalf("carepath exited with %v after SIGTERM; logs:\n%s", err, logs)
 			}
 			exited = true
+		case <-stopBy.C:
+			t.Fatalf("did not stop; answers %v", seen)
 		case <-time.After(20 * time.Millisecond):
 			if p := probe(); len(seen) == 0 || seen[len(seen)-1] != p {
 				seen = append(seen, p)
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("did not stop; answers %v", seen)
 			}
 		}
 	}
@@ -453,15 +453,17 @@ func TestServeCollectsLessUnlessGOGCSaysOtherwise(t *testing.T) {
 // failure's message.
 func eventually(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(within)
+	timeout := time.NewTimer(within)
+	defer timeout.Stop()
 	for {
 		done, saw := cond()
 		if done {
 			return
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-timeout.C:
 			t.Fatalf("waited %s for %s: %s", within, what, saw)
+		case <-time.After(50 * time.Millisecond):
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
