@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/carepath/carepath/internal/platform/jsonplan"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
@@ -98,11 +99,9 @@ func serveBare(ctx context.Context, databaseURL string, log *slog.Logger) error 
 	srv := &bareServer{pool: pool}
 	grpcServer := grpc.NewServer()
 	pb.RegisterYoungPeopleServiceServer(grpcServer, srv)
-	// The REST ceiling: grpc-gateway calling the implementation in-process, with the
-	// JSON options carepath's gateway uses.
-	gw := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-		MarshalOptions: protojson.MarshalOptions{EmitDefaultValues: true},
-	}))
+	// The REST ceiling: grpc-gateway calling the implementation in-process, writing JSON
+	// as carepath's gateway does.
+	gw := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonplan.NewMarshaler(protojson.UnmarshalOptions{})))
 	if err := pb.RegisterYoungPeopleServiceHandlerServer(ctx, gw, srv); err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/carepath/carepath/internal/platform/jsonplan"
 )
 
 // Format renders responses of one message type in another media type (a CSV table, a
@@ -24,14 +26,14 @@ type Format struct {
 func WithFormats(fs ...Format) runtime.ServeMuxOption {
 	return func(mux *runtime.ServeMux) {
 		for _, f := range fs {
-			runtime.WithMarshalerOption(f.MIME, &formatMarshaler{JSONPb: jsonMarshaler(), format: f})(mux)
+			runtime.WithMarshalerOption(f.MIME, &formatMarshaler{Marshaler: jsonMarshaler(), format: f})(mux)
 		}
 	}
 }
 
 // formatMarshaler is the JSON marshaler but for its format's message.
 type formatMarshaler struct {
-	*runtime.JSONPb
+	jsonplan.Marshaler
 	format Format
 }
 
@@ -44,14 +46,14 @@ func (m *formatMarshaler) Marshal(v any) ([]byte, error) {
 	if msg, ok := m.mine(v); ok {
 		return m.format.Render(msg)
 	}
-	return m.JSONPb.Marshal(v)
+	return m.Marshaler.Marshal(v)
 }
 
 func (m *formatMarshaler) ContentType(v any) string {
 	if _, ok := m.mine(v); ok {
 		return m.format.MIME + "; charset=utf-8"
 	}
-	return m.JSONPb.ContentType(v)
+	return m.Marshaler.ContentType(v)
 }
 
 // Suffixes serves a GET of a path that match accepts with a format's suffix added as that

@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/carepath/carepath/internal/platform/jsonplan"
 	"github.com/carepath/carepath/internal/platform/requestid"
 )
 
@@ -51,12 +52,11 @@ func NewServeMux(opts ...runtime.ServeMuxOption) *runtime.ServeMux {
 
 var strictQueries sync.Once
 
-// jsonMarshaler is the API's JSON: default values written out, unknown fields refused.
-func jsonMarshaler() *runtime.JSONPb {
-	return &runtime.JSONPb{
-		MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
-		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-	}
+// jsonMarshaler is the API's JSON: default values written out (by jsonplan, which writes
+// what protojson would in a fraction of its time: a page of young people is mostly JSON),
+// unknown fields refused.
+func jsonMarshaler() jsonplan.Marshaler {
+	return jsonplan.NewMarshaler(protojson.UnmarshalOptions{DiscardUnknown: false})
 }
 
 // incomingHeader passes only the request id on to gRPC. (The gateway itself always passes
