@@ -67,13 +67,14 @@ func (p *probe) GetYoungPerson(ctx context.Context, req *pb.GetYoungPersonReques
 	method, _ := grpc.Method(ctx)
 	_ = grpc.SetHeader(ctx, metadata.Pairs("x-seen", strings.Join(md.Get("x-caller"), ",")))
 	req.Name = "changed by the handler"
-	p.answer = &pb.YoungPerson{Name: method, GivenName: "Ada"}
+	p.answer = &pb.YoungPerson{Name: method, GivenName: "Ada", KeyDates: []*pb.KeyDate{{Age: "18"}}}
 	return p.answer, nil
 }
 
 // A local call's handler sees the caller's metadata as incoming and its method by name,
-// its header reaches the caller, and the two sides share no message.
-func TestLocalCallsCarryMetadataAndCopyMessages(t *testing.T) {
+// its header reaches the caller, the handler's request is a copy of the caller's, and the
+// caller gets the handler's answer itself.
+func TestLocalCallsCarryMetadataCopyRequestsAndMoveAnswers(t *testing.T) {
 	p := &probe{}
 	l, _ := local(t, p)
 	client := pb.NewYoungPeopleServiceClient(l)
@@ -96,8 +97,8 @@ func TestLocalCallsCarryMetadataAndCopyMessages(t *testing.T) {
 	if req.GetName() == "changed by the handler" {
 		t.Error("the handler changed the caller's request")
 	}
-	if p.answer.GivenName = "Changed"; got.GetGivenName() != "Ada" {
-		t.Error("the caller holds the handler's answer, not a copy")
+	if len(got.GetKeyDates()) != 1 || got.GetKeyDates()[0] != p.answer.GetKeyDates()[0] {
+		t.Error("the answer was copied: a handler's answer is moved to the caller, not copied (move)")
 	}
 }
 
