@@ -14,6 +14,8 @@
 //     metadata (Grpc-Metadata-*), so identity can never be injected over REST.
 //   - Responses carry Cache-Control: no-store: they hold personal data.
 //   - HTTP method override and path-length fallback are off.
+//   - Answers carry Content-Length: a client sees how much is coming, and a large answer
+//     (a page of young people) goes out in a few writes instead of chunks.
 package gateway
 
 import (
@@ -46,6 +48,7 @@ func NewServeMux(opts ...runtime.ServeMuxOption) *runtime.ServeMux {
 		runtime.WithForwardResponseOption(noStore),
 		runtime.WithDisableHTTPMethodOverride(),
 		runtime.WithDisablePathLengthFallback(),
+		runtime.WithWriteContentLength(),
 		runtime.WithMiddlewares(withQuery),
 	}, opts...)...)
 }
