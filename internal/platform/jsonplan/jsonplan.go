@@ -67,10 +67,13 @@ type field struct {
 	key      []byte // `"jsonName":`
 	presence bool   // written only when set: messages, oneof members, proto3 optional
 	list     bool
-	kind     protoreflect.Kind
-	enum     map[protoreflect.EnumNumber][]byte // quoted value names
-	null     bool                               // google.protobuf.NullValue, always null
-	message  func() *plan                       // made on first use: types may nest themselves
+	// singleMessage: a message field, not repeated. Get tells whether it is set (an
+	// unset one, in a oneof or not, reads as an invalid message): one lookup, not two.
+	singleMessage bool
+	kind          protoreflect.Kind
+	enum          map[protoreflect.EnumNumber][]byte // quoted value names
+	null          bool                               // google.protobuf.NullValue, always null
+	message       func() *plan                       // made on first use: types may nest themselves
 }
 
 var plans sync.Map // protoreflect.MessageDescriptor -> *plan
@@ -121,6 +124,7 @@ func compile(md protoreflect.MessageDescriptor) *plan {
 		case protoreflect.MessageKind:
 			sub := fd.Message()
 			f.message = sync.OnceValue(func() *plan { return planFor(sub) })
+			f.singleMessage = !f.list
 		}
 		p.fields = append(p.fields, f)
 	}
@@ -145,15 +149,22 @@ func (p *plan) append(b []byte, m protoreflect.Message) ([]byte, error) {
 	first := true
 	for i := range p.fields {
 		f := &p.fields[i]
-		if f.presence && !m.Has(f.fd) {
+		var v protoreflect.Value
+		switch {
+		case f.singleMessage:
+			if v = m.Get(f.fd); !v.Message().IsValid() {
+				continue
+			}
+		case f.presence && !m.Has(f.fd):
 			continue
+		default:
+			v = m.Get(f.fd)
 		}
 		if !first {
 			b = append(b, ',')
 		}
 		first = false
 		b = append(b, f.key...)
-		v := m.Get(f.fd)
 		if !f.list {
 			if b, err = f.appendValue(b, v); err != nil {
 				return nil, err
@@ -300,7 +311,8 @@ const (
 	maxTimestamp = 253402300799
 )
 
-// appendTimestamp writes RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as protojson.
+// appendTimestamp writes RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as protojson
+// (years are 1 to 9999: four digits).
 func appendTimestamp(b []byte, m protoreflect.Message) ([]byte, error) {
 	fds := m.Descriptor().Fields()
 	secs := m.Get(fds.ByNumber(1)).Int()
@@ -308,11 +320,34 @@ func appendTimestamp(b []byte, m protoreflect.Message) ([]byte, error) {
 	if secs < minTimestamp || secs > maxTimestamp || nanos < 0 || nanos > 999_999_999 {
 		return nil, errHandOver
 	}
-	b = time.Unix(secs, nanos).UTC().AppendFormat(append(b, '"'), "2006-01-02T15:04:05.000000000")
-	for _, zeros := range []string{"000", "000", ".000"} {
-		if l := len(b) - len(zeros); string(b[l:]) == zeros {
-			b = b[:l]
-		}
+	t := time.Unix(secs, 0).UTC()
+	year, month, day := t.Date()
+	hour, minute, second := t.Clock()
+	b = append(b, '"')
+	b = appendDigits(b, year, 4)
+	b = appendDigits(append(b, '-'), int(month), 2)
+	b = appendDigits(append(b, '-'), day, 2)
+	b = appendDigits(append(b, 'T'), hour, 2)
+	b = appendDigits(append(b, ':'), minute, 2)
+	b = appendDigits(append(b, ':'), second, 2)
+	switch {
+	case nanos == 0:
+	case nanos%1_000_000 == 0:
+		b = appendDigits(append(b, '.'), int(nanos/1_000_000), 3)
+	case nanos%1_000 == 0:
+		b = appendDigits(append(b, '.'), int(nanos/1_000), 6)
+	default:
+		b = appendDigits(append(b, '.'), int(nanos), 9)
 	}
 	return append(b, 'Z', '"'), nil
+}
+
+// appendDigits writes n, not negative, in width digits with leading zeros.
+func appendDigits(b []byte, n, width int) []byte {
+	b = append(b, "000000000"[:width]...)
+	for i := len(b) - 1; n > 0 && i >= len(b)-width; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return b
 }
