@@ -26,7 +26,8 @@ import (
 // audit, logs and metrics. What it skips is the work of a connection: encoding the request
 // and the answer, HTTP/2 framing and the transport's goroutines, which over an in-memory
 // listener were still about a fifth of a REST call's CPU. The handler gets a copy of the
-// request, as from the wire; the caller gets the handler's answer itself (see move). It serves no stream: none of
+// request, as from the wire; the caller gets the handler's answer itself, to read only
+// (see move). It serves no stream: none of
 // carepath's has a REST binding, and the console calls none.
 //
 // The server's limits on messages hold: the interceptors check a request's size, and Local
@@ -140,8 +141,11 @@ func (l *Local) run(ctx context.Context, m localMethod, args, reply any) error {
 
 // move gives the caller the handler's answer. Over the wire the answer is encoded and the
 // caller decodes a copy; in process a deep copy costs as much (a tenth of a REST page's
-// CPU), and buys nothing: every carepath handler renders a fresh answer for each call and
-// keeps none of it, so its fields are set on the caller's message as they are.
+// CPU). Every carepath handler renders a fresh answer for each call and keeps none of it,
+// so its fields are set on the caller's message as they are. Some of an answer's lists
+// may still share memory with what the process holds (the catalogue's sources), as they
+// did inside the handler: the caller reads an answer and never changes it in place, as
+// the gateway and the console do.
 func move(dst, src proto.Message) {
 	d, s := dst.ProtoReflect(), src.ProtoReflect()
 	if d.Descriptor() != s.Descriptor() {

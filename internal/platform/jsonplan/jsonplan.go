@@ -8,15 +8,18 @@
 // so writing a message is one pass over its fields.
 //
 // The output is protojson's, byte for byte but for protojson's deliberately random spaces
-// (its output is meant to be unstable; this package never adds them). Types protojson
-// writes in a form of their own are handed to protojson: every google.protobuf type but
-// Timestamp, which this package writes, and any message with a map field. Whatever this
-// package cannot write (a string that is not UTF-8, a timestamp out of range) is written
-// again by protojson as a whole, so its errors are protojson's too.
+// (its output is meant to be unstable; this package writes none). Types protojson writes
+// in a form of their own are handed to protojson, and what it writes of them is compacted:
+// every google.protobuf type but Timestamp, which this package writes, and any message with
+// a map field or extensions. Whatever this package cannot write (a string that is not
+// UTF-8, a timestamp out of range) protojson refuses too: the message is then given to
+// protojson as a whole, so that the error is protojson's.
 package jsonplan
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/bits"
@@ -44,7 +47,7 @@ func Marshal(m proto.Message) ([]byte, error) {
 	p := planFor(r.Descriptor())
 	b, err := p.append(make([]byte, 0, p.size.Load()), r)
 	if err != nil {
-		return protoJSON.Marshal(m) // protojson's own error, or its output
+		return handOver(nil, m) // protojson's own error
 	}
 	p.size.Store(int64(len(b))) // the next of its type is likely as long: grow once or not at all
 	return b, proto.CheckInitialized(m)
@@ -55,7 +58,7 @@ var errHandOver = errors.New("jsonplan: written by protojson")
 
 // plan is how one message type is written.
 type plan struct {
-	handOver  bool // protojson writes it (a well-known type, a message with a map)
+	handOver  bool // protojson writes it (a well-known type, a message with a map or extensions)
 	timestamp bool // google.protobuf.Timestamp
 	fields    []field
 	size      atomic.Int64 // bytes the last message of this type took
@@ -67,8 +70,9 @@ type field struct {
 	key      []byte // `"jsonName":`
 	presence bool   // written only when set: messages, oneof members, proto3 optional
 	list     bool
-	// singleMessage: a message field, not repeated. Get tells whether it is set (an
-	// unset one, in a oneof or not, reads as an invalid message): one lookup, not two.
+	// singleMessage: a message field, neither repeated nor in a oneof. Get tells whether
+	// it is set (an unset one reads as an invalid message): one lookup, not two. A oneof's
+	// member may be set to a nil message, which protojson writes: it needs Has.
 	singleMessage bool
 	kind          protoreflect.Kind
 	enum          map[protoreflect.EnumNumber][]byte // quoted value names
@@ -92,7 +96,7 @@ func compile(md protoreflect.MessageDescriptor) *plan {
 	switch name := string(md.FullName()); {
 	case name == timestampName:
 		return &plan{timestamp: true}
-	case strings.HasPrefix(name, "google.protobuf."):
+	case strings.HasPrefix(name, "google.protobuf."), md.ExtensionRanges().Len() > 0:
 		return &plan{handOver: true}
 	}
 	fds := md.Fields()
@@ -124,11 +128,24 @@ func compile(md protoreflect.MessageDescriptor) *plan {
 		case protoreflect.MessageKind:
 			sub := fd.Message()
 			f.message = sync.OnceValue(func() *plan { return planFor(sub) })
-			f.singleMessage = !f.list
+			f.singleMessage = !f.list && fd.ContainingOneof() == nil
 		}
 		p.fields = append(p.fields, f)
 	}
 	return p
+}
+
+// handOver appends what protojson writes of m, without its random spaces.
+func handOver(b []byte, m proto.Message) ([]byte, error) {
+	out, err := protoJSON.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	buf := bytes.NewBuffer(b)
+	if err := json.Compact(buf, out); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // appendName quotes a name known to be printable UTF-8.
@@ -140,7 +157,7 @@ func appendName(b []byte, s string) []byte {
 func (p *plan) append(b []byte, m protoreflect.Message) ([]byte, error) {
 	switch {
 	case p.handOver:
-		return protoJSON.MarshalAppend(b, m.Interface())
+		return handOver(b, m.Interface())
 	case p.timestamp:
 		return appendTimestamp(b, m)
 	}

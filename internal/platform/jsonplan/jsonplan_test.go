@@ -5,14 +5,20 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
+	"cloud.google.com/go/longrunning/autogen/longrunningpb"
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/carepath/carepath/internal/platform/jsonplan"
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
@@ -70,6 +76,8 @@ func TestWellKnownTypesAndEdgesAreWrittenAsProtojson(t *testing.T) {
 		"nil":             (*pb.YoungPerson)(nil),
 		"dynamic message": dynamic,
 		"a timestamp":     timestampAt(1_700_000_000, 120_000_000),
+		// A oneof's member set to a nil message is written, with its defaults.
+		"a oneof's nil member": &longrunningpb.Operation{Name: "operations/1", Result: &longrunningpb.Operation_Error{}},
 	} {
 		want, err := protoJSON.Marshal(m)
 		if err != nil {
@@ -87,6 +95,30 @@ func TestWellKnownTypesAndEdgesAreWrittenAsProtojson(t *testing.T) {
 	}
 	if b, err := jsonplan.Marshal(nil); err != nil || string(b) != "{}" {
 		t.Errorf("a nil message: %s, %v", b, err)
+	}
+}
+
+// A message with extensions is handed to protojson, which writes them as "[full.name]".
+func TestExtensionsAreWrittenAsProtojson(t *testing.T) {
+	fdp := &descriptorpb.FileDescriptorProto{
+		Name: proto.String("ext.proto"), Package: proto.String("ext"), Syntax: proto.String("proto2"),
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name:           proto.String("Holder"),
+			Field:          []*descriptorpb.FieldDescriptorProto{{Name: proto.String("a"), Number: proto.Int32(1), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_INT32.Enum(), JsonName: proto.String("a")}},
+			ExtensionRange: []*descriptorpb.DescriptorProto_ExtensionRange{{Start: proto.Int32(100), End: proto.Int32(200)}},
+		}},
+		Extension: []*descriptorpb.FieldDescriptorProto{{Name: proto.String("e"), Number: proto.Int32(100), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_INT32.Enum(), Extendee: proto.String(".ext.Holder"), JsonName: proto.String("e")}},
+	}
+	fd, err := protodesc.NewFile(fdp, protoregistry.GlobalFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := dynamicpb.NewMessage(fd.Messages().Get(0))
+	m.Set(fd.Messages().Get(0).Fields().Get(0), protoreflect.ValueOfInt32(1))
+	m.Set(dynamicpb.NewExtensionType(fd.Extensions().Get(0)).TypeDescriptor(), protoreflect.ValueOfInt32(7))
+	got, err := jsonplan.Marshal(m)
+	if err != nil || string(got) != `{"a":1,"[ext.e]":7}` {
+		t.Errorf("%s, %v", got, err)
 	}
 }
 
@@ -109,6 +141,10 @@ func apiMessages(t *testing.T) []protoreflect.MessageType {
 			types = append(types, mt)
 		}
 		return true
+	})
+	// The registry is a map: sorted, the random values fall on the same fields every run.
+	slices.SortFunc(types, func(a, b protoreflect.MessageType) int {
+		return strings.Compare(string(a.Descriptor().FullName()), string(b.Descriptor().FullName()))
 	})
 	return types
 }
@@ -147,8 +183,15 @@ func fill(r *rand.Rand, m protoreflect.Message, depth int) {
 			l.Append(protoreflect.ValueOfString(pick(r, masks)))
 		}
 		return
-	case "google.protobuf.Any":
-		return // empty: an Any names a type to resolve, which the API's answers do not hold
+	case "google.protobuf.Any": // as an operation's: a message of the API's, packed
+		if r.IntN(4) > 0 {
+			packed, err := anypb.New(&pb.KeyDate{Age: pick(r, strs), Date: &date.Date{Year: 2030, Month: 2, Day: 28}})
+			if err != nil {
+				panic(err)
+			}
+			proto.Merge(m.Interface(), packed)
+		}
+		return
 	}
 	fds := m.Descriptor().Fields()
 	for i := range fds.Len() {
