@@ -149,7 +149,7 @@ func (l *Local) run(ctx context.Context, m localMethod, args, reply any) error {
 func move(dst, src proto.Message) {
 	d, s := dst.ProtoReflect(), src.ProtoReflect()
 	if d.Descriptor() != s.Descriptor() {
-		proto.Merge(dst, src) // as the generated client never asks; Merge panics as it should
+		proto.Merge(dst, src) // a reply of another type, which no generated client passes: Merge panics on it
 		return
 	}
 	s.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {

@@ -59,7 +59,7 @@ var errHandOver = errors.New("jsonplan: written by protojson")
 // plan is how one message type is written.
 type plan struct {
 	handOver  bool // protojson writes it (a well-known type, a message with a map or extensions)
-	timestamp bool // google.protobuf.Timestamp
+	timestamp bool // google.protobuf.Timestamp, its seconds and nanos in fields
 	fields    []field
 	size      atomic.Int64 // bytes the last message of this type took
 }
@@ -95,7 +95,8 @@ const timestampName = "google.protobuf.Timestamp"
 func compile(md protoreflect.MessageDescriptor) *plan {
 	switch name := string(md.FullName()); {
 	case name == timestampName:
-		return &plan{timestamp: true}
+		fds := md.Fields()
+		return &plan{timestamp: true, fields: []field{{fd: fds.ByNumber(1)}, {fd: fds.ByNumber(2)}}}
 	case strings.HasPrefix(name, "google.protobuf."), md.ExtensionRanges().Len() > 0:
 		return &plan{handOver: true}
 	}
@@ -159,7 +160,7 @@ func (p *plan) append(b []byte, m protoreflect.Message) ([]byte, error) {
 	case p.handOver:
 		return handOver(b, m.Interface())
 	case p.timestamp:
-		return appendTimestamp(b, m)
+		return appendTimestamp(b, m, p.fields[0].fd, p.fields[1].fd)
 	}
 	b = append(b, '{')
 	var err error
@@ -330,10 +331,9 @@ const (
 
 // appendTimestamp writes RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as protojson
 // (years are 1 to 9999: four digits).
-func appendTimestamp(b []byte, m protoreflect.Message) ([]byte, error) {
-	fds := m.Descriptor().Fields()
-	secs := m.Get(fds.ByNumber(1)).Int()
-	nanos := m.Get(fds.ByNumber(2)).Int()
+func appendTimestamp(b []byte, m protoreflect.Message, seconds, nanoseconds protoreflect.FieldDescriptor) ([]byte, error) {
+	secs := m.Get(seconds).Int()
+	nanos := m.Get(nanoseconds).Int()
 	if secs < minTimestamp || secs > maxTimestamp || nanos < 0 || nanos > 999_999_999 {
 		return nil, errHandOver
 	}
