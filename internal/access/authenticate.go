@@ -124,9 +124,8 @@ func (a *Authenticator) check(ctx context.Context, method string) (context.Conte
 // A verified token of someone not registered (or disabled) yields errNotRegistered with the
 // principal's subject and address only. The client address is always the call's own.
 func (a *Authenticator) principal(ctx context.Context) (principal.Principal, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	address, certSubject := a.transport(ctx, md)
-	if header := first(md, "authorization"); header != "" {
+	address, certSubject := a.transport(ctx)
+	if header := first(ctx, "authorization"); header != "" {
 		token, err := authn.FromAuthorization(header)
 		if err != nil {
 			return principal.Principal{}, err
@@ -151,10 +150,9 @@ func (a *Authenticator) principal(ctx context.Context) (principal.Principal, err
 
 // transport returns the client's address and verified certificate subject: from the
 // connection, or, for REST calls, from the gateway that received them.
-func (a *Authenticator) transport(ctx context.Context, md metadata.MD) (address, certSubject string) {
-	if secret := first(md, GatewaySecretKey); a.gatewaySecret != "" &&
-		subtle.ConstantTimeCompare([]byte(secret), []byte(a.gatewaySecret)) == 1 {
-		return first(md, GatewayAddressKey), first(md, GatewayCertKey)
+func (a *Authenticator) transport(ctx context.Context) (address, certSubject string) {
+	if a.gatewaySecret != "" && subtle.ConstantTimeCompare([]byte(first(ctx, GatewaySecretKey)), []byte(a.gatewaySecret)) == 1 {
+		return first(ctx, GatewayAddressKey), first(ctx, GatewayCertKey)
 	}
 	p, ok := peer.FromContext(ctx)
 	if !ok {
@@ -169,8 +167,10 @@ func (a *Authenticator) transport(ctx context.Context, md metadata.MD) (address,
 	return address, certSubject
 }
 
-func first(md metadata.MD, key string) string {
-	if v := md.Get(key); len(v) > 0 {
+// first is the call's first value of the metadata key, looked up without copying the
+// call's whole metadata as metadata.FromIncomingContext does.
+func first(ctx context.Context, key string) string {
+	if v := metadata.ValueFromIncomingContext(ctx, key); len(v) > 0 {
 		return v[0]
 	}
 	return ""

@@ -65,10 +65,8 @@ func Middleware(next http.Handler) http.Handler {
 
 func fromMetadata(ctx context.Context) context.Context {
 	var id string
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(metadataKey); len(v) > 0 {
-			id = v[0]
-		}
+	if v := metadata.ValueFromIncomingContext(ctx, metadataKey); len(v) > 0 {
+		id = v[0]
 	}
 	id = orNew(id)
 	_ = grpc.SetHeader(ctx, metadata.Pairs(metadataKey, id))

@@ -119,13 +119,32 @@ func badName(field string, collections []string) error {
 }
 
 // KeyDates returns the dates a young person attains the ages that matter.
+//
+// Every young person's answer holds these, so the messages are allocated together and the
+// ages' labels made once: a page of 50 young people would otherwise make 1,350 allocations
+// for them alone.
 func KeyDates(dob civil.Date, rule civil.LeaplingRule) []*pb.KeyDate {
-	out := make([]*pb.KeyDate, len(civil.KeyAges))
+	n := len(civil.KeyAges)
+	out, keyDates, dates := make([]*pb.KeyDate, n), make([]pb.KeyDate, n), make([]date.Date, n)
 	for i, age := range civil.KeyAges {
-		out[i] = &pb.KeyDate{Age: age.String(), Date: Date(civil.Attains(dob, age, rule))}
+		kd := &keyDates[i]
+		kd.Age = keyAgeLabels[i]
+		if d := civil.Attains(dob, age, rule); !d.IsZero() {
+			dates[i] = date.Date{Year: int32(d.Year), Month: int32(d.Month), Day: int32(d.Day)}
+			kd.Date = &dates[i]
+		}
+		out[i] = kd
 	}
 	return out
 }
+
+var keyAgeLabels = func() []string {
+	labels := make([]string, len(civil.KeyAges))
+	for i, age := range civil.KeyAges {
+		labels[i] = age.String()
+	}
+	return labels
+}()
 
 // Age returns someone's age on a day.
 func Age(dob, on civil.Date, rule civil.LeaplingRule) *pb.Age {
