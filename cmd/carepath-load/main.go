@@ -67,8 +67,9 @@ Usage:
 It builds carepath (or takes --carepath-bin), creates and migrates a database (or takes
 --database-url), seeds a council of young people through carepath's API as the demo's
 people, measures the bare reference server's GetYoungPerson, then each call of --calls
-over each of --protocols with each of --concurrency callers, and prints the table and the
-issue's targets with PASS or FAIL. It exits 1 when more than 1% of any cell's calls fail,
+over each of --protocols with each of --concurrency callers, then the bare server again
+(each ratio is to the mean of its two measures), and prints the table, how far the
+ceiling moved, and the issue's targets with PASS or FAIL. It exits 1 when more than 1% of any cell's calls fail,
 never because a target was missed. carepath inherits the environment: CAREPATH_* variables
 configure it (the database, token issuer and addresses are the tool's).
 
@@ -105,7 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	concurrency := fs.String("concurrency", "1,16,32", "numbers of concurrent callers, comma-separated")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each cell is measured")
 	fs.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "how long each cell runs before it is measured")
-	fs.BoolVar(&cfg.bare, "bare", true, "measure the bare reference server first, for the ratios")
+	fs.BoolVar(&cfg.bare, "bare", true, "measure the bare reference server before carepath and again after it, for the ratios")
 	fs.DurationVar(&cfg.soak, "soak", 0,
 		"instead of the cells: run the calls together at the largest concurrency for this long, sampling carepath's RSS")
 	fs.DurationVar(&cfg.soakEvery, "soak-every", 10*time.Second, "how often --soak samples RSS")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -77,10 +78,31 @@ func TestLoadToolMeasuresEveryCallAndSoaks(t *testing.T) {
 	if r.IdleRSSMiB <= 0 || r.RSSAfterMiB <= 0 {
 		t.Errorf("RSS idle %.1f, after %.1f MiB: want both read", r.IdleRSSMiB, r.RSSAfterMiB)
 	}
-	if len(r.Bare) != 2 || len(r.Cells) != len(callNames)*2 {
-		t.Fatalf("%d bare and %d carepath cells, want 2 and %d", len(r.Bare), len(r.Cells), len(callNames)*2)
+	if len(r.Bare) != 2 || len(r.BareAgain) != 2 || len(r.Cells) != len(callNames)*2 {
+		t.Fatalf("%d bare, %d bare again and %d carepath cells, want 2, 2 and %d", len(r.Bare), len(r.BareAgain),
+			len(r.Cells), len(callNames)*2)
 	}
-	for _, c := range append(r.Bare, r.Cells...) {
+	for _, c := range r.Cells {
+		// Each ratio is to the mean of the ceiling's two measures over the same protocol.
+		var before, again float64
+		for i := range r.Bare {
+			if r.Bare[i].Protocol == c.Protocol {
+				before, again = r.Bare[i].CallsPerSecond, r.BareAgain[i].CallsPerSecond
+			}
+		}
+		got := math.NaN() // none
+		if c.Ratio != nil {
+			got = *c.Ratio
+		}
+		if want := c.CallsPerSecond / ((before + again) / 2); !(math.Abs(got-want) <= 1e-9*want) {
+			t.Errorf("%s: ratio %.4f, want %.4f (%.0f calls/s against the ceiling's %.0f and %.0f)", c.label(), got, want,
+				c.CallsPerSecond, before, again)
+		}
+	}
+	if !strings.Contains(stdout, "The ceiling, measured before carepath's cells and again after them, moved by") {
+		t.Errorf("the report does not say how far the ceiling moved:\n%s", stdout)
+	}
+	for _, c := range r.allCells() {
 		if c.Calls == 0 || c.Errors != 0 || c.ServerCPUMicros <= 0 || c.P99Millis < c.P50Millis {
 			t.Errorf("%s: %d calls, %d errors (%s), %.0f µs server CPU a call, p50 %.2f p99 %.2f ms",
 				c.label(), c.Calls, c.Errors, c.FirstError, c.ServerCPUMicros, c.P50Millis, c.P99Millis)

@@ -24,12 +24,15 @@ type results struct {
 	Seeded          seedInfo  `json:"seeded"`
 	// IdleRSSMiB is carepath's resident memory once ready, before any call; RSSAfterMiB
 	// after the last cell (or the soak).
-	IdleRSSMiB  float64       `json:"idle_rss_mib"`
-	RSSAfterMiB float64       `json:"rss_after_mib"`
-	Bare        []cell        `json:"bare"`
-	Cells       []cell        `json:"cells"`
-	Soak        *soakResult   `json:"soak,omitempty"`
-	Targets     []targetCheck `json:"targets"`
+	IdleRSSMiB  float64 `json:"idle_rss_mib"`
+	RSSAfterMiB float64 `json:"rss_after_mib"`
+	Bare        []cell  `json:"bare"`
+	Cells       []cell  `json:"cells"`
+	// BareAgain is the ceiling measured again after carepath's cells: a shared machine's
+	// speed moves over a run, and each ratio is to the mean of the two measures.
+	BareAgain []cell        `json:"bare_again,omitempty"`
+	Soak      *soakResult   `json:"soak,omitempty"`
+	Targets   []targetCheck `json:"targets"`
 }
 
 type settings struct {
@@ -50,7 +53,7 @@ type seedInfo struct {
 // failingCells names the cells where more than 1% of the calls failed.
 func (r *results) failingCells() []string {
 	var out []string
-	for _, c := range append(append([]cell{}, r.Bare...), r.Cells...) {
+	for _, c := range r.allCells() {
 		if c.errorRate() > 0.01 {
 			out = append(out, fmt.Sprintf("%s (%d of %d failed; first: %s)", c.label(), c.Errors, c.Calls+c.Errors, c.FirstError))
 		}
@@ -116,7 +119,10 @@ func measureRun(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *r
 		Settings: settings{Calls: cfg.calls, Protocols: cfg.protocols, Concurrency: cfg.concurrency,
 			Duration: cfg.duration.String(), Warmup: cfg.warmup.String()},
 		Seeded: seedInfo{YoungPeople: len(data.ids), Shared: len(data.shared), Milestones: data.milestones}}
-	defer func() { res.Targets = checkTargets(res) }()
+	defer func() {
+		res.setRatios()
+		res.Targets = checkTargets(res)
+	}()
 	tok, err := mintTokens(ctx, bin)
 	if err != nil {
 		return res, err
@@ -133,40 +139,49 @@ func measureRun(ctx context.Context, cfg config, stdout, stderr io.Writer) (_ *r
 		res.Settings.Soak = cfg.soak.String()
 		return res, soakRun(ctx, cfg, bin, env, dir, plan, tok, res, progress)
 	}
-	if cfg.bare {
-		if err := measureBare(ctx, cfg, dbURL, dir, plan, tok, res, progress); err != nil {
-			return res, err
-		}
+	if !cfg.bare {
+		return res, measureCarepath(ctx, cfg, bin, env, dir, plan, tok, res, progress)
 	}
-	return res, measureCarepath(ctx, cfg, bin, env, dir, plan, tok, res, progress)
+	if res.Bare, err = measureBare(ctx, cfg, "bare", dbURL, dir, plan, tok, progress); err != nil {
+		return res, err
+	}
+	if err := measureCarepath(ctx, cfg, bin, env, dir, plan, tok, res, progress); err != nil {
+		return res, err
+	}
+	res.BareAgain, err = measureBare(ctx, cfg, bareAgain, dbURL, dir, plan, tok, progress)
+	return res, err
 }
 
+// bareAgain names the bare server's second measure.
+const bareAgain = "bare again"
+
 // measureBare measures the ceiling: the bare server's get over each protocol with each
-// number of callers.
-func measureBare(ctx context.Context, cfg config, dbURL, dir string, plan cellPlan, tok tokens, res *results,
-	progress func(string, ...any)) error {
+// number of callers. The server is named name in the cells.
+func measureBare(ctx context.Context, cfg config, name, dbURL, dir string, plan cellPlan, tok tokens,
+	progress func(string, ...any)) ([]cell, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	srv, err := startProcess(ctx, "bare", dir+"/bare.log", self, nil, []string{roleEnv + "=" + roleBare, bareDBEnv + "=" + dbURL})
+	srv, err := startProcess(ctx, name, dir+"/bare.log", self, nil, []string{roleEnv + "=" + roleBare, bareDBEnv + "=" + dbURL})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer srv.stop()
 	plan.server, plan.spec, plan.token = srv, calls["get"], tok[calls["get"].role]
+	var out []cell
 	for _, protocol := range cfg.protocols {
 		for _, n := range cfg.concurrency {
 			plan.protocol, plan.callers = protocol, n
 			c, err := measureCell(ctx, plan)
 			if err != nil {
-				return err
+				return out, err
 			}
 			progress("%s: %.0f calls/s", c.label(), c.CallsPerSecond)
-			res.Bare = append(res.Bare, c)
+			out = append(out, c)
 		}
 	}
-	return srv.stop()
+	return out, srv.stop()
 }
 
 // idleSettle is how long carepath is left alone once ready before its idle memory is read.
@@ -191,11 +206,12 @@ func measureCarepath(ctx context.Context, cfg config, bin string, env []string, 
 				if err != nil {
 					return err
 				}
-				if bare := res.bareGet(protocol, n); bare != nil && bare.CallsPerSecond > 0 {
-					ratio := c.CallsPerSecond / bare.CallsPerSecond
-					c.Ratio = &ratio
+				if ceiling := res.ceiling(protocol, n); ceiling > 0 {
+					progress("%s: %.0f calls/s (%.3fx the ceiling measured before it)", c.label(), c.CallsPerSecond,
+						c.CallsPerSecond/ceiling)
+				} else {
+					progress("%s: %.0f calls/s", c.label(), c.CallsPerSecond)
 				}
-				progress("%s: %.0f calls/s", c.label(), c.CallsPerSecond)
 				res.Cells = append(res.Cells, c)
 			}
 		}
@@ -227,11 +243,38 @@ func startIdle(ctx context.Context, bin string, env []string, dir string, res *r
 	return srv, nil
 }
 
-func (r *results) bareGet(protocol string, callers int) *cell {
-	for i, c := range r.Bare {
-		if c.Protocol == protocol && c.Callers == callers {
-			return &r.Bare[i]
+// ceiling is the bare server's get calls a second over protocol with as many callers: the
+// mean of its measures in this run (before carepath's cells and, once measured, after them);
+// 0 if it was not measured.
+func (r *results) ceiling(protocol string, callers int) float64 {
+	var sum float64
+	var n int
+	for _, c := range slices.Concat(r.Bare, r.BareAgain) {
+		if c.Protocol == protocol && c.Callers == callers && c.CallsPerSecond > 0 {
+			sum += c.CallsPerSecond
+			n++
 		}
 	}
-	return nil
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+// setRatios gives each carepath cell its ratio to the ceiling, once every measure of the
+// ceiling is in.
+func (r *results) setRatios() {
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		c.Ratio = nil
+		if ceiling := r.ceiling(c.Protocol, c.Callers); ceiling > 0 {
+			ratio := c.CallsPerSecond / ceiling
+			c.Ratio = &ratio
+		}
+	}
+}
+
+// allCells are the cells in the order they were measured.
+func (r *results) allCells() []cell {
+	return slices.Concat(r.Bare, r.Cells, r.BareAgain)
 }
