@@ -208,9 +208,9 @@ func TestRESTIsJudgedAgainstGRPCOnEveryCall(t *testing.T) {
 		want, says string
 	}{
 		{get[:1], notMeasured, ""},
-		{get, pass, "get 0.90x"},
-		{append(get, at("pathway", grpcProtocol, 400)), pass, "get 0.90x"},
-		{append(get, at("pathway", grpcProtocol, 400), at("pathway", restProtocol, 200)), fail, "get 0.90x, pathway 0.50x"},
+		{get, pass, "get 0.900x"},
+		{append(get, at("pathway", grpcProtocol, 400)), pass, "get 0.900x"},
+		{append(get, at("pathway", grpcProtocol, 400), at("pathway", restProtocol, 200)), fail, "get 0.900x, pathway 0.500x"},
 	} {
 		judged := 0
 		for _, got := range checkTargets(&results{Cells: c.cells}) {
@@ -223,6 +223,32 @@ func TestRESTIsJudgedAgainstGRPCOnEveryCall(t *testing.T) {
 		}
 		if judged != 1 {
 			t.Errorf("%d targets of REST against gRPC, want 1", judged)
+		}
+	}
+}
+
+// GetYoungPerson is judged against the mean of the ceiling's measures before and after
+// carepath's cells, and a ratio just short of its target reads as short of it.
+func TestGetIsJudgedAgainstTheMeanOfTheCeilingsMeasures(t *testing.T) {
+	bare := func(server string, perSecond float64) cell {
+		return cell{Server: server, Call: "get", Protocol: grpcProtocol, Callers: 32, CallsPerSecond: perSecond}
+	}
+	get := bare("carepath", 4990)
+	for _, c := range []struct {
+		before, again []cell
+		want, says    string
+	}{
+		{[]cell{bare("bare", 10000)}, nil, fail, "0.499x (4990 against 10000 calls/s)"},
+		{[]cell{bare("bare", 10000)}, []cell{bare(bareAgain, 9900)}, pass, "0.502x (4990 against 9950 calls/s)"},
+		{[]cell{bare("bare", 9000)}, []cell{bare(bareAgain, 11000)}, fail, "0.499x (4990 against 10000 calls/s)"},
+	} {
+		r := &results{Bare: c.before, BareAgain: c.again, Cells: []cell{get}}
+		r.setRatios()
+		for _, got := range checkTargets(r) {
+			if strings.HasPrefix(got.Target, "GetYoungPerson over gRPC, 32 callers: at least 0.5x") &&
+				(got.Result != c.want || got.Value != c.says) {
+				t.Errorf("ceiling %v then %v: %s %q, want %s %q", c.before, c.again, got.Result, got.Value, c.want, c.says)
+			}
 		}
 	}
 }
