@@ -78,9 +78,12 @@ func (t texts) of(b pgtype.DriverBytes) string {
 // milestoneScanner reads milestones from the rows of Rows, never of QueryRow: its texts are
 // read in place (DriverBytes), valid only until the next row, so oneMilestone serves single
 // rows. Its targets are made once, not per row, and every row's repeated texts are kept
-// once in its texts.
+// once: a text the same as the row before's is that row's string (a pathway's rows repeat
+// their young person's and council's ids, and run through areas, agencies and states), and
+// any other is kept in its texts.
 type milestoneScanner struct {
 	texts                                              texts
+	last                                               [milestoneTexts]string
 	m                                                  domain.Milestone
 	due, lapse                                         time.Time
 	scheduled, achieved                                *time.Time
@@ -88,6 +91,20 @@ type milestoneScanner struct {
 	state, ownerOrganisation, ownerPerson, stateReason pgtype.DriverBytes
 	evidence                                           pgtype.DriverBytes
 	dest                                               []any
+}
+
+// milestoneTexts is how many text columns a milestoneScanner reads.
+const milestoneTexts = 11
+
+// text returns text column i of the row as a string: the row before's string if it is the
+// same, else the kept copy.
+func (s *milestoneScanner) text(i int, b pgtype.DriverBytes) string {
+	if last := s.last[i]; string(b) == last { // no allocation to compare
+		return last
+	}
+	v := s.texts.of(b)
+	s.last[i] = v
+	return v
 }
 
 // newMilestoneScanner reads milestoneColumns, or with open openMilestoneColumns.
@@ -110,11 +127,12 @@ func (s *milestoneScanner) scan(row pgx.Row) (domain.Milestone, error) {
 	if err := row.Scan(s.dest...); err != nil {
 		return domain.Milestone{}, err
 	}
-	m, t := s.m, s.texts
-	m.YoungPersonID, m.CouncilID, m.Key, m.Title = t.of(s.yp), t.of(s.council), t.of(s.key), t.of(s.title)
-	m.Description, m.Area, m.OwnerAgency = t.of(s.description), t.of(s.area), t.of(s.agency)
-	m.State = domain.MilestoneState(t.of(s.state))
-	m.OwnerOrganisation, m.OwnerPerson, m.StateReason = t.of(s.ownerOrganisation), t.of(s.ownerPerson), t.of(s.stateReason)
+	m := s.m
+	m.YoungPersonID, m.CouncilID, m.Key, m.Title = s.text(0, s.yp), s.text(1, s.council), s.text(2, s.key), s.text(3, s.title)
+	m.Description, m.Area, m.OwnerAgency = s.text(4, s.description), s.text(5, s.area), s.text(6, s.agency)
+	m.State = domain.MilestoneState(s.text(7, s.state))
+	m.OwnerOrganisation, m.OwnerPerson = s.text(8, s.ownerOrganisation), s.text(9, s.ownerPerson)
+	m.StateReason = s.text(10, s.stateReason)
 	m.DueDate, m.LapseDate = fromDate(&s.due), fromDate(&s.lapse)
 	m.ScheduledDate, m.AchievedDate = fromDate(s.scheduled), fromDate(s.achieved)
 	m.CreateTime, m.UpdateTime = m.CreateTime.UTC(), m.UpdateTime.UTC()

@@ -89,7 +89,8 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (o
 	if openOnly {
 		firstRun = 1
 	}
-	// One pathway's texts repeat too little to be worth keeping once (a map built per call).
+	// One pathway's repeated texts are the row before's (milestoneScanner.text): they repeat
+	// too little otherwise to be worth a map built per call.
 	var kept texts
 	if len(ids) > 1 {
 		kept = texts{}
