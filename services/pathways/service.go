@@ -78,8 +78,9 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 	// One pass: each milestone counted in the whole and in its area, and named in its area
 	// by the name its timeline entry already has.
 	groups := map[string]*pb.Pathway_AreaGroup{}
+	render := newRenderer(len(milestones))
 	for _, m := range milestones {
-		pm := toProto(m, today)
+		pm := render.milestone(m, today)
 		out.Timeline = append(out.Timeline, pm)
 		g := groups[m.Area]
 		if g == nil {
@@ -212,8 +213,9 @@ func (s *Server) ListMilestones(ctx context.Context, req *pb.ListMilestonesReque
 	resp := &pb.ListMilestonesResponse{}
 	page, resp.NextPageToken = listing.Next(page, size,
 		func(m domain.Milestone) string { return m.DueDate.String() + "|" + m.ID }, req.GetParent(), req.GetFilter())
+	render := newRenderer(len(page))
 	for _, m := range page {
-		resp.Milestones = append(resp.Milestones, toProto(m, today))
+		resp.Milestones = append(resp.Milestones, render.milestone(m, today))
 	}
 	return resp, nil
 }

@@ -1,0 +1,64 @@
+package pathways
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/civil"
+	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
+	"github.com/carepath/carepath/services/internal/convert"
+)
+
+// A renderer allocates a list's messages together, past the room it was made with too; each
+// milestone must still be its own, rendered as it is alone, with its own dates and times.
+func TestARenderersMilestonesAreEachTheirOwn(t *testing.T) {
+	today := civil.New(2026, 12, 4)
+	created := time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
+	var ms []domain.Milestone
+	for i := range 7 {
+		m := domain.Milestone{ID: fmt.Sprint("m", i), YoungPersonID: "yp", Key: "key", Title: fmt.Sprint("title ", i),
+			Area: "EDUCATION", State: domain.MilestoneState("PLANNED"), DueDate: today.AddDays(i - 3),
+			CreateTime: created.Add(time.Duration(i) * time.Hour), UpdateTime: created.Add(time.Duration(i) * time.Minute)}
+		if i%2 == 0 {
+			m.LapseDate, m.ScheduledDate = today.AddDays(30+i), today.AddDays(i)
+		}
+		if i%3 == 0 {
+			m.AchievedDate = today.AddDays(-i)
+		}
+		ms = append(ms, m)
+	}
+	render := newRenderer(2) // less room than the list needs
+	var got []*pb.Milestone
+	for _, m := range ms {
+		got = append(got, render.milestone(m, today))
+	}
+	for i, m := range ms {
+		if want := toProto(m, today); !proto.Equal(got[i], want) {
+			t.Errorf("milestone %d: %v, want %v", i, got[i], want)
+		}
+		dates := []struct {
+			got  civil.Date
+			want civil.Date
+		}{
+			{convert.FromDate(got[i].GetDueDate()), m.DueDate}, {convert.FromDate(got[i].GetLapseDate()), m.LapseDate},
+			{convert.FromDate(got[i].GetScheduledDate()), m.ScheduledDate}, {convert.FromDate(got[i].GetAchievedDate()), m.AchievedDate},
+		}
+		for _, d := range dates {
+			if d.got != d.want {
+				t.Errorf("milestone %d: a date %v, want %v", i, d.got, d.want)
+			}
+		}
+		if !got[i].GetCreateTime().AsTime().Equal(m.CreateTime) || !got[i].GetUpdateTime().AsTime().Equal(m.UpdateTime) {
+			t.Errorf("milestone %d: created %v, updated %v; want %v, %v", i, got[i].GetCreateTime().AsTime(),
+				got[i].GetUpdateTime().AsTime(), m.CreateTime, m.UpdateTime)
+		}
+	}
+	got[0].DueDate.Year, got[0].CreateTime.Seconds = 1900, 0
+	if got[1].GetDueDate().GetYear() == 1900 || got[1].GetCreateTime().GetSeconds() == 0 {
+		t.Error("a renderer's milestones share their dates or times")
+	}
+}
