@@ -86,8 +86,11 @@ func TestLoadToolMeasuresEveryCallAndSoaks(t *testing.T) {
 		// Each ratio is to the mean of the ceiling's two measures over the same protocol.
 		var before, again float64
 		for i := range r.Bare {
-			if r.Bare[i].Protocol == c.Protocol {
-				before, again = r.Bare[i].CallsPerSecond, r.BareAgain[i].CallsPerSecond
+			if r.Bare[i].Protocol == c.Protocol && r.Bare[i].Callers == c.Callers {
+				before = r.Bare[i].CallsPerSecond
+			}
+			if r.BareAgain[i].Protocol == c.Protocol && r.BareAgain[i].Callers == c.Callers {
+				again = r.BareAgain[i].CallsPerSecond
 			}
 		}
 		got := math.NaN() // none
@@ -239,16 +242,24 @@ func TestGetIsJudgedAgainstTheMeanOfTheCeilingsMeasures(t *testing.T) {
 		want, says    string
 	}{
 		{[]cell{bare("bare", 10000)}, nil, fail, "0.499x (4990 against 10000 calls/s)"},
-		{[]cell{bare("bare", 10000)}, []cell{bare(bareAgain, 9900)}, pass, "0.502x (4990 against 9950 calls/s)"},
+		{[]cell{bare("bare", 10000)}, []cell{bare(bareAgain, 9900)}, pass, "0.501x (4990 against 9950 calls/s)"},
 		{[]cell{bare("bare", 9000)}, []cell{bare(bareAgain, 11000)}, fail, "0.499x (4990 against 10000 calls/s)"},
+		{[]cell{bare("bare", 9985)}, nil, fail, "0.499x (4990 against 9985 calls/s)"}, // 0.49975x, not "0.500x"
 	} {
 		r := &results{Bare: c.before, BareAgain: c.again, Cells: []cell{get}}
 		r.setRatios()
+		judged := 0
 		for _, got := range checkTargets(r) {
-			if strings.HasPrefix(got.Target, "GetYoungPerson over gRPC, 32 callers: at least 0.5x") &&
-				(got.Result != c.want || got.Value != c.says) {
+			if !strings.HasPrefix(got.Target, "GetYoungPerson over gRPC, 32 callers: at least 0.5x") {
+				continue
+			}
+			judged++
+			if got.Result != c.want || got.Value != c.says {
 				t.Errorf("ceiling %v then %v: %s %q, want %s %q", c.before, c.again, got.Result, got.Value, c.want, c.says)
 			}
+		}
+		if judged != 1 {
+			t.Errorf("%d targets of GetYoungPerson against the ceiling, want 1", judged)
 		}
 	}
 }

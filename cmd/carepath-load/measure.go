@@ -40,7 +40,8 @@ type cell struct {
 	DatabaseCPUMicros *float64 `json:"database_cpu_us_per_call,omitempty"`
 	ServerRSSMiB      float64  `json:"server_rss_mib_after"`
 	// Ratio is CallsPerSecond over the bare server's get with as many callers over the
-	// same protocol, in the same run.
+	// same protocol in the same run: the mean of its measures before carepath's cells and
+	// after them.
 	Ratio      *float64 `json:"ratio_to_bare_get,omitempty"`
 	FirstError string   `json:"first_error,omitempty"`
 }

@@ -44,8 +44,8 @@ func (r *results) cell(call, protocol string, callers int) *cell {
 
 // checkTargets judges the targets on the cells that measure them; a target whose
 // cell was not run is NOT MEASURED. Missing a target is reported, never an exit status.
-// Ratios are written to three decimal places, so that none that fails reads as its target
-// (0.499x is not 0.50x).
+// Ratios are written rounded down to three decimal places (shown), so that none that fails
+// reads as its target (0.4996x is not 0.500x).
 func checkTargets(r *results) []targetCheck {
 	var out []targetCheck
 	add := func(target string, measured bool, value func() (string, bool)) {
@@ -60,7 +60,7 @@ func checkTargets(r *results) []targetCheck {
 	get32, get1 := r.cell("get", grpcProtocol, 32), r.cell("get", grpcProtocol, 1)
 	ratioTarget := func(target string, c *cell, least float64) {
 		add(target, c != nil && c.Ratio != nil, func() (string, bool) {
-			return fmt.Sprintf("%.3fx (%.0f against %.0f calls/s)", *c.Ratio, c.CallsPerSecond, r.ceiling(c.Protocol, c.Callers)),
+			return fmt.Sprintf("%.3fx (%.0f against %.0f calls/s)", shown(*c.Ratio), c.CallsPerSecond, r.ceiling(c.Protocol, c.Callers)),
 				*c.Ratio >= least
 		})
 	}
@@ -68,7 +68,7 @@ func checkTargets(r *results) []targetCheck {
 	add("GetYoungPerson over gRPC: 32 callers at least 3x the throughput of 1", get32 != nil && get1 != nil && get1.CallsPerSecond > 0,
 		func() (string, bool) {
 			x := get32.CallsPerSecond / get1.CallsPerSecond
-			return fmt.Sprintf("%.3fx (%.0f against %.0f calls/s)", x, get32.CallsPerSecond, get1.CallsPerSecond), x >= 3
+			return fmt.Sprintf("%.3fx (%.0f against %.0f calls/s)", shown(x), get32.CallsPerSecond, get1.CallsPerSecond), x >= 3
 		})
 	add("Server CPU per GetYoungPerson (gRPC, 32 callers): at most 150 µs", get32 != nil, func() (string, bool) {
 		return fmt.Sprintf("%.0f µs", get32.ServerCPUMicros), get32.ServerCPUMicros <= 150
@@ -80,7 +80,7 @@ func checkTargets(r *results) []targetCheck {
 		g, rest := r.cell(name, grpcProtocol, 32), r.cell(name, restProtocol, 32)
 		if g != nil && rest != nil && g.CallsPerSecond > 0 {
 			x := rest.CallsPerSecond / g.CallsPerSecond
-			restToGRPC = append(restToGRPC, fmt.Sprintf("%s %.3fx", name, x))
+			restToGRPC = append(restToGRPC, fmt.Sprintf("%s %.3fx", name, shown(x)))
 			lowest = min(lowest, x)
 		}
 	}
@@ -117,6 +117,10 @@ func checkTargets(r *results) []targetCheck {
 	}
 	return append(out, soak)
 }
+
+// shown is a ratio as a target's value writes it: rounded down to three places, so that it
+// falls short of a target exactly when the ratio does.
+func shown(x float64) float64 { return math.Floor(x*1000) / 1000 }
 
 // report prints the run: what was seeded, the table of cells and the targets.
 func report(w io.Writer, r *results) {
@@ -186,7 +190,7 @@ func (r *results) reportDrift(w io.Writer) {
 		}
 	}
 	if worst != "" {
-		fmt.Fprintf(w, "The ceiling, measured before carepath's cells and again after them, moved by at most %+.0f%% (%s); "+
-			"each \"x bare get\" is to the mean of its two measures.\n", 100*most, worst)
+		fmt.Fprintf(w, "The ceiling, measured before carepath's cells and again after them, moved by as much as %.0f%% (%s); "+
+			"each \"x bare get\" is to the mean of its two measures.\n", 100*math.Abs(most), worst)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -163,7 +164,8 @@ func measureBare(ctx context.Context, cfg config, name, dbURL, dir string, plan 
 	if err != nil {
 		return nil, err
 	}
-	srv, err := startProcess(ctx, name, dir+"/bare.log", self, nil, []string{roleEnv + "=" + roleBare, bareDBEnv + "=" + dbURL})
+	logPath := dir + "/" + strings.ReplaceAll(name, " ", "-") + ".log"
+	srv, err := startProcess(ctx, name, logPath, self, nil, []string{roleEnv + "=" + roleBare, bareDBEnv + "=" + dbURL})
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/carepath/carepath/internal/domain"
 	"github.com/carepath/carepath/internal/domain/civil"
@@ -14,7 +16,8 @@ import (
 )
 
 // A renderer allocates a list's messages together, past the room it was made with too; each
-// milestone must still be its own, rendered as it is alone, with its own dates and times.
+// milestone must still be its own: what rendering it alone gives, with its own dates and
+// times, as convert and timestamppb would make them, and no date where it has none.
 func TestARenderersMilestonesAreEachTheirOwn(t *testing.T) {
 	today := civil.New(2026, 12, 4)
 	created := time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
@@ -41,18 +44,19 @@ func TestARenderersMilestonesAreEachTheirOwn(t *testing.T) {
 			t.Errorf("milestone %d: %v, want %v", i, got[i], want)
 		}
 		dates := []struct {
-			got  civil.Date
+			got  *date.Date
 			want civil.Date
 		}{
-			{convert.FromDate(got[i].GetDueDate()), m.DueDate}, {convert.FromDate(got[i].GetLapseDate()), m.LapseDate},
-			{convert.FromDate(got[i].GetScheduledDate()), m.ScheduledDate}, {convert.FromDate(got[i].GetAchievedDate()), m.AchievedDate},
+			{got[i].GetDueDate(), m.DueDate}, {got[i].GetLapseDate(), m.LapseDate},
+			{got[i].GetScheduledDate(), m.ScheduledDate}, {got[i].GetAchievedDate(), m.AchievedDate},
 		}
 		for _, d := range dates {
-			if d.got != d.want {
-				t.Errorf("milestone %d: a date %v, want %v", i, d.got, d.want)
+			if want := convert.Date(d.want); !proto.Equal(d.got, want) || (d.got == nil) != (want == nil) {
+				t.Errorf("milestone %d: a date %v, want %v", i, d.got, want)
 			}
 		}
-		if !got[i].GetCreateTime().AsTime().Equal(m.CreateTime) || !got[i].GetUpdateTime().AsTime().Equal(m.UpdateTime) {
+		if !proto.Equal(got[i].GetCreateTime(), timestamppb.New(m.CreateTime)) ||
+			!proto.Equal(got[i].GetUpdateTime(), timestamppb.New(m.UpdateTime)) {
 			t.Errorf("milestone %d: created %v, updated %v; want %v, %v", i, got[i].GetCreateTime().AsTime(),
 				got[i].GetUpdateTime().AsTime(), m.CreateTime, m.UpdateTime)
 		}
