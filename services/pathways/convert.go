@@ -40,7 +40,7 @@ func (r *renderer) date(d civil.Date) *date.Date {
 	if d.IsZero() {
 		return nil
 	}
-	r.dates = append(r.dates, date.Date{Year: int32(d.Year), Month: int32(d.Month), Day: int32(d.Day)})
+	r.dates = append(r.dates, convert.DateValue(d))
 	return &r.dates[len(r.dates)-1]
 }
 

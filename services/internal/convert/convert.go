@@ -23,7 +23,13 @@ func Date(d civil.Date) *date.Date {
 	if d.IsZero() {
 		return nil
 	}
-	return &date.Date{Year: int32(d.Year), Month: int32(d.Month), Day: int32(d.Day)}
+	v := DateValue(d)
+	return &v
+}
+
+// DateValue is d as a google.type.Date value, for callers that allocate many together.
+func DateValue(d civil.Date) date.Date {
+	return date.Date{Year: int32(d.Year), Month: int32(d.Month), Day: int32(d.Day)}
 }
 
 // FromDate returns the civil date of d; the zero Date for nil. Validity is checked by the
@@ -130,7 +136,7 @@ func KeyDates(dob civil.Date, rule civil.LeaplingRule) []*pb.KeyDate {
 		kd := &keyDates[i]
 		kd.Age = keyAgeLabels[i]
 		if d := civil.Attains(dob, age, rule); !d.IsZero() {
-			dates[i] = date.Date{Year: int32(d.Year), Month: int32(d.Month), Day: int32(d.Day)}
+			dates[i] = DateValue(d)
 			kd.Date = &dates[i]
 		}
 		out[i] = kd
