@@ -22,11 +22,10 @@ import (
 	pb "github.com/carepath/carepath/proto/gen/go/carepath/v1"
 )
 
-// BenchmarkConcurrentReadsOfOneCouncil is 32 callers (16 per CPU on this 2-core machine)
-// reading young people of one council through the in-process server on PostgreSQL, each
-// read audited. While every append took the council's chain-head row lock until commit,
-// the reads of a council queued behind one another; this measures how far they now don't.
-func BenchmarkConcurrentReadsOfOneCouncil(b *testing.B) {
+// benchConn runs carepath in this process on a fresh PostgreSQL database with the demo's
+// organisations and people, and returns a connection acting as the north team's adviser.
+func benchConn(b *testing.B) *grpc.ClientConn {
+	b.Helper()
 	ctx := context.Background()
 	url := pgtest.NewDatabase(b)
 	s, err := postgres.Open(ctx, url, postgres.Options{})
@@ -64,6 +63,16 @@ func BenchmarkConcurrentReadsOfOneCouncil(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// BenchmarkConcurrentReadsOfOneCouncil is 32 callers (16 per CPU on this 2-core machine)
+// reading young people of one council through the in-process server on PostgreSQL, each
+// read audited. While every append took the council's chain-head row lock until commit,
+// the reads of a council queued behind one another; this measures how far they now don't.
+func BenchmarkConcurrentReadsOfOneCouncil(b *testing.B) {
+	ctx := context.Background()
+	conn := benchConn(b)
 	client := pb.NewYoungPeopleServiceClient(conn)
 	var names []string
 	for i := range 64 {
@@ -88,4 +97,54 @@ func BenchmarkConcurrentReadsOfOneCouncil(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
+}
+
+// BenchmarkReadsPostgres is one caller reading young people and their pathways (planned from
+// care since 12, about 60 milestones each) through the in-process server on PostgreSQL, for
+// the read path's allocations and CPU a call: the client's are counted too, the same in any
+// two runs compared. carepath-load measures throughput against a ceiling; this is the
+// steadier figure for comparing one build with another.
+func BenchmarkReadsPostgres(b *testing.B) {
+	ctx := context.Background()
+	conn := benchConn(b)
+	people := pb.NewYoungPeopleServiceClient(conn)
+	var names []string
+	for i := range 16 {
+		yp := newYoungPerson(fmt.Sprintf("BENCH-READ-%d", i))
+		dob := agedToday(16, i*20)
+		yp.DateOfBirth = pbDate(dob)
+		created, err := people.CreateYoungPerson(ctx, &pb.CreateYoungPersonRequest{YoungPerson: yp})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pb.NewCareEpisodesServiceClient(conn).CreateCareEpisode(ctx, &pb.CreateCareEpisodeRequest{
+			Parent: created.GetName(),
+			CareEpisode: &pb.CareEpisode{StartDate: pbDate(civil.Attains(dob, civil.Period{Years: 12}, civil.MarchFirst)),
+				LegalStatus: "C2", PlacementType: "U1"},
+		}); err != nil {
+			b.Fatal(err)
+		}
+		names = append(names, created.GetName())
+	}
+	pathways := pb.NewPathwaysServiceClient(conn)
+	b.Run("GetYoungPerson", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, err := people.GetYoungPerson(ctx, &pb.GetYoungPersonRequest{Name: names[i%len(names)]}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("GetPathway", func(b *testing.B) {
+		b.ReportAllocs()
+		milestones := 0
+		for i := 0; b.Loop(); i++ {
+			p, err := pathways.GetPathway(ctx, &pb.GetPathwayRequest{Name: names[i%len(names)] + "/pathway"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			milestones += len(p.GetTimeline())
+		}
+		b.ReportMetric(float64(milestones)/float64(b.N), "milestones/op")
+	})
 }
