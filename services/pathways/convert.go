@@ -2,6 +2,7 @@ package pathways
 
 import (
 	"time"
+	"unsafe"
 
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -23,17 +24,44 @@ func toProto(m domain.Milestone, today civil.Date) *pb.Milestone {
 
 // renderer renders the milestones of one answer, their messages allocated together: a
 // pathway of 61 milestones would otherwise make about 360 allocations for them and their
-// dates and times alone. Going past the room it was made with costs allocations, nothing else.
+// dates and times alone, and 120 more for their names. Going past the room it was made with
+// costs allocations, nothing else.
 type renderer struct {
 	milestones []pb.Milestone
 	dates      []date.Date
 	times      []timestamppb.Timestamp
+	text       []byte // the names' bytes; each name is a part never written again
 }
+
+// nameRoom is room for a milestone's names: its own (96 bytes with UUIDs) and its
+// definition's (21 and a key).
+const nameRoom = 160
 
 // newRenderer makes room for n milestones.
 func newRenderer(n int) *renderer {
 	return &renderer{milestones: make([]pb.Milestone, 0, n), dates: make([]date.Date, 0, 3*n),
-		times: make([]timestamppb.Timestamp, 0, 2*n)}
+		times: make([]timestamppb.Timestamp, 0, 2*n), text: make([]byte, 0, n*nameRoom)}
+}
+
+// name returns the parts joined, in the renderer's text. The bytes a name was given are
+// never written again (a full text is left to its names, not grown in place), so the
+// string may share them.
+func (r *renderer) name(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n == 0 {
+		return ""
+	}
+	if cap(r.text)-len(r.text) < n {
+		r.text = make([]byte, 0, max(n, cap(r.text), nameRoom))
+	}
+	start := len(r.text)
+	for _, p := range parts {
+		r.text = append(r.text, p...)
+	}
+	return unsafe.String(&r.text[start], n)
 }
 
 func (r *renderer) date(d civil.Date) *date.Date {
@@ -52,7 +80,7 @@ func (r *renderer) time(t time.Time) *timestamppb.Timestamp {
 // milestone renders a milestone; overdue is as of today.
 func (r *renderer) milestone(m domain.Milestone, today civil.Date) *pb.Milestone {
 	r.milestones = append(r.milestones, pb.Milestone{
-		Name:            milestoneName(m.YoungPersonID, m.ID),
+		Name:            r.name("youngPeople/", m.YoungPersonID, "/milestones/", m.ID),
 		Occurrence:      int32(m.Occurrence),
 		Title:           m.Title,
 		Description:     m.Description,
@@ -74,13 +102,13 @@ func (r *renderer) milestone(m domain.Milestone, today civil.Date) *pb.Milestone
 	})
 	out := &r.milestones[len(r.milestones)-1]
 	if m.Key != "" {
-		out.Definition = "milestoneDefinitions/" + m.Key
+		out.Definition = r.name("milestoneDefinitions/", m.Key)
 	}
 	if m.OwnerOrganisation != "" {
-		out.OwnerOrganisation = "organisations/" + m.OwnerOrganisation
+		out.OwnerOrganisation = r.name("organisations/", m.OwnerOrganisation)
 	}
 	if m.OwnerPerson != "" {
-		out.OwnerPerson = "people/" + m.OwnerPerson
+		out.OwnerPerson = r.name("people/", m.OwnerPerson)
 	}
 	for _, e := range m.Evidence {
 		out.Evidence = append(out.Evidence, &pb.Milestone_Evidence{Description: e.Description, Reference: e.Reference,

@@ -32,6 +32,9 @@ func TestARenderersMilestonesAreEachTheirOwn(t *testing.T) {
 		if i%3 == 0 {
 			m.AchievedDate = today.AddDays(-i)
 		}
+		if i%2 == 1 {
+			m.Key, m.OwnerOrganisation, m.OwnerPerson = fmt.Sprint("key-", i), fmt.Sprint("org-", i), fmt.Sprint("person-", i)
+		}
 		ms = append(ms, m)
 	}
 	render := newRenderer(2) // less room than the list needs
@@ -42,6 +45,14 @@ func TestARenderersMilestonesAreEachTheirOwn(t *testing.T) {
 	for i, m := range ms {
 		if want := toProto(m, today); !proto.Equal(got[i], want) {
 			t.Errorf("milestone %d: %v, want %v", i, got[i], want)
+		}
+		// The names share the renderer's text, which runs out of room on the way.
+		wantNames := [4]string{"youngPeople/yp/milestones/" + m.ID, "milestoneDefinitions/" + m.Key, "", ""}
+		if i%2 == 1 {
+			wantNames[2], wantNames[3] = "organisations/"+m.OwnerOrganisation, "people/"+m.OwnerPerson
+		}
+		if gotNames := [4]string{got[i].GetName(), got[i].GetDefinition(), got[i].GetOwnerOrganisation(), got[i].GetOwnerPerson()}; gotNames != wantNames {
+			t.Errorf("milestone %d: names %q, want %q", i, gotNames, wantNames)
 		}
 		dates := []struct {
 			got  *date.Date

@@ -75,22 +75,31 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 		CatalogueVersion:   s.planner.Catalogue().Version,
 		Timeline:           make([]*pb.Milestone, 0, len(milestones)),
 	}
-	// One pass: each milestone counted in the whole and in its area, and named in its area
-	// by the name its timeline entry already has.
-	groups := map[string]*pb.Pathway_AreaGroup{}
+	// Each milestone counted in the whole and in its area, and named in its area by the name
+	// its timeline entry already has. The areas' lists of names share one slice, each area
+	// its part of it, sized by a count first rather than grown.
+	perArea := make(map[string]int, len(catalogue.Areas))
+	for _, m := range milestones {
+		perArea[m.Area]++
+	}
+	names := make([]string, 0, len(milestones))
+	groups := make(map[string]*pb.Pathway_AreaGroup, len(perArea))
 	render := newRenderer(len(milestones))
 	for _, m := range milestones {
 		pm := render.milestone(m, today)
 		out.Timeline = append(out.Timeline, pm)
 		g := groups[m.Area]
 		if g == nil {
-			g = &pb.Pathway_AreaGroup{Area: pm.GetArea(), Counts: &pb.Pathway_Counts{}}
+			n := len(names)
+			names = names[:n+perArea[m.Area]]
+			g = &pb.Pathway_AreaGroup{Area: pm.GetArea(), Counts: &pb.Pathway_Counts{}, Milestones: names[n:n:len(names)]}
 			groups[m.Area] = g
 		}
 		count(out.Counts, m, today)
 		count(g.Counts, m, today)
 		g.Milestones = append(g.Milestones, pm.GetName())
 	}
+	out.Areas = make([]*pb.Pathway_AreaGroup, 0, len(groups))
 	for _, area := range catalogue.Areas {
 		if g := groups[string(area)]; g != nil {
 			out.Areas = append(out.Areas, g)
