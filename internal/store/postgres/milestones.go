@@ -2,14 +2,17 @@ package postgres
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"time"
+	"unsafe"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carepath/carepath/internal/domain"
+	"github.com/carepath/carepath/internal/domain/catalogue"
 	"github.com/carepath/carepath/internal/store"
 )
 
@@ -62,18 +65,48 @@ func encodeEvidence(ev []domain.Evidence) ([]byte, error) {
 // allocated. A nil texts keeps nothing.
 type texts map[string]string
 
-// of returns b as a string: the kept copy, if there is one.
+// of returns b as a string: the shipped catalogue's (catalogueTexts) or the kept copy, if
+// there is one.
 func (t texts) of(b pgtype.DriverBytes) string {
+	if s, ok := catalogueTexts[string(b)]; ok { // no allocation to look up
+		return s
+	}
 	if t == nil {
 		return string(b)
 	}
-	if s, ok := t[string(b)]; ok { // no allocation to look up
+	if s, ok := t[string(b)]; ok {
 		return s
 	}
 	s := string(b)
 	t[s] = s
 	return s
 }
+
+// catalogueTexts are the texts that most milestones of every young person repeat, kept once
+// for the process: the shipped catalogue's keys, titles, descriptions, areas and agencies,
+// and the states. Read only after start. A pathway's keys and titles differ from row to
+// row, so without it reading one pathway made a string of each (about two of every three
+// of its allocations); a council's own milestones' texts are not here and still cost one.
+var catalogueTexts = func() map[string]string {
+	c := catalogue.Default()
+	out := map[string]string{}
+	keep := func(s string) { out[s] = s }
+	for _, d := range c.Definitions {
+		keep(d.Key)
+		keep(d.Title)
+		keep(d.Description)
+	}
+	for _, a := range catalogue.Areas {
+		keep(string(a))
+	}
+	for _, o := range catalogue.Owners {
+		keep(string(o))
+	}
+	for _, st := range domain.MilestoneStates {
+		keep(string(st))
+	}
+	return out
+}()
 
 // milestoneScanner reads milestones from the rows of Rows, never of QueryRow: its texts are
 // read in place (DriverBytes), valid only until the next row, so oneMilestone serves single
@@ -84,6 +117,8 @@ func (t texts) of(b pgtype.DriverBytes) string {
 type milestoneScanner struct {
 	texts                                              texts
 	last                                               [milestoneTexts]string
+	ids                                                idTexts
+	id                                                 pgtype.UUID
 	m                                                  domain.Milestone
 	due, lapse                                         time.Time
 	scheduled, achieved                                *time.Time
@@ -91,6 +126,31 @@ type milestoneScanner struct {
 	state, ownerOrganisation, ownerPerson, stateReason pgtype.DriverBytes
 	evidence                                           pgtype.DriverBytes
 	dest                                               []any
+}
+
+// idTexts writes the UUIDs a scan reads as text, many to an allocation: a milestone's id was
+// a string of its own, one allocation for every row. A text's bytes are never written again
+// (a full buffer is left to the ids in it), so each id may share them.
+type idTexts struct{ buf []byte }
+
+// idsPerBuffer is how many ids share a buffer: a pathway's in one or two.
+const idsPerBuffer = 64
+
+func (t *idTexts) of(id pgtype.UUID) string {
+	const n = 36
+	if cap(t.buf)-len(t.buf) < n {
+		t.buf = make([]byte, 0, n*idsPerBuffer)
+	}
+	start := len(t.buf)
+	t.buf = t.buf[:start+n]
+	b, u := t.buf[start:], id.Bytes
+	hex.Encode(b[0:8], u[0:4])
+	hex.Encode(b[9:13], u[4:6])
+	hex.Encode(b[14:18], u[6:8])
+	hex.Encode(b[19:23], u[8:10])
+	hex.Encode(b[24:36], u[10:16])
+	b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
+	return unsafe.String(&b[0], n)
 }
 
 // milestoneTexts is how many text columns a milestoneScanner reads.
@@ -111,11 +171,11 @@ func (s *milestoneScanner) text(i int, b pgtype.DriverBytes) string {
 func newMilestoneScanner(t texts, open bool) *milestoneScanner {
 	s := &milestoneScanner{texts: t}
 	if open {
-		s.dest = []any{&s.m.ID, &s.yp, &s.title, &s.m.Statutory, &s.due, &s.lapse, &s.m.Applicable, &s.state,
+		s.dest = []any{&s.id, &s.yp, &s.title, &s.m.Statutory, &s.due, &s.lapse, &s.m.Applicable, &s.state,
 			&s.ownerOrganisation, &s.ownerPerson}
 		return s
 	}
-	s.dest = []any{&s.m.ID, &s.yp, &s.council, &s.key, &s.m.Occurrence, &s.title, &s.description, &s.area,
+	s.dest = []any{&s.id, &s.yp, &s.council, &s.key, &s.m.Occurrence, &s.title, &s.description, &s.area,
 		&s.agency, &s.m.Statutory, &s.due, &s.lapse, &s.m.Applicable, &s.state, &s.scheduled,
 		&s.ownerOrganisation, &s.ownerPerson, &s.achieved, &s.evidence, &s.stateReason, &s.m.Recorded,
 		&s.m.Revision, &s.m.CreateTime, &s.m.UpdateTime, &s.m.CareLeaverContact}
@@ -128,6 +188,7 @@ func (s *milestoneScanner) scan(row pgx.Row) (domain.Milestone, error) {
 		return domain.Milestone{}, err
 	}
 	m := s.m
+	m.ID = s.ids.of(s.id)
 	m.YoungPersonID, m.CouncilID, m.Key, m.Title = s.text(0, s.yp), s.text(1, s.council), s.text(2, s.key), s.text(3, s.title)
 	m.Description, m.Area, m.OwnerAgency = s.text(4, s.description), s.text(5, s.area), s.text(6, s.agency)
 	m.State = domain.MilestoneState(s.text(7, s.state))
