@@ -60,7 +60,16 @@ func YoungPerson(ctx context.Context, tx store.Tx, id string) (domain.YoungPerso
 // trip where YoungPerson and the reads after it would be several: what a caller may not see
 // is read and dropped, never returned.
 func Pathway(ctx context.Context, tx store.Tx, id string) (store.PathwayState, error) {
-	states, err := tx.LoadPathways(ctx, []string{id})
+	return pathway(ctx, tx.LoadPathways, id)
+}
+
+// Timeline is Pathway without the facts (store.LoadTimelines): what showing a pathway needs.
+func Timeline(ctx context.Context, tx store.Tx, id string) (store.PathwayState, error) {
+	return pathway(ctx, tx.LoadTimelines, id)
+}
+
+func pathway(ctx context.Context, load func(context.Context, []string) ([]store.PathwayState, error), id string) (store.PathwayState, error) {
+	states, err := load(ctx, []string{id})
 	if err != nil {
 		return store.PathwayState{}, err
 	}

@@ -274,6 +274,8 @@ type Pathways interface {
 	// their episodes by start date, milestones by due date and facts by record time (each
 	// then by id).
 	LoadPathways(ctx context.Context, youngPersonIDs []string) ([]PathwayState, error)
+	// LoadTimelines returns what showing pathways needs: as LoadPathways, without the facts.
+	LoadTimelines(ctx context.Context, youngPersonIDs []string) ([]PathwayState, error)
 	// LoadOpenMilestones returns what working out reminders needs, for a council's whole
 	// cohort at a time: each of the young people that exist, as LoadPathways, with only their
 	// open, applicable milestones due from from to to (reminder.Window) and those of named

@@ -51,7 +51,7 @@ func (s *Server) GetPathway(ctx context.Context, req *pb.GetPathwayRequest) (*pb
 		rule  civil.LeaplingRule
 	)
 	err = s.store.InRead(ctx, func(tx store.Tx) (err error) {
-		if state, err = access.Pathway(ctx, tx, ids[0]); err != nil {
+		if state, err = access.Timeline(ctx, tx, ids[0]); err != nil {
 			return err
 		}
 		if err := access.Audit(ctx, tx, s.now(), access.DirectCare, state.YoungPerson.CouncilID, state.YoungPerson.ID); err != nil {

@@ -13,6 +13,14 @@ import (
 )
 
 func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwayState, error) {
+	return t.loadPathways(ctx, ids, true)
+}
+
+func (t *tx) LoadTimelines(ctx context.Context, ids []string) ([]store.PathwayState, error) {
+	return t.loadPathways(ctx, ids, false)
+}
+
+func (t *tx) loadPathways(ctx context.Context, ids []string, facts bool) ([]store.PathwayState, error) {
 	var out []store.PathwayState
 	for _, id := range ids {
 		yp, err := t.getYoungPerson(id)
@@ -33,8 +41,10 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 			st.Milestones = append(st.Milestones, clone(o.(*domain.Milestone)))
 		}
 		slices.SortFunc(st.Milestones, store.ByDueDate) // as PostgreSQL orders them
-		if st.Facts, err = t.ListFacts(ctx, id); err != nil {
-			return nil, err
+		if facts {
+			if st.Facts, err = t.ListFacts(ctx, id); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, st)
 	}

@@ -18,7 +18,12 @@ import (
 // records in four statements sent together (one round trip), however many young people are
 // asked for.
 func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwayState, error) {
-	return t.loadPathways(ctx, ids, nil)
+	return t.loadPathways(ctx, ids, nil, true)
+}
+
+// LoadTimelines is LoadPathways without the facts, in three statements.
+func (t *tx) LoadTimelines(ctx context.Context, ids []string) ([]store.PathwayState, error) {
+	return t.loadPathways(ctx, ids, nil, false)
 }
 
 // LoadOpenMilestones reads the young people and the few columns of their open milestones
@@ -27,7 +32,7 @@ func (t *tx) LoadPathways(ctx context.Context, ids []string) ([]store.PathwaySta
 // it. The window is a range of the index on young person and due date; the named milestones
 // outside it, looked up by key, are few.
 func (t *tx) LoadOpenMilestones(ctx context.Context, ids []string, from, to civil.Date, named []string) ([]store.PathwayState, error) {
-	return t.loadPathways(ctx, ids, &dueWindow{from, to, named})
+	return t.loadPathways(ctx, ids, &dueWindow{from, to, named}, false)
 }
 
 // dueWindow is LoadOpenMilestones' range of due dates (both ends included), and the
@@ -37,9 +42,9 @@ type dueWindow struct {
 	named    []string
 }
 
-// loadPathways loads the young people with everything planning needs or, given a window,
-// LoadOpenMilestones' milestones alone.
-func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (out []store.PathwayState, err error) {
+// loadPathways loads the young people with everything planning needs (the facts only if
+// asked) or, given a window, LoadOpenMilestones' milestones alone.
+func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow, facts bool) (out []store.PathwayState, err error) {
 	openOnly := open != nil
 	b := &pgx.Batch{}
 	// With their councils' settings revisions, as getYoungPerson: planning reads the
@@ -61,8 +66,10 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (o
 			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, start_date, id`, ids)
 		b.Queue(`SELECT `+milestoneColumns+` FROM milestones m
 			WHERE m.young_person_id = ANY($1::uuid[]) ORDER BY m.young_person_id, m.due_date, m.id`, ids)
-		b.Queue(`SELECT `+factColumns+` FROM facts
+		if facts {
+			b.Queue(`SELECT `+factColumns+` FROM facts
 			WHERE young_person_id = ANY($1::uuid[]) ORDER BY young_person_id, record_time, id`, ids)
+		}
 	}
 	br := t.q.SendBatch(ctx, b)
 	defer func() {
@@ -104,8 +111,10 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, open *dueWindow) (o
 			addTo(out, index, 1, scanEpisode, func(e domain.CareEpisode) string { return e.YoungPersonID },
 				func(st *store.PathwayState) *[]domain.CareEpisode { return &st.Episodes }),
 			milestones,
-			addTo(out, index, 1, scanFact, func(f domain.Fact) string { return f.YoungPersonID },
-				func(st *store.PathwayState) *[]domain.Fact { return &st.Facts }),
+		}
+		if facts {
+			reads = append(reads, addTo(out, index, 1, scanFact, func(f domain.Fact) string { return f.YoungPersonID },
+				func(st *store.PathwayState) *[]domain.Fact { return &st.Facts }))
 		}
 	}
 	var inWindow []int // with a window, how many milestones each young person had before the named

@@ -434,6 +434,8 @@ func testPathways(t *testing.T, newStore NewStore) {
 		createEpisodes(t, s, e2, e1)
 		savePathways(t, s, planFor(a, "v1", p1, p2))
 		createMilestones(t, s, oneOff("la", "la-one-off", day(2026, 5, 5)))
+		addFacts(t, s, fact("la-f2", "la", "identity.ni_number_held", true, time.Hour),
+			fact("la-f1", "la", "identity.ni_number_held", false, 0), fact("lb-f1", "lb", "identity.ni_number_held", true, 0))
 
 		states := loadPathways(t, s, idOf("nobody"), b.ID, a.ID)
 		if len(states) != 2 {
@@ -459,6 +461,29 @@ func testPathways(t *testing.T, newStore NewStore) {
 			listed := listMilestones(t, s, store.MilestoneQuery{YoungPersonID: yp.ID, Limit: 100})
 			if diff := cmp.Diff(listed, st.Milestones, sortMilestones, equateEmpty); diff != "" {
 				t.Fatalf("LoadPathways milestones of %s (-listed +loaded):\n%s", yp.CaseReference, diff)
+			}
+			if diff := cmp.Diff(listFacts(t, s, yp.ID), st.Facts, equateEmpty); diff != "" {
+				t.Fatalf("LoadPathways facts of %s (-listed +loaded):\n%s", yp.CaseReference, diff)
+			}
+		}
+		if n := len(byID[a.ID].Facts); n != 2 {
+			t.Fatalf("LoadPathways gave %d facts of la, want 2", n)
+		}
+		// A timeline is the pathway without the facts.
+		var timelines []store.PathwayState
+		inTx(t, s, func(tx store.Tx) (err error) {
+			timelines, err = tx.LoadTimelines(ctx, []string{idOf("nobody"), b.ID, a.ID})
+			return err
+		})
+		for i := range states {
+			states[i].Facts = nil
+		}
+		if diff := cmp.Diff(states, timelines, equateEmpty); diff != "" {
+			t.Fatalf("LoadTimelines (-LoadPathways without facts +got):\n%s", diff)
+		}
+		for _, st := range timelines {
+			if st.Facts != nil {
+				t.Fatalf("LoadTimelines gave facts of %s", st.YoungPerson.CaseReference)
 			}
 		}
 		if n := len(byID[a.ID].Milestones); n != 3 {
