@@ -69,7 +69,7 @@ func Export(ctx context.Context, s store.Store, councilID string, year Collectio
 			for i, yp := range yps {
 				ids[i] = yp.ID
 			}
-			states, err = tx.LoadPathways(ctx, ids)
+			states, err = tx.LoadTimelines(ctx, ids)
 			after = ids[len(ids)-1]
 			return err
 		})

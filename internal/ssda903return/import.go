@@ -193,7 +193,7 @@ func (im Importer) writeBatch(ctx context.Context, tx store.Tx, councilID string
 	if _, err := tx.LockYoungPeople(ctx, existingIDs); err != nil {
 		return res, err
 	}
-	states, err := tx.LoadPathways(ctx, existingIDs)
+	states, err := tx.LoadTimelines(ctx, existingIDs)
 	if err != nil {
 		return res, err
 	}

@@ -52,7 +52,7 @@ func (t *tx) loadPathways(ctx context.Context, ids []string, facts bool) ([]stor
 }
 
 func (t *tx) LoadOpenMilestones(ctx context.Context, ids []string, from, to civil.Date, named []string) ([]store.PathwayState, error) {
-	states, err := t.LoadPathways(ctx, ids)
+	states, err := t.LoadTimelines(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
