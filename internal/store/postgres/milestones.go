@@ -59,22 +59,18 @@ func encodeEvidence(ev []domain.Evidence) ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// texts keeps one copy of each text a scan reads again and again: a cohort's milestones
-// repeat their young person's and council's ids, the catalogue's keys, titles and areas,
-// and a handful of states, and a string per column per row was most of what reading them
-// allocated. A nil texts keeps nothing.
+// texts keeps one copy of each text a scan reads again and again that catalogueTexts does
+// not hold: a cohort's milestones repeat their young people's and council's ids and a
+// council's own milestones' texts, and a string per column per row was most of what reading
+// them allocated. A nil texts keeps nothing.
 type texts map[string]string
 
-// of returns b as a string: the shipped catalogue's (catalogueTexts) or the kept copy, if
-// there is one.
+// of returns b as a string: the kept copy, if there is one.
 func (t texts) of(b pgtype.DriverBytes) string {
-	if s, ok := catalogueTexts[string(b)]; ok { // no allocation to look up
-		return s
-	}
 	if t == nil {
 		return string(b)
 	}
-	if s, ok := t[string(b)]; ok {
+	if s, ok := t[string(b)]; ok { // no allocation to look up
 		return s
 	}
 	s := string(b)
@@ -130,19 +126,22 @@ type milestoneScanner struct {
 
 // idTexts writes the UUIDs a scan reads as text, many to an allocation: a milestone's id was
 // a string of its own, one allocation for every row. A text's bytes are never written again
-// (a full buffer is left to the ids in it), so each id may share them.
+// (a full buffer is left to the ids in it), so each id may share them. Each buffer holds
+// twice the ids of the one before, up to idsPerBuffer: one milestone's id costs what its
+// string did, a pathway's 61 six allocations, and an id keeps at most one buffer alive.
 type idTexts struct{ buf []byte }
 
-// idsPerBuffer is how many ids share a buffer: a pathway's in one or two.
-const idsPerBuffer = 64
+const (
+	uuidText     = 36
+	idsPerBuffer = 64
+)
 
 func (t *idTexts) of(id pgtype.UUID) string {
-	const n = 36
-	if cap(t.buf)-len(t.buf) < n {
-		t.buf = make([]byte, 0, n*idsPerBuffer)
+	if cap(t.buf)-len(t.buf) < uuidText {
+		t.buf = make([]byte, 0, uuidText*min(max(2*cap(t.buf)/uuidText, 1), idsPerBuffer))
 	}
 	start := len(t.buf)
-	t.buf = t.buf[:start+n]
+	t.buf = t.buf[:start+uuidText]
 	b, u := t.buf[start:], id.Bytes
 	hex.Encode(b[0:8], u[0:4])
 	hex.Encode(b[9:13], u[4:6])
@@ -150,17 +149,28 @@ func (t *idTexts) of(id pgtype.UUID) string {
 	hex.Encode(b[19:23], u[8:10])
 	hex.Encode(b[24:36], u[10:16])
 	b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
-	return unsafe.String(&b[0], n)
+	return unsafe.String(&b[0], uuidText)
 }
 
-// milestoneTexts is how many text columns a milestoneScanner reads.
-const milestoneTexts = 11
+// milestoneTexts is how many text columns a milestoneScanner reads; those from key to state
+// (see scan) may be the catalogue's.
+const (
+	milestoneTexts     = 11
+	firstCatalogueText = 2
+	lastCatalogueText  = 7
+)
 
 // text returns text column i of the row as a string: the row before's string if it is the
-// same, else the kept copy.
+// same, else the catalogue's (for its columns) or the kept copy.
 func (s *milestoneScanner) text(i int, b pgtype.DriverBytes) string {
 	if last := s.last[i]; string(b) == last { // no allocation to compare
 		return last
+	}
+	if i >= firstCatalogueText && i <= lastCatalogueText {
+		if v, ok := catalogueTexts[string(b)]; ok {
+			s.last[i] = v
+			return v
+		}
 	}
 	v := s.texts.of(b)
 	s.last[i] = v
