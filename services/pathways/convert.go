@@ -33,8 +33,9 @@ type renderer struct {
 	text       []byte // the names' bytes; each name is a part never written again
 }
 
-// nameRoom is room for a milestone's names: its own (96 bytes with UUIDs) and its
-// definition's (21 and a key).
+// nameRoom is room for most milestones' names: their own (96 bytes with UUIDs) and their
+// definition's (21 and a key). An owner's names, when there are any, may take the room of
+// milestones after; a renderer out of room makes more for eight milestones at a time.
 const nameRoom = 160
 
 // newRenderer makes room for n milestones.
@@ -55,7 +56,7 @@ func (r *renderer) name(parts ...string) string {
 		return ""
 	}
 	if cap(r.text)-len(r.text) < n {
-		r.text = make([]byte, 0, max(n, cap(r.text), nameRoom))
+		r.text = make([]byte, 0, max(n, 8*nameRoom))
 	}
 	start := len(r.text)
 	for _, p := range parts {

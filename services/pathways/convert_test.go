@@ -35,6 +35,9 @@ func TestARenderersMilestonesAreEachTheirOwn(t *testing.T) {
 		if i%2 == 1 {
 			m.Key, m.OwnerOrganisation, m.OwnerPerson = fmt.Sprint("key-", i), fmt.Sprint("org-", i), fmt.Sprint("person-", i)
 		}
+		if i == 6 {
+			m.Key = "" // a milestone of no definition
+		}
 		ms = append(ms, m)
 	}
 	render := newRenderer(2) // less room than the list needs
@@ -48,6 +51,9 @@ func TestARenderersMilestonesAreEachTheirOwn(t *testing.T) {
 		}
 		// The names share the renderer's text, which runs out of room on the way.
 		wantNames := [4]string{"youngPeople/yp/milestones/" + m.ID, "milestoneDefinitions/" + m.Key, "", ""}
+		if m.Key == "" {
+			wantNames[1] = ""
+		}
 		if i%2 == 1 {
 			wantNames[2], wantNames[3] = "organisations/"+m.OwnerOrganisation, "people/"+m.OwnerPerson
 		}
